@@ -1,0 +1,1 @@
+"""Pure-Python rules of annotation: no textual, no spacy."""

@@ -1,0 +1,284 @@
+"""Edit operations as invertible commands, and the undo/redo history built on them.
+
+Every edit is a pair (what it removes, what it adds) of spans and relations. That one shape covers
+add, relabel, delete, grow and shrink, inverts by swapping its halves, and serialises to the edit log
+so that undo works across restarts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from annotator.core.errors import InvalidAnnotation
+from annotator.core.model import Annotation, Relation, Span, Task
+from annotator.core.scheme import LabelScheme
+from annotator.core.validate import validate_span
+
+
+@dataclass(frozen=True, slots=True)
+class Edit:
+    kind: str
+    removed_spans: tuple[Span, ...] = ()
+    added_spans: tuple[Span, ...] = ()
+    removed_relations: tuple[Relation, ...] = ()
+    added_relations: tuple[Relation, ...] = ()
+    note: str = ""
+
+    def apply(self, annotation: Annotation) -> Annotation:
+        spans = [s for s in annotation.spans if s not in self.removed_spans]
+        spans.extend(self.added_spans)
+        rels = [r for r in annotation.relations if r not in self.removed_relations]
+        rels.extend(self.added_relations)
+        return replace(annotation, spans=tuple(spans), relations=tuple(rels))
+
+    def inverse(self) -> Edit:
+        return Edit(
+            kind=f"undo-{self.kind}" if not self.kind.startswith("undo-") else self.kind[5:],
+            removed_spans=self.added_spans,
+            added_spans=self.removed_spans,
+            removed_relations=self.added_relations,
+            added_relations=self.removed_relations,
+        )
+
+    @property
+    def empty(self) -> bool:
+        return not (self.removed_spans or self.added_spans or self.removed_relations or self.added_relations)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "removed_spans": [span_to_json(s) for s in self.removed_spans],
+            "added_spans": [span_to_json(s) for s in self.added_spans],
+            "removed_relations": [relation_to_json(r) for r in self.removed_relations],
+            "added_relations": [relation_to_json(r) for r in self.added_relations],
+            "note": self.note,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Edit:
+        return cls(
+            kind=data["kind"],
+            removed_spans=tuple(span_from_json(s) for s in data["removed_spans"]),
+            added_spans=tuple(span_from_json(s) for s in data["added_spans"]),
+            removed_relations=tuple(relation_from_json(r) for r in data["removed_relations"]),
+            added_relations=tuple(relation_from_json(r) for r in data["added_relations"]),
+            note=data.get("note", ""),
+        )
+
+
+def span_to_json(s: Span) -> list[Any]:
+    return [s.start, s.end, s.token_start, s.token_end, s.label, s.source, s.sid]
+
+
+def span_from_json(d: list[Any]) -> Span:
+    return Span(int(d[0]), int(d[1]), int(d[2]), int(d[3]), str(d[4]), d[5], int(d[6]))
+
+
+def relation_to_json(r: Relation) -> list[Any]:
+    return [r.head, r.child, r.label, r.source]
+
+
+def relation_from_json(d: list[Any]) -> Relation:
+    return Relation(int(d[0]), int(d[1]), str(d[2]), d[3])
+
+
+def _relations_of(annotation: Annotation, sids: Iterable[int]) -> tuple[Relation, ...]:
+    gone = set(sids)
+    return tuple(r for r in annotation.relations if r.head in gone or r.child in gone)
+
+
+def _disallowed_relations(
+    annotation: Annotation, changed: Span, scheme: LabelScheme | None
+) -> tuple[Relation, ...]:
+    """Relations of ``changed`` that its new label no longer allows under the scheme."""
+    if scheme is None:
+        return ()
+    out = []
+    for rel in annotation.relations:
+        if changed.sid not in (rel.head, rel.child):
+            continue
+        head = changed if rel.head == changed.sid else annotation.span(rel.head)
+        child = changed if rel.child == changed.sid else annotation.span(rel.child)
+        if head is None or child is None or scheme.relation_error(rel.label, head.label, child.label):
+            out.append(rel)
+    return tuple(out)
+
+
+def set_span(
+    task: Task,
+    annotation: Annotation,
+    token_start: int,
+    token_end: int,
+    label: str,
+    *,
+    source: str | None = None,
+    keep_sid: int | None = None,
+    scheme: LabelScheme | None = None,
+    kind: str = "add",
+) -> Edit:
+    """Put a span over tokens ``token_start..token_end`` (inclusive), replacing every span it
+    overlaps. Relations follow when the new span takes the place of exactly one old span (or of
+    ``keep_sid``); relations of the other replaced spans go with them."""
+    if not 0 <= token_start <= token_end < len(task.tokens):
+        raise InvalidAnnotation(f"tokens {token_start}..{token_end} are outside the document")
+    start, end = task.tokens[token_start].start, task.tokens[token_end].end
+    new = Span(start, end, token_start, token_end, label, source, 0)
+    overlapped = [s for s in annotation.spans if s.overlaps(new)]
+    keep = None
+    if keep_sid is not None:
+        keep = annotation.span(keep_sid)
+    elif len(overlapped) == 1:
+        keep = overlapped[0]
+    sid = keep.sid if keep is not None else annotation.next_sid()
+    new = replace(new, sid=sid)
+    validate_span(task, new)
+    removed = list(overlapped)
+    if keep is not None and keep not in removed:
+        removed.append(keep)
+    if removed == [new]:
+        return Edit(kind)
+    dropped = _relations_of(annotation, [s.sid for s in removed if s.sid != sid])
+    after_drop = replace(annotation, relations=tuple(r for r in annotation.relations if r not in dropped))
+    dropped += _disallowed_relations(after_drop, new, scheme)
+    return Edit(kind, tuple(removed), (new,), dropped, ())
+
+
+def relabel_span(annotation: Annotation, sid: int, label: str, scheme: LabelScheme | None = None) -> Edit:
+    old = _require_span(annotation, sid)
+    if old.label == label:
+        return Edit("relabel")
+    new = replace(old, label=label, source=None)
+    dropped = _disallowed_relations(annotation, new, scheme)
+    note = f"removed {len(dropped)} relation(s) that {label} does not allow" if dropped else ""
+    return Edit("relabel", (old,), (new,), dropped, (), note)
+
+
+def delete_span(annotation: Annotation, sid: int) -> Edit:
+    old = _require_span(annotation, sid)
+    return Edit("delete", (old,), (), _relations_of(annotation, [sid]), ())
+
+
+def resize_span(
+    task: Task,
+    annotation: Annotation,
+    sid: int,
+    token_start: int,
+    token_end: int,
+    scheme: LabelScheme | None = None,
+) -> Edit:
+    """Move a span's edges (grow or shrink); it keeps its label, source and relations."""
+    old = _require_span(annotation, sid)
+    if token_start > token_end:
+        raise InvalidAnnotation("a span cannot shrink below one token; delete it instead")
+    kind = "grow" if (token_end - token_start) > (old.token_end - old.token_start) else "shrink"
+    return set_span(
+        task,
+        annotation,
+        token_start,
+        token_end,
+        old.label,
+        source=old.source,
+        keep_sid=sid,
+        scheme=scheme,
+        kind=kind,
+    )
+
+
+def toggle_relation(
+    annotation: Annotation,
+    head: int,
+    child: int,
+    label: str,
+    scheme: LabelScheme | None = None,
+    source: str | None = None,
+) -> Edit:
+    """Add the relation, or remove it if it is already there (the same keys undo a mistake)."""
+    h, c = _require_span(annotation, head), _require_span(annotation, child)
+    for rel in annotation.relations:
+        if rel.head == head and rel.child == child and rel.label == label:
+            return Edit("remove-relation", removed_relations=(rel,))
+    if head == child:
+        raise InvalidAnnotation("a relation needs two different spans")
+    if scheme is not None:
+        error = scheme.relation_error(label, h.label, c.label)
+        if error:
+            raise InvalidAnnotation(error)
+    return Edit("add-relation", added_relations=(Relation(head, child, label, source),))
+
+
+def delete_relation(annotation: Annotation, relation: Relation) -> Edit:
+    if relation not in annotation.relations:
+        raise InvalidAnnotation(f"relation {relation.label} is not in the task")
+    return Edit("remove-relation", removed_relations=(relation,))
+
+
+def relabel_relation(
+    annotation: Annotation, relation: Relation, label: str, scheme: LabelScheme | None = None
+) -> Edit:
+    if relation not in annotation.relations:
+        raise InvalidAnnotation(f"relation {relation.label} is not in the task")
+    if label == relation.label:
+        return Edit("relabel-relation")
+    h, c = _require_span(annotation, relation.head), _require_span(annotation, relation.child)
+    if scheme is not None:
+        error = scheme.relation_error(label, h.label, c.label)
+        if error:
+            raise InvalidAnnotation(error)
+    new = Relation(relation.head, relation.child, label, None)
+    if any(r.key == new.key for r in annotation.relations):
+        return Edit("relabel-relation", removed_relations=(relation,))
+    return Edit("relabel-relation", removed_relations=(relation,), added_relations=(new,))
+
+
+def _require_span(annotation: Annotation, sid: int) -> Span:
+    span = annotation.span(sid)
+    if span is None:
+        raise InvalidAnnotation(f"no span with id {sid} in the task")
+    return span
+
+
+@dataclass
+class History:
+    """The current annotation of a task with its undo and redo stacks."""
+
+    current: Annotation
+    done: list[Edit] = field(default_factory=list)
+    undone: list[Edit] = field(default_factory=list)
+
+    def do(self, edit: Edit) -> Annotation:
+        if edit.empty:
+            return self.current
+        self.current = edit.apply(self.current)
+        self.done.append(edit)
+        self.undone.clear()
+        return self.current
+
+    def undo(self) -> Edit | None:
+        if not self.done:
+            return None
+        edit = self.done.pop()
+        self.current = edit.inverse().apply(self.current)
+        self.undone.append(edit)
+        return edit
+
+    def redo(self) -> Edit | None:
+        if not self.undone:
+            return None
+        edit = self.undone.pop()
+        self.current = edit.apply(self.current)
+        self.done.append(edit)
+        return edit
+
+    def replay(self, event: str, edit: Edit | None = None) -> None:
+        """Re-run one logged event ("do", "undo" or "redo"), as when a session is restored."""
+        if event == "do":
+            assert edit is not None
+            self.do(edit)
+        elif event == "undo":
+            self.undo()
+        elif event == "redo":
+            self.redo()
+        else:
+            raise ValueError(f"unknown history event {event!r}")

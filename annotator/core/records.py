@@ -1,0 +1,255 @@
+"""The gold JSONL schema (Prodigy's task format) to and from the core model.
+
+Readers are strict about what matters (offsets, token boundaries, overlaps, relation arguments) and
+lenient about what does not (extra keys, a span's ``text``, ``_task_hash``), because real files from
+Prodigy and friends carry both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from annotator.core.errors import InvalidAnnotation
+from annotator.core.hashing import input_hash, task_hash
+from annotator.core.model import ANSWERS, Annotation, Relation, Span, Task, Token
+from annotator.core.validate import align, validate_relations, validate_spans, validate_tokens
+
+KNOWN_KEYS = frozenset(
+    {
+        "text",
+        "meta",
+        "tokens",
+        "spans",
+        "relations",
+        "answer",
+        "_input_hash",
+        "_task_hash",
+        "_annotator_id",
+        "_session_id",
+        "_timestamp",
+    }
+)
+
+
+def token_dict(t: Token) -> dict[str, Any]:
+    return {"text": t.text, "start": t.start, "end": t.end, "id": t.id, "ws": t.ws}
+
+
+def span_dict(s: Span) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "start": s.start,
+        "end": s.end,
+        "token_start": s.token_start,
+        "token_end": s.token_end,
+        "label": s.label,
+    }
+    if s.source:
+        out["source"] = s.source
+    return out
+
+
+def relation_dict(annotation: Annotation, rel: Relation) -> dict[str, Any]:
+    head, child = annotation.span(rel.head), annotation.span(rel.child)
+    if head is None or child is None:
+        raise InvalidAnnotation(f"relation {rel.label} refers to a span that is not in the task")
+    out: dict[str, Any] = {
+        "head": head.token_end,
+        "child": child.token_end,
+        "label": rel.label,
+        "head_span": span_dict(head),
+        "child_span": span_dict(child),
+    }
+    if rel.source:
+        out["source"] = rel.source
+    return out
+
+
+def to_record(task: Task, annotation: Annotation) -> dict[str, Any]:
+    """One line of the gold JSONL."""
+    ordered = annotation.sorted()
+    record: dict[str, Any] = dict(task.extra)
+    record.update(
+        {
+            "text": task.text,
+            "meta": dict(task.meta),
+            "_input_hash": task.input_hash,
+            "_task_hash": task_hash(task.input_hash, annotation),
+            "tokens": [token_dict(t) for t in task.tokens],
+            "spans": [span_dict(s) for s in ordered.spans],
+            "relations": [relation_dict(ordered, r) for r in ordered.relations],
+        }
+    )
+    if annotation.answer is not None:
+        record["answer"] = annotation.answer
+    if annotation.annotator is not None:
+        record["_annotator_id"] = annotation.annotator
+    if annotation.session is not None:
+        record["_session_id"] = annotation.session
+    if annotation.timestamp is not None:
+        record["_timestamp"] = annotation.timestamp
+    return record
+
+
+def _int(value: Any, what: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidAnnotation(f"{what} must be a whole number, not {value!r}")
+    return value
+
+
+def tokens_from_record(text: str, raw: Any) -> tuple[Token, ...]:
+    if not isinstance(raw, list):
+        raise InvalidAnnotation("'tokens' must be a list")
+    tokens = []
+    for i, t in enumerate(raw):
+        if not isinstance(t, Mapping):
+            raise InvalidAnnotation(f"token {i} is not an object")
+        start, end = _int(t.get("start"), f"token {i} start"), _int(t.get("end"), f"token {i} end")
+        tok_text = t.get("text", text[start:end] if 0 <= start <= end <= len(text) else "")
+        ws = t.get("ws")
+        if ws is None:  # Prodigy always writes it; others may not: infer it from the text
+            ws = end < len(text) and text[end : end + 1].isspace()
+        tokens.append(Token(str(tok_text), start, end, _int(t.get("id", i), f"token {i} id"), bool(ws)))
+    validate_tokens(text, tokens)
+    return tuple(tokens)
+
+
+def span_from_record(task: Task, raw: Any, where: str, sid: int) -> Span:
+    if not isinstance(raw, Mapping):
+        raise InvalidAnnotation(f"{where} is not an object")
+    start, end = _int(raw.get("start"), f"{where} start"), _int(raw.get("end"), f"{where} end")
+    label = raw.get("label")
+    if not isinstance(label, str) or not label:
+        raise InvalidAnnotation(f"{where} [{start}:{end}] has no label")
+    if not 0 <= start < end <= len(task.text):
+        raise InvalidAnnotation(
+            f"{where} [{start}:{end}] {label} lies outside the text (length {len(task.text)})"
+        )
+    aligned = align(task.tokens, start, end)
+    if aligned is None:
+        raise InvalidAnnotation(
+            f"{where} [{start}:{end}] {label} {task.text[start:end]!r} does not fall on token boundaries"
+        )
+    if "token_start" in raw and "token_end" in raw:
+        ts, te = (
+            _int(raw["token_start"], f"{where} token_start"),
+            _int(raw["token_end"], f"{where} token_end"),
+        )
+        if (ts, te) != aligned:
+            raise InvalidAnnotation(
+                f"{where} [{start}:{end}] {label} says tokens {ts}..{te} but its offsets cover tokens "
+                f"{aligned[0]}..{aligned[1]}"
+            )
+    if "text" in raw and raw["text"] != task.text[start:end]:
+        raise InvalidAnnotation(
+            f"{where} [{start}:{end}] {label} says text {raw['text']!r} but the text there is "
+            f"{task.text[start:end]!r}"
+        )
+    source = raw.get("source")
+    return Span(start, end, aligned[0], aligned[1], label, source if isinstance(source, str) else None, sid)
+
+
+def from_record(
+    record: Any, *, hash_keys: tuple[str, ...] = (), warnings: list[str] | None = None
+) -> tuple[Task, Annotation]:
+    """A task and its annotation from one gold-schema record; InvalidAnnotation says what is wrong.
+
+    What is repaired without loss of meaning (a relation written twice, a span listed twice) is
+    said in ``warnings`` so that callers can report it with the record's place."""
+    if not isinstance(record, Mapping):
+        raise InvalidAnnotation("a task must be a JSON object")
+    text = record.get("text")
+    if not isinstance(text, str):
+        raise InvalidAnnotation("the task has no 'text' string")
+    meta = record.get("meta") or {}
+    if not isinstance(meta, Mapping):
+        raise InvalidAnnotation("'meta' must be an object")
+    tokens: tuple[Token, ...] = ()
+    if record.get("tokens") is not None:
+        tokens = tokens_from_record(text, record["tokens"])
+    raw_hash = record.get("_input_hash")
+    ihash = (
+        raw_hash
+        if isinstance(raw_hash, int) and not isinstance(raw_hash, bool)
+        else input_hash(text, meta, hash_keys)
+    )
+    extra = {k: v for k, v in record.items() if k not in KNOWN_KEYS}
+    task = Task(text, tokens, ihash, dict(meta), extra)
+
+    raw_spans = record.get("spans") or []
+    raw_rels = record.get("relations") or []
+    if not isinstance(raw_spans, list) or not isinstance(raw_rels, list):
+        raise InvalidAnnotation("'spans' and 'relations' must be lists")
+    if (raw_spans or raw_rels) and not tokens:
+        raise InvalidAnnotation("the task has spans but no 'tokens'; spans need tokens to align to")
+    spans = [span_from_record(task, s, f"span {i}", i + 1) for i, s in enumerate(raw_spans)]
+    # Prodigy's relation UI can write the same span twice; keep one, they mean the same thing.
+    by_key: dict[tuple[int, int], Span] = {}
+    for s in spans:
+        prior = by_key.get(s.key)
+        if prior is not None:
+            if prior.label != s.label:
+                raise InvalidAnnotation(
+                    f"spans [{s.start}:{s.end}] are given twice with labels {prior.label} and {s.label}"
+                )
+            if warnings is not None:
+                warnings.append(f"span [{s.start}:{s.end}] {s.label} is listed twice; kept once")
+            continue
+        by_key[s.key] = s
+    spans = list(by_key.values())
+    validate_spans(task, spans)
+
+    relations: list[Relation] = []
+    seen: set[tuple[int, int, str]] = set()
+    for i, raw in enumerate(raw_rels):
+        if not isinstance(raw, Mapping):
+            raise InvalidAnnotation(f"relation {i} is not an object")
+        label = raw.get("label")
+        if not isinstance(label, str) or not label:
+            raise InvalidAnnotation(f"relation {i} has no label")
+        ends = []
+        for role in ("head", "child"):
+            arg = raw.get(f"{role}_span")
+            if not isinstance(arg, Mapping):
+                raise InvalidAnnotation(f"relation {i} {label} has no {role}_span")
+            # Arguments are found by their character offsets. Prodigy sometimes writes a wrong
+            # token_start in head_span/child_span for a span at offset 0, so that copy is not trusted.
+            start = _int(arg.get("start"), f"relation {i} {label} {role}_span start")
+            end = _int(arg.get("end"), f"relation {i} {label} {role}_span end")
+            found = by_key.get((start, end))
+            if found is None:
+                raise InvalidAnnotation(
+                    f"relation {i} {label}: its {role} [{start}:{end}] {task.text[start:end]!r} "
+                    "is not one of the task's spans"
+                )
+            if role in raw and raw[role] != found.token_end:
+                raise InvalidAnnotation(
+                    f"relation {i} {label}: '{role}' is token {raw[role]} but its {role}_span ends at "
+                    f"token {found.token_end}"
+                )
+            ends.append(found.sid)
+        source = raw.get("source")
+        rel = Relation(ends[0], ends[1], label, source if isinstance(source, str) else None)
+        if rel.key in seen:
+            if warnings is not None:
+                warnings.append(f"relation {i} {label} repeats an earlier relation; kept once")
+            continue
+        seen.add(rel.key)
+        relations.append(rel)
+    validate_relations(spans, relations)
+
+    answer = record.get("answer")
+    if answer is not None and answer not in ANSWERS:
+        raise InvalidAnnotation(f"'answer' must be one of {', '.join(ANSWERS)}, not {answer!r}")
+    annotator = record.get("_annotator_id")
+    session = record.get("_session_id")
+    timestamp = record.get("_timestamp")
+    annotation = Annotation(
+        spans=tuple(spans),
+        relations=tuple(relations),
+        answer=answer,
+        annotator=annotator if isinstance(annotator, str) else None,
+        session=session if isinstance(session, str) else None,
+        timestamp=timestamp if isinstance(timestamp, int) and not isinstance(timestamp, bool) else None,
+    )
+    return task, annotation

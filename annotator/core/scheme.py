@@ -1,0 +1,143 @@
+"""Label schemes: entity labels in key order with a colour each, and relation labels with the
+entity labels they allow as head and child (like brat's ``Arg1:``/``Arg2:`` constraints)."""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from annotator.core.errors import AnnotatorError
+
+# Distinct on dark and light terminals; label N gets colour N, cycling past the end.
+PALETTE: tuple[str, ...] = (
+    "#e6b422",
+    "#4aa3df",
+    "#e0686b",
+    "#6cc070",
+    "#b48ee0",
+    "#f08c3a",
+    "#4ccfc4",
+    "#e07ac0",
+    "#a8a8a8",
+    "#c9d14f",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class RelationType:
+    label: str
+    heads: frozenset[str] = frozenset()  # empty: any entity label
+    children: frozenset[str] = frozenset()
+    color: str = "#cccccc"
+
+
+@dataclass(frozen=True)
+class LabelScheme:
+    labels: tuple[str, ...]
+    colors: Mapping[str, str] = field(default_factory=dict)
+    relations: tuple[RelationType, ...] = ()
+
+    def __post_init__(self) -> None:
+        if len(set(self.labels)) != len(self.labels):
+            raise AnnotatorError(f"entity labels repeat: {', '.join(self.labels)}")
+        names = [r.label for r in self.relations]
+        if len(set(names)) != len(names):
+            raise AnnotatorError(f"relation labels repeat: {', '.join(names)}")
+
+    @property
+    def relation_labels(self) -> tuple[str, ...]:
+        return tuple(r.label for r in self.relations)
+
+    def color(self, label: str) -> str:
+        if label in self.colors:
+            return self.colors[label]
+        if label in self.labels:
+            return PALETTE[self.labels.index(label) % len(PALETTE)]
+        return "#888888"
+
+    def relation(self, label: str) -> RelationType | None:
+        for rel in self.relations:
+            if rel.label == label:
+                return rel
+        return None
+
+    def relation_error(self, label: str, head_label: str, child_label: str) -> str | None:
+        """Why a relation is not allowed here, or None when it is."""
+        rel = self.relation(label)
+        if rel is None:
+            return f"{label} is not a relation label of this scheme"
+        if rel.heads and head_label not in rel.heads:
+            return f"{label} needs a head labelled {' or '.join(sorted(rel.heads))}, not {head_label}"
+        if rel.children and child_label not in rel.children:
+            return f"{label} needs a child labelled {' or '.join(sorted(rel.children))}, not {child_label}"
+        return None
+
+    def keep_labels(self, labels: Iterable[str]) -> list[str]:
+        return [label for label in labels if label in self.labels]
+
+    def with_relations(self, names: Sequence[str]) -> LabelScheme:
+        """This scheme with only the named relation labels, in the given order.
+
+        Labels the scheme does not know are allowed between any entity labels."""
+        known = {r.label: r for r in self.relations}
+        picked = tuple(
+            known.get(n, RelationType(n, color=PALETTE[i % len(PALETTE)])) for i, n in enumerate(names)
+        )
+        return LabelScheme(self.labels, self.colors, picked)
+
+
+def parse_label_list(value: str) -> list[str]:
+    labels = [part.strip() for part in value.split(",") if part.strip()]
+    if not labels:
+        raise AnnotatorError(f"no labels in {value!r}; give them comma-separated, e.g. PERSON,ORG,GPE")
+    return labels
+
+
+def scheme_from_toml(path: Path) -> LabelScheme:
+    """Read a scheme file::
+
+    [labels]            # key order is the key number: PERSON is 1
+    PERSON = "#e6b422"
+    ORG = "#4aa3df"
+
+    [relations.MET]     # relations also in key order
+    head = ["PERSON"]
+    child = ["PERSON"]
+    color = "#ff8800"   # optional
+    """
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise AnnotatorError(f"{path}: cannot read the label scheme: {exc}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise AnnotatorError(f"{path}: not valid TOML: {exc}") from exc
+    return scheme_from_dict(data, str(path))
+
+
+def scheme_from_dict(data: Mapping[str, Any], where: str = "scheme") -> LabelScheme:
+    labels_raw = data.get("labels", {})
+    if isinstance(labels_raw, list):
+        labels_raw = {str(label): None for label in labels_raw}
+    if not isinstance(labels_raw, Mapping):
+        raise AnnotatorError(f'{where}: [labels] must be a table of LABEL = "#colour"')
+    labels = tuple(str(k) for k in labels_raw)
+    colors = {str(k): str(v) for k, v in labels_raw.items() if v}
+    rels_raw = data.get("relations", {})
+    if not isinstance(rels_raw, Mapping):
+        raise AnnotatorError(f"{where}: [relations] must be a table of tables")
+    relations = []
+    for i, (name, spec) in enumerate(rels_raw.items()):
+        spec = spec if isinstance(spec, Mapping) else {}
+        heads = frozenset(str(x) for x in spec.get("head", []))
+        children = frozenset(str(x) for x in spec.get("child", []))
+        unknown = (heads | children) - set(labels) if labels else set()
+        if unknown:
+            raise AnnotatorError(
+                f"{where}: relation {name} names entity labels not in [labels]: {', '.join(sorted(unknown))}"
+            )
+        color = str(spec.get("color", PALETTE[(i + 3) % len(PALETTE)]))
+        relations.append(RelationType(str(name), heads, children, color))
+    return LabelScheme(labels, colors, tuple(relations))
