@@ -1,0 +1,17 @@
+"""Errors of the storage layer, written for the user (the CLI prints them without a traceback)."""
+
+from __future__ import annotations
+
+from annotator.core.errors import AnnotatorError
+
+
+class StoreError(AnnotatorError):
+    """The database cannot be opened, is locked for too long, or was written by a newer version."""
+
+
+class UnknownTask(StoreError, LookupError):
+    """A task id that is not in the database."""
+
+    def __init__(self, task_id: int) -> None:
+        self.task_id = task_id
+        super().__init__(f"there is no task {task_id} in the database")
