@@ -70,6 +70,38 @@ def agreement(
     raise fail("agreement is not built yet")
 
 
+@app.command()
+def stats(
+    dataset: Annotated[str | None, typer.Option("--dataset", "-d", help="Only this dataset.")] = None,
+    db: DbOption = None,
+) -> None:
+    """Count accepted, rejected, ignored and drafted tasks and spans per label, per dataset and annotator."""
+    from annotator.store import StatsRow, Store, default_db_path
+    from annotator.store.stats import render_stats
+
+    path = default_db_path(db)
+    try:
+        # create=False: a mistyped --db must not leave an empty database behind.
+        with Store(path, create=False) as store:
+            names = store.datasets()
+            if dataset is not None and dataset not in names:
+                known = ", ".join(names) if names else "none"
+                raise fail(f"no dataset {dataset!r} in {path} (datasets: {known})")
+            rows = store.stats(dataset)
+            shown = {r.dataset for r in rows}
+            # Datasets nobody has annotated yet still show, with their task count.
+            for name in names if dataset is None else [dataset]:
+                if name not in shown:
+                    rows.append(StatsRow(name, "-", 0, 0, 0, 0, {}, tasks=store.task_count(name)))
+    except AnnotatorError as exc:
+        raise fail(str(exc)) from None
+    if not rows:
+        typer.echo(f"{path}: no datasets yet")
+        return
+    rows.sort(key=lambda r: (r.dataset, r.annotator))
+    typer.echo(render_stats(rows))
+
+
 def main() -> None:
     try:
         app()
