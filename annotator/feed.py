@@ -1,0 +1,120 @@
+"""Preparing a source into the store in the background: read it as a stream, pre-annotate texts with
+the model (loaded only when a text needs it), store each batch, and tell the UI as tasks arrive.
+
+Runs in a worker thread with its own database connection; it never touches the UI directly, only
+calls ``notify`` with events that the app forwards to the screen on its own thread.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from annotator.core.errors import AnnotatorError, BadRecord
+from annotator.core.hashing import input_hash
+from annotator.core.model import Annotation, Task
+from annotator.core.tokenize import provisional_tokens
+from annotator.store import Store
+
+
+@dataclass(frozen=True)
+class FirstText:
+    """The first text of the source, to draw before the model is loaded."""
+
+    task: Task
+
+
+@dataclass(frozen=True)
+class ModelLoaded:
+    name: str
+
+
+@dataclass(frozen=True)
+class TasksAdded:
+    count: int
+
+
+@dataclass(frozen=True)
+class FeedDone:
+    problems: list[BadRecord] = field(default_factory=list)
+    error: str | None = None
+
+
+FeedEvent = FirstText | ModelLoaded | TasksAdded | FeedDone
+
+
+@dataclass(frozen=True)
+class SourceText:
+    text: str
+    meta: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class SourceTask:
+    task: Task
+    annotation: Annotation
+
+
+class Preannotator(Protocol):
+    """Turns texts into tasks with suggestions; loads its model on first use."""
+
+    def load(self) -> str: ...  # returns the model's display name
+
+    def __call__(self, texts: list[SourceText]) -> list[tuple[Task, Annotation]]: ...
+
+
+def feed(
+    store_path: Path,
+    dataset: str,
+    items: Iterator[SourceText | SourceTask],
+    preannotator: Preannotator,
+    notify: Callable[[FeedEvent], None],
+    problems: list[BadRecord],
+    batch_size: int = 16,
+    should_stop: Callable[[], bool] = lambda: False,
+) -> None:
+    """Store every item of the source that is not stored yet, in order, batch by batch."""
+    store = Store(store_path)
+    try:
+        first = True
+        known_empty = store.task_count(dataset) == 0
+        pending: list[SourceText] = []
+        model_ready = False
+
+        def flush() -> None:
+            nonlocal model_ready, pending
+            if not pending:
+                return
+            if not model_ready:
+                notify(ModelLoaded(preannotator.load()))
+                model_ready = True
+            store.add_tasks(dataset, preannotator(pending))
+            notify(TasksAdded(len(pending)))
+            pending = []
+
+        for item in items:
+            if should_stop():
+                return
+            if isinstance(item, SourceTask):
+                flush()
+                store.add_tasks(dataset, [(item.task, item.annotation)])
+                notify(TasksAdded(1))
+                first = False
+                continue
+            if store.find_task(dataset, input_hash(item.text, item.meta)) is not None:
+                continue  # stored by an earlier run: no model work to redo
+            if first and known_empty:
+                notify(FirstText(Task(item.text, provisional_tokens(item.text), 0, item.meta)))
+            pending.append(item)
+            # The first text alone, so that it is ready as soon as the model is; then in batches.
+            if first or len(pending) >= batch_size:
+                flush()
+            first = False
+        flush()
+        notify(FeedDone(problems))
+    except AnnotatorError as exc:
+        notify(FeedDone(problems, error=str(exc)))
+    finally:
+        store.close()

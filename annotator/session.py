@@ -1,0 +1,134 @@
+"""One annotator working through one dataset: which task is open, its history, and every decision.
+
+This is the annotate screen's model, kept free of Textual so that it can be tested and reused (the
+review screen drives the same object). Every change is committed to the store before a method
+returns, so whatever the screen shows after a key press is already on disk.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+from annotator.core.edits import Edit, History
+from annotator.core.model import Annotation, Answer, Task
+from annotator.core.scheme import LabelScheme
+from annotator.store import Store
+
+
+@dataclass
+class OpenTask:
+    task_id: int
+    task: Task
+    history: History
+
+    @property
+    def annotation(self) -> Annotation:
+        return self.history.current
+
+
+class AnnotationSession:
+    def __init__(
+        self, store: Store, dataset: str, annotator: str, scheme: LabelScheme, session_id: str | None = None
+    ) -> None:
+        self.store = store
+        self.dataset = dataset
+        self.annotator = annotator
+        self.scheme = scheme
+        self.session_id = session_id or f"{dataset}-{annotator}"
+        self.task_ids: list[int] = store.task_ids(dataset)
+        self.current: OpenTask | None = None
+        self.total: int | None = None  # known size of the source, when it can be known cheaply
+        self.finished = True  # False while a source is still being prepared into the store
+        self.on_change: Callable[[], None] | None = None
+
+    # -- navigation -------------------------------------------------------------------------------
+
+    def refresh_task_ids(self) -> None:
+        self.task_ids = self.store.task_ids(self.dataset)
+
+    @property
+    def index(self) -> int | None:
+        if self.current is None:
+            return None
+        try:
+            return self.task_ids.index(self.current.task_id)
+        except ValueError:
+            return None
+
+    def open(self, task_id: int) -> OpenTask:
+        task = self.store.task(task_id)
+        history = self.store.history(task_id, self.annotator)
+        if self.store.annotation(task_id, self.annotator) is None:
+            # A task this annotator never touched starts from the suggestion, undecided.
+            history = History(replace(history.current, answer=None, annotator=None, session=None, timestamp=None))
+        self.current = OpenTask(task_id, task, history)
+        return self.current
+
+    def open_first_unanswered(self) -> OpenTask | None:
+        task_id = self.store.next_unanswered(self.dataset, self.annotator)
+        if task_id is None:
+            return None
+        return self.open(task_id)
+
+    def step(self, delta: int) -> OpenTask | None:
+        """Open the task ``delta`` places away without deciding (the draft stays stored)."""
+        idx = self.index
+        if idx is None:
+            return None
+        new = idx + delta
+        if not 0 <= new < len(self.task_ids):
+            return None
+        return self.open(self.task_ids[new])
+
+    def advance(self) -> OpenTask | None:
+        """Open the next unanswered task after the current one, wrapping to any earlier one."""
+        after = self.current.task_id if self.current else None
+        task_id = self.store.next_unanswered(self.dataset, self.annotator, after=after)
+        if task_id is None and after is not None:
+            task_id = self.store.next_unanswered(self.dataset, self.annotator)
+        if task_id is None:
+            self.current = None
+            return None
+        return self.open(task_id)
+
+    # -- edits and decisions ----------------------------------------------------------------------
+
+    def _require(self) -> OpenTask:
+        if self.current is None:
+            raise RuntimeError("no task is open")
+        return self.current
+
+    def apply(self, edit: Edit) -> Annotation:
+        cur = self._require()
+        if edit.empty:
+            return cur.annotation
+        cur.history.do(edit)
+        self.store.record_edit(cur.task_id, self.annotator, self.session_id, "do", edit, cur.annotation)
+        return cur.annotation
+
+    def undo(self) -> Edit | None:
+        cur = self._require()
+        edit = cur.history.undo()
+        if edit is not None:
+            self.store.record_edit(cur.task_id, self.annotator, self.session_id, "undo", None, cur.annotation)
+        return edit
+
+    def redo(self) -> Edit | None:
+        cur = self._require()
+        edit = cur.history.redo()
+        if edit is not None:
+            self.store.record_edit(cur.task_id, self.annotator, self.session_id, "redo", None, cur.annotation)
+        return edit
+
+    def decide(self, answer: Answer) -> Annotation:
+        cur = self._require()
+        decided = self.store.record_answer(
+            cur.task_id, self.annotator, self.session_id, replace(cur.annotation, answer=answer)
+        )
+        # The decision becomes the base of any later edits; the undo history starts afresh.
+        cur.history = History(decided)
+        return decided
+
+    def counts(self) -> dict[str, int]:
+        return self.store.answer_counts(self.dataset, self.annotator)

@@ -1,0 +1,105 @@
+"""The Textual application: opens the annotate screen at once and prepares the source behind it."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from textual.app import App, SystemCommand
+from textual.screen import Screen
+
+from annotator.core.errors import BadRecord
+from annotator.feed import FeedDone, FeedEvent, FirstText, ModelLoaded, TasksAdded
+from annotator.session import AnnotationSession
+from annotator.tui.keymap import ANNOTATE_KEYS
+from annotator.tui.screens.annotate import AnnotateScreen
+
+# Runs the feed in its own thread: (notify, should_stop) -> None.
+FeedRunner = Callable[[Callable[[FeedEvent], None], Callable[[], bool]], None]
+
+
+class AnnotatorApp(App[None]):
+    TITLE = "annotator"
+    ENABLE_COMMAND_PALETTE = True
+
+    def __init__(
+        self, session: AnnotationSession, model_name: str = "", feed: FeedRunner | None = None
+    ) -> None:
+        super().__init__()
+        self.session = session
+        self.model_name = model_name
+        self._feed = feed
+        self._stop = threading.Event()
+        self.feed_thread: threading.Thread | None = None
+        self.problems: list[BadRecord] = []
+        self.feed_error: str | None = None
+        self.annotate_screen = AnnotateScreen(session, model_name)
+
+    def on_mount(self) -> None:
+        self.session.finished = self._feed is None
+        if self.session.current is None:
+            self.session.open_first_unanswered()
+        self.push_screen(self.annotate_screen)
+        if self._feed is not None:
+            # After the first paint: importing spaCy holds the GIL for a while.
+            self.call_after_refresh(self._start_feed)
+
+    def _start_feed(self) -> None:
+        assert self._feed is not None
+        feed = self._feed
+
+        def run() -> None:
+            feed(lambda event: self.call_from_thread(self.on_feed_event, event), self._stop.is_set)
+
+        # A daemon thread, so quitting never waits for a model to finish loading; an interrupted
+        # batch is an uncommitted SQLite transaction, rolled back, and prepared again next time.
+        self.feed_thread = threading.Thread(target=run, name="annotator-feed", daemon=True)
+        self.feed_thread.start()
+
+    def on_feed_event(self, event: FeedEvent) -> None:
+        screen = self.annotate_screen
+        if isinstance(event, FirstText):
+            screen.show_pending(event.task)
+        elif isinstance(event, ModelLoaded):
+            screen.model_name = event.name
+            screen.update_status()
+        elif isinstance(event, TasksAdded):
+            screen.tasks_arrived()
+        elif isinstance(event, FeedDone):
+            self.session.finished = True
+            self.problems = event.problems
+            self.feed_error = event.error
+            screen.tasks_arrived()
+            if event.error:
+                screen.say(event.error, error=True)
+            elif event.problems:
+                first = event.problems[0]
+                screen.say(f"{len(event.problems)} bad record(s) skipped; first: {first}", error=True)
+            elif not self.session.task_ids:
+                screen.say("the source has no texts", error=True)
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        target = self.annotate_screen
+        for key in ANNOTATE_KEYS:
+            if key.action in ("label", "quit", "help"):
+                continue
+            action = getattr(target, f"action_{key.action}")
+            yield SystemCommand(key.description.capitalize(), f"key: {key.shown}", action)
+        for n, label in enumerate(target.scheme.labels, 1):
+            yield SystemCommand(
+                f"Label {label}",
+                f"key: {n}" if n <= 9 else "key: 0",
+                lambda label=label: target._label_with(label),
+            )
+        yield SystemCommand("Keys", "show every key (?)", target.action_help)
+
+    def on_unmount(self) -> None:
+        self._stop.set()
+
+
+def default_db(path: Path | None) -> Path:
+    from annotator.store import default_db_path
+
+    return default_db_path(path)

@@ -1,0 +1,290 @@
+"""The document: a line-by-line ``ScrollView`` that draws tokens, spans, labels, the cursor, the
+selection and relation markers, caching each rendered row and repainting only rows that change."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.geometry import Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from annotator.core.model import Annotation, Span, Task
+from annotator.core.scheme import LabelScheme
+from annotator.tui.components.layout import Layout
+
+
+def _text_on(color: str) -> str:
+    """Black or white, whichever reads better on ``color`` (#rrggbb)."""
+    try:
+        r, g, b = (int(color[i : i + 2], 16) for i in (1, 3, 5))
+    except ValueError:
+        return "black"
+    return "black" if 0.299 * r + 0.587 * g + 0.114 * b > 140 else "white"
+
+
+@dataclass
+class Marks:
+    """What the document shows besides the text; the screen sets it, the view draws it."""
+
+    cursor: int = 0
+    selection: tuple[int, int] | None = None  # token range, inclusive
+    selected_sid: int | None = None
+    relation_head: int | None = None  # sid
+    relation_child: int | None = None  # sid
+    heads: set[int] = field(default_factory=set)  # sids that head some relation
+    children: set[int] = field(default_factory=set)
+    # Spans shown with a reviewer's colour instead of their label colour (sid -> colour).
+    span_colors: dict[int, str] = field(default_factory=dict)
+
+
+class DocumentView(ScrollView, can_focus=True):
+    DEFAULT_CSS = """
+    DocumentView {
+        scrollbar-size-vertical: 1;
+        scrollbar-size-horizontal: 0;
+        padding: 0 1;
+    }
+    """
+
+    class TokenClicked(Message):
+        def __init__(self, token: int, sid: int | None) -> None:
+            super().__init__()
+            self.token = token
+            self.sid = sid
+
+    class TokensDragged(Message):
+        def __init__(self, first: int, last: int) -> None:
+            super().__init__()
+            self.first = first
+            self.last = last
+
+    def __init__(self, scheme: LabelScheme, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.scheme = scheme
+        self.doc_task: Task | None = None
+        self.annotation = Annotation()
+        self.marks = Marks()
+        self.wrap: Layout | None = None
+        self._span_at: dict[int, Span] = {}
+        self._tag_after: dict[int, str] = {}
+        self._cache: dict[int, Strip] = {}
+        self._drag_from: int | None = None
+        self.provisional = False
+
+    # -- content ----------------------------------------------------------------------------------
+
+    def show(self, task: Task, annotation: Annotation, marks: Marks, provisional: bool = False) -> None:
+        self.doc_task = task
+        self.provisional = provisional
+        self.marks = marks
+        self._index(annotation)
+        self._layout_all()
+        self.scroll_to(0, 0, animate=False)
+        self.refresh()
+
+    def _index(self, annotation: Annotation) -> None:
+        self.annotation = annotation
+        self._span_at = {}
+        self._tag_after = {}
+        for span in annotation.spans:
+            for i in range(span.token_start, span.token_end + 1):
+                self._span_at[i] = span
+            self._tag_after[span.token_end] = self._tag(span)
+
+    def _tag(self, span: Span) -> str:
+        markers = ("▶" if span.sid in self.marks.heads else "") + (
+            "◀" if span.sid in self.marks.children else ""
+        )
+        return f" {span.label}{markers}"
+
+    def _extra_width(self, i: int) -> int:
+        tag = self._tag_after.get(i)
+        return len(tag) if tag else 0
+
+    def _content_width(self) -> int:
+        return max(self.scrollable_content_region.width, 20)
+
+    def _layout_all(self) -> None:
+        if self.doc_task is None:
+            return
+        self.wrap = Layout(self.doc_task, self._content_width(), self._extra_width)
+        self._cache.clear()
+        self.virtual_size = Size(self._content_width(), len(self.wrap.rows))
+
+    def update_annotation(self, annotation: Annotation, marks: Marks) -> None:
+        """Redraw after an edit: re-wrap only from the rows whose tags changed, repaint only the rows
+        of spans that changed and of the marks that moved."""
+        old_annotation, old_marks, old_tags = self.annotation, self.marks, dict(self._tag_after)
+        self.marks = marks
+        self._index(annotation)
+        layout = self.wrap
+        if layout is None:
+            return
+        touched = self._touched_tokens(old_marks, old_annotation) | self._touched_tokens(marks, annotation)
+        for span in set(old_annotation.spans) ^ set(annotation.spans):
+            touched.update(range(span.token_start, span.token_end + 1))
+        changed = {
+            i for i in old_tags.keys() | self._tag_after.keys() if old_tags.get(i) != self._tag_after.get(i)
+        }
+        if changed:
+            old_rows = list(layout.rows)
+            first_row = layout.rewrap(min(changed), max(changed))
+            if len(layout.rows) != len(old_rows):
+                self.virtual_size = Size(self._content_width(), len(layout.rows))
+                self._invalidate_from(first_row)
+                return
+            self._invalidate_rows(r for r in range(first_row, len(old_rows)) if old_rows[r] != layout.rows[r])
+        self._invalidate_tokens(touched)
+
+    def set_marks(self, marks: Marks) -> None:
+        """Redraw after a cursor or selection move: only the rows of what moved."""
+        old = self.marks
+        self.marks = marks
+        self._invalidate_tokens(self._touched_tokens(old) | self._touched_tokens(marks))
+
+    def _touched_tokens(self, marks: Marks, annotation: Annotation | None = None) -> set[int]:
+        annotation = annotation or self.annotation
+        out = {marks.cursor}
+        if marks.selection:
+            out.update(range(marks.selection[0], marks.selection[1] + 1))
+        for sid in (marks.selected_sid, marks.relation_head, marks.relation_child):
+            span = annotation.span(sid) if sid is not None else None
+            if span is not None:
+                out.update(range(span.token_start, span.token_end + 1))
+        return out
+
+    def _invalidate_tokens(self, tokens: set[int]) -> None:
+        if self.wrap is None:
+            return
+        self._invalidate_rows({self.wrap.row_of(t) for t in tokens})
+
+    def _invalidate_rows(self, rows: Iterable[int]) -> None:
+        scroll_y = int(self.scroll_offset.y)
+        height = self.size.height
+        for r in rows:
+            self._cache.pop(r, None)
+            if scroll_y <= r < scroll_y + height:
+                self.refresh_line(r)
+
+    def _invalidate_from(self, row: int) -> None:
+        for r in [r for r in self._cache if r >= row]:
+            del self._cache[r]
+        self.refresh()
+
+    # -- drawing ----------------------------------------------------------------------------------
+
+    def on_resize(self, event: events.Resize) -> None:
+        if self.wrap is not None and self.wrap.width != self._content_width():
+            self._layout_all()
+            self.scroll_to_token(self.marks.cursor)
+
+    def render_line(self, y: int) -> Strip:
+        row = int(self.scroll_offset.y) + y
+        layout = self.wrap
+        width = self.scrollable_content_region.width
+        if layout is None or row >= len(layout.rows):
+            return Strip.blank(width, self.rich_style)
+        strip = self._cache.get(row)
+        if strip is None:
+            strip = self._render_row(row)
+            self._cache[row] = strip
+        return strip.crop_extend(0, width, self.rich_style)
+
+    def _render_row(self, row: int) -> Strip:
+        assert self.wrap is not None and self.doc_task is not None
+        layout, tokens, marks = self.wrap, self.doc_task.tokens, self.marks
+        base = self.rich_style
+        first, end = layout.rows[row]
+        sel = marks.selection
+        segments: list[Segment] = []
+        for i in range(first, end):
+            if layout.is_space(i):
+                continue
+            span = self._span_at.get(i)
+            style = self._token_style(i, span, sel)
+            segments.append(Segment(tokens[i].text, style))
+            if span is not None and span.token_end == i:
+                segments.append(Segment(self._tag_after[i], self._tag_style(span)))
+            if layout.spaces_after[i] and i + 1 < end:
+                inside = span is not None and span.token_end > i
+                in_sel = sel is not None and sel[0] <= i < sel[1]
+                gap_style = self._span_style(span) if inside else base
+                if in_sel:
+                    gap_style = gap_style + Style(bgcolor="grey37")
+                segments.append(Segment(" " * layout.spaces_after[i], gap_style))
+        return Strip(segments)
+
+    def _span_style(self, span: Span | None) -> Style:
+        if span is None:
+            return self.rich_style
+        color = self.marks.span_colors.get(span.sid) or self.scheme.color(span.label)
+        return Style(color=_text_on(color), bgcolor=color)
+
+    def _tag_style(self, span: Span) -> Style:
+        style = self._span_style(span) + Style(bold=True, italic=True)
+        if span.sid in (self.marks.relation_head, self.marks.relation_child, self.marks.selected_sid):
+            style += Style(underline=True)
+        return style
+
+    def _token_style(self, i: int, span: Span | None, sel: tuple[int, int] | None) -> Style:
+        marks = self.marks
+        style = self._span_style(span)
+        if self.provisional:
+            style += Style(dim=True)
+        if span is not None:
+            if span.sid == marks.relation_head:
+                style += Style(underline=True, bold=True, overline=True)
+            elif span.sid == marks.relation_child or span.sid == marks.selected_sid:
+                style += Style(underline=True, bold=True)
+        if sel is not None and sel[0] <= i <= sel[1]:
+            style += Style(bgcolor="grey37", color="white", underline=True)
+        if i == marks.cursor:
+            style += Style(reverse=True, bold=True)
+        return style
+
+    # -- geometry ---------------------------------------------------------------------------------
+
+    def scroll_to_token(self, token: int) -> None:
+        """Keep the token's row on screen, a few rows from the edge when it has to scroll."""
+        if self.wrap is None:
+            return
+        row = self.wrap.row_of(token)
+        top = int(self.scroll_offset.y)
+        height = max(self.scrollable_content_region.height, 1)
+        margin = min(2, height // 4)
+        if row < top + margin:
+            self.scroll_to(y=max(row - margin, 0), animate=False)
+        elif row >= top + height - margin:
+            self.scroll_to(y=row - height + margin + 1, animate=False)
+
+    def token_from_offset(self, x: int, y: int) -> int | None:
+        if self.wrap is None:
+            return None
+        row = int(self.scroll_offset.y) + y
+        if not 0 <= row < len(self.wrap.rows):
+            return None
+        return self.wrap.token_at(row, x - self.scrollable_content_region.x + self.region.x)
+
+    # -- mouse: a click puts the cursor (and selects a span), a drag selects tokens -------------------
+
+    def on_mouse_down(self, event: events.MouseDown) -> None:
+        self._drag_from = self.token_from_offset(event.x, event.y)
+        self.capture_mouse()
+
+    def on_mouse_up(self, event: events.MouseUp) -> None:
+        self.release_mouse()
+        start, self._drag_from = self._drag_from, None
+        end = self.token_from_offset(event.x, event.y)
+        if start is None or end is None:
+            return
+        if start == end:
+            span = self._span_at.get(end)
+            self.post_message(self.TokenClicked(end, span.sid if span else None))
+        else:
+            self.post_message(self.TokensDragged(min(start, end), max(start, end)))

@@ -1,0 +1,137 @@
+"""Wrapping a task's tokens into screen rows, at token boundaries, with incremental re-wrapping.
+
+A row is ``(first, end)``: tokens ``first .. end-1``. A blank row (from an empty line in the text)
+has ``first == end``. Rows depend only on where they start, so after an edit that changes token
+widths (a span's label tag), wrapping restarts one row before the change and stops as soon as a new
+row starts where an old one did: a keystroke re-wraps a row or two, not the whole document.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Callable
+
+from rich.cells import cell_len
+
+from annotator.core.model import Task
+
+Row = tuple[int, int]
+
+
+class Layout:
+    def __init__(self, task: Task, width: int, extra_width: Callable[[int], int]) -> None:
+        """``extra_width(i)`` is the width of what is drawn after token ``i`` besides the token
+        itself (a span's label tag)."""
+        self.task = task
+        self.width = max(width, 8)
+        self.extra_width = extra_width
+        tokens = task.tokens
+        text = task.text
+        n = len(tokens)
+        self.base_width: list[int] = [cell_len(t.text) for t in tokens]
+        # What lies between token i and token i+1: -1 = nothing, 0 = line break(s), k = k spaces.
+        self.newlines_after: list[int] = [0] * n
+        self.spaces_after: list[int] = [0] * n
+        for i, tok in enumerate(tokens):
+            nxt = tokens[i + 1].start if i + 1 < n else len(text)
+            gap = text[tok.end : nxt]
+            if tok.text.isspace():
+                gap = tok.text + gap
+                self.base_width[i] = 0
+            nl = gap.count("\n")
+            self.newlines_after[i] = nl
+            self.spaces_after[i] = 0 if nl else (1 if gap else 0)
+        self.rows: list[Row] = []
+        self.starts: list[int] = []
+        self.relayout()
+
+    def is_space(self, i: int) -> bool:
+        return self.base_width[i] == 0
+
+    def token_width(self, i: int) -> int:
+        return self.base_width[i] + self.extra_width(i)
+
+    def _wrap(
+        self, first: int, stop_after: int, old_starts: dict[int, int] | None
+    ) -> tuple[list[Row], int | None]:
+        """Rows from token ``first``; with ``old_starts``, stop at the first row past ``stop_after``
+        that starts where an old row started and return that old row's index."""
+        rows: list[Row] = []
+        n = len(self.task.tokens)
+        width = self.width
+        start = first
+        x = 0
+        i = first
+        while i < n:
+            if x == 0 and old_starts is not None and i > stop_after and i == start and i in old_starts:
+                return rows, old_starts[i]
+            w = self.token_width(i)
+            if x > 0 and x + w > width:
+                rows.append((start, i))
+                start, x = i, 0
+                continue
+            x += w
+            nl = self.newlines_after[i]
+            if nl:
+                rows.append((start, i + 1))
+                rows.extend((i + 1, i + 1) for _ in range(nl - 1))
+                start, x = i + 1, 0
+            else:
+                x += self.spaces_after[i]
+            i += 1
+        if start < n or not rows:
+            rows.append((start, n))
+        return rows, None
+
+    def relayout(self) -> None:
+        self.rows, _ = self._wrap(0, 0, None)
+        self.starts = [r[0] for r in self.rows]
+
+    def rewrap(self, first_token: int, last_token: int) -> int:
+        """Re-wrap after the widths of tokens ``first_token..last_token`` changed; returns the first
+        row index whose content may have changed (rows after a change in row count shift too)."""
+        if not self.rows:
+            self.relayout()
+            return 0
+        r = max(self.row_of(first_token) - 1, 0)
+        while r > 0 and self.rows[r][0] == self.rows[r][1]:
+            r -= 1  # start from a real row, not a blank one
+        old_starts = {row[0]: k for k, row in enumerate(self.rows) if row[0] != row[1] and k > r}
+        new_rows, resync = self._wrap(self.rows[r][0], last_token, old_starts)
+        tail = self.rows[resync:] if resync is not None else []
+        self.rows = self.rows[:r] + new_rows + tail
+        self.starts = [row[0] for row in self.rows]
+        return r
+
+    def row_of(self, token: int) -> int:
+        """The row holding ``token`` (the last row starting at or before it)."""
+        return max(bisect.bisect_right(self.starts, token) - 1, 0)
+
+    def positions(self, row: int) -> list[tuple[int, int]]:
+        """(token, x) for the visible tokens of a row."""
+        first, end = self.rows[row]
+        out = []
+        x = 0
+        for i in range(first, end):
+            if not self.is_space(i):
+                out.append((i, x))
+            x += self.token_width(i) + self.spaces_after[i]
+        return out
+
+    def token_at(self, row: int, x: int) -> int | None:
+        best = None
+        for i, tx in self.positions(row):
+            if tx <= x:
+                best = i
+            else:
+                break
+        if best is None:
+            pos = self.positions(row)
+            return pos[0][0] if pos else None
+        return best
+
+    def x_of(self, token: int) -> int:
+        for i, x in self.positions(self.row_of(token)):
+            if i == token:
+                return x
+        return 0

@@ -1,0 +1,703 @@
+"""The annotate screen: the document, the legend and relations beside it, status below.
+
+The screen turns keys into core edits and hands them to the session, which stores them before the
+screen repaints. It holds only view state: cursor, selection, mode.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+
+from annotator.core import edits
+from annotator.core.errors import InvalidAnnotation
+from annotator.core.model import Annotation, Answer, Relation, Span, Task
+from annotator.core.scheme import LabelScheme
+from annotator.session import AnnotationSession
+from annotator.tui.components.document_view import DocumentView, Marks
+from annotator.tui.components.side_panels import Legend, MessageLine, RelationsPanel, StatusLine
+from annotator.tui.keymap import ANNOTATE_KEYS, bindings
+from annotator.tui.screens.modals import HelpScreen, LabelPicker
+
+Mode = Literal["spans", "relation", "browse"]
+
+
+class AnnotateScreen(Screen[None]):
+    BINDINGS = bindings(ANNOTATE_KEYS)  # type: ignore[assignment]
+    DEFAULT_CSS = """
+    AnnotateScreen #main { height: 1fr; }
+    AnnotateScreen DocumentView { width: 1fr; height: 1fr; border: round $panel-lighten-2; }
+    AnnotateScreen DocumentView:focus { border: round $accent; }
+    AnnotateScreen #side { width: 36; height: 1fr; }
+    """
+
+    def __init__(self, session: AnnotationSession, model_name: str = "") -> None:
+        super().__init__()
+        self.session = session
+        self.scheme: LabelScheme = session.scheme
+        self.model_name = model_name
+        self.mode: Mode = "spans"
+        self.cursor = 0
+        self.selection: tuple[int, int] | None = None
+        self.selected_sid: int | None = None
+        self.head_sid: int | None = None
+        self.child_sid: int | None = None
+        self.browse_index: int | None = None
+        self.saved_note = ""
+        self.pending_task: Task | None = None  # shown before the first task is stored
+        self.done = False
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="main"):
+            yield DocumentView(self.scheme, id="doc")
+            with Vertical(id="side"):
+                yield Legend(id="legend")
+                yield RelationsPanel(id="relations")
+        yield MessageLine(id="message")
+        yield StatusLine(id="status")
+
+    @property
+    def doc(self) -> DocumentView:
+        return self.query_one(DocumentView)
+
+    def on_mount(self) -> None:
+        self.doc.focus()
+        self.query_one(Legend).show_labels(self.scheme, relations=False)
+        if self.session.current is not None:
+            self.load_current()
+        self.update_status()
+
+    # -- what is on screen ------------------------------------------------------------------------
+
+    @property
+    def current_task(self) -> Task | None:
+        cur = self.session.current
+        return cur.task if cur else None
+
+    @property
+    def annotation(self) -> Annotation:
+        cur = self.session.current
+        return cur.annotation if cur else Annotation()
+
+    def show_pending(self, task: Task) -> None:
+        """Show a text before its task is stored (provisional tokens: read-only)."""
+        if self.session.current is not None:
+            return
+        self.pending_task = task
+        self.cursor = self._first_visible(task)
+        self.doc.show(task, Annotation(), self.marks(), provisional=True)
+        self.say("loading the model; the text is read-only until its suggestions arrive")
+        self.update_status()
+
+    def load_current(self, keep_cursor_char: int | None = None) -> None:
+        task = self.current_task
+        if task is None:
+            return
+        self.pending_task = None
+        self.done = False
+        self.mode, self.selection = "spans", None
+        self.selected_sid = self.head_sid = self.child_sid = self.browse_index = None
+        self.cursor = self._first_visible(task)
+        if keep_cursor_char is not None:
+            idx = task.token_index_at_char(keep_cursor_char)
+            if idx is not None:
+                self.cursor = idx
+        self.doc.show(task, self.annotation, self.marks())
+        self.doc.scroll_to_token(self.cursor)
+        self.refresh_side()
+        self.update_status()
+
+    def _first_visible(self, task: Task) -> int:
+        for tok in task.tokens:
+            if not tok.text.isspace():
+                return tok.id
+        return 0
+
+    def marks(self) -> Marks:
+        ann = self.annotation
+        return Marks(
+            cursor=self.cursor,
+            selection=self.selection,
+            selected_sid=self.selected_sid,
+            relation_head=self.head_sid,
+            relation_child=self.child_sid if self.mode != "spans" else None,
+            heads={r.head for r in ann.relations},
+            children={r.child for r in ann.relations},
+        )
+
+    def repaint_marks(self) -> None:
+        self.doc.set_marks(self.marks())
+        self.doc.scroll_to_token(self.cursor)
+
+    def repaint_annotation(self) -> None:
+        self.doc.update_annotation(self.annotation, self.marks())
+        self.doc.scroll_to_token(self.cursor)
+        self.refresh_side()
+        self.update_status()
+
+    def refresh_side(self) -> None:
+        self.query_one(Legend).show_labels(self.scheme, relations=self.mode in ("relation", "browse"))
+        self.query_one(RelationsPanel).show_relations(
+            self.current_task,
+            self.annotation,
+            self.browse_index if self.mode == "browse" else None,
+            self.mode == "browse",
+        )
+
+    def say(self, message: str, error: bool = False) -> None:
+        self.query_one(MessageLine).say(message, error)
+
+    def update_status(self) -> None:
+        s = self.session
+        counts = s.counts()
+        idx = s.index
+        known = len(s.task_ids)
+        total = s.total if s.total is not None else None
+        of = str(total) if total is not None and total >= known else ("?" if not s.finished else str(known))
+        position = f"task {idx + 1} of {of}" if idx is not None else f"{known} of {of} tasks ready"
+        mode = {"spans": "", "relation": " · RELATION", "browse": " · RELATIONS LIST"}[self.mode]
+        decided = ""
+        if s.current is not None and s.current.annotation.answer:
+            decided = f" · this task: {s.current.annotation.answer}"
+        parts = [
+            f"[b]{s.dataset}[/b]",
+            s.annotator,
+            position,
+            f"[green]✓{counts.get('accept', 0)}[/] [red]✗{counts.get('reject', 0)}[/] "
+            f"[yellow]–{counts.get('ignore', 0)}[/] ✎{counts.get('draft', 0)}",
+            self.model_name or "no model",
+            self.saved_note or "saved",
+        ]
+        self.query_one(StatusLine).update(" · ".join(parts) + mode + decided)
+
+    # -- helpers ----------------------------------------------------------------------------------
+
+    def _editable(self) -> bool:
+        if self.session.current is None:
+            self.say(
+                "nothing to edit yet: the model is still preparing this text"
+                if self.pending_task
+                else "no task is open",
+                error=True,
+            )
+            return False
+        return True
+
+    def _apply(self, edit: edits.Edit, message: str = "") -> None:
+        self.session.apply(edit)
+        self.repaint_annotation()
+        self.say(edit.note or message)
+
+    def _target_span(self) -> Span | None:
+        ann = self.annotation
+        if self.selected_sid is not None:
+            span = ann.span(self.selected_sid)
+            if span is not None:
+                return span
+        return ann.span_at_token(self.cursor)
+
+    def _is_space(self, i: int) -> bool:
+        task = self.current_task or self.pending_task
+        return task is None or task.tokens[i].text.isspace()
+
+    def _step_token(self, i: int, delta: int) -> int:
+        task = self.current_task or self.pending_task
+        if task is None:
+            return i
+        j = i + delta
+        while 0 <= j < len(task.tokens) and task.tokens[j].text.isspace():
+            j += delta
+        return j if 0 <= j < len(task.tokens) else i
+
+    def _move_cursor(self, token: int, keep_selection: bool = False) -> None:
+        self.cursor = token
+        if not keep_selection:
+            self.selection = None
+        if self.mode == "spans" and self.selected_sid is not None:
+            span = self.annotation.span(self.selected_sid)
+            if span is None or not span.token_start <= token <= span.token_end:
+                self.selected_sid = None
+        if self.mode == "relation":
+            under = self.annotation.span_at_token(token)
+            if under is not None and under.sid != self.head_sid:
+                self.child_sid = under.sid
+        self.repaint_marks()
+
+    # -- movement ---------------------------------------------------------------------------------
+
+    def action_cursor_right(self) -> None:
+        self._move_cursor(self._step_token(self.cursor, 1))
+
+    def action_cursor_left(self) -> None:
+        self._move_cursor(self._step_token(self.cursor, -1))
+
+    def _vertical(self, rows: int) -> None:
+        layout = self.doc.wrap
+        if layout is None:
+            return
+        x = layout.x_of(self.cursor)
+        row = layout.row_of(self.cursor)
+        target = row + rows
+        step = 1 if rows > 0 else -1
+        while 0 <= target < len(layout.rows):
+            token = layout.token_at(target, x)
+            if token is not None:
+                self._move_cursor(token)
+                return
+            target += step  # blank line: keep going
+
+    def action_cursor_down(self) -> None:
+        self._vertical(1)
+
+    def action_cursor_up(self) -> None:
+        self._vertical(-1)
+
+    def action_page_down(self) -> None:
+        self._vertical(max(self.doc.scrollable_content_region.height - 2, 1))
+
+    def action_page_up(self) -> None:
+        self._vertical(-max(self.doc.scrollable_content_region.height - 2, 1))
+
+    def action_line_start(self) -> None:
+        layout = self.doc.wrap
+        if layout is not None:
+            pos = layout.positions(layout.row_of(self.cursor))
+            if pos:
+                self._move_cursor(pos[0][0])
+
+    def action_line_end(self) -> None:
+        layout = self.doc.wrap
+        if layout is not None:
+            pos = layout.positions(layout.row_of(self.cursor))
+            if pos:
+                self._move_cursor(pos[-1][0])
+
+    # -- spans ------------------------------------------------------------------------------------
+
+    def _spans_in_order(self) -> list[Span]:
+        return sorted(self.annotation.spans, key=lambda s: s.start)
+
+    def action_next_span(self) -> None:
+        self._cycle_span(1)
+
+    def action_prev_span(self) -> None:
+        self._cycle_span(-1)
+
+    def _cycle_span(self, delta: int) -> None:
+        if self.mode == "browse":
+            self._browse_step(delta)
+            return
+        spans = self._spans_in_order()
+        if self.mode == "relation":
+            spans = [s for s in spans if s.sid != self.head_sid]
+        if not spans:
+            self.say("no spans in this task" if self.mode == "spans" else "no other span to link to")
+            return
+        current = self.child_sid if self.mode == "relation" else self.selected_sid
+        sids = [s.sid for s in spans]
+        if current in sids:
+            idx = (sids.index(current) + delta) % len(spans)
+        elif self.mode == "relation" and self.head_sid is not None:
+            head = self.annotation.span(self.head_sid)
+            after = [i for i, s in enumerate(spans) if head is not None and s.start > head.start]
+            idx = (after[0] if after else 0) if delta > 0 else ((after[0] - 1) if after else len(spans) - 1)
+        else:
+            after = [i for i, s in enumerate(spans) if s.token_end >= self.cursor]
+            before = [i for i, s in enumerate(spans) if s.token_start < self.cursor]
+            if delta > 0:
+                idx = after[0] if after else 0
+            else:
+                idx = before[-1] if before else len(spans) - 1
+        span = spans[idx]
+        if self.mode == "relation":
+            self.child_sid = span.sid
+        else:
+            self.selected_sid = span.sid
+            self.selection = None
+        self.cursor = span.token_start
+        self.repaint_marks()
+        self.refresh_side()
+
+    def action_label(self, n: int) -> None:
+        if self.mode == "relation":
+            self._relation_label(n)
+            return
+        if self.mode == "browse":
+            self._browse_relabel(n)
+            return
+        if n > len(self.scheme.labels):
+            self.say(
+                f"no label {n}: this scheme has {len(self.scheme.labels)} labels (0 lists them all)",
+                error=True,
+            )
+            return
+        self._label_with(self.scheme.labels[n - 1])
+
+    def _label_with(self, label: str) -> None:
+        if not self._editable():
+            return
+        task = self.current_task
+        assert task is not None
+        try:
+            if self.selection is not None:
+                first, last = self.selection
+                edit = edits.set_span(task, self.annotation, first, last, label, scheme=self.scheme)
+                self.selection = None
+                self.cursor = first
+            else:
+                target = self._target_span()
+                if target is not None:
+                    edit = edits.relabel_span(self.annotation, target.sid, label, self.scheme)
+                else:
+                    edit = edits.set_span(
+                        task, self.annotation, self.cursor, self.cursor, label, scheme=self.scheme
+                    )
+        except InvalidAnnotation as exc:
+            self.say(str(exc), error=True)
+            return
+        added = edit.added_spans[0] if edit.added_spans else None
+        self.selected_sid = added.sid if added else self.selected_sid
+        self._apply(edit, f"{label}: {task.text[added.start : added.end]!r}" if added else "")
+
+    def action_pick_label(self) -> None:
+        if self.mode in ("relation", "browse"):
+            names = self.scheme.relation_labels
+            title = "relation label"
+        else:
+            names = self.scheme.labels
+            title = "entity label"
+        if not names:
+            self.say("this scheme has no labels of that kind", error=True)
+            return
+
+        def picked(label: str | None) -> None:
+            if label is None:
+                return
+            if self.mode == "relation":
+                self._relation_label(names.index(label) + 1, names)
+            elif self.mode == "browse":
+                self._browse_relabel(names.index(label) + 1, names)
+            else:
+                self._label_with(label)
+
+        self.app.push_screen(LabelPicker(names, title), picked)
+
+    def action_delete(self) -> None:
+        if self.mode == "browse":
+            self._browse_delete()
+            return
+        if not self._editable():
+            return
+        target = self._target_span()
+        if target is None:
+            self.say("no span under the cursor")
+            return
+        edit = edits.delete_span(self.annotation, target.sid)
+        self.selected_sid = None
+        rels = len(edit.removed_relations)
+        text = self.current_task.text[target.start : target.end] if self.current_task else ""
+        self._apply(edit, f"deleted {target.label} {text!r}" + (f" and {rels} relation(s)" if rels else ""))
+
+    def _resize(self, d_start: int, d_end: int) -> None:
+        """Move the edges of the selected span (or the free selection) by whole tokens."""
+        task = self.current_task or self.pending_task
+        if task is None:
+            return
+        target = None if self.selection is not None else self._target_span()
+        if target is None or self.mode != "spans":
+            # a free selection from the cursor
+            first, last = self.selection or (self.cursor, self.cursor)
+            if d_end:
+                last = self._step_token(last, d_end) if (d_end > 0 or last > first) else last
+            if d_start:
+                first = self._step_token(first, d_start) if (d_start < 0 or first < last) else first
+            self.selection = (first, last)
+            self.cursor = last if d_end else first
+            self.repaint_marks()
+            return
+        if not self._editable():
+            return
+        first, last = target.token_start, target.token_end
+        if d_end:
+            last = self._step_token(last, d_end)
+        if d_start:
+            first = self._step_token(first, d_start)
+        if last < first or (first, last) == (target.token_start, target.token_end):
+            self.say("a span keeps at least one token; d deletes it" if last < first else "")
+            return
+        try:
+            edit = edits.resize_span(task, self.annotation, target.sid, first, last, self.scheme)
+        except InvalidAnnotation as exc:
+            self.say(str(exc), error=True)
+            return
+        self.selected_sid = target.sid
+        self.cursor = last if d_end else first
+        new_text = task.text[task.tokens[first].start : task.tokens[last].end]
+        self._apply(edit, f"{target.label}: {new_text!r}")
+
+    def action_grow(self) -> None:
+        self._resize(0, 1)
+
+    def action_shrink(self) -> None:
+        self._resize(0, -1)
+
+    def action_grow_left(self) -> None:
+        self._resize(-1, 0)
+
+    def action_shrink_left(self) -> None:
+        self._resize(1, 0)
+
+    def action_clear(self) -> None:
+        if self.mode != "spans":
+            self.mode = "spans"
+            self.head_sid = self.child_sid = self.browse_index = None
+            self.say("")
+        else:
+            self.selection = None
+            self.selected_sid = None
+        self.repaint_marks()
+        self.refresh_side()
+        self.update_status()
+
+    # -- relations --------------------------------------------------------------------------------
+
+    def action_relation_mode(self) -> None:
+        if not self._editable():
+            return
+        target = self._target_span()
+        if target is None:
+            self.say("put the cursor on a span (or tab to one) to make it the head", error=True)
+            return
+        if not self.scheme.relations:
+            self.say("this label scheme has no relation labels (--relations or --config)", error=True)
+            return
+        self.mode = "relation"
+        self.head_sid, self.child_sid = target.sid, None
+        self.selected_sid = None
+        self.selection = None
+        self._cycle_span(1)
+        self.say(
+            "relation: tab/shift+tab or arrows choose the child, 1…9 the label (again removes it), esc leaves"
+        )
+        self.refresh_side()
+        self.update_status()
+
+    def _relation_label(self, n: int, names: tuple[str, ...] | None = None) -> None:
+        names = names or self.scheme.relation_labels
+        if n > len(names):
+            self.say(f"no relation label {n}", error=True)
+            return
+        if self.head_sid is None or self.child_sid is None:
+            self.say("choose the child span first (tab)", error=True)
+            return
+        label = names[n - 1]
+        try:
+            edit = edits.toggle_relation(self.annotation, self.head_sid, self.child_sid, label, self.scheme)
+        except InvalidAnnotation as exc:
+            self.say(f"refused: {exc}", error=True)
+            return
+        verb = "removed" if edit.removed_relations else "added"
+        rel = (edit.added_relations or edit.removed_relations)[0]
+        task = self.current_task
+        assert task is not None
+        line = self._relation_text(task, self.annotation, rel)
+        self._apply(edit, f"{verb} {line}")
+
+    @staticmethod
+    def _relation_text(task: Task, annotation: Annotation, rel: Relation) -> str:
+        h, c = annotation.span(rel.head), annotation.span(rel.child)
+        ht = task.text[h.start : h.end] if h else "?"
+        ct = task.text[c.start : c.end] if c else "?"
+        return f"{ht} ─{rel.label}→ {ct}"
+
+    def _sorted_relations(self) -> tuple[Relation, ...]:
+        return self.annotation.sorted().relations
+
+    def action_browse_relations(self) -> None:
+        if self.mode == "browse":
+            self.action_clear()
+            return
+        if not self._editable():
+            return
+        rels = self._sorted_relations()
+        if not rels:
+            self.say("this task has no relations yet")
+            return
+        self.mode = "browse"
+        self.browse_index = 0
+        self._show_browsed()
+        self.say("relations: j/k or tab move, 1…9 relabel, d deletes, esc leaves")
+        self.update_status()
+
+    def _show_browsed(self) -> None:
+        rels = self._sorted_relations()
+        if not rels:
+            self.mode = "spans"
+            self.browse_index = self.head_sid = self.child_sid = None
+        else:
+            self.browse_index = min(self.browse_index or 0, len(rels) - 1)
+            rel = rels[self.browse_index]
+            self.head_sid, self.child_sid = rel.head, rel.child
+            head = self.annotation.span(rel.head)
+            if head is not None:
+                self.cursor = head.token_start
+        self.repaint_marks()
+        self.refresh_side()
+
+    def _browse_step(self, delta: int) -> None:
+        rels = self._sorted_relations()
+        if rels:
+            self.browse_index = ((self.browse_index or 0) + delta) % len(rels)
+            self._show_browsed()
+
+    def _browse_relabel(self, n: int, names: tuple[str, ...] | None = None) -> None:
+        names = names or self.scheme.relation_labels
+        rels = self._sorted_relations()
+        if not rels or self.browse_index is None or n > len(names):
+            self.say(f"no relation label {n}", error=True)
+            return
+        rel = rels[self.browse_index]
+        try:
+            edit = edits.relabel_relation(self.annotation, rel, names[n - 1], self.scheme)
+        except InvalidAnnotation as exc:
+            self.say(f"refused: {exc}", error=True)
+            return
+        self._apply(edit, f"relabelled to {names[n - 1]}")
+        new = [
+            i for i, r in enumerate(self._sorted_relations()) if r.key == (rel.head, rel.child, names[n - 1])
+        ]
+        if new:
+            self.browse_index = new[0]
+        self._show_browsed()
+
+    def _browse_delete(self) -> None:
+        rels = self._sorted_relations()
+        if not rels or self.browse_index is None:
+            return
+        rel = rels[self.browse_index]
+        task = self.current_task
+        assert task is not None
+        text = self._relation_text(task, self.annotation, rel)
+        self._apply(edits.delete_relation(self.annotation, rel), f"deleted {text}")
+        self._show_browsed()
+        self.update_status()
+
+    # -- history ----------------------------------------------------------------------------------
+
+    def action_undo(self) -> None:
+        if not self._editable():
+            return
+        edit = self.session.undo()
+        self._after_history(edit, "undid", "nothing to undo")
+
+    def action_redo(self) -> None:
+        if not self._editable():
+            return
+        edit = self.session.redo()
+        self._after_history(edit, "redid", "nothing to redo")
+
+    def _after_history(self, edit: edits.Edit | None, verb: str, nothing: str) -> None:
+        if edit is None:
+            self.say(nothing)
+            return
+        ann = self.annotation
+        if self.selected_sid is not None and ann.span(self.selected_sid) is None:
+            self.selected_sid = None
+        if self.mode != "spans" and (
+            (self.head_sid is not None and ann.span(self.head_sid) is None)
+            or (self.child_sid is not None and ann.span(self.child_sid) is None)
+        ):
+            self.mode, self.head_sid, self.child_sid, self.browse_index = "spans", None, None, None
+        moved = edit.added_spans or edit.removed_spans
+        if moved:
+            self.cursor = moved[0].token_start
+        self.repaint_annotation()
+        if self.mode == "browse":
+            self._show_browsed()
+        self.say(f"{verb} {edit.kind.replace('-', ' ')}")
+
+    # -- decisions and navigation -----------------------------------------------------------------
+
+    def _decide(self, answer: Answer) -> None:
+        if not self._editable():
+            return
+        self.session.decide(answer)
+        nxt = self.session.advance()
+        if nxt is None:
+            self.done = True
+            self.say(
+                f"{answer}ed. No unanswered task is left"
+                + ("" if self.session.finished else " yet: more are being prepared")
+            )
+            self.update_status()
+            return
+        self.load_current()
+        self.say(f"{answer}ed; next task")
+
+    def action_accept(self) -> None:
+        self._decide("accept")
+
+    def action_reject(self) -> None:
+        self._decide("reject")
+
+    def action_ignore(self) -> None:
+        self._decide("ignore")
+
+    def action_prev_task(self) -> None:
+        if self.session.current is None and self.session.task_ids:
+            self.session.open(self.session.task_ids[-1])
+            self.load_current()
+            return
+        if self.session.step(-1) is None:
+            self.say("this is the first task")
+            return
+        self.load_current()
+
+    def action_next_task(self) -> None:
+        if self.session.step(1) is None:
+            self.say("this is the last task so far")
+            return
+        self.load_current()
+
+    def action_help(self) -> None:
+        self.app.push_screen(HelpScreen())
+
+    async def action_quit(self) -> None:
+        self.app.exit()
+
+    # -- mouse ------------------------------------------------------------------------------------
+
+    def on_document_view_token_clicked(self, event: DocumentView.TokenClicked) -> None:
+        if self.mode == "spans":
+            self.selected_sid = event.sid
+            self.selection = None
+            self.cursor = event.token
+            self.repaint_marks()
+        else:
+            self._move_cursor(event.token)
+
+    def on_document_view_tokens_dragged(self, event: DocumentView.TokensDragged) -> None:
+        self.mode = "spans" if self.mode == "browse" else self.mode
+        self.selected_sid = None
+        self.selection = (event.first, event.last)
+        self.cursor = event.last
+        self.repaint_marks()
+
+    # -- the task list grows while the source is being prepared -----------------------------------
+
+    def tasks_arrived(self) -> None:
+        s = self.session
+        s.refresh_task_ids()
+        if s.current is None and not (self.done and s.finished):
+            pending_char = None
+            if self.pending_task is not None:
+                pending_char = (
+                    self.pending_task.tokens[self.cursor].start if self.pending_task.tokens else None
+                )
+            if s.open_first_unanswered() is not None:
+                self.load_current(keep_cursor_char=pending_char)
+                self.say("")
+        self.update_status()

@@ -1,0 +1,73 @@
+"""Modal screens: the key help and the label picker."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import OptionList, Static
+from textual.widgets.option_list import Option
+
+from annotator.tui.keymap import ANNOTATE_KEYS, Key
+
+
+def keys_table(keys: tuple[Key, ...]) -> Table:
+    table = Table(box=None, show_header=False, padding=(0, 2, 0, 0))
+    table.add_column(style="bold cyan", no_wrap=True)
+    table.add_column()
+    group = None
+    for key in keys:
+        if key.group != group:
+            if group is not None:
+                table.add_row("", "")
+            table.add_row(f"[dim]{key.group}[/]", "")
+            group = key.group
+        table.add_row(key.shown, key.description)
+    return table
+
+
+class HelpScreen(ModalScreen[None]):
+    DEFAULT_CSS = """
+    HelpScreen { align: center middle; }
+    HelpScreen > VerticalScroll { width: 80; height: 90%; border: thick $accent; background: $surface; padding: 1 2; }
+    """
+    BINDINGS = [Binding("escape,q,question_mark", "dismiss", "close")]
+
+    def __init__(self, keys: tuple[Key, ...] = ANNOTATE_KEYS, title: str = "keys") -> None:
+        super().__init__()
+        self.keys = keys
+        self.title_text = title
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll() as scroll:
+            scroll.border_title = f"{self.title_text}  (esc closes; ctrl+p finds any action by name)"
+            yield Static(keys_table(self.keys))
+
+
+class LabelPicker(ModalScreen[str | None]):
+    DEFAULT_CSS = """
+    LabelPicker { align: center middle; }
+    LabelPicker > Vertical { width: 40; height: auto; max-height: 80%; border: thick $accent; background: $surface; }
+    LabelPicker OptionList { height: auto; max-height: 30; }
+    """
+    BINDINGS = [Binding("escape", "cancel", "cancel")]
+
+    def __init__(self, labels: tuple[str, ...], title: str = "label") -> None:
+        super().__init__()
+        self.labels = labels
+        self.title_text = title
+
+    def compose(self) -> ComposeResult:
+        with Vertical() as box:
+            box.border_title = self.title_text
+            yield OptionList(
+                *[Option(f"{i:>2}  {label}", id=label) for i, label in enumerate(self.labels, 1)]
+            )
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
