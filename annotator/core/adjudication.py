@@ -1,0 +1,377 @@
+"""Two annotators' versions of one task: what they share, where they differ, and a merged result.
+
+The review screen and ``annotator agreement --details`` are built on this module; it knows nothing
+about terminals or storage.
+
+Where the two versions differ is cut into *disagreements*, each resolved on its own:
+
+- Spans are grouped by overlap: A's and B's spans that overlap each other, directly or through a
+  chain of overlaps, form one group. A group of one A span and one B span with the same offsets and
+  label is *agreed*. Any other group is a disagreement of kind
+
+  ``label``     one span each side, same offsets, different labels;
+  ``boundary``  spans on both sides that overlap but do not have the same offsets (their labels may
+                differ too);
+  ``a_only``    spans of A only (nothing of B overlaps them);
+  ``b_only``    spans of B only.
+
+- Relations are compared by the character offsets of their head and child spans and their label.
+  A relation both versions have is agreed. The others are grouped by (head offsets, child offsets):
+  one ``relation`` disagreement per ordered pair of argument positions, holding A's and B's
+  relations there that the other version does not have.
+
+Groups never overlap each other, so each disagreement can be resolved independently with
+:class:`Resolution`: take A's version, B's, both (only where A's and B's spans do not overlap; a
+``label`` or ``boundary`` group always overlaps, so "both" is refused there with
+:class:`CannotTakeBoth`), or neither. The result keeps the agreed spans and relations, adds what each
+choice takes, and drops every relation whose head or child span is not in it. Each span and relation
+of the result remembers where it came from in ``source``: A's name, B's name, or ``"both"``.
+
+Unresolved disagreements count as "neither" when a result is built, so a half-reviewed task shows
+the agreed base plus the choices made so far. Resolving every disagreement with A gives A's
+annotation back (same content), and likewise for B.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Literal
+
+from annotator.core.errors import AnnotatorError, InvalidAnnotation
+from annotator.core.model import Annotation, Relation, Span, Task
+from annotator.core.validate import align
+
+Kind = Literal["boundary", "label", "a_only", "b_only", "relation"]
+Choice = Literal["a", "b", "both", "neither"]
+CHOICES: tuple[Choice, ...] = ("a", "b", "both", "neither")
+BOTH = "both"
+
+Offsets = tuple[int, int]
+RelationKey = tuple[Offsets, Offsets, str]
+
+
+class CannotTakeBoth(AnnotatorError):
+    """Both versions of a disagreement were asked for, but their spans overlap."""
+
+
+@dataclass(frozen=True, slots=True)
+class Disagreement:
+    """One place where A and B differ.
+
+    ``a_spans``/``b_spans`` are the spans of each version involved, in text order. For a
+    ``relation`` disagreement they are the argument spans of ``a_relations``/``b_relations`` (look
+    them up by ``sid``); for the span kinds the relation tuples are empty. ``start``/``end`` is the
+    character range covering everything involved. ``index`` is its place in
+    :attr:`Adjudication.disagreements`: span disagreements in text order, then relation
+    disagreements in text order.
+    """
+
+    index: int
+    kind: Kind
+    start: int
+    end: int
+    a_spans: tuple[Span, ...] = ()
+    b_spans: tuple[Span, ...] = ()
+    a_relations: tuple[Relation, ...] = ()
+    b_relations: tuple[Relation, ...] = ()
+
+    @property
+    def can_take_both(self) -> bool:
+        """Whether "take both" is allowed: no span of A here overlaps one of B."""
+        return not any(x.overlaps(y) for x in self.a_spans for y in self.b_spans) or self.kind == "relation"
+
+
+def _components(a: Sequence[Span], b: Sequence[Span]) -> list[tuple[list[Span], list[Span]]]:
+    """Groups of spans connected by overlap, in text order (the merged intervals of both sides)."""
+    tagged = sorted(
+        [(s, 0) for s in a] + [(s, 1) for s in b], key=lambda t: (t[0].start, t[0].end, t[1], t[0].label)
+    )
+    groups: list[tuple[list[Span], list[Span]]] = []
+    reach = -1
+    for span, side in tagged:
+        if not groups or span.start >= reach:
+            groups.append(([], []))
+            reach = span.end
+        else:
+            reach = max(reach, span.end)
+        groups[-1][side].append(span)
+    return groups
+
+
+def _relation_index(annotation: Annotation) -> dict[RelationKey, Relation]:
+    by_sid = {s.sid: s for s in annotation.spans}
+    out: dict[RelationKey, Relation] = {}
+    for rel in annotation.relations:
+        head, child = by_sid.get(rel.head), by_sid.get(rel.child)
+        if head is None or child is None:  # dangling: not part of what the annotation says
+            continue
+        out.setdefault((head.key, child.key, rel.label), rel)
+    return out
+
+
+def split(a: Annotation, b: Annotation) -> tuple[list[Span], list[RelationKey], list[Disagreement]]:
+    """The agreed spans (A's copies), the agreed relation keys, and the disagreements.
+
+    Works on character offsets only; spans need not be aligned to any tokens, and overlapping spans
+    inside one version are tolerated (they end up in one group)."""
+    agreed: list[Span] = []
+    span_groups: list[tuple[Kind, list[Span], list[Span]]] = []
+    for sa, sb in _components(a.spans, b.spans):
+        if len(sa) == 1 and len(sb) == 1 and sa[0].key == sb[0].key:
+            if sa[0].label == sb[0].label:
+                agreed.append(sa[0])
+            else:
+                span_groups.append(("label", sa, sb))
+        elif not sb:
+            span_groups.append(("a_only", sa, sb))
+        elif not sa:
+            span_groups.append(("b_only", sa, sb))
+        else:
+            span_groups.append(("boundary", sa, sb))
+
+    rel_a, rel_b = _relation_index(a), _relation_index(b)
+    agreed_rels = [k for k in rel_a if k in rel_b]
+    by_args: dict[tuple[Offsets, Offsets], tuple[list[Relation], list[Relation]]] = defaultdict(
+        lambda: ([], [])
+    )
+    for key, rel in rel_a.items():
+        if key not in rel_b:
+            by_args[(key[0], key[1])][0].append(rel)
+    for key, rel in rel_b.items():
+        if key not in rel_a:
+            by_args[(key[0], key[1])][1].append(rel)
+
+    out: list[Disagreement] = []
+    for kind, sa, sb in span_groups:
+        both = sa + sb
+        out.append(
+            Disagreement(
+                index=len(out),
+                kind=kind,
+                start=min(s.start for s in both),
+                end=max(s.end for s in both),
+                a_spans=tuple(sa),
+                b_spans=tuple(sb),
+            )
+        )
+    a_by_sid = {s.sid: s for s in a.spans}
+    b_by_sid = {s.sid: s for s in b.spans}
+    for (head, child), (ra, rb) in sorted(by_args.items(), key=lambda kv: (min(kv[0]), kv[0])):
+        ra.sort(key=lambda r: r.label)
+        rb.sort(key=lambda r: r.label)
+        out.append(
+            Disagreement(
+                index=len(out),
+                kind="relation",
+                start=min(head[0], child[0]),
+                end=max(head[1], child[1]),
+                a_spans=_arguments(ra, a_by_sid),
+                b_spans=_arguments(rb, b_by_sid),
+                a_relations=tuple(ra),
+                b_relations=tuple(rb),
+            )
+        )
+    return agreed, agreed_rels, out
+
+
+def _arguments(relations: Iterable[Relation], by_sid: Mapping[int, Span]) -> tuple[Span, ...]:
+    sids = {sid for r in relations for sid in (r.head, r.child)}
+    return tuple(sorted((by_sid[s] for s in sids), key=lambda s: (s.start, s.end)))
+
+
+def find_disagreements(a: Annotation, b: Annotation) -> tuple[Disagreement, ...]:
+    """Every place where B's version differs from A's, on character offsets (see the module doc)."""
+    return tuple(split(a, b)[2])
+
+
+def _realign(task: Task, annotation: Annotation, who: str) -> Annotation:
+    spans = []
+    for s in annotation.spans:
+        found = align(task.tokens, s.start, s.end)
+        if found is None:
+            raise InvalidAnnotation(
+                f"{who}'s span [{s.start}:{s.end}] {s.label} {task.text[s.start : s.end]!r} does not fall "
+                "on the task's token boundaries"
+            )
+        spans.append(replace(s, token_start=found[0], token_end=found[1]))
+    ordered = sorted(spans, key=lambda s: (s.start, s.end))
+    for x, y in itertools.pairwise(ordered):
+        if x.overlaps(y):
+            raise InvalidAnnotation(
+                f"{who}'s spans [{x.start}:{x.end}] {x.label} and [{y.start}:{y.end}] {y.label} overlap"
+            )
+    return replace(annotation, spans=tuple(spans))
+
+
+@dataclass(frozen=True, slots=True)
+class Adjudication:
+    """A's and B's versions of one task, cut into an agreed base and disagreements.
+
+    Build it with :func:`adjudicate`. ``agreed`` holds the spans both versions have (same offsets and
+    label) and the relations both have between them, all with source ``"both"``.
+    """
+
+    task: Task
+    a: Annotation
+    b: Annotation
+    a_name: str
+    b_name: str
+    agreed: Annotation
+    disagreements: tuple[Disagreement, ...]
+    agreed_relations: tuple[RelationKey, ...] = ()
+
+    def start(self) -> Resolution:
+        """A resolution with nothing chosen yet."""
+        return Resolution(self, (None,) * len(self.disagreements))
+
+    def resolve(self, choices: Mapping[int, Choice]) -> Annotation:
+        """The merged annotation for ``choices`` (disagreement index -> choice; missing = neither)."""
+        return _build(self, [choices.get(d.index) for d in self.disagreements])
+
+
+def adjudicate(task: Task, a: Annotation, b: Annotation, a_name: str, b_name: str) -> Adjudication:
+    """Cut A's and B's versions of ``task`` into an agreed base and disagreements.
+
+    Spans are re-aligned to ``task.tokens`` (so the two versions may come with different token
+    indices); a span that does not fall on them, or two spans of one version that overlap, is an
+    InvalidAnnotation. ``a_name`` and ``b_name`` are written into ``source``; they must differ from
+    each other and from ``"both"``."""
+    if a_name == b_name or BOTH in (a_name, b_name):
+        raise AnnotatorError(
+            f"the two versions need distinct names other than {BOTH!r} (got {a_name!r} and {b_name!r})"
+        )
+    a = _realign(task, a, a_name)
+    b = _realign(task, b, b_name)
+    agreed_spans, agreed_rels, disagreements = split(a, b)
+    spans, relations = _assemble([replace(s, source=BOTH) for s in agreed_spans], agreed_rels, [])
+    return Adjudication(
+        task=task,
+        a=a,
+        b=b,
+        a_name=a_name,
+        b_name=b_name,
+        agreed=Annotation(spans=spans, relations=relations),
+        disagreements=tuple(disagreements),
+        agreed_relations=tuple(agreed_rels),
+    )
+
+
+def _assemble(
+    spans: list[Span], relations: Iterable[RelationKey], extra: Iterable[tuple[RelationKey, str]]
+) -> tuple[tuple[Span, ...], tuple[Relation, ...]]:
+    """Spans with ids 1..n in text order, and the relations whose two arguments are among them."""
+    ordered = sorted(spans, key=lambda s: (s.start, s.end))
+    numbered = tuple(replace(s, sid=i + 1) for i, s in enumerate(ordered))
+    sid_at = {s.key: s.sid for s in numbered}
+    out: list[Relation] = []
+    seen: set[tuple[int, int, str]] = set()
+    for key, source in [(k, BOTH) for k in relations] + list(extra):
+        head, child = sid_at.get(key[0]), sid_at.get(key[1])
+        if head is None or child is None or (head, child, key[2]) in seen:
+            continue
+        seen.add((head, child, key[2]))
+        out.append(Relation(head, child, key[2], source))
+    out.sort(key=lambda r: (r.head, r.child, r.label))
+    return numbered, tuple(out)
+
+
+def _build(adj: Adjudication, choices: Sequence[Choice | None]) -> Annotation:
+    spans = list(adj.agreed.spans)
+    extra: list[tuple[RelationKey, str]] = []
+    a_by_sid = {s.sid: s for s in adj.a.spans}
+    b_by_sid = {s.sid: s for s in adj.b.spans}
+    for d, choice in zip(adj.disagreements, choices, strict=True):
+        if choice not in (None, *CHOICES):
+            raise ValueError(f"unknown choice {choice!r}; use one of {', '.join(CHOICES)}")
+        take_a = choice in ("a", "both")
+        take_b = choice in ("b", "both")
+        if choice == "both" and not d.can_take_both:
+            raise CannotTakeBoth(_both_message(d))
+        if d.kind == "relation":
+            if take_a:
+                extra.extend((_key(r, a_by_sid), adj.a_name) for r in d.a_relations)
+            if take_b:
+                extra.extend((_key(r, b_by_sid), adj.b_name) for r in d.b_relations)
+            continue
+        if take_a:
+            spans.extend(replace(s, source=adj.a_name) for s in d.a_spans)
+        if take_b:
+            spans.extend(replace(s, source=adj.b_name) for s in d.b_spans)
+    new_spans, relations = _assemble(spans, adj.agreed_relations, extra)
+    return Annotation(spans=new_spans, relations=relations)
+
+
+def _key(rel: Relation, by_sid: Mapping[int, Span]) -> RelationKey:
+    return (by_sid[rel.head].key, by_sid[rel.child].key, rel.label)
+
+
+def _both_message(d: Disagreement) -> str:
+    def show(spans: Iterable[Span]) -> str:
+        return ", ".join(f"[{s.start}:{s.end}] {s.label}" for s in spans)
+
+    return (
+        f"cannot take both versions of disagreement {d.index + 1} ({d.kind}): A's {show(d.a_spans)} "
+        f"overlaps B's {show(d.b_spans)}; entity spans must not overlap, so take one of them"
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Resolution:
+    """An immutable state of a review: the choice made for each disagreement so far (None = none).
+
+    Every ``take_*`` returns a new Resolution, so undo is keeping the previous one."""
+
+    adjudication: Adjudication
+    choices: tuple[Choice | None, ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        if len(self.choices) != len(self.adjudication.disagreements):
+            raise ValueError(
+                f"{len(self.choices)} choices for {len(self.adjudication.disagreements)} disagreements"
+            )
+
+    def take(self, index: int, choice: Choice | None) -> Resolution:
+        if not 0 <= index < len(self.choices):
+            raise IndexError(f"there is no disagreement {index}")
+        if choice == "both" and not self.adjudication.disagreements[index].can_take_both:
+            raise CannotTakeBoth(_both_message(self.adjudication.disagreements[index]))
+        if choice not in (None, *CHOICES):
+            raise ValueError(f"unknown choice {choice!r}; use one of {', '.join(CHOICES)}")
+        new = list(self.choices)
+        new[index] = choice
+        return Resolution(self.adjudication, tuple(new))
+
+    def take_a(self, index: int) -> Resolution:
+        """Take A's version of disagreement ``index``."""
+        return self.take(index, "a")
+
+    def take_b(self, index: int) -> Resolution:
+        """Take B's version of disagreement ``index``."""
+        return self.take(index, "b")
+
+    def take_both(self, index: int) -> Resolution:
+        """Take both versions; CannotTakeBoth when A's and B's spans there overlap."""
+        return self.take(index, "both")
+
+    def take_neither(self, index: int) -> Resolution:
+        """Take nothing of disagreement ``index``."""
+        return self.take(index, "neither")
+
+    def choice(self, index: int) -> Choice | None:
+        return self.choices[index]
+
+    @property
+    def unresolved(self) -> tuple[int, ...]:
+        """Indices of the disagreements with no choice yet."""
+        return tuple(i for i, c in enumerate(self.choices) if c is None)
+
+    @property
+    def done(self) -> bool:
+        return all(c is not None for c in self.choices)
+
+    def result(self) -> Annotation:
+        """The merged annotation (unresolved disagreements count as "neither")."""
+        return _build(self.adjudication, self.choices)

@@ -1,0 +1,564 @@
+"""Agreement between annotators on spans, tokens and relations, in pure Python.
+
+Conventions (the README carries the longer version):
+
+- A is the reference: precision = tp / (spans of B), recall = tp / (spans of A); counts are pooled
+  over all compared tasks before any ratio is taken. F1 = 2tp / (2tp + fp + fn), which does not
+  depend on who is the reference.
+- Zero denominators: when neither side has anything (tp = fp = fn = 0) precision, recall and F1 are
+  1.0, since there is nothing to disagree on. When one side has spans and the other none, the ratio
+  that would divide by zero is 0.0 (so are the other two). When no task at all was compared, the
+  JSON gives ``null`` for every ratio instead, because there is no evidence either way.
+- Cohen's kappa, Krippendorff's alpha and Fleiss' kappa are 1.0 when every label given is the same
+  one (expected agreement 1, so the usual formula is 0/0), and ``None`` when there are no tokens.
+- ``overlap`` pairs spans of the same label that share at least one character, each span at most
+  once, by a maximum matching (see :func:`overlap_matching` for how ties are broken).
+"""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+from collections import Counter
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from annotator.core.adjudication import Disagreement, find_disagreements
+from annotator.core.model import Annotation, Relation, Span, Task
+
+OUTSIDE = "O"
+Offsets = tuple[int, int]
+RelationKey = tuple[Offsets, Offsets, str]
+
+
+@dataclass(frozen=True, slots=True)
+class Version:
+    """One annotator's version of one task, with where it came from (``task 12``, ``a.jsonl:3``)."""
+
+    task: Task
+    annotation: Annotation
+    ref: str = ""
+
+
+# One annotator's versions, keyed by the task's input hash.
+Side = Mapping[int, Version]
+
+
+@dataclass(frozen=True, slots=True)
+class Counts:
+    tp: int = 0
+    fp: int = 0
+    fn: int = 0
+
+    def __add__(self, other: Counts) -> Counts:
+        return Counts(self.tp + other.tp, self.fp + other.fp, self.fn + other.fn)
+
+    @property
+    def precision(self) -> float:
+        if self.tp + self.fp:
+            return self.tp / (self.tp + self.fp)
+        return 1.0 if self.fn == 0 else 0.0
+
+    @property
+    def recall(self) -> float:
+        if self.tp + self.fn:
+            return self.tp / (self.tp + self.fn)
+        return 1.0 if self.fp == 0 else 0.0
+
+    @property
+    def f1(self) -> float:
+        denominator = 2 * self.tp + self.fp + self.fn
+        return 2 * self.tp / denominator if denominator else 1.0
+
+    def as_dict(self, defined: bool = True) -> dict[str, Any]:
+        return {
+            "precision": self.precision if defined else None,
+            "recall": self.recall if defined else None,
+            "f1": self.f1 if defined else None,
+            "tp": self.tp,
+            "fp": self.fp,
+            "fn": self.fn,
+        }
+
+
+def _multiset_counts(a: Iterable[Hashable], b: Iterable[Hashable]) -> Counts:
+    ca, cb = Counter(a), Counter(b)
+    tp = sum((ca & cb).values())
+    return Counts(tp, sum(cb.values()) - tp, sum(ca.values()) - tp)
+
+
+def exact_counts(a: Sequence[Span], b: Sequence[Span]) -> Counts:
+    """Same start, end and label."""
+    return _multiset_counts(((s.start, s.end, s.label) for s in a), ((s.start, s.end, s.label) for s in b))
+
+
+def boundary_counts(a: Sequence[Span], b: Sequence[Span]) -> Counts:
+    """Same start and end, label ignored."""
+    return _multiset_counts((s.key for s in a), (s.key for s in b))
+
+
+def per_label_counts(a: Sequence[Span], b: Sequence[Span]) -> dict[str, Counts]:
+    """Exact matches, by label (a span whose label differs counts as fn of A's and fp of B's)."""
+    out: dict[str, Counts] = {}
+    for label in sorted({s.label for s in a} | {s.label for s in b}):
+        out[label] = exact_counts([s for s in a if s.label == label], [s for s in b if s.label == label])
+    return out
+
+
+def _shared(x: Span, y: Span) -> int:
+    return min(x.end, y.end) - max(x.start, y.start)
+
+
+def overlap_matching(a: Sequence[Span], b: Sequence[Span]) -> dict[int, int]:
+    """A maximum matching of A's spans to B's spans of the same label sharing >= 1 character.
+
+    Returns {index in a: index in b}. Its size is the largest possible. Which of several maximum
+    matchings is returned is fixed as follows: A's spans are taken in text order; each takes its
+    most preferred B span that is still free, preferring (1) identical offsets, (2) more shared
+    characters, (3) the earlier B span; when none is free, an earlier pair is moved to another free
+    span if that makes room (an augmenting path, searched in the same order of preference). When
+    neither side has overlapping spans (NER mode), a span with identical offsets on the other side
+    overlaps nothing else there, so such pairs are always kept.
+    """
+    b_by_label: dict[str, list[int]] = {}
+    for j in sorted(range(len(b)), key=lambda j: (b[j].start, b[j].end)):
+        b_by_label.setdefault(b[j].label, []).append(j)
+    index: dict[str, tuple[list[int], list[int]]] = {}
+    for label, js in b_by_label.items():
+        starts = [b[j].start for j in js]
+        reach = list(itertools.accumulate((b[j].end for j in js), max))
+        index[label] = (starts, reach)
+
+    candidates: dict[int, list[int]] = {}
+    for i, span in enumerate(a):
+        if span.label not in index:
+            candidates[i] = []
+            continue
+        js = b_by_label[span.label]
+        starts, reach = index[span.label]
+        found = []
+        # B spans starting before A's end; walk back while some earlier one can still reach A's start.
+        k = bisect.bisect_left(starts, span.end) - 1
+        while k >= 0 and reach[k] > span.start:
+            if b[js[k]].end > span.start:
+                found.append(js[k])
+            k -= 1
+        found.sort(key=lambda j: (b[j].key != span.key, -_shared(span, b[j]), b[j].start, b[j].end))
+        candidates[i] = found
+
+    match_a: dict[int, int] = {}
+    match_b: dict[int, int] = {}
+    for i in sorted(range(len(a)), key=lambda i: (a[i].start, a[i].end, a[i].label)):
+        free = next((j for j in candidates[i] if j not in match_b), None)
+        if free is not None:
+            match_a[i], match_b[free] = free, i
+            continue
+        _augment(i, candidates, match_a, match_b)
+    return match_a
+
+
+def _augment(
+    root: int, candidates: Mapping[int, list[int]], match_a: dict[int, int], match_b: dict[int, int]
+) -> None:
+    """Kuhn's augmenting path search from ``root``, iterative so long chains do not hit the recursion limit."""
+    visited: set[int] = set()
+    came_from: dict[int, int] = {}
+    stack = [(root, iter(candidates[root]))]
+    end: int | None = None
+    while stack and end is None:
+        u, options = stack[-1]
+        for j in options:
+            if j in visited:
+                continue
+            visited.add(j)
+            came_from[j] = u
+            if j not in match_b:
+                end = j
+            else:
+                stack.append((match_b[j], iter(candidates[match_b[j]])))
+            break
+        else:
+            stack.pop()
+    step = end
+    while step is not None:
+        u = came_from[step]
+        previous = match_a.get(u)
+        match_a[u], match_b[step] = step, u
+        step = None if u == root else previous
+
+
+def overlap_counts(a: Sequence[Span], b: Sequence[Span]) -> Counts:
+    """Same label and at least one shared character, each span matched at most once."""
+    tp = len(overlap_matching(a, b))
+    return Counts(tp, len(b) - tp, len(a) - tp)
+
+
+def token_labels(tokens: Sequence[Offsets], spans: Iterable[Span], outside: str = OUTSIDE) -> list[str]:
+    """IO labels: each token (start, end), in text order, gets the label of a span sharing a character
+    with it, or ``outside``. Where spans overlap (never in NER mode) the earliest-starting one wins."""
+    labels = [outside] * len(tokens)
+    ends = [end for _, end in tokens]
+    for span in sorted(spans, key=lambda s: (s.start, s.end)):
+        k = bisect.bisect_right(ends, span.start)
+        while k < len(tokens) and tokens[k][0] < span.end:
+            if labels[k] == outside:
+                labels[k] = span.label
+            k += 1
+    return labels
+
+
+def observed_agreement(a: Sequence[Hashable], b: Sequence[Hashable]) -> float | None:
+    _check_pair(a, b)
+    if not a:
+        return None
+    return sum(x == y for x, y in zip(a, b, strict=True)) / len(a)
+
+
+def cohen_kappa(a: Sequence[Hashable], b: Sequence[Hashable]) -> float | None:
+    """Cohen's kappa of two coders' labels for the same items."""
+    _check_pair(a, b)
+    n = len(a)
+    if n == 0:
+        return None
+    ca, cb = Counter(a), Counter(b)
+    chance = sum(ca[k] * cb[k] for k in ca)
+    if chance == n * n:  # both constant and equal: 0/0, defined as perfect agreement
+        return 1.0
+    observed = sum(x == y for x, y in zip(a, b, strict=True))
+    return (observed / n - chance / (n * n)) / (1 - chance / (n * n))
+
+
+def krippendorff_alpha(a: Sequence[Hashable], b: Sequence[Hashable]) -> float | None:
+    """Krippendorff's alpha, nominal, two coders, every item coded by both."""
+    _check_pair(a, b)
+    n = len(a)
+    if n == 0:
+        return None
+    pooled = Counter(a) + Counter(b)
+    values = 2 * n
+    same_pairs = sum(c * c for c in pooled.values())
+    if same_pairs == values * values:  # one value only: no expected disagreement
+        return 1.0
+    observed = sum(x != y for x, y in zip(a, b, strict=True)) / n
+    expected = (values * values - same_pairs) / (values * (values - 1))
+    return 1.0 - observed / expected
+
+
+def fleiss_kappa(rows: Sequence[Sequence[Hashable]]) -> float | None:
+    """Fleiss' kappa: each row is one item, holding the label each of m coders gave it."""
+    if not rows:
+        return None
+    m = len(rows[0])
+    if m < 2 or any(len(r) != m for r in rows):
+        raise ValueError("every item needs the same number (>= 2) of labels")
+    n = len(rows)
+    totals: Counter[Hashable] = Counter()
+    agreement = 0.0
+    for row in rows:
+        counts = Counter(row)
+        totals.update(counts)
+        agreement += (sum(c * c for c in counts.values()) - m) / (m * (m - 1))
+    squares = sum(c * c for c in totals.values())
+    if squares == (n * m) ** 2:
+        return 1.0
+    p_bar = agreement / n
+    p_e = squares / (n * m) ** 2
+    return (p_bar - p_e) / (1 - p_e)
+
+
+def _check_pair(a: Sequence[Hashable], b: Sequence[Hashable]) -> None:
+    if len(a) != len(b):
+        raise ValueError(f"the two label sequences differ in length ({len(a)} and {len(b)})")
+
+
+def relation_keys(annotation: Annotation) -> list[RelationKey]:
+    """Each relation as (head offsets, child offsets, label); relations to missing spans are skipped."""
+    by_sid = {s.sid: s for s in annotation.spans}
+    out = []
+    for r in annotation.relations:
+        head, child = by_sid.get(r.head), by_sid.get(r.child)
+        if head is not None and child is not None:
+            out.append((head.key, child.key, r.label))
+    return out
+
+
+def aligned_relation_counts(a: Annotation, b: Annotation, matching: Mapping[int, int]) -> Counts:
+    """Relations compared after mapping B's argument spans onto the A spans they matched under
+    ``overlap`` (``matching``: index in a.spans -> index in b.spans). A relation of B with an
+    unmatched argument cannot match anything."""
+    to_a = {b.spans[j].sid: a.spans[i].key for i, j in matching.items()}
+    b_sids = {s.sid for s in b.spans}
+    b_keys: list[Hashable] = []
+    for n, r in enumerate(b.relations):
+        if r.head not in b_sids or r.child not in b_sids:
+            continue
+        head, child = to_a.get(r.head), to_a.get(r.child)
+        b_keys.append((head, child, r.label) if head is not None and child is not None else ("unmatched", n))
+    return _multiset_counts(relation_keys(a), b_keys)
+
+
+@dataclass(frozen=True, slots=True)
+class TaskCounts:
+    """compared: both accepted. only_a/only_b: only one side has the task (whatever its answer).
+    answer_mismatch: both have it but did not both accept it."""
+
+    compared: int = 0
+    only_a: int = 0
+    only_b: int = 0
+    answer_mismatch: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return {
+            "compared": self.compared,
+            "only_a": self.only_a,
+            "only_b": self.only_b,
+            "answer_mismatch": self.answer_mismatch,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class TokenAgreement:
+    tokens: int = 0
+    observed: float | None = None
+    cohen_kappa: float | None = None
+    krippendorff_alpha: float | None = None
+    tasks_left_out: int = 0  # compared tasks whose two versions have different tokens
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "scheme": "IO",
+            "observed": self.observed,
+            "cohen_kappa": self.cohen_kappa,
+            "krippendorff_alpha": self.krippendorff_alpha,
+            "tasks_left_out": self.tasks_left_out,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class TaskDiff:
+    """The disagreements of one compared task, for ``--details``."""
+
+    ref_a: str
+    ref_b: str
+    task: Task
+    a: Annotation
+    b: Annotation
+    disagreements: tuple[Disagreement, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PairReport:
+    annotators: tuple[str, str]
+    tasks: TaskCounts
+    exact: Counts
+    overlap: Counts
+    boundary: Counts
+    per_label: dict[str, Counts]
+    tokens: TokenAgreement
+    relations_exact: Counts
+    relations_aligned: Counts
+    details: tuple[TaskDiff, ...] = ()
+    problems: tuple[str, ...] = ()  # pairs of tasks that could not be compared, said for the user
+
+    def as_dict(self, details: bool = False) -> dict[str, Any]:
+        """The JSON object of ``annotator agreement --json`` for two annotators."""
+        defined = self.tasks.compared > 0
+        out: dict[str, Any] = {
+            "annotators": list(self.annotators),
+            "tasks": self.tasks.as_dict(),
+            "spans": {
+                "exact": self.exact.as_dict(defined),
+                "overlap": self.overlap.as_dict(defined),
+                "boundary": self.boundary.as_dict(defined),
+                "per_label": {label: c.as_dict(defined) for label, c in self.per_label.items()},
+            },
+            "tokens": self.tokens.as_dict(),
+            "relations": {
+                "exact": self.relations_exact.as_dict(defined),
+                "aligned": self.relations_aligned.as_dict(defined),
+            },
+        }
+        if details:
+            out["disagreements"] = [disagreement_dict(d) for d in self.details]
+        return out
+
+
+def disagreement_dict(diff: TaskDiff) -> dict[str, Any]:
+    def span(s: Span) -> dict[str, Any]:
+        return {"start": s.start, "end": s.end, "label": s.label, "text": diff.task.text[s.start : s.end]}
+
+    def rel(ann: Annotation, r: Relation) -> dict[str, Any]:
+        head, child = ann.span(r.head), ann.span(r.child)
+        assert head is not None and child is not None
+        return {"head": span(head), "child": span(child), "label": r.label}
+
+    return {
+        "task": diff.ref_a if diff.ref_a == diff.ref_b else f"{diff.ref_a} / {diff.ref_b}",
+        "input_hash": diff.task.input_hash,
+        "items": [
+            {
+                "kind": d.kind,
+                "start": d.start,
+                "end": d.end,
+                "a": [rel(diff.a, r) for r in d.a_relations]
+                if d.kind == "relation"
+                else [span(s) for s in d.a_spans],
+                "b": [rel(diff.b, r) for r in d.b_relations]
+                if d.kind == "relation"
+                else [span(s) for s in d.b_spans],
+            }
+            for d in diff.disagreements
+        ],
+    }
+
+
+def _accepted(v: Version) -> bool:
+    return v.annotation.answer == "accept"
+
+
+def _token_offsets(task: Task) -> list[Offsets]:
+    return [(t.start, t.end) for t in task.tokens]
+
+
+def compare(a: Side, b: Side, names: tuple[str, str] = ("A", "B"), *, details: bool = False) -> PairReport:
+    """Compare two annotators' versions, paired by input hash, with A as the reference."""
+    only_a = mismatch = compared = left_out = 0
+    exact = overlap = boundary = rel_exact = rel_aligned = Counts()
+    per_label: dict[str, Counts] = {}
+    labels_a: list[str] = []
+    labels_b: list[str] = []
+    diffs: list[TaskDiff] = []
+    problems: list[str] = []
+    for key, va in a.items():
+        vb = b.get(key)
+        if vb is None:
+            only_a += 1
+            continue
+        if va.task.text != vb.task.text:
+            problems.append(
+                f"{va.ref or names[0]} and {vb.ref or names[1]} share input hash {key} but their texts "
+                "differ; not compared"
+            )
+            continue
+        if not (_accepted(va) and _accepted(vb)):
+            mismatch += 1
+            continue
+        compared += 1
+        sa, sb = va.annotation.spans, vb.annotation.spans
+        exact += exact_counts(sa, sb)
+        boundary += boundary_counts(sa, sb)
+        matching = overlap_matching(sa, sb)
+        overlap += Counts(len(matching), len(sb) - len(matching), len(sa) - len(matching))
+        for label, counts in per_label_counts(sa, sb).items():
+            per_label[label] = per_label.get(label, Counts()) + counts
+        rel_exact += _multiset_counts(relation_keys(va.annotation), relation_keys(vb.annotation))
+        rel_aligned += aligned_relation_counts(va.annotation, vb.annotation, matching)
+        offsets = _token_offsets(va.task)
+        if offsets == _token_offsets(vb.task):
+            labels_a.extend(token_labels(offsets, sa))
+            labels_b.extend(token_labels(offsets, sb))
+        else:
+            left_out += 1
+        if details:
+            found = find_disagreements(va.annotation, vb.annotation)
+            if found:
+                diffs.append(TaskDiff(va.ref, vb.ref, va.task, va.annotation, vb.annotation, found))
+    only_b = sum(1 for key in b if key not in a)
+    return PairReport(
+        annotators=names,
+        tasks=TaskCounts(compared, only_a, only_b, mismatch),
+        exact=exact,
+        overlap=overlap,
+        boundary=boundary,
+        per_label=dict(sorted(per_label.items())),
+        tokens=TokenAgreement(
+            tokens=len(labels_a),
+            observed=observed_agreement(labels_a, labels_b),
+            cohen_kappa=cohen_kappa(labels_a, labels_b),
+            krippendorff_alpha=krippendorff_alpha(labels_a, labels_b),
+            tasks_left_out=left_out,
+        ),
+        relations_exact=rel_exact,
+        relations_aligned=rel_aligned,
+        details=tuple(diffs),
+        problems=tuple(problems),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class FleissResult:
+    kappa: float | None = None
+    tasks: int = 0  # tasks every annotator accepted, with the same tokens
+    tokens: int = 0
+    tasks_left_out: int = 0  # tasks every annotator accepted, but with different tokens
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "scheme": "IO",
+            "fleiss_kappa": self.kappa,
+            "tasks_compared": self.tasks,
+            "tasks_left_out": self.tasks_left_out,
+        }
+
+
+def fleiss_over(sides: Sequence[Side]) -> FleissResult:
+    """Fleiss' kappa on IO token labels over the tasks every annotator accepted."""
+    if len(sides) < 2:
+        raise ValueError("Fleiss' kappa needs at least two annotators")
+    rows: list[tuple[str, ...]] = []
+    tasks = left_out = 0
+    for key, first in sides[0].items():
+        versions = [side.get(key) for side in sides]
+        present = [v for v in versions if v is not None]
+        if len(present) != len(sides) or not all(_accepted(v) for v in present):
+            continue
+        if any(v.task.text != first.task.text for v in present):
+            continue
+        offsets = _token_offsets(first.task)
+        if any(_token_offsets(v.task) != offsets for v in present):
+            left_out += 1
+            continue
+        tasks += 1
+        columns = [token_labels(offsets, v.annotation.spans) for v in present]
+        rows.extend(zip(*columns, strict=True))
+    return FleissResult(fleiss_kappa(rows), tasks, len(rows), left_out)
+
+
+@dataclass(frozen=True, slots=True)
+class AgreementReport:
+    """Every pair of annotators (in the order given, the first of a pair as reference), and Fleiss'
+    kappa over all of them when there are more than two."""
+
+    annotators: tuple[str, ...]
+    pairs: tuple[PairReport, ...]
+    fleiss: FleissResult | None = None
+    problems: tuple[str, ...] = field(default=())
+
+    def as_dict(self, details: bool = False) -> dict[str, Any]:
+        if len(self.pairs) == 1 and self.fleiss is None:
+            return self.pairs[0].as_dict(details)
+        return {
+            "annotators": list(self.annotators),
+            "pairs": [p.as_dict(details) for p in self.pairs],
+            "tokens": self.fleiss.as_dict() if self.fleiss else None,
+        }
+
+
+def compare_all(
+    sides: Sequence[tuple[str, Side]],
+    *,
+    details: bool = False,
+    progress: Callable[[str, str], None] | None = None,
+) -> AgreementReport:
+    """Compare every pair of two or more annotators; Fleiss' kappa on tokens when more than two."""
+    if len(sides) < 2:
+        raise ValueError("agreement needs at least two annotators")
+    pairs = []
+    for (name_a, side_a), (name_b, side_b) in itertools.combinations(sides, 2):
+        if progress is not None:
+            progress(name_a, name_b)
+        pairs.append(compare(side_a, side_b, (name_a, name_b), details=details))
+    fleiss = fleiss_over([s for _, s in sides]) if len(sides) > 2 else None
+    problems = tuple(dict.fromkeys(p for pair in pairs for p in pair.problems))
+    return AgreementReport(tuple(n for n, _ in sides), tuple(pairs), fleiss, problems)
