@@ -80,7 +80,10 @@ def validate_relations(spans: Sequence[Span], relations: Iterable[Relation]) -> 
     seen: set[tuple[int, int, str]] = set()
     for rel in relations:
         if rel.head not in sids or rel.child not in sids:
-            raise InvalidAnnotation(f"relation {rel.label} refers to a span that is not in the task")
+            missing = rel.head if rel.head not in sids else rel.child
+            raise InvalidAnnotation(
+                f"relation {rel.label} refers to span id {missing}, which is not in the task"
+            )
         if rel.head == rel.child:
             raise InvalidAnnotation(f"relation {rel.label} links a span to itself")
         if not rel.label:
