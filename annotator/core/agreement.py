@@ -284,17 +284,15 @@ def relation_keys(annotation: Annotation) -> list[RelationKey]:
 
 
 def aligned_relation_counts(a: Annotation, b: Annotation, matching: Mapping[int, int]) -> Counts:
-    """Relations compared after mapping B's argument spans onto the A spans they matched under
-    ``overlap`` (``matching``: index in a.spans -> index in b.spans). A relation of B with an
-    unmatched argument cannot match anything."""
+    """Relations compared after mapping each of B's argument spans onto the A span it matched under
+    ``overlap`` (``matching``: index in a.spans -> index in b.spans). A B span that matched nothing
+    keeps its own offsets, so a relation that agrees exactly also agrees here (in NER mode a matched
+    B span cannot have the offsets of another A span)."""
     to_a = {b.spans[j].sid: a.spans[i].key for i, j in matching.items()}
-    b_sids = {s.sid for s in b.spans}
-    b_keys: list[Hashable] = []
-    for n, r in enumerate(b.relations):
-        if r.head not in b_sids or r.child not in b_sids:
-            continue
-        head, child = to_a.get(r.head), to_a.get(r.child)
-        b_keys.append((head, child, r.label) if head is not None and child is not None else ("unmatched", n))
+    to_a.update({s.sid: s.key for s in b.spans if s.sid not in to_a})
+    b_keys = [
+        (to_a[r.head], to_a[r.child], r.label) for r in b.relations if r.head in to_a and r.child in to_a
+    ]
     return _multiset_counts(relation_keys(a), b_keys)
 
 
