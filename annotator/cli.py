@@ -59,15 +59,58 @@ def export(
 
 @app.command()
 def agreement(
-    files: Annotated[list[Path] | None, typer.Argument(help="Two gold JSONL files to compare.")] = None,
+    files: Annotated[
+        list[Path] | None, typer.Argument(help="Two (or more) gold JSONL files to compare.")
+    ] = None,
     dataset: Annotated[str | None, typer.Option("--dataset", "-d")] = None,
-    annotators: Annotated[str | None, typer.Option("--annotators")] = None,
-    json_: Annotated[bool, typer.Option("--json")] = False,
-    details: Annotated[bool, typer.Option("--details")] = False,
+    annotators: Annotated[
+        str | None, typer.Option("--annotators", help="Two or more names: A,B[,C]. A is the reference.")
+    ] = None,
+    json_: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    details: Annotated[bool, typer.Option("--details", help="List every disagreement.")] = False,
     db: DbOption = None,
 ) -> None:
-    """Measure how far two (or more) annotators agree on spans, tokens and relations."""
-    raise fail("agreement is not built yet")
+    """Measure how far two (or more) annotators agree on spans, tokens and relations.
+
+    Compare annotators in the database (--dataset D --annotators A,B[,C]) or gold JSONL files
+    (A.jsonl B.jsonl). Tasks are paired by input hash; only tasks both accepted are compared.
+    The first annotator is the reference (precision = matches / spans of the second)."""
+    from annotator.core.agreement import compare_all
+    from annotator.reports.agreement import render_details, render_table, to_json
+    from annotator.reports.agreement_input import from_files, from_store, parse_annotators
+    from annotator.store import default_db_path
+
+    try:
+        if files and (dataset or annotators):
+            raise fail("give either two files or --dataset with --annotators, not both")
+        if files:
+            loaded = from_files(files)
+        elif dataset and annotators:
+            loaded = from_store(default_db_path(db), dataset, parse_annotators(annotators))
+        else:
+            raise fail("give two gold JSONL files, or --dataset D --annotators A,B")
+        report = compare_all(loaded.sides, details=details)
+    except AnnotatorError as exc:
+        raise fail(str(exc)) from None
+    for problem in loaded.bad:
+        typer.echo(f"annotator: bad record: {problem}", err=True)
+    for warning in loaded.warnings:
+        typer.echo(f"annotator: warning: {warning}", err=True)
+    for message in report.problems:
+        typer.echo(f"annotator: {message}", err=True)
+    for pair in report.pairs:
+        if pair.tasks.compared == 0:
+            a, b = pair.annotators
+            typer.echo(f"annotator: no task was accepted by both {a} and {b}", err=True)
+    if json_:
+        typer.echo(to_json(report, details))
+    else:
+        typer.echo(render_table(report))
+        if details:
+            typer.echo("")
+            typer.echo(render_details(report))
+    if loaded.bad or report.problems:
+        raise typer.Exit(1)
 
 
 @app.command()
