@@ -72,9 +72,9 @@ def agreement(
 ) -> None:
     """Measure how far two (or more) annotators agree on spans, tokens and relations.
 
-    Compare annotators in the database (--dataset D --annotators A,B[,C]) or gold JSONL files
-    (A.jsonl B.jsonl). Tasks are paired by input hash; only tasks both accepted are compared.
-    The first annotator is the reference (precision = matches / spans of the second)."""
+    Compares annotators in the database (--dataset D --annotators A,B[,C]) or gold JSONL files (A.jsonl B.jsonl).
+
+    Tasks are paired by input hash; only tasks both accepted are compared. The first annotator is the reference: precision = matches / spans of the second."""
     from annotator.core.agreement import compare_all
     from annotator.reports.agreement import render_details, render_table, to_json
     from annotator.reports.agreement_input import from_files, from_store, parse_annotators
