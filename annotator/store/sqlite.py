@@ -138,7 +138,7 @@ class Store:
             raise StoreError(f"cannot open database {self.path}: {exc}") from exc
         try:
             conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
-            mode_now = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            mode_now = _enable_wal(conn)
             if not memory and str(mode_now).lower() != "wal":
                 raise StoreError(
                     f"cannot use write-ahead logging on {self.path} (journal mode stays {mode_now}); "
@@ -166,7 +166,7 @@ class Store:
         text = str(exc)
         if "locked" in text or "busy" in text:
             return StoreError(
-                f"database {self.path} stayed locked by another process for more than {BUSY_TIMEOUT_S:g} s"
+                f"database {self.path} is locked by another process (waited {BUSY_TIMEOUT_S:g} s)"
             )
         return StoreError(f"database {self.path}: {text}")
 
@@ -639,6 +639,24 @@ class Store:
             )
             for (name, who), t in sorted(tally.items())
         ]
+
+
+def _enable_wal(conn: sqlite3.Connection) -> str:
+    """Switch to WAL (a setting kept in the file) and return the journal mode in force.
+
+    Switching needs an exclusive lock, and SQLite reports "locked" at once rather than waiting
+    for busy_timeout when another process is opening the same new file; so wait here."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_S
+    while True:
+        try:
+            mode = str(conn.execute("PRAGMA journal_mode").fetchone()[0])
+            if mode.lower() != "wal":
+                mode = str(conn.execute("PRAGMA journal_mode = WAL").fetchone()[0])
+            return mode
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.005)
 
 
 def _task_from_row(row: tuple[Any, ...]) -> Task:
