@@ -29,6 +29,48 @@ def fail(message: str, code: int = 1) -> typer.Exit:
     return typer.Exit(code)
 
 
+@app.command()
+def annotate(
+    source: Annotated[Path, typer.Argument(help="A .txt file, a folder of .txt files, or a .jsonl of tasks.")],
+    dataset: Annotated[str, typer.Option("--dataset", "-d", help="Dataset to store the annotations in.")],
+    annotator: Annotated[str | None, typer.Option("--annotator", "-a", help="Your name (default: login).")] = None,
+    labels: Annotated[str | None, typer.Option("--labels", "-l", help="Entity labels in key order: L1,L2,...")] = None,
+    relations: Annotated[str | None, typer.Option("--relations", help="Relation labels in key order.")] = None,
+    relation_rules: Annotated[
+        Path | None, typer.Option("--relation-rules", help="Relation suggestion rules (TOML or JSON).")
+    ] = None,
+    model: Annotated[str | None, typer.Option("--model", "-m", help="spaCy pipeline name or path.")] = None,
+    config: Annotated[Path | None, typer.Option("--config", "-c", help="Label scheme TOML.")] = None,
+    db: DbOption = None,
+) -> None:
+    """Correct spaCy's suggestions in the terminal; every edit is saved as you make it."""
+    from annotator.tui.launch import run_annotate, summary
+
+    app, notes = run_annotate(source, dataset, annotator, labels, relations, relation_rules, model, config, db)
+    for note in notes:
+        typer.echo(f"annotator: {note}", err=True)
+    app.run()
+    text, code = summary(app)
+    typer.echo(text)
+    raise typer.Exit(code)
+
+
+@app.command()
+def demo(
+    annotator: Annotated[str | None, typer.Option("--annotator", "-a", help="Your name (default: login).")] = None,
+    db: DbOption = None,
+) -> None:
+    """Annotate the bundled news article (dataset "demo"); then: annotator export --dataset demo."""
+    from annotator.tui.launch import DEMO_LABELS, run_annotate, sample_path, summary
+
+    app, _ = run_annotate(sample_path(), "demo", annotator, DEMO_LABELS, None, None, None, None, db)
+    app.run()
+    text, code = summary(app)
+    typer.echo(text)
+    typer.echo("next: annotator export --dataset demo   (writes exports/demo.jsonl)")
+    raise typer.Exit(code)
+
+
 @app.command("import")
 def import_(
     source: Annotated[Path, typer.Argument(help="File or folder to import.")],

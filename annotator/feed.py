@@ -10,12 +10,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 from annotator.core.errors import AnnotatorError, BadRecord
-from annotator.core.hashing import input_hash
 from annotator.core.model import Annotation, Task
 from annotator.core.tokenize import provisional_tokens
+from annotator.sources import SourceItem
 from annotator.store import Store
 
 
@@ -45,30 +45,20 @@ class FeedDone:
 FeedEvent = FirstText | ModelLoaded | TasksAdded | FeedDone
 
 
-@dataclass(frozen=True)
-class SourceText:
-    text: str
-    meta: dict[str, Any]
-
-
-@dataclass(frozen=True)
-class SourceTask:
-    task: Task
-    annotation: Annotation
-
-
 class Preannotator(Protocol):
-    """Turns texts into tasks with suggestions; loads its model on first use."""
+    """Turns source items into tasks with suggestions; loads its model on first use."""
 
     def load(self) -> str: ...  # returns the model's display name
 
-    def __call__(self, texts: list[SourceText]) -> list[tuple[Task, Annotation]]: ...
+    def __call__(
+        self, items: list[SourceItem], problems: list[BadRecord]
+    ) -> list[tuple[Task, Annotation]]: ...
 
 
 def feed(
     store_path: Path,
     dataset: str,
-    items: Iterator[SourceText | SourceTask],
+    items: Iterator[SourceItem],
     preannotator: Preannotator,
     notify: Callable[[FeedEvent], None],
     problems: list[BadRecord],
@@ -80,7 +70,7 @@ def feed(
     try:
         first = True
         known_empty = store.task_count(dataset) == 0
-        pending: list[SourceText] = []
+        pending: list[SourceItem] = []
         model_ready = False
 
         def flush() -> None:
@@ -90,20 +80,20 @@ def feed(
             if not model_ready:
                 notify(ModelLoaded(preannotator.load()))
                 model_ready = True
-            store.add_tasks(dataset, preannotator(pending))
+            store.add_tasks(dataset, preannotator(pending, problems))
             notify(TasksAdded(len(pending)))
             pending = []
 
         for item in items:
             if should_stop():
                 return
-            if isinstance(item, SourceTask):
-                flush()
+            if item.task is not None and item.annotation is not None:
+                flush()  # keep the source's order
                 store.add_tasks(dataset, [(item.task, item.annotation)])
                 notify(TasksAdded(1))
                 first = False
                 continue
-            if store.find_task(dataset, input_hash(item.text, item.meta)) is not None:
+            if store.find_task(dataset, item.input_hash) is not None:
                 continue  # stored by an earlier run: no model work to redo
             if first and known_empty:
                 notify(FirstText(Task(item.text, provisional_tokens(item.text), 0, item.meta)))

@@ -47,6 +47,7 @@ class DocumentView(ScrollView, can_focus=True):
     DEFAULT_CSS = """
     DocumentView {
         scrollbar-size-vertical: 1;
+        overflow-y: scroll;
         scrollbar-size-horizontal: 0;
         padding: 0 1;
     }
@@ -239,7 +240,7 @@ class DocumentView(ScrollView, can_focus=True):
             style += Style(dim=True)
         if span is not None:
             if span.sid == marks.relation_head:
-                style += Style(underline=True, bold=True, overline=True)
+                style += Style(underline=True, bold=True, italic=True)
             elif span.sid == marks.relation_child or span.sid == marks.selected_sid:
                 style += Style(underline=True, bold=True)
         if sel is not None and sel[0] <= i <= sel[1]:

@@ -61,14 +61,23 @@ class Legend(Static):
         self.update(text)
 
 
+def _clip(text: str, room: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= room else text[: max(room - 1, 1)] + "…"
+
+
 def relation_line(task: Task, annotation: Annotation, rel: Relation, width: int = 30) -> Text:
+    """Two lines: the head, then the label and the child, each clipped to the panel's width."""
     head, child = annotation.span(rel.head), annotation.span(rel.child)
     h = task.text[head.start : head.end] if head else "?"
     c = task.text[child.start : child.end] if child else "?"
-    room = max((width - len(rel.label) - 6) // 2, 6)
-    h = h if len(h) <= room else h[: room - 1] + "…"
-    c = c if len(c) <= room else c[: room - 1] + "…"
-    return Text.assemble((h, "bold"), " ─", (rel.label, "italic"), "→ ", (c, "bold"))
+    second = f"{rel.label} → "
+    return Text.assemble(
+        (_clip(h, width - 2), "bold"),
+        "\n    ",
+        (second, "italic"),
+        (_clip(c, max(width - 4 - len(second), 6)), "bold"),
+    )
 
 
 class RelationsPanel(Static):
@@ -87,13 +96,12 @@ class RelationsPanel(Static):
             self.update(Text("none yet: r on a span, tab to another, 1…9", style="dim"))
             return
         text = Text()
-        width = max(self.size.width - 2, 20)
+        width = max(self.content_region.width - 2, 20)
         for i, rel in enumerate(rels):
             line = relation_line(task, annotation, rel, width)
-            marker = "▸ " if i == selected else "  "
             if i == selected:
                 line.stylize("reverse")
-            text.append(marker)
+            text.append("▸  " if i == selected else f"{i + 1:<3}", style="bold")
             text.append_text(line)
             text.append("\n")
         text.rstrip()

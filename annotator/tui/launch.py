@@ -1,0 +1,117 @@
+"""Putting an annotate run together: database, label scheme, session, feed, app; then a summary."""
+
+from __future__ import annotations
+
+import getpass
+from collections.abc import Callable
+from importlib.resources import files
+from pathlib import Path
+
+from annotator.config import resolve_scheme
+from annotator.core.errors import AnnotatorError, BadRecord
+from annotator.core.scheme import LabelScheme
+from annotator.feed import FeedEvent, feed
+from annotator.nlp.lazy import LazyPreannotator
+from annotator.nlp.meta import display_from_meta, ner_labels_from_meta, read_meta
+from annotator.session import AnnotationSession
+from annotator.sources import count_source, read_source
+from annotator.store import Store, default_db_path
+from annotator.tui.app import AnnotatorApp
+
+DEMO_LABELS = "PERSON,ORG,GPE,NORP,DATE,LOC,EVENT"
+
+
+def sample_path() -> Path:
+    return Path(str(files("annotator") / "data" / "defense-ministers-seoul.txt"))
+
+
+def default_annotator() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "annotator"
+
+
+def scheme_for(
+    model: str | None, labels: str | None, config: Path | None, relations: str | None, notes: list[str]
+) -> tuple[LabelScheme, str]:
+    """The scheme, and the model's display name, read from its meta.json so that spaCy is not
+    imported before the first paint."""
+    found = read_meta(model)
+    model_labels: list[str] = []
+    display = ""
+    if found is not None:
+        display = display_from_meta(found[1])
+        model_labels = ner_labels_from_meta(found[1])
+    elif labels is None and config is None:
+        # No meta.json to read (an unusual package): load the pipeline to learn its labels.
+        from annotator.nlp.model import display_name, entity_labels, load_model
+
+        nlp = load_model(model, notes)
+        model_labels, display = entity_labels(nlp), display_name(nlp)
+    elif model is not None and not Path(model).exists():
+        raise AnnotatorError(f"cannot find the spaCy pipeline {model!r}; pass an installed name or a folder")
+    return resolve_scheme(labels, config, relations, model_labels, notes), display
+
+
+def run_annotate(
+    source: Path,
+    dataset: str,
+    annotator: str | None,
+    labels: str | None,
+    relations: str | None,
+    relation_rules: Path | None,
+    model: str | None,
+    config: Path | None,
+    db: Path | None,
+) -> tuple[AnnotatorApp, list[str]]:
+    """Build the app for a run; the caller runs it. Bad arguments raise AnnotatorError before any
+    screen is drawn."""
+    if not source.exists():
+        raise AnnotatorError(f"{source}: no such file or folder")
+    if relation_rules is not None and not relation_rules.exists():
+        raise AnnotatorError(f"{relation_rules}: no such relation rules file")
+    notes: list[str] = []
+    scheme, display = scheme_for(model, labels, config, relations, notes)
+    db_path = default_db_path(db)
+    store = Store(db_path)
+    who = annotator or default_annotator()
+    session = AnnotationSession(store, dataset, who, scheme)
+    total = count_source(source)
+    session.total = max(total, len(session.task_ids)) if total is not None else None
+    preannotator = LazyPreannotator(model, scheme, relation_rules)
+    problems: list[BadRecord] = []
+
+    def run_feed(notify: Callable[[FeedEvent], None], should_stop: Callable[[], bool]) -> None:
+        feed(
+            db_path,
+            dataset,
+            read_source(source, problems),
+            preannotator,
+            notify,
+            problems,
+            should_stop=should_stop,
+        )
+
+    app = AnnotatorApp(session, display or "model", run_feed)
+    return app, notes
+
+
+def summary(app: AnnotatorApp) -> tuple[str, int]:
+    s = app.session
+    counts = s.counts()
+    lines = [
+        f"{s.dataset} · {s.annotator}: {counts.get('accept', 0)} accepted, {counts.get('reject', 0)} rejected, "
+        f"{counts.get('ignore', 0)} ignored, {counts.get('draft', 0)} drafts; all saved in {s.store.path}",
+    ]
+    code = 0
+    if app.problems:
+        code = 1
+        lines.append(f"{len(app.problems)} bad record(s) in the source were skipped:")
+        lines.extend(f"  {p}" for p in app.problems[:50])
+        if len(app.problems) > 50:
+            lines.append(f"  … and {len(app.problems) - 50} more")
+    if app.feed_error:
+        code = 1
+        lines.append(f"error while preparing the source: {app.feed_error}")
+    return "\n".join(lines), code

@@ -1,0 +1,143 @@
+"""Keystroke to repaint on a long document, and time to the first task on screen.
+
+    python benchmarks/bench_tui.py [--tokens 20000] [--keys 300]
+
+Each key is pressed through Textual's Pilot on the real app and timed until the app is idle again
+with the frame drawn. Pilot and Textual's event loop cost time of their own, so the same keys are
+timed in the same run on a bare Textual app whose key handler repaints one line: that is the floor
+no widget can beat, and the ratio says what our document view adds on top of it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from textual.app import App, ComposeResult
+from textual.widgets import Static
+
+from annotator.core.hashing import input_hash
+from annotator.core.model import Annotation, Span, Task
+from annotator.core.scheme import LabelScheme, RelationType
+from annotator.core.tokenize import provisional_tokens
+from annotator.session import AnnotationSession
+from annotator.store import Store
+from annotator.tui.app import AnnotatorApp
+
+SAMPLE = Path(__file__).resolve().parents[1] / "annotator" / "data" / "defense-ministers-seoul.txt"
+LABELS = ("PERSON", "ORG", "GPE", "NORP", "DATE")
+
+
+def long_task(n_tokens: int) -> tuple[Task, Annotation]:
+    base = SAMPLE.read_text(encoding="utf-8")
+    text = base
+    while len(provisional_tokens(text)) < n_tokens:
+        text += "\n\n" + base
+    tokens = provisional_tokens(text)
+    spans = []
+    sid = 0
+    for i in range(0, len(tokens) - 2, 9):
+        if tokens[i].text.isspace() or tokens[i + 1].text.isspace():
+            continue
+        sid += 1
+        spans.append(Span(tokens[i].start, tokens[i + 1].end, i, i + 1, LABELS[sid % 5], "bench", sid))
+    return Task(text, tokens, input_hash(text)), Annotation(tuple(spans))
+
+
+def pct(values: list[float], q: float) -> float:
+    values = sorted(values)
+    return values[min(int(q * len(values)), len(values) - 1)]
+
+
+async def time_keys(app: App[None], keys: list[str]) -> list[float]:
+    out = []
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        for key in keys:
+            t0 = time.perf_counter()
+            await pilot.press(key)
+            await pilot.pause()
+            out.append((time.perf_counter() - t0) * 1000)
+    return out
+
+
+class Bare(App[None]):
+    BINDINGS = [("l", "tick", ""), ("h", "tick", ""), ("j", "tick", ""), ("k", "tick", ""), ("1", "tick", ""), ("u", "tick", "")]
+
+    def compose(self) -> ComposeResult:
+        yield Static("0", id="n")
+
+    def action_tick(self) -> None:
+        n = self.query_one("#n", Static)
+        n.update(str(int(str(n.render())) + 1))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--tokens", type=int, default=20000)
+    parser.add_argument("--keys", type=int, default=300)
+    args = parser.parse_args()
+    task, suggestion = long_task(args.tokens)
+    scheme = LabelScheme(LABELS, relations=(RelationType("MET"),))
+    with tempfile.TemporaryDirectory() as tmp:
+        store = Store(Path(tmp) / "bench.db")
+        store.add_tasks("bench", [(task, suggestion)])
+        cases = {
+            "cursor move (l/h/j/k)": (["l", "l", "j", "h", "k"] * args.keys)[: args.keys],
+            "label + undo (1/u)": (["l", "l", "1", "u"] * args.keys)[: args.keys],
+        }
+        print(f"document: {len(task.tokens)} tokens, {len(suggestion.spans)} spans, {task.text.count(chr(10))} newlines")
+        for name, keys in cases.items():
+            session = AnnotationSession(store, "bench", "bench", scheme)
+            ours = asyncio.run(time_keys(AnnotatorApp(session, "bench"), keys))
+            floor = asyncio.run(time_keys(Bare(), keys))
+            m, p95 = statistics.median(ours), pct(ours, 0.95)
+            fm, fp95 = statistics.median(floor), pct(floor, 0.95)
+            print(
+                f"{name:24s} median {m:6.2f} ms  p95 {p95:6.2f} ms | bare Textual median {fm:6.2f} ms "
+                f"p95 {fp95:6.2f} ms | added median {m - fm:5.2f} ms, ratio {m / fm:4.2f}"
+            )
+        store.close()
+    first_task_on_screen()
+
+
+def first_task_on_screen() -> None:
+    """Wall time from process start to the first task's text drawn in a real terminal (tmux), for
+    a .txt source the model has not seen, so the model is still loading when the text shows."""
+    import shutil
+
+    if shutil.which("tmux") is None:
+        print("time to first task: tmux is not installed, not measured")
+        return
+    results = []
+    for _ in range(3):
+        with tempfile.TemporaryDirectory() as tmp:
+            db = Path(tmp) / "first.db"
+            cmd = f"{sys.executable} -m annotator annotate {SAMPLE} --dataset first --annotator bench --db {db} --labels PERSON,ORG"
+            subprocess.run(["tmux", "kill-session", "-t", "bench-first"], capture_output=True)
+            t0 = time.perf_counter()
+            subprocess.run(["tmux", "new-session", "-d", "-s", "bench-first", "-x", "120", "-y", "30", cmd], check=True)
+            shown = loaded = None
+            while time.perf_counter() - t0 < 30:
+                screen = subprocess.run(["tmux", "capture-pane", "-p", "-t", "bench-first"], capture_output=True, text=True).stdout
+                now = time.perf_counter() - t0
+                if shown is None and "SEOUL" in screen:
+                    shown = now
+                if "en_core_web_sm" in screen:
+                    loaded = now
+                    break
+                time.sleep(0.01)
+            subprocess.run(["tmux", "kill-session", "-t", "bench-first"], capture_output=True)
+            results.append((shown, loaded))
+    for shown, loaded in results:
+        print(f"first task on screen after {shown:.2f} s; model loaded and suggestions shown after {loaded:.2f} s" if shown and loaded else f"not seen: {shown} {loaded}")
+
+
+if __name__ == "__main__":
+    main()
