@@ -187,6 +187,83 @@ def stats(
     typer.echo(render_stats(rows))
 
 
+@app.command()
+def preannotate(
+    source: Annotated[
+        Path, typer.Argument(help="A .txt file, a folder of .txt files, or a .jsonl of tasks.")
+    ],
+    output: Annotated[Path, typer.Option("--output", "-o", help="JSONL file to write the tasks to.")],
+    model: Annotated[str | None, typer.Option("--model", "-m", help="spaCy pipeline name or path.")] = None,
+    n_process: Annotated[int, typer.Option("--n-process", min=1, help="Processes for nlp.pipe.")] = 1,
+    batch_size: Annotated[
+        int | None,
+        typer.Option("--batch-size", min=1, help="Texts per nlp.pipe batch (default: the model's)."),
+    ] = None,
+    labels: Annotated[
+        str | None, typer.Option("--labels", "-l", help="Entity labels in key order: L1,L2,...")
+    ] = None,
+    relations: Annotated[
+        str | None, typer.Option("--relations", help="Relation labels in key order.")
+    ] = None,
+    relation_rules: Annotated[
+        Path | None, typer.Option("--relation-rules", help="Relation suggestion rules (TOML or JSON).")
+    ] = None,
+    config: Annotated[Path | None, typer.Option("--config", "-c", help="Label scheme TOML.")] = None,
+) -> None:
+    """Pre-annotate a corpus with spaCy (entities and relations) into gold-schema JSONL, without the UI."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from annotator.config import resolve_scheme
+    from annotator.nlp.batch import preannotate_file
+    from annotator.nlp.model import display_name, entity_labels, load_model, model_name
+    from annotator.nlp.relations import RelationSuggester
+    from annotator.sources import count_source
+
+    try:
+        total = count_source(source)
+        notes: list[str] = []
+        nlp = load_model(model, notes)
+        scheme = resolve_scheme(labels, config, relations, entity_labels(nlp), notes)
+        suggester = (
+            RelationSuggester.from_file(nlp.vocab, scheme, relation_rules, model_source=model_name(nlp))
+            if scheme.relations
+            else None
+        )
+        for note in notes:
+            typer.echo(f"annotator: {note}", err=True)
+        console = Console(stderr=True)
+        with Progress(
+            TextColumn(f"pre-annotating with {display_name(nlp)}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            transient=console.is_terminal,
+        ) as progress:
+            bar = progress.add_task("tasks", total=total)
+            result = preannotate_file(
+                source,
+                output,
+                nlp,
+                scheme,
+                model_name=model_name(nlp),
+                relation_suggester=suggester,
+                batch_size=batch_size,
+                n_process=n_process,
+                on_task=lambda n: progress.update(bar, completed=n),
+            )
+    except AnnotatorError as exc:
+        raise fail(str(exc)) from None
+    for warning in result.warnings:
+        typer.echo(f"annotator: {warning}", err=True)
+    for problem in result.problems:
+        typer.echo(f"annotator: {problem}", err=True)
+    typer.echo(f"wrote {result.tasks} tasks ({result.spans} spans, {result.relations} relations) to {output}")
+    if result.problems:
+        raise fail(f"{len(result.problems)} bad record(s) skipped; see above")
+
+
 def main() -> None:
     try:
         app()

@@ -1,0 +1,118 @@
+"""Which label scheme a command works with: entity labels from --labels, --config or the model, and
+relation labels from the config or the default news scheme, picked by --relations."""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Sequence
+from importlib.resources import files
+from pathlib import Path
+
+from annotator.core.errors import AnnotatorError
+from annotator.core.scheme import LabelScheme, parse_label_list, scheme_from_dict, scheme_from_toml
+
+# Keys 1..9 go to the labels most news annotation needs; a model's own order is alphabetical, which
+# would put CARDINAL on key 1.
+PREFERRED_ORDER: tuple[str, ...] = (
+    "PERSON",
+    "ORG",
+    "GPE",
+    "LOC",
+    "NORP",
+    "DATE",
+    "EVENT",
+    "FAC",
+    "PRODUCT",
+    "TIME",
+    "MONEY",
+    "PERCENT",
+    "QUANTITY",
+    "CARDINAL",
+    "ORDINAL",
+    "WORK_OF_ART",
+    "LAW",
+    "LANGUAGE",
+)
+
+
+def default_scheme_path() -> Path:
+    return Path(str(files("annotator") / "data" / "news_scheme.toml"))
+
+
+def order_model_labels(model_labels: Sequence[str]) -> list[str]:
+    known = [label for label in PREFERRED_ORDER if label in model_labels]
+    return known + [label for label in model_labels if label not in PREFERRED_ORDER]
+
+
+def _read_toml(path: Path) -> dict[str, object]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise AnnotatorError(f"{path}: no such label scheme file") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise AnnotatorError(f"{path}: cannot read the label scheme: {exc}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise AnnotatorError(f"{path}: not valid TOML: {exc}") from exc
+
+
+def resolve_scheme(
+    labels: str | None,
+    config: Path | None,
+    relations: str | None,
+    model_labels: Sequence[str],
+    notes: list[str] | None = None,
+) -> LabelScheme:
+    """The scheme for a run. ``notes`` receives what the user should be told (labels the model does
+    not predict, relation labels no rule proposes, relations no entity label can take part in)."""
+    said: list[str] = notes if notes is not None else []
+    configured: LabelScheme | None = None
+    config_has_relations = False
+    if config is not None:
+        data = _read_toml(config)
+        configured = scheme_from_toml(config)
+        config_has_relations = "relations" in data
+
+    if labels is not None:
+        entity = tuple(parse_label_list(labels))
+        if len(set(entity)) != len(entity):
+            raise AnnotatorError(f"--labels names a label twice: {labels}")
+        colors = dict(configured.colors) if configured else {}
+        colors = {k: v for k, v in colors.items() if k in entity}
+    elif configured is not None and configured.labels:
+        entity, colors = configured.labels, dict(configured.colors)
+    else:
+        entity, colors = tuple(order_model_labels(model_labels)), {}
+        if not entity:
+            raise AnnotatorError(
+                "the model predicts no entity labels; give them with --labels L1,L2 or --config FILE"
+            )
+    if model_labels and (labels is not None or configured is not None):
+        unknown = [label for label in entity if label not in model_labels]
+        if unknown:
+            said.append(f"the model does not predict {', '.join(unknown)}: those spans are added by hand")
+
+    if configured is not None and config_has_relations:
+        rel_types = configured.relations
+    else:
+        rel_types = scheme_from_dict(_read_toml(default_scheme_path()), str(default_scheme_path())).relations
+    scheme = LabelScheme(entity, colors, rel_types)
+    if relations is not None:
+        names = parse_label_list(relations)
+        if len(set(names)) != len(names):
+            raise AnnotatorError(f"--relations names a label twice: {relations}")
+        new = [n for n in names if scheme.relation(n) is None]
+        if new:
+            said.append(
+                f"relation labels {', '.join(new)} are not in the scheme: they may link any two spans "
+                "and no rule suggests them"
+            )
+        scheme = scheme.with_relations(names)
+    for rel in scheme.relations:
+        heads_ok = not rel.heads or bool(rel.heads & set(entity))
+        children_ok = not rel.children or bool(rel.children & set(entity))
+        if not (heads_ok and children_ok):
+            said.append(
+                f"relation {rel.label} links {'/'.join(sorted(rel.heads)) or 'any'} to "
+                f"{'/'.join(sorted(rel.children)) or 'any'}, which the entity labels do not include"
+            )
+    return scheme

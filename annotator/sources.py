@@ -1,0 +1,253 @@
+"""Reading what there is to annotate, as a stream: a ``.txt`` file (one document), a folder of
+``.txt`` files (one document each), or a ``.jsonl`` of tasks.
+
+Nothing here reads a whole corpus to yield its first item: folders are read file by file and JSONL
+line by line. A bad record is appended to ``problems`` with its file, line and reason, and the
+good ones go on. spaCy is not imported here: items that need the model's tokens say so (``kind``)
+and ``nlp/`` finishes them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import orjson
+
+from annotator.core.errors import AnnotatorError, BadRecord, InvalidAnnotation
+from annotator.core.hashing import input_hash
+from annotator.core.model import Annotation, Task, Token
+from annotator.core.records import KNOWN_KEYS, from_record, token_dict, tokens_from_record
+
+SUFFIXES = (".txt", ".jsonl")
+# Below this size a JSONL file's tasks are counted up front for "task i of N" (a newline count runs
+# at hundreds of MB/s, so this costs well under a second); above it the total is unknown.
+COUNT_LIMIT_BYTES = 64 * 1024 * 1024
+
+ItemKind = Literal["ready", "tokens", "spans", "text"]
+
+
+@dataclass(frozen=True, slots=True)
+class SourceItem:
+    """One document to annotate and where it came from.
+
+    kind: ``ready``  tokens and a starting annotation were given (``task`` + ``annotation``);
+          ``tokens`` tokens were given, the model suggests on them (``task``);
+          ``spans``  spans/relations were given without tokens: they are kept if they fall on the
+                     model's tokens (``record``, finished by ``with_tokens``);
+          ``text``   plain text for the model to tokenize and pre-annotate.
+    """
+
+    text: str
+    meta: Mapping[str, Any]
+    input_hash: int
+    source: str
+    line: int | None = None
+    extra: Mapping[str, Any] = field(default_factory=dict)
+    task: Task | None = None
+    annotation: Annotation | None = None
+    record: Mapping[str, Any] | None = None
+
+    @property
+    def kind(self) -> ItemKind:
+        if self.annotation is not None:
+            return "ready"
+        if self.task is not None:
+            return "tokens"
+        if self.record is not None:
+            return "spans"
+        return "text"
+
+    @property
+    def where(self) -> str:
+        return f"{self.source}:{self.line}" if self.line is not None else self.source
+
+    def bad(self, reason: str) -> BadRecord:
+        return BadRecord(self.source, self.line, reason)
+
+    def with_tokens(self, tokens: Sequence[Token]) -> tuple[Task, Annotation]:
+        """The given spans and relations on these tokens; BadRecord when one does not align."""
+        if self.record is None:
+            raise ValueError("with_tokens is for items whose spans wait for tokens")
+        record = dict(self.record)
+        record["tokens"] = [token_dict(t) for t in tokens]
+        record["_input_hash"] = self.input_hash
+        try:
+            return from_record(record)
+        except InvalidAnnotation as exc:
+            raise self.bad(f"{exc} (on the model's tokens)") from exc
+
+    @classmethod
+    def from_text(cls, text: str, meta: Mapping[str, Any] | None = None, source: str = "text") -> SourceItem:
+        meta = dict(meta or {})
+        return cls(text, meta, input_hash(text, meta), source)
+
+
+def _check_path(path: Path) -> None:
+    if not path.exists():
+        raise AnnotatorError(f"{path}: no such file or folder")
+    if path.is_file() and path.suffix.lower() not in SUFFIXES:
+        raise AnnotatorError(
+            f"{path}: cannot read {path.suffix or 'files without an extension'}; give a .txt file, a "
+            "folder of .txt files or a .jsonl of tasks (other formats: `annotator import --format`)"
+        )
+
+
+def _folder_files(folder: Path) -> list[Path]:
+    # Names only: listing is cheap even for a large corpus, and sorting makes the order stable.
+    files = [
+        p
+        for p in folder.rglob("*")
+        if p.suffix.lower() == ".txt"
+        and not any(part.startswith(".") for part in p.relative_to(folder).parts)
+        and p.is_file()
+    ]
+    return sorted(files, key=lambda p: p.relative_to(folder).as_posix())
+
+
+def count_source(path: Path) -> int | None:
+    """How many documents a source holds, when that is cheap to know; None otherwise."""
+    _check_path(path)
+    if path.is_dir():
+        return len(_folder_files(path))
+    if path.suffix.lower() == ".txt":
+        return 1
+    try:
+        if path.stat().st_size > COUNT_LIMIT_BYTES:
+            return None
+        count = 0
+        with path.open("rb") as fh:
+            for line in fh:
+                if line.strip():
+                    count += 1
+        return count
+    except OSError:
+        return None
+
+
+def read_source(
+    path: Path, problems: list[BadRecord], warnings: list[str] | None = None
+) -> Iterator[SourceItem]:
+    """Stream a source's documents. Raises AnnotatorError at once for a missing path or an
+    unsupported extension; bad records go to ``problems``; repairs (a relation written twice) to
+    ``warnings``."""
+    _check_path(path)
+    if path.is_dir():
+        files = _folder_files(path)
+        if not files:
+            raise AnnotatorError(f"{path}: the folder holds no .txt files")
+        return (item for f in files for item in _read_txt(f, f.relative_to(path).as_posix(), problems))
+    if path.suffix.lower() == ".txt":
+        return _read_txt(path, path.name, problems)
+    return _read_jsonl(path, problems, warnings)
+
+
+def _read_txt(path: Path, name: str, problems: list[BadRecord]) -> Iterator[SourceItem]:
+    where = str(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        problems.append(BadRecord(where, None, f"cannot read the file: {exc.strerror or exc}"))
+        return
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        problems.append(
+            BadRecord(
+                where,
+                None,
+                f"not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start}); "
+                "convert it, e.g. `iconv -f latin1 -t utf-8`",
+            )
+        )
+        return
+    if not text.strip():
+        problems.append(BadRecord(where, None, "the file is empty"))
+        return
+    meta = {"source": name}
+    yield SourceItem(text, meta, input_hash(text, meta), where)
+
+
+def _read_jsonl(path: Path, problems: list[BadRecord], warnings: list[str] | None) -> Iterator[SourceItem]:
+    where = str(path)
+    try:
+        fh = path.open("rb")
+    except OSError as exc:
+        raise AnnotatorError(f"{path}: cannot read the file: {exc.strerror or exc}") from exc
+    with fh:
+        lineno = 0
+        while True:
+            try:
+                raw = fh.readline()
+            except OSError as exc:
+                problems.append(BadRecord(where, lineno + 1, f"cannot read the file: {exc}"))
+                return
+            if not raw:
+                return
+            lineno += 1
+            if not raw.strip():
+                continue
+            try:
+                record = orjson.loads(raw)
+            except orjson.JSONDecodeError as exc:
+                reason = (
+                    "not UTF-8 text"
+                    if "UTF-8" in exc.msg
+                    else f"invalid JSON: {exc.msg} (column {exc.colno})"
+                )
+                problems.append(BadRecord(where, lineno, reason))
+                continue
+            try:
+                item = _item_from_record(record, where, lineno, warnings)
+            except InvalidAnnotation as exc:
+                problems.append(BadRecord(where, lineno, str(exc)))
+                continue
+            yield item
+
+
+def _has_annotation(record: Mapping[str, Any]) -> bool:
+    return bool(record.get("spans")) or bool(record.get("relations")) or record.get("answer") is not None
+
+
+def _item_from_record(record: Any, where: str, line: int, warnings: list[str] | None) -> SourceItem:
+    if not isinstance(record, Mapping):
+        raise InvalidAnnotation("a task must be a JSON object")
+    text = record.get("text")
+    if not isinstance(text, str):
+        raise InvalidAnnotation("the task has no 'text' string")
+    if not text.strip():
+        raise InvalidAnnotation("the task's 'text' is empty")
+    meta = record.get("meta") or {}
+    if not isinstance(meta, Mapping):
+        raise InvalidAnnotation("'meta' must be an object")
+    meta = dict(meta)
+    raw_hash = record.get("_input_hash")
+    ihash = (
+        raw_hash if isinstance(raw_hash, int) and not isinstance(raw_hash, bool) else input_hash(text, meta)
+    )
+    extra = {k: v for k, v in record.items() if k not in KNOWN_KEYS}
+    base = SourceItem(text, meta, ihash, where, line, extra)
+    has_tokens = record.get("tokens") is not None
+    if has_tokens and _has_annotation(record):
+        said: list[str] = []
+        task, annotation = from_record(record, warnings=said)
+        if warnings is not None:
+            warnings.extend(f"{where}:{line}: {w}" for w in said)
+        return _replace_ready(base, task, annotation)
+    if has_tokens:
+        tokens = tokens_from_record(text, record["tokens"])
+        return _replace_ready(base, Task(text, tokens, ihash, meta, extra), None)
+    if _has_annotation(record):
+        spans, rels = record.get("spans") or [], record.get("relations") or []
+        if not isinstance(spans, list) or not isinstance(rels, list):
+            raise InvalidAnnotation("'spans' and 'relations' must be lists")
+        return SourceItem(text, meta, ihash, where, line, extra, record=record)
+    return base
+
+
+def _replace_ready(base: SourceItem, task: Task, annotation: Annotation | None) -> SourceItem:
+    return SourceItem(
+        base.text, base.meta, task.input_hash, base.source, base.line, base.extra, task, annotation
+    )
