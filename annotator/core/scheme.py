@@ -117,13 +117,28 @@ def scheme_from_toml(path: Path) -> LabelScheme:
     return scheme_from_dict(data, str(path))
 
 
+def _label_set(value: Any, what: str) -> frozenset[str]:
+    # A single label written without brackets is meant as a list of one, not as its letters.
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(x, str) for x in value):
+        raise AnnotatorError(f'{what} must be a list of entity labels, e.g. ["PERSON", "ORG"]')
+    return frozenset(value)
+
+
 def scheme_from_dict(data: Mapping[str, Any], where: str = "scheme") -> LabelScheme:
     labels_raw = data.get("labels", {})
     if isinstance(labels_raw, list):
-        labels_raw = {str(label): None for label in labels_raw}
+        names = [str(label) for label in labels_raw]
+        if len(set(names)) != len(names):  # a dict would drop them silently and shift the keys
+            raise AnnotatorError(f"{where}: entity labels repeat: {', '.join(names)}")
+        labels_raw = dict.fromkeys(names)
     if not isinstance(labels_raw, Mapping):
         raise AnnotatorError(f'{where}: [labels] must be a table of LABEL = "#colour"')
     labels = tuple(str(k) for k in labels_raw)
+    bad = [str(k) for k, v in labels_raw.items() if v and not isinstance(v, str)]
+    if bad:
+        raise AnnotatorError(f'{where}: the colour of {bad[0]} must be a string such as "#e6b422"')
     colors = {str(k): str(v) for k, v in labels_raw.items() if v}
     rels_raw = data.get("relations", {})
     if not isinstance(rels_raw, Mapping):
@@ -131,8 +146,8 @@ def scheme_from_dict(data: Mapping[str, Any], where: str = "scheme") -> LabelSch
     relations = []
     for i, (name, spec) in enumerate(rels_raw.items()):
         spec = spec if isinstance(spec, Mapping) else {}
-        heads = frozenset(str(x) for x in spec.get("head", []))
-        children = frozenset(str(x) for x in spec.get("child", []))
+        heads = _label_set(spec.get("head", []), f"{where}: relation {name} head")
+        children = _label_set(spec.get("child", []), f"{where}: relation {name} child")
         unknown = (heads | children) - set(labels) if labels else set()
         if unknown:
             raise AnnotatorError(
