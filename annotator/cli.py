@@ -79,8 +79,30 @@ def import_(
     format: Annotated[str | None, typer.Option("--format", "-f")] = None,
     db: DbOption = None,
 ) -> None:
-    """Store a file's tasks, with their answers, as one annotator's annotations."""
-    raise fail("import is not built yet")
+    """Store a file's tasks, with their answers, as one annotator's annotations.
+
+    Formats: jsonl (Prodigy), doccano, brat (a folder of .txt + .ann), conll, spacy (DocBin),
+    label-studio (JSON export); guessed from the file when --format is not given. Records without an
+    answer are stored as accepted. Exits 1 if any record was bad (the good ones are stored)."""
+    import os
+
+    from annotator.formats.transfer import import_file, import_lines
+    from annotator.store import Store, default_db_path
+
+    try:
+        with Store(default_db_path(db)) as store:
+            report = import_file(
+                store, source, dataset, annotator, format, lang=os.environ.get("ANNOTATOR_LANG", "en")
+            )
+    except AnnotatorError as exc:
+        raise fail(str(exc)) from None
+    out, err = import_lines(report, source, dataset)
+    for line in err:
+        typer.echo(f"annotator: {line}", err=True)
+    for line in out:
+        typer.echo(line)
+    if report.problems.bad:
+        raise fail(f"{len(report.problems.bad)} bad record(s) skipped; see above")
 
 
 @app.command()
@@ -95,8 +117,38 @@ def export(
     seed: Annotated[int, typer.Option("--seed")] = 0,
     db: DbOption = None,
 ) -> None:
-    """Write a dataset's annotations (default exports/<dataset>.jsonl)."""
-    raise fail("export is not built yet")
+    """Write a dataset's annotations (default exports/<dataset>.jsonl).
+
+    Formats: jsonl (the gold schema), doccano, brat, conll, spacy. --gold exports the adjudicated
+    annotator "gold"; without --annotator every annotator's annotations are written. --answer
+    accept (default), all (accept, reject, ignore) or a comma-separated list. --split 0.8 --seed N
+    writes train and dev files into the folder -o names."""
+    from annotator.formats.transfer import export_dataset, export_lines
+    from annotator.store import Store, default_db_path
+
+    path = default_db_path(db)
+    if not path.exists():
+        raise fail(f"no database at {path} (give --db or set ANNOTATOR_DB)")
+    try:
+        with Store(path, create=False) as store:
+            report = export_dataset(
+                store,
+                dataset,
+                fmt=format,
+                output=output,
+                annotator=annotator,
+                gold=gold,
+                answer=answer,
+                split=split,
+                seed=seed,
+            )
+    except AnnotatorError as exc:
+        raise fail(str(exc)) from None
+    out, err = export_lines(report)
+    for line in err:
+        typer.echo(f"annotator: {line}", err=True)
+    for line in out:
+        typer.echo(line)
 
 
 @app.command()

@@ -1,0 +1,50 @@
+"""What every reader and writer shares: the item they pass around and the counts they report."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from annotator.core.model import Annotation, Task
+
+Item = tuple[Task, Annotation]
+
+
+@dataclass
+class Counts:
+    """What a writer wrote (or a reader read)."""
+
+    tasks: int = 0
+    spans: int = 0
+    relations: int = 0
+    paths: list[Path] = field(default_factory=list)
+
+    def add(self, annotation: Annotation) -> None:
+        self.tasks += 1
+        self.spans += len(annotation.spans)
+        self.relations += len(annotation.relations)
+
+    def __iadd__(self, other: Counts) -> Counts:
+        self.tasks += other.tasks
+        self.spans += other.spans
+        self.relations += other.relations
+        self.paths += other.paths
+        return self
+
+
+def describe(task: Task) -> str:
+    """How a task is named in an error message: its source if it has one, its hash always."""
+    source = task.meta.get("source") if isinstance(task.meta, dict) else None
+    start = task.text[:40].replace("\n", " ")
+    name = f"task {task.input_hash}"
+    if isinstance(source, str) and source:
+        name += f" ({source})"
+    return f"{name} {start!r}{'...' if len(task.text) > 40 else ''}"
+
+
+def reiterable(items: Iterable[Item]) -> Iterable[Item]:
+    """``items`` itself if it can be iterated more than once, else a list of it."""
+    if isinstance(items, Iterator):
+        return list(items)
+    return items

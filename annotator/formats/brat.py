@@ -1,0 +1,269 @@
+"""brat standoff: a folder of ``name.txt`` (the text) and ``name.ann`` (the annotations).
+
+Held: ``T`` lines (text-bound annotations, one fragment) as spans and ``R`` lines (binary
+relations, ``Arg1`` the head, ``Arg2`` the child) as relations. Not held, and reported with a
+count and the first place each kind occurs, never dropped in silence: ``E`` events, ``A``/``M``
+attributes, ``N`` normalizations, ``#`` notes, ``*`` equivalences, discontinuous ``T`` spans
+(``start end;start end``) and relations whose argument is one of those. Event triggers are ``T``
+lines like any other and are imported as spans with their type as the label.
+
+A ``.ann`` line is a record: a bad line (offsets outside the text, text that does not match the
+offsets, a span overlapping an earlier one) is reported with its line number and skipped, the rest
+of the document goes on. Offsets are code points of the ``.txt`` read as it is on disk.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from annotator.core.errors import AnnotatorError, InvalidAnnotation
+from annotator.core.model import Annotation, Task
+from annotator.formats.assemble import SPLIT_NOTE, RawRelation, RawSpan, build
+from annotator.formats.atomic import write_text
+from annotator.formats.base import Counts, Item, describe
+from annotator.formats.problems import Problems
+
+CONF_MARK = "# written by annotator: rewritten on every export while this first line stays"
+_UNSUPPORTED = {
+    "E": "E (event)",
+    "A": "A (attribute)",
+    "M": "M (attribute, old style)",
+    "N": "N (normalization)",
+    "#": "# (annotator note)",
+    "*": "* (equivalence)",
+}
+_T_OFFSETS = re.compile(r"^(\d+) (\d+)$")
+
+
+def _flat(text: str) -> str:
+    return text.replace("\r\n", " ").replace("\n", " ").replace("\r", " ")
+
+
+def documents(path: Path) -> list[tuple[Path, Path, str]]:
+    """(txt, ann, name) for a folder (searched recursively) or one .txt/.ann file."""
+    path = Path(path)
+    if path.is_dir():
+        return [
+            (ann.with_suffix(".txt"), ann, str(ann.relative_to(path).with_suffix(".txt")))
+            for ann in sorted(path.rglob("*.ann"))
+        ]
+    ann = path.with_suffix(".ann")
+    return [(path.with_suffix(".txt"), ann, path.with_suffix(".txt").name)]
+
+
+def read_document(txt: Path, ann: Path, name: str, problems: Problems, lang: str = "en") -> Item | None:
+    source = str(ann)
+    if not txt.exists():
+        problems.report(source, None, f"no text file {txt.name} beside it")
+        return None
+    if not ann.exists():
+        problems.warn(
+            str(txt), None, f"no {ann.name} beside it: the document has not been annotated; skipped"
+        )
+        return None
+    try:
+        text = txt.read_bytes().decode("utf-8-sig")
+        ann_text = ann.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        problems.report(source, None, f"not UTF-8 text ({exc.reason})")
+        return None
+
+    t_lines: list[tuple[int, str, str, int, int, str]] = []  # line, id, type, start, end, text
+    r_lines: list[tuple[int, str, str, str, str]] = []  # line, id, type, arg1, arg2
+    unheld: set[str] = set()  # ids of annotations this tool cannot hold (events, discontinuous, ...)
+    dropped: set[str] = set()  # ids of bad lines
+    for lineno, line in enumerate(ann_text.splitlines(), 1):
+        if not line.strip():
+            continue
+        ident, _, rest = line.partition("\t")
+        kind = ident[:1]
+        if kind == "T":
+            fields = rest.split("\t", 1)
+            if len(fields) != 2:
+                problems.report(source, lineno, f"{ident}: expected 'TYPE START END<tab>TEXT'")
+                continue
+            head, covered = fields
+            label, _, offsets = head.partition(" ")
+            if ";" in offsets:
+                problems.not_supported("T with a discontinuous span (start end;start end)", source, lineno)
+                unheld.add(ident)
+                continue
+            m = _T_OFFSETS.match(offsets)
+            if not label or m is None:
+                problems.report(source, lineno, f"{ident}: expected 'TYPE START END', found {head!r}")
+                continue
+            t_lines.append((lineno, ident, label, int(m.group(1)), int(m.group(2)), covered))
+        elif kind == "R":
+            parts = rest.split("\t", 1)[0].split()
+            args = dict(p.split(":", 1) for p in parts[1:] if ":" in p)
+            if len(parts) != 3 or "Arg1" not in args or "Arg2" not in args:
+                problems.report(source, lineno, f"{ident}: expected 'TYPE Arg1:ID Arg2:ID', found {rest!r}")
+                continue
+            r_lines.append((lineno, ident, parts[0], args["Arg1"], args["Arg2"]))
+        elif kind in _UNSUPPORTED:
+            problems.not_supported(_UNSUPPORTED[kind], source, lineno)
+            unheld.add(ident)
+        else:
+            problems.report(
+                source, lineno, f"{ident!r} is not a brat annotation id (T, R, E, A, M, N, # or *)"
+            )
+
+    # brat counts offsets in the text as read; a .txt with Windows line ends may have been counted
+    # either way: take the reading under which the annotated texts match.
+    def matches(t: str) -> int:
+        return sum(1 for _, _, _, s, e, c in t_lines if 0 <= s < e <= len(t) and _flat(t[s:e]) == _flat(c))
+
+    if "\r\n" in text and matches(text) < len(t_lines):
+        unix = text.replace("\r\n", "\n")
+        if matches(unix) > matches(text):
+            text = unix
+            problems.note("brat documents with Windows line ends whose offsets count '\\r\\n' as one")
+
+    kept: list[RawSpan] = []
+    kept_line: dict[str, int] = {}
+    for lineno, ident, label, start, end, covered in t_lines:
+        if not 0 <= start < end <= len(text):
+            problems.report(
+                source, lineno, f"{ident} [{start}:{end}] lies outside the text (length {len(text)})"
+            )
+            dropped.add(ident)
+            continue
+        if _flat(text[start:end]) != _flat(covered):
+            problems.report(
+                source,
+                lineno,
+                f"{ident} says {covered!r} but the text at [{start}:{end}] is {text[start:end]!r}",
+            )
+            dropped.add(ident)
+            continue
+        clash = next(
+            (
+                k
+                for k in kept
+                if k.start < end
+                and start < k.end
+                and not (k.start == start and k.end == end and k.label == label)
+            ),
+            None,
+        )
+        if clash is not None:
+            problems.report(
+                source,
+                lineno,
+                f"{ident} {label} [{start}:{end}] {text[start:end]!r} overlaps {clash.key} {clash.label} "
+                f"[{clash.start}:{clash.end}] (line {kept_line[str(clash.key)]}); entity spans must not overlap",
+            )
+            dropped.add(ident)
+            continue
+        kept.append(RawSpan(start, end, label, ident))
+        kept_line[ident] = lineno
+
+    known = {str(s.key) for s in kept}
+    rels: list[RawRelation] = []
+    for lineno, ident, label, a1, a2 in r_lines:
+        missing = [a for a in (a1, a2) if a not in known]
+        if missing:
+            if all(a in unheld for a in missing):
+                problems.not_supported(
+                    "R whose argument is not held (event or discontinuous span)", source, lineno
+                )
+            elif all(a in unheld or a in dropped for a in missing):
+                problems.report(
+                    source, lineno, f"{ident}: its argument {', '.join(missing)} was not imported (see above)"
+                )
+            else:
+                problems.report(
+                    source, lineno, f"{ident}: its argument {', '.join(missing)} is not in the file"
+                )
+            continue
+        if a1 == a2:
+            problems.report(source, lineno, f"{ident}: links {a1} to itself")
+            continue
+        rels.append(RawRelation(a1, a2, label))
+
+    try:
+        built = build(text, kept, rels, meta={"source": name}, lang=lang)
+    except InvalidAnnotation as exc:  # checked line by line above; this is a last guard
+        problems.report(source, None, str(exc))
+        return None
+    for w in built.warnings:
+        problems.warn(source, None, w)
+    problems.note(SPLIT_NOTE, built.cuts)
+    return built.task, built.annotation
+
+
+def read(path: Path, problems: Problems, *, lang: str = "en") -> Iterator[Item]:
+    path = Path(path)
+    docs = documents(path)
+    if path.is_dir() and not docs:
+        problems.report(str(path), None, "no .ann files in this folder")
+    for txt, ann, name in docs:
+        item = read_document(txt, ann, name, problems, lang)
+        if item is not None:
+            yield item
+
+
+def ann_text(task: Task, annotation: Annotation) -> str:
+    ordered = annotation.sorted()
+    ids = {s.sid: f"T{i + 1}" for i, s in enumerate(ordered.spans)}
+    lines = []
+    for s in ordered.spans:
+        if not s.label or any(c.isspace() for c in s.label):
+            raise AnnotatorError(
+                f"{describe(task)}: label {s.label!r} holds whitespace, which brat types cannot"
+            )
+        lines.append(f"{ids[s.sid]}\t{s.label} {s.start} {s.end}\t{_flat(task.text[s.start : s.end])}\n")
+    for i, r in enumerate(ordered.relations):
+        if any(c.isspace() for c in r.label):
+            raise AnnotatorError(
+                f"{describe(task)}: relation label {r.label!r} holds whitespace, which brat types cannot"
+            )
+        lines.append(f"R{i + 1}\t{r.label} Arg1:{ids[r.head]} Arg2:{ids[r.child]}\t\n")
+    return "".join(lines)
+
+
+def _stem(task: Task, n: int) -> str:
+    source = task.meta.get("source")
+    if isinstance(source, str) and source.strip():
+        stem = re.sub(r"[^\w.-]+", "_", Path(source).stem).strip("._")
+        if stem:
+            return stem
+    return f"doc-{n:05d}"
+
+
+def conf_text(entities: Iterable[str], relations: Iterable[str]) -> str:
+    out = [CONF_MARK, "", "[entities]", "", *sorted(set(entities)), "", "[relations]", ""]
+    out += [f"{r}\tArg1:<ENTITY>, Arg2:<ENTITY>" for r in sorted(set(relations))]
+    out += ["", "[events]", "", "[attributes]", ""]
+    return "\n".join(out)
+
+
+def write(path: Path, items: Iterable[Item]) -> Counts:
+    """One .txt and one .ann per task in folder ``path`` (created), named after the task's
+    ``meta["source"]`` (else doc-00001, ...), and an ``annotation.conf`` listing the labels unless
+    the folder has one that someone else wrote."""
+    folder = Path(path)
+    folder.mkdir(parents=True, exist_ok=True)
+    counts = Counts(paths=[folder])
+    used: set[str] = set()
+    labels: set[str] = set()
+    rel_labels: set[str] = set()
+    for n, (task, annotation) in enumerate(items, 1):
+        stem = _stem(task, n)
+        name, k = stem, 1
+        while name in used:
+            k += 1
+            name = f"{stem}-{k}"
+        used.add(name)
+        ann = ann_text(task, annotation)
+        write_text(folder / f"{name}.txt", task.text)
+        write_text(folder / f"{name}.ann", ann)
+        labels.update(s.label for s in annotation.spans)
+        rel_labels.update(r.label for r in annotation.relations)
+        counts.add(annotation)
+    conf = folder / "annotation.conf"
+    if not conf.exists() or conf.read_text(encoding="utf-8", errors="replace").startswith(CONF_MARK):
+        write_text(conf, conf_text(labels, rel_labels))
+    return counts

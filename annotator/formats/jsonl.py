@@ -1,0 +1,110 @@
+"""Prodigy-style JSONL, the gold schema: one task a line (see core/records.py for the fields).
+
+Reading is core.records.from_record line by line. A record without ``tokens`` (plain
+``{"text", "spans"}`` lines as many scripts write them) is tokenized with spaCy's tokenizer, split at
+its span edges; the spans' token indices, which referred to some unknown tokenization, are
+recomputed from their character offsets.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from annotator.core.errors import InvalidAnnotation
+from annotator.core.records import from_record, to_record, token_dict
+from annotator.formats.assemble import SPLIT_NOTE
+from annotator.formats.atomic import atomic_binary
+from annotator.formats.base import Counts, Item
+from annotator.formats.problems import Problems
+from annotator.formats.tokens import split_tokens, tokenize
+
+_TOKEN_KEYS = ("token_start", "token_end")
+
+
+def _strip_token_indices(span: Any) -> Any:
+    if isinstance(span, Mapping):
+        return {k: v for k, v in span.items() if k not in _TOKEN_KEYS}
+    return span
+
+
+def _with_tokens(record: dict[str, Any], lang: str) -> tuple[dict[str, Any], int]:
+    """The record with spaCy tokens that every span edge falls on, and the number of cuts."""
+    text = record["text"]
+    spans = record.get("spans") or []
+    starts: list[int] = []
+    ends: list[int] = []
+    if isinstance(spans, list):
+        for s in spans:
+            start, end = (s.get("start"), s.get("end")) if isinstance(s, Mapping) else (None, None)
+            if isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(text):
+                starts.append(start)
+                ends.append(end)
+        spans = [_strip_token_indices(s) for s in spans]
+    tokens, cuts = split_tokens(text, tokenize(text, lang), starts, ends)
+    out = dict(record)
+    out["tokens"] = [token_dict(t) for t in tokens]
+    if "spans" in record:
+        out["spans"] = spans
+    rels = record.get("relations")
+    if isinstance(rels, list):
+        out["relations"] = [
+            {
+                k: _strip_token_indices(v) if k in ("head_span", "child_span") else v
+                for k, v in r.items()
+                if k not in ("head", "child")
+            }
+            if isinstance(r, Mapping)
+            else r
+            for r in rels
+        ]
+    return out, cuts
+
+
+def read_record(
+    record: Any, source: str, line: int | None, problems: Problems, lang: str = "en"
+) -> Item | None:
+    """One gold-schema record (a parsed JSON value) as a task, or None after reporting it."""
+    cuts = 0
+    if isinstance(record, dict) and record.get("tokens") is None and isinstance(record.get("text"), str):
+        record, cuts = _with_tokens(record, lang)
+    warnings: list[str] = []
+    try:
+        task, annotation = from_record(record, warnings=warnings)
+    except InvalidAnnotation as exc:
+        problems.report(source, line, str(exc))
+        return None
+    for w in warnings:
+        problems.warn(source, line, w)
+    problems.note(SPLIT_NOTE, cuts)
+    return task, annotation
+
+
+def read(path: Path, problems: Problems, *, lang: str = "en") -> Iterator[Item]:
+    source = str(path)
+    with open(path, "rb") as handle:
+        for lineno, raw in enumerate(handle, 1):
+            if lineno == 1 and raw.startswith(b"\xef\xbb\xbf"):
+                raw = raw[3:]
+            if not raw.strip():
+                continue
+            try:
+                record = orjson.loads(raw)
+            except orjson.JSONDecodeError as exc:
+                problems.report(source, lineno, f"not valid JSON ({exc})")
+                continue
+            item = read_record(record, source, lineno, problems, lang)
+            if item is not None:
+                yield item
+
+
+def write(path: Path, items: Iterable[Item]) -> Counts:
+    counts = Counts(paths=[Path(path)])
+    with atomic_binary(Path(path)) as handle:
+        for task, annotation in items:
+            handle.write(orjson.dumps(to_record(task, annotation), option=orjson.OPT_APPEND_NEWLINE))
+            counts.add(annotation)
+    return counts

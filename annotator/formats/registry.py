@@ -1,0 +1,63 @@
+"""The formats by name: how to read and write each, and how a default output is named."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from annotator.core.errors import AnnotatorError
+from annotator.formats import brat, conll, docbin, doccano, jsonl, label_studio
+from annotator.formats.base import Counts, Item
+from annotator.formats.problems import Problems
+
+Reader = Callable[..., Iterator[Item]]  # (path, problems, *, lang) -> items
+Writer = Callable[[Path, Iterable[Item]], Counts]
+
+
+@dataclass(frozen=True)
+class Format:
+    name: str
+    read: Reader
+    write: Writer | None
+    suffix: str  # of a default output file; "" for a folder
+    users: Callable[[Path], set[str]] | None = None  # for files holding several people's work
+    keeps: str = ""
+
+
+FORMATS: dict[str, Format] = {
+    f.name: f
+    for f in (
+        Format("jsonl", jsonl.read, jsonl.write, ".jsonl"),
+        Format("doccano", doccano.read, doccano.write, ".doccano.jsonl", doccano.users),
+        Format("brat", brat.read, brat.write, ""),
+        Format("conll", conll.read, conll.write, ".conll"),
+        Format("spacy", docbin.read, docbin.write, ".spacy"),
+        Format("label-studio", label_studio.read, None, ".json", label_studio.users),
+    )
+}
+ALIASES = {
+    "prodigy": "jsonl",
+    "json": "jsonl",
+    "labelstudio": "label-studio",
+    "label_studio": "label-studio",
+    "ls": "label-studio",
+    "docbin": "spacy",
+    "standoff": "brat",
+    "iob": "conll",
+    "bio": "conll",
+}
+
+
+def get(name: str, *, writing: bool = False) -> Format:
+    key = ALIASES.get(name.strip().lower(), name.strip().lower())
+    fmt = FORMATS.get(key)
+    choices = [n for n, f in FORMATS.items() if f.write is not None or not writing]
+    if fmt is None or (writing and fmt.write is None):
+        what = "write" if writing else "read"
+        raise AnnotatorError(f"cannot {what} format {name!r}; choose one of: {', '.join(choices)}")
+    return fmt
+
+
+def read(path: Path, fmt: str, problems: Problems, *, lang: str = "en") -> Iterator[Item]:
+    return get(fmt).read(Path(path), problems, lang=lang)

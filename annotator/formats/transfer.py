@@ -1,0 +1,328 @@
+"""Import a file into a dataset and export a dataset to a file: the services behind the
+``import`` and ``export`` commands.
+
+This module sits beside the readers and writers and does not import the store: it takes any object
+with the store's methods (``StoreLike``), so that the layers keep pointing down.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Collection, Iterable, Iterator
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Protocol
+
+from annotator.core.errors import AnnotatorError
+from annotator.core.model import ANSWERS, Annotation, Answer, Task
+from annotator.core.validate import align
+from annotator.formats.base import Counts, Item, describe
+from annotator.formats.guess import guess
+from annotator.formats.problems import Problems
+from annotator.formats.registry import Format, get
+from annotator.formats.tokens import split_tokens
+
+BATCH = 500
+REFINED_NOTE = (
+    "tasks already in the dataset whose tokens were split to fit this file's spans "
+    "(their stored annotations moved along, offsets unchanged)"
+)
+# A record of a format without answers (doccano, brat, CoNLL, spaCy) or a JSONL task without one is
+# stored as accepted: importing means "this is finished annotation made elsewhere", and a draft
+# would be invisible to export, agreement and review.
+DEFAULT_ANSWER: Answer = "accept"
+
+
+class StoreLike(Protocol):
+    def add_tasks(self, dataset: str, items: Iterable[tuple[Task, Annotation]]) -> list[int]: ...
+    def task(self, task_id: int) -> Task: ...
+    def suggestion(self, task_id: int) -> Annotation: ...
+    def set_suggestion(self, task_id: int, suggestion: Annotation) -> None: ...
+    def set_tokens(self, task_id: int, task: Task) -> None: ...
+    def annotation(self, task_id: int, annotator: str) -> Annotation | None: ...
+    def save_annotation(
+        self, task_id: int, annotator: str, annotation: Annotation, session: str = "import"
+    ) -> None: ...
+    def datasets(self) -> list[str]: ...
+    def annotators(self, dataset: str) -> list[str]: ...
+    def annotations(
+        self, dataset: str, annotator: str | None = None, answers: Collection[str] | None = ("accept",)
+    ) -> Iterator[tuple[int, Task, Annotation]]: ...
+
+
+@dataclass
+class ImportReport:
+    format: str
+    guessed: str | None  # why the format was chosen, when it was guessed
+    counts: Counts = field(default_factory=Counts)
+    task_ids: set[int] = field(default_factory=set)
+    annotators: dict[str, int] = field(default_factory=dict)
+    without_answer: int = 0
+    problems: Problems = field(default_factory=Problems)
+
+
+def resolve(path: Path, fmt: str | None) -> tuple[Format, str | None]:
+    if fmt:
+        return get(fmt), None
+    name, why = guess(path)
+    return get(name), why
+
+
+def _on_tokens(stored: Task, annotation: Annotation) -> Annotation | None:
+    """The annotation moved onto the tokens a dataset already holds for the same text, or None
+    when a span does not fall on them."""
+    spans = []
+    for s in annotation.spans:
+        aligned = align(stored.tokens, s.start, s.end)
+        if aligned is None:
+            return None
+        spans.append(replace(s, token_start=aligned[0], token_end=aligned[1]))
+    return replace(annotation, spans=tuple(spans))
+
+
+def refine_tokens(
+    store: StoreLike, dataset: str, task_id: int, stored: Task, annotation: Annotation
+) -> Task | str:
+    """Split the stored task's tokens so that the spans of ``annotation`` fall on them, and move the
+    task's suggestion and every stored annotation onto the new tokens (splitting keeps every old
+    boundary, so they all fit). Returns the new task, or why it could not be done: an annotator's
+    unfinished draft holds an edit history on the old tokens, which is left alone."""
+    tokens, cuts = split_tokens(
+        stored.text, stored.tokens, (s.start for s in annotation.spans), (s.end for s in annotation.spans)
+    )
+    if not cuts or any(align(tokens, s.start, s.end) is None for s in annotation.spans):
+        return "its spans do not fall on the tokens the dataset holds for this text"
+    rows = [(who, store.annotation(task_id, who)) for who in store.annotators(dataset)]
+    held = [(who, a) for who, a in rows if a is not None]
+    drafts = [who for who, a in held if a.answer is None]
+    if drafts:
+        return (
+            "its spans need the stored tokens split, and the task has unfinished drafts by "
+            f"{', '.join(drafts)}; finish them (or import into another dataset) first"
+        )
+    task = replace(stored, tokens=tokens)
+    store.set_tokens(task_id, task)
+    moved = _on_tokens(task, store.suggestion(task_id))
+    if moved is not None:
+        store.set_suggestion(task_id, moved)
+    for who, a in held:
+        again = _on_tokens(task, a) if a is not None else None
+        if again is not None:
+            store.save_annotation(task_id, who, again, session=again.session or "import")
+    return task
+
+
+def import_file(
+    store: StoreLike,
+    path: Path,
+    dataset: str,
+    annotator: str,
+    fmt: str | None = None,
+    *,
+    lang: str = "en",
+) -> ImportReport:
+    """Store every good record of ``path`` in ``dataset``: the task (its annotation as the
+    suggestion) and the annotation as ``annotator``'s, with its answer (``accept`` when the file
+    has none). A file holding several users' work (a doccano multi-user export, a Label Studio
+    export with several annotators) stores each user's as ``<annotator>-<user id>``."""
+    path = Path(path)
+    if not path.exists():
+        raise AnnotatorError(f"{path}: no such file or folder")
+    spec, why = resolve(path, fmt)
+    report = ImportReport(spec.name, why)
+    problems = report.problems
+    per_user = spec.users is not None and len(spec.users(path)) > 1
+    seen: dict[tuple[int, str], str] = {}
+    source = str(path)
+
+    def name_of(annotation: Annotation) -> str:
+        if per_user and annotation.annotator:
+            return f"{annotator}-{annotation.annotator}"
+        return annotator
+
+    def flush(batch: list[Item]) -> None:
+        ids = store.add_tasks(dataset, [(t, replace(a, answer=None, annotator=None)) for t, a in batch])
+        for task_id, (task, annotation) in zip(ids, batch, strict=True):
+            stored = store.task(task_id)
+            if stored.text != task.text:
+                problems.report(
+                    source, None, f"{describe(task)}: the dataset holds another text under its hash"
+                )
+                continue
+            if stored.tokens != task.tokens:
+                moved = _on_tokens(stored, annotation)
+                if moved is None:
+                    refined = refine_tokens(store, dataset, task_id, stored, annotation)
+                    if isinstance(refined, str):
+                        problems.report(source, None, f"{describe(task)}: {refined}")
+                        continue
+                    problems.note(REFINED_NOTE)
+                    moved = _on_tokens(refined, annotation)
+                    assert moved is not None
+                annotation = moved
+            who = name_of(annotation)
+            if (task_id, who) in seen:
+                problems.warn(
+                    source, None, f"{describe(task)} appears again for {who}; the later annotation is kept"
+                )
+            seen[(task_id, who)] = who
+            if annotation.answer is None:
+                report.without_answer += 1
+            annotation = replace(annotation, answer=annotation.answer or DEFAULT_ANSWER, annotator=who)
+            store.save_annotation(task_id, who, annotation, session=annotation.session or "import")
+            report.counts.add(annotation)
+            report.task_ids.add(task_id)
+            report.annotators[who] = report.annotators.get(who, 0) + 1
+
+    batch: list[Item] = []
+    for item in spec.read(path, problems, lang=lang):
+        batch.append(item)
+        if len(batch) >= BATCH:
+            flush(batch)
+            batch = []
+    if batch:
+        flush(batch)
+    return report
+
+
+@dataclass
+class ExportReport:
+    format: str
+    counts: Counts
+    annotators: list[str]
+    empty_hint: str | None = None
+
+
+class _StoreItems:
+    """The annotations to export, iterable more than once (the doccano writer looks twice)."""
+
+    def __init__(
+        self, store: StoreLike, dataset: str, annotator: str | None, answers: Collection[str]
+    ) -> None:
+        self.store, self.dataset, self.annotator, self.answers = store, dataset, annotator, answers
+
+    def __iter__(self) -> Iterator[Item]:
+        for _, task, annotation in self.store.annotations(self.dataset, self.annotator, self.answers):
+            yield task, annotation
+
+
+def answers_for(answer: str) -> tuple[str, ...]:
+    if answer == "all":
+        return ANSWERS
+    picked = tuple(a.strip() for a in answer.split(","))
+    bad = [a for a in picked if a not in ANSWERS]
+    if bad:
+        raise AnnotatorError(f"--answer {answer!r}: choose accept, reject, ignore (comma-separated) or all")
+    return picked
+
+
+def default_output(dataset: str, spec: Format, split: bool) -> Path:
+    safe = dataset.replace("/", "_")
+    if split:
+        return Path("exports") / f"{safe}-{spec.name}"
+    if not spec.suffix:
+        return Path("exports") / f"{safe}-{spec.name}"
+    return Path("exports") / f"{safe}{spec.suffix}"
+
+
+def split_items(items: Iterable[Item], ratio: float, seed: int) -> tuple[list[Item], list[Item]]:
+    """Train and dev parts. Tasks, not records, are shuffled, so that the annotations of one text by
+    several annotators never land on both sides."""
+    groups: dict[int, list[Item]] = {}
+    for task, annotation in items:
+        groups.setdefault(task.input_hash, []).append((task, annotation))
+    keys = list(groups)
+    random.Random(seed).shuffle(keys)
+    n_train = round(len(keys) * ratio)
+    train = [item for k in keys[:n_train] for item in groups[k]]
+    dev = [item for k in keys[n_train:] for item in groups[k]]
+    return train, dev
+
+
+def export_dataset(
+    store: StoreLike,
+    dataset: str,
+    *,
+    fmt: str = "jsonl",
+    output: Path | None = None,
+    annotator: str | None = None,
+    gold: bool = False,
+    answer: str = "accept",
+    split: float | None = None,
+    seed: int = 0,
+) -> ExportReport:
+    spec = get(fmt, writing=True)
+    assert spec.write is not None
+    known = store.datasets()
+    if dataset not in known:
+        listing = ", ".join(known) if known else "none yet"
+        raise AnnotatorError(f"unknown dataset {dataset!r}; the database holds: {listing}")
+    if gold and annotator:
+        raise AnnotatorError("--gold exports the annotator 'gold'; give either --gold or --annotator")
+    who = "gold" if gold else annotator
+    annotators = store.annotators(dataset)
+    if who is not None and who not in annotators:
+        listing = ", ".join(annotators) if annotators else "none yet"
+        hint = " (the adjudicated set is written by `annotator review`)" if gold else ""
+        raise AnnotatorError(f"dataset {dataset!r} has no annotator {who!r}{hint}; its annotators: {listing}")
+    if split is not None and not 0 < split < 1:
+        raise AnnotatorError(
+            f"--split {split}: give the share of tasks for training, between 0 and 1 (e.g. 0.8)"
+        )
+    answers = answers_for(answer)
+    items = _StoreItems(store, dataset, who, answers)
+    out = Path(output) if output is not None else default_output(dataset, spec, split is not None)
+    report = ExportReport(spec.name, Counts(), [who] if who else annotators)
+    if split is None:
+        report.counts = spec.write(out, items)
+    else:
+        if out.exists() and not out.is_dir():
+            raise AnnotatorError(f"{out} is a file; with --split, -o names the folder for train and dev")
+        train, dev = split_items(items, split, seed)
+        suffix = spec.suffix
+        for part, chunk in (("train", train), ("dev", dev)):
+            report.counts += spec.write(out / f"{part}{suffix}", chunk)
+    if report.counts.tasks == 0:
+        report.empty_hint = (
+            f"no annotation with answer {'/'.join(answers)} in {dataset!r}"
+            + (f" by {who}" if who else "")
+            + ("; --answer all includes rejected and ignored tasks" if answer != "all" else "")
+        )
+    return report
+
+
+MAX_WARNINGS = 50
+
+
+def import_lines(report: ImportReport, source: Path, dataset: str) -> tuple[list[str], list[str]]:
+    """What the import command prints: (stdout lines, stderr lines)."""
+    err: list[str] = []
+    if report.guessed:
+        err.append(f"format: {report.format} (guessed: {report.guessed}; pass --format to choose)")
+    p = report.problems
+    err += [f"bad record: {b}" for b in p.bad]
+    err += [f"warning: {w}" for w in p.warnings[:MAX_WARNINGS]]
+    if len(p.warnings) > MAX_WARNINGS:
+        err.append(f"... and {len(p.warnings) - MAX_WARNINGS} more warnings")
+    for kind, n in sorted(p.unsupported.items()):
+        err.append(f"not supported, not imported: {n} x {kind} (first at {p.unsupported_example[kind]})")
+    err += [f"note: {n} x {what}" for what, n in sorted(p.notes.items())]
+    c = report.counts
+    who = ", ".join(f"{name} ({n})" for name, n in sorted(report.annotators.items())) or "nobody"
+    out = [
+        f"imported {c.tasks} annotations of {len(report.task_ids)} tasks from {source} into dataset "
+        f"{dataset!r}: {c.spans} spans, {c.relations} relations; annotators: {who}",
+        f"problems: {len(p.bad)} bad records skipped, {len(p.warnings)} warnings, "
+        f"{sum(p.unsupported.values())} annotations of kinds not supported",
+    ]
+    if report.without_answer:
+        out.append(f"{report.without_answer} records had no answer and were stored as accepted")
+    return out, err
+
+
+def export_lines(report: ExportReport) -> tuple[list[str], list[str]]:
+    c = report.counts
+    where = ", ".join(str(p) for p in c.paths)
+    out = [f"wrote {c.tasks} tasks, {c.spans} spans, {c.relations} relations to {where} ({report.format})"]
+    err = [report.empty_hint] if report.empty_hint else []
+    return out, err
