@@ -373,3 +373,23 @@ def test_real_prodigy_file_round_trips(store: Store) -> None:
         len(a.spans) for _, a in expected.values() if a.answer == "accept"
     )
     assert spans > 0
+
+
+def test_log_row_and_current_row_commit_together(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    import annotator.store.sqlite as sqlite_store
+
+    [task_id] = store.add_tasks("d", [(make_task("Alice met Bob ."), Annotation())])
+    store.record_edit(task_id, "alice", "s", "undo", None, Annotation())
+    # Make writing the current row fail after the log row was inserted: neither may remain.
+    monkeypatch.setattr(sqlite_store, "_UPSERT_DRAFT", "INSERT INTO nowhere VALUES (?, ?, ?, ?, ?)")
+    monkeypatch.setattr(sqlite_store, "_UPSERT_DECISION", "INSERT INTO nowhere VALUES (?, ?, ?, ?, ?, ?, ?)")
+    with pytest.raises(sqlite3.OperationalError, match="nowhere"):
+        store.record_edit(task_id, "alice", "s", "redo", None, Annotation())
+    with pytest.raises(sqlite3.OperationalError, match="nowhere"):
+        store.record_answer(task_id, "alice", "s", Annotation(answer="accept"))
+    raw = sqlite3.connect(store.path)
+    assert raw.execute("SELECT event FROM edit_log").fetchall() == [("undo",)]
+    raw.close()
+    monkeypatch.undo()
+    store.record_answer(task_id, "alice", "s", Annotation(answer="accept"))  # the store still works
+    assert store.answer_counts("d", "alice")["accept"] == 1
