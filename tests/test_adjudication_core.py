@@ -14,6 +14,7 @@ from annotator.core.adjudication import (
     Resolution,
     adjudicate,
     find_disagreements,
+    marks,
 )
 from annotator.core.errors import AnnotatorError, InvalidAnnotation
 from annotator.core.hashing import input_hash
@@ -92,6 +93,20 @@ def test_every_kind_of_disagreement_is_found_in_order() -> None:
     assert rel.a_relations == (Relation(1, 2, "MET"),) and rel.b_relations == ()
     assert {s.sid for s in rel.a_spans} == {1, 2}
     assert [d.can_take_both for d in adj.disagreements] == [False, False, True, True, True, True, True]
+
+
+def test_marks_show_every_span_once_with_what_it_is() -> None:
+    adj = adjudicate(TASK, A, B, "alice", "bob")
+    shown = [(TEXT[m.span.start : m.span.end], m.side, m.kind, m.disagreement) for m in marks(adj)]
+    assert shown == [
+        ("Lloyd Austin", "a", "boundary", 0),
+        ("Austin", "b", "boundary", 0),
+        ("Lee Jong-sup", "both", "agreed", None),
+        ("Seoul", "a", "label", 1),
+        ("Seoul", "b", "label", 1),
+        ("Friday", "a", "a_only", 2),
+        ("Busan", "b", "b_only", 3),
+    ]
 
 
 def test_agreed_base_holds_what_both_share() -> None:

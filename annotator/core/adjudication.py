@@ -187,6 +187,32 @@ def find_disagreements(a: Annotation, b: Annotation) -> tuple[Disagreement, ...]
     return tuple(split(a, b)[2])
 
 
+@dataclass(frozen=True, slots=True)
+class Mark:
+    """How to show one span of either version: ``side`` is "both" (an agreed span, A's copy), "a"
+    or "b"; ``kind`` is "agreed" or the kind of the disagreement it belongs to, whose index is
+    ``disagreement``."""
+
+    span: Span
+    side: Literal["both", "a", "b"]
+    kind: Literal["agreed", "boundary", "label", "a_only", "b_only"]
+    disagreement: int | None = None
+
+
+def marks(adj: Adjudication) -> tuple[Mark, ...]:
+    """Every span of both versions once (agreed spans once, not twice), in text order, with what
+    it is: for drawing the two versions over one text with a legend."""
+    agreed_keys = {(s.start, s.end, s.label) for s in adj.agreed.spans}
+    out = [Mark(s, "both", "agreed") for s in adj.a.spans if (s.start, s.end, s.label) in agreed_keys]
+    for d in adj.disagreements:
+        if d.kind == "relation":
+            continue
+        out += [Mark(s, "a", d.kind, d.index) for s in d.a_spans]
+        out += [Mark(s, "b", d.kind, d.index) for s in d.b_spans]
+    out.sort(key=lambda m: (m.span.start, m.span.end, m.side))
+    return tuple(out)
+
+
 def _realign(task: Task, annotation: Annotation, who: str) -> Annotation:
     spans = []
     for s in annotation.spans:
