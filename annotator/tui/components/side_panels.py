@@ -97,7 +97,14 @@ class RelationsPanel(Static):
             return
         text = Text()
         width = max(self.content_region.width - 2, 20)
-        for i, rel in enumerate(rels):
+        # Two lines a relation; show the window of them around the selected one.
+        room = max(self.content_region.height // 2, 1)
+        first = 0
+        if selected is not None and len(rels) > room:
+            first = max(0, min(selected - room // 2, len(rels) - room))
+        if first:
+            text.append(f"   ↑ {first} more\n", style="dim")
+        for i, rel in enumerate(rels[first : first + room], first):
             line = relation_line(task, annotation, rel, width)
             if i == selected:
                 line.stylize("reverse")

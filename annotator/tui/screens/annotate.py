@@ -250,10 +250,16 @@ class AnnotateScreen(Screen[None]):
             target += step  # blank line: keep going
 
     def action_cursor_down(self) -> None:
-        self._vertical(1)
+        if self.mode == "browse":
+            self._browse_step(1)
+        else:
+            self._vertical(1)
 
     def action_cursor_up(self) -> None:
-        self._vertical(-1)
+        if self.mode == "browse":
+            self._browse_step(-1)
+        else:
+            self._vertical(-1)
 
     def action_page_down(self) -> None:
         self._vertical(max(self.doc.scrollable_content_region.height - 2, 1))
