@@ -240,7 +240,8 @@ class DocumentView(ScrollView, can_focus=True):
             style += Style(dim=True)
         if span is not None:
             if span.sid == marks.relation_head:
-                style += Style(underline=True, bold=True, italic=True)
+                # inverted, so the head stands apart from the child and the cursor
+                style += Style(reverse=True, bold=True, underline=True)
             elif span.sid == marks.relation_child or span.sid == marks.selected_sid:
                 style += Style(underline=True, bold=True)
         if sel is not None and sel[0] <= i <= sel[1]:

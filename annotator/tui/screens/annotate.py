@@ -155,8 +155,10 @@ class AnnotateScreen(Screen[None]):
         counts = s.counts()
         idx = s.index
         known = len(s.task_ids)
-        total = s.total if s.total is not None else None
-        of = str(total) if total is not None and total >= known else ("?" if not s.finished else str(known))
+        if s.finished:
+            of = str(known)
+        else:  # still preparing: the source's size when it could be counted cheaply
+            of = str(max(s.total, known)) if s.total is not None else "?"
         position = f"task {idx + 1} of {of}" if idx is not None else f"{known} of {of} tasks ready"
         mode = {"spans": "", "relation": " · RELATION", "browse": " · RELATIONS LIST"}[self.mode]
         decided = ""

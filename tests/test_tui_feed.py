@@ -1,0 +1,58 @@
+"""The first text shows before the model is loaded; suggestions arrive into the store behind it."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from annotator.feed import FeedDone, FeedEvent, FirstText, ModelLoaded, TasksAdded
+from annotator.store import Store
+from annotator.tui.launch import DEMO_LABELS, run_annotate, sample_path
+from tests.tui_support import SIZE
+
+
+async def wait_for(condition: object, seconds: float = 90) -> None:
+    for _ in range(int(seconds * 20)):
+        if condition():  # type: ignore[operator]
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("timed out")
+
+
+async def test_text_first_then_suggestions_then_bad_records_reported(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text(sample_path().read_text(encoding="utf-8"), encoding="utf-8")
+    (corpus / "b.txt").write_text("Angela Merkel met Emmanuel Macron in Paris on Tuesday.", encoding="utf-8")
+    (corpus / "c.txt").write_bytes(b"\xff\xfe\xfa not utf-8 \xff")
+    db = tmp_path / "a.db"
+    app, _ = run_annotate(corpus, "news", "bob", DEMO_LABELS, None, None, None, None, db)
+    seen: list[str] = []
+    original = app.on_feed_event
+
+    def spy(event: FeedEvent) -> None:
+        seen.append(type(event).__name__)
+        if isinstance(event, FirstText):
+            # nothing stored yet: what is drawn is the provisional text
+            assert app.session.current is None
+        original(event)
+
+    app.on_feed_event = spy  # type: ignore[method-assign]
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(lambda: "FeedDone" in seen)
+        await pilot.pause()
+        assert seen[0] == FirstText.__name__
+        assert seen.index(ModelLoaded.__name__) < seen.index(TasksAdded.__name__) < seen.index(FeedDone.__name__)
+        assert app.session.current is not None
+        assert app.annotate_screen.pending_task is None
+        labels = {s.label for s in app.session.current.annotation.spans}
+        assert {"PERSON", "GPE"} <= labels
+        assert "task 1 of 2" in str(app.annotate_screen.query_one("#status").render())
+        assert "bad record" in str(app.annotate_screen.query_one("#message").render())
+        await pilot.press("a")
+        assert app.session.current.task.text.startswith("Angela Merkel")
+    assert len(app.problems) == 1 and "c.txt" in str(app.problems[0])
+    with Store(db) as store:
+        assert store.task_count("news") == 2
+        first = store.annotation(store.task_ids("news")[0], "bob")
+        assert first is not None and first.answer == "accept"
