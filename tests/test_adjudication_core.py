@@ -245,7 +245,7 @@ def version_pairs(draw: st.DrawFn) -> tuple[Task, Annotation, Annotation]:
 
 
 @given(version_pairs())
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=100, deadline=None)
 def test_all_a_gives_a_and_all_b_gives_b(triple: tuple[Task, Annotation, Annotation]) -> None:
     task, a, b = triple
     adj = adjudicate(task, a, b, "A-name", "B-name")
@@ -258,7 +258,7 @@ def test_all_a_gives_a_and_all_b_gives_b(triple: tuple[Task, Annotation, Annotat
 
 
 @given(version_pairs(), st.data())
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=100, deadline=None)
 def test_any_resolution_is_a_valid_annotation_with_known_origins(
     triple: tuple[Task, Annotation, Annotation], data: st.DataObject
 ) -> None:
@@ -291,7 +291,7 @@ def test_any_resolution_is_a_valid_annotation_with_known_origins(
 
 
 @given(version_pairs())
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=60, deadline=None)
 def test_taking_both_where_spans_overlap_always_fails(triple: tuple[Task, Annotation, Annotation]) -> None:
     task, a, b = triple
     adj = adjudicate(task, a, b, "A-name", "B-name")

@@ -214,7 +214,7 @@ def corpora(draw: st.DrawFn, coders: int = 2) -> list[list[tuple[Task, Annotatio
 
 
 @given(corpora())
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=60, deadline=None)
 def test_random_pairs_agree_with_independent_implementations(
     corpus: list[list[tuple[Task, Annotation]]],
 ) -> None:
@@ -252,7 +252,7 @@ def test_random_pairs_agree_with_independent_implementations(
 
 
 @given(corpora(coders=3))
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=40, deadline=None)
 def test_three_annotators_every_pair_and_fleiss_kappa(corpus: list[list[tuple[Task, Annotation]]]) -> None:
     names = ["ann", "bea", "cy"]
     report = compare_all([(n, side(*v)) for n, v in zip(names, corpus, strict=True)])
