@@ -276,7 +276,8 @@ class History:
     def replay(self, event: str, edit: Edit | None = None) -> None:
         """Re-run one logged event ("do", "undo" or "redo"), as when a session is restored."""
         if event == "do":
-            assert edit is not None
+            if edit is None:  # a log row without its edit: say so, even under python -O
+                raise ValueError("a logged 'do' event has no edit")
             self.do(edit)
         elif event == "undo":
             self.undo()
