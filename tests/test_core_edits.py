@@ -352,3 +352,5 @@ def test_edits_on_missing_spans_are_refused(annotation: Annotation) -> None:
 def test_history_replay_refuses_unknown_events(annotation: Annotation) -> None:
     with pytest.raises(ValueError, match="unknown history event"):
         History(annotation).replay("jump")
+    with pytest.raises(ValueError, match="has no edit"):
+        History(annotation).replay("do")

@@ -286,3 +286,19 @@ def test_broken_tokens_are_refused_with_their_index() -> None:
         validate_tokens(text, (good[0], good[1], Token("Bob!", 8, 12, 2, False)))
     with pytest.raises(InvalidAnnotation, match="token 1 has id 5"):
         validate_tokens(text, (good[0], replace(good[1], id=5), good[2]))
+
+
+@SETTINGS
+@given(annotated_tasks())
+def test_token_and_span_lookups_agree_with_a_plain_scan(pair: tuple[Task, Annotation]) -> None:
+    task, annotation = pair
+    for char in range(len(task.text) + 1):
+        containing = [t.id for t in task.tokens if t.start <= char < t.end]
+        assert task.token_index_at_char(char) == (containing[0] if containing else None)
+    for tok in task.tokens:
+        covering = [s for s in annotation.spans if s.token_start <= tok.id <= s.token_end]
+        assert annotation.span_at_token(tok.id) == (covering[0] if covering else None)
+    spans, relations = renumber(annotation.spans, annotation.relations)
+    assert [s.sid for s in spans] == list(range(1, len(spans) + 1))
+    assert [s.start for s in spans] == sorted(s.start for s in annotation.spans)
+    assert Annotation(spans, relations).content() == annotation.content()
