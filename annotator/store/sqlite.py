@@ -582,10 +582,12 @@ class Store:
             if not alternatives:
                 return
             where.append(f"({' OR '.join(alternatives)})")
+        # Ordered by t.id, not a.task_id (the same value): then SQLite walks tasks_by_dataset in
+        # order and needs no sort per page, which made paging quadratic in the dataset's size.
         sql = f"""SELECT a.task_id, a.annotator, a.data, t.text, t.tokens, t.input_hash, t.meta, t.extra
                   FROM tasks t JOIN annotations a ON a.task_id = t.id
-                  WHERE {" AND ".join(where)} AND (a.task_id, a.annotator) > (?, ?)
-                  ORDER BY a.task_id, a.annotator LIMIT {BATCH_SIZE:d}"""
+                  WHERE {" AND ".join(where)} AND (t.id, a.annotator) > (?, ?)
+                  ORDER BY t.id, a.annotator LIMIT {BATCH_SIZE:d}"""
         with self._lock:
             dataset_id = self._dataset_id(self._conn, dataset)
         if dataset_id is None:
