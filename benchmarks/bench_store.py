@@ -45,7 +45,7 @@ def document(min_tokens: int) -> tuple[Task, Annotation]:
     while len(provisional_tokens(text)) < min_tokens:
         text += "\n\n" + base
     tokens = provisional_tokens(text)
-    spans = []
+    spans: list[Span] = []
     for i in range(0, len(tokens) - 2, 9):
         if tokens[i].text.isspace() or tokens[i + 1].text.isspace():
             continue
