@@ -18,7 +18,6 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-from spacy.matcher import DependencyMatcher
 from spacy.tokens import Doc
 from spacy.tokens import Token as SpacyToken
 from spacy.vocab import Vocab
@@ -26,6 +25,7 @@ from spacy.vocab import Vocab
 from annotator.core.errors import AnnotatorError
 from annotator.core.model import Relation, Span
 from annotator.core.scheme import LabelScheme
+from annotator.nlp.depmatch import AnchoredMatcher
 
 DEFAULT_THRESHOLD = 0.5
 # How far a matched argument is followed along conjunctions and appositions ("Nakatani and Ahn",
@@ -107,6 +107,9 @@ def _parse_rule(raw: Any, index: int, where: str) -> RelationRule:
     pattern = raw.get("pattern")
     if not isinstance(pattern, list) or not pattern or not all(isinstance(n, Mapping) for n in pattern):
         raise AnnotatorError(f"{what} needs a 'pattern': a list of DependencyMatcher nodes")
+    for i, node in enumerate(pattern):
+        if not isinstance(node.get("RIGHT_ATTRS", {}), Mapping):
+            raise AnnotatorError(f"{what}: pattern node {i + 1} has RIGHT_ATTRS that is not a table")
     ids = [n.get("RIGHT_ID") for n in pattern]
     for key in ("head", "child"):
         if fields[key] not in ids:
@@ -160,11 +163,11 @@ def load_rules(path: Path | None = None, vocab: Vocab | None = None) -> RuleSet:
     return ruleset
 
 
-def _compile(ruleset: RuleSet, vocab: Vocab, rules: Iterable[RelationRule]) -> DependencyMatcher:
-    matcher = DependencyMatcher(vocab, validate=True)
+def _compile(ruleset: RuleSet, vocab: Vocab, rules: Iterable[RelationRule]) -> AnchoredMatcher:
+    matcher = AnchoredMatcher(vocab)
     for rule in rules:
         try:
-            matcher.add(rule.name, [[dict(node) for node in rule.pattern]])
+            matcher.add(rule.name, rule.pattern, (rule.head, rule.child))
         except Exception as exc:  # spaCy raises ValueError, KeyError or MatchPatternError
             raise AnnotatorError(
                 f"{ruleset.source}: rule {rule.name!r} has an invalid pattern: {_pattern_error(exc)}"
@@ -209,6 +212,7 @@ class RelationSuggester:
         self.rules = {r.name: r for r in self.ruleset.rules if r.label in wanted}
         self._matcher = _compile(self.ruleset, vocab, self.rules.values())
         self._rule_by_key = {vocab.strings.add(name): rule for name, rule in self.rules.items()}
+        self._expand_deps = frozenset().union(*(r.expand for r in self.rules.values()))
 
     @classmethod
     def from_file(
@@ -235,12 +239,26 @@ class RelationSuggester:
                 out.setdefault(rel.key, rel)
         return list(out.values())
 
+    def _anchors(self, doc: Doc, by_token: Mapping[int, Span]) -> frozenset[int]:
+        """Tokens in spans, and the tokens whose conj/appos expansion reaches one."""
+        deps = self._expand_deps
+        found = set(by_token)
+        if deps:
+            for i in by_token:
+                tok = doc[i]
+                for _ in range(_EXPAND_DEPTH):
+                    if tok.dep_ not in deps or tok.head.i == tok.i:
+                        break
+                    tok = tok.head
+                    found.add(tok.i)
+        return frozenset(found)
+
     def _allowed(self, label: str, head: Span, child: Span) -> bool:
         return head.sid != child.sid and self.scheme.relation_error(label, head.label, child.label) is None
 
     def _from_rules(self, doc: Doc, by_token: Mapping[int, Span]) -> Iterable[Relation]:
         symmetric = self.ruleset.symmetric
-        for match_id, token_ids in self._matcher(doc):
+        for match_id, token_ids in self._matcher(doc, self._anchors(doc, by_token)):
             rule = self._rule_by_key[match_id]
             nodes = {node["RIGHT_ID"]: token_ids[i] for i, node in enumerate(rule.pattern)}
             heads = {by_token[i] for i in _expand(doc[nodes[rule.head]], rule.expand) if i in by_token}
