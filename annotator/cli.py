@@ -4,13 +4,28 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from typer.core import TyperGroup
 
 from annotator.core.errors import AnnotatorError
 
+
+class _ErrorsForUsers(TyperGroup):
+    """Every command's AnnotatorError becomes one line on stderr and exit status 1: a user error is
+    never a traceback, whichever way the app is invoked (console script, python -m, CliRunner)."""
+
+    def invoke(self, ctx: Any) -> Any:  # click.Context, vendored by typer under a private name
+        try:
+            return super().invoke(ctx)
+        except AnnotatorError as exc:
+            typer.echo(f"annotator: {exc}", err=True)
+            raise typer.Exit(1) from None
+
+
 app = typer.Typer(
+    cls=_ErrorsForUsers,
     name="annotator",
     help="Keyboard-driven gold NER and relation annotation in the terminal, pre-annotated by spaCy.",
     no_args_is_help=True,
@@ -31,11 +46,19 @@ def fail(message: str, code: int = 1) -> typer.Exit:
 
 @app.command()
 def annotate(
-    source: Annotated[Path, typer.Argument(help="A .txt file, a folder of .txt files, or a .jsonl of tasks.")],
+    source: Annotated[
+        Path, typer.Argument(help="A .txt file, a folder of .txt files, or a .jsonl of tasks.")
+    ],
     dataset: Annotated[str, typer.Option("--dataset", "-d", help="Dataset to store the annotations in.")],
-    annotator: Annotated[str | None, typer.Option("--annotator", "-a", help="Your name (default: login).")] = None,
-    labels: Annotated[str | None, typer.Option("--labels", "-l", help="Entity labels in key order: L1,L2,...")] = None,
-    relations: Annotated[str | None, typer.Option("--relations", help="Relation labels in key order.")] = None,
+    annotator: Annotated[
+        str | None, typer.Option("--annotator", "-a", help="Your name (default: login).")
+    ] = None,
+    labels: Annotated[
+        str | None, typer.Option("--labels", "-l", help="Entity labels in key order: L1,L2,...")
+    ] = None,
+    relations: Annotated[
+        str | None, typer.Option("--relations", help="Relation labels in key order.")
+    ] = None,
     relation_rules: Annotated[
         Path | None, typer.Option("--relation-rules", help="Relation suggestion rules (TOML or JSON).")
     ] = None,
@@ -46,7 +69,9 @@ def annotate(
     """Correct spaCy's suggestions in the terminal; every edit is saved as you make it."""
     from annotator.tui.launch import run_annotate, summary
 
-    app, notes = run_annotate(source, dataset, annotator, labels, relations, relation_rules, model, config, db)
+    app, notes = run_annotate(
+        source, dataset, annotator, labels, relations, relation_rules, model, config, db
+    )
     for note in notes:
         typer.echo(f"annotator: {note}", err=True)
     app.run()
@@ -57,7 +82,9 @@ def annotate(
 
 @app.command()
 def demo(
-    annotator: Annotated[str | None, typer.Option("--annotator", "-a", help="Your name (default: login).")] = None,
+    annotator: Annotated[
+        str | None, typer.Option("--annotator", "-a", help="Your name (default: login).")
+    ] = None,
     db: DbOption = None,
 ) -> None:
     """Annotate the bundled news article (dataset "demo"); then: annotator export --dataset demo."""
@@ -205,6 +232,46 @@ def agreement(
             typer.echo(render_details(report))
     if loaded.bad or report.problems:
         raise typer.Exit(1)
+
+
+@app.command()
+def review(
+    dataset: Annotated[str, typer.Option("--dataset", "-d", help="Dataset both annotators worked on.")],
+    annotators: Annotated[str, typer.Option("--annotators", help="The two annotators: A,B.")],
+    reviewer: Annotated[
+        str, typer.Option("--reviewer", "-r", help="Name the gold set is stored under.")
+    ] = "gold",
+    include_agreed: Annotated[
+        bool, typer.Option("--include-agreed", help="Also walk the tasks where both versions agree.")
+    ] = False,
+    db: DbOption = None,
+) -> None:
+    """Resolve two annotators' disagreements, task by task, into a gold set."""
+    from annotator.review import ReviewSession
+    from annotator.store import Store, default_db_path
+    from annotator.tui.app import ReviewApp
+
+    names = [n.strip() for n in annotators.split(",") if n.strip()]
+    if len(names) != 2:
+        raise fail(f"--annotators takes two names, A,B (got {annotators!r})")
+    path = default_db_path(db)
+    if not path.exists():
+        raise fail(f"{path}: no such database (annotate or import first, or pass --db)")
+    with Store(path) as store:
+        session = ReviewSession(store, dataset, names[0], names[1], reviewer, include_agreed)
+        plan = session.plan
+        only = ", ".join(f"{n} {who} only" for who, n in plan.only.items())
+        typer.echo(
+            f"{len(plan.queue)} task(s) to review; {plan.agreed_to_gold} agreed task(s) went straight into "
+            f"the gold set; {plan.not_accepted} neither accepted"
+            + (f"; not reviewed: {only}" if only else "")
+        )
+        ReviewApp(session).run()
+        left = session.tasks_left()
+        typer.echo(
+            f"{len(plan.queue) - left} of {len(plan.queue)} reviewed, {left} left; gold stored as {reviewer!r} in "
+            f"{path}. Export it: annotator export --dataset {dataset} --gold"
+        )
 
 
 @app.command()

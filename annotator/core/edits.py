@@ -44,7 +44,11 @@ class Edit:
 
     @property
     def empty(self) -> bool:
-        return not (self.removed_spans or self.added_spans or self.removed_relations or self.added_relations)
+        """Changes nothing and says nothing. An edit that changes nothing but carries a note (a
+        reviewer's "take neither" where the result already has neither) is still a step of the
+        history, so that undo and a restart know about it."""
+        changes = self.removed_spans or self.added_spans or self.removed_relations or self.added_relations
+        return not (changes or self.note)
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -11,9 +11,11 @@ from textual.screen import Screen
 
 from annotator.core.errors import BadRecord
 from annotator.feed import FeedDone, FeedEvent, FirstText, ModelLoaded, TasksAdded
+from annotator.review import ReviewSession
 from annotator.session import AnnotationSession
 from annotator.tui.keymap import ANNOTATE_KEYS
 from annotator.tui.screens.annotate import AnnotateScreen
+from annotator.tui.screens.review import ReviewScreen
 
 # Runs the feed in its own thread: (notify, should_stop) -> None.
 FeedRunner = Callable[[Callable[[FeedEvent], None], Callable[[], bool]], None]
@@ -103,3 +105,14 @@ def default_db(path: Path | None) -> Path:
     from annotator.store import default_db_path
 
     return default_db_path(path)
+
+
+class ReviewApp(App[None]):
+    TITLE = "annotator review"
+
+    def __init__(self, review: ReviewSession) -> None:
+        super().__init__()
+        self.review = review
+
+    def on_mount(self) -> None:
+        self.push_screen(ReviewScreen(self.review))

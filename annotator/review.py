@@ -1,0 +1,269 @@
+"""Adjudicating two annotators' versions into a gold set, task by task (the review screen's model).
+
+The gold version of a task is stored as the reviewer's annotation, so it has the same durability,
+undo history and restart behaviour as any annotator's work. Each choice (take A, take B, both,
+neither) is one edit in that history, carrying the choice in its note: the choices made so far are
+read back from the history, also after a restart. A choice is applied as the difference between
+the merged results before and after it, so it composes with free edits made in between.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field, replace
+
+from annotator.core.adjudication import Adjudication, Choice, Disagreement, adjudicate
+from annotator.core.edits import Edit
+from annotator.core.errors import AnnotatorError, InvalidAnnotation
+from annotator.core.model import Annotation, Relation, Span
+from annotator.core.scheme import LabelScheme, RelationType
+from annotator.session import AnnotationSession
+from annotator.store import Store
+
+NOTE_PREFIX = "review:"
+
+
+@dataclass(frozen=True)
+class ReviewItem:
+    task_id: int
+    note: str = ""  # e.g. "alice accepted, bob rejected"
+
+
+@dataclass
+class ReviewPlan:
+    queue: list[ReviewItem] = field(default_factory=list)
+    agreed_to_gold: int = 0  # agreed tasks stored as gold without review
+    already_gold: int = 0
+    only: Counter[str] = field(default_factory=Counter)  # tasks only one annotator answered
+    not_accepted: int = 0  # both rejected or ignored: nothing for the gold set
+
+
+def scheme_from_versions(store: Store, dataset: str, annotators: list[str]) -> LabelScheme:
+    """A scheme holding every label the annotators used, for editing a gold version freely."""
+    labels: list[str] = []
+    relations: list[str] = []
+    for _, _, ann in store.annotations(dataset, None, answers=None):
+        if ann.annotator not in annotators:
+            continue
+        for s in ann.spans:
+            if s.label not in labels:
+                labels.append(s.label)
+        for r in ann.relations:
+            if r.label not in relations:
+                relations.append(r.label)
+    return LabelScheme(tuple(sorted(labels)), relations=tuple(RelationType(r) for r in sorted(relations)))
+
+
+class ReviewSession:
+    def __init__(
+        self,
+        store: Store,
+        dataset: str,
+        a: str,
+        b: str,
+        reviewer: str = "gold",
+        include_agreed: bool = False,
+        scheme: LabelScheme | None = None,
+    ) -> None:
+        if len({a, b, reviewer}) != 3:
+            raise AnnotatorError(
+                f"the two annotators and the reviewer must be three names (got {a}, {b}, {reviewer})"
+            )
+        if dataset not in store.datasets():
+            known = ", ".join(store.datasets()) or "none"
+            raise AnnotatorError(f"no dataset {dataset!r} in {store.path} (datasets: {known})")
+        known_annotators = store.annotators(dataset)
+        for name in (a, b):
+            if name not in known_annotators:
+                raise AnnotatorError(
+                    f"{name!r} has no annotations in dataset {dataset!r} (annotators: {', '.join(known_annotators) or 'none'})"
+                )
+        self.store = store
+        self.dataset = dataset
+        self.a, self.b, self.reviewer = a, b, reviewer
+        self.include_agreed = include_agreed
+        self.scheme = scheme or scheme_from_versions(store, dataset, [a, b])
+        self.gold = AnnotationSession(
+            store, dataset, reviewer, self.scheme, session_id=f"{dataset}-review-{reviewer}"
+        )
+        self.plan = self._plan()
+        self.position: int | None = None
+        self.adjudication: Adjudication | None = None
+
+    # -- which tasks need a review --------------------------------------------------------------
+
+    def _plan(self) -> ReviewPlan:
+        plan = ReviewPlan()
+        for task_id in self.store.task_ids(self.dataset):
+            va = self.store.annotation(task_id, self.a)
+            vb = self.store.annotation(task_id, self.b)
+            answered = [v for v in (va, vb) if v is not None and v.answer is not None]
+            if len(answered) < 2:
+                if answered:
+                    plan.only[self.a if va is not None and va.answer else self.b] += 1
+                continue
+            assert va is not None and vb is not None
+            if va.answer != "accept" and vb.answer != "accept":
+                plan.not_accepted += 1
+                continue
+            gold = self.store.annotation(task_id, self.reviewer)
+            if va.answer != vb.answer:
+                plan.queue.append(ReviewItem(task_id, f"{self.a} {va.answer}ed, {self.b} {vb.answer}ed"))
+                continue
+            adj = adjudicate(self.store.task(task_id), va, vb, self.a, self.b)
+            if adj.disagreements or self.include_agreed:
+                plan.queue.append(ReviewItem(task_id))
+            elif gold is None or gold.answer is None:
+                self.store.record_answer(
+                    task_id, self.reviewer, self.gold.session_id, replace(adj.agreed, answer="accept")
+                )
+                plan.agreed_to_gold += 1
+            else:
+                plan.already_gold += 1
+        return plan
+
+    def answered(self, item: ReviewItem) -> bool:
+        gold = self.store.annotation(item.task_id, self.reviewer)
+        return gold is not None and gold.answer is not None
+
+    def tasks_left(self) -> int:
+        return sum(1 for item in self.plan.queue if not self.answered(item))
+
+    # -- one task -------------------------------------------------------------------------------
+
+    @property
+    def item(self) -> ReviewItem | None:
+        return self.plan.queue[self.position] if self.position is not None else None
+
+    def open(self, position: int) -> Adjudication:
+        item = self.plan.queue[position]
+        task = self.store.task(item.task_id)
+        va = self.store.annotation(item.task_id, self.a)
+        vb = self.store.annotation(item.task_id, self.b)
+        assert va is not None and vb is not None
+        adj = adjudicate(task, va, vb, self.a, self.b)
+        if self.store.annotation(item.task_id, self.reviewer) is None:
+            # The gold starts as what both agree on; each disagreement is then taken or left.
+            self.store.save_annotation(item.task_id, self.reviewer, adj.agreed, session=self.gold.session_id)
+        self.gold.open(item.task_id)
+        self.position, self.adjudication = position, adj
+        return adj
+
+    def open_first(self) -> Adjudication | None:
+        for i, item in enumerate(self.plan.queue):
+            if not self.answered(item):
+                return self.open(i)
+        if self.plan.queue:
+            return self.open(0)
+        return None
+
+    def next_open(self, delta: int = 1, unanswered_only: bool = True) -> Adjudication | None:
+        if self.position is None:
+            return self.open_first()
+        n = len(self.plan.queue)
+        for step in range(1, n + 1):
+            i = self.position + delta * step
+            if not 0 <= i < n:
+                if unanswered_only:
+                    i %= n
+                else:
+                    return None
+            if not unanswered_only or not self.answered(self.plan.queue[i]):
+                return self.open(i)
+        return None
+
+    @property
+    def result(self) -> Annotation:
+        cur = self.gold.current
+        return cur.annotation if cur else Annotation()
+
+    def choices(self) -> list[Choice | None]:
+        """The choice made for each disagreement, read from the gold history's notes."""
+        adj = self.adjudication
+        if adj is None or self.gold.current is None:
+            return []
+        out: list[Choice | None] = [None] * len(adj.disagreements)
+        for edit in self.gold.current.history.done:
+            if edit.note.startswith(NOTE_PREFIX):
+                index, _, choice = edit.note[len(NOTE_PREFIX) :].partition("=")
+                if index.isdigit() and int(index) < len(out):
+                    out[int(index)] = choice if choice != "none" else None  # type: ignore[assignment]
+        return out
+
+    def unresolved(self) -> list[int]:
+        return [i for i, c in enumerate(self.choices()) if c is None]
+
+    def choose(self, index: int, choice: Choice) -> Edit:
+        """Take ``choice`` for disagreement ``index``: applied to the gold as the change between the
+        merged results without and with it. CannotTakeBoth/InvalidAnnotation say why not."""
+        adj = self.adjudication
+        assert adj is not None
+        current_choices = self.choices()
+        before = dict(enumerate(current_choices))
+        after = dict(before)
+        after[index] = choice
+        old = adj.resolve({k: v for k, v in before.items() if v is not None})
+        new = adj.resolve({k: v for k, v in after.items() if v is not None})
+        edit = patch(self.result, old, new, note=f"{NOTE_PREFIX}{index}={choice}")
+        self.gold.apply(edit)
+        return edit
+
+    def accept(self) -> None:
+        self.gold.decide("accept")
+
+    def reject(self) -> None:
+        self.gold.decide("reject")
+
+    def disagreement(self, index: int) -> Disagreement:
+        assert self.adjudication is not None
+        return self.adjudication.disagreements[index]
+
+
+def _span_key(s: Span) -> tuple[int, int, str]:
+    return (s.start, s.end, s.label)
+
+
+def _rel_key(ann: Annotation, r: Relation) -> tuple[tuple[int, int], tuple[int, int], str] | None:
+    h, c = ann.span(r.head), ann.span(r.child)
+    return (h.key, c.key, r.label) if h and c else None
+
+
+def patch(current: Annotation, old: Annotation, new: Annotation, note: str) -> Edit:
+    """The edit that turns ``current`` as ``old`` turns into ``new`` (by offsets and labels)."""
+    old_spans = {_span_key(s) for s in old.spans}
+    new_spans = {_span_key(s): s for s in new.spans}
+    removed = [s for s in current.spans if _span_key(s) in old_spans and _span_key(s) not in new_spans]
+    kept = [s for s in current.spans if s not in removed]
+    have = {_span_key(s) for s in kept}
+    next_sid = current.next_sid()
+    added: list[Span] = []
+    for key, s in new_spans.items():
+        if key in old_spans or key in have:
+            continue
+        clash = [k for k in kept if k.overlaps(s)]
+        if clash:
+            raise InvalidAnnotation(
+                f"the gold already has [{clash[0].start}:{clash[0].end}] {clash[0].label} where this choice "
+                "puts a span: edit it with e, or undo the edit that made it"
+            )
+        added.append(replace(s, sid=next_sid))
+        next_sid += 1
+    removed_sids = {s.sid for s in removed}
+    removed_rels = [r for r in current.relations if r.head in removed_sids or r.child in removed_sids]
+    old_rels = {_rel_key(old, r) for r in old.relations}
+    new_rels = {_rel_key(new, r): r for r in new.relations}
+    removed_rels += [
+        r
+        for r in current.relations
+        if r not in removed_rels and _rel_key(current, r) in old_rels and _rel_key(current, r) not in new_rels
+    ]
+    after_spans = {s.key: s for s in kept + added}
+    have_rels = {_rel_key(current, r) for r in current.relations if r not in removed_rels}
+    added_rels = []
+    for rkey, r in new_rels.items():
+        if rkey is None or rkey in old_rels or rkey in have_rels:
+            continue
+        head, child = after_spans.get(rkey[0]), after_spans.get(rkey[1])
+        if head is not None and child is not None:
+            added_rels.append(Relation(head.sid, child.sid, rkey[2], r.source))
+    return Edit("review", tuple(removed), tuple(added), tuple(removed_rels), tuple(added_rels), note)

@@ -1,0 +1,386 @@
+"""The review screen: two annotators' versions over one text, each disagreement resolved by a key,
+the result stored as the gold version."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Static
+
+from annotator.core.adjudication import CannotTakeBoth, Choice, Disagreement
+from annotator.core.errors import InvalidAnnotation
+from annotator.core.model import Annotation, Span
+from annotator.review import ReviewSession
+from annotator.tui.components.document_view import DocumentView, Marks
+from annotator.tui.components.side_panels import MessageLine, StatusLine, chip
+from annotator.tui.keymap import Key
+from annotator.tui.screens.annotate import AnnotateScreen
+from annotator.tui.screens.modals import HelpScreen
+
+AGREED, A_ONLY, B_ONLY, LABEL, BOUNDARY = "#6cc070", "#4aa3df", "#e07ac0", "#f08c3a", "#e6b422"
+KIND_COLOR = {"a_only": A_ONLY, "b_only": B_ONLY, "label": LABEL, "boundary": BOUNDARY, "relation": "#b48ee0"}
+KIND_NAME = {
+    "a_only": "A only",
+    "b_only": "B only",
+    "label": "label conflict",
+    "boundary": "boundary",
+    "relation": "relation",
+}
+SYNTHETIC = 1_000_000  # sids of the drawn stand-ins for unresolved disagreements
+
+REVIEW_KEYS: tuple[Key, ...] = (
+    Key("n", "next_disagreement", "next disagreement in the task", "n", "review"),
+    Key("p", "prev_disagreement", "previous disagreement in the task", "p", "review"),
+    Key("1", "take('a')", "take A's version of it", "1", "review", True),
+    Key("2", "take('b')", "take B's version of it", "2", "review", True),
+    Key("b", "take('both')", "take both (when they do not overlap)", "b", "review", True),
+    Key("0", "take('neither')", "take neither", "0", "review", True),
+    Key("e", "edit", "edit the result freely with the annotate keys (a returns)", "e", "review"),
+    Key("a,enter", "accept", "accept the result into the gold set, next task", "a enter", "decide", True),
+    Key("x", "reject", "reject the task (kept out of the gold set), next task", "x", "decide"),
+    Key("u,ctrl+z", "undo", "undo", "u ctrl+z", "history", True),
+    Key("U,ctrl+y", "redo", "redo", "U ctrl+y", "history"),
+    Key("left_square_bracket", "prev_task", "previous task", "[", "decide"),
+    Key("right_square_bracket", "next_task", "next task", "]", "decide"),
+    Key("question_mark", "help", "show the keys", "?", "app", True),
+    Key("q", "quit", "quit (everything is already saved)", "q", "app", True),
+)
+
+
+def _describe(spans: tuple[Span, ...], text: str) -> str:
+    if not spans:
+        return "—"
+    return ", ".join(f"{text[s.start : s.end]!r} {s.label}" for s in spans)
+
+
+class GoldEditScreen(AnnotateScreen):
+    """The annotate keys on the gold version of one task; a (or enter) goes back to the review."""
+
+    def _decide(self, answer: str) -> None:
+        self.dismiss()
+
+    def action_prev_task(self) -> None:
+        self.say("a goes back to the review")
+
+    def action_next_task(self) -> None:
+        self.say("a goes back to the review")
+
+    async def action_quit(self) -> None:
+        self.dismiss()
+
+
+class ReviewScreen(Screen[None]):
+    BINDINGS = [Binding(k.keys, k.action, k.description, show=k.footer) for k in REVIEW_KEYS]
+    DEFAULT_CSS = """
+    ReviewScreen #main { height: 1fr; }
+    ReviewScreen DocumentView { width: 1fr; height: 1fr; border: round $panel-lighten-2; }
+    ReviewScreen #side { width: 44; height: 1fr; }
+    ReviewScreen #legend, ReviewScreen #detail { height: auto; border: round $panel-lighten-2; padding: 0 1; }
+    ReviewScreen #relations { height: 1fr; border: round $panel-lighten-2; padding: 0 1; }
+    """
+
+    def __init__(self, review: ReviewSession) -> None:
+        super().__init__()
+        self.review = review
+        self.selected = 0
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="main"):
+            yield DocumentView(self.review.scheme, id="doc")
+            with Vertical(id="side"):
+                yield Static(id="legend")
+                yield Static(id="detail")
+                yield Static(id="relations")
+        yield MessageLine(id="message")
+        yield StatusLine(id="status")
+
+    @property
+    def doc(self) -> DocumentView:
+        return self.query_one(DocumentView)
+
+    def on_mount(self) -> None:
+        self.doc.focus()
+        legend = self.query_one("#legend", Static)
+        legend.border_title = "versions"
+        r = self.review
+        legend.update(
+            Text.assemble(
+                chip("agreed", AGREED),
+                " ",
+                chip(f"A {r.a}", A_ONLY),
+                " ",
+                chip(f"B {r.b}", B_ONLY),
+                "\n",
+                chip("label conflict", LABEL),
+                " ",
+                chip("boundary", BOUNDARY),
+            )
+        )
+        if self.review.adjudication is None and self.review.open_first() is None:
+            plan = r.plan
+            self.say(
+                f"nothing to review: {plan.agreed_to_gold} agreed task(s) went straight into the gold set",
+            )
+            self.update_status()
+            return
+        self.load_task()
+
+    # -- drawing ----------------------------------------------------------------------------------
+
+    def load_task(self) -> None:
+        unresolved = self.review.unresolved()
+        self.selected = unresolved[0] if unresolved else 0
+        adj = self.review.adjudication
+        assert adj is not None
+        display, marks = self.overlay()
+        self.doc.show(adj.task, display, marks)
+        self.after_change()
+        item = self.review.item
+        self.say(item.note if item and item.note else "")
+
+    def overlay(self) -> tuple[Annotation, Marks]:
+        """The gold so far, with each unresolved disagreement drawn as one stand-in span."""
+        adj = self.review.adjudication
+        assert adj is not None
+        result = self.review.result
+        choices = self.review.choices()
+        colors: dict[int, str] = {}
+        spans: list[Span] = []
+        stand_ins: list[Span] = []
+        for d in adj.disagreements:
+            if d.kind == "relation" or choices[d.index] is not None:
+                continue
+            involved = d.a_spans + d.b_spans
+            first = min(s.token_start for s in involved)
+            last = max(s.token_end for s in involved)
+            tokens = adj.task.tokens
+            label = self._stand_in_label(d)
+            sid = SYNTHETIC + d.index
+            stand_ins.append(Span(tokens[first].start, tokens[last].end, first, last, label, None, sid))
+            colors[sid] = KIND_COLOR[d.kind]
+        for s in result.spans:
+            if any(s.overlaps(x) for x in stand_ins):
+                continue
+            spans.append(s)
+            colors[s.sid] = (
+                AGREED
+                if s.source == "both"
+                else A_ONLY
+                if s.source == self.review.a
+                else B_ONLY
+                if s.source == self.review.b
+                else "#a8a8a8"
+            )
+        shown = Annotation(tuple(spans + stand_ins), result.relations)
+        marks = Marks(
+            cursor=0,
+            span_colors=colors,
+            heads={r.head for r in result.relations},
+            children={r.child for r in result.relations},
+        )
+        if adj.disagreements:
+            d = adj.disagreements[self.selected]
+            marks.cursor = adj.task.token_index_at_char(d.start) or 0
+            if d.kind == "relation":
+                rel = (d.a_relations + d.b_relations)[0]
+                version = adj.a if d.a_relations else adj.b
+                h, c = version.span(rel.head), version.span(rel.child)
+                marks.relation_head = next((s.sid for s in spans if h and s.key == h.key), None)
+                marks.relation_child = next((s.sid for s in spans if c and s.key == c.key), None)
+            elif choices[d.index] is None:
+                marks.selected_sid = SYNTHETIC + d.index
+            else:
+                first_tok = adj.task.token_index_at_char(d.start) or 0
+                last_tok = adj.task.token_index_at_char(max(d.end - 1, d.start)) or first_tok
+                marks.selection = (first_tok, last_tok)
+        return shown, marks
+
+    def _stand_in_label(self, d: Disagreement) -> str:
+        a = "/".join(s.label for s in d.a_spans) or "—"
+        b = "/".join(s.label for s in d.b_spans) or "—"
+        return f"A:{a} B:{b}" if d.kind != "label" else f"{a}≠{b}"
+
+    def after_change(self) -> None:
+        display, marks = self.overlay()
+        self.doc.update_annotation(display, marks)
+        self.doc.scroll_to_token(marks.cursor)
+        self.show_detail()
+        self.show_relations()
+        self.update_status()
+
+    def show_detail(self) -> None:
+        panel = self.query_one("#detail", Static)
+        adj = self.review.adjudication
+        if adj is None or not adj.disagreements:
+            panel.border_title = "disagreements"
+            panel.update(Text("the two versions agree on this task: a accepts it", style="dim"))
+            return
+        d = adj.disagreements[self.selected]
+        choice = self.review.choices()[d.index]
+        panel.border_title = f"disagreement {d.index + 1} of {len(adj.disagreements)}"
+        text = Text()
+        text.append_text(chip(KIND_NAME[d.kind], KIND_COLOR[d.kind]))
+        text.append(f"  {'taken: ' + choice if choice else 'open'}\n", style="bold" if choice else "dim")
+        t = adj.task.text
+        if d.kind == "relation":
+            for who, rels, version in (("A", d.a_relations, adj.a), ("B", d.b_relations, adj.b)):
+                for r in rels:
+                    h, c = version.span(r.head), version.span(r.child)
+                    ht = t[h.start : h.end] if h else "?"
+                    ct = t[c.start : c.end] if c else "?"
+                    text.append(f"{who}: {ht} ─{r.label}→ {ct}\n")
+                if not rels:
+                    text.append(f"{who}: —\n")
+        else:
+            text.append(f"A {self.review.a}: ", style=f"bold {A_ONLY}")
+            text.append(_describe(d.a_spans, t) + "\n")
+            text.append(f"B {self.review.b}: ", style=f"bold {B_ONLY}")
+            text.append(_describe(d.b_spans, t) + "\n")
+        keys = "1 A · 2 B · " + ("b both · " if d.can_take_both else "") + "0 neither · n/p move"
+        text.append(keys, style="dim")
+        panel.update(text)
+
+    def show_relations(self) -> None:
+        panel = self.query_one("#relations", Static)
+        adj = self.review.adjudication
+        result = self.review.result
+        panel.border_title = f"gold relations ({len(result.relations)})"
+        if adj is None:
+            panel.update("")
+            return
+        t = adj.task.text
+        text = Text()
+        for r in result.sorted().relations:
+            h, c = result.span(r.head), result.span(r.child)
+            color = AGREED if r.source == "both" else A_ONLY if r.source == self.review.a else B_ONLY
+            text.append("● ", style=color)
+            text.append(
+                f"{t[h.start : h.end] if h else '?'} ─{r.label}→ {t[c.start : c.end] if c else '?'}\n"
+            )
+        open_rel = [
+            d for d in adj.disagreements if d.kind == "relation" and self.review.choices()[d.index] is None
+        ]
+        if open_rel:
+            text.append(f"{len(open_rel)} relation disagreement(s) open\n", style=KIND_COLOR["relation"])
+        panel.update(text if text.plain else Text("none", style="dim"))
+
+    def say(self, message: str, error: bool = False) -> None:
+        self.query_one(MessageLine).say(message, error)
+
+    def update_status(self) -> None:
+        r = self.review
+        left = r.tasks_left()
+        unresolved = len(r.unresolved()) if r.adjudication else 0
+        pos = f"task {r.position + 1} of {len(r.plan.queue)}" if r.position is not None else "no task"
+        cur = r.gold.current
+        decided = f" · gold: {cur.annotation.answer}" if cur and cur.annotation.answer else ""
+        self.query_one(StatusLine).update(
+            f"[b]{r.dataset}[/b] · review {r.a} vs {r.b} → {r.reviewer} · {pos} · {left} task(s) left · "
+            f"{unresolved} disagreement(s) open here · {r.plan.agreed_to_gold} agreed went straight to gold{decided}"
+        )
+
+    # -- keys -------------------------------------------------------------------------------------
+
+    def _has_disagreements(self) -> bool:
+        adj = self.review.adjudication
+        if adj is None or not adj.disagreements:
+            self.say("no disagreements in this task")
+            return False
+        return True
+
+    def action_next_disagreement(self) -> None:
+        if self._has_disagreements():
+            assert self.review.adjudication is not None
+            self.selected = (self.selected + 1) % len(self.review.adjudication.disagreements)
+            self.after_change()
+
+    def action_prev_disagreement(self) -> None:
+        if self._has_disagreements():
+            assert self.review.adjudication is not None
+            self.selected = (self.selected - 1) % len(self.review.adjudication.disagreements)
+            self.after_change()
+
+    def action_take(self, choice: Choice) -> None:
+        if not self._has_disagreements():
+            return
+        try:
+            self.review.choose(self.selected, choice)
+        except (CannotTakeBoth, InvalidAnnotation) as exc:
+            self.say(str(exc), error=True)
+            return
+        taken = {
+            "a": f"A ({self.review.a})",
+            "b": f"B ({self.review.b})",
+            "both": "both",
+            "neither": "neither",
+        }[choice]
+        unresolved = self.review.unresolved()
+        after = [i for i in unresolved if i > self.selected] or unresolved
+        if after:
+            self.selected = after[0]
+        self.after_change()
+        self.say(
+            f"took {taken}" + ("" if unresolved else "; every disagreement is resolved: a accepts the result")
+        )
+
+    def action_undo(self) -> None:
+        if self.review.gold.undo() is None:
+            self.say("nothing to undo")
+        self.after_change()
+
+    def action_redo(self) -> None:
+        if self.review.gold.redo() is None:
+            self.say("nothing to redo")
+        self.after_change()
+
+    def action_accept(self) -> None:
+        if self.review.adjudication is None:
+            return
+        open_left = self.review.unresolved()
+        self.review.accept()
+        note = f" ({len(open_left)} left open count as neither)" if open_left else ""
+        self._next(f"accepted into the gold set{note}")
+
+    def action_reject(self) -> None:
+        if self.review.adjudication is None:
+            return
+        self.review.reject()
+        self._next("rejected: kept out of the gold set")
+
+    def _next(self, message: str) -> None:
+        if self.review.next_open(1) is None:
+            self.update_status()
+            self.after_change()
+            self.say(
+                f"{message}. Every task is reviewed: annotator export --dataset {self.review.dataset} --gold"
+            )
+            return
+        self.load_task()
+        self.say(message)
+
+    def action_next_task(self) -> None:
+        if self.review.next_open(1, unanswered_only=False) is None:
+            self.say("this is the last task")
+            return
+        self.load_task()
+
+    def action_prev_task(self) -> None:
+        if self.review.next_open(-1, unanswered_only=False) is None:
+            self.say("this is the first task")
+            return
+        self.load_task()
+
+    def action_edit(self) -> None:
+        if self.review.adjudication is None:
+            return
+        screen = GoldEditScreen(self.review.gold, "gold")
+        self.app.push_screen(screen, lambda _: self.after_change())
+
+    def action_help(self) -> None:
+        self.app.push_screen(HelpScreen(REVIEW_KEYS, "review keys"))
+
+    async def action_quit(self) -> None:
+        self.app.exit()
