@@ -64,7 +64,7 @@ def read_document(txt: Path, ann: Path, name: str, problems: Problems, lang: str
         )
         return None
     try:
-        text = txt.read_bytes().decode("utf-8-sig")
+        text = txt.read_bytes().decode("utf-8")  # a byte-order mark is a character brat counts
         ann_text = ann.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         problems.report(source, None, f"not UTF-8 text ({exc.reason})")
@@ -74,7 +74,9 @@ def read_document(txt: Path, ann: Path, name: str, problems: Problems, lang: str
     r_lines: list[tuple[int, str, str, str, str]] = []  # line, id, type, arg1, arg2
     unheld: set[str] = set()  # ids of annotations this tool cannot hold (events, discontinuous, ...)
     dropped: set[str] = set()  # ids of bad lines
-    for lineno, line in enumerate(ann_text.splitlines(), 1):
+    # Only "\n" ends a line (str.splitlines would also break at U+2028 and friends inside a span's text).
+    for lineno, raw_line in enumerate(ann_text.split("\n"), 1):
+        line = raw_line.removesuffix("\r")
         if not line.strip():
             continue
         ident, _, rest = line.partition("\t")

@@ -89,6 +89,15 @@ def write(path: Path, items: Iterable[Item]) -> Counts:
     return counts
 
 
+def _json(value: Any) -> Any:
+    """msgpack gives arrays back as tuples; meta and extra hold JSON, where they are lists."""
+    if isinstance(value, tuple | list):
+        return [_json(v) for v in value]
+    if isinstance(value, Mapping):
+        return {k: _json(v) for k, v in value.items()}
+    return value
+
+
 def from_doc(doc: Any) -> Item:
     text = doc.text
     tokens = tuple(Token(t.text, t.idx, t.idx + len(t.text), t.i, bool(t.whitespace_)) for t in doc)
@@ -98,7 +107,9 @@ def from_doc(doc: Any) -> Item:
     meta: Mapping[str, Any] = info["meta"] if isinstance(info.get("meta"), Mapping) else {}
     extra: Mapping[str, Any] = info["extra"] if isinstance(info.get("extra"), Mapping) else {}
     ihash = info.get("input_hash")
-    task = Task(text, tokens, ihash if isinstance(ihash, int) else input_hash(text), dict(meta), dict(extra))
+    task = Task(
+        text, tokens, ihash if isinstance(ihash, int) else input_hash(text), _json(meta), _json(extra)
+    )
     spans = tuple(
         Span(e.start_char, e.end_char, e.start, e.end - 1, e.label_, None, i + 1)
         for i, e in enumerate(doc.ents)

@@ -1,0 +1,207 @@
+"""brat standoff: brat's own tutorial documents (every annotation kind), a four-annotator project,
+what is held, what is reported as not supported, and bad lines."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from annotator.core.model import Annotation, Relation, Span, Task
+from annotator.formats import brat
+from annotator.formats.problems import Problems
+from annotator.formats.tokens import tokenize
+from tests.formats_support import BRAT_NEWS, BRATIAA, messages, totals
+
+KINDS = {
+    "E": "E (event)",
+    "A": "A (attribute)",
+    "N": "N (normalization)",
+    "#": "# (annotator note)",
+    "*": "* (equivalence)",
+}
+
+
+def ann_lines(folder: Path) -> list[tuple[str, list[str]]]:
+    return [(p.stem, p.read_text(encoding="utf-8").splitlines()) for p in sorted(folder.rglob("*.ann"))]
+
+
+def held(folder: Path) -> dict[str, tuple[set, set]]:
+    """Per document: T lines as (type, start, end, text) and R lines as (type, arg1, arg2) spans."""
+    out = {}
+    for stem, lines in ann_lines(folder):
+        ts = {}
+        for line in lines:
+            if line.startswith("T") and ";" not in line.split("\t")[1]:
+                ident, head, text = line.split("\t")
+                label, start, end = head.split()
+                ts[ident] = (label, int(start), int(end), text)
+        rs = set()
+        for line in lines:
+            if line.startswith("R"):
+                label, a1, a2 = line.split("\t")[1].split()
+                rs.add((label, ts[a1.split(":")[1]][1:3], ts[a2.split(":")[1]][1:3]))
+        out[stem] = (set(ts.values()), rs)
+    return out
+
+
+def test_news_tutorial_counts_and_not_supported_kinds_match_the_raw_lines() -> None:
+    lines = [line for _, ls in ann_lines(BRAT_NEWS) for line in ls if line.strip()]
+    n_t = sum(1 for line in lines if line.startswith("T"))
+    n_r = sum(1 for line in lines if line.startswith("R"))
+    kinds = Counter(KINDS[line[0]] for line in lines if line[0] in KINDS)
+    problems = Problems()
+    items = list(brat.read(BRAT_NEWS, problems))
+    assert totals(items) == (len(ann_lines(BRAT_NEWS)), n_t, n_r)
+    assert dict(problems.unsupported) == dict(kinds)
+    assert set(kinds) == set(KINDS.values())  # the tutorial has every kind we cannot hold
+    assert not problems.bad, messages(problems)
+    assert problems.unsupported_example["E (event)"].endswith("000-introduction.ann:4")
+
+
+def test_news_tutorial_written_back_keeps_every_t_and_r_line_and_the_text_byte_for_byte(
+    tmp_path: Path,
+) -> None:
+    items = list(brat.read(BRAT_NEWS, Problems()))
+    out = tmp_path / "out"
+    counts = brat.write(out, items)
+    assert counts.tasks == 4
+    assert held(out) == held(BRAT_NEWS)
+    for txt in BRAT_NEWS.glob("*.txt"):
+        assert (out / txt.name).read_bytes() == txt.read_bytes()
+    conf = (out / "annotation.conf").read_text()
+    assert "[entities]" in conf and "Person" in conf and "Family\tArg1:<ENTITY>, Arg2:<ENTITY>" in conf
+    again = list(brat.read(out, Problems()))
+    assert [a.content() for _, a in again] == [a.content() for _, a in items]
+
+
+@pytest.mark.parametrize("annotator", ["Lisa", "Maria", "Max", "Peter"])
+def test_bratiaa_project_counts(annotator: str) -> None:
+    folder = BRATIAA / "example-project" / annotator
+    n_t = sum(1 for _, ls in ann_lines(folder) for line in ls if line.startswith("T"))
+    problems = Problems()
+    items = list(brat.read(folder, problems))
+    assert totals(items) == (len(ann_lines(folder)), n_t, 0)
+    assert not problems.bad and not problems.unsupported, messages(problems)
+    assert all(t.meta["source"].endswith(".txt") for t, _ in items)
+
+
+def write_doc(folder: Path, text: str, ann: str, name: str = "doc") -> None:
+    folder.mkdir(exist_ok=True)
+    (folder / f"{name}.txt").write_text(text, encoding="utf-8", newline="")
+    (folder / f"{name}.ann").write_text(ann, encoding="utf-8", newline="")
+
+
+def test_bad_lines_are_reported_by_line_and_the_rest_of_the_document_is_kept(tmp_path: Path) -> None:
+    text = "Ann Smith met Bob in Paris."
+    ann = "\n".join(
+        [
+            "T1\tPerson 0 9\tAnn Smith",
+            "T2\tPerson 14 17\tBOB",  # text does not match
+            "T3\tGPE 21 26\tParis",
+            "T4\tPerson 4 9\tSmith",  # overlaps T1
+            "T5\tPerson 14 17;18 20\tBob in",  # discontinuous: not supported
+            "R1\tMet Arg1:T1 Arg2:T2\t",  # argument was bad
+            "R2\tIn Arg1:T1 Arg2:T3\t",
+            "R3\tX Arg1:T1 Arg2:T5\t",  # argument not supported
+            "R4\tY Arg1:T1 Arg2:T9\t",  # no such id
+            "Q1\tfoo",
+            "T6\tPerson 90 95\tnope",
+            "",
+        ]
+    )
+    write_doc(tmp_path, text, ann)
+    problems = Problems()
+    [(task, annotation)] = list(brat.read(tmp_path, problems))
+    assert sorted((b.line, b.reason.split()[0]) for b in problems.bad) == [
+        (2, "T2"),
+        (4, "T4"),
+        (6, "R1:"),
+        (9, "R4:"),
+        (10, "'Q1'"),
+        (11, "T6"),
+    ]
+    assert dict(problems.unsupported) == {
+        "T with a discontinuous span (start end;start end)": 1,
+        "R whose argument is not held (event or discontinuous span)": 1,
+    }
+    assert [(task.text[s.start : s.end], s.label) for s in annotation.spans] == [
+        ("Ann Smith", "Person"),
+        ("Paris", "GPE"),
+    ]
+    assert [r.label for r in annotation.relations] == ["In"]
+
+
+def test_windows_line_ends_and_non_ascii_offsets(tmp_path: Path) -> None:
+    text = "Zoë 😀 visited\r\nKöln\r\nand 東京."
+    ann = f"T1\tPerson 0 3\tZoë\nT2\tGPE {text.index('Köln')} {text.index('Köln') + 4}\tKöln\nT3\tGPE {text.index('東京')} {text.index('東京') + 2}\t東京\n"
+    write_doc(tmp_path, text, ann)
+    problems = Problems()
+    [(task, annotation)] = list(brat.read(tmp_path, problems))
+    assert task.text == text and not problems.bad
+    assert [task.text[s.start : s.end] for s in annotation.spans] == ["Zoë", "Köln", "東京"]
+
+
+def test_a_span_across_a_line_break_is_written_on_one_line(tmp_path: Path) -> None:
+    text = "He saw New\nYork."
+    task = Task(text, tokenize(text), 1, {"source": "ny.txt"})
+    start, end = text.index("New"), text.index("York") + 4
+    aligned = (
+        next(t.id for t in task.tokens if t.start == start),
+        next(t.id for t in task.tokens if t.end == end),
+    )
+    annotation = Annotation(
+        (Span(start, end, *aligned, "GPE", sid=1), Span(0, 2, 0, 0, "PER", sid=2)), (Relation(2, 1, "SAW"),)
+    )
+    brat.write(tmp_path / "o", [(task, annotation)])
+    ann = (tmp_path / "o" / "ny.ann").read_text()
+    assert ann.splitlines()[1] == f"T2\tGPE {start} {end}\tNew York"
+    [(_, back)] = list(brat.read(tmp_path / "o", Problems()))
+    assert back.content() == annotation.content()
+
+
+def test_labels_with_spaces_cannot_be_written(tmp_path: Path) -> None:
+    from annotator.core.errors import AnnotatorError
+
+    task = Task("Ann", tokenize("Ann"), 1)
+    with pytest.raises(AnnotatorError, match="whitespace"):
+        brat.write(tmp_path / "o", [(task, Annotation((Span(0, 3, 0, 0, "A B", sid=1),)))])
+
+
+def test_a_txt_without_ann_is_skipped_with_a_warning_and_a_missing_txt_is_bad(tmp_path: Path) -> None:
+    (tmp_path / "lonely.txt").write_text("nothing here")
+    (tmp_path / "orphan.ann").write_text("T1\tX 0 1\ta\n")
+    write_doc(tmp_path, "Ann", "T1\tPerson 0 3\tAnn\n")
+    problems = Problems()
+    items = list(brat.read(tmp_path, problems))
+    assert len(items) == 1
+    assert [b.source.endswith("orphan.ann") for b in problems.bad] == [True]
+    assert (
+        brat.read_document(tmp_path / "lonely.txt", tmp_path / "lonely.ann", "lonely.txt", problems) is None
+    )
+    assert any("not been annotated" in w.reason for w in problems.warnings)
+
+
+def test_offsets_that_count_windows_line_ends_as_one_character_are_recognised(tmp_path: Path) -> None:
+    text = "Ann\r\nmet\r\nBob."
+    unix = text.replace("\r\n", "\n")
+    ann = f"T1\tPerson {unix.index('Bob')} {unix.index('Bob') + 3}\tBob\n"
+    write_doc(tmp_path, text, ann)
+    problems = Problems()
+    [(task, annotation)] = list(brat.read(tmp_path, problems))
+    assert not problems.bad
+    assert task.text == unix and [task.text[s.start : s.end] for s in annotation.spans] == ["Bob"]
+    assert sum(problems.notes.values()) == 1
+
+
+def test_line_separators_inside_a_span_do_not_break_the_ann_file(tmp_path: Path) -> None:
+    text = "Ann\u2028Lee met Bob"
+    task = Task(text, tokenize(text), 1, {"source": "sep.txt"})
+    start, end = 0, text.index("Lee") + 3
+    ids = (0, next(t.id for t in task.tokens if t.end == end))
+    annotation = Annotation((Span(start, end, *ids, "PER", sid=1),))
+    brat.write(tmp_path / "o", [(task, annotation)])
+    problems = Problems()
+    [(_, back)] = list(brat.read(tmp_path / "o", problems))
+    assert back.content() == annotation.content() and not problems.bad

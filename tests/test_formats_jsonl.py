@@ -1,0 +1,186 @@
+"""Prodigy JSONL (the gold schema) through the jsonl reader and writer, against Prodigy's files."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import orjson
+import pytest
+
+from annotator.core.errors import AnnotatorError
+from annotator.core.model import Annotation, Span, Task
+from annotator.formats import jsonl
+from annotator.formats.problems import Problems
+from tests.formats_support import FIXTURES, REL_FILE, messages, totals
+
+
+def raw(path: Path) -> list[dict]:
+    return [orjson.loads(line) for line in path.read_bytes().splitlines() if line.strip()]
+
+
+def rel_key(rel: dict) -> tuple:
+    h, c = rel["head_span"], rel["child_span"]
+    return (
+        rel["head"],
+        rel["child"],
+        rel["label"],
+        h["start"],
+        h["end"],
+        h["label"],
+        c["start"],
+        c["end"],
+        c["label"],
+    )
+
+
+def test_rel_component_counts_match_the_raw_file_and_duplicates_are_reported() -> None:
+    records = raw(REL_FILE)
+    n_spans = sum(len(r["spans"]) for r in records)
+    listed = [rel_key(x) for r in records for x in r["relations"]]
+    distinct = sum(len({rel_key(x) for x in r["relations"]}) for r in records)
+    problems = Problems()
+    items = list(jsonl.read(REL_FILE, problems))
+    assert totals(items) == (len(records), n_spans, distinct)
+    assert (len(records), n_spans, len(listed)) == (149, 466, 267)  # the figures the fixture README gives
+    repeats = [w for w in problems.warnings if "repeats an earlier relation" in w.reason]
+    assert len(repeats) == len(listed) - distinct == 4
+    assert distinct + len(repeats) == 267
+    assert all(w.line is not None and w.source == str(REL_FILE) for w in repeats)
+    assert not problems.bad, messages(problems)
+
+
+def test_rel_component_written_back_equals_the_input_where_the_schema_allows(tmp_path: Path) -> None:
+    out = tmp_path / "out.jsonl"
+    items = list(jsonl.read(REL_FILE, Problems()))
+    counts = jsonl.write(out, items)
+    assert (counts.tasks, counts.spans, counts.relations) == (149, 466, 263)
+    for before, after in zip(raw(REL_FILE), raw(out), strict=True):
+        assert after["text"] == before["text"]
+        assert after["meta"] == before["meta"]
+        assert after["_input_hash"] == before["_input_hash"]
+        assert after["_view_id"] == before["_view_id"]  # unknown keys are kept
+        assert after["answer"] == before["answer"]
+        tok = ("text", "start", "end", "id", "ws")
+        assert [{k: t[k] for k in tok} for t in after["tokens"]] == [
+            {k: t[k] for k in tok} for t in before["tokens"]
+        ]
+        fields = ("start", "end", "token_start", "token_end", "label")
+        assert sorted(tuple(s[k] for k in fields) for s in after["spans"]) == sorted(
+            tuple(s[k] for k in fields) for s in before["spans"]
+        )
+        assert sorted(map(rel_key, after["relations"])) == sorted(set(map(rel_key, before["relations"])))
+
+
+def test_ner_tweets_demo_keeps_span_source() -> None:
+    items = list(jsonl.read(FIXTURES / "prodigy" / "ner_tweets_demo.jsonl", Problems()))
+    records = raw(FIXTURES / "prodigy" / "ner_tweets_demo.jsonl")
+    assert totals(items)[:2] == (len(records), sum(len(r["spans"]) for r in records))
+    assert {s.source for _, a in items for s in a.spans} == {
+        s.get("source") for r in records for s in r["spans"]
+    }
+
+
+def test_bad_lines_are_reported_with_their_line_and_the_good_ones_go_on(tmp_path: Path) -> None:
+    lines = [
+        orjson.dumps({"text": "Ann met Bob."}),
+        b"{not json",
+        orjson.dumps({"text": "Ann met Bob", "spans": [{"start": 0, "end": 2, "label": "PERSON"}]}),
+        b"",
+        orjson.dumps({"text": 5}),
+        orjson.dumps(
+            {"text": "Ann met Bob", "spans": [{"start": 8, "end": 11, "label": "PERSON"}], "answer": "maybe"}
+        ),
+        orjson.dumps({"text": "Bob", "spans": [{"start": 0, "end": 9, "label": "PERSON"}]}),
+    ]
+    path = tmp_path / "in.jsonl"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    problems = Problems()
+    items = list(jsonl.read(path, problems))
+    assert [b.line for b in problems.bad] == [2, 5, 6, 7]
+    assert "not valid JSON" in problems.bad[0].reason
+    assert "'text'" in problems.bad[1].reason
+    assert "answer" in problems.bad[2].reason
+    assert "outside the text" in problems.bad[3].reason
+    assert [t.text for t, _ in items] == ["Ann met Bob.", "Ann met Bob"]
+
+
+def test_records_without_tokens_are_tokenized_and_split_at_span_edges(tmp_path: Path) -> None:
+    # "Obama's" is one token to nobody but a span that ends inside "Obamas": the token is split.
+    path = tmp_path / "in.jsonl"
+    rec = {
+        "text": "Obamas visit to Tōkyō 🙂 today",
+        "spans": [
+            {"start": 0, "end": 5, "label": "PERSON", "token_start": 7, "token_end": 9},
+            {"start": 16, "end": 21, "label": "GPE"},
+        ],
+        "relations": [
+            {
+                "head": 99,
+                "child": 98,
+                "label": "VISITED",
+                "head_span": {"start": 0, "end": 5, "label": "PERSON", "token_start": 5},
+                "child_span": {"start": 16, "end": 21, "label": "GPE"},
+            }
+        ],
+    }
+    path.write_bytes(orjson.dumps(rec))
+    problems = Problems()
+    [(task, ann)] = list(jsonl.read(path, problems))
+    assert not problems.bad, messages(problems)
+    assert [(task.text[s.start : s.end], s.label) for s in ann.spans] == [
+        ("Obama", "PERSON"),
+        ("Tōkyō", "GPE"),
+    ]
+    assert [t.text for t in task.tokens][:2] == ["Obama", "s"]
+    assert task.tokens[0].ws is False
+    assert len(ann.relations) == 1
+    assert sum(problems.notes.values()) == 1
+
+
+def test_writer_is_atomic_an_error_leaves_the_old_file(tmp_path: Path) -> None:
+    out = tmp_path / "gold.jsonl"
+    out.write_text("old\n")
+    task = Task("a b", (), 1)
+
+    def items():
+        yield task, Annotation()
+        raise AnnotatorError("stop in the middle")
+
+    with pytest.raises(AnnotatorError):
+        jsonl.write(out, items())
+    assert out.read_text() == "old\n"
+    assert os.listdir(tmp_path) == ["gold.jsonl"]
+
+
+def test_writer_output_reads_back_with_doc_char_span(tmp_path: Path, blank_en) -> None:
+    from spacy.tokens import Doc
+
+    items = list(jsonl.read(REL_FILE, Problems()))[:20]
+    out = tmp_path / "gold.jsonl"
+    jsonl.write(out, items)
+    for rec in raw(out):
+        doc = Doc(
+            blank_en.vocab, words=[t["text"] for t in rec["tokens"]], spaces=[t["ws"] for t in rec["tokens"]]
+        )
+        for s in rec["spans"]:
+            span = doc.char_span(s["start"], s["end"], label=s["label"])
+            assert span is not None and span.text == rec["text"][s["start"] : s["end"]]
+            assert (span.start, span.end - 1) == (s["token_start"], s["token_end"])
+
+
+@pytest.fixture(scope="session")
+def blank_en():
+    import spacy
+
+    return spacy.blank("en")
+
+
+def test_span_source_and_answer_survive(tmp_path: Path) -> None:
+    from annotator.formats.tokens import tokenize
+
+    task = Task("Ann", tokenize("Ann"), 3)
+    ann = Annotation((Span(0, 3, 0, 0, "PERSON", "en_core_web_sm", 1),), answer="accept")
+    jsonl.write(tmp_path / "x.jsonl", [(task, ann)])
+    [(t2, a2)] = list(jsonl.read(tmp_path / "x.jsonl", Problems()))
+    assert a2.spans[0].source == "en_core_web_sm" and a2.answer == "accept" and t2.tokens == task.tokens

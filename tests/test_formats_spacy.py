@@ -1,0 +1,173 @@
+"""spaCy DocBin: round trip, relations where spaCy's relation tutorial reads them, and proof by
+spaCy itself: `spacy debug data` finds nothing misaligned and `spacy train` runs on the export."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from annotator.core.model import Annotation, Relation, Span, Task, Token
+from annotator.formats import docbin, jsonl
+from annotator.formats.problems import Problems
+from annotator.formats.tokens import tokenize
+from annotator.formats.transfer import export_dataset, import_file
+from annotator.store import Store
+from tests.formats_support import REL_FILE, messages, totals
+
+
+def spacy_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "spacy", *args], capture_output=True, text=True, timeout=180, cwd=cwd
+    )
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The Prodigy relation fixture imported into a real store and exported with --split."""
+    root = tmp_path_factory.mktemp("spacy")
+    with Store(root / "gold.db") as store:
+        report = import_file(store, REL_FILE, "rel", "alice")
+        assert not report.problems.bad
+        result = export_dataset(store, "rel", fmt="spacy", output=root / "corpus", split=0.8, seed=3)
+    assert [p.name for p in result.counts.paths] == ["train.spacy", "dev.spacy"]
+    assert (result.counts.tasks, result.counts.spans, result.counts.relations) == (149, 466, 263)
+    return root
+
+
+def test_split_is_seeded_disjoint_and_complete(exported: Path, tmp_path: Path) -> None:
+    train = list(docbin.read(exported / "corpus" / "train.spacy", Problems()))
+    dev = list(docbin.read(exported / "corpus" / "dev.spacy", Problems()))
+    assert (len(train), len(dev)) == (119, 30)
+    assert not {t.input_hash for t, _ in train} & {t.input_hash for t, _ in dev}
+    with Store(exported / "gold.db") as store:
+        again = export_dataset(store, "rel", fmt="spacy", output=tmp_path / "again", split=0.8, seed=3)
+        other = export_dataset(store, "rel", fmt="spacy", output=tmp_path / "other", split=0.8, seed=4)
+    assert again.counts.tasks == 149
+    same = list(docbin.read(tmp_path / "again" / "dev.spacy", Problems()))
+    differs = list(docbin.read(tmp_path / "other" / "dev.spacy", Problems()))
+    assert [t.input_hash for t, _ in same] == [t.input_hash for t, _ in dev]
+    assert [t.input_hash for t, _ in differs] != [t.input_hash for t, _ in dev]
+    assert other.counts.tasks == 149
+
+
+def test_spacy_debug_data_finds_nothing_misaligned(exported: Path) -> None:
+    cfg = exported / "debug.cfg"
+    made = spacy_cli(
+        "init",
+        "config",
+        str(cfg),
+        "--lang",
+        "en",
+        "--pipeline",
+        "ner",
+        "--optimize",
+        "efficiency",
+        "--force",
+        cwd=exported,
+    )
+    assert made.returncode == 0, made.stderr
+    done = spacy_cli(
+        "debug", "data", str(cfg),
+        "--paths.train", "corpus/train.spacy", "--paths.dev", "corpus/dev.spacy",
+        cwd=exported,
+    )  # fmt: skip
+    out = done.stdout + done.stderr
+    assert done.returncode == 0, out
+    assert "Corpus is loadable" in out
+    assert "misaligned" not in out
+    assert "0 missing value(s)" in out  # no entity spaCy could not align to its tokens
+    assert "No entities consisting of or starting/ending with whitespace" in out
+    assert "119 training docs" in out and "30 evaluation docs" in out
+
+
+def test_spacy_train_runs_on_the_export(exported: Path) -> None:
+    cfg = exported / "train.cfg"
+    made = spacy_cli(
+        "init",
+        "config",
+        str(cfg),
+        "--lang",
+        "en",
+        "--pipeline",
+        "ner",
+        "--optimize",
+        "efficiency",
+        "--force",
+        cwd=exported,
+    )
+    assert made.returncode == 0, made.stderr
+    done = spacy_cli(
+        "train", str(cfg), "--output", "model",
+        "--paths.train", "corpus/train.spacy", "--paths.dev", "corpus/dev.spacy",
+        "--training.max_steps", "5", "--training.eval_frequency", "5",
+        cwd=exported,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert (exported / "model" / "model-last" / "ner").is_dir()
+
+
+def test_round_trip_keeps_tokens_spans_relations_and_task_fields(tmp_path: Path) -> None:
+    items = list(jsonl.read(REL_FILE, Problems()))
+    out = tmp_path / "rel.spacy"
+    counts = docbin.write(out, items)
+    assert (counts.tasks, counts.spans, counts.relations) == totals(items)
+    problems = Problems()
+    back = list(docbin.read(out, problems))
+    assert not problems.bad, messages(problems)
+    for (task, ann), (t2, a2) in zip(items, back, strict=True):
+        assert (t2.text, t2.tokens, t2.input_hash, t2.meta, t2.extra) == (
+            task.text,
+            task.tokens,
+            task.input_hash,
+            task.meta,
+            task.extra,
+        )
+        assert a2.content() == ann.content() and a2.answer == ann.answer
+
+
+def test_relations_are_stored_as_the_rel_component_tutorial_reads_them(tmp_path: Path) -> None:
+    from spacy.tokens import Doc, DocBin
+    from spacy.vocab import Vocab
+
+    text = "Ann Lee met Bob in Paris"
+    task = Task(text, tokenize(text), 5)
+    ann = Annotation(
+        (Span(0, 7, 0, 1, "PER", sid=1), Span(12, 15, 3, 3, "PER", sid=2), Span(19, 24, 5, 5, "GPE", sid=3)),
+        (Relation(1, 2, "MET"), Relation(1, 3, "IN"), Relation(2, 3, "IN"), Relation(1, 2, "KNOWS")),
+    )
+    docbin.write(tmp_path / "x.spacy", [(task, ann)])
+    if not Doc.has_extension("rel"):
+        Doc.set_extension("rel", default={})
+    [doc] = list(DocBin().from_disk(tmp_path / "x.spacy").get_docs(Vocab()))
+    assert [(e.text, e.label_) for e in doc.ents] == [("Ann Lee", "PER"), ("Bob", "PER"), ("Paris", "GPE")]
+    assert doc._.rel == {(0, 3): {"MET": 1.0, "KNOWS": 1.0}, (0, 5): {"IN": 1.0}, (3, 5): {"IN": 1.0}}
+
+
+def test_text_not_covered_by_tokens_still_gives_the_exact_text(tmp_path: Path) -> None:
+    text = "  Zoë\tmet\u00a0 東京  😀\n"
+    tokens = (
+        Token("Zoë", 2, 5, 0, False),
+        Token("met", 6, 9, 1, False),
+        Token("東京", 11, 13, 2, True),
+        Token("😀", 15, 16, 3, False),
+    )
+    task = Task(text, tokens, 9)
+    ann = Annotation(
+        (Span(11, 13, 2, 2, "GPE", sid=1), Span(2, 5, 0, 0, "PER", sid=2)), (Relation(2, 1, "IN"),)
+    )
+    docbin.write(tmp_path / "x.spacy", [(task, ann)])
+    [(t2, a2)] = list(docbin.read(tmp_path / "x.spacy", Problems()))
+    assert t2.text == text
+    assert [t.text for t in t2.tokens if not t.text.isspace()] == ["Zoë", "met", "東京", "😀"]
+    assert a2.content() == ann.content()
+
+
+def test_a_file_that_is_not_a_docbin_is_reported(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.spacy"
+    bad.write_bytes(b"not msgpack at all")
+    problems = Problems()
+    assert list(docbin.read(bad, problems)) == []
+    assert problems.bad and "DocBin" in problems.bad[0].reason
