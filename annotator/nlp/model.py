@@ -10,7 +10,7 @@ import spacy
 from spacy.language import Language
 
 from annotator.core.errors import AnnotatorError
-from annotator.nlp.meta import DEFAULT_MODELS
+from annotator.nlp.meta import DEFAULT_MODELS as DEFAULT_MODELS
 
 # Components whose labels are entity labels the pipeline can predict.
 _ENTITY_FACTORIES = frozenset({"ner", "beam_ner", "entity_ruler", "future_entity_ruler"})
