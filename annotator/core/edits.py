@@ -27,9 +27,14 @@ class Edit:
     note: str = ""
 
     def apply(self, annotation: Annotation) -> Annotation:
-        spans = [s for s in annotation.spans if s not in self.removed_spans]
+        # Removal by span id, not by equality: one int compare a span keeps a keystroke on a
+        # document of thousands of spans cheap. An edit always removes the exact stored span.
+        gone = {s.sid for s in self.removed_spans}
+        spans = [s for s in annotation.spans if s.sid not in gone] if gone else list(annotation.spans)
         spans.extend(self.added_spans)
-        rels = [r for r in annotation.relations if r not in self.removed_relations]
+        rels = list(annotation.relations)
+        if self.removed_relations:
+            rels = [r for r in rels if r not in self.removed_relations]
         rels.extend(self.added_relations)
         return replace(annotation, spans=tuple(spans), relations=tuple(rels))
 

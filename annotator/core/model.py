@@ -114,6 +114,16 @@ class Annotation:
     def next_sid(self) -> int:
         return max((s.sid for s in self.spans), default=0) + 1
 
+    def sorted_relations(self) -> tuple[Relation, ...]:
+        """Relations in text order of their heads, then children: the order lists show them in."""
+        start = {s.sid: (s.start, s.end) for s in self.spans}
+        return tuple(
+            sorted(
+                self.relations,
+                key=lambda r: (start.get(r.head, (-1, -1)), start.get(r.child, (-1, -1)), r.label),
+            )
+        )
+
     def sorted(self) -> Annotation:
         """Spans in text order and relations in a stable order, so equal content compares equal."""
         spans = tuple(sorted(self.spans, key=lambda s: (s.start, s.end, s.label, s.sid)))

@@ -3,7 +3,7 @@ selection and relation markers, caching each rendered row and repainting only ro
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from rich.segment import Segment
@@ -73,9 +73,12 @@ class DocumentView(ScrollView, can_focus=True):
         self.marks = Marks()
         self.wrap: Layout | None = None
         self._span_at: dict[int, Span] = {}
+        self._by_sid: dict[int, Span] = {}
         self._tag_after: dict[int, str] = {}
         self._cache: dict[int, Strip] = {}
         self._drag_from: int | None = None
+        self._base = Style()
+        self._styles: dict[str, Style] = {}
         self.provisional = False
 
     # -- content ----------------------------------------------------------------------------------
@@ -93,6 +96,7 @@ class DocumentView(ScrollView, can_focus=True):
         self.annotation = annotation
         self._span_at = {}
         self._tag_after = {}
+        self._by_sid = {s.sid: s for s in annotation.spans}
         for span in annotation.spans:
             for i in range(span.token_start, span.token_end + 1):
                 self._span_at[i] = span
@@ -118,30 +122,69 @@ class DocumentView(ScrollView, can_focus=True):
         self._cache.clear()
         self.virtual_size = Size(self._content_width(), len(self.wrap.rows))
 
-    def update_annotation(self, annotation: Annotation, marks: Marks) -> None:
+    def update_annotation(
+        self,
+        annotation: Annotation,
+        marks: Marks,
+        removed: Sequence[Span] | None = None,
+        added: Sequence[Span] = (),
+    ) -> None:
         """Redraw after an edit: re-wrap only from the rows whose tags changed, repaint only the rows
-        of spans that changed and of the marks that moved."""
+        of spans that changed and of the marks that moved. ``removed``/``added`` (what an edit did)
+        let a keystroke skip comparing every span of a long document; without them, it compares."""
         old_annotation, old_marks, old_tags = self.annotation, self.marks, dict(self._tag_after)
         self.marks = marks
-        self._index(annotation)
+        if removed is None:
+            changed = list(set(old_annotation.spans) ^ set(annotation.spans))
+            self._index(annotation)
+        else:
+            changed = [*removed, *added]
+            markers = (old_marks.heads ^ marks.heads) | (old_marks.children ^ marks.children)
+            self._reindex(annotation, removed, added, markers)
         layout = self.wrap
         if layout is None:
             return
         touched = self._touched_tokens(old_marks, old_annotation) | self._touched_tokens(marks, annotation)
-        for span in set(old_annotation.spans) ^ set(annotation.spans):
+        for span in changed:
             touched.update(range(span.token_start, span.token_end + 1))
-        changed = {
+        tag_changed = {
             i for i in old_tags.keys() | self._tag_after.keys() if old_tags.get(i) != self._tag_after.get(i)
         }
-        if changed:
-            old_rows = list(layout.rows)
-            first_row = layout.rewrap(min(changed), max(changed))
-            if len(layout.rows) != len(old_rows):
+        if tag_changed:
+            first, old_end, new_end = layout.rewrap(min(tag_changed), max(tag_changed))
+            shift = new_end - old_end
+            if shift:
+                # Rows after the re-wrapped ones are the same rows one place up or down: move their
+                # cached strips rather than render them again.
+                cache = self._cache
+                self._cache = {
+                    r if r < first else r + shift: v for r, v in cache.items() if r < first or r >= old_end
+                }
                 self.virtual_size = Size(self._content_width(), len(layout.rows))
-                self._invalidate_from(first_row)
-                return
-            self._invalidate_rows(r for r in range(first_row, len(old_rows)) if old_rows[r] != layout.rows[r])
+                self.refresh()
+            self._invalidate_rows(range(first, new_end))
         self._invalidate_tokens(touched)
+
+    def _reindex(
+        self, annotation: Annotation, removed: Sequence[Span], added: Sequence[Span], markers: set[int]
+    ) -> None:
+        """Update the token -> span map and the tags for what one edit removed and added, and the
+        tags of spans whose relation markers changed."""
+        self.annotation = annotation
+        for span in removed:
+            self._by_sid.pop(span.sid, None)
+            for i in range(span.token_start, span.token_end + 1):
+                if (at := self._span_at.get(i)) is not None and at.sid == span.sid:
+                    del self._span_at[i]
+            self._tag_after.pop(span.token_end, None)
+        for span in added:
+            self._by_sid[span.sid] = span
+            for i in range(span.token_start, span.token_end + 1):
+                self._span_at[i] = span
+            self._tag_after[span.token_end] = self._tag(span)
+        for sid in markers:
+            if (marked := self._by_sid.get(sid)) is not None:
+                self._tag_after[marked.token_end] = self._tag(marked)
 
     def set_marks(self, marks: Marks) -> None:
         """Redraw after a cursor or selection move: only the rows of what moved."""
@@ -173,11 +216,6 @@ class DocumentView(ScrollView, can_focus=True):
             if scroll_y <= r < scroll_y + height:
                 self.refresh_line(r)
 
-    def _invalidate_from(self, row: int) -> None:
-        for r in [r for r in self._cache if r >= row]:
-            del self._cache[r]
-        self.refresh()
-
     # -- drawing ----------------------------------------------------------------------------------
 
     def on_resize(self, event: events.Resize) -> None:
@@ -189,18 +227,20 @@ class DocumentView(ScrollView, can_focus=True):
         row = int(self.scroll_offset.y) + y
         layout = self.wrap
         width = self.scrollable_content_region.width
+        # Widget.rich_style walks the DOM for inherited styles: once a line, not once a token.
+        self._base = self.rich_style
         if layout is None or row >= len(layout.rows):
-            return Strip.blank(width, self.rich_style)
+            return Strip.blank(width, self._base)
         strip = self._cache.get(row)
         if strip is None:
             strip = self._render_row(row)
             self._cache[row] = strip
-        return strip.crop_extend(0, width, self.rich_style)
+        return strip.crop_extend(0, width, self._base)
 
     def _render_row(self, row: int) -> Strip:
         assert self.wrap is not None and self.doc_task is not None
         layout, tokens, marks = self.wrap, self.doc_task.tokens, self.marks
-        base = self.rich_style
+        base = self._base
         first, end = layout.rows[row]
         sel = marks.selection
         segments: list[Segment] = []
@@ -223,9 +263,12 @@ class DocumentView(ScrollView, can_focus=True):
 
     def _span_style(self, span: Span | None) -> Style:
         if span is None:
-            return self.rich_style
+            return self._base
         color = self.marks.span_colors.get(span.sid) or self.scheme.color(span.label)
-        return Style(color=_text_on(color), bgcolor=color)
+        style = self._styles.get(color)
+        if style is None:
+            style = self._styles[color] = Style(color=_text_on(color), bgcolor=color)
+        return style
 
     def _tag_style(self, span: Span) -> Style:
         style = self._span_style(span) + Style(bold=True, italic=True)

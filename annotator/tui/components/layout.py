@@ -87,21 +87,23 @@ class Layout:
         self.rows, _ = self._wrap(0, 0, None)
         self.starts = [r[0] for r in self.rows]
 
-    def rewrap(self, first_token: int, last_token: int) -> int:
-        """Re-wrap after the widths of tokens ``first_token..last_token`` changed; returns the first
-        row index whose content may have changed (rows after a change in row count shift too)."""
+    def rewrap(self, first_token: int, last_token: int) -> tuple[int, int, int]:
+        """Re-wrap after the widths of tokens ``first_token..last_token`` changed. Returns
+        ``(first, old_end, new_end)``: rows ``first..old_end-1`` were replaced by rows
+        ``first..new_end-1``; the rows after them are the old ones, shifted by ``new_end - old_end``."""
         if not self.rows:
             self.relayout()
-            return 0
+            return 0, 0, len(self.rows)
         r = max(self.row_of(first_token) - 1, 0)
         while r > 0 and self.rows[r][0] == self.rows[r][1]:
             r -= 1  # start from a real row, not a blank one
         old_starts = {row[0]: k for k, row in enumerate(self.rows) if row[0] != row[1] and k > r}
         new_rows, resync = self._wrap(self.rows[r][0], last_token, old_starts)
-        tail = self.rows[resync:] if resync is not None else []
+        old_end = resync if resync is not None else len(self.rows)
+        tail = self.rows[old_end:]
         self.rows = self.rows[:r] + new_rows + tail
         self.starts = [row[0] for row in self.rows]
-        return r
+        return r, old_end, r + len(new_rows)
 
     def row_of(self, token: int) -> int:
         """The row holding ``token`` (the last row starting at or before it)."""

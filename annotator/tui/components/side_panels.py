@@ -90,7 +90,7 @@ class RelationsPanel(Static):
         self, task: Task | None, annotation: Annotation, selected: int | None, browsing: bool
     ) -> None:
         self.set_class(browsing, "-browsing")
-        rels = annotation.sorted().relations
+        rels = annotation.sorted_relations()
         self.border_title = f"relations ({len(rels)})"
         if task is None or not rels:
             self.update(Text("none yet: r on a span, tab to another, 1…9", style="dim"))

@@ -132,8 +132,11 @@ class AnnotateScreen(Screen[None]):
         self.doc.set_marks(self.marks())
         self.doc.scroll_to_token(self.cursor)
 
-    def repaint_annotation(self) -> None:
-        self.doc.update_annotation(self.annotation, self.marks())
+    def repaint_annotation(self, edit: edits.Edit | None = None) -> None:
+        if edit is None:
+            self.doc.update_annotation(self.annotation, self.marks())
+        else:
+            self.doc.update_annotation(self.annotation, self.marks(), edit.removed_spans, edit.added_spans)
         self.doc.scroll_to_token(self.cursor)
         self.refresh_side()
         self.update_status()
@@ -190,7 +193,7 @@ class AnnotateScreen(Screen[None]):
 
     def _apply(self, edit: edits.Edit, message: str = "") -> None:
         self.session.apply(edit)
-        self.repaint_annotation()
+        self.repaint_annotation(edit)
         self.say(edit.note or message)
 
     def _target_span(self) -> Span | None:
@@ -522,7 +525,7 @@ class AnnotateScreen(Screen[None]):
         return f"{ht} ─{rel.label}→ {ct}"
 
     def _sorted_relations(self) -> tuple[Relation, ...]:
-        return self.annotation.sorted().relations
+        return self.annotation.sorted_relations()
 
     def action_browse_relations(self) -> None:
         if self.mode == "browse":
@@ -622,7 +625,7 @@ class AnnotateScreen(Screen[None]):
         moved = edit.added_spans or edit.removed_spans
         if moved:
             self.cursor = moved[0].token_start
-        self.repaint_annotation()
+        self.repaint_annotation(edit if verb == "redid" else edit.inverse())
         if self.mode == "browse":
             self._show_browsed()
         self.say(f"{verb} {edit.kind.replace('-', ' ')}")

@@ -253,7 +253,7 @@ class ReviewScreen(Screen[None]):
             return
         t = adj.task.text
         text = Text()
-        for r in result.sorted().relations:
+        for r in result.sorted_relations():
             h, c = result.span(r.head), result.span(r.child)
             color = AGREED if r.source == "both" else A_ONLY if r.source == self.review.a else B_ONLY
             text.append("● ", style=color)

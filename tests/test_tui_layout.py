@@ -1,0 +1,56 @@
+"""Incremental re-wrapping gives exactly the rows a full wrap gives, and the cache moves with them."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from annotator.core.hashing import input_hash
+from annotator.core.model import Task
+from annotator.core.tokenize import provisional_tokens
+from annotator.tui.components.layout import Layout
+
+WORDS = st.sampled_from(
+    ["a", "Seoul", "North", "Korea’s", "東京", "😀x", "\n", "\n\n", ",", "internationalisation"]
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    words=st.lists(WORDS, min_size=1, max_size=80),
+    width=st.integers(min_value=8, max_value=40),
+    changes=st.lists(
+        st.tuples(st.integers(min_value=0, max_value=200), st.integers(min_value=0, max_value=12)), max_size=6
+    ),
+)
+def test_rewrap_equals_full_wrap(words: list[str], width: int, changes: list[tuple[int, int]]) -> None:
+    text = " ".join(words)
+    task = Task(text, provisional_tokens(text), input_hash(text))
+    if not task.tokens:
+        return
+    extra: dict[int, int] = {}
+    layout = Layout(task, width, lambda i: extra.get(i, 0))
+    for token, tag in changes:
+        token %= len(task.tokens)
+        extra[token] = tag
+        old_rows = list(layout.rows)
+        first, old_end, new_end = layout.rewrap(token, token)
+        full = Layout(task, width, lambda i: extra.get(i, 0))
+        assert layout.rows == full.rows
+        # what rewrap says it replaced is all that changed
+        assert layout.rows[:first] == old_rows[:first]
+        assert layout.rows[new_end:] == old_rows[old_end:]
+
+
+def test_rows_fit_the_width_and_break_at_newlines() -> None:
+    text = "SEOUL – Japanese Defense Minister Gen Nakatani met Ahn.\n\nNakatani visited Seoul."
+    task = Task(text, provisional_tokens(text), input_hash(text))
+    layout = Layout(task, 20, lambda i: 0)
+    for row in range(len(layout.rows)):
+        pos = layout.positions(row)
+        if pos:
+            last, x = pos[-1]
+            assert x + layout.token_width(last) <= 20
+    texts = [" ".join(task.tokens[i].text for i, _ in layout.positions(r)) for r in range(len(layout.rows))]
+    assert "" in texts  # the blank line between the paragraphs
+    assert texts[texts.index("") + 1].startswith("Nakatani")
