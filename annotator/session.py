@@ -61,7 +61,9 @@ class AnnotationSession:
         history = self.store.history(task_id, self.annotator)
         if self.store.annotation(task_id, self.annotator) is None:
             # A task this annotator never touched starts from the suggestion, undecided.
-            history = History(replace(history.current, answer=None, annotator=None, session=None, timestamp=None))
+            history = History(
+                replace(history.current, answer=None, annotator=None, session=None, timestamp=None)
+            )
         self.current = OpenTask(task_id, task, history)
         return self.current
 

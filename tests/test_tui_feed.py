@@ -42,7 +42,9 @@ async def test_text_first_then_suggestions_then_bad_records_reported(tmp_path: P
         await wait_for(lambda: "FeedDone" in seen)
         await pilot.pause()
         assert seen[0] == FirstText.__name__
-        assert seen.index(ModelLoaded.__name__) < seen.index(TasksAdded.__name__) < seen.index(FeedDone.__name__)
+        assert (
+            seen.index(ModelLoaded.__name__) < seen.index(TasksAdded.__name__) < seen.index(FeedDone.__name__)
+        )
         assert app.session.current is not None
         assert app.annotate_screen.pending_task is None
         labels = {s.label for s in app.session.current.annotation.spans}

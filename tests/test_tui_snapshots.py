@@ -19,7 +19,12 @@ from tests.tui_support import FIXTURES_PRODIGY
 
 SCHEME = LabelScheme(
     ("GGP", "PERSON"),
-    relations=(RelationType("Pos-Reg"), RelationType("Neg-Reg"), RelationType("Binds"), RelationType("No-rel")),
+    relations=(
+        RelationType("Pos-Reg"),
+        RelationType("Neg-Reg"),
+        RelationType("Binds"),
+        RelationType("No-rel"),
+    ),
 )
 
 
@@ -40,7 +45,9 @@ def test_annotate_screen(snap_compare: Callable[..., bool], bio_app: Callable[[]
     assert snap_compare(bio_app(), terminal_size=(110, 24))
 
 
-def test_selected_span_and_selection(snap_compare: Callable[..., bool], bio_app: Callable[[], AnnotatorApp]) -> None:
+def test_selected_span_and_selection(
+    snap_compare: Callable[..., bool], bio_app: Callable[[], AnnotatorApp]
+) -> None:
     assert snap_compare(bio_app(), press=["tab", "tab", "l", "L", "L"], terminal_size=(110, 24))
 
 
