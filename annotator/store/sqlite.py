@@ -498,8 +498,11 @@ class Store:
             ).fetchall()
         stored = annotation_from_blob(data)
         history = History(current=annotation_from_blob(base_blob))
-        for event, payload in events:
-            history.replay(event, edit_from_blob(payload) if payload is not None else None)
+        try:
+            for event, payload in events:
+                history.replay(event, edit_from_blob(payload) if payload is not None else None)
+        except (ValueError, KeyError, TypeError):
+            return History(current=stored)  # a log row this version cannot replay: keep the draft
         same = set(history.current.spans) == set(stored.spans) and set(history.current.relations) == set(
             stored.relations
         )
