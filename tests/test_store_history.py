@@ -249,3 +249,26 @@ def test_random_sessions_are_restored_exactly(sequence: list[tuple[object, ...]]
             assert restored_history.current.content() == m.history.current.content()
         finally:
             store.close()
+
+
+def test_an_unreadable_log_row_keeps_the_draft(tmp_path: Path) -> None:
+    import sqlite3
+
+    task = make_task()
+    with Store(tmp_path / "a.db") as store:
+        [task_id] = store.add_tasks("d", [(task, Annotation())])
+        m = Mirror(store, task_id)
+        m.do(set_span(task, m.history.current, 0, 0, "PERSON"))
+        # A row written by some other tool or version, which this one cannot replay.
+        raw = sqlite3.connect(store.path)
+        raw.execute(
+            "INSERT INTO edit_log (task_id, annotator, session, event, payload, created) "
+            "VALUES (?, 'alice', 'other', 'do', ?, 0)",
+            (task_id, b'{"kind": "add"}'),
+        )
+        raw.commit()
+        raw.close()
+        h = store.history(task_id, "alice")
+        assert h.current == store.annotation(task_id, "alice")
+        assert h.current.content() == m.history.current.content()
+        assert h.done == []
