@@ -202,3 +202,16 @@ def test_unknown_format_and_missing_file_on_import(workdir: Path) -> None:
     (workdir / "t.jsonl").write_text(json.dumps({"text": "hi"}))
     done = run("import", "t.jsonl", "-d", "x", "-a", "a", "-f", "xml", "--db", "u.db")
     assert done.exit_code == 1 and "cannot read format 'xml'" in done.stderr
+
+
+def test_exporting_rejected_tasks_to_a_format_without_answers_says_so(workdir: Path) -> None:
+    path = workdir / "r.jsonl"
+    path.write_bytes(b'{"text": "Ann sings", "answer": "reject"}\n{"text": "Bob sings"}\n')
+    run("import", path, "-d", "r", "-a", "a", "--db", "r.db")
+    done = run("export", "-d", "r", "-f", "conll", "--answer", "all", "-o", "r.conll", "--db", "r.db")
+    assert done.exit_code == 0 and "conll keeps no answers" in done.stderr
+    assert "wrote 2 tasks" in done.stdout
+    done = run("export", "-d", "r", "-f", "conll", "-o", "r.conll", "--db", "r.db")
+    assert "keeps no answers" not in done.stderr and "wrote 1 tasks" in done.stdout
+    done = run("export", "-d", "r", "--answer", "maybe", "--db", "r.db")
+    assert done.exit_code == 1 and "choose accept, reject, ignore, draft" in done.stderr

@@ -208,3 +208,19 @@ def test_text_classification_records_are_reported_not_misread(tmp_path: Path) ->
     path.write_bytes(orjson.dumps({"text": "great film", "label": ["positive"]}))
     items, problems = read(path)
     assert not items and "text-classification" in problems.bad[0].reason
+
+
+def test_a_broken_pretty_printed_record_is_reported_and_the_next_one_is_read(tmp_path: Path) -> None:
+    good = json.dumps(
+        {
+            "text": "Ann",
+            "entities": [{"id": 1, "start_offset": 0, "end_offset": 3, "label": "PER"}],
+            "relations": [],
+        },
+        indent=4,
+    )
+    path = tmp_path / "pretty.jsonl"
+    path.write_text(good + "\n" + '{\n    "text": "oops",\n    "entities": [\n' + "\n" + good + "\n")
+    items, problems = read(path)
+    assert totals(items) == (2, 2, 0)
+    assert len(problems.bad) == 1 and problems.bad[0].line > len(good.splitlines())

@@ -184,3 +184,19 @@ def test_span_source_and_answer_survive(tmp_path: Path) -> None:
     jsonl.write(tmp_path / "x.jsonl", [(task, ann)])
     [(t2, a2)] = list(jsonl.read(tmp_path / "x.jsonl", Problems()))
     assert a2.spans[0].source == "en_core_web_sm" and a2.answer == "accept" and t2.tokens == task.tokens
+
+
+def test_a_bad_first_line_costs_only_itself_and_a_json_array_is_read_too(tmp_path: Path) -> None:
+    path = tmp_path / "a.jsonl"
+    path.write_bytes(b'{"text": "cut off\n{"text": "Ann"}\n{"text": "Bob"}\n')
+    problems = Problems()
+    assert [t.text for t, _ in jsonl.read(path, problems)] == ["Ann", "Bob"]
+    assert [b.line for b in problems.bad] == [1]
+    array = tmp_path / "b.json"
+    array.write_bytes(
+        orjson.dumps([{"text": "Ann"}, {"text": "Bob", "answer": "reject"}], option=orjson.OPT_INDENT_2)
+    )
+    problems = Problems()
+    items = list(jsonl.read(array, problems))
+    assert [(t.text, a.answer) for t, a in items] == [("Ann", None), ("Bob", "reject")]
+    assert not problems.bad

@@ -19,6 +19,7 @@ from annotator.core.records import from_record, to_record, token_dict
 from annotator.formats.assemble import SPLIT_NOTE
 from annotator.formats.atomic import atomic_binary
 from annotator.formats.base import Counts, Item
+from annotator.formats.jsontext import RecordError, records
 from annotator.formats.problems import Problems
 from annotator.formats.tokens import split_tokens, tokenize
 
@@ -84,21 +85,15 @@ def read_record(
 
 
 def read(path: Path, problems: Problems, *, lang: str = "en") -> Iterator[Item]:
+    """One task a line; a JSON array of tasks is read too."""
     source = str(path)
-    with open(path, "rb") as handle:
-        for lineno, raw in enumerate(handle, 1):
-            if lineno == 1 and raw.startswith(b"\xef\xbb\xbf"):
-                raw = raw[3:]
-            if not raw.strip():
-                continue
-            try:
-                record = orjson.loads(raw)
-            except orjson.JSONDecodeError as exc:
-                problems.report(source, lineno, f"not valid JSON ({exc})")
-                continue
-            item = read_record(record, source, lineno, problems, lang)
-            if item is not None:
-                yield item
+    for rec in records(Path(path)):
+        if isinstance(rec, RecordError):
+            problems.report(source, rec.line, rec.reason)
+            continue
+        item = read_record(rec[1], source, rec[0], problems, lang)
+        if item is not None:
+            yield item
 
 
 def write(path: Path, items: Iterable[Item]) -> Counts:

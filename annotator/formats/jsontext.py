@@ -28,6 +28,12 @@ def _skip(text: str, pos: int) -> int:
     return pos
 
 
+def _next_object(text: str, pos: int) -> int:
+    """Where the next top-level object may start after a bad one: a line that begins with '{'."""
+    found = text.find("\n{", pos)
+    return len(text) if found < 0 else found + 1
+
+
 def _concatenated(text: str) -> Iterator[tuple[int, Any] | RecordError]:
     pos = _skip(text, 0)
     in_array = pos < len(text) and text[pos] == "["
@@ -44,7 +50,11 @@ def _concatenated(text: str) -> Iterator[tuple[int, Any] | RecordError]:
             value, end = _DECODER.raw_decode(text, pos)
         except json.JSONDecodeError as exc:
             yield RecordError(exc.lineno, f"not valid JSON ({exc.msg}, column {exc.colno})")
-            return  # no way to know where the next record starts
+            if in_array:
+                return  # inside an array there is no telling where the next element starts
+            # A truncated object may have swallowed the next ones: look again from its start.
+            pos = _skip(text, _next_object(text, pos + 1))
+            continue
         yield line, value
         pos = _skip(text, end)
         if in_array:

@@ -191,6 +191,7 @@ class ExportReport:
     counts: Counts
     annotators: list[str]
     empty_hint: str | None = None
+    answers_lost: bool = False  # rejected/ignored tasks written to a format without answers
 
 
 class _StoreItems:
@@ -207,12 +208,14 @@ class _StoreItems:
 
 
 def answers_for(answer: str) -> tuple[str, ...]:
+    """``all`` is every decision (accept, reject, ignore); drafts only when named."""
     if answer == "all":
         return ANSWERS
     picked = tuple(a.strip() for a in answer.split(","))
-    bad = [a for a in picked if a not in ANSWERS]
-    if bad:
-        raise AnnotatorError(f"--answer {answer!r}: choose accept, reject, ignore (comma-separated) or all")
+    if any(a not in (*ANSWERS, "draft") for a in picked):
+        raise AnnotatorError(
+            f"--answer {answer!r}: choose accept, reject, ignore, draft (comma-separated) or all"
+        )
     return picked
 
 
@@ -282,6 +285,7 @@ def export_dataset(
         suffix = spec.suffix
         for part, chunk in (("train", train), ("dev", dev)):
             report.counts += spec.write(out / f"{part}{suffix}", chunk)
+    report.answers_lost = spec.name in {"doccano", "brat", "conll"} and any(a != "accept" for a in answers)
     if report.counts.tasks == 0:
         report.empty_hint = (
             f"no annotation with answer {'/'.join(answers)} in {dataset!r}"
@@ -325,4 +329,9 @@ def export_lines(report: ExportReport) -> tuple[list[str], list[str]]:
     where = ", ".join(str(p) for p in c.paths)
     out = [f"wrote {c.tasks} tasks, {c.spans} spans, {c.relations} relations to {where} ({report.format})"]
     err = [report.empty_hint] if report.empty_hint else []
+    if report.answers_lost:
+        err.append(
+            f"note: {report.format} keeps no answers: rejected, ignored or draft tasks are written "
+            "like accepted ones (jsonl and spacy keep them)"
+        )
     return out, err
