@@ -258,3 +258,50 @@ async def test_reject_ignore_and_task_navigation_on_a_corpus(tmp_path: Path) -> 
     with Store(db) as store:
         answers = [store.annotation(i, "alice") for i in ids]
     assert [a.answer if a else None for a in answers] == ["reject", "ignore", None, None]
+
+
+async def test_label_picker_help_palette_and_mouse(demo_db: Path) -> None:
+    from annotator.tui.components.document_view import DocumentView
+    from annotator.tui.screens.modals import HelpScreen, LabelPicker
+
+    app = make_app(demo_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = app.annotate_screen
+        # 0 lists every label; choosing one labels the span under the cursor
+        first = span_with_text(app, "SEOUL")
+        await tab_to(pilot, app, first)
+        await pilot.press("0")
+        assert isinstance(app.screen, LabelPicker)
+        await pilot.press("down", "down", "down", "enter")  # the fourth label: NORP
+        assert isinstance(app.screen, type(screen))
+        assert texts(app)["SEOUL"] == ["NORP"]
+        # ? shows the keys, escape closes them
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        assert app.screen is screen
+        # ctrl+p offers the same actions by name
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"undo")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert texts(app)["SEOUL"] == ["GPE"]
+        # mouse: a click puts the cursor on a token, a drag selects tokens that a key then labels
+        doc = screen.query_one(DocumentView)
+        layout = doc.wrap
+        assert layout is not None
+        (tok_a, xa), (tok_b, xb) = layout.positions(0)[2], layout.positions(0)[3]
+        pad = doc.scrollable_content_region.x - doc.region.x
+        await pilot.click(DocumentView, offset=(xa + pad, 1))
+        assert screen.cursor == tok_a
+        await pilot.mouse_down(DocumentView, offset=(xa + pad, 1))
+        await pilot.mouse_up(DocumentView, offset=(xb + pad, 1))
+        await pilot.pause()
+        assert screen.selection == (tok_a, tok_b)
+        await pilot.press("2")  # ORG
+        task = app.session.current.task  # type: ignore[union-attr]
+        phrase = task.text[task.tokens[tok_a].start : task.tokens[tok_b].end]
+        assert texts(app)[phrase] == ["ORG"]

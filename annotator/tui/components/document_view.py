@@ -308,24 +308,25 @@ class DocumentView(ScrollView, can_focus=True):
         elif row >= top + height - margin:
             self.scroll_to(y=row - height + margin + 1, animate=False)
 
-    def token_from_offset(self, x: int, y: int) -> int | None:
-        if self.wrap is None:
+    def token_from_event(self, event: events.MouseEvent) -> int | None:
+        offset = event.get_content_offset(self)
+        if offset is None or self.wrap is None:
             return None
-        row = int(self.scroll_offset.y) + y
+        row = int(self.scroll_offset.y) + offset.y
         if not 0 <= row < len(self.wrap.rows):
             return None
-        return self.wrap.token_at(row, x - self.scrollable_content_region.x + self.region.x)
+        return self.wrap.token_at(row, offset.x)
 
     # -- mouse: a click puts the cursor (and selects a span), a drag selects tokens -------------------
 
     def on_mouse_down(self, event: events.MouseDown) -> None:
-        self._drag_from = self.token_from_offset(event.x, event.y)
+        self._drag_from = self.token_from_event(event)
         self.capture_mouse()
 
     def on_mouse_up(self, event: events.MouseUp) -> None:
         self.release_mouse()
         start, self._drag_from = self._drag_from, None
-        end = self.token_from_offset(event.x, event.y)
+        end = self.token_from_event(event)
         if start is None or end is None:
             return
         if start == end:

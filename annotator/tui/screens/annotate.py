@@ -636,17 +636,16 @@ class AnnotateScreen(Screen[None]):
         if not self._editable():
             return
         self.session.decide(answer)
+        past = {"accept": "accepted", "reject": "rejected", "ignore": "ignored"}[answer]
         nxt = self.session.advance()
         if nxt is None:
             self.done = True
-            self.say(
-                f"{answer}ed. No unanswered task is left"
-                + ("" if self.session.finished else " yet: more are being prepared")
-            )
+            more = "" if self.session.finished else " yet: more are being prepared"
+            self.say(f"{past}. No unanswered task is left{more} ([ goes back, q quits)")
             self.update_status()
             return
         self.load_current()
-        self.say(f"{answer}ed; next task")
+        self.say(f"{past}; next task")
 
     def action_accept(self) -> None:
         self._decide("accept")
