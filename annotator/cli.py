@@ -108,9 +108,11 @@ def import_(
 ) -> None:
     """Store a file's tasks, with their answers, as one annotator's annotations.
 
-    Formats: jsonl (Prodigy), doccano, brat (a folder of .txt + .ann), conll, spacy (DocBin),
-    label-studio (JSON export); guessed from the file when --format is not given. Records without an
-    answer are stored as accepted. Exits 1 if any record was bad (the good ones are stored)."""
+    Formats: jsonl (Prodigy), doccano, brat (a folder of .txt + .ann), conll, spacy (DocBin), label-studio (JSON export); guessed from the file when --format is not given.
+
+    Records without an answer are stored as accepted. A file with several users' work (doccano multi-user, Label Studio) stores each as <annotator>-<user id>.
+
+    Formats without tokens are tokenized with spaCy's rule-based tokenizer for $ANNOTATOR_LANG (default en), split where a span edge falls inside a token. Exits 1 if any record was bad (the good ones are stored)."""
     import os
 
     from annotator.formats.transfer import import_file, import_lines
@@ -146,10 +148,9 @@ def export(
 ) -> None:
     """Write a dataset's annotations (default exports/<dataset>.jsonl).
 
-    Formats: jsonl (the gold schema), doccano, brat, conll, spacy. --gold exports the adjudicated
-    annotator "gold"; without --annotator every annotator's annotations are written. --answer
-    accept (default), all (accept, reject, ignore) or a comma-separated list. --split 0.8 --seed N
-    writes train and dev files into the folder -o names."""
+    Formats: jsonl (the gold schema), doccano, brat, conll, spacy. --gold exports the adjudicated annotator "gold"; without --annotator every annotator's annotations are written.
+
+    --answer accept (default), all (accept, reject, ignore) or a comma-separated list. --split 0.8 --seed N writes train and dev files into the folder -o names."""
     from annotator.formats.transfer import export_dataset, export_lines
     from annotator.store import Store, default_db_path
 

@@ -215,3 +215,12 @@ def test_exporting_rejected_tasks_to_a_format_without_answers_says_so(workdir: P
     assert "keeps no answers" not in done.stderr and "wrote 1 tasks" in done.stdout
     done = run("export", "-d", "r", "--answer", "maybe", "--db", "r.db")
     assert done.exit_code == 1 and "choose accept, reject, ignore, draft" in done.stderr
+
+
+def test_a_jsonl_export_of_several_annotators_is_imported_per_annotator(workdir: Path) -> None:
+    run("import", NOVELS / "Emma.jsonl", "-d", "emma", "-a", "dc", "--db", "p.db")
+    run("export", "-d", "emma", "-o", "all.jsonl", "--db", "p.db")
+    done = run("import", "all.jsonl", "-d", "emma2", "-a", "x", "--db", "p.db")
+    assert done.exit_code == 0, done.output
+    assert "annotators: x-dc-1 (15), x-dc-2 (15), x-dc-3 (15)" in done.stdout
+    assert "appears again" not in done.stderr

@@ -96,6 +96,17 @@ def read(path: Path, problems: Problems, *, lang: str = "en") -> Iterator[Item]:
             yield item
 
 
+def users(path: Path) -> set[str]:
+    """The distinct ``_annotator_id`` values of a file (an export of several annotators has many)."""
+    found: set[str] = set()
+    for rec in records(Path(path)):
+        if not isinstance(rec, RecordError) and isinstance(rec[1], Mapping):
+            who = rec[1].get("_annotator_id")
+            if isinstance(who, str):
+                found.add(who)
+    return found
+
+
 def write(path: Path, items: Iterable[Item]) -> Counts:
     counts = Counts(paths=[Path(path)])
     with atomic_binary(Path(path)) as handle:

@@ -28,7 +28,7 @@ class Format:
 FORMATS: dict[str, Format] = {
     f.name: f
     for f in (
-        Format("jsonl", jsonl.read, jsonl.write, ".jsonl"),
+        Format("jsonl", jsonl.read, jsonl.write, ".jsonl", jsonl.users),
         Format("doccano", doccano.read, doccano.write, ".doccano.jsonl", doccano.users),
         Format("brat", brat.read, brat.write, ""),
         Format("conll", conll.read, conll.write, ".conll"),

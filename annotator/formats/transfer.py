@@ -124,7 +124,8 @@ def import_file(
     """Store every good record of ``path`` in ``dataset``: the task (its annotation as the
     suggestion) and the annotation as ``annotator``'s, with its answer (``accept`` when the file
     has none). A file holding several users' work (a doccano multi-user export, a Label Studio
-    export with several annotators) stores each user's as ``<annotator>-<user id>``."""
+    export with several annotators, a JSONL export with several ``_annotator_id``) stores each
+    user's as ``<annotator>-<user id>``."""
     path = Path(path)
     if not path.exists():
         raise AnnotatorError(f"{path}: no such file or folder")
