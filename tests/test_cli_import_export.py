@@ -224,3 +224,26 @@ def test_a_jsonl_export_of_several_annotators_is_imported_per_annotator(workdir:
     assert done.exit_code == 0, done.output
     assert "annotators: x-dc-1 (15), x-dc-2 (15), x-dc-3 (15)" in done.stdout
     assert "appears again" not in done.stderr
+
+
+def test_a_later_import_splits_stored_tokens_and_moves_earlier_annotations_along(workdir: Path) -> None:
+    first, second, third = (workdir / f"{n}.jsonl" for n in ("a", "b", "c"))
+    first.write_text(json.dumps({"text": "Obamas visit Paris", "label": [[0, 5, "PER"]]}))
+    second.write_text(json.dumps({"text": "Obamas visit Paris", "label": [[0, 4, "PER"], [13, 18, "GPE"]]}))
+    third.write_text(json.dumps({"text": "Obamas visit Paris", "label": [[0, 3, "PER"]]}))
+    assert run("import", first, "-d", "t", "-a", "ann", "-f", "doccano", "--db", "t.db").exit_code == 0
+    done = run("import", second, "-d", "t", "-a", "bob", "-f", "doccano", "--db", "t.db")
+    assert done.exit_code == 0, done.output
+    assert "tokens were split to fit this file's spans" in done.stderr
+    with Store(workdir / "t.db") as store:
+        [task_id] = store.task_ids("t")
+        task = store.task(task_id)
+        assert [t.text for t in task.tokens] == ["Obam", "a", "s", "visit", "Paris"]
+        for who, want in (("ann", [("Obama", 0, 1)]), ("bob", [("Obam", 0, 0), ("Paris", 4, 4)])):
+            ann = store.annotation(task_id, who)
+            assert ann is not None and ann.answer == "accept"
+            assert [(task.text[s.start : s.end], s.token_start, s.token_end) for s in ann.spans] == want
+        # an unfinished draft holds an edit history on the tokens: they are then left alone
+        store.record_edit(task_id, "carol", "s", "undo", None, store.suggestion(task_id))
+    done = run("import", third, "-d", "t", "-a", "dan", "-f", "doccano", "--db", "t.db")
+    assert done.exit_code == 1 and "unfinished drafts by carol" in done.stderr

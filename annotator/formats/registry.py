@@ -9,7 +9,6 @@ from pathlib import Path
 from annotator.core.errors import AnnotatorError
 from annotator.formats import brat, conll, docbin, doccano, jsonl, label_studio
 from annotator.formats.base import Counts, Item
-from annotator.formats.problems import Problems
 
 Reader = Callable[..., Iterator[Item]]  # (path, problems, *, lang) -> items
 Writer = Callable[[Path, Iterable[Item]], Counts]
@@ -22,7 +21,6 @@ class Format:
     write: Writer | None
     suffix: str  # of a default output file; "" for a folder
     users: Callable[[Path], set[str]] | None = None  # for files holding several people's work
-    keeps: str = ""
 
 
 FORMATS: dict[str, Format] = {
@@ -57,7 +55,3 @@ def get(name: str, *, writing: bool = False) -> Format:
         what = "write" if writing else "read"
         raise AnnotatorError(f"cannot {what} format {name!r}; choose one of: {', '.join(choices)}")
     return fmt
-
-
-def read(path: Path, fmt: str, problems: Problems, *, lang: str = "en") -> Iterator[Item]:
-    return get(fmt).read(Path(path), problems, lang=lang)

@@ -133,7 +133,7 @@ def import_file(
     report = ImportReport(spec.name, why)
     problems = report.problems
     per_user = spec.users is not None and len(spec.users(path)) > 1
-    seen: dict[tuple[int, str], str] = {}
+    seen: set[tuple[int, str]] = set()
     source = str(path)
 
     def name_of(annotation: Annotation) -> str:
@@ -166,7 +166,7 @@ def import_file(
                 problems.warn(
                     source, None, f"{describe(task)} appears again for {who}; the later annotation is kept"
                 )
-            seen[(task_id, who)] = who
+            seen.add((task_id, who))
             if annotation.answer is None:
                 report.without_answer += 1
             annotation = replace(annotation, answer=annotation.answer or DEFAULT_ANSWER, annotator=who)
