@@ -305,3 +305,42 @@ async def test_label_picker_help_palette_and_mouse(demo_db: Path) -> None:
         task = app.session.current.task  # type: ignore[union-attr]
         phrase = task.text[task.tokens[tok_a].start : task.tokens[tok_b].end]
         assert texts(app)[phrase] == ["ORG"]
+
+
+async def test_accepted_work_exports_and_reads_back_with_doc_char_span(demo_db: Path, tmp_path: Path) -> None:
+    import orjson
+    import spacy
+    from spacy.tokens import Doc
+    from typer.testing import CliRunner
+
+    from annotator.cli import app as cli_app
+
+    app = make_app(demo_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        wrong = span_with_text(app, "Nakatani")
+        await tab_to(pilot, app, wrong)
+        await pilot.press("1", "a")
+    out = tmp_path / "demo.jsonl"
+    result = CliRunner().invoke(
+        cli_app, ["export", "--dataset", "demo", "--db", str(demo_db), "-o", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    (line,) = out.read_bytes().splitlines()
+    record = orjson.loads(line)
+    assert record["answer"] == "accept" and record["_annotator_id"] == "alice"
+    vocab = spacy.blank("en").vocab
+    doc = Doc(vocab, words=[t["text"] for t in record["tokens"]], spaces=[t["ws"] for t in record["tokens"]])
+    assert doc.text == record["text"]
+    assert record["spans"]
+    for span in record["spans"]:
+        rebuilt = doc.char_span(span["start"], span["end"], label=span["label"])
+        assert rebuilt is not None, span
+        assert (rebuilt.text, rebuilt.label_) == (record["text"][span["start"] : span["end"]], span["label"])
+        assert (rebuilt.start, rebuilt.end - 1) == (span["token_start"], span["token_end"])
+    doc.ents = [doc.char_span(s["start"], s["end"], label=s["label"]) for s in record["spans"]]
+    for rel in record["relations"]:
+        assert rel["head"] == rel["head_span"]["token_end"] and rel["child"] == rel["child_span"]["token_end"]
+        assert doc.char_span(rel["head_span"]["start"], rel["head_span"]["end"]) is not None
+    fixed = [s for s in record["spans"] if (s["start"], s["end"]) == (wrong.start, wrong.end)]
+    assert [s["label"] for s in fixed] == ["PERSON"]
