@@ -118,26 +118,34 @@ class AnchoredMatcher:
     def __init__(self, vocab: Vocab) -> None:
         self.vocab = vocab
         self.matcher = DependencyMatcher(vocab, validate=True)
-        # (name id, compiled nodes or None, (LEFT_ID index, REL_OP) of each node after the root)
-        self._rules: list[tuple[int, list[_Node] | None, list[tuple[int, str]]]] = []
+        # (name id, node numbers in self._nodes or None, (LEFT_ID index, REL_OP) of each node after
+        # the root). Rules share nodes; numbering them lets a call cache each node's tokens in a list.
+        self._rules: list[tuple[int, list[int] | None, list[tuple[int, str]]]] = []
+        self._nodes: list[_Node] = []
+        self._node_ids: dict[_Node, int] = {}
         # spaCy's operators are used directly on the array path; without them (another spaCy
         # version), everything goes through DependencyMatcher.__call__.
         self._internals = hasattr(self.matcher, "_resolve_node_operator")
+        self._column_list: list[str] | None = None
 
     def add(self, name: str, pattern: Sequence[Mapping[str, Any]], args: Iterable[str]) -> None:
         """Add a rule; spaCy's validation errors (ValueError, MatchPatternError) pass through."""
         arg_ids = set(args)
         self.matcher.add(name, [with_arg_constraint(pattern, arg_ids)])
-        nodes: list[_Node] | None = []
+        nodes: list[int] | None = []
         for node in pattern:
             compiled = _compile_node(node.get("RIGHT_ATTRS") or {}, node.get("RIGHT_ID") in arg_ids)
             if compiled is None or nodes is None:
                 nodes = None
                 continue
-            nodes.append(compiled)
+            if compiled not in self._node_ids:
+                self._node_ids[compiled] = len(self._nodes)
+                self._nodes.append(compiled)
+            nodes.append(self._node_ids[compiled])
         index = {node["RIGHT_ID"]: i for i, node in enumerate(pattern)}
         edges = [(index[node["LEFT_ID"]], str(node["REL_OP"])) for node in pattern[1:]]
         self._rules.append((int(self.vocab.strings.add(name)), nodes, edges))
+        self._column_list = None
 
     @property
     def fast(self) -> bool:
@@ -155,16 +163,12 @@ class AnchoredMatcher:
         return self._array_matches(doc, anchors)
 
     def _array_matches(self, doc: Doc, anchors: frozenset[int]) -> list[tuple[int, list[int]]]:
+        # Rules share most of their node tests (DEP == nsubj, LOWER in [in, at], ...), so each test
+        # and each node is worked out once per Doc; on a short Doc these fixed costs dominate.
         n = len(doc)
-        columns = sorted(
-            {t.column for _, nodes, _ in self._rules for node in nodes or () for t in node.tests}
-        )
-        table = (
-            doc.to_array(list[int | str](columns)).reshape(n, len(columns))
-            if columns
-            else np.zeros((n, 0), np.uint64)
-        )
-        col = {c: table[:, i] for i, c in enumerate(columns)}
+        columns = self._columns()
+        table = doc.to_array(list[int | str](columns)).reshape(n, len(columns)) if columns else None
+        col = {c: table[:, i] for i, c in enumerate(columns)} if table is not None else {}
         arg_mask = np.zeros(n, dtype=bool)
         arg_mask[list(anchors)] = True
         # The sentence root of every token, as spaCy groups candidates (pointer jumping on heads).
@@ -174,41 +178,69 @@ class AnchoredMatcher:
             if np.array_equal(up, roots):
                 break
             roots = up
+        root_of = roots.tolist()
 
-        masks: dict[_Node, np.ndarray[Any, np.dtype[np.bool_]]] = {}
+        test_masks: dict[_Test, Any] = {}
+        node_tokens: list[tuple[list[int], frozenset[int]] | None] = [None] * len(self._nodes)
 
-        def candidates(node: _Node) -> np.ndarray[Any, np.dtype[np.bool_]]:
-            mask = masks.get(node)
-            if mask is None:
-                mask = arg_mask.copy() if node.arg else np.ones(n, dtype=bool)
+        def tokens_of(number: int) -> tuple[list[int], frozenset[int]]:
+            found = node_tokens[number]
+            if found is None:
+                node = self._nodes[number]
+                mask = arg_mask if node.arg else None
                 for t in node.tests:
-                    values = col[t.column]
-                    hit = values == t.values[0] if len(t.values) == 1 else np.isin(values, t.values)
-                    mask &= ~hit if t.negate else hit
-                masks[node] = mask
-            return mask
+                    hit = test_masks.get(t)
+                    if hit is None:
+                        hit = _hits(col[t.column], t.values)
+                        if t.negate:
+                            hit = ~hit
+                        test_masks[t] = hit
+                    mask = hit if mask is None else mask & hit
+                positions = list(range(n)) if mask is None else np.flatnonzero(mask).tolist()
+                found = (positions, frozenset(positions))
+                node_tokens[number] = found
+            return found
 
         resolve = self.matcher._resolve_node_operator  # type: ignore[attr-defined]
-        root_of = roots.tolist()
         cache: dict[Any, Any] = {}
+
+        def related(tok: int, op: str) -> list[int]:
+            return resolve(cache, doc, tok, op)  # type: ignore[no-any-return]
+
         out: list[tuple[int, list[int]]] = []
         for key, nodes, edges in self._rules:
             assert nodes is not None
-            masks_ = [candidates(node) for node in nodes]
-            if not all(m.any() for m in masks_):
+            firsts = tokens_of(nodes[0])[0]
+            if not firsts:
                 continue
-            sets = [set(np.flatnonzero(m).tolist()) for m in masks_]
-            for first in sorted(sets[0]):
-                for match in _search(
-                    first, sets, edges, root_of, lambda tok, op: resolve(cache, doc, tok, op)
-                ):
+            sets = [tokens_of(node)[1] for node in nodes]
+            if not all(sets):
+                continue
+            for first in firsts:
+                for match in _search(first, sets, edges, root_of, related):
                     out.append((key, match))
         return out
+
+    def _columns(self) -> list[str]:
+        if self._column_list is None:
+            self._column_list = sorted({t.column for node in self._nodes for t in node.tests})
+        return self._column_list
+
+
+def _hits(values: Any, wanted: tuple[int, ...]) -> Any:
+    """Which of ``values`` (uint64 string ids) are among ``wanted``."""
+    if len(wanted) == 1:
+        return values == np.uint64(wanted[0])
+    # np.isin costs tens of microseconds a call; a binary search in the sorted few is a few.
+    table = np.array(sorted(wanted), dtype=np.uint64)
+    at = np.searchsorted(table, values)
+    np.minimum(at, len(table) - 1, out=at)
+    return table[at] == values
 
 
 def _search(
     first: int,
-    cands: Sequence[set[int]],
+    cands: Sequence[frozenset[int]],
     edges: Sequence[tuple[int, str]],
     root_of: Sequence[int],
     related: Any,
