@@ -7,6 +7,7 @@ calls ``notify`` with events that the app forwards to the screen on its own thre
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,9 +22,11 @@ from annotator.store import Store
 
 @dataclass(frozen=True)
 class FirstText:
-    """The first text of the source, to draw before the model is loaded."""
+    """The first text of the source, to draw before the model is loaded. The UI sets ``shown``
+    once it is on screen: importing spaCy holds the GIL, so the feed waits for that first."""
 
     task: Task
+    shown: threading.Event = field(default_factory=threading.Event)
 
 
 @dataclass(frozen=True)
@@ -96,7 +99,9 @@ def feed(
             if store.find_task(dataset, item.input_hash) is not None:
                 continue  # stored by an earlier run: no model work to redo
             if first and known_empty:
-                notify(FirstText(Task(item.text, provisional_tokens(item.text), 0, item.meta)))
+                first_text = FirstText(Task(item.text, provisional_tokens(item.text), 0, item.meta))
+                notify(first_text)
+                first_text.shown.wait(timeout=2.0)
             pending.append(item)
             # The first text alone, so that it is ready as soon as the model is; then in batches.
             if first or len(pending) >= batch_size:

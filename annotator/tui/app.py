@@ -63,6 +63,7 @@ class AnnotatorApp(App[None]):
         screen = self.annotate_screen
         if isinstance(event, FirstText):
             screen.show_pending(event.task)
+            self.call_after_refresh(event.shown.set)
         elif isinstance(event, ModelLoaded):
             screen.model_name = event.name
             screen.update_status()
