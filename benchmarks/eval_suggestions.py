@@ -62,12 +62,12 @@ def main() -> None:
     print(
         f"model {name}; gold {GOLD.relative_to(ROOT)}: {len(gold.spans)} spans, {len(gold.relations)} relations"
     )
-    print(f"entities, all labels            {score_spans(predicted, gold)}")
-    print(f"entities, {'/'.join(CORE_LABELS):<22}{score_spans(predicted, gold, CORE_LABELS)}")
+    print(f"entities, all labels             {score_spans(predicted, gold)}")
+    print(f"entities, {'/'.join(CORE_LABELS):<22} {score_spans(predicted, gold, CORE_LABELS)}")
     for label in sorted({s.label for s in gold.spans} | {s.label for s in predicted.spans}):
         print(f"  {label:<12}{score_spans(predicted, gold, {label})}")
-    print(f"relations, on model entities    {score_relations(predicted, gold, symmetric)}")
-    print(f"relations, on gold entities     {score_relations(on_gold, gold, symmetric)}")
+    print(f"relations, on model entities     {score_relations(predicted, gold, symmetric)}")
+    print(f"relations, on gold entities      {score_relations(on_gold, gold, symmetric)}")
     for label in scheme.relation_labels:
         print(
             f"  {label:<16}model ents {score_relations(predicted, gold, symmetric, {label})}\n"
