@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -33,10 +32,24 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
+# Options several commands share, declared once so that their names and help cannot drift apart.
 DbOption = Annotated[
     Path | None,
     typer.Option("--db", help="SQLite database file (default: $ANNOTATOR_DB, else ./annotator.db)."),
 ]
+SourceArgument = Annotated[
+    Path, typer.Argument(help="A .txt file, a folder of .txt files, or a .jsonl of tasks.")
+]
+AnnotatorOption = Annotated[str | None, typer.Option("--annotator", "-a", help="Your name (default: login).")]
+LabelsOption = Annotated[
+    str | None, typer.Option("--labels", "-l", help="Entity labels in key order: L1,L2,...")
+]
+RelationsOption = Annotated[str | None, typer.Option("--relations", help="Relation labels in key order.")]
+RulesOption = Annotated[
+    Path | None, typer.Option("--relation-rules", help="Relation suggestion rules (TOML or JSON).")
+]
+ModelOption = Annotated[str | None, typer.Option("--model", "-m", help="spaCy pipeline name or path.")]
+ConfigOption = Annotated[Path | None, typer.Option("--config", "-c", help="Label scheme TOML.")]
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
@@ -46,24 +59,14 @@ def fail(message: str, code: int = 1) -> typer.Exit:
 
 @app.command()
 def annotate(
-    source: Annotated[
-        Path, typer.Argument(help="A .txt file, a folder of .txt files, or a .jsonl of tasks.")
-    ],
+    source: SourceArgument,
     dataset: Annotated[str, typer.Option("--dataset", "-d", help="Dataset to store the annotations in.")],
-    annotator: Annotated[
-        str | None, typer.Option("--annotator", "-a", help="Your name (default: login).")
-    ] = None,
-    labels: Annotated[
-        str | None, typer.Option("--labels", "-l", help="Entity labels in key order: L1,L2,...")
-    ] = None,
-    relations: Annotated[
-        str | None, typer.Option("--relations", help="Relation labels in key order.")
-    ] = None,
-    relation_rules: Annotated[
-        Path | None, typer.Option("--relation-rules", help="Relation suggestion rules (TOML or JSON).")
-    ] = None,
-    model: Annotated[str | None, typer.Option("--model", "-m", help="spaCy pipeline name or path.")] = None,
-    config: Annotated[Path | None, typer.Option("--config", "-c", help="Label scheme TOML.")] = None,
+    annotator: AnnotatorOption = None,
+    labels: LabelsOption = None,
+    relations: RelationsOption = None,
+    relation_rules: RulesOption = None,
+    model: ModelOption = None,
+    config: ConfigOption = None,
     db: DbOption = None,
 ) -> None:
     """Correct spaCy's suggestions in the terminal; every edit is saved as you make it."""
@@ -82,9 +85,7 @@ def annotate(
 
 @app.command()
 def demo(
-    annotator: Annotated[
-        str | None, typer.Option("--annotator", "-a", help="Your name (default: login).")
-    ] = None,
+    annotator: AnnotatorOption = None,
     db: DbOption = None,
 ) -> None:
     """Annotate the bundled news article (dataset "demo"); then: annotator export --dataset demo."""
@@ -96,6 +97,72 @@ def demo(
     typer.echo(text)
     typer.echo("next: annotator export --dataset demo   (writes exports/demo.jsonl)")
     raise typer.Exit(code)
+
+
+@app.command()
+def preannotate(
+    source: SourceArgument,
+    output: Annotated[Path, typer.Option("--output", "-o", help="JSONL file to write the tasks to.")],
+    model: ModelOption = None,
+    n_process: Annotated[int, typer.Option("--n-process", min=1, help="Processes for nlp.pipe.")] = 1,
+    batch_size: Annotated[
+        int | None,
+        typer.Option("--batch-size", min=1, help="Texts per nlp.pipe batch (default: the model's)."),
+    ] = None,
+    labels: LabelsOption = None,
+    relations: RelationsOption = None,
+    relation_rules: RulesOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Pre-annotate a corpus with spaCy (entities and relations) into gold-schema JSONL, without the UI."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from annotator.config import resolve_scheme
+    from annotator.nlp.batch import preannotate_file
+    from annotator.nlp.model import display_name, entity_labels, load_model, model_name
+    from annotator.nlp.relations import RelationSuggester
+    from annotator.sources import count_source
+
+    total = count_source(source)
+    notes: list[str] = []
+    nlp = load_model(model, notes)
+    scheme = resolve_scheme(labels, config, relations, entity_labels(nlp), notes)
+    suggester = (
+        RelationSuggester.from_file(nlp.vocab, scheme, relation_rules, model_source=model_name(nlp))
+        if scheme.relations
+        else None
+    )
+    for note in notes:
+        typer.echo(f"annotator: {note}", err=True)
+    console = Console(stderr=True)
+    with Progress(
+        TextColumn(f"pre-annotating with {display_name(nlp)}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=console.is_terminal,
+    ) as progress:
+        bar = progress.add_task("tasks", total=total)
+        result = preannotate_file(
+            source,
+            output,
+            nlp,
+            scheme,
+            model_name=model_name(nlp),
+            relation_suggester=suggester,
+            batch_size=batch_size,
+            n_process=n_process,
+            on_task=lambda n: progress.update(bar, completed=n),
+        )
+    for warning in result.warnings:
+        typer.echo(f"annotator: {warning}", err=True)
+    for problem in result.problems:
+        typer.echo(f"annotator: {problem}", err=True)
+    typer.echo(f"wrote {result.tasks} tasks ({result.spans} spans, {result.relations} relations) to {output}")
+    if result.problems:
+        raise fail(f"{len(result.problems)} bad record(s) skipped; see above")
 
 
 @app.command("import")
@@ -118,13 +185,10 @@ def import_(
     from annotator.formats.transfer import import_file, import_lines
     from annotator.store import Store, default_db_path
 
-    try:
-        with Store(default_db_path(db)) as store:
-            report = import_file(
-                store, source, dataset, annotator, format, lang=os.environ.get("ANNOTATOR_LANG", "en")
-            )
-    except AnnotatorError as exc:
-        raise fail(str(exc)) from None
+    with Store(default_db_path(db)) as store:
+        report = import_file(
+            store, source, dataset, annotator, format, lang=os.environ.get("ANNOTATOR_LANG", "en")
+        )
     out, err = import_lines(report, source, dataset)
     for line in err:
         typer.echo(f"annotator: {line}", err=True)
@@ -157,21 +221,18 @@ def export(
     path = default_db_path(db)
     if not path.exists():
         raise fail(f"no database at {path} (give --db or set ANNOTATOR_DB)")
-    try:
-        with Store(path, create=False) as store:
-            report = export_dataset(
-                store,
-                dataset,
-                fmt=format,
-                output=output,
-                annotator=annotator,
-                gold=gold,
-                answer=answer,
-                split=split,
-                seed=seed,
-            )
-    except AnnotatorError as exc:
-        raise fail(str(exc)) from None
+    with Store(path, create=False) as store:
+        report = export_dataset(
+            store,
+            dataset,
+            fmt=format,
+            output=output,
+            annotator=annotator,
+            gold=gold,
+            answer=answer,
+            split=split,
+            seed=seed,
+        )
     out, err = export_lines(report)
     for line in err:
         typer.echo(f"annotator: {line}", err=True)
@@ -202,18 +263,15 @@ def agreement(
     from annotator.reports.agreement_input import from_files, from_store, parse_annotators
     from annotator.store import default_db_path
 
-    try:
-        if files and (dataset or annotators):
-            raise fail("give either two files or --dataset with --annotators, not both")
-        if files:
-            loaded = from_files(files)
-        elif dataset and annotators:
-            loaded = from_store(default_db_path(db), dataset, parse_annotators(annotators))
-        else:
-            raise fail("give two gold JSONL files, or --dataset D --annotators A,B")
-        report = compare_all(loaded.sides, details=details)
-    except AnnotatorError as exc:
-        raise fail(str(exc)) from None
+    if files and (dataset or annotators):
+        raise fail("give either two files or --dataset with --annotators, not both")
+    if files:
+        loaded = from_files(files)
+    elif dataset and annotators:
+        loaded = from_store(default_db_path(db), dataset, parse_annotators(annotators))
+    else:
+        raise fail("give two gold JSONL files, or --dataset D --annotators A,B")
+    report = compare_all(loaded.sides, details=details)
     for problem in loaded.bad:
         typer.echo(f"annotator: bad record: {problem}", err=True)
     for warning in loaded.warnings:
@@ -285,21 +343,18 @@ def stats(
     from annotator.store.stats import render_stats
 
     path = default_db_path(db)
-    try:
-        # create=False: a mistyped --db must not leave an empty database behind.
-        with Store(path, create=False) as store:
-            names = store.datasets()
-            if dataset is not None and dataset not in names:
-                known = ", ".join(names) if names else "none"
-                raise fail(f"no dataset {dataset!r} in {path} (datasets: {known})")
-            rows = store.stats(dataset)
-            shown = {r.dataset for r in rows}
-            # Datasets nobody has annotated yet still show, with their task count.
-            for name in names if dataset is None else [dataset]:
-                if name not in shown:
-                    rows.append(StatsRow(name, "-", 0, 0, 0, 0, {}, tasks=store.task_count(name)))
-    except AnnotatorError as exc:
-        raise fail(str(exc)) from None
+    # create=False: a mistyped --db must not leave an empty database behind.
+    with Store(path, create=False) as store:
+        names = store.datasets()
+        if dataset is not None and dataset not in names:
+            known = ", ".join(names) if names else "none"
+            raise fail(f"no dataset {dataset!r} in {path} (datasets: {known})")
+        rows = store.stats(dataset)
+        shown = {r.dataset for r in rows}
+        # Datasets nobody has annotated yet still show, with their task count.
+        for name in names if dataset is None else [dataset]:
+            if name not in shown:
+                rows.append(StatsRow(name, "-", 0, 0, 0, 0, {}, tasks=store.task_count(name)))
     if not rows:
         typer.echo(f"{path}: no datasets yet")
         return
@@ -307,86 +362,5 @@ def stats(
     typer.echo(render_stats(rows))
 
 
-@app.command()
-def preannotate(
-    source: Annotated[
-        Path, typer.Argument(help="A .txt file, a folder of .txt files, or a .jsonl of tasks.")
-    ],
-    output: Annotated[Path, typer.Option("--output", "-o", help="JSONL file to write the tasks to.")],
-    model: Annotated[str | None, typer.Option("--model", "-m", help="spaCy pipeline name or path.")] = None,
-    n_process: Annotated[int, typer.Option("--n-process", min=1, help="Processes for nlp.pipe.")] = 1,
-    batch_size: Annotated[
-        int | None,
-        typer.Option("--batch-size", min=1, help="Texts per nlp.pipe batch (default: the model's)."),
-    ] = None,
-    labels: Annotated[
-        str | None, typer.Option("--labels", "-l", help="Entity labels in key order: L1,L2,...")
-    ] = None,
-    relations: Annotated[
-        str | None, typer.Option("--relations", help="Relation labels in key order.")
-    ] = None,
-    relation_rules: Annotated[
-        Path | None, typer.Option("--relation-rules", help="Relation suggestion rules (TOML or JSON).")
-    ] = None,
-    config: Annotated[Path | None, typer.Option("--config", "-c", help="Label scheme TOML.")] = None,
-) -> None:
-    """Pre-annotate a corpus with spaCy (entities and relations) into gold-schema JSONL, without the UI."""
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    from annotator.config import resolve_scheme
-    from annotator.nlp.batch import preannotate_file
-    from annotator.nlp.model import display_name, entity_labels, load_model, model_name
-    from annotator.nlp.relations import RelationSuggester
-    from annotator.sources import count_source
-
-    try:
-        total = count_source(source)
-        notes: list[str] = []
-        nlp = load_model(model, notes)
-        scheme = resolve_scheme(labels, config, relations, entity_labels(nlp), notes)
-        suggester = (
-            RelationSuggester.from_file(nlp.vocab, scheme, relation_rules, model_source=model_name(nlp))
-            if scheme.relations
-            else None
-        )
-        for note in notes:
-            typer.echo(f"annotator: {note}", err=True)
-        console = Console(stderr=True)
-        with Progress(
-            TextColumn(f"pre-annotating with {display_name(nlp)}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=console,
-            transient=console.is_terminal,
-        ) as progress:
-            bar = progress.add_task("tasks", total=total)
-            result = preannotate_file(
-                source,
-                output,
-                nlp,
-                scheme,
-                model_name=model_name(nlp),
-                relation_suggester=suggester,
-                batch_size=batch_size,
-                n_process=n_process,
-                on_task=lambda n: progress.update(bar, completed=n),
-            )
-    except AnnotatorError as exc:
-        raise fail(str(exc)) from None
-    for warning in result.warnings:
-        typer.echo(f"annotator: {warning}", err=True)
-    for problem in result.problems:
-        typer.echo(f"annotator: {problem}", err=True)
-    typer.echo(f"wrote {result.tasks} tasks ({result.spans} spans, {result.relations} relations) to {output}")
-    if result.problems:
-        raise fail(f"{len(result.problems)} bad record(s) skipped; see above")
-
-
 def main() -> None:
-    try:
-        app()
-    except AnnotatorError as exc:
-        typer.echo(f"annotator: {exc}", err=True)
-        sys.exit(1)
+    app()
