@@ -67,5 +67,8 @@ def bindings(keys: tuple[Key, ...]) -> list[Binding]:
         if key.action == "label":
             out.extend(Binding(str(n), f"label({n})", f"label {n}", show=False) for n in range(1, 10))
             continue
-        out.append(Binding(key.keys, key.action, key.description, show=key.footer, priority=False))
+        # The document view is a scroll view with its own bindings for the arrows, home/end and the
+        # page keys; it has the focus, so without priority they would scroll it and leave the cursor.
+        priority = key.group == "move"
+        out.append(Binding(key.keys, key.action, key.description, show=key.footer, priority=priority))
     return out
