@@ -5,47 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from annotator.core.hashing import input_hash
-from annotator.core.model import Annotation, Task
-from annotator.core.scheme import LabelScheme, RelationType
-from annotator.core.tokenize import provisional_tokens
-from annotator.core.validate import make_span
-from annotator.session import AnnotationSession
-from annotator.store import Store
-from annotator.tui.app import AnnotatorApp
 from annotator.tui.components.document_view import DocumentView
-
-SCHEME = LabelScheme(
-    ("PERSON", "ORG", "GPE", "DATE"),
-    relations=(
-        RelationType("MET", frozenset({"PERSON"}), frozenset({"PERSON"})),
-        RelationType("VISITED", frozenset({"PERSON"}), frozenset({"GPE"})),
-    ),
-)
-
-LONG = " ".join(
-    f"Minister Ana Costa met envoy Li Wei in Lisbon on day {n} to talk about trade and fishing rights."
-    for n in range(60)
-)
-
-
-def make_task(text: str, spans: list[tuple[str, str]] = ()) -> tuple[Task, Annotation]:  # type: ignore[assignment]
-    task = Task(text, provisional_tokens(text), input_hash(text))
-    out = []
-    for sid, (phrase, label) in enumerate(spans, 1):
-        start = text.index(phrase)
-        out.append(make_span(task, start, start + len(phrase), label, "test", sid))
-    return task, Annotation(tuple(out))
-
-
-def make_db(path: Path, *tasks: tuple[Task, Annotation]) -> Path:
-    with Store(path) as store:
-        store.add_tasks("qa", list(tasks))
-    return path
-
-
-def app_for(db: Path, annotator: str = "alice") -> AnnotatorApp:
-    return AnnotatorApp(AnnotationSession(Store(db), "qa", annotator, SCHEME), "test model")
+from tests.tui_support import LONG, app_for, make_db, make_task
 
 
 async def test_vertical_and_line_keys_move_the_cursor_not_just_the_view(tmp_path: Path) -> None:

@@ -7,8 +7,11 @@ import shutil
 from pathlib import Path
 
 from annotator.config import resolve_scheme
-from annotator.core.model import Span
-from annotator.core.scheme import LabelScheme
+from annotator.core.hashing import input_hash
+from annotator.core.model import Annotation, Relation, Span, Task
+from annotator.core.scheme import LabelScheme, RelationType
+from annotator.core.tokenize import provisional_tokens
+from annotator.core.validate import make_span
 from annotator.feed import feed
 from annotator.nlp.lazy import LazyPreannotator
 from annotator.session import AnnotationSession
@@ -79,3 +82,42 @@ async def settle(pilot: object) -> None:
 
 FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures"
 FIXTURES_PRODIGY = FIXTURES / "prodigy" / "rel_component_annotations.jsonl"
+
+
+# Small tasks written for the UI tests, stored with their tokens and spans (no model involved).
+QA_SCHEME = LabelScheme(
+    ("PERSON", "ORG", "GPE", "DATE"),
+    relations=(
+        RelationType("MET", frozenset({"PERSON"}), frozenset({"PERSON"})),
+        RelationType("VISITED", frozenset({"PERSON"}), frozenset({"GPE"})),
+    ),
+)
+
+LONG = " ".join(
+    f"Minister Ana Costa met envoy Li Wei in Lisbon on day {n} to talk about trade and fishing rights."
+    for n in range(60)
+)
+
+
+def make_task(
+    text: str, spans: tuple[tuple[str, str], ...] = (), relations: tuple[tuple[int, int, str], ...] = ()
+) -> tuple[Task, Annotation]:
+    """``spans``: (phrase, label), the first occurrence of each phrase, given sids 1, 2, ...;
+    ``relations``: (head sid, child sid, label)."""
+    task = Task(text, provisional_tokens(text), input_hash(text))
+    out = []
+    for sid, (phrase, label) in enumerate(spans, 1):
+        start = text.index(phrase)
+        out.append(make_span(task, start, start + len(phrase), label, "test", sid))
+    rels = tuple(Relation(h, c, label, "test") for h, c, label in relations)
+    return task, Annotation(tuple(out), rels)
+
+
+def make_db(path: Path, *tasks: tuple[Task, Annotation]) -> Path:
+    with Store(path) as store:
+        store.add_tasks("qa", list(tasks))
+    return path
+
+
+def app_for(db: Path, annotator: str = "alice", scheme: LabelScheme = QA_SCHEME) -> AnnotatorApp:
+    return AnnotatorApp(AnnotationSession(Store(db), "qa", annotator, scheme), "test model")

@@ -289,7 +289,9 @@ class DocumentView(ScrollView, can_focus=True):
                 style += Style(underline=True, bold=True)
         if sel is not None and sel[0] <= i <= sel[1]:
             style += Style(bgcolor="grey37", color="white", underline=True)
-        if i == marks.cursor:
+        # On the child of a relation being drawn the cursor is not inverted, so that the child
+        # never looks like the head (inverted as a whole).
+        if i == marks.cursor and (span is None or span.sid != marks.relation_child):
             style += Style(reverse=True, bold=True)
         return style
 

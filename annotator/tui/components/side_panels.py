@@ -10,12 +10,6 @@ from annotator.core.scheme import LabelScheme
 from annotator.tui.components.document_view import _text_on
 
 
-class StatusLine(Static):
-    DEFAULT_CSS = """
-    StatusLine { height: 1; background: $panel; color: $text; padding: 0 1; }
-    """
-
-
 class MessageLine(Static):
     DEFAULT_CSS = """
     MessageLine { height: 1; padding: 0 1; color: $text-muted; }
@@ -33,30 +27,47 @@ def chip(label: str, color: str) -> Text:
 
 class Legend(Static):
     DEFAULT_CSS = """
-    Legend { height: auto; padding: 0 1; border-title-color: $text-muted; border: round $panel-lighten-2; }
+    Legend {
+        height: auto; max-height: 60%; padding: 0 1;
+        border-title-color: $text-muted; border: round $panel-lighten-2;
+    }
     """
 
-    def show_labels(self, scheme: LabelScheme, relations: bool) -> None:
+    def show_labels(self, scheme: LabelScheme, relations: bool, pair: tuple[str, str] | None = None) -> None:
+        """The entity labels with their keys; in relation mode the relation labels with their
+        constraints, and, for the ``(head label, child label)`` pair chosen, a ✗ on each label
+        that would be refused."""
         text = Text()
         if relations:
-            self.border_title = "relation labels"
+            self.border_title = "relation labels" + (f": {pair[0]} → {pair[1]}" if pair else "")
             for n, rel in enumerate(scheme.relations[:9], 1):
-                text.append(f"{n} ", style="bold")
+                refused = pair is not None and scheme.relation_error(rel.label, *pair) is not None
+                text.append(f"{n} ", style="dim" if refused else "bold")
                 text.append_text(chip(rel.label, rel.color))
+                if refused:
+                    text.append(" ✗", style="bold red")
                 heads = "/".join(sorted(rel.heads)) or "any"
                 children = "/".join(sorted(rel.children)) or "any"
-                text.append(f"\n   {heads} → {children}\n", style="dim")
+                text.append(f"\n  {heads} → {children}\n", style="dim")
+            if len(scheme.relations) > 9:
+                text.append("0 ", style="bold")
+                text.append(f"pick any of {len(scheme.relations)}\n", style="dim")
             if not scheme.relations:
                 text.append("no relation labels in this scheme", style="dim")
         else:
             self.border_title = "labels"
-            for n, label in enumerate(scheme.labels, 1):
-                key = str(n) if n <= 9 else " "
-                text.append(f"{key} ", style="bold")
+            for n, label in enumerate(scheme.labels[:9], 1):
+                text.append(f"{n} ", style="bold")
                 text.append_text(chip(label, scheme.color(label)))
                 text.append("\n")
             if len(scheme.labels) > 9:
-                text.append("0 pick any label\n", style="dim")
+                # The rest on a few wrapped lines, so that a model's eighteen labels leave room for
+                # the relations below.
+                text.append("0 ", style="bold")
+                text.append("picks any label:\n", style="dim")
+                for label in scheme.labels[9:]:
+                    text.append_text(chip(label, scheme.color(label)))
+                    text.append(" ")
         text.rstrip()
         self.update(text)
 
@@ -86,24 +97,30 @@ class RelationsPanel(Static):
     RelationsPanel.-browsing { border: round $accent; }
     """
 
+    _shown: tuple[Task | None, Annotation, int | None, bool] | None = None
+
     def show_relations(
         self, task: Task | None, annotation: Annotation, selected: int | None, browsing: bool
     ) -> None:
+        self._shown = (task, annotation, selected, browsing)
         self.set_class(browsing, "-browsing")
-        rels = annotation.sorted_relations()
+        rels = annotation.sorted_relations() if task is not None else ()
         self.border_title = f"relations ({len(rels)})"
         if task is None or not rels:
             self.update(Text("none yet: r on a span, tab to another, 1…9", style="dim"))
             return
         text = Text()
         width = max(self.content_region.width - 2, 20)
-        # Two lines a relation; show the window of them around the selected one.
-        room = max(self.content_region.height // 2, 1)
-        first = 0
-        if selected is not None and len(rels) > room:
-            first = max(0, min(selected - room // 2, len(rels) - room))
-        if first:
-            text.append(f"   ↑ {first} more\n", style="dim")
+        # Two lines a relation; when they do not all fit, the window of them around the selected
+        # one, with a line above and below saying how many more there are.
+        height = self.content_region.height
+        room, first = len(rels), 0
+        if height and 2 * len(rels) > height:
+            room = max((height - 2) // 2, 1)
+            if selected is not None:
+                first = max(0, min(selected - room // 2, len(rels) - room))
+        if room < len(rels):
+            text.append(f"   ↑ {first} more\n" if first else "\n", style="dim")
         for i, rel in enumerate(rels[first : first + room], first):
             line = relation_line(task, annotation, rel, width)
             if i == selected:
@@ -111,5 +128,38 @@ class RelationsPanel(Static):
             text.append("▸  " if i == selected else f"{i + 1:<3}", style="bold")
             text.append_text(line)
             text.append("\n")
+        below = len(rels) - first - room
+        if below > 0:
+            text.append(f"   ↓ {below} more", style="dim")
         text.rstrip()
         self.update(text)
+
+    def on_resize(self) -> None:
+        if self._shown is not None:
+            self.show_relations(*self._shown)
+
+
+class StatusLine(Static):
+    DEFAULT_CSS = """
+    StatusLine { height: 1; background: $panel; color: $text; padding: 0 1; }
+    """
+
+    _parts: list[tuple[Text, int]] = []
+
+    def show_parts(self, parts: list[tuple[Text, int]]) -> None:
+        """``parts`` in display order, each with a priority: when the line is too narrow, the parts
+        of the lowest priority are left out first."""
+        self._parts = parts
+        room = self.content_region.width or 10_000
+        kept = list(parts)
+        while len(kept) > 1 and self._width(kept) > room:
+            kept.remove(min(kept, key=lambda part: part[1]))
+        self.update(Text(" · ").join(t for t, _ in kept))
+
+    @staticmethod
+    def _width(parts: list[tuple[Text, int]]) -> int:
+        return sum(t.cell_len for t, _ in parts) + 3 * (len(parts) - 1)
+
+    def on_resize(self) -> None:
+        if self._parts:
+            self.show_parts(self._parts)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Literal
 
+from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
@@ -16,6 +18,7 @@ from annotator.core import edits
 from annotator.core.errors import InvalidAnnotation
 from annotator.core.model import Annotation, Answer, Relation, Span, Task
 from annotator.core.scheme import LabelScheme
+from annotator.core.tokenize import provisional_tokens
 from annotator.session import AnnotationSession
 from annotator.tui.components.document_view import DocumentView, Marks
 from annotator.tui.components.side_panels import Legend, MessageLine, RelationsPanel, StatusLine
@@ -63,6 +66,11 @@ class AnnotateScreen(Screen[None]):
     def doc(self) -> DocumentView:
         return self.query_one(DocumentView)
 
+    def on_resize(self, event: events.Resize) -> None:
+        # The side panels take about a third of a wide terminal, less of a narrow one, so that an
+        # 80-column terminal still gives the text most of its width.
+        self.query_one("#side").styles.width = min(max(round(event.size.width * 0.3), 28), 44)
+
     def on_mount(self) -> None:
         self.doc.focus()
         self.query_one(Legend).show_labels(self.scheme, relations=False)
@@ -109,6 +117,7 @@ class AnnotateScreen(Screen[None]):
         self.doc.scroll_to_token(self.cursor)
         self.refresh_side()
         self.update_status()
+        self.say("")  # what was said was about the task on screen before
 
     def _first_visible(self, task: Task) -> int:
         for tok in task.tokens:
@@ -142,13 +151,22 @@ class AnnotateScreen(Screen[None]):
         self.update_status()
 
     def refresh_side(self) -> None:
-        self.query_one(Legend).show_labels(self.scheme, relations=self.mode in ("relation", "browse"))
+        self.query_one(Legend).show_labels(
+            self.scheme, relations=self.mode in ("relation", "browse"), pair=self._pair()
+        )
         self.query_one(RelationsPanel).show_relations(
             self.current_task,
             self.annotation,
             self.browse_index if self.mode == "browse" else None,
             self.mode == "browse",
         )
+
+    def _pair(self) -> tuple[str, str] | None:
+        """The labels of the head and child spans chosen in relation mode."""
+        if self.mode != "relation" or self.head_sid is None or self.child_sid is None:
+            return None
+        head, child = self.annotation.span(self.head_sid), self.annotation.span(self.child_sid)
+        return (head.label, child.label) if head and child else None
 
     def say(self, message: str, error: bool = False) -> None:
         self.query_one(MessageLine).say(message, error)
@@ -162,21 +180,40 @@ class AnnotateScreen(Screen[None]):
             of = str(known)
         else:  # still preparing: the source's size when it could be counted cheaply
             of = str(max(s.total, known)) if s.total is not None else "?"
-        position = f"task {idx + 1} of {of}" if idx is not None else f"{known} of {of} tasks ready"
-        mode = {"spans": "", "relation": " · RELATION", "browse": " · RELATIONS LIST"}[self.mode]
-        decided = ""
-        if s.current is not None and s.current.annotation.answer:
-            decided = f" · this task: {s.current.annotation.answer}"
-        parts = [
-            f"[b]{s.dataset}[/b]",
-            s.annotator,
-            position,
-            f"[green]✓{counts.get('accept', 0)}[/] [red]✗{counts.get('reject', 0)}[/] "
-            f"[yellow]–{counts.get('ignore', 0)}[/] ✎{counts.get('draft', 0)}",
-            self.model_name or "no model",
-            self.saved_note or "saved",
+        if idx is not None:
+            position = Text(f"task {idx + 1} of {of}")
+            answer = s.current.annotation.answer if s.current is not None else None
+            if answer:
+                past = {"accept": "accepted", "reject": "rejected", "ignore": "ignored"}[answer]
+                color = {"accept": "green", "reject": "red", "ignore": "yellow"}[answer]
+                position.append(f": {past}", style=f"bold {color}")
+        elif self.done and s.finished and known:
+            position = Text(f"all {known} answered")
+        else:
+            position = Text(f"{known} of {of} tasks ready")
+        counts_text = Text.assemble(
+            (f"✓{counts.get('accept', 0)}", "green"),
+            " ",
+            (f"✗{counts.get('reject', 0)}", "red"),
+            " ",
+            (f"–{counts.get('ignore', 0)}", "yellow"),
+            f" ✎{counts.get('draft', 0)}",
+        )
+        # (text, priority): a narrow terminal leaves out the lowest first; the mode and the
+        # position stay.
+        parts: list[tuple[Text, int]] = []
+        mode = {"spans": "", "relation": "RELATION", "browse": "RELATIONS LIST"}[self.mode]
+        if mode:
+            parts.append((Text(f" {mode} ", style="bold reverse"), 9))
+        parts += [
+            (Text(s.dataset, style="bold"), 6),
+            (Text(s.annotator), 5),
+            (position, 8),
+            (counts_text, 4),
+            (Text(self.model_name or "no model"), 1),
+            (Text(self.saved_note or "saved"), 2),
         ]
-        self.query_one(StatusLine).update(" · ".join(parts) + mode + decided)
+        self.query_one(StatusLine).show_parts(parts)
 
     # -- helpers ----------------------------------------------------------------------------------
 
@@ -227,8 +264,12 @@ class AnnotateScreen(Screen[None]):
                 self.selected_sid = None
         if self.mode == "relation":
             under = self.annotation.span_at_token(token)
-            if under is not None and under.sid != self.head_sid:
+            if under is not None and under.sid != self.head_sid and under.sid != self.child_sid:
                 self.child_sid = under.sid
+                self.repaint_marks()
+                self.refresh_side()
+                self._relation_prompt()
+                return
         self.repaint_marks()
 
     # -- movement ---------------------------------------------------------------------------------
@@ -331,6 +372,8 @@ class AnnotateScreen(Screen[None]):
         self.cursor = span.token_start
         self.repaint_marks()
         self.refresh_side()
+        if self.mode == "relation":
+            self._relation_prompt()
 
     def action_label(self, n: int) -> None:
         if self.mode == "relation":
@@ -408,9 +451,18 @@ class AnnotateScreen(Screen[None]):
             return
         edit = edits.delete_span(self.annotation, target.sid)
         self.selected_sid = None
+        left = ""
+        if self.mode == "relation" and target.sid == self.head_sid:
+            self.mode, self.head_sid, self.child_sid = "spans", None, None
+            left = "; it was the head, so relation mode is left"
+        elif self.mode == "relation" and target.sid == self.child_sid:
+            self.child_sid = None
+            left = "; tab chooses another child"
         rels = len(edit.removed_relations)
         text = self.current_task.text[target.start : target.end] if self.current_task else ""
-        self._apply(edit, f"deleted {target.label} {text!r}" + (f" and {rels} relation(s)" if rels else ""))
+        self._apply(
+            edit, f"deleted {target.label} {text!r}" + (f" and {rels} relation(s)" if rels else "") + left
+        )
 
     def _resize(self, d_start: int, d_end: int) -> None:
         """Move the edges of the selected span (or the free selection) by whole tokens."""
@@ -490,18 +542,29 @@ class AnnotateScreen(Screen[None]):
         self.selected_sid = None
         self.selection = None
         self._cycle_span(1)
-        self.say(
-            "relation: tab/shift+tab or arrows choose the child, 1…9 the label (again removes it), esc leaves"
-        )
+        self._relation_prompt()
         self.refresh_side()
         self.update_status()
+
+    def _relation_prompt(self) -> None:
+        """Say which span is the head and which the child, and what the keys do."""
+        task = self.current_task
+        head = self.annotation.span(self.head_sid) if self.head_sid is not None else None
+        if task is None or head is None:
+            return
+        child = self.annotation.span(self.child_sid) if self.child_sid is not None else None
+        if child is None:
+            self.say(f"{_quote(task, head)} → ?  tab or the arrows choose the child, esc leaves")
+            return
+        self.say(f"{_quote(task, head)} → {_quote(task, child)}  1…9 label (again removes it), tab next, esc")
 
     def _relation_label(self, n: int, names: tuple[str, ...] | None = None) -> None:
         names = names or self.scheme.relation_labels
         if n > len(names):
             self.say(f"no relation label {n}", error=True)
             return
-        if self.head_sid is None or self.child_sid is None:
+        if self.head_sid is None or self.child_sid is None or self.annotation.span(self.child_sid) is None:
+            self.child_sid = None
             self.say("choose the child span first (tab)", error=True)
             return
         label = names[n - 1]
@@ -571,6 +634,9 @@ class AnnotateScreen(Screen[None]):
             self.say(f"no relation label {n}", error=True)
             return
         rel = rels[self.browse_index]
+        if rel.label == names[n - 1]:
+            self.say(f"already {rel.label}")
+            return
         try:
             edit = edits.relabel_relation(self.annotation, rel, names[n - 1], self.scheme)
         except InvalidAnnotation as exc:
@@ -639,13 +705,32 @@ class AnnotateScreen(Screen[None]):
         past = {"accept": "accepted", "reject": "rejected", "ignore": "ignored"}[answer]
         nxt = self.session.advance()
         if nxt is None:
-            self.done = True
-            more = "" if self.session.finished else " yet: more are being prepared"
-            self.say(f"{past}. No unanswered task is left{more} ([ goes back, q quits)")
-            self.update_status()
+            self.show_done(past)
             return
         self.load_current()
         self.say(f"{past}; next task")
+
+    def show_done(self, past: str) -> None:
+        """No unanswered task is left (or none is ready yet): say so in place of the text, rather
+        than leave the last task on screen while no key can edit it."""
+        self.done = True
+        s = self.session
+        counts = s.counts()
+        if s.finished:
+            text = (
+                f"All {len(s.task_ids)} tasks of {s.dataset} are answered: {counts.get('accept', 0)} accepted, "
+                f"{counts.get('reject', 0)} rejected, {counts.get('ignore', 0)} ignored.\n\n"
+                "[ opens the last task again to change it. q quits: everything is saved."
+            )
+        else:
+            text = "No unanswered task is ready yet: the next ones are being prepared and open here by themselves."
+        self.mode, self.selection = "spans", None
+        self.selected_sid = self.head_sid = self.child_sid = self.browse_index = None
+        self.cursor = 0
+        self.doc.show(Task(text, provisional_tokens(text), 0), Annotation(), self.marks(), provisional=True)
+        self.refresh_side()
+        self.update_status()
+        self.say(f"{past}; no unanswered task is left" + ("" if s.finished else " yet"))
 
     def action_accept(self) -> None:
         self._decide("accept")
@@ -711,3 +796,8 @@ class AnnotateScreen(Screen[None]):
                 self.load_current(keep_cursor_char=pending_char)
                 self.say("")
         self.update_status()
+
+
+def _quote(task: Task, span: Span, room: int = 24) -> str:
+    text = " ".join(task.text[span.start : span.end].split())
+    return repr(text if len(text) <= room else text[: room - 1] + "…")

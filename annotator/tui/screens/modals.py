@@ -52,7 +52,10 @@ class LabelPicker(ModalScreen[str | None]):
     LabelPicker > Vertical { width: 40; height: auto; max-height: 80%; border: thick $accent; background: $surface; }
     LabelPicker OptionList { height: auto; max-height: 30; }
     """
-    BINDINGS = [Binding("escape", "cancel", "cancel")]
+    BINDINGS = [
+        Binding("escape", "cancel", "cancel"),
+        *(Binding(str(n), f"pick({n})", f"label {n}", show=False) for n in range(1, 10)),
+    ]
 
     def __init__(self, labels: tuple[str, ...], title: str = "label") -> None:
         super().__init__()
@@ -68,6 +71,10 @@ class LabelPicker(ModalScreen[str | None]):
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(event.option.id)
+
+    def action_pick(self, n: int) -> None:
+        if n <= len(self.labels):
+            self.dismiss(self.labels[n - 1])
 
     def action_cancel(self) -> None:
         self.dismiss(None)

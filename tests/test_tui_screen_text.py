@@ -1,0 +1,220 @@
+"""What the annotate screen says, on texts written for these tests: the relation-mode prompt and
+legend, the status line at 80 columns, messages between tasks, the relations panel's window, the
+legend of a large label scheme, the label picker, the screen after the last task."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from annotator.core.scheme import LabelScheme
+from annotator.tui.components.document_view import DocumentView
+from annotator.tui.components.side_panels import Legend, RelationsPanel
+from annotator.tui.screens.modals import LabelPicker
+from tests.tui_support import QA_SCHEME, app_for, make_db, make_task
+
+TEXT = "Chancellor Olaf Scholz met Emmanuel Macron in Brussels on Thursday, and Donald Tusk visited Warsaw."
+SPANS = (
+    ("Olaf Scholz", "PERSON"),
+    ("Emmanuel Macron", "PERSON"),
+    ("Brussels", "GPE"),
+    ("Thursday", "DATE"),
+    ("Donald Tusk", "PERSON"),
+    ("Warsaw", "GPE"),
+)
+NAMES = ("Ana", "Ben", "Cai", "Dov", "Eli", "Fay", "Gus", "Hal", "Ida", "Jon", "Kim", "Lou", "Mo", "Ned")
+MANY = " ".join(f"{a} met {b}." for a, b in zip(NAMES[::2], NAMES[1::2], strict=True))
+MANY_SPANS = tuple((name, "PERSON") for name in NAMES)
+MANY_RELATIONS = tuple((k, k + 1, "MET") for k in range(1, len(NAMES), 2))
+
+
+def plain(widget: object) -> str:
+    return str(widget.render())  # type: ignore[attr-defined]
+
+
+def lines(widget: object, word: str) -> list[str]:
+    return [line for line in plain(widget).splitlines() if word in line]
+
+
+async def test_relation_mode_says_head_and_child_and_which_labels_fit(tmp_path: Path) -> None:
+    app = app_for(make_db(tmp_path / "a.db", make_task(TEXT, SPANS)))
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        screen = app.annotate_screen
+        message, legend = screen.query_one("#message"), screen.query_one(Legend)
+        await pilot.press("tab", "r")
+        assert (screen.head_sid, screen.child_sid) == (1, 2)
+        said = plain(message)
+        assert "Olaf Scholz" in said and "Emmanuel Macron" in said
+        assert said.index("Olaf Scholz") < said.index("Emmanuel Macron")
+        # PERSON -> PERSON: MET fits, VISITED (PERSON -> GPE) does not
+        assert "✗" not in lines(legend, "MET")[0]
+        assert "✗" in lines(legend, "VISITED")[0]
+        await pilot.press("tab")
+        assert screen.child_sid == 3
+        assert "Brussels" in plain(message)
+        assert "✗" in lines(legend, "MET")[0]
+        assert "✗" not in lines(legend, "VISITED")[0]
+        await pilot.press("right")  # off the span: the child stays, and so does the prompt
+        assert screen.child_sid == 3 and "Brussels" in plain(message)
+
+
+async def test_deleting_the_child_or_head_in_relation_mode(tmp_path: Path) -> None:
+    app = app_for(make_db(tmp_path / "a.db", make_task(TEXT, SPANS)))
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        screen = app.annotate_screen
+        await pilot.press("tab", "r", "tab")  # head Olaf Scholz, child Brussels
+        await pilot.press("d")  # the cursor is on the child
+        ann = app.session.current.annotation  # type: ignore[union-attr]
+        assert [s.sid for s in ann.spans] == [1, 2, 4, 5, 6]
+        assert screen.mode == "relation" and screen.child_sid is None
+        await pilot.press("2")
+        said = plain(screen.query_one("#message"))
+        assert "no span with id" not in said and "child" in said
+        await pilot.press("tab", "1")  # still works: Olaf Scholz MET Emmanuel Macron
+        assert [(r.head, r.child, r.label) for r in app.session.current.annotation.relations] == [  # type: ignore[union-attr]
+            (1, 2, "MET")
+        ]
+        await pilot.press("left", "left", "d")  # back onto the head: deleting it ends the mode
+        assert 1 not in {s.sid for s in app.session.current.annotation.spans}  # type: ignore[union-attr]
+        assert screen.mode == "spans" and screen.head_sid is None
+        assert not app.session.current.annotation.relations  # type: ignore[union-attr]
+
+
+async def test_status_line_at_80_columns_keeps_the_mode_and_the_decision(tmp_path: Path) -> None:
+    db = make_db(tmp_path / "a.db", make_task(TEXT, SPANS), make_task("A second text about Lisbon."))
+    app = app_for(db, annotator="a-rather-long-annotator-name")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        screen = app.annotate_screen
+        status = screen.query_one("#status")
+        assert "task 1 of 2" in plain(status)
+        await pilot.press("tab", "r")
+        assert "RELATION" in plain(status)
+        await pilot.press("escape", "R")
+        assert "RELATIONS" not in plain(status)  # no relations yet: browsing is refused
+        await pilot.press("a")
+        await pilot.press("left_square_bracket")
+        shown = plain(status)
+        assert "task 1 of 2" in shown and "accepted" in shown
+        assert len(shown.rstrip()) <= 80 - 2
+
+
+async def test_moving_to_another_task_clears_the_last_message(tmp_path: Path) -> None:
+    db = make_db(tmp_path / "a.db", make_task(TEXT, SPANS), make_task("A second text about Lisbon."))
+    app = app_for(db)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        message = app.annotate_screen.query_one("#message")
+        await pilot.press("tab", "2")
+        assert "ORG: 'Olaf Scholz'" in plain(message)
+        await pilot.press("right_square_bracket")
+        assert "Olaf Scholz" not in plain(message)
+        await pilot.press("left_square_bracket", "l", "l")
+        assert "task" not in plain(message) or "first" not in plain(message)
+
+
+async def test_relations_panel_says_how_many_more_and_follows_a_resize(tmp_path: Path) -> None:
+    db = make_db(tmp_path / "a.db", make_task(MANY, MANY_SPANS, MANY_RELATIONS))
+    app = app_for(db)
+    async with app.run_test(size=(100, 20)) as pilot:
+        await pilot.pause()
+        screen = app.annotate_screen
+        panel = screen.query_one(RelationsPanel)
+        height = panel.content_region.height
+        shown = plain(panel).splitlines()
+        assert len(shown) <= height
+        assert "↓" in shown[-1] and "more" in shown[-1]
+        # browse to the last relation: the window follows it and says what is above
+        await pilot.press("R", *["j"] * (len(MANY_RELATIONS) - 1))
+        shown = plain(panel).splitlines()
+        assert len(shown) <= height
+        assert "↑" in shown[0] and "more" in shown[0]
+        assert any("Mo" in line for line in shown) and any("Ned" in line for line in shown)
+        assert not any("↓" in line for line in shown)
+        # a taller terminal: every relation fits, and the panel shows them all
+        await pilot.resize_terminal(160, 50)
+        await pilot.pause()
+        shown = plain(panel).splitlines()
+        assert not any("more" in line for line in shown)
+        assert all(any(name in line for line in shown) for name in NAMES)
+
+
+async def test_a_large_label_scheme_leaves_room_for_the_relations(tmp_path: Path) -> None:
+    labels = [
+        "PERSON",
+        "ORG",
+        "GPE",
+        "LOC",
+        "NORP",
+        "DATE",
+        "EVENT",
+        "FAC",
+        "PRODUCT",
+        "TIME",
+        "MONEY",
+        "PERCENT",
+        "QUANTITY",
+        "CARDINAL",
+        "ORDINAL",
+        "WORK_OF_ART",
+        "LAW",
+        "LANGUAGE",
+    ]
+    scheme = LabelScheme(tuple(labels), relations=QA_SCHEME.relations)
+    db = make_db(tmp_path / "a.db", make_task(MANY, MANY_SPANS, MANY_RELATIONS))
+    app = app_for(db, scheme=scheme)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        screen = app.annotate_screen
+        legend = plain(screen.query_one(Legend))
+        assert all(label in legend for label in labels)  # every label is listed, the tenth on with 0
+        panel = screen.query_one(RelationsPanel)
+        assert panel.content_region.height >= 4
+        assert "Ana" in plain(panel)
+
+
+async def test_label_picker_takes_a_digit(tmp_path: Path) -> None:
+    app = app_for(make_db(tmp_path / "a.db", make_task(TEXT, SPANS)))
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("tab", "0")
+        assert isinstance(app.screen, LabelPicker)
+        await pilot.press("3")
+        assert app.screen is app.annotate_screen
+        ann = app.session.current.annotation  # type: ignore[union-attr]
+        assert ann.span(1).label == "GPE"  # type: ignore[union-attr]
+
+
+async def test_relabelling_a_relation_to_its_own_label_says_so(tmp_path: Path) -> None:
+    db = make_db(tmp_path / "a.db", make_task(MANY, MANY_SPANS, MANY_RELATIONS))
+    app = app_for(db)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("R", "1")
+        assert "already MET" in plain(app.annotate_screen.query_one("#message"))
+
+
+async def test_after_the_last_task_the_screen_says_so(tmp_path: Path) -> None:
+    db = make_db(tmp_path / "a.db", make_task(TEXT, SPANS), make_task("A second text about Lisbon."))
+    app = app_for(db)
+    async with app.run_test(size=(100, 24)) as pilot:
+        await pilot.pause()
+        screen = app.annotate_screen
+        await pilot.press("a", "x")
+        assert app.session.current is None
+        doc = screen.query_one(DocumentView)
+        assert doc.doc_task is not None and "Chancellor" not in doc.doc_task.text
+        assert "answered" in doc.doc_task.text
+        assert "all 2 answered" in plain(screen.query_one("#status"))
+        assert "relations (0)" in str(screen.query_one(RelationsPanel).border_title)
+        await pilot.press("left_square_bracket")
+        assert app.session.current is not None and "Lisbon" in app.session.current.task.text
+
+
+async def test_the_document_gets_more_of_a_narrow_terminal(tmp_path: Path) -> None:
+    app = app_for(make_db(tmp_path / "a.db", make_task(TEXT, SPANS)))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        doc = app.annotate_screen.query_one(DocumentView)
+        assert doc.scrollable_content_region.width >= 44
