@@ -218,3 +218,52 @@ async def test_the_document_gets_more_of_a_narrow_terminal(tmp_path: Path) -> No
         await pilot.pause()
         doc = app.annotate_screen.query_one(DocumentView)
         assert doc.scrollable_content_region.width >= 44
+
+
+async def test_side_panels_fit_their_width_at_80_columns(tmp_path: Path) -> None:
+    """Every line of the legend (in relation mode, with long constraint lists) and of the relations
+    panel (with a long relation label) fits the panel: nothing wraps into an unindented line."""
+    from annotator.core.scheme import RelationType
+
+    long = RelationType(
+        "AFFILIATED_WITH", frozenset({"PERSON"}), frozenset({"GPE", "ORG", "NORP", "DATE"}), "#6cc070"
+    )
+    where = RelationType("LOCATED_IN", frozenset({"PERSON", "ORG", "DATE"}), frozenset({"GPE", "ORG"}))
+    scheme = LabelScheme(QA_SCHEME.labels, relations=(long, where, *QA_SCHEME.relations))
+    task = make_task(TEXT, SPANS, ((2, 3, "AFFILIATED_WITH"), (5, 6, "LOCATED_IN")))
+    app = app_for(make_db(tmp_path / "a.db", task), scheme=scheme)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        screen = app.annotate_screen
+        panel, legend = screen.query_one(RelationsPanel), screen.query_one(Legend)
+        await pilot.press("tab", "r")
+        for widget in (panel, legend):
+            width = widget.content_region.width
+            for line in plain(widget).splitlines():
+                assert len(line) <= width, (line, width)
+        shown = plain(panel)
+        assert "AFFILIATED_WITH → Bruss" in shown  # the label whole, the child clipped
+        assert "Warsaw" in shown
+        assert "PERSON → PERSON" in plain(legend)  # MET's constraints, whole
+
+
+async def test_relations_between_spans_of_the_same_text_are_told_apart(tmp_path: Path) -> None:
+    from annotator.core.model import Annotation, Relation
+    from annotator.core.validate import make_span
+
+    text = "Ana met Ben in Rome. Later Ana met Ben again."
+    task, _ = make_task(text)
+    starts = [("Ana", 0), ("Ben", 8), ("Ana", 27), ("Ben", 35)]
+    spans = tuple(
+        make_span(task, start, start + len(word), "PERSON", "test", sid)
+        for sid, (word, start) in enumerate(starts, 1)
+    )
+    annotation = Annotation(spans, (Relation(1, 2, "MET"), Relation(3, 4, "MET")))
+    app = app_for(make_db(tmp_path / "a.db", (task, annotation)))
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        shown = plain(app.annotate_screen.query_one(RelationsPanel)).splitlines()
+        heads = [line for line in shown if "Ana" in line]
+        children = [line for line in shown if "MET" in line]
+        # the numbers in front differ anyway: the texts themselves must
+        assert len(heads) == 2 and len({h[3:] for h in heads}) == 2 and len(set(children)) == 2, shown

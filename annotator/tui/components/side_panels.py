@@ -33,22 +33,29 @@ class Legend(Static):
     }
     """
 
+    _shown: tuple[LabelScheme, bool, tuple[str, str] | None] | None = None
+
     def show_labels(self, scheme: LabelScheme, relations: bool, pair: tuple[str, str] | None = None) -> None:
         """The entity labels with their keys; in relation mode the relation labels with their
         constraints, and, for the ``(head label, child label)`` pair chosen, a ✗ on each label
         that would be refused."""
+        self._shown = (scheme, relations, pair)
+        width = self.content_region.width or 10_000
         text = Text()
         if relations:
-            self.border_title = "relation labels" + (f": {pair[0]} → {pair[1]}" if pair else "")
+            self.border_title = f"{pair[0]} → {pair[1]}" if pair else "relation labels"
             for n, rel in enumerate(scheme.relations[:9], 1):
                 refused = pair is not None and scheme.relation_error(rel.label, *pair) is not None
                 text.append(f"{n} ", style="dim" if refused else "bold")
-                text.append_text(chip(rel.label, rel.color))
+                text.append_text(chip(_clip(rel.label, width - 6), rel.color))
                 if refused:
                     text.append(" ✗", style="bold red")
                 heads = "/".join(sorted(rel.heads)) or "any"
                 children = "/".join(sorted(rel.children)) or "any"
-                text.append(f"\n  {heads} → {children}\n", style="dim")
+                line = f"  {heads} → {children}"
+                if len(line) > width:  # the child labels on a line of their own, indented
+                    line = f"  {_clip(heads, width - 4)} →\n    {_clip(children, width - 4)}"
+                text.append(f"\n{line}\n", style="dim")
             if len(scheme.relations) > 9:
                 text.append("0 ", style="bold")
                 text.append(f"pick any of {len(scheme.relations)}\n", style="dim")
@@ -58,7 +65,7 @@ class Legend(Static):
             self.border_title = "labels"
             for n, label in enumerate(scheme.labels[:9], 1):
                 text.append(f"{n} ", style="bold")
-                text.append_text(chip(label, scheme.color(label)))
+                text.append_text(chip(_clip(label, width - 4), scheme.color(label)))
                 text.append("\n")
             if len(scheme.labels) > 9:
                 # The rest on a few wrapped lines, so that a model's eighteen labels leave room for
@@ -71,23 +78,53 @@ class Legend(Static):
         text.rstrip()
         self.update(text)
 
+    def on_resize(self) -> None:
+        if self._shown is not None:
+            self.show_labels(*self._shown)
+
 
 def _clip(text: str, room: int) -> str:
     text = " ".join(text.split())
     return text if len(text) <= room else text[: max(room - 1, 1)] + "…"
 
 
-def relation_line(task: Task, annotation: Annotation, rel: Relation, width: int = 30) -> Text:
-    """Two lines: the head, then the label and the child, each clipped to the panel's width."""
-    head, child = annotation.span(rel.head), annotation.span(rel.child)
-    h = task.text[head.start : head.end] if head else "?"
-    c = task.text[child.start : child.end] if child else "?"
-    second = f"{rel.label} → "
+def span_names(task: Task, annotation: Annotation) -> dict[int, str]:
+    """The text of each span, and, where several spans have the same text, its place among them
+    ("Ana #2"), so that relations between different spans never read the same."""
+    by_text: dict[str, list[int]] = {}
+    for span in sorted(annotation.spans, key=lambda s: s.start):
+        by_text.setdefault(" ".join(task.text[span.start : span.end].split()), []).append(span.sid)
+    names: dict[int, str] = {}
+    for text, sids in by_text.items():
+        for k, sid in enumerate(sids, 1):
+            names[sid] = text if len(sids) == 1 else f"{text} #{k}"
+    return names
+
+
+def relation_line(
+    task: Task,
+    annotation: Annotation,
+    rel: Relation,
+    width: int = 30,
+    names: dict[int, str] | None = None,
+) -> Text:
+    """Two lines that fit ``width`` cells after a three-cell prefix on the first: the head, then
+    the label and the child (less indented, and at last the label clipped, when a long label
+    leaves the child too little room)."""
+    names = names if names is not None else span_names(task, annotation)
+    h = names.get(rel.head, "?")
+    c = names.get(rel.child, "?")
+    label = rel.label
+    indent = 4 if width - 4 - len(label) - 3 >= 8 else 2
+    room = width - indent - len(label) - 3
+    if room < 6:
+        label = _clip(label, max(width - indent - 3 - 6, 4))
+        room = width - indent - len(label) - 3
     return Text.assemble(
-        (_clip(h, width - 2), "bold"),
-        "\n    ",
-        (second, "italic"),
-        (_clip(c, max(width - 4 - len(second), 6)), "bold"),
+        (_clip(h, width - 3), "bold"),
+        "\n" + " " * indent,
+        (f"{label} → ", "italic"),
+        (_clip(c, max(room, 1)), "bold"),
     )
 
 
@@ -110,7 +147,8 @@ class RelationsPanel(Static):
             self.update(Text("none yet: r on a span, tab to another, 1…9", style="dim"))
             return
         text = Text()
-        width = max(self.content_region.width - 2, 20)
+        width = self.content_region.width or 40
+        names = span_names(task, annotation)
         # Two lines a relation; when they do not all fit, the window of them around the selected
         # one, with a line above and below saying how many more there are.
         height = self.content_region.height
@@ -122,7 +160,7 @@ class RelationsPanel(Static):
         if room < len(rels):
             text.append(f"   ↑ {first} more\n" if first else "\n", style="dim")
         for i, rel in enumerate(rels[first : first + room], first):
-            line = relation_line(task, annotation, rel, width)
+            line = relation_line(task, annotation, rel, width, names)
             if i == selected:
                 line.stylize("reverse")
             text.append("▸  " if i == selected else f"{i + 1:<3}", style="bold")

@@ -21,7 +21,13 @@ from annotator.core.scheme import LabelScheme
 from annotator.core.tokenize import provisional_tokens
 from annotator.session import AnnotationSession
 from annotator.tui.components.document_view import DocumentView, Marks
-from annotator.tui.components.side_panels import Legend, MessageLine, RelationsPanel, StatusLine
+from annotator.tui.components.side_panels import (
+    Legend,
+    MessageLine,
+    RelationsPanel,
+    StatusLine,
+    span_names,
+)
 from annotator.tui.keymap import ANNOTATE_KEYS, bindings
 from annotator.tui.screens.modals import HelpScreen, LabelPicker
 
@@ -69,7 +75,7 @@ class AnnotateScreen(Screen[None]):
     def on_resize(self, event: events.Resize) -> None:
         # The side panels take about a third of a wide terminal, less of a narrow one, so that an
         # 80-column terminal still gives the text most of its width.
-        self.query_one("#side").styles.width = min(max(round(event.size.width * 0.3), 28), 44)
+        self.query_one("#side").styles.width = min(max(round(event.size.width * 0.3), 30), 44)
 
     def on_mount(self) -> None:
         self.doc.focus()
@@ -552,11 +558,15 @@ class AnnotateScreen(Screen[None]):
         head = self.annotation.span(self.head_sid) if self.head_sid is not None else None
         if task is None or head is None:
             return
+        names = span_names(task, self.annotation)
         child = self.annotation.span(self.child_sid) if self.child_sid is not None else None
         if child is None:
-            self.say(f"{_quote(task, head)} → ?  tab or the arrows choose the child, esc leaves")
+            self.say(f"{_quote(names[head.sid])} → ?  tab or the arrows choose the child, esc leaves")
             return
-        self.say(f"{_quote(task, head)} → {_quote(task, child)}  1…9 label (again removes it), tab next, esc")
+        self.say(
+            f"{_quote(names[head.sid])} → {_quote(names[child.sid])}  "
+            "1…9 label (again removes it), tab next, esc"
+        )
 
     def _relation_label(self, n: int, names: tuple[str, ...] | None = None) -> None:
         names = names or self.scheme.relation_labels
@@ -798,6 +808,5 @@ class AnnotateScreen(Screen[None]):
         self.update_status()
 
 
-def _quote(task: Task, span: Span, room: int = 24) -> str:
-    text = " ".join(task.text[span.start : span.end].split())
+def _quote(text: str, room: int = 24) -> str:
     return repr(text if len(text) <= room else text[: room - 1] + "…")
