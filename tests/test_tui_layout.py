@@ -11,7 +11,21 @@ from annotator.core.tokenize import provisional_tokens
 from annotator.tui.components.layout import Layout
 
 WORDS = st.sampled_from(
-    ["a", "Seoul", "North", "Korea’s", "東京", "😀x", "\n", "\n\n", ",", "internationalisation"]
+    [
+        "a",
+        "Seoul",
+        "North",
+        "Korea’s",
+        "東京",
+        "😀x",
+        "\n",
+        "\n\n",
+        ",",
+        "internationalisation",
+        "spending.",
+        "(Ahn)",
+        "“Korea-U.S.-Japan”",
+    ]
 )
 
 
@@ -54,3 +68,27 @@ def test_rows_fit_the_width_and_break_at_newlines() -> None:
     texts = [" ".join(task.tokens[i].text for i, _ in layout.positions(r)) for r in range(len(layout.rows))]
     assert "" in texts  # the blank line between the paragraphs
     assert texts[texts.index("") + 1].startswith("Nakatani")
+
+
+def test_punctuation_stays_on_the_line_of_the_word_it_touches() -> None:
+    """A line never starts inside a run of tokens glued together (no space between them, as in
+    "spending." or "(Ahn)"), unless the run is wider than a whole line."""
+    text = "The ministers met in Seoul on defence spending. Poland's (Ahn) “Korea-U.S.-Japan” end."
+    task = Task(text, provisional_tokens(text), input_hash(text))
+    tokens = task.tokens
+
+    def glued(k: int) -> bool:  # token k touches token k + 1
+        return k + 1 < len(tokens) and tokens[k].end == tokens[k + 1].start
+
+    for width in range(8, 40):
+        layout = Layout(task, width, lambda i: 0)
+        for first, end in layout.rows[1:]:
+            if first == end or not glued(first - 1):
+                continue
+            run_start, run_end = first - 1, first
+            while run_start > 0 and glued(run_start - 1):
+                run_start -= 1
+            while glued(run_end):
+                run_end += 1
+            run = sum(layout.token_width(k) for k in range(run_start, run_end + 1))
+            assert run > width, (width, tokens[first].text)

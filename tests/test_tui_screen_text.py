@@ -245,6 +245,9 @@ async def test_side_panels_fit_their_width_at_80_columns(tmp_path: Path) -> None
         assert "AFFILIATED_WITH → Bruss" in shown  # the label whole, the child clipped
         assert "Warsaw" in shown
         assert "PERSON → PERSON" in plain(legend)  # MET's constraints, whole
+        # and the legend is not cut: its last line is there
+        assert plain(legend).splitlines()[-1].strip() == "PERSON → GPE"
+        assert len(plain(legend).splitlines()) <= legend.content_region.height
 
 
 async def test_relations_between_spans_of_the_same_text_are_told_apart(tmp_path: Path) -> None:
@@ -267,3 +270,21 @@ async def test_relations_between_spans_of_the_same_text_are_told_apart(tmp_path:
         children = [line for line in shown if "MET" in line]
         # the numbers in front differ anyway: the texts themselves must
         assert len(heads) == 2 and len({h[3:] for h in heads}) == 2 and len(set(children)) == 2, shown
+
+
+async def test_the_news_schemes_relation_legend_is_whole_at_80x24(tmp_path: Path) -> None:
+    from annotator.config import resolve_scheme
+
+    scheme = resolve_scheme("PERSON,ORG,GPE,NORP,DATE", None, None, [], [])
+    assert len(scheme.relations) >= 5
+    app = app_for(make_db(tmp_path / "a.db", make_task(TEXT, SPANS)), scheme=scheme)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        screen = app.annotate_screen
+        await pilot.press("tab", "r")
+        legend = screen.query_one(Legend)
+        shown = plain(legend).splitlines()
+        assert len(shown) <= legend.content_region.height, shown
+        last = scheme.relations[-1]
+        assert "/".join(sorted(last.children)) in shown[-1]
+        assert screen.query_one(RelationsPanel).content_region.height >= 3

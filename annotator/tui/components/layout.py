@@ -62,13 +62,18 @@ class Layout:
         start = first
         x = 0
         i = first
+        run = first  # the first token of the run of tokens glued to each other that i is in
         while i < n:
             if x == 0 and old_starts is not None and i > stop_after and i == start and i in old_starts:
                 return rows, old_starts[i]
             w = self.token_width(i)
             if x > 0 and x + w > width:
-                rows.append((start, i))
-                start, x = i, 0
+                # Break before the run ("spending" + ".", "(" + "Ahn" + ")") rather than inside
+                # it, unless the run began the row: then it is wider than a line anyway.
+                cut = run if run > start else i
+                rows.append((start, cut))
+                start = cut
+                x = sum(self.token_width(k) for k in range(cut, i))
                 continue
             x += w
             nl = self.newlines_after[i]
@@ -76,8 +81,11 @@ class Layout:
                 rows.append((start, i + 1))
                 rows.extend((i + 1, i + 1) for _ in range(nl - 1))
                 start, x = i + 1, 0
+                run = i + 1
             else:
                 x += self.spaces_after[i]
+                if self.spaces_after[i] or self.is_space(i):
+                    run = i + 1
             i += 1
         if start < n or not rows:
             rows.append((start, n))

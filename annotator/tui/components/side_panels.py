@@ -31,6 +31,7 @@ class Legend(Static):
         height: auto; max-height: 60%; padding: 0 1;
         border-title-color: $text-muted; border: round $panel-lighten-2;
     }
+    Legend.-relations { max-height: 70%; }
     """
 
     _shown: tuple[LabelScheme, bool, tuple[str, str] | None] | None = None
@@ -40,6 +41,7 @@ class Legend(Static):
         constraints, and, for the ``(head label, child label)`` pair chosen, a ✗ on each label
         that would be refused."""
         self._shown = (scheme, relations, pair)
+        self.set_class(relations, "-relations")
         width = self.content_region.width or 10_000
         text = Text()
         if relations:
