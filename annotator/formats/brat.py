@@ -45,9 +45,12 @@ def documents(path: Path) -> list[tuple[Path, Path, str]]:
     """(txt, ann, name) for a folder (searched recursively) or one .txt/.ann file."""
     path = Path(path)
     if path.is_dir():
+        # Texts without a .ann are listed too, so that the reader says it skips them.
+        # (Not with_suffix: "esp.train-doc-29" would lose ".train-doc-29".)
+        stems = sorted({str(p)[:-4] for p in (*path.rglob("*.ann"), *path.rglob("*.txt"))})
         return [
-            (ann.with_suffix(".txt"), ann, str(ann.relative_to(path).with_suffix(".txt")))
-            for ann in sorted(path.rglob("*.ann"))
+            (Path(stem + ".txt"), Path(stem + ".ann"), str(Path(stem + ".txt").relative_to(path)))
+            for stem in stems
         ]
     ann = path.with_suffix(".ann")
     return [(path.with_suffix(".txt"), ann, path.with_suffix(".txt").name)]

@@ -2,7 +2,9 @@
 
 Three shapes are read, one record each:
 
-- sequence labelling: ``{"text", "label": [[start, end, "LABEL"], ...]}`` (``labels`` also accepted);
+- sequence labelling: ``{"text", "label": [[start, end, "LABEL"], ...]}`` (``labels`` also accepted;
+  doccano 1.5 to 1.7 wrote the text under ``data``, and its first JSON export wrote the triples
+  under ``entities``);
 - relation extraction: ``{"text", "entities": [{"id", "start_offset", "end_offset", "label"}],
   "relations": [{"from_id", "to_id", "type"}]}``, often pretty-printed over many lines;
 - the raw export of a multi-user project: ``{"text", "annotations": [{"label", "start_offset",
@@ -122,6 +124,16 @@ def _entities(raw: Any) -> list[RawSpan]:
         raise InvalidAnnotation("'entities' must be a list")
     out = []
     for i, e in enumerate(raw):
+        if isinstance(e, list | tuple) and len(e) == 3:  # doccano's first JSON export: [s, e, label]
+            out.append(
+                RawSpan(
+                    _int(e[0], f"entity {i} start"),
+                    _int(e[1], f"entity {i} end"),
+                    _label(e[2], f"entity {i}"),
+                    i,
+                )
+            )
+            continue
         if not isinstance(e, Mapping):
             raise InvalidAnnotation(f"entity {i} is not an object")
         key = e.get("id", i)
@@ -177,10 +189,13 @@ def read_record(
         if not isinstance(record, Mapping):
             raise InvalidAnnotation("a record must be a JSON object")
         text = record.get("text")
+        text_key = "text"
+        if not isinstance(text, str) and isinstance(record.get("data"), str):
+            text, text_key = record["data"], "data"  # doccano 1.5 to 1.7 (doccano issue #1522)
         if not isinstance(text, str):
             raise InvalidAnnotation("the record has no 'text' string")
         meta = record.get("meta")
-        extra = {k: v for k, v in record.items() if k not in SHAPE_KEYS}
+        extra = {k: v for k, v in record.items() if k not in SHAPE_KEYS and k != text_key}
         if meta is not None and not isinstance(meta, Mapping):
             extra["meta"] = meta  # older doccano writes meta as a string: keep it as it was
             meta = None

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from annotator.core.errors import AnnotatorError
+from annotator.formats import label_studio
 from annotator.formats.jsontext import RecordError, records
 
 CONLL_SUFFIXES = frozenset({".conll", ".conll03", ".conll2003", ".iob", ".iob2", ".bio", ".bioes", ".ner"})
@@ -20,13 +21,16 @@ def _from_record(value: Any) -> str | None:
         return None
     if isinstance(value.get("data"), Mapping) and ("annotations" in value or "predictions" in value):
         return "label-studio"
+    if label_studio.is_min(value):
+        return "label-studio"
     if "entities" in value and "text" in value:
         return "doccano"
     anns = value.get("annotations")
     if isinstance(anns, list) and any(isinstance(a, Mapping) and "start_offset" in a for a in anns):
         return "doccano"
     label = value.get("label", value.get("labels"))
-    if "text" in value and isinstance(label, list) and all(isinstance(x, list) for x in label):
+    has_text = "text" in value or isinstance(value.get("data"), str)  # doccano 1.5-1.7 wrote "data"
+    if has_text and isinstance(label, list) and all(isinstance(x, list) for x in label):
         return "doccano"
     if "text" in value:
         return "jsonl"

@@ -4,6 +4,10 @@ Reading is core.records.from_record line by line. A record without ``tokens`` (p
 ``{"text", "spans"}`` lines as many scripts write them) is tokenized with spaCy's tokenizer, split at
 its span edges; the spans' token indices, which referred to some unknown tokenization, are
 recomputed from their character offsets.
+
+A relation Prodigy's rel.manual drew between plain tokens (its ``head_span`` or ``child_span`` has
+``"label": null`` and is none of the spans) cannot be held: it is counted as not supported, and
+the rest of the task goes in.
 """
 
 from __future__ import annotations
@@ -65,11 +69,47 @@ def _with_tokens(record: dict[str, Any], lang: str) -> tuple[dict[str, Any], int
     return out, cuts
 
 
+TOKEN_RELATION = "relation between tokens that are not spans (Prodigy's label: null arguments)"
+
+
+def _without_token_relations(
+    record: dict[str, Any], source: str, line: int | None, problems: Problems
+) -> dict[str, Any]:
+    """The record without the relations Prodigy's rel.manual draws between plain tokens: an
+    argument with no label that is none of the task's spans. Each is counted as not supported, so
+    that the rest of the task still goes in."""
+    rels, spans = record.get("relations"), record.get("spans") or []
+    if not isinstance(rels, list) or not isinstance(spans, list):
+        return record
+    known = {(s.get("start"), s.get("end")) for s in spans if isinstance(s, Mapping)}
+
+    def token_argument(arg: Any) -> bool:
+        return (
+            isinstance(arg, Mapping)
+            and arg.get("label") is None
+            and (arg.get("start"), arg.get("end")) not in known
+        )
+
+    kept = []
+    for r in rels:
+        if isinstance(r, Mapping) and (
+            token_argument(r.get("head_span")) or token_argument(r.get("child_span"))
+        ):
+            problems.not_supported(TOKEN_RELATION, source, line)
+            continue
+        kept.append(r)
+    if len(kept) == len(rels):
+        return record
+    return {**record, "relations": kept}
+
+
 def read_record(
     record: Any, source: str, line: int | None, problems: Problems, lang: str = "en"
 ) -> Item | None:
     """One gold-schema record (a parsed JSON value) as a task, or None after reporting it."""
     cuts = 0
+    if isinstance(record, dict):
+        record = _without_token_relations(record, source, line, problems)
     if isinstance(record, dict) and record.get("tokens") is None and isinstance(record.get("text"), str):
         record, cuts = _with_tokens(record, lang)
     warnings: list[str] = []

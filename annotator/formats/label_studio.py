@@ -15,6 +15,10 @@ One (task, annotation) per annotation, the user (``completed_by``) in ``Annotati
 a cancelled (skipped) annotation has the answer ``ignore``. Predictions and drafts are not read.
 Result types other than ``labels`` and ``relation`` (choices, text areas, ratings, ...) are counted
 as not supported, as are relations without a label.
+
+The JSON-MIN export is read too: one flat object per annotation, the text and the other data
+fields at the top, the regions under the labeling config's name (``label``), the user in
+``annotator``. It holds no relations.
 """
 
 from __future__ import annotations
@@ -145,10 +149,48 @@ def _annotation(
     return spans, rels
 
 
+# Keys of a JSON-MIN object that describe the annotation, not the task's data.
+MIN_KEYS = frozenset({"id", "annotator", "annotation_id", "created_at", "updated_at", "lead_time"})
+
+
+def _is_region(value: Any) -> bool:
+    return isinstance(value, Mapping) and "labels" in value and "start" in value and "end" in value
+
+
+def region_keys(record: Mapping[str, Any]) -> list[str]:
+    """Keys of a JSON-MIN object holding ``labels`` regions (named after the labeling config)."""
+    return [k for k, v in record.items() if isinstance(v, list) and v and all(_is_region(x) for x in v)]
+
+
+def is_min(record: Any) -> bool:
+    """A JSON-MIN object: flat, no ``data``; the annotation's id, or regions, beside the text."""
+    if not isinstance(record, Mapping) or isinstance(record.get("data"), Mapping):
+        return False
+    return "annotation_id" in record or bool(region_keys(record))
+
+
+def from_min(record: Mapping[str, Any]) -> dict[str, Any]:
+    """A JSON-MIN object as the full export's task with one annotation. JSON-MIN holds no
+    relations and no cancelled annotations (Label Studio leaves them out of it)."""
+    keys = region_keys(record)
+    data = {k: v for k, v in record.items() if k not in keys and k not in MIN_KEYS}
+    result = [
+        {"type": "labels", "value": dict(r), "id": f"{k}-{i}"} for k in keys for i, r in enumerate(record[k])
+    ]
+    annotation = {
+        "id": record.get("annotation_id"),
+        "completed_by": record.get("annotator"),
+        "result": result,
+    }
+    return {"id": record.get("id"), "data": data, "annotations": [annotation]}
+
+
 def read_task(
     record: Any, source: str, n: int, line: int | None, problems: Problems, lang: str = "en"
 ) -> list[Item]:
     name = f"task {n}"
+    if is_min(record):
+        record = from_min(record)
     try:
         if not isinstance(record, Mapping):
             raise InvalidAnnotation("a task must be a JSON object")
@@ -213,7 +255,8 @@ def users(path: Path) -> set[str]:
     for rec in records(Path(path)):
         if isinstance(rec, RecordError) or not isinstance(rec[1], Mapping):
             continue
-        for ann in rec[1].get("annotations") or []:
+        task = from_min(rec[1]) if is_min(rec[1]) else rec[1]
+        for ann in task.get("annotations") or []:
             if isinstance(ann, Mapping):
                 found.add(str(_user(ann)))
     return found

@@ -27,6 +27,10 @@ REFINED_NOTE = (
     "tasks already in the dataset whose tokens were split to fit this file's spans "
     "(their stored annotations moved along, offsets unchanged)"
 )
+BY_TEXT_NOTE = (
+    "tasks matched a stored task by its text (their input hash differs, as between tools that "
+    "compute it differently); stored under the dataset's hash"
+)
 # A record of a format without answers (doccano, brat, CoNLL, spaCy) or a JSONL task without one is
 # stored as accepted: importing means "this is finished annotation made elsewhere", and a draft
 # would be invisible to export, agreement and review.
@@ -36,6 +40,8 @@ DEFAULT_ANSWER: Answer = "accept"
 class StoreLike(Protocol):
     def add_tasks(self, dataset: str, items: Iterable[tuple[Task, Annotation]]) -> list[int]: ...
     def task(self, task_id: int) -> Task: ...
+    def task_ids(self, dataset: str) -> list[int]: ...
+    def find_task(self, dataset: str, input_hash: int) -> int | None: ...
     def suggestion(self, task_id: int) -> Annotation: ...
     def set_suggestion(self, task_id: int, suggestion: Annotation) -> None: ...
     def set_tokens(self, task_id: int, task: Task) -> None: ...
@@ -112,6 +118,30 @@ def refine_tokens(
     return task
 
 
+class _TextIndex:
+    """The input hash a dataset holds for a text, read from the store the first time a task's own
+    hash is not found there.
+
+    A text is one input (hashes are computed from the text alone), but tools compute the hash
+    differently: Prodigy's differ from this tool's, and doccano, brat and CoNLL carry none. Without
+    this, a second annotator's file from another tool would add every text again as a new task,
+    and nothing would pair for agreement or review."""
+
+    def __init__(self, store: StoreLike, dataset: str) -> None:
+        self.store, self.dataset = store, dataset
+        self._by_text: dict[str, int] | None = None
+
+    def hash_for(self, task: Task) -> int:
+        if self.store.find_task(self.dataset, task.input_hash) is not None:
+            return task.input_hash
+        if self._by_text is None:
+            self._by_text = {}
+            for task_id in self.store.task_ids(self.dataset):
+                stored = self.store.task(task_id)
+                self._by_text.setdefault(stored.text, stored.input_hash)
+        return self._by_text.setdefault(task.text, task.input_hash)
+
+
 def import_file(
     store: StoreLike,
     path: Path,
@@ -135,6 +165,14 @@ def import_file(
     per_user = spec.users is not None and len(spec.users(path)) > 1
     seen: set[tuple[int, str]] = set()
     source = str(path)
+    index = _TextIndex(store, dataset)
+
+    def rehash(task: Task) -> Task:
+        found = index.hash_for(task)
+        if found == task.input_hash:
+            return task
+        problems.note(BY_TEXT_NOTE)
+        return replace(task, input_hash=found)
 
     def name_of(annotation: Annotation) -> str:
         if per_user and annotation.annotator:
@@ -142,6 +180,7 @@ def import_file(
         return annotator
 
     def flush(batch: list[Item]) -> None:
+        batch = [(rehash(t), a) for t, a in batch]
         ids = store.add_tasks(dataset, [(t, replace(a, answer=None, annotator=None)) for t, a in batch])
         for task_id, (task, annotation) in zip(ids, batch, strict=True):
             stored = store.task(task_id)

@@ -1,0 +1,170 @@
+"""Files of one corpus passing between tools: what a second tool's file of the same texts does to a
+dataset, and file shapes written by versions of doccano, Label Studio, brat and Prodigy that the
+fixtures do not cover."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import orjson
+import pytest
+from typer.testing import CliRunner
+
+from annotator.cli import app
+from annotator.store import Store
+from tests.formats_support import REL_FILE
+
+runner = CliRunner()
+
+
+def run(*args: str | Path):
+    return runner.invoke(app, [str(a) for a in args])
+
+
+def records(path: Path) -> list[dict]:
+    return [orjson.loads(line) for line in path.read_bytes().splitlines() if line.strip()]
+
+
+@pytest.fixture
+def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("ANNOTATOR_DB", raising=False)
+    return tmp_path
+
+
+def first_records(n: int) -> list[dict]:
+    return records(REL_FILE)[:n]
+
+
+@pytest.mark.parametrize("fmt", ["doccano", "brat", "spacy"])
+def test_a_second_annotators_file_of_the_same_texts_pairs_with_prodigy_hashed_tasks(
+    workdir: Path, fmt: str
+) -> None:
+    """Alice's work comes from Prodigy (Prodigy's own _input_hash values); the texts go out to
+    another tool for Bob and come back. Bob's file holds the same texts, so his annotations must
+    land on the same tasks: one task per text, and agreement compares every one of them."""
+    src = workdir / "alice.jsonl"
+    src.write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in first_records(12)))
+    assert run("import", src, "-d", "rel", "-a", "alice", "--db", "a.db").exit_code == 0
+    out = workdir / f"for-bob.{fmt}"
+    done = run("export", "-d", "rel", "-f", fmt, "-o", out, "--db", "a.db")
+    assert done.exit_code == 0, done.output
+    done = run("import", out, "-d", "rel", "-a", "bob", "-f", fmt, "--db", "a.db")
+    assert done.exit_code == 0, done.output
+    # A DocBin written here carries the input hash; the other formats carry none.
+    assert ("matched a stored task by its text" in done.stderr) == (fmt != "spacy")
+    with Store(workdir / "a.db") as store:
+        assert store.task_count("rel") == 12
+    done = run("agreement", "-d", "rel", "--annotators", "alice,bob", "--json", "--db", "a.db")
+    assert done.exit_code == 0, done.output
+    report = json.loads(done.stdout)
+    assert report["tasks"] == {"compared": 12, "only_a": 0, "only_b": 0, "answer_mismatch": 0}
+    assert report["spans"]["exact"]["f1"] == 1.0
+    assert report["relations"]["exact"]["fn"] == report["relations"]["exact"]["fp"] == 0
+
+
+def test_doccano_exports_that_name_the_text_data(workdir: Path) -> None:
+    """doccano 1.5 to 1.7 wrote the text under "data" (doccano issue #1522), with "label"
+    triples; they import like any doccano file, the format guessed from the contents."""
+    path = workdir / "admin.jsonl"
+    path.write_text(
+        '{"id": 10, "data": "Ahn met Nakatani in Seoul.", "label": [[0, 3, "PER"], [8, 16, "PER"]], "Comments": []}\n'
+        '{"id": 11, "data": "No entities here.", "label": [], "Comments": []}\n',
+        encoding="utf-8",
+    )
+    done = run("import", path, "-d", "dc", "-a", "ann", "--db", "d.db")
+    assert done.exit_code == 0, done.output
+    assert "format: doccano" in done.stderr
+    assert "imported 2 annotations of 2 tasks" in done.stdout and "2 spans" in done.stdout
+    assert run("export", "-d", "dc", "-f", "doccano", "-o", "back.jsonl", "--db", "d.db").exit_code == 0
+    back = records(workdir / "back.jsonl")
+    assert [r["text"] for r in back] == ["Ahn met Nakatani in Seoul.", "No entities here."]
+    assert back[0]["label"] == [[0, 3, "PER"], [8, 16, "PER"]] and back[0]["id"] == 10
+
+
+def test_old_doccano_entities_as_triples(workdir: Path) -> None:
+    """doccano's first JSON export wrote sequence labels as "entities": [[start, end, label]]."""
+    path = workdir / "old.jsonl"
+    path.write_text(
+        '{"doc_id": 23, "text": "Barack Obama visited Paris.", "entities": [[0, 12, "PER"], [21, 26, "LOC"]], '
+        '"username": "admin"}\n',
+        encoding="utf-8",
+    )
+    done = run("import", path, "-d", "old", "-a", "ann", "--db", "d.db")
+    assert done.exit_code == 0, done.output
+    assert "2 spans" in done.stdout
+
+
+def test_label_studio_json_min_export(workdir: Path) -> None:
+    """Label Studio's JSON-MIN export: one flat object per annotation, the regions under the
+    labeling config's name, the annotator's id beside them, no relations. It used to be taken for
+    Prodigy JSONL (it has "text") and imported with no span at all."""
+    text = "Gen Nakatani met Ahn in Seoul 😀 on Sunday."
+    regions = [
+        {"start": 0, "end": 12, "text": "Gen Nakatani", "labels": ["PERSON"]},
+        {"start": 17, "end": 20, "text": "Ahn", "labels": ["PERSON"]},
+        {"start": 24, "end": 29, "text": "Seoul", "labels": ["GPE"]},
+    ]
+    rows = [
+        {"id": 1, "text": text, "label": regions, "annotator": 1, "annotation_id": 5, "lead_time": 2.5},
+        {"id": 1, "text": text, "label": regions[:2], "annotator": 2, "annotation_id": 6, "lead_time": 1.0},
+        {"id": 2, "ner": "Nothing to mark.", "annotator": 1, "annotation_id": 7},
+    ]
+    path = workdir / "project-1-min.json"
+    path.write_text(json.dumps(rows, ensure_ascii=False, indent=2), encoding="utf-8")
+    done = run("import", path, "-d", "ls", "-a", "ls", "--db", "l.db")
+    assert done.exit_code == 0, done.output
+    assert "format: label-studio" in done.stderr
+    assert "imported 3 annotations of 2 tasks" in done.stdout and "5 spans" in done.stdout
+    assert "ls-1 (2), ls-2 (1)" in done.stdout
+    assert run("export", "-d", "ls", "-a", "ls-2", "-o", "b.jsonl", "--db", "l.db").exit_code == 0
+    (rec,) = records(workdir / "b.jsonl")
+    assert [(s["start"], s["end"], s["label"]) for s in rec["spans"]] == [
+        (0, 12, "PERSON"),
+        (17, 20, "PERSON"),
+    ]
+
+
+def test_prodigy_relations_between_plain_tokens_are_counted_not_fatal(workdir: Path) -> None:
+    """Prodigy's rel.manual lets a relation join tokens that are no entity span; it writes their
+    head_span/child_span with "label": null. This tool holds relations between spans only: such a
+    relation is reported as not supported, and the rest of the task (its spans, its other
+    relations) is still imported."""
+    tokens = [
+        {"text": w, "start": s, "end": s + len(w), "id": i, "ws": True}
+        for i, (w, s) in enumerate([("Ahn", 0), ("met", 4), ("Nakatani", 8)])
+    ]
+    tokens[-1]["ws"] = False
+    ahn = {"start": 0, "end": 3, "token_start": 0, "token_end": 0, "label": "PER"}
+    nak = {"start": 8, "end": 16, "token_start": 2, "token_end": 2, "label": "PER"}
+    met = {"start": 4, "end": 7, "token_start": 1, "token_end": 1, "label": None}
+    rec = {
+        "text": "Ahn met Nakatani",
+        "tokens": tokens,
+        "spans": [ahn, nak],
+        "relations": [
+            {"head": 0, "child": 2, "head_span": ahn, "child_span": nak, "label": "MET", "color": "#c5bdf4"},
+            {"head": 1, "child": 0, "head_span": met, "child_span": ahn, "label": "SUBJ", "color": "#c5bdf4"},
+        ],
+        "answer": "accept",
+        "_view_id": "relations",
+    }
+    path = workdir / "rel.jsonl"
+    path.write_bytes(orjson.dumps(rec) + b"\n")
+    done = run("import", path, "-d", "r", "-a", "a", "--db", "r.db")
+    assert done.exit_code == 0, done.output
+    assert "2 spans, 1 relations" in done.stdout
+    assert "not supported, not imported: 1 x relation between tokens that are not spans" in done.stderr
+
+
+def test_brat_text_without_annotation_file_is_said(workdir: Path) -> None:
+    folder = workdir / "corpus"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "a.txt").write_text("Ahn met Nakatani.\n", encoding="utf-8")
+    (folder / "a.ann").write_text("T1\tPER 0 3\tAhn\n", encoding="utf-8")
+    (folder / "sub" / "b.txt").write_text("Not annotated yet.\n", encoding="utf-8")
+    done = run("import", folder, "-d", "b", "-a", "a", "--db", "b.db")
+    assert done.exit_code == 0, done.output
+    assert "imported 1 annotations of 1 tasks" in done.stdout
+    assert "b.txt" in done.stderr and "no b.ann beside it" in done.stderr
