@@ -1,16 +1,18 @@
 """The versions ``annotator agreement`` compares: one annotator's rows in the database, or one gold
-JSONL file (read record by record; a bad line is reported with its place and skipped)."""
+JSONL file (read record by record as ``annotator import`` reads it; a bad record is reported with
+its place and skipped)."""
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-import orjson
-
 from annotator.core.agreement import Version
-from annotator.core.errors import AnnotatorError, BadRecord, InvalidAnnotation
-from annotator.core.records import from_record
+from annotator.core.errors import AnnotatorError, BadRecord
+from annotator.formats.jsonl import read_record
+from annotator.formats.jsontext import RecordError, records
+from annotator.formats.problems import Problems
 from annotator.store import Store
 
 
@@ -22,46 +24,79 @@ class FileVersions:
 
 
 def read_file(path: Path) -> FileVersions:
-    """A gold-schema JSONL file as one annotator's versions, keyed by input hash.
+    """A gold-schema file as one annotator's versions, keyed by input hash.
 
-    A record without ``answer`` counts as accepted: a file handed to ``agreement`` is a list of
-    finished annotations, and tools that write gold files without answers exist. When two records
-    share an input hash the later one is used, as Prodigy does, and a warning says so."""
+    Read as ``annotator import`` reads JSONL: one task a line, pretty-printed or a JSON array too,
+    and records without ``tokens`` (``{"text", "spans"}`` as scripts write them) tokenized with
+    spaCy's tokenizer. A record without ``answer`` counts as accepted: a file handed to
+    ``agreement`` is a list of finished annotations, and tools that write gold files without answers
+    exist. When two records share an input hash the later one is used, as Prodigy does, and a
+    warning says so."""
     out = FileVersions()
     where = str(path)
     line_of: dict[int, int] = {}
+    problems = Problems()
+    if not path.is_file():
+        raise AnnotatorError(f"cannot read {where}: no such file")
     try:
-        handle = path.open("rb")
+        found = list(records(path))
     except OSError as exc:
         raise AnnotatorError(f"cannot read {where}: {exc.strerror or exc}") from None
-    with handle:
-        for number, raw in enumerate(handle, start=1):
-            if not raw.strip():
-                continue
-            try:
-                record = orjson.loads(raw)
-            except orjson.JSONDecodeError as exc:
-                out.bad.append(BadRecord(where, number, f"not valid JSON ({exc})"))
-                continue
-            repairs: list[str] = []
-            try:
-                task, annotation = from_record(record, warnings=repairs)
-            except InvalidAnnotation as exc:
-                out.bad.append(BadRecord(where, number, str(exc)))
-                continue
-            out.warnings.extend(BadRecord(where, number, r) for r in repairs)
-            if annotation.answer is None:
-                annotation = replace(annotation, answer="accept")
-            earlier = line_of.get(task.input_hash)
-            if earlier is not None:
-                out.warnings.append(
+    for rec in found:
+        if isinstance(rec, RecordError):
+            problems.report(where, rec.line, rec.reason)
+            continue
+        number, value = rec
+        item = read_record(value, where, number, problems, os.environ.get("ANNOTATOR_LANG", "en"))
+        if item is None:
+            continue
+        task, annotation = item
+        if annotation.answer is None:
+            annotation = replace(annotation, answer="accept")
+        earlier = line_of.get(task.input_hash)
+        if earlier is not None:
+            problems.warn(where, number, f"same task as line {earlier} (input hash); this later one is used")
+        line_of[task.input_hash] = number
+        out.versions[task.input_hash] = Version(task, annotation, f"{where}:{number}")
+    out.bad = list(problems.bad)
+    out.warnings = list(problems.warnings)
+    out.warnings += [
+        BadRecord(problems.unsupported_example[kind], None, f"not supported, not compared: {n} x {kind}")
+        for kind, n in sorted(problems.unsupported.items())
+    ]
+    return out
+
+
+def pair_by_text(sides: list[tuple[str, dict[int, Version]]]) -> list[BadRecord]:
+    """Re-key each later side's tasks that no earlier side has under their input hash, but that an
+    earlier side has under another hash with the same text: one text is one input, whichever tool
+    computed the hash (Prodigy's differ from this tool's; a script's file may have none)."""
+    notes: list[BadRecord] = []
+    by_text: dict[str, int] = {}
+    hashes: set[int] = set()
+    for n, (name, versions) in enumerate(sides):
+        if n:
+            moved = 0
+            for key in list(versions):
+                if key in hashes:
+                    continue
+                target = by_text.get(versions[key].task.text)
+                if target is not None and target not in versions:
+                    versions[target] = versions.pop(key)
+                    moved += 1
+            if moved:
+                notes.append(
                     BadRecord(
-                        where, number, f"same task as line {earlier} (input hash); this later one is used"
+                        name,
+                        None,
+                        f"{moved} task(s) of this file have the text of a task of {sides[0][0]} under "
+                        "another input hash; paired by their text",
                     )
                 )
-            line_of[task.input_hash] = number
-            out.versions[task.input_hash] = Version(task, annotation, f"{where}:{number}")
-    return out
+        for key, version in versions.items():
+            by_text.setdefault(version.task.text, key)
+            hashes.add(key)
+    return notes
 
 
 def store_versions(store: Store, dataset: str, annotator: str) -> dict[int, Version]:
@@ -94,6 +129,7 @@ def from_files(paths: list[Path]) -> Sides:
         out.sides.append((name, read.versions))
         out.bad += read.bad
         out.warnings += read.warnings
+    out.warnings += pair_by_text(out.sides)
     return out
 
 
