@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field, replace
 
-from annotator.core.adjudication import Adjudication, Choice, Disagreement, adjudicate
+from annotator.core.adjudication import Adjudication, Choice, Disagreement, adjudicate, choices_from_result
 from annotator.core.edits import Edit
 from annotator.core.errors import AnnotatorError, InvalidAnnotation
 from annotator.core.model import Annotation, Relation, Span
@@ -21,6 +21,7 @@ from annotator.session import AnnotationSession
 from annotator.store import Store
 
 NOTE_PREFIX = "review:"
+PAST: dict[str | None, str] = {"accept": "accepted", "reject": "rejected", "ignore": "ignored"}
 
 
 @dataclass(frozen=True)
@@ -108,7 +109,9 @@ class ReviewSession:
                 continue
             gold = self.store.annotation(task_id, self.reviewer)
             if va.answer != vb.answer:
-                plan.queue.append(ReviewItem(task_id, f"{self.a} {va.answer}ed, {self.b} {vb.answer}ed"))
+                plan.queue.append(
+                    ReviewItem(task_id, f"{self.a} {PAST[va.answer]}, {self.b} {PAST[vb.answer]}")
+                )
                 continue
             adj = adjudicate(self.store.task(task_id), va, vb, self.a, self.b)
             if adj.disagreements or self.include_agreed:
@@ -178,11 +181,16 @@ class ReviewSession:
         return cur.annotation if cur else Annotation()
 
     def choices(self) -> list[Choice | None]:
-        """The choice made for each disagreement, read from the gold history's notes."""
+        """The choice made for each disagreement, read from the gold history's notes. A decision
+        starts a fresh history, so for a gold version already accepted or rejected the choices
+        are read from its content first (a disagreement left open then shows as neither)."""
         adj = self.adjudication
         if adj is None or self.gold.current is None:
             return []
         out: list[Choice | None] = [None] * len(adj.disagreements)
+        current = self.gold.current.annotation
+        if current.answer is not None:
+            out = choices_from_result(adj, current)
         for edit in self.gold.current.history.done:
             if edit.note.startswith(NOTE_PREFIX):
                 index, _, choice = edit.note[len(NOTE_PREFIX) :].partition("=")
@@ -208,7 +216,65 @@ class ReviewSession:
         self.gold.apply(edit)
         return edit
 
+    def waiting(self, index: int | None = None) -> list[str]:
+        """Relations the choices take (of disagreement ``index``, or of every one and those both
+        versions agree on) that are not in the gold because one of their argument spans is not:
+        said to the reviewer, since taking the span later brings the relation in."""
+        adj = self.adjudication
+        if adj is None:
+            return []
+        result = self.result
+        present = {s.key for s in result.spans}
+        wanted: list[tuple[str, Relation, Annotation]] = []
+        choices = self.choices()
+        for d in adj.disagreements:
+            if d.kind != "relation" or (index is not None and d.index != index):
+                continue
+            choice = choices[d.index]
+            if choice in ("a", "both"):
+                wanted += [(self.a, r, adj.a) for r in d.a_relations]
+            if choice in ("b", "both"):
+                wanted += [(self.b, r, adj.b) for r in d.b_relations]
+        if index is None:
+            by_key = {(s.start, s.end): s for s in adj.a.spans}
+            for head, child, label in adj.agreed_relations:
+                h, c = by_key.get(head), by_key.get(child)
+                if h is not None and c is not None:
+                    wanted.append(("both", Relation(h.sid, c.sid, label), adj.a))
+        text = adj.task.text
+        out = []
+        for who, rel, version in wanted:
+            for role, sid in (("head", rel.head), ("child", rel.child)):
+                span = version.span(sid)
+                if span is not None and span.key not in present:
+                    owner = "the agreed" if who == "both" else f"{who}'s"
+                    out.append(
+                        f"{owner} {rel.label} waits for its {role} {text[span.start : span.end]!r} "
+                        f"[{span.start}:{span.end}], which is not in the gold"
+                    )
+                    break
+        return out
+
     def accept(self) -> None:
+        """Accept the gold version. What the reviewer drew or relabelled in the edit screen has no
+        ``source`` yet: it is marked as the reviewer's before the decision, so that every span and
+        relation of the gold says where it came from."""
+        cur = self.gold.current
+        if cur is not None:
+            ann = cur.annotation
+            spans = tuple(s for s in ann.spans if s.source is None)
+            rels = tuple(r for r in ann.relations if r.source is None)
+            if spans or rels:
+                self.gold.apply(
+                    Edit(
+                        "review",
+                        spans,
+                        tuple(replace(s, source=self.reviewer) for s in spans),
+                        rels,
+                        tuple(replace(r, source=self.reviewer) for r in rels),
+                        note="the reviewer's own spans and relations marked as such",
+                    )
+                )
         self.gold.decide("accept")
 
     def reject(self) -> None:

@@ -401,3 +401,48 @@ class Resolution:
     def result(self) -> Annotation:
         """The merged annotation (unresolved disagreements count as "neither")."""
         return _build(self.adjudication, self.choices)
+
+
+def choices_from_result(adj: Adjudication, result: Annotation) -> list[Choice | None]:
+    """The choice each disagreement's content in ``result`` shows: ``"a"`` when it holds A's spans
+    (or relations) there, ``"b"`` B's, ``"both"`` both, ``"neither"`` when it holds nothing there,
+    and None when it holds something else (the reviewer edited it). For a result whose choices are
+    not recorded any more, such as a gold version accepted earlier."""
+    spans = {(s.start, s.end, s.label) for s in result.spans}
+    by_sid = {s.sid: s for s in result.spans}
+    rels = {
+        (by_sid[r.head].key, by_sid[r.child].key, r.label)
+        for r in result.relations
+        if r.head in by_sid and r.child in by_sid
+    }
+    a_by_sid = {s.sid: s for s in adj.a.spans}
+    b_by_sid = {s.sid: s for s in adj.b.spans}
+    out: list[Choice | None] = []
+    for d in adj.disagreements:
+        if d.kind == "relation":
+            a: set[object] = {_key(r, a_by_sid) for r in d.a_relations}
+            b: set[object] = {_key(r, b_by_sid) for r in d.b_relations}
+            have: set[object] = set(rels)
+            other = False
+        else:
+            a = {(s.start, s.end, s.label) for s in d.a_spans}
+            b = {(s.start, s.end, s.label) for s in d.b_spans}
+            have = set(spans)
+            other = any(
+                s.start < d.end and d.start < s.end and (s.start, s.end, s.label) not in a | b
+                for s in result.spans
+            )
+        got_a, got_b = bool(a) and a <= have, bool(b) and b <= have
+        if other:
+            out.append(None)
+        elif got_a and got_b:
+            out.append("both")
+        elif got_a:
+            out.append("a")
+        elif got_b:
+            out.append("b")
+        elif not (a | b) & have:
+            out.append("neither")
+        else:
+            out.append(None)
+    return out

@@ -13,7 +13,7 @@ from textual.widgets import Static
 from annotator.core.adjudication import CannotTakeBoth, Choice, Disagreement
 from annotator.core.errors import InvalidAnnotation
 from annotator.core.model import Annotation, Span
-from annotator.review import ReviewSession
+from annotator.review import NOTE_PREFIX, ReviewSession
 from annotator.tui.components.document_view import DocumentView, Marks
 from annotator.tui.components.side_panels import MessageLine, StatusLine, chip
 from annotator.tui.keymap import Key
@@ -216,14 +216,18 @@ class ReviewScreen(Screen[None]):
         adj = self.review.adjudication
         if adj is None or not adj.disagreements:
             panel.border_title = "disagreements"
-            panel.update(Text("the two versions agree on this task: a accepts it", style="dim"))
+            text = self._note()
+            text.append("the two versions' spans and relations agree: a accepts them", style="dim")
+            panel.update(text)
             return
         d = adj.disagreements[self.selected]
         choice = self.review.choices()[d.index]
         panel.border_title = f"disagreement {d.index + 1} of {len(adj.disagreements)}"
-        text = Text()
+        text = self._note()
         text.append_text(chip(KIND_NAME[d.kind], KIND_COLOR[d.kind]))
-        text.append(f"  {'taken: ' + choice if choice else 'open'}\n", style="bold" if choice else "dim")
+        text.append(
+            f"  {'taken: ' + self._taken(choice) if choice else 'open'}\n", style="bold" if choice else "dim"
+        )
         t = adj.task.text
         if d.kind == "relation":
             for who, rels, version in (("A", d.a_relations, adj.a), ("B", d.b_relations, adj.b)):
@@ -266,6 +270,22 @@ class ReviewScreen(Screen[None]):
         if open_rel:
             text.append(f"{len(open_rel)} relation disagreement(s) open\n", style=KIND_COLOR["relation"])
         panel.update(text if text.plain else Text("none", style="dim"))
+
+    def _note(self) -> Text:
+        """What the plan noted about the open task (one annotator did not accept it), bold."""
+        item = self.review.item
+        text = Text()
+        if item is not None and item.note:
+            text.append(item.note + "\n", style=f"bold {LABEL}")
+        return text
+
+    def _taken(self, choice: Choice) -> str:
+        return {
+            "a": f"A ({self.review.a})",
+            "b": f"B ({self.review.b})",
+            "both": "both",
+            "neither": "neither",
+        }[choice]
 
     def say(self, message: str, error: bool = False) -> None:
         self.query_one(MessageLine).say(message, error)
@@ -311,30 +331,41 @@ class ReviewScreen(Screen[None]):
         except (CannotTakeBoth, InvalidAnnotation) as exc:
             self.say(str(exc), error=True)
             return
-        taken = {
-            "a": f"A ({self.review.a})",
-            "b": f"B ({self.review.b})",
-            "both": "both",
-            "neither": "neither",
-        }[choice]
+        taken = self._taken(choice)
+        index = self.selected
         unresolved = self.review.unresolved()
+        # A relation taken without its argument spans in the gold is not there yet: say so, and
+        # stay on it, rather than let "took A" suggest it was added.
+        here = self.review.waiting(index) if self.review.disagreement(index).kind == "relation" else []
+        elsewhere = [] if here else self.review.waiting()
         after = [i for i in unresolved if i > self.selected] or unresolved
-        if after:
+        if after and not here:
             self.selected = after[0]
         self.after_change()
-        self.say(
-            f"took {taken}" + ("" if unresolved else "; every disagreement is resolved: a accepts the result")
-        )
+        message = f"took {taken}"
+        if here:
+            message += f"; {here[0]}: take that span first"
+        elif elsewhere:
+            message += f"; {len(elsewhere)} relation(s) wait for a span not in the gold ({elsewhere[0]})"
+        elif not unresolved:
+            message += "; every disagreement is resolved: a accepts the result"
+        self.say(message)
 
     def action_undo(self) -> None:
-        if self.review.gold.undo() is None:
-            self.say("nothing to undo")
+        edit = self.review.gold.undo()
         self.after_change()
+        self.say("nothing to undo" if edit is None else f"undone: {self._edit_name(edit.note)}")
 
     def action_redo(self) -> None:
-        if self.review.gold.redo() is None:
-            self.say("nothing to redo")
+        edit = self.review.gold.redo()
         self.after_change()
+        self.say("nothing to redo" if edit is None else f"redone: {self._edit_name(edit.note)}")
+
+    def _edit_name(self, note: str) -> str:
+        index, _, choice = note.removeprefix(NOTE_PREFIX).partition("=")
+        if note.startswith(NOTE_PREFIX) and index.isdigit() and choice in ("a", "b", "both", "neither"):
+            return f"{self._taken(choice)} for disagreement {int(index) + 1}"  # type: ignore[arg-type]
+        return note or "an edit"
 
     def action_accept(self) -> None:
         if self.review.adjudication is None:
@@ -359,7 +390,8 @@ class ReviewScreen(Screen[None]):
             )
             return
         self.load_task()
-        self.say(message)
+        item = self.review.item
+        self.say(f"{message} · next: {item.note}" if item is not None and item.note else message)
 
     def action_next_task(self) -> None:
         if self.review.next_open(1, unanswered_only=False) is None:
