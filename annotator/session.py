@@ -106,6 +106,7 @@ class AnnotationSession:
         if edit.empty:
             return cur.annotation
         cur.history.do(edit)
+        self._reopen(cur)
         self.store.record_edit(cur.task_id, self.annotator, self.session_id, "do", edit, cur.annotation)
         return cur.annotation
 
@@ -113,6 +114,7 @@ class AnnotationSession:
         cur = self._require()
         edit = cur.history.undo()
         if edit is not None:
+            self._reopen(cur)
             self.store.record_edit(cur.task_id, self.annotator, self.session_id, "undo", None, cur.annotation)
         return edit
 
@@ -120,8 +122,16 @@ class AnnotationSession:
         cur = self._require()
         edit = cur.history.redo()
         if edit is not None:
+            self._reopen(cur)
             self.store.record_edit(cur.task_id, self.annotator, self.session_id, "redo", None, cur.annotation)
         return edit
+
+    @staticmethod
+    def _reopen(cur: OpenTask) -> None:
+        """An edit makes a decided task a draft again, here as in the store (``record_edit``), so
+        that the screen never shows "accepted" for spans that were not accepted."""
+        if cur.history.current.answer is not None:
+            cur.history.current = replace(cur.history.current, answer=None)
 
     def decide(self, answer: Answer) -> Annotation:
         cur = self._require()

@@ -56,6 +56,11 @@ async def test_relation_mode_says_head_and_child_and_which_labels_fit(tmp_path: 
         assert "✗" not in lines(legend, "VISITED")[0]
         await pilot.press("right")  # off the span: the child stays, and so does the prompt
         assert screen.child_sid == 3 and "Brussels" in plain(message)
+        # a relation drawn between the two is marked, since its key would now remove it
+        await pilot.press("2")
+        assert "drawn" in lines(legend, "VISITED")[0] and "drawn" not in lines(legend, "MET")[0]
+        await pilot.press("2")
+        assert "drawn" not in lines(legend, "VISITED")[0]
 
 
 async def test_deleting_the_child_or_head_in_relation_mode(tmp_path: Path) -> None:
@@ -288,3 +293,26 @@ async def test_the_news_schemes_relation_legend_is_whole_at_80x24(tmp_path: Path
         last = scheme.relations[-1]
         assert "/".join(sorted(last.children)) in shown[-1]
         assert screen.query_one(RelationsPanel).content_region.height >= 3
+
+
+async def test_editing_a_decided_task_reopens_it_on_screen_as_in_the_store(tmp_path: Path) -> None:
+    from annotator.store import Store
+
+    db = make_db(tmp_path / "a.db", make_task(TEXT, SPANS), make_task("A second text about Lisbon."))
+    app = app_for(db)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        screen = app.annotate_screen
+        status, message = screen.query_one("#status"), screen.query_one("#message")
+        await pilot.press("a", "left_square_bracket")
+        assert "accepted" in plain(status) and "✓1" in plain(status)
+        await pilot.press("tab", "d")
+        assert app.session.current.annotation.answer is None  # type: ignore[union-attr]
+        assert "accepted" not in plain(status) and "✓0" in plain(status) and "✎1" in plain(status)
+        assert "draft" in plain(message) and "a accepts" in plain(message)
+        await pilot.press("u")  # undone: still a draft until decided again, as the store has it
+        assert app.session.current.annotation.answer is None  # type: ignore[union-attr]
+        task_id = app.session.current.task_id  # type: ignore[union-attr]
+    with Store(db) as store:
+        stored = store.annotation(task_id, "alice")
+    assert stored is not None and stored.answer is None and len(stored.spans) == len(SPANS)

@@ -34,13 +34,20 @@ class Legend(Static):
     Legend.-relations { max-height: 70%; }
     """
 
-    _shown: tuple[LabelScheme, bool, tuple[str, str] | None] | None = None
+    _shown: tuple[LabelScheme, bool, tuple[str, str] | None, frozenset[str]] | None = None
 
-    def show_labels(self, scheme: LabelScheme, relations: bool, pair: tuple[str, str] | None = None) -> None:
+    def show_labels(
+        self,
+        scheme: LabelScheme,
+        relations: bool,
+        pair: tuple[str, str] | None = None,
+        drawn: frozenset[str] = frozenset(),
+    ) -> None:
         """The entity labels with their keys; in relation mode the relation labels with their
         constraints, and, for the ``(head label, child label)`` pair chosen, a ✗ on each label
-        that would be refused."""
-        self._shown = (scheme, relations, pair)
+        that would be refused and "drawn" on those already drawn between the two spans (their key
+        removes them)."""
+        self._shown = (scheme, relations, pair, drawn)
         self.set_class(relations, "-relations")
         width = self.content_region.width or 10_000
         text = Text()
@@ -50,7 +57,9 @@ class Legend(Static):
                 refused = pair is not None and scheme.relation_error(rel.label, *pair) is not None
                 text.append(f"{n} ", style="dim" if refused else "bold")
                 text.append_text(chip(_clip(rel.label, width - 6), rel.color))
-                if refused:
+                if rel.label in drawn:
+                    text.append(" ✓ drawn", style="bold green")
+                elif refused:
                     text.append(" ✗", style="bold red")
                 heads = "/".join(sorted(rel.heads)) or "any"
                 children = "/".join(sorted(rel.children)) or "any"

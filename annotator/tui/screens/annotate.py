@@ -157,8 +157,13 @@ class AnnotateScreen(Screen[None]):
         self.update_status()
 
     def refresh_side(self) -> None:
+        drawn = frozenset(
+            r.label
+            for r in self.annotation.relations
+            if self.mode == "relation" and (r.head, r.child) == (self.head_sid, self.child_sid)
+        )
         self.query_one(Legend).show_labels(
-            self.scheme, relations=self.mode in ("relation", "browse"), pair=self._pair()
+            self.scheme, relations=self.mode in ("relation", "browse"), pair=self._pair(), drawn=drawn
         )
         self.query_one(RelationsPanel).show_relations(
             self.current_task,
@@ -235,9 +240,20 @@ class AnnotateScreen(Screen[None]):
         return True
 
     def _apply(self, edit: edits.Edit, message: str = "") -> None:
+        was = self.annotation.answer
         self.session.apply(edit)
         self.repaint_annotation(edit)
-        self.say(edit.note or message)
+        self.say((edit.note or message) + self._reopened(was))
+
+    def _reopened(self, was: str | None) -> str:
+        if was is None or self.annotation.answer is not None:
+            return ""
+        past, again = {
+            "accept": ("accepted", "a accepts it again"),
+            "reject": ("rejected", "x rejects it again"),
+            "ignore": ("ignored", "space ignores it again"),
+        }.get(was, (was, "a accepts it"))
+        return f" · was {past}, now a draft: {again}"
 
     def _target_span(self) -> Span | None:
         ann = self.annotation
@@ -677,16 +693,18 @@ class AnnotateScreen(Screen[None]):
     def action_undo(self) -> None:
         if not self._editable():
             return
+        was = self.annotation.answer
         edit = self.session.undo()
-        self._after_history(edit, "undid", "nothing to undo")
+        self._after_history(edit, "undid", "nothing to undo", was)
 
     def action_redo(self) -> None:
         if not self._editable():
             return
+        was = self.annotation.answer
         edit = self.session.redo()
-        self._after_history(edit, "redid", "nothing to redo")
+        self._after_history(edit, "redid", "nothing to redo", was)
 
-    def _after_history(self, edit: edits.Edit | None, verb: str, nothing: str) -> None:
+    def _after_history(self, edit: edits.Edit | None, verb: str, nothing: str, was: str | None) -> None:
         if edit is None:
             self.say(nothing)
             return
@@ -704,7 +722,7 @@ class AnnotateScreen(Screen[None]):
         self.repaint_annotation(edit if verb == "redid" else edit.inverse())
         if self.mode == "browse":
             self._show_browsed()
-        self.say(f"{verb} {edit.kind.replace('-', ' ')}")
+        self.say(f"{verb} {edit.kind.replace('-', ' ')}" + self._reopened(was))
 
     # -- decisions and navigation -----------------------------------------------------------------
 
