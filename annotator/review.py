@@ -182,16 +182,20 @@ class ReviewSession:
 
     def choices(self) -> list[Choice | None]:
         """The choice made for each disagreement, read from the gold history's notes. A decision
-        starts a fresh history, so for a gold version already accepted or rejected the choices
-        are read from its content first (a disagreement left open then shows as neither)."""
+        starts a fresh history, so when the history starts from something other than the agreed
+        base (a gold version accepted or rejected earlier), the choices are first read from that
+        content (a disagreement left open then shows as neither)."""
         adj = self.adjudication
         if adj is None or self.gold.current is None:
             return []
         out: list[Choice | None] = [None] * len(adj.disagreements)
-        current = self.gold.current.annotation
-        if current.answer is not None:
-            out = choices_from_result(adj, current)
-        for edit in self.gold.current.history.done:
+        history = self.gold.current.history
+        base = history.current  # where the history starts: the agreed base, or a decision
+        for edit in reversed(history.done):
+            base = edit.inverse().apply(base)
+        if base.content() != adj.agreed.content():
+            out = choices_from_result(adj, base)
+        for edit in history.done:
             if edit.note.startswith(NOTE_PREFIX):
                 index, _, choice = edit.note[len(NOTE_PREFIX) :].partition("=")
                 if index.isdigit() and int(index) < len(out):

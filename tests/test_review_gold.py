@@ -107,17 +107,28 @@ def test_an_accepted_task_reopens_with_its_choices_and_they_can_be_changed(tmp_p
     review.choose(1, "a")  # Ahn Gyu Back PERSON
     review.choose(2, "neither")  # Sunday
     review.choose(3, "b")  # Lee
+    first = review.adjudication
+    assert first is not None
+    b_met = next(d.index for d in first.disagreements if d.kind == "relation" and d.b_relations)
+    review.choose(b_met, "b")  # B's MET: Nakatani -> Ahn Gyu Back
     review.accept()
     taken = ["b", "a", "neither", "b", "neither"]  # South Korea left open: neither
-    assert review.choices()[:5] == taken
+    assert review.choices()[:5] == taken and review.choices()[b_met] == "b"
 
     again = ReviewSession(Store(db), "news", "alice", "bob")
     again.open(0)
     assert again.choices()[:5] == taken
+    assert again.choices()[b_met] == "b"
     again.choose(0, "a")  # changed mind: Gen Nakatani after all
     spans, _ = described(TEXT, again.result)
     assert ("Gen Nakatani", "PERSON", "alice") in spans and ("Nakatani", "PERSON", "bob") not in spans
     assert again.choices()[0] == "a"
+    # B's MET is still taken, but its head is gone: it waits, and is said to
+    assert again.choices()[b_met] == "b"
+    assert any(w.startswith("bob's MET waits for its head 'Nakatani'") for w in again.waiting())
+    third = ReviewSession(Store(db), "news", "alice", "bob")  # and after a restart
+    third.open(0)
+    assert third.choices()[:5] == ["a", *taken[1:]] and third.choices()[b_met] == "b"
 
 
 def test_a_relation_waiting_for_its_argument_is_said(tmp_path: Path) -> None:

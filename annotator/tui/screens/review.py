@@ -298,8 +298,8 @@ class ReviewScreen(Screen[None]):
         cur = r.gold.current
         decided = f" · gold: {cur.annotation.answer}" if cur and cur.annotation.answer else ""
         self.query_one(StatusLine).update(
-            f"[b]{r.dataset}[/b] · review {r.a} vs {r.b} → {r.reviewer} · {pos} · {left} task(s) left · "
-            f"{unresolved} disagreement(s) open here · {r.plan.agreed_to_gold} agreed went straight to gold{decided}"
+            f"[b]{r.dataset}[/b] · {r.a} vs {r.b} → {r.reviewer} · {pos} · {left} task(s) left · "
+            f"{unresolved} disagreement(s) open here{decided} · {r.plan.agreed_to_gold} agreed → gold"
         )
 
     # -- keys -------------------------------------------------------------------------------------
