@@ -21,6 +21,7 @@ from annotator.tui.screens.annotate import AnnotateScreen
 from annotator.tui.screens.modals import HelpScreen
 
 AGREED, A_ONLY, B_ONLY, LABEL, BOUNDARY = "#6cc070", "#4aa3df", "#e07ac0", "#f08c3a", "#e6b422"
+EDITED = "#a8a8a8"  # spans the reviewer drew or relabelled in the edit screen
 KIND_COLOR = {"a_only": A_ONLY, "b_only": B_ONLY, "label": LABEL, "boundary": BOUNDARY, "relation": "#b48ee0"}
 KIND_NAME = {
     "a_only": "A only",
@@ -41,10 +42,10 @@ REVIEW_KEYS: tuple[Key, ...] = (
     Key("e", "edit", "edit the result freely with the annotate keys (a returns)", "e", "review"),
     Key("a,enter", "accept", "accept the result into the gold set, next task", "a enter", "decide", True),
     Key("x", "reject", "reject the task (kept out of the gold set), next task", "x", "decide"),
-    Key("u,ctrl+z", "undo", "undo", "u ctrl+z", "history", True),
-    Key("U,ctrl+y", "redo", "redo", "U ctrl+y", "history"),
     Key("left_square_bracket", "prev_task", "previous task", "[", "decide"),
     Key("right_square_bracket", "next_task", "next task", "]", "decide"),
+    Key("u,ctrl+z", "undo", "undo", "u ctrl+z", "history", True),
+    Key("U,ctrl+y", "redo", "redo", "U ctrl+y", "history"),
     Key("question_mark", "help", "show the keys", "?", "app", True),
     Key("q", "quit", "quit (everything is already saved)", "q", "app", True),
 )
@@ -117,6 +118,8 @@ class ReviewScreen(Screen[None]):
                 chip("label conflict", LABEL),
                 " ",
                 chip("boundary", BOUNDARY),
+                " ",
+                chip("edited", EDITED),
             )
         )
         if self.review.adjudication is None and self.review.open_first() is None:
@@ -172,7 +175,7 @@ class ReviewScreen(Screen[None]):
                 if s.source == self.review.a
                 else B_ONLY
                 if s.source == self.review.b
-                else "#a8a8a8"
+                else EDITED
             )
         shown = Annotation(tuple(spans + stand_ins), result.relations)
         marks = Marks(
@@ -259,7 +262,7 @@ class ReviewScreen(Screen[None]):
         text = Text()
         for r in result.sorted_relations():
             h, c = result.span(r.head), result.span(r.child)
-            color = AGREED if r.source == "both" else A_ONLY if r.source == self.review.a else B_ONLY
+            color = {"both": AGREED, self.review.a: A_ONLY, self.review.b: B_ONLY}.get(r.source or "", EDITED)
             text.append("● ", style=color)
             text.append(
                 f"{t[h.start : h.end] if h else '?'} ─{r.label}→ {t[c.start : c.end] if c else '?'}\n"
