@@ -102,7 +102,12 @@ class Layout:
         if not self.rows:
             self.relayout()
             return 0, 0, len(self.rows)
-        r = max(self.row_of(first_token) - 1, 0)
+        # A narrower token can pull its whole glued run ("(Ahn)") back onto the row before the
+        # run's first token, so start one row before that, not before the changed token's row.
+        run = first_token
+        while run > 0 and self._glued(run - 1):
+            run -= 1
+        r = max(self.row_of(run) - 1, 0)
         while r > 0 and self.rows[r][0] == self.rows[r][1]:
             r -= 1  # start from a real row, not a blank one
         old_starts = {row[0]: k for k, row in enumerate(self.rows) if row[0] != row[1] and k > r}
@@ -112,6 +117,10 @@ class Layout:
         self.rows = self.rows[:r] + new_rows + tail
         self.starts = [row[0] for row in self.rows]
         return r, old_end, r + len(new_rows)
+
+    def _glued(self, i: int) -> bool:
+        """Token ``i`` runs into token ``i + 1`` with nothing between them."""
+        return not (self.spaces_after[i] or self.newlines_after[i] or self.is_space(i))
 
     def row_of(self, token: int) -> int:
         """The row holding ``token`` (the last row starting at or before it)."""
