@@ -168,3 +168,18 @@ def test_brat_text_without_annotation_file_is_said(workdir: Path) -> None:
     assert done.exit_code == 0, done.output
     assert "imported 1 annotations of 1 tasks" in done.stdout
     assert "b.txt" in done.stderr and "no b.ann beside it" in done.stderr
+
+
+@pytest.mark.parametrize("fmt", ["doccano", "brat", "conll"])
+def test_exporting_several_annotators_to_a_format_without_annotators_says_so(workdir: Path, fmt: str) -> None:
+    src = workdir / "two.jsonl"
+    rows = first_records(3)
+    src.write_bytes(
+        b"".join(orjson.dumps({**r, "_annotator_id": who}) + b"\n" for who in ("ann", "bob") for r in rows)
+    )
+    assert run("import", src, "-d", "two", "-a", "x", "--db", "t.db").exit_code == 0
+    done = run("export", "-d", "two", "-f", fmt, "-o", workdir / f"out.{fmt}", "--db", "t.db")
+    assert done.exit_code == 0, done.output
+    assert "3 text(s) written more than once, once per annotator" in done.stderr
+    one = run("export", "-d", "two", "-a", "x-ann", "-f", fmt, "-o", workdir / f"one.{fmt}", "--db", "t.db")
+    assert one.exit_code == 0 and "more than once" not in one.stderr

@@ -8,6 +8,7 @@ with the store's methods (``StoreLike``), so that the layers keep pointing down.
 from __future__ import annotations
 
 import random
+from collections import Counter
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -232,6 +233,7 @@ class ExportReport:
     annotators: list[str]
     empty_hint: str | None = None
     answers_lost: bool = False  # rejected/ignored tasks written to a format without answers
+    repeated: int = 0  # texts written more than once (once per annotator) to a format naming nobody
 
 
 class _StoreItems:
@@ -245,6 +247,30 @@ class _StoreItems:
     def __iter__(self) -> Iterator[Item]:
         for _, task, annotation in self.store.annotations(self.dataset, self.annotator, self.answers):
             yield task, annotation
+
+
+# Formats that hold no annotator name: several annotators' versions of one text become copies
+# nobody can tell apart (and a later import keeps only one of them).
+NAMELESS = frozenset({"doccano", "brat", "conll"})
+
+
+class _Tally:
+    """Passes items through and counts how often each text went by (in the last pass: the doccano
+    writer looks at the items twice)."""
+
+    def __init__(self, items: Iterable[Item]) -> None:
+        self.items = items
+        self.seen: Counter[int] = Counter()
+
+    def __iter__(self) -> Iterator[Item]:
+        self.seen = Counter()
+        for task, annotation in self.items:
+            self.seen[task.input_hash] += 1
+            yield task, annotation
+
+    @property
+    def repeated(self) -> int:
+        return sum(1 for n in self.seen.values() if n > 1)
 
 
 def answers_for(answer: str) -> tuple[str, ...]:
@@ -317,14 +343,20 @@ def export_dataset(
     out = Path(output) if output is not None else default_output(dataset, spec, split is not None)
     report = ExportReport(spec.name, Counts(), [who] if who else annotators)
     if split is None:
-        report.counts = spec.write(out, items)
+        tally = _Tally(items)
+        report.counts = spec.write(out, tally)
+        report.repeated = tally.repeated
     else:
         if out.exists() and not out.is_dir():
             raise AnnotatorError(f"{out} is a file; with --split, -o names the folder for train and dev")
         train, dev = split_items(items, split, seed)
         suffix = spec.suffix
         for part, chunk in (("train", train), ("dev", dev)):
-            report.counts += spec.write(out / f"{part}{suffix}", chunk)
+            tally = _Tally(chunk)
+            report.counts += spec.write(out / f"{part}{suffix}", tally)
+            report.repeated += tally.repeated
+    if spec.name not in NAMELESS:
+        report.repeated = 0
     report.answers_lost = spec.name in {"doccano", "brat", "conll"} and any(a != "accept" for a in answers)
     if report.counts.tasks == 0:
         report.empty_hint = (
@@ -369,6 +401,12 @@ def export_lines(report: ExportReport) -> tuple[list[str], list[str]]:
     where = ", ".join(str(p) for p in c.paths)
     out = [f"wrote {c.tasks} tasks, {c.spans} spans, {c.relations} relations to {where} ({report.format})"]
     err = [report.empty_hint] if report.empty_hint else []
+    if report.repeated:
+        err.append(
+            f"note: {report.repeated} text(s) written more than once, once per annotator, and "
+            f"{report.format} names no annotator (an import keeps one of them): export one with "
+            "--annotator A (jsonl and spacy keep the annotator)"
+        )
     if report.answers_lost:
         err.append(
             f"note: {report.format} keeps no answers: rejected, ignored or draft tasks are written "
