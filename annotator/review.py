@@ -125,6 +125,12 @@ class ReviewSession:
                 plan.already_gold += 1
         return plan
 
+    @property
+    def export_command(self) -> str:
+        """How to write this review's gold set (``--gold`` names the reviewer ``gold`` only)."""
+        who = "--gold" if self.reviewer == "gold" else f"--annotator {self.reviewer}"
+        return f"annotator export --dataset {self.dataset} {who}"
+
     def answered(self, item: ReviewItem) -> bool:
         gold = self.store.annotation(item.task_id, self.reviewer)
         return gold is not None and gold.answer is not None

@@ -207,3 +207,14 @@ async def test_spans_drawn_in_the_edit_screen_carry_the_reviewers_name(tmp_path:
     assert ("Gen Nakatani", "PERSON", "alice") in spans and ("Seoul", "GPE", "both") in spans
     made = {s for s in spans if s[2] == "gold"}
     assert {s[0] for s in made} == {"South Korea"}
+
+
+def test_the_export_command_names_the_reviewer(tmp_path: Path) -> None:
+    build(tmp_path / "r.db")
+    store = Store(tmp_path / "r.db")
+    assert (
+        ReviewSession(store, "news", "alice", "bob").export_command
+        == "annotator export --dataset news --gold"
+    )
+    carol = ReviewSession(store, "news", "alice", "bob", reviewer="carol")
+    assert carol.export_command == "annotator export --dataset news --annotator carol"

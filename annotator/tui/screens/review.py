@@ -388,9 +388,7 @@ class ReviewScreen(Screen[None]):
         if self.review.next_open(1) is None:
             self.update_status()
             self.after_change()
-            self.say(
-                f"{message}. Every task is reviewed: annotator export --dataset {self.review.dataset} --gold"
-            )
+            self.say(f"{message}. Every task is reviewed: {self.review.export_command}")
             return
         self.load_task()
         item = self.review.item
