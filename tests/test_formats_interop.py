@@ -183,3 +183,20 @@ def test_exporting_several_annotators_to_a_format_without_annotators_says_so(wor
     assert "3 text(s) written more than once, once per annotator" in done.stderr
     one = run("export", "-d", "two", "-a", "x-ann", "-f", fmt, "-o", workdir / f"one.{fmt}", "--db", "t.db")
     assert one.exit_code == 0 and "more than once" not in one.stderr
+
+
+def test_a_docbin_with_span_groups_says_they_are_not_imported(workdir: Path) -> None:
+    """spancat data keeps its spans in doc.spans, not doc.ents: importing it must not look like a
+    corpus without entities."""
+    import spacy
+    from spacy.tokens import DocBin
+
+    nlp = spacy.blank("en")
+    doc = nlp("Ahn met Nakatani in Seoul.")
+    doc.ents = [doc.char_span(0, 3, label="PER")]
+    doc.spans["sc"] = [doc.char_span(8, 16, label="PER"), doc.char_span(20, 25, label="LOC")]
+    DocBin(docs=[doc], store_user_data=True).to_disk(workdir / "sc.spacy")
+    done = run("import", workdir / "sc.spacy", "-d", "sc", "-a", "a", "--db", "s.db")
+    assert done.exit_code == 0, done.output
+    assert "1 spans" in done.stdout
+    assert "not supported, not imported: 2 x span in doc.spans['sc']" in done.stderr

@@ -8,6 +8,8 @@ spaCy relation-extraction tutorial (explosion/projects ``tutorials/rel_component
 answer and annotator go in ``doc.user_data["annotator"]``, so a DocBin written here reads back into
 the same tasks.
 
+Span groups (``doc.spans``, as spancat data holds them) are counted as not supported on import.
+
 ``spacy train`` reads these files directly (``--paths.train train.spacy --paths.dev dev.spacy``).
 """
 
@@ -166,6 +168,10 @@ def read(path: Path, problems: Problems, *, lang: str = "en") -> Iterator[Item]:
             problems.report(str(file), None, f"not a spaCy DocBin file ({type(exc).__name__}: {exc})")
             continue
         for n, doc in enumerate(docbin.get_docs(vocab), 1):
+            # Span groups (spancat data) may overlap and are no entity spans: counted, not held.
+            for key, group in doc.spans.items():
+                for _ in group:
+                    problems.not_supported(f"span in doc.spans[{key!r}] (a span group)", str(file), None)
             try:
                 yield from_doc(doc)
             except InvalidAnnotation as exc:
