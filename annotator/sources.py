@@ -190,7 +190,9 @@ def _read_jsonl(path: Path, problems: list[BadRecord], warnings: list[str] | Non
             if not raw.strip():
                 continue
             try:
-                record = orjson.loads(raw)
+                # without its line break, so that an error at the end of the record names a column
+                # of its own line rather than column 1 of the next
+                record = orjson.loads(raw.rstrip())
             except orjson.JSONDecodeError as exc:
                 reason = (
                     "not UTF-8 text"

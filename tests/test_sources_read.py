@@ -202,3 +202,14 @@ def test_prodigy_relations_fixture_reads_as_ready_tasks() -> None:
     # Prodigy wrote four relations twice; each is kept once and said.
     assert sum(len(i.annotation.relations) for i in items if i.annotation) == 263
     assert len(warnings) == 4 and all("repeats an earlier relation" in w for w in warnings)
+
+
+def test_jsonl_invalid_json_names_the_column_on_the_records_own_line(tmp_path: Path) -> None:
+    path = tmp_path / "cut.jsonl"
+    path.write_bytes(b'{"text": "a record cut short"\n{"text": "fine"}\n')
+    problems: list[BadRecord] = []
+    assert [i.text for i in read_source(path, problems)] == ["fine"]
+    (problem,) = problems
+    assert problem.line == 1
+    # the end of the record's line, not column 1 of the line after it
+    assert "(column 1)" not in problem.reason and "column" in problem.reason

@@ -51,8 +51,15 @@ class AnnotatorApp(App[None]):
         assert self._feed is not None
         feed = self._feed
 
+        def notify(event: FeedEvent) -> None:
+            self.call_from_thread(self.on_feed_event, event)
+
         def run() -> None:
-            feed(lambda event: self.call_from_thread(self.on_feed_event, event), self._stop.is_set)
+            try:
+                feed(notify, self._stop.is_set)
+            except Exception as exc:  # in a thread: unsaid, it would leave the screen waiting
+                if not self._stop.is_set():
+                    notify(FeedDone(error=f"preparing the source failed: {exc!r}"))
 
         # A daemon thread, so quitting never waits for a model to finish loading; an interrupted
         # batch is an uncommitted SQLite transaction, rolled back, and prepared again next time.

@@ -73,6 +73,11 @@ def run_annotate(
         raise AnnotatorError(f"{relation_rules}: no such relation rules file")
     notes: list[str] = []
     scheme, display = scheme_for(model, labels, config, relations, notes)
+    problems: list[BadRecord] = []
+    # Opened here, not in the feed's thread: a source it cannot read at all (a folder without .txt
+    # files) is a user error to print before any screen or database, not a dead thread behind an
+    # empty screen.
+    items = read_source(source, problems)
     db_path = default_db_path(db)
     store = Store(db_path)
     who = annotator or default_annotator()
@@ -80,13 +85,12 @@ def run_annotate(
     total = count_source(source)
     session.total = max(total, len(session.task_ids)) if total is not None else None
     preannotator = LazyPreannotator(model, scheme, relation_rules)
-    problems: list[BadRecord] = []
 
     def run_feed(notify: Callable[[FeedEvent], None], should_stop: Callable[[], bool]) -> None:
         feed(
             db_path,
             dataset,
-            read_source(source, problems),
+            items,
             preannotator,
             notify,
             problems,

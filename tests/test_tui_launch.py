@@ -1,0 +1,49 @@
+"""Putting an annotate run together: source errors surface before the screen, and a feed that
+fails in its thread is said on screen and in the exit status instead of leaving the screen waiting."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from annotator.cli import app as cli_app
+from annotator.core.errors import AnnotatorError
+from annotator.session import AnnotationSession
+from annotator.store import Store
+from annotator.tui.app import AnnotatorApp
+from annotator.tui.launch import run_annotate, summary
+from tests.tui_support import QA_SCHEME
+
+
+def test_a_folder_without_texts_is_refused_before_the_screen(tmp_path: Path) -> None:
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    (folder / "notes.md").write_text("not a text to annotate", encoding="utf-8")
+    with pytest.raises(AnnotatorError, match=r"no \.txt files"):
+        run_annotate(folder, "d", "a", "PERSON", None, None, None, None, tmp_path / "a.db")
+    result = CliRunner().invoke(
+        cli_app, ["annotate", str(folder), "--dataset", "d", "--db", str(tmp_path / "b.db")]
+    )
+    assert result.exit_code == 1 and "no .txt files" in result.output
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "a.db").exists() and not (tmp_path / "b.db").exists()
+
+
+async def test_a_feed_that_fails_in_its_thread_is_reported(tmp_path: Path) -> None:
+    def broken(notify: Callable[[object], None], should_stop: Callable[[], bool]) -> None:
+        raise RuntimeError("disk on fire")
+
+    session = AnnotationSession(Store(tmp_path / "a.db"), "d", "alice", QA_SCHEME)
+    app = AnnotatorApp(session, "test model", broken)  # type: ignore[arg-type]
+    async with app.run_test(size=(100, 24)) as pilot:
+        for _ in range(20):
+            await pilot.pause(0.05)
+            if session.finished:
+                break
+        assert session.finished
+        assert "disk on fire" in str(app.annotate_screen.query_one("#message").render())
+    text, code = summary(app)
+    assert code == 1 and "disk on fire" in text
