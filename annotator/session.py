@@ -11,9 +11,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from annotator.core.edits import Edit, History
+from annotator.core.errors import AnnotatorError
 from annotator.core.model import Annotation, Answer, Task
 from annotator.core.scheme import LabelScheme
 from annotator.store import Store
+
+
+class ConcurrentEdit(AnnotatorError):
+    """Another process of the same annotator changed the open task since this one last saw it."""
 
 
 @dataclass
@@ -21,6 +26,7 @@ class OpenTask:
     task_id: int
     task: Task
     history: History
+    seen: int | None = None  # the latest log row of this task and annotator when last read
 
     @property
     def annotation(self) -> Annotation:
@@ -41,6 +47,9 @@ class AnnotationSession:
         self.total: int | None = None  # known size of the source, when it can be known cheaply
         self.finished = True  # False while a source is still being prepared into the store
         self.on_change: Callable[[], None] | None = None
+        # Check before each write that no other process of this annotator wrote the task since
+        # it was read (two terminals on one database): the annotate command turns it on.
+        self.guard = False
 
     # -- navigation -------------------------------------------------------------------------------
 
@@ -64,8 +73,20 @@ class AnnotationSession:
             history = History(
                 replace(history.current, answer=None, annotator=None, session=None, timestamp=None)
             )
-        self.current = OpenTask(task_id, task, history)
+        self.current = OpenTask(task_id, task, history, self._latest(task_id))
         return self.current
+
+    def _latest(self, task_id: int) -> int | None:
+        return self.store.last_log_id(task_id, self.annotator) if self.guard else None
+
+    def _check(self, cur: OpenTask) -> None:
+        """Refuse a write on a stale copy: reload the task and say why."""
+        if self.guard and self.store.last_log_id(cur.task_id, self.annotator) != cur.seen:
+            self.open(cur.task_id)
+            raise ConcurrentEdit(
+                f"this task was changed in another window of {self.annotator}: "
+                "reloaded as it was saved there; press the key again"
+            )
 
     def open_first_unanswered(self) -> OpenTask | None:
         task_id = self.store.next_unanswered(self.dataset, self.annotator)
@@ -105,25 +126,31 @@ class AnnotationSession:
         cur = self._require()
         if edit.empty:
             return cur.annotation
+        self._check(cur)
         cur.history.do(edit)
         self._reopen(cur)
         self.store.record_edit(cur.task_id, self.annotator, self.session_id, "do", edit, cur.annotation)
+        cur.seen = self._latest(cur.task_id)
         return cur.annotation
 
     def undo(self) -> Edit | None:
         cur = self._require()
+        self._check(cur)
         edit = cur.history.undo()
         if edit is not None:
             self._reopen(cur)
             self.store.record_edit(cur.task_id, self.annotator, self.session_id, "undo", None, cur.annotation)
+            cur.seen = self._latest(cur.task_id)
         return edit
 
     def redo(self) -> Edit | None:
         cur = self._require()
+        self._check(cur)
         edit = cur.history.redo()
         if edit is not None:
             self._reopen(cur)
             self.store.record_edit(cur.task_id, self.annotator, self.session_id, "redo", None, cur.annotation)
+            cur.seen = self._latest(cur.task_id)
         return edit
 
     @staticmethod
@@ -135,11 +162,13 @@ class AnnotationSession:
 
     def decide(self, answer: Answer) -> Annotation:
         cur = self._require()
+        self._check(cur)
         decided = self.store.record_answer(
             cur.task_id, self.annotator, self.session_id, replace(cur.annotation, answer=answer)
         )
         # The decision becomes the base of any later edits; the undo history starts afresh.
         cur.history = History(decided)
+        cur.seen = self._latest(cur.task_id)
         return decided
 
     def counts(self) -> dict[str, int]:

@@ -366,6 +366,15 @@ class Store:
         )
         return annotation_from_blob(rows[0][0]) if rows else None
 
+    def last_log_id(self, task_id: int, annotator: str) -> int | None:
+        """The id of this annotator's latest log row for the task (None before any): a session
+        compares it with the one it last saw to notice another process's writes."""
+        rows = self._query(
+            "SELECT MAX(id) FROM edit_log WHERE task_id = ? AND annotator = ?", (task_id, annotator)
+        )
+        value = rows[0][0] if rows else None
+        return int(value) if value is not None else None
+
     def _log(
         self,
         conn: sqlite3.Connection,

@@ -82,6 +82,7 @@ def run_annotate(
     store = Store(db_path)
     who = annotator or default_annotator()
     session = AnnotationSession(store, dataset, who, scheme)
+    session.guard = True  # the same annotator may have this dataset open in another terminal
     total = count_source(source)
     session.total = max(total, len(session.task_ids)) if total is not None else None
     preannotator = LazyPreannotator(model, scheme, relation_rules)

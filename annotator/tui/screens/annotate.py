@@ -19,7 +19,7 @@ from annotator.core.errors import InvalidAnnotation
 from annotator.core.model import Annotation, Answer, Relation, Span, Task
 from annotator.core.scheme import LabelScheme
 from annotator.core.tokenize import provisional_tokens
-from annotator.session import AnnotationSession
+from annotator.session import AnnotationSession, ConcurrentEdit
 from annotator.tui.components.document_view import DocumentView, Marks
 from annotator.tui.components.side_panels import (
     Legend,
@@ -239,11 +239,23 @@ class AnnotateScreen(Screen[None]):
             return False
         return True
 
-    def _apply(self, edit: edits.Edit, message: str = "") -> None:
+    def _reloaded(self, exc: ConcurrentEdit) -> None:
+        """Another window of this annotator saved the task: show what it saved."""
+        cursor = self.current_task.tokens[self.cursor].start if self.current_task else None
+        self.load_current(keep_cursor_char=cursor)
+        self.say(str(exc), error=True)
+
+    def _apply(self, edit: edits.Edit, message: str = "") -> bool:
+        """Store the edit and draw it; False when it was refused and the task reloaded."""
         was = self.annotation.answer
-        self.session.apply(edit)
+        try:
+            self.session.apply(edit)
+        except ConcurrentEdit as exc:
+            self._reloaded(exc)
+            return False
         self.repaint_annotation(edit)
         self.say((edit.note or message) + self._reopened(was))
+        return True
 
     def _reopened(self, was: str | None) -> str:
         if was is None or self.annotation.answer is not None:
@@ -668,7 +680,8 @@ class AnnotateScreen(Screen[None]):
         except InvalidAnnotation as exc:
             self.say(f"refused: {exc}", error=True)
             return
-        self._apply(edit, f"relabelled to {names[n - 1]}")
+        if not self._apply(edit, f"relabelled to {names[n - 1]}"):
+            return
         new = [
             i for i, r in enumerate(self._sorted_relations()) if r.key == (rel.head, rel.child, names[n - 1])
         ]
@@ -684,7 +697,8 @@ class AnnotateScreen(Screen[None]):
         task = self.current_task
         assert task is not None
         text = self._relation_text(task, self.annotation, rel)
-        self._apply(edits.delete_relation(self.annotation, rel), f"deleted {text}")
+        if not self._apply(edits.delete_relation(self.annotation, rel), f"deleted {text}"):
+            return
         self._show_browsed()
         self.update_status()
 
@@ -694,14 +708,22 @@ class AnnotateScreen(Screen[None]):
         if not self._editable():
             return
         was = self.annotation.answer
-        edit = self.session.undo()
+        try:
+            edit = self.session.undo()
+        except ConcurrentEdit as exc:
+            self._reloaded(exc)
+            return
         self._after_history(edit, "undid", "nothing to undo", was)
 
     def action_redo(self) -> None:
         if not self._editable():
             return
         was = self.annotation.answer
-        edit = self.session.redo()
+        try:
+            edit = self.session.redo()
+        except ConcurrentEdit as exc:
+            self._reloaded(exc)
+            return
         self._after_history(edit, "redid", "nothing to redo", was)
 
     def _after_history(self, edit: edits.Edit | None, verb: str, nothing: str, was: str | None) -> None:
@@ -729,7 +751,11 @@ class AnnotateScreen(Screen[None]):
     def _decide(self, answer: Answer) -> None:
         if not self._editable():
             return
-        self.session.decide(answer)
+        try:
+            self.session.decide(answer)
+        except ConcurrentEdit as exc:
+            self._reloaded(exc)
+            return
         past = {"accept": "accepted", "reject": "rejected", "ignore": "ignored"}[answer]
         nxt = self.session.advance()
         if nxt is None:
