@@ -84,8 +84,7 @@ class AnnotationSession:
         if self.guard and self.store.last_log_id(cur.task_id, self.annotator) != cur.seen:
             self.open(cur.task_id)
             raise ConcurrentEdit(
-                f"this task was changed in another window of {self.annotator}: "
-                "reloaded as it was saved there; press the key again"
+                f"changed in another window of {self.annotator}: reloaded from there; press the key again"
             )
 
     def open_first_unanswered(self) -> OpenTask | None:
