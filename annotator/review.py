@@ -13,7 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 
 from annotator.core.adjudication import Adjudication, Choice, Disagreement, adjudicate, choices_from_result
-from annotator.core.edits import Edit
+from annotator.core.edits import Edit, History
 from annotator.core.errors import AnnotatorError, InvalidAnnotation
 from annotator.core.model import Annotation, Relation, Span
 from annotator.core.scheme import LabelScheme, RelationType
@@ -90,6 +90,7 @@ class ReviewSession:
         self.plan = self._plan()
         self.position: int | None = None
         self.adjudication: Adjudication | None = None
+        self._choices_cache: tuple[tuple[object, ...], tuple[Choice | None, ...]] | None = None
 
     # -- which tasks need a review --------------------------------------------------------------
 
@@ -194,8 +195,18 @@ class ReviewSession:
         adj = self.adjudication
         if adj is None or self.gold.current is None:
             return []
-        out: list[Choice | None] = [None] * len(adj.disagreements)
+        # Every redraw asks several times; the answer changes only with the gold's history.
         history = self.gold.current.history
+        state = (adj, history, history.current)  # each edit, undo or decision makes a new one
+        cached = self._choices_cache
+        if cached is not None and all(x is y for x, y in zip(cached[0], state, strict=True)):
+            return list(cached[1])
+        out = self._read_choices(adj, history)
+        self._choices_cache = (state, tuple(out))
+        return out
+
+    def _read_choices(self, adj: Adjudication, history: History) -> list[Choice | None]:
+        out: list[Choice | None] = [None] * len(adj.disagreements)
         base = history.current  # where the history starts: the agreed base, or a decision
         for edit in reversed(history.done):
             base = edit.inverse().apply(base)

@@ -34,6 +34,7 @@ annotation back (same content), and likewise for B.
 
 from __future__ import annotations
 
+import bisect
 import itertools
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -417,6 +418,16 @@ def choices_from_result(adj: Adjudication, result: Annotation) -> list[Choice | 
     }
     a_by_sid = {s.sid: s for s in adj.a.spans}
     b_by_sid = {s.sid: s for s in adj.b.spans}
+    ordered = sorted(result.spans, key=lambda s: (s.start, s.end))
+    starts = [s.start for s in ordered]
+    reach = list(itertools.accumulate((s.end for s in ordered), max, initial=0))[1:]
+
+    def around(start: int, end: int) -> list[Span]:
+        """The result's spans sharing a character with [start, end)."""
+        hi = bisect.bisect_left(starts, end)
+        lo = bisect.bisect_right(reach, start, 0, hi)  # before lo, nothing reaches past ``start``
+        return [s for s in ordered[lo:hi] if s.end > start]
+
     out: list[Choice | None] = []
     for d in adj.disagreements:
         if d.kind == "relation":
@@ -428,10 +439,7 @@ def choices_from_result(adj: Adjudication, result: Annotation) -> list[Choice | 
             a = {(s.start, s.end, s.label) for s in d.a_spans}
             b = {(s.start, s.end, s.label) for s in d.b_spans}
             have = set(spans)
-            other = any(
-                s.start < d.end and d.start < s.end and (s.start, s.end, s.label) not in a | b
-                for s in result.spans
-            )
+            other = any((s.start, s.end, s.label) not in a | b for s in around(d.start, d.end))
         got_a, got_b = bool(a) and a <= have, bool(b) and b <= have
         if other:
             out.append(None)

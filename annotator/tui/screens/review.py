@@ -3,6 +3,8 @@ the result stored as the gold version."""
 
 from __future__ import annotations
 
+import bisect
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -164,8 +166,13 @@ class ReviewScreen(Screen[None]):
             sid = SYNTHETIC + d.index
             stand_ins.append(Span(tokens[first].start, tokens[last].end, first, last, label, None, sid))
             colors[sid] = KIND_COLOR[d.kind]
+        # Stand-ins are in text order and never overlap each other: only the last one starting
+        # before a span ends can overlap it.
+        stand_ins.sort(key=lambda x: x.start)
+        starts = [x.start for x in stand_ins]
         for s in result.spans:
-            if any(s.overlaps(x) for x in stand_ins):
+            k = bisect.bisect_left(starts, s.end) - 1
+            if k >= 0 and stand_ins[k].end > s.start:
                 continue
             spans.append(s)
             colors[s.sid] = (
@@ -267,9 +274,8 @@ class ReviewScreen(Screen[None]):
             text.append(
                 f"{t[h.start : h.end] if h else '?'} ─{r.label}→ {t[c.start : c.end] if c else '?'}\n"
             )
-        open_rel = [
-            d for d in adj.disagreements if d.kind == "relation" and self.review.choices()[d.index] is None
-        ]
+        choices = self.review.choices()
+        open_rel = [d for d in adj.disagreements if d.kind == "relation" and choices[d.index] is None]
         if open_rel:
             text.append(f"{len(open_rel)} relation disagreement(s) open\n", style=KIND_COLOR["relation"])
         panel.update(text if text.plain else Text("none", style="dim"))
