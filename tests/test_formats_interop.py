@@ -200,3 +200,55 @@ def test_a_docbin_with_span_groups_says_they_are_not_imported(workdir: Path) -> 
     assert done.exit_code == 0, done.output
     assert "1 spans" in done.stdout
     assert "not supported, not imported: 2 x span in doc.spans['sc']" in done.stderr
+
+
+def test_prodigy_character_highlighting_splits_the_tokens(workdir: Path) -> None:
+    """Prodigy's ner.manual with --highlight-chars writes spans that need not fall on its tokens,
+    without token_start/token_end. Their offsets are the truth: the tokens are split there, as
+    for the formats that carry no tokens, and the split is said."""
+    text = "Gyeonggi-do and SouthKorea"
+    tokens = [
+        {"text": "Gyeonggi", "start": 0, "end": 8, "id": 0, "ws": False},
+        {"text": "-", "start": 8, "end": 9, "id": 1, "ws": False},
+        {"text": "do", "start": 9, "end": 11, "id": 2, "ws": True},
+        {"text": "and", "start": 12, "end": 15, "id": 3, "ws": True},
+        {"text": "SouthKorea", "start": 16, "end": 26, "id": 4, "ws": False},
+    ]
+    rec = {
+        "text": text,
+        "tokens": tokens,
+        "spans": [
+            {"start": 0, "end": 11, "token_start": 0, "token_end": 2, "label": "GPE"},
+            {"start": 21, "end": 26, "label": "GPE"},  # "Korea", inside the token "SouthKorea"
+        ],
+        "answer": "accept",
+        "_view_id": "ner_manual",
+    }
+    path = workdir / "chars.jsonl"
+    path.write_bytes(orjson.dumps(rec) + b"\n")
+    done = run("import", path, "-d", "c", "-a", "a", "--db", "c.db")
+    assert done.exit_code == 0, done.output
+    assert "2 spans" in done.stdout and "tokens split" in done.stderr
+    assert run("export", "-d", "c", "-o", "c.jsonl", "--db", "c.db").exit_code == 0
+    (out,) = records(workdir / "c.jsonl")
+    assert [(s["start"], s["end"], s["token_start"], s["token_end"]) for s in out["spans"]] == [
+        (0, 11, 0, 2),
+        (21, 26, 5, 5),
+    ]
+    assert [t["text"] for t in out["tokens"]] == ["Gyeonggi", "-", "do", "and", "South", "Korea"]
+
+
+def test_prodigy_span_with_wrong_token_indices_is_still_bad(workdir: Path) -> None:
+    rec = {
+        "text": "Ahn met Nakatani",
+        "tokens": [
+            {"text": "Ahn", "start": 0, "end": 3, "id": 0, "ws": True},
+            {"text": "met", "start": 4, "end": 7, "id": 1, "ws": True},
+            {"text": "Nakatani", "start": 8, "end": 16, "id": 2, "ws": False},
+        ],
+        "spans": [{"start": 8, "end": 12, "token_start": 2, "token_end": 2, "label": "PER"}],
+    }
+    path = workdir / "bad.jsonl"
+    path.write_bytes(orjson.dumps(rec) + b"\n")
+    done = run("import", path, "-d", "c", "-a", "a", "--db", "c.db")
+    assert done.exit_code == 1 and "does not fall on token boundaries" in done.stderr

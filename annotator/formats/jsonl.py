@@ -3,7 +3,8 @@
 Reading is core.records.from_record line by line. A record without ``tokens`` (plain
 ``{"text", "spans"}`` lines as many scripts write them) is tokenized with spaCy's tokenizer, split at
 its span edges; the spans' token indices, which referred to some unknown tokenization, are
-recomputed from their character offsets.
+recomputed from their character offsets. The same is done with a record's own tokens when a span
+without token indices does not fall on them (Prodigy's ``--highlight-chars``).
 
 A relation Prodigy's rel.manual drew between plain tokens (its ``head_span`` or ``child_span`` has
 ``"label": null`` and is none of the spans) cannot be held: it is counted as not supported, and
@@ -19,7 +20,8 @@ from typing import Any
 import orjson
 
 from annotator.core.errors import InvalidAnnotation
-from annotator.core.records import from_record, to_record, token_dict
+from annotator.core.model import Token
+from annotator.core.records import from_record, to_record, token_dict, tokens_from_record
 from annotator.formats.assemble import SPLIT_NOTE
 from annotator.formats.atomic import atomic_binary
 from annotator.formats.base import Counts, Item
@@ -36,8 +38,12 @@ def _strip_token_indices(span: Any) -> Any:
     return span
 
 
-def _with_tokens(record: dict[str, Any], lang: str) -> tuple[dict[str, Any], int]:
-    """The record with spaCy tokens that every span edge falls on, and the number of cuts."""
+def _with_tokens(
+    record: dict[str, Any], lang: str, tokens: tuple[Token, ...] | None = None
+) -> tuple[dict[str, Any], int]:
+    """The record with tokens (its own ``tokens``, else spaCy's) split so that every span edge
+    falls on them, its token indices dropped (they are recomputed from the offsets), and the
+    number of cuts."""
     text = record["text"]
     spans = record.get("spans") or []
     starts: list[int] = []
@@ -49,9 +55,9 @@ def _with_tokens(record: dict[str, Any], lang: str) -> tuple[dict[str, Any], int
                 starts.append(start)
                 ends.append(end)
         spans = [_strip_token_indices(s) for s in spans]
-    tokens, cuts = split_tokens(text, tokenize(text, lang), starts, ends)
+    split, cuts = split_tokens(text, tokens if tokens is not None else tokenize(text, lang), starts, ends)
     out = dict(record)
-    out["tokens"] = [token_dict(t) for t in tokens]
+    out["tokens"] = [token_dict(t) for t in split]
     if "spans" in record:
         out["spans"] = spans
     rels = record.get("relations")
@@ -103,6 +109,24 @@ def _without_token_relations(
     return {**record, "relations": kept}
 
 
+def _highlighted_chars(record: dict[str, Any]) -> bool:
+    """Whether a record with tokens has a span without token indices whose edges are not token
+    edges: Prodigy's ner.manual with --highlight-chars writes those. (A span that gives token
+    indices its offsets do not match stays an error.)"""
+    text, raw_tokens, spans = record.get("text"), record.get("tokens"), record.get("spans")
+    if not isinstance(text, str) or not isinstance(raw_tokens, list) or not isinstance(spans, list):
+        return False
+    loose = [s for s in spans if isinstance(s, Mapping) and not any(k in s for k in _TOKEN_KEYS)]
+    if not loose:
+        return False
+    try:
+        tokens = tokens_from_record(text, raw_tokens)
+    except InvalidAnnotation:
+        return False  # from_record says what is wrong with them
+    starts, ends = {t.start for t in tokens}, {t.end for t in tokens}
+    return any(s.get("start") not in starts or s.get("end") not in ends for s in loose)
+
+
 def read_record(
     record: Any, source: str, line: int | None, problems: Problems, lang: str = "en"
 ) -> Item | None:
@@ -112,6 +136,8 @@ def read_record(
         record = _without_token_relations(record, source, line, problems)
     if isinstance(record, dict) and record.get("tokens") is None and isinstance(record.get("text"), str):
         record, cuts = _with_tokens(record, lang)
+    elif isinstance(record, dict) and _highlighted_chars(record):
+        record, cuts = _with_tokens(record, lang, tokens_from_record(record["text"], record["tokens"]))
     warnings: list[str] = []
     try:
         task, annotation = from_record(record, warnings=warnings)
