@@ -252,3 +252,20 @@ def test_prodigy_span_with_wrong_token_indices_is_still_bad(workdir: Path) -> No
     path.write_bytes(orjson.dumps(rec) + b"\n")
     done = run("import", path, "-d", "c", "-a", "a", "--db", "c.db")
     assert done.exit_code == 1 and "does not fall on token boundaries" in done.stderr
+
+
+def test_doccano_offset_note_counts_records_not_users(workdir: Path) -> None:
+    text = "😀 Ahn met Nakatani."
+    anns = [
+        {"label": "PER", "start_offset": 3, "end_offset": 6, "user": user} for user in (1, 2)
+    ]  # UTF-16 units: "Ahn" is [2:5] in code points
+    path = workdir / "multi.jsonl"
+    path.write_text(
+        json.dumps({"id": 1, "text": text, "annotations": anns}, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
+    done = run("import", path, "-d", "m", "-a", "d", "--db", "m.db")
+    assert done.exit_code == 0, done.output
+    assert "note: 1 x records with characters outside the BMP" in done.stderr
+    assert run("export", "-d", "m", "-a", "d-2", "-o", "m.jsonl", "--db", "m.db").exit_code == 0
+    (rec,) = records(workdir / "m.jsonl")
+    assert [(s["start"], s["end"]) for s in rec["spans"]] == [(2, 5)]

@@ -209,7 +209,11 @@ def read_record(
             groups = [(None, _spans_from_triples(raw), [])]
         else:
             groups = [(None, [], [])]
-        groups = [(user, to_code_points(text, spans, problems), rels) for user, spans, rels in groups]
+        # Each user's spans are read on their own, but the note counts records, not users.
+        found = Problems()
+        groups = [(user, to_code_points(text, spans, found), rels) for user, spans, rels in groups]
+        for what in found.notes:
+            problems.note(what)
         # Several users' annotations of one text share one tokenization, split at all their edges.
         tokens, cuts = shared_tokens(text, [s for _, spans, _ in groups for s in spans], lang)
         problems.note(SPLIT_NOTE, cuts)
