@@ -79,14 +79,25 @@ class ReviewSession:
                 raise AnnotatorError(
                     f"{name!r} has no annotations in dataset {dataset!r} (annotators: {', '.join(known_annotators) or 'none'})"
                 )
+        session_id = f"{dataset}-review-{reviewer}"
+        if reviewer in known_annotators:
+            own = sum(
+                1
+                for _, _, ann in store.annotations(dataset, reviewer, answers=None)
+                if ann.session != session_id
+            )
+            if own:
+                raise AnnotatorError(
+                    f"{reviewer} has annotations of their own in dataset {dataset!r} ({own} task(s)); the "
+                    "gold set is stored as the reviewer's annotations and would take theirs: give another "
+                    "--reviewer"
+                )
         self.store = store
         self.dataset = dataset
         self.a, self.b, self.reviewer = a, b, reviewer
         self.include_agreed = include_agreed
         self.scheme = scheme or scheme_from_versions(store, dataset, [a, b])
-        self.gold = AnnotationSession(
-            store, dataset, reviewer, self.scheme, session_id=f"{dataset}-review-{reviewer}"
-        )
+        self.gold = AnnotationSession(store, dataset, reviewer, self.scheme, session_id=session_id)
         self.plan = self._plan()
         self.position: int | None = None
         self.adjudication: Adjudication | None = None

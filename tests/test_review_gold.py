@@ -218,3 +218,22 @@ def test_the_export_command_names_the_reviewer(tmp_path: Path) -> None:
     )
     carol = ReviewSession(store, "news", "alice", "bob", reviewer="carol")
     assert carol.export_command == "annotator export --dataset news --annotator carol"
+
+
+def test_a_reviewer_who_annotated_the_dataset_is_refused(tmp_path: Path) -> None:
+    """The gold set is stored as the reviewer's annotations: a reviewer who is also an annotator of
+    the dataset would have their own work taken for gold and overwritten."""
+    import pytest
+
+    from annotator.core.errors import AnnotatorError
+
+    db = tmp_path / "r.db"
+    build(db)
+    with Store(db) as store:
+        first = store.task_ids("news")[0]
+        store.save_annotation(first, "carol", version(task_of(TEXT), [("Seoul", "GPE")], []))
+    with pytest.raises(AnnotatorError, match="carol has annotations of their own"):
+        ReviewSession(Store(db), "news", "alice", "bob", reviewer="carol")
+    ReviewSession(Store(db), "news", "alice", "bob", reviewer="dave")  # a new name is fine
+    again = ReviewSession(Store(db), "news", "alice", "bob", reviewer="dave")  # and a resumed review
+    assert again.plan.agreed_to_gold == 0 and again.plan.already_gold == 0
