@@ -105,6 +105,17 @@ async def test_status_line_at_80_columns_keeps_the_mode_and_the_decision(tmp_pat
         assert len(shown.rstrip()) <= 80 - 2
 
 
+async def test_tab_says_which_span_it_selected(tmp_path: Path) -> None:
+    app = app_for(make_db(tmp_path / "a.db", make_task(TEXT, SPANS)))
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        message = app.annotate_screen.query_one("#message")
+        await pilot.press("tab", "tab")
+        assert "PERSON 'Emmanuel Macron'" in plain(message) and "2 of 6" in plain(message)
+        await pilot.press("shift+tab", "shift+tab")
+        assert "GPE 'Warsaw'" in plain(message) and "6 of 6" in plain(message)
+
+
 async def test_moving_to_another_task_clears_the_last_message(tmp_path: Path) -> None:
     db = make_db(tmp_path / "a.db", make_task(TEXT, SPANS), make_task("A second text about Lisbon."))
     app = app_for(db)
@@ -316,3 +327,35 @@ async def test_editing_a_decided_task_reopens_it_on_screen_as_in_the_store(tmp_p
     with Store(db) as store:
         stored = store.annotation(task_id, "alice")
     assert stored is not None and stored.answer is None and len(stored.spans) == len(SPANS)
+
+
+async def test_opening_a_dataset_with_every_task_answered_says_so(tmp_path: Path) -> None:
+    from collections.abc import Callable
+
+    from annotator.feed import FeedDone, FeedEvent
+    from annotator.session import AnnotationSession
+    from annotator.store import Store
+    from annotator.tui.app import AnnotatorApp
+
+    db = make_db(tmp_path / "a.db", make_task(TEXT, SPANS))
+    first = app_for(db)
+    async with first.run_test(size=(100, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("a")
+
+    def done(notify: Callable[[FeedEvent], None], should_stop: Callable[[], bool]) -> None:
+        notify(FeedDone())
+
+    for feed in (None, done):  # without a source to read, and after reading one
+        session = AnnotationSession(Store(db), "qa", "alice", QA_SCHEME)
+        app = AnnotatorApp(session, "test model", feed)
+        async with app.run_test(size=(100, 24)) as pilot:
+            for _ in range(10):
+                await pilot.pause(0.05)
+            screen = app.annotate_screen
+            doc = screen.query_one(DocumentView)
+            assert doc.doc_task is not None and "answered" in doc.doc_task.text, feed
+            assert "all 1 answered" in plain(screen.query_one("#status"))
+            await pilot.press("left_square_bracket")
+            assert app.session.current is not None
+            assert "Chancellor" in doc.doc_task.text

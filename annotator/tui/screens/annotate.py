@@ -82,6 +82,8 @@ class AnnotateScreen(Screen[None]):
         self.query_one(Legend).show_labels(self.scheme, relations=False)
         if self.session.current is not None:
             self.load_current()
+        elif self.session.finished and self.session.task_ids:
+            self.show_done("every task is answered")
         self.update_status()
 
     # -- what is on screen ------------------------------------------------------------------------
@@ -408,6 +410,9 @@ class AnnotateScreen(Screen[None]):
         self.refresh_side()
         if self.mode == "relation":
             self._relation_prompt()
+        elif self.current_task is not None:
+            name = span_names(self.current_task, self.annotation)[span.sid]
+            self.say(f"{span.label} {_quote(name, 40)} · span {idx + 1} of {len(spans)}")
 
     def action_label(self, n: int) -> None:
         if self.mode == "relation":
@@ -759,12 +764,12 @@ class AnnotateScreen(Screen[None]):
         past = {"accept": "accepted", "reject": "rejected", "ignore": "ignored"}[answer]
         nxt = self.session.advance()
         if nxt is None:
-            self.show_done(past)
+            self.show_done(f"{past}; no unanswered task is left" + ("" if self.session.finished else " yet"))
             return
         self.load_current()
         self.say(f"{past}; next task")
 
-    def show_done(self, past: str) -> None:
+    def show_done(self, message: str) -> None:
         """No unanswered task is left (or none is ready yet): say so in place of the text, rather
         than leave the last task on screen while no key can edit it."""
         self.done = True
@@ -772,7 +777,7 @@ class AnnotateScreen(Screen[None]):
         counts = s.counts()
         if s.finished:
             text = (
-                f"All {len(s.task_ids)} tasks of {s.dataset} are answered: {counts.get('accept', 0)} accepted, "
+                f"Every task of {s.dataset} is answered ({len(s.task_ids)}): {counts.get('accept', 0)} accepted, "
                 f"{counts.get('reject', 0)} rejected, {counts.get('ignore', 0)} ignored.\n\n"
                 "[ opens the last task again to change it. q quits: everything is saved."
             )
@@ -784,7 +789,7 @@ class AnnotateScreen(Screen[None]):
         self.doc.show(Task(text, provisional_tokens(text), 0), Annotation(), self.marks(), provisional=True)
         self.refresh_side()
         self.update_status()
-        self.say(f"{past}; no unanswered task is left" + ("" if s.finished else " yet"))
+        self.say(message)
 
     def action_accept(self) -> None:
         self._decide("accept")
@@ -849,6 +854,8 @@ class AnnotateScreen(Screen[None]):
             if s.open_first_unanswered() is not None:
                 self.load_current(keep_cursor_char=pending_char)
                 self.say("")
+            elif s.finished and s.task_ids and not self.done:
+                self.show_done("every task is answered")
         self.update_status()
 
 
