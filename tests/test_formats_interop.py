@@ -269,3 +269,23 @@ def test_doccano_offset_note_counts_records_not_users(workdir: Path) -> None:
     assert run("export", "-d", "m", "-a", "d-2", "-o", "m.jsonl", "--db", "m.db").exit_code == 0
     (rec,) = records(workdir / "m.jsonl")
     assert [(s["start"], s["end"]) for s in rec["spans"]] == [(2, 5)]
+
+
+def test_brat_folder_with_subfolders_keeps_its_layout(workdir: Path) -> None:
+    """A brat project is often a tree (one folder per batch or annotator); documents of the same
+    name in two folders must come back as they were, not as x and x-2 in one folder."""
+    for sub, text in (("batch1", "Ahn met Nakatani."), ("batch2", "Lee met Austin.")):
+        folder = workdir / "proj" / sub
+        folder.mkdir(parents=True)
+        (folder / "doc.txt").write_text(text, encoding="utf-8")
+        (folder / "doc.ann").write_text("T1\tPER 0 3\t" + text[:3] + "\n", encoding="utf-8")
+    assert run("import", workdir / "proj", "-d", "b", "-a", "a", "--db", "b.db").exit_code == 0
+    done = run("export", "-d", "b", "-f", "brat", "-o", workdir / "out", "--db", "b.db")
+    assert done.exit_code == 0, done.output
+    for sub in ("batch1", "batch2"):
+        assert (workdir / "out" / sub / "doc.txt").read_text(encoding="utf-8") == (
+            workdir / "proj" / sub / "doc.txt"
+        ).read_text(encoding="utf-8")
+        assert (workdir / "out" / sub / "doc.ann").read_text(encoding="utf-8") == (
+            workdir / "proj" / sub / "doc.ann"
+        ).read_text(encoding="utf-8")

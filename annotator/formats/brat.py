@@ -230,11 +230,19 @@ def ann_text(task: Task, annotation: Annotation) -> str:
 
 
 def _stem(task: Task, n: int) -> str:
+    """The document's name in the output folder, from ``meta["source"]``: a relative path keeps
+    its folders (a brat project read from a tree is written back as that tree); anything that
+    could leave the output folder is reduced to its last part."""
     source = task.meta.get("source")
     if isinstance(source, str) and source.strip():
-        stem = re.sub(r"[^\w.-]+", "_", Path(source).stem).strip("._")
+        path = Path(source.replace("\\", "/"))
+        parts = [re.sub(r"[^\w.-]+", "_", p).strip("._") for p in path.parent.parts]
+        if path.is_absolute() or any(not p for p in parts):
+            parts = []
+        name = path.name.removesuffix(".txt") if path.name.endswith(".txt") else path.stem
+        stem = re.sub(r"[^\w.-]+", "_", name).strip("._")
         if stem:
-            return stem
+            return "/".join([*parts, stem])
     return f"doc-{n:05d}"
 
 
@@ -263,6 +271,7 @@ def write(path: Path, items: Iterable[Item]) -> Counts:
             name = f"{stem}-{k}"
         used.add(name)
         ann = ann_text(task, annotation)
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
         write_text(folder / f"{name}.txt", task.text)
         write_text(folder / f"{name}.ann", ann)
         labels.update(s.label for s in annotation.spans)
