@@ -114,6 +114,10 @@ async def test_tab_says_which_span_it_selected(tmp_path: Path) -> None:
         assert "PERSON 'Emmanuel Macron'" in plain(message) and "2 of 6" in plain(message)
         await pilot.press("shift+tab", "shift+tab")
         assert "GPE 'Warsaw'" in plain(message) and "6 of 6" in plain(message)
+        await pilot.press("left")  # off the span: what was said about it goes
+        assert "Warsaw" not in plain(message)
+        await pilot.press("L", "L")  # a free selection says what it holds
+        assert "'visited Warsaw.'" in plain(message) or "'visited Warsaw'" in plain(message)
 
 
 async def test_moving_to_another_task_clears_the_last_message(tmp_path: Path) -> None:

@@ -298,6 +298,7 @@ class AnnotateScreen(Screen[None]):
             span = self.annotation.span(self.selected_sid)
             if span is None or not span.token_start <= token <= span.token_end:
                 self.selected_sid = None
+                self.say("")  # what was said about the span it leaves
         if self.mode == "relation":
             under = self.annotation.span_at_token(token)
             if under is not None and under.sid != self.head_sid and under.sid != self.child_sid:
@@ -519,6 +520,8 @@ class AnnotateScreen(Screen[None]):
             self.selection = (first, last)
             self.cursor = last if d_end else first
             self.repaint_marks()
+            text = task.text[task.tokens[first].start : task.tokens[last].end]
+            self.say(f"selection {_quote(' '.join(text.split()), 40)}: 1…9 gives it a label, esc clears it")
             return
         if not self._editable():
             return
