@@ -237,3 +237,19 @@ def test_a_reviewer_who_annotated_the_dataset_is_refused(tmp_path: Path) -> None
     ReviewSession(Store(db), "news", "alice", "bob", reviewer="dave")  # a new name is fine
     again = ReviewSession(Store(db), "news", "alice", "bob", reviewer="dave")  # and a resumed review
     assert again.plan.agreed_to_gold == 0 and again.plan.already_gold == 0
+
+
+async def test_an_80_column_terminal_keeps_the_text_and_the_count_of_open_disagreements(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "r.db"
+    build(db)
+    review = ReviewSession(Store(db), "news", "alice", "bob")
+    async with ReviewApp(review).run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        screen = pilot.app.screen
+        assert screen.query_one("#side").size.width <= 32
+        assert screen.query_one("#doc").size.width >= 40
+        status = screen.query_one("#status")
+        shown = str(status.render())[: status.size.width]
+        assert "task 1/3" in shown and "8 open here" in shown

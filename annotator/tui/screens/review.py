@@ -6,6 +6,7 @@ from __future__ import annotations
 import bisect
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -103,6 +104,11 @@ class ReviewScreen(Screen[None]):
     @property
     def doc(self) -> DocumentView:
         return self.query_one(DocumentView)
+
+    def on_resize(self, event: events.Resize) -> None:
+        # As on the annotate screen: the panels give way on a narrow terminal, so that the text
+        # keeps most of an 80-column one.
+        self.query_one("#side").styles.width = min(max(round(event.size.width * 0.35), 32), 44)
 
     def on_mount(self) -> None:
         self.doc.focus()
@@ -303,12 +309,13 @@ class ReviewScreen(Screen[None]):
         r = self.review
         left = r.tasks_left()
         unresolved = len(r.unresolved()) if r.adjudication else 0
-        pos = f"task {r.position + 1} of {len(r.plan.queue)}" if r.position is not None else "no task"
+        pos = f"task {r.position + 1}/{len(r.plan.queue)}" if r.position is not None else "no task"
         cur = r.gold.current
         decided = f" · gold: {cur.annotation.answer}" if cur and cur.annotation.answer else ""
+        # Most important first: an 80-column terminal cuts the end.
         self.query_one(StatusLine).update(
-            f"[b]{r.dataset}[/b] · {r.a} vs {r.b} → {r.reviewer} · {pos} · {left} task(s) left · "
-            f"{unresolved} disagreement(s) open here{decided} · {r.plan.agreed_to_gold} agreed → gold"
+            f"[b]{r.dataset}[/b] · {pos} · {unresolved} open here · {left} task(s) left{decided} · "
+            f"{r.a} vs {r.b} → {r.reviewer} · {r.plan.agreed_to_gold} agreed → gold"
         )
 
     # -- keys -------------------------------------------------------------------------------------
