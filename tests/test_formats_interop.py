@@ -289,3 +289,21 @@ def test_brat_folder_with_subfolders_keeps_its_layout(workdir: Path) -> None:
         assert (workdir / "out" / sub / "doc.ann").read_text(encoding="utf-8") == (
             workdir / "proj" / sub / "doc.ann"
         ).read_text(encoding="utf-8")
+
+
+def test_importing_over_an_annotators_earlier_work_says_how_much_it_replaced(workdir: Path) -> None:
+    rows = first_records(3)
+    first, second = workdir / "v1.jsonl", workdir / "v2.jsonl"
+    first.write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in rows))
+    changed = [
+        dict(rows[0], spans=rows[0]["spans"][1:], relations=[]),
+        rows[1],
+        dict(rows[2], answer="reject"),
+    ]
+    second.write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in changed))
+    assert run("import", first, "-d", "r", "-a", "alice", "--db", "r.db").exit_code == 0
+    again = run("import", first, "-d", "r", "-a", "alice", "--db", "r.db")
+    assert again.exit_code == 0 and "replaced" not in again.stderr  # the same file again: nothing changes
+    done = run("import", second, "-d", "r", "-a", "alice", "--db", "r.db")
+    assert done.exit_code == 0, done.output
+    assert "note: 2 x annotations already stored for this annotator replaced" in done.stderr

@@ -28,6 +28,10 @@ REFINED_NOTE = (
     "tasks already in the dataset whose tokens were split to fit this file's spans "
     "(their stored annotations moved along, offsets unchanged)"
 )
+REPLACED_NOTE = (
+    "annotations already stored for this annotator replaced by the file's (other spans, relations "
+    "or answer; a draft's undo history goes with it)"
+)
 BY_TEXT_NOTE = (
     "tasks matched a stored task by its text (their input hash differs, as between tools that "
     "compute it differently); stored under the dataset's hash"
@@ -210,6 +214,12 @@ def import_file(
             if annotation.answer is None:
                 report.without_answer += 1
             annotation = replace(annotation, answer=annotation.answer or DEFAULT_ANSWER, annotator=who)
+            before = store.annotation(task_id, who)
+            if before is not None and (before.content(), before.answer) != (
+                annotation.content(),
+                annotation.answer,
+            ):
+                problems.note(REPLACED_NOTE)
             store.save_annotation(task_id, who, annotation, session=annotation.session or "import")
             report.counts.add(annotation)
             report.task_ids.add(task_id)
