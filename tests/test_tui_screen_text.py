@@ -363,3 +363,23 @@ async def test_opening_a_dataset_with_every_task_answered_says_so(tmp_path: Path
             await pilot.press("left_square_bracket")
             assert app.session.current is not None
             assert "Chancellor" in doc.doc_task.text
+
+
+async def test_a_new_span_over_others_says_what_it_replaced(tmp_path: Path) -> None:
+    task = make_task(TEXT, SPANS, ((1, 2, "MET"),))
+    app = app_for(make_db(tmp_path / "a.db", task))
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        # grow "Olaf Scholz" across "met" into "Emmanuel Macron", which it replaces with its relation
+        await pilot.press("l", "l", "L", "L")
+        said = plain(app.annotate_screen.query_one("#message"))
+        assert said.startswith("PERSON: 'Olaf Scholz met Emmanuel'")
+        assert "replaced PERSON 'Emmanuel Macron', 1 relation" in said
+        # a new span from a free selection over two spans
+        await pilot.press("escape")
+        tokens = app.session.current.task.tokens  # type: ignore[union-attr]
+        app.annotate_screen._move_cursor(next(t.id for t in tokens if t.text == "and"))
+        await pilot.press("L", "L", "L", "L", "2")  # "and Donald Tusk visited Warsaw"
+        said = plain(app.annotate_screen.query_one("#message"))
+        assert said.startswith("ORG: 'and Donald Tusk visited Warsaw'")
+        assert "replaced PERSON 'Donald Tusk', GPE 'Warsaw'" in said

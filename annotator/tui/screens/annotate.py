@@ -259,6 +259,21 @@ class AnnotateScreen(Screen[None]):
         self.say((edit.note or message) + self._reopened(was))
         return True
 
+    @staticmethod
+    def _replaced(task: Task, edit: edits.Edit) -> str:
+        """What a new or resized span took the place of, besides itself."""
+        kept = {s.sid for s in edit.added_spans}
+        gone = [s for s in edit.removed_spans if s.sid not in kept]
+        rels = len(edit.removed_relations)
+        if not gone and not rels:
+            return ""
+        parts = [f"{s.label} {task.text[s.start : s.end]!r}" for s in gone[:3]]
+        if len(gone) > 3:
+            parts.append(f"{len(gone) - 3} more")
+        if rels:
+            parts.append(f"{rels} relation{'s' if rels > 1 else ''}")
+        return " · replaced " + ", ".join(parts)
+
     def _reopened(self, was: str | None) -> str:
         if was is None or self.annotation.answer is not None:
             return ""
@@ -454,7 +469,10 @@ class AnnotateScreen(Screen[None]):
             return
         added = edit.added_spans[0] if edit.added_spans else None
         self.selected_sid = added.sid if added else self.selected_sid
-        self._apply(edit, f"{label}: {task.text[added.start : added.end]!r}" if added else "")
+        self._apply(
+            edit,
+            f"{label}: {task.text[added.start : added.end]!r}{self._replaced(task, edit)}" if added else "",
+        )
 
     def action_pick_label(self) -> None:
         if self.mode in ("relation", "browse"):
@@ -541,7 +559,7 @@ class AnnotateScreen(Screen[None]):
         self.selected_sid = target.sid
         self.cursor = last if d_end else first
         new_text = task.text[task.tokens[first].start : task.tokens[last].end]
-        self._apply(edit, f"{target.label}: {new_text!r}")
+        self._apply(edit, f"{target.label}: {new_text!r}{self._replaced(task, edit)}")
 
     def action_grow(self) -> None:
         self._resize(0, 1)
