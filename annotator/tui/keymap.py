@@ -41,7 +41,14 @@ ANNOTATE_KEYS: tuple[Key, ...] = (
     Key("0", "pick_label", "pick any label from a list", "0", "spans"),
     Key("d,delete", "delete", "delete the span under the cursor and its relations", "d del", "spans"),
     Key("escape", "clear", "clear the selection; leave relation mode", "esc", "spans"),
-    Key("r", "relation_mode", "relation mode: span under the cursor is the head", "r", "relations"),
+    Key(
+        "r",
+        "relation_mode",
+        "relation mode: the selected span (or the one under the cursor) is the head; tab or the "
+        "arrows choose the child, 1…9 the label (again removes it), esc leaves",
+        "r",
+        "relations",
+    ),
     Key(
         "R",
         "browse_relations",
