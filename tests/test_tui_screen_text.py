@@ -238,6 +238,10 @@ async def test_the_document_gets_more_of_a_narrow_terminal(tmp_path: Path) -> No
         await pilot.pause()
         doc = app.annotate_screen.query_one(DocumentView)
         assert doc.scrollable_content_region.width >= 44
+        await pilot.resize_terminal(56, 20)  # even narrower: the text keeps half
+        await pilot.pause()
+        assert doc.scrollable_content_region.width >= 56 // 2 - 5
+        assert doc.wrap is not None and doc.wrap.width <= doc.scrollable_content_region.width
 
 
 async def test_side_panels_fit_their_width_at_80_columns(tmp_path: Path) -> None:

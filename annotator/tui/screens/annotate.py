@@ -75,7 +75,8 @@ class AnnotateScreen(Screen[None]):
     def on_resize(self, event: events.Resize) -> None:
         # The side panels take about a third of a wide terminal, less of a narrow one, so that an
         # 80-column terminal still gives the text most of its width.
-        self.query_one("#side").styles.width = min(max(round(event.size.width * 0.3), 30), 44)
+        width = event.size.width
+        self.query_one("#side").styles.width = min(max(round(width * 0.3), 30), 44, width // 2)
 
     def on_mount(self) -> None:
         self.doc.focus()
