@@ -307,3 +307,18 @@ def test_importing_over_an_annotators_earlier_work_says_how_much_it_replaced(wor
     done = run("import", second, "-d", "r", "-a", "alice", "--db", "r.db")
     assert done.exit_code == 0, done.output
     assert "note: 2 x annotations already stored for this annotator replaced" in done.stderr
+
+
+def test_brat_export_that_cannot_be_written_leaves_no_half_folder(workdir: Path) -> None:
+    """Label Studio labels may hold spaces ("PARTY NAME"); brat types cannot. The export fails
+    with the task named, before any file is written."""
+    rows = [
+        {"text": "Acme hired Bob.", "spans": [{"start": 0, "end": 4, "label": "ORG"}]},
+        {"text": "Bob signed.", "spans": [{"start": 0, "end": 3, "label": "PARTY NAME"}]},
+    ]
+    src = workdir / "s.jsonl"
+    src.write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in rows))
+    assert run("import", src, "-d", "s", "-a", "a", "--db", "s.db").exit_code == 0
+    done = run("export", "-d", "s", "-f", "brat", "-o", workdir / "out", "--db", "s.db")
+    assert done.exit_code == 1 and "'PARTY NAME' holds whitespace" in done.stderr
+    assert not (workdir / "out").exists() or not list((workdir / "out").glob("*.ann"))

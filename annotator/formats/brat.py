@@ -22,7 +22,7 @@ from annotator.core.errors import AnnotatorError, InvalidAnnotation
 from annotator.core.model import Annotation, Task
 from annotator.formats.assemble import SPLIT_NOTE, RawRelation, RawSpan, build
 from annotator.formats.atomic import write_text
-from annotator.formats.base import Counts, Item, describe
+from annotator.formats.base import Counts, Item, describe, reiterable
 from annotator.formats.problems import Problems
 
 CONF_MARK = "# written by annotator: rewritten on every export while this first line stays"
@@ -257,6 +257,14 @@ def write(path: Path, items: Iterable[Item]) -> Counts:
     """One .txt and one .ann per task in folder ``path`` (created), named after the task's
     ``meta["source"]`` (else doc-00001, ...), and an ``annotation.conf`` listing the labels unless
     the folder has one that someone else wrote."""
+    items = reiterable(items)
+    # What brat cannot hold is refused before the first file is written, not half way through.
+    for task, annotation in items:
+        for label in {s.label for s in annotation.spans} | {r.label for r in annotation.relations}:
+            if not label or any(c.isspace() for c in label):
+                raise AnnotatorError(
+                    f"{describe(task)}: label {label!r} holds whitespace, which brat types cannot"
+                )
     folder = Path(path)
     folder.mkdir(parents=True, exist_ok=True)
     counts = Counts(paths=[folder])
