@@ -47,3 +47,21 @@ async def test_a_feed_that_fails_in_its_thread_is_reported(tmp_path: Path) -> No
         assert "disk on fire" in str(app.annotate_screen.query_one("#message").render())
     text, code = summary(app)
     assert code == 1 and "disk on fire" in text
+
+
+async def test_notes_about_the_scheme_are_shown_on_the_screen_too(tmp_path: Path) -> None:
+    """The CLI prints them before the screen opens, where the screen then hides them."""
+    corpus = tmp_path / "doc.txt"
+    corpus.write_text("Ana ate paella in Valencia.", encoding="utf-8")
+    app, notes = run_annotate(
+        corpus, "d", "a", "PERSON,FOOD,GPE", "MET,EATS", None, None, None, tmp_path / "a.db"
+    )
+    assert any("FOOD" in note for note in notes)
+    async with app.run_test(size=(120, 30)) as pilot:
+        for _ in range(100):  # the model loads in its thread
+            await pilot.pause(0.05)
+            if app.session.current is not None:
+                break
+        await pilot.pause()
+        said = str(app.annotate_screen.query_one("#message").render())
+        assert "FOOD" in said

@@ -99,6 +99,7 @@ def run_annotate(
         )
 
     app = AnnotatorApp(session, display or "model", run_feed)
+    app.annotate_screen.notes = list(notes)
     return app, notes
 
 

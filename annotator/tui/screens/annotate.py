@@ -58,6 +58,7 @@ class AnnotateScreen(Screen[None]):
         self.saved_note = ""
         self.pending_task: Task | None = None  # shown before the first task is stored
         self.done = False
+        self.notes: list[str] = []  # about the scheme and model, said when the first task opens
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="main"):
@@ -126,7 +127,9 @@ class AnnotateScreen(Screen[None]):
         self.doc.scroll_to_token(self.cursor)
         self.refresh_side()
         self.update_status()
-        self.say("")  # what was said was about the task on screen before
+        # What was said was about the task on screen before; the notes of the start, once.
+        self.say(" · ".join(self.notes))
+        self.notes = []
 
     def _first_visible(self, task: Task) -> int:
         for tok in task.tokens:
@@ -875,7 +878,6 @@ class AnnotateScreen(Screen[None]):
                 )
             if s.open_first_unanswered() is not None:
                 self.load_current(keep_cursor_char=pending_char)
-                self.say("")
             elif s.finished and s.task_ids and not self.done:
                 self.show_done("every task is answered")
         self.update_status()
