@@ -288,14 +288,28 @@ class ReviewSession:
         return out
 
     def accept(self) -> None:
-        """Accept the gold version. What the reviewer drew or relabelled in the edit screen has no
-        ``source`` yet: it is marked as the reviewer's before the decision, so that every span and
-        relation of the gold says where it came from."""
-        cur = self.gold.current
-        if cur is not None:
+        """Accept the gold version. Every span and relation must say where it came from: one that
+        is not, as it stands, in the version its ``source`` names (drawn, relabelled or resized in
+        the edit screen) is marked as the reviewer's before the decision."""
+        cur, adj = self.gold.current, self.adjudication
+        if cur is not None and adj is not None:
             ann = cur.annotation
-            spans = tuple(s for s in ann.spans if s.source is None)
-            rels = tuple(r for r in ann.relations if r.source is None)
+            versions = {"both": adj.agreed, self.a: adj.a, self.b: adj.b}
+            span_keys = {
+                who: {(s.start, s.end, s.label) for s in version.spans} for who, version in versions.items()
+            }
+            rel_keys = {
+                who: {k for k in (_rel_key(version, r) for r in version.relations) if k is not None}
+                for who, version in versions.items()
+            }
+            # Agreed relations count by their offsets, also where an argument's label was disputed.
+            rel_keys["both"] = set(adj.agreed_relations)
+            spans = tuple(
+                s for s in ann.spans if (s.start, s.end, s.label) not in span_keys.get(s.source or "", set())
+            )
+            rels = tuple(
+                r for r in ann.relations if _rel_key(ann, r) not in rel_keys.get(r.source or "", set())
+            )
             if spans or rels:
                 self.gold.apply(
                     Edit(

@@ -114,6 +114,11 @@ def test_an_accepted_task_reopens_with_its_choices_and_they_can_be_changed(tmp_p
     review.accept()
     taken = ["b", "a", "neither", "b", "neither"]  # South Korea left open: neither
     assert review.choices()[:5] == taken and review.choices()[b_met] == "b"
+    spans, rels = described(TEXT, gold(db, TEXT))
+    # VISITED is agreed (same offsets) though its head was a label conflict: it stays "both"
+    assert ("Ahn Gyu Back", "VISITED", "Seoul", "both") in rels
+    assert ("Nakatani", "MET", "Ahn Gyu Back", "bob") in rels
+    assert ("Ahn Gyu Back", "PERSON", "alice") in spans and ("Seoul", "GPE", "both") in spans
 
     again = ReviewSession(Store(db), "news", "alice", "bob")
     again.open(0)
@@ -253,3 +258,23 @@ async def test_an_80_column_terminal_keeps_the_text_and_the_count_of_open_disagr
         status = screen.query_one("#status")
         shown = str(status.render())[: status.size.width]
         assert "task 1/3" in shown and "8 open here" in shown
+
+
+def test_sources_are_checked_against_the_versions_on_accept(tmp_path: Path) -> None:
+    """A span taken from A and then resized by the reviewer is no longer A's (a resize keeps the
+    span's source): on accept its source says it is the reviewer's."""
+    from dataclasses import replace
+
+    from annotator.core.edits import Edit
+
+    db = tmp_path / "r.db"
+    build(db)
+    review = ReviewSession(Store(db), "news", "alice", "bob")
+    review.open_first()
+    review.choose(2, "a")  # Sunday DATE from A
+    sunday = next(s for s in review.result.spans if TEXT[s.start : s.end] == "Sunday")
+    grown = replace(sunday, end=sunday.end + len(" with"), token_end=sunday.token_end + 1)
+    review.gold.apply(Edit("resize", (sunday,), (grown,)))  # what the edit screen's resize does
+    review.accept()
+    spans, _ = described(TEXT, gold(db, TEXT))
+    assert ("Sunday with", "DATE", "gold") in spans
