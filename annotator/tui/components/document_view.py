@@ -132,24 +132,27 @@ class DocumentView(ScrollView, can_focus=True):
         """Redraw after an edit: re-wrap only from the rows whose tags changed, repaint only the rows
         of spans that changed and of the marks that moved. ``removed``/``added`` (what an edit did)
         let a keystroke skip comparing every span of a long document; without them, it compares."""
-        old_annotation, old_marks, old_tags = self.annotation, self.marks, dict(self._tag_after)
+        old_annotation, old_marks = self.annotation, self.marks
         self.marks = marks
         if removed is None:
+            old_tags = dict(self._tag_after)
             changed = list(set(old_annotation.spans) ^ set(annotation.spans))
             self._index(annotation)
+            tag_changed = {
+                i
+                for i in old_tags.keys() | self._tag_after.keys()
+                if old_tags.get(i) != self._tag_after.get(i)
+            }
         else:
             changed = [*removed, *added]
             markers = (old_marks.heads ^ marks.heads) | (old_marks.children ^ marks.children)
-            self._reindex(annotation, removed, added, markers)
+            tag_changed = self._reindex(annotation, removed, added, markers)
         layout = self.wrap
         if layout is None:
             return
         touched = self._touched_tokens(old_marks, old_annotation) | self._touched_tokens(marks, annotation)
         for span in changed:
             touched.update(range(span.token_start, span.token_end + 1))
-        tag_changed = {
-            i for i in old_tags.keys() | self._tag_after.keys() if old_tags.get(i) != self._tag_after.get(i)
-        }
         if tag_changed:
             first, old_end, new_end = layout.rewrap(min(tag_changed), max(tag_changed))
             shift = new_end - old_end
@@ -167,24 +170,29 @@ class DocumentView(ScrollView, can_focus=True):
 
     def _reindex(
         self, annotation: Annotation, removed: Sequence[Span], added: Sequence[Span], markers: set[int]
-    ) -> None:
+    ) -> set[int]:
         """Update the token -> span map and the tags for what one edit removed and added, and the
-        tags of spans whose relation markers changed."""
+        tags of spans whose relation markers changed; returns the tokens whose tag changed."""
         self.annotation = annotation
+        before: dict[int, str | None] = {}
         for span in removed:
+            before.setdefault(span.token_end, self._tag_after.get(span.token_end))
             self._by_sid.pop(span.sid, None)
             for i in range(span.token_start, span.token_end + 1):
                 if (at := self._span_at.get(i)) is not None and at.sid == span.sid:
                     del self._span_at[i]
             self._tag_after.pop(span.token_end, None)
         for span in added:
+            before.setdefault(span.token_end, self._tag_after.get(span.token_end))
             self._by_sid[span.sid] = span
             for i in range(span.token_start, span.token_end + 1):
                 self._span_at[i] = span
             self._tag_after[span.token_end] = self._tag(span)
         for sid in markers:
             if (marked := self._by_sid.get(sid)) is not None:
+                before.setdefault(marked.token_end, self._tag_after.get(marked.token_end))
                 self._tag_after[marked.token_end] = self._tag(marked)
+        return {i for i, tag in before.items() if self._tag_after.get(i) != tag}
 
     def set_marks(self, marks: Marks) -> None:
         """Redraw after a cursor or selection move: only the rows of what moved."""

@@ -52,9 +52,9 @@ class Layout:
         return self.base_width[i] + self.extra_width(i)
 
     def _wrap(
-        self, first: int, stop_after: int, old_starts: dict[int, int] | None
+        self, first: int, stop_after: int, old_row_at: Callable[[int], int | None] | None
     ) -> tuple[list[Row], int | None]:
-        """Rows from token ``first``; with ``old_starts``, stop at the first row past ``stop_after``
+        """Rows from token ``first``; with ``old_row_at``, stop at the first row past ``stop_after``
         that starts where an old row started and return that old row's index."""
         rows: list[Row] = []
         n = len(self.task.tokens)
@@ -64,8 +64,10 @@ class Layout:
         i = first
         run = first  # the first token of the run of tokens glued to each other that i is in
         while i < n:
-            if x == 0 and old_starts is not None and i > stop_after and i == start and i in old_starts:
-                return rows, old_starts[i]
+            if x == 0 and old_row_at is not None and i > stop_after and i == start:
+                old = old_row_at(i)
+                if old is not None:
+                    return rows, old
             w = self.token_width(i)
             if x > 0 and x + w > width:
                 # Break before the run ("spending" + ".", "(" + "Ahn" + ")") rather than inside
@@ -110,12 +112,20 @@ class Layout:
         r = max(self.row_of(run) - 1, 0)
         while r > 0 and self.rows[r][0] == self.rows[r][1]:
             r -= 1  # start from a real row, not a blank one
-        old_starts = {row[0]: k for k, row in enumerate(self.rows) if row[0] != row[1] and k > r}
-        new_rows, resync = self._wrap(self.rows[r][0], last_token, old_starts)
+        old_rows, old_starts_list = self.rows, self.starts
+
+        def old_row_at(token: int) -> int | None:
+            # the real (not blank) old row after r starting at ``token``: found by bisection, as
+            # building a map of every row would cost a pass over the document per keystroke
+            k = bisect.bisect_right(old_starts_list, token) - 1
+            if k > r and old_starts_list[k] == token and old_rows[k][0] != old_rows[k][1]:
+                return k
+            return None
+
+        new_rows, resync = self._wrap(self.rows[r][0], last_token, old_row_at)
         old_end = resync if resync is not None else len(self.rows)
-        tail = self.rows[old_end:]
-        self.rows = self.rows[:r] + new_rows + tail
-        self.starts = [row[0] for row in self.rows]
+        self.rows = old_rows[:r] + new_rows + old_rows[old_end:]
+        self.starts = old_starts_list[:r] + [row[0] for row in new_rows] + old_starts_list[old_end:]
         return r, old_end, r + len(new_rows)
 
     def _glued(self, i: int) -> bool:
