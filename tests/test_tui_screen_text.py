@@ -59,6 +59,8 @@ async def test_relation_mode_says_head_and_child_and_which_labels_fit(tmp_path: 
         # a relation drawn between the two is marked, since its key would now remove it
         await pilot.press("2")
         assert "drawn" in lines(legend, "VISITED")[0] and "drawn" not in lines(legend, "MET")[0]
+        # and the relations panel points at it
+        assert lines(screen.query_one(RelationsPanel), "Olaf Scholz")[0].startswith("▸")
         await pilot.press("2")
         assert "drawn" not in lines(legend, "VISITED")[0]
 

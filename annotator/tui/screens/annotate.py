@@ -171,11 +171,15 @@ class AnnotateScreen(Screen[None]):
         self.query_one(Legend).show_labels(
             self.scheme, relations=self.mode in ("relation", "browse"), pair=self._pair(), drawn=drawn
         )
+        selected = self.browse_index if self.mode == "browse" else None
+        if drawn:  # in relation mode, the relation just drawn between the head and the child
+            selected = next(
+                i
+                for i, r in enumerate(self.annotation.sorted_relations())
+                if (r.head, r.child) == (self.head_sid, self.child_sid)
+            )
         self.query_one(RelationsPanel).show_relations(
-            self.current_task,
-            self.annotation,
-            self.browse_index if self.mode == "browse" else None,
-            self.mode == "browse",
+            self.current_task, self.annotation, selected, self.mode == "browse"
         )
 
     def _pair(self) -> tuple[str, str] | None:
