@@ -18,7 +18,8 @@ class MessageLine(Static):
 
     def say(self, message: str, error: bool = False) -> None:
         self.set_class(error, "-error")
-        self.update(message)
+        # One line, fixed height: no layout pass (it costs a whole-screen reflow a keystroke).
+        self.update(message, layout=False)
 
 
 def chip(label: str, color: str) -> Text:
@@ -47,7 +48,10 @@ class Legend(Static):
         constraints, and, for the ``(head label, child label)`` pair chosen, a ✗ on each label
         that would be refused and "drawn" on those already drawn between the two spans (their key
         removes them)."""
-        self._shown = (scheme, relations, pair, drawn)
+        shown = (scheme, relations, pair, drawn)
+        if shown == self._shown:
+            return  # unchanged: no re-render and no layout pass on every keystroke
+        self._shown = shown
         self.set_class(relations, "-relations")
         width = self.content_region.width or 10_000
         text = Text()
@@ -90,8 +94,9 @@ class Legend(Static):
         self.update(text)
 
     def on_resize(self) -> None:
-        if self._shown is not None:
-            self.show_labels(*self._shown)
+        shown, self._shown = self._shown, None  # what fits has changed: draw it again
+        if shown is not None:
+            self.show_labels(*shown)
 
 
 def _clip(text: str, room: int) -> str:
@@ -155,7 +160,7 @@ class RelationsPanel(Static):
         rels = annotation.sorted_relations() if task is not None else ()
         self.border_title = f"relations ({len(rels)})"
         if task is None or not rels:
-            self.update(Text("none yet: r on a span, tab to another, 1…9", style="dim"))
+            self.update(Text("none yet: r on a span, tab to another, 1…9", style="dim"), layout=False)
             return
         text = Text()
         width = self.content_region.width or 40
@@ -181,7 +186,7 @@ class RelationsPanel(Static):
         if below > 0:
             text.append(f"   ↓ {below} more", style="dim")
         text.rstrip()
-        self.update(text)
+        self.update(text, layout=False)  # the panel keeps its size: no layout pass
 
     def on_resize(self) -> None:
         if self._shown is not None:
@@ -203,7 +208,7 @@ class StatusLine(Static):
         kept = list(parts)
         while len(kept) > 1 and self._width(kept) > room:
             kept.remove(min(kept, key=lambda part: part[1]))
-        self.update(Text(" · ").join(t for t, _ in kept))
+        self.update(Text(" · ").join(t for t, _ in kept), layout=False)
 
     @staticmethod
     def _width(parts: list[tuple[Text, int]]) -> int:
