@@ -120,7 +120,7 @@ class DocumentView(ScrollView, can_focus=True):
             return
         self.wrap = Layout(self.doc_task, self._content_width(), self._extra_width)
         self._cache.clear()
-        self.virtual_size = Size(self._content_width(), len(self.wrap.rows))
+        self._set_virtual_height(len(self.wrap.rows))
 
     def update_annotation(
         self,
@@ -163,10 +163,19 @@ class DocumentView(ScrollView, can_focus=True):
                 self._cache = {
                     r if r < first else r + shift: v for r, v in cache.items() if r < first or r >= old_end
                 }
-                self.virtual_size = Size(self._content_width(), len(layout.rows))
+                self._set_virtual_height(len(layout.rows))
                 self.refresh()
             self._invalidate_rows(range(first, new_end))
         self._invalidate_tokens(touched)
+
+    def _set_virtual_height(self, rows: int) -> None:
+        # A new virtual size reflows the whole screen (~40 ms on a long document). Rounding it up
+        # to a multiple of 16 rows means a label that adds or removes a row rarely changes it; the
+        # rows past the end are drawn blank.
+        height = -(-rows // 16) * 16
+        size = Size(self._content_width(), height)
+        if size != self.virtual_size:
+            self.virtual_size = size
 
     def _reindex(
         self, annotation: Annotation, removed: Sequence[Span], added: Sequence[Span], markers: set[int]
