@@ -329,7 +329,7 @@ def review(
         left = session.tasks_left()
         typer.echo(
             f"{len(plan.queue) - left} of {len(plan.queue)} reviewed, {left} left; gold stored as {reviewer!r} in "
-            f"{path}. Export it: annotator export --dataset {dataset} --gold"
+            f"{path}. Export it: {session.export_command}"
         )
 
 
