@@ -40,3 +40,59 @@ async def test_vertical_and_line_keys_move_the_cursor_not_just_the_view(tmp_path
         await pilot.press("pageup")
         assert layout.row_of(screen.cursor) == 2
         assert doc.scroll_offset.y <= 2
+
+
+async def test_whitespace_tokens_are_drawn_where_the_layout_puts_them(tmp_path: Path) -> None:
+    """spaCy makes a token of a tab or of a second space; the row must show the space it stands
+    for, at the place the layout (mouse clicks, up/down) computes for every token."""
+    from annotator.core.hashing import input_hash
+    from annotator.core.model import Annotation, Task, Token
+
+    text = "Boris met\tAna  Lee in\tParis.\r\n\r\nThe  talks lasted\ttwo days."
+    words: list[tuple[str, int]] = []
+    pos = 0
+    for piece in [
+        "Boris",
+        " ",
+        "met",
+        "\t",
+        "Ana",
+        " ",
+        " ",
+        "Lee",
+        " ",
+        "in",
+        "\t",
+        "Paris",
+        ".",
+        "\r\n\r\n",
+    ]:
+        words.append((piece, pos))
+        pos += len(piece)
+    for piece in ["The", " ", " ", "talks", " ", "lasted", "\t", "two", " ", "days", "."]:
+        words.append((piece, pos))
+        pos += len(piece)
+    assert pos == len(text)
+    # spaCy's convention: one plain space after a token is its ``ws``; any other whitespace is a token
+    tokens: list[Token] = []
+    k = 0
+    while k < len(words):
+        piece, start = words[k]
+        ws = k + 1 < len(words) and words[k + 1][0] == " " and not piece.isspace()
+        tokens.append(Token(piece, start, start + len(piece), len(tokens), ws))
+        k += 2 if ws else 1
+    task = Task(text, tuple(tokens), input_hash(text))
+    assert "".join(t.text + (" " if t.ws else "") for t in tokens) == text
+    db = make_db(tmp_path / "a.db", (task, Annotation()))
+    app = app_for(db)
+    async with app.run_test(size=(100, 24)) as pilot:
+        await pilot.pause()
+        doc = app.annotate_screen.query_one(DocumentView)
+        layout = doc.wrap
+        assert layout is not None
+        for row in range(len(layout.rows)):
+            shown = doc._render_row(row).text
+            for token, x in layout.positions(row):
+                assert shown[x:].startswith(tokens[token].text), (row, tokens[token].text, shown)
+        first = doc._render_row(0).text
+        assert "met Ana  Lee in Paris." in first

@@ -262,13 +262,14 @@ class DocumentView(ScrollView, can_focus=True):
         sel = marks.selection
         segments: list[Segment] = []
         for i in range(first, end):
-            if layout.is_space(i):
-                continue
             span = self._span_at.get(i)
-            style = self._token_style(i, span, sel)
-            segments.append(Segment(tokens[i].text, style))
-            if span is not None and span.token_end == i:
-                segments.append(Segment(self._tag_after[i], self._tag_style(span)))
+            if layout.is_space(i):
+                pass  # a tab or a second space, as spaCy makes a token of: drawn as its gap below
+            else:
+                style = self._token_style(i, span, sel)
+                segments.append(Segment(tokens[i].text, style))
+                if span is not None and span.token_end == i:
+                    segments.append(Segment(self._tag_after[i], self._tag_style(span)))
             if layout.spaces_after[i] and i + 1 < end:
                 inside = span is not None and span.token_end > i
                 in_sel = sel is not None and sel[0] <= i < sel[1]
