@@ -389,3 +389,19 @@ async def test_a_new_span_over_others_says_what_it_replaced(tmp_path: Path) -> N
         said = plain(app.annotate_screen.query_one("#message"))
         assert said.startswith("ORG: 'and Donald Tusk visited Warsaw'")
         assert "replaced PERSON 'Donald Tusk', GPE 'Warsaw'" in said
+
+
+async def test_the_relations_list_says_the_selected_relation_whole(tmp_path: Path) -> None:
+    db = make_db(tmp_path / "a.db", make_task(MANY, MANY_SPANS, MANY_RELATIONS))
+    app = app_for(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        message = app.annotate_screen.query_one("#message")
+        await pilot.press("R")
+        assert plain(message).startswith("1 of 7: 'Ana' ─MET→ 'Ben'")
+        await pilot.press("j", "j")
+        assert plain(message).startswith("3 of 7: 'Eli' ─MET→ 'Fay'")
+        legend = app.annotate_screen.query_one(Legend)  # what a relabel would do
+        assert "drawn" in lines(legend, "MET")[0] and "✗" in lines(legend, "VISITED")[0]
+        await pilot.press("d")
+        assert plain(message).startswith("deleted Eli")

@@ -166,13 +166,13 @@ class AnnotateScreen(Screen[None]):
         drawn = frozenset(
             r.label
             for r in self.annotation.relations
-            if self.mode == "relation" and (r.head, r.child) == (self.head_sid, self.child_sid)
+            if self.mode != "spans" and (r.head, r.child) == (self.head_sid, self.child_sid)
         )
         self.query_one(Legend).show_labels(
             self.scheme, relations=self.mode in ("relation", "browse"), pair=self._pair(), drawn=drawn
         )
         selected = self.browse_index if self.mode == "browse" else None
-        if drawn:  # in relation mode, the relation just drawn between the head and the child
+        if drawn and self.mode == "relation":  # the relation just drawn between head and child
             selected = next(
                 i
                 for i, r in enumerate(self.annotation.sorted_relations())
@@ -183,8 +183,9 @@ class AnnotateScreen(Screen[None]):
         )
 
     def _pair(self) -> tuple[str, str] | None:
-        """The labels of the head and child spans chosen in relation mode."""
-        if self.mode != "relation" or self.head_sid is None or self.child_sid is None:
+        """The labels of the head and child spans chosen in relation mode (or of the relation
+        selected in the list)."""
+        if self.mode == "spans" or self.head_sid is None or self.child_sid is None:
             return None
         head, child = self.annotation.span(self.head_sid), self.annotation.span(self.child_sid)
         return (head.label, child.label) if head and child else None
@@ -675,8 +676,21 @@ class AnnotateScreen(Screen[None]):
         self.mode = "browse"
         self.browse_index = 0
         self._show_browsed()
-        self.say("relations: j/k or tab move, 1…9 relabel, d deletes, esc leaves")
+        self._browse_prompt()
         self.update_status()
+
+    def _browse_prompt(self) -> None:
+        """The relation selected in the list, whole (the panel clips long texts), and the keys."""
+        rels = self._sorted_relations()
+        task = self.current_task
+        if self.mode != "browse" or self.browse_index is None or not rels or task is None:
+            return
+        rel = rels[self.browse_index]
+        names = span_names(task, self.annotation)
+        self.say(
+            f"{self.browse_index + 1} of {len(rels)}: {_quote(names.get(rel.head, '?'))} ─{rel.label}→ "
+            f"{_quote(names.get(rel.child, '?'))} · j/k move, 1…9 relabel, d deletes, esc"
+        )
 
     def _show_browsed(self) -> None:
         rels = self._sorted_relations()
@@ -698,6 +712,7 @@ class AnnotateScreen(Screen[None]):
         if rels:
             self.browse_index = ((self.browse_index or 0) + delta) % len(rels)
             self._show_browsed()
+            self._browse_prompt()
 
     def _browse_relabel(self, n: int, names: tuple[str, ...] | None = None) -> None:
         names = names or self.scheme.relation_labels
