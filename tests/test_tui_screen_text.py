@@ -147,6 +147,23 @@ async def test_relations_panel_says_how_many_more_and_follows_a_resize(tmp_path:
         shown = plain(panel).splitlines()
         assert len(shown) <= height
         assert "↓" in shown[-1] and "more" in shown[-1]
+        assert shown[0].startswith("1  Ana")  # no empty line above the first relation
+        assert len(shown) >= height - 1  # and the room is used
+        # in the middle of a list twice as long as the panel: a line above and a line below
+        await pilot.resize_terminal(100, 16)
+        await pilot.pause()
+        await pilot.press("R")
+        both = []
+        for _ in MANY_RELATIONS:
+            shown = plain(panel).splitlines()
+            assert len(shown) <= panel.content_region.height
+            assert any(line.startswith("▸") for line in shown)
+            both.append("↑" in shown[0] and "↓" in shown[-1])
+            await pilot.press("j")
+        assert any(both) and not both[0] and not both[-1]
+        await pilot.press("escape")
+        await pilot.resize_terminal(100, 20)
+        await pilot.pause()
         # browse to the last relation: the window follows it and says what is above
         await pilot.press("R", *["j"] * (len(MANY_RELATIONS) - 1))
         shown = plain(panel).splitlines()

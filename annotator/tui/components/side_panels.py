@@ -168,13 +168,19 @@ class RelationsPanel(Static):
         # Two lines a relation; when they do not all fit, the window of them around the selected
         # one, with a line above and below saying how many more there are.
         height = self.content_region.height
-        room, first = len(rels), 0
-        if height and 2 * len(rels) > height:
-            room = max((height - 2) // 2, 1)
-            if selected is not None:
-                first = max(0, min(selected - room // 2, len(rels) - room))
-        if room < len(rels):
-            text.append(f"   ↑ {first} more\n" if first else "\n", style="dim")
+        n = len(rels)
+        room, first = n, 0
+        if height and 2 * n > height:
+            top = max((height - 1) // 2, 1)  # relations beside one "more" line
+            if selected is None or selected < top:
+                room, first = top, 0
+            elif selected >= n - top:
+                room, first = top, n - top
+            else:  # a "more" line above and below
+                room = max((height - 2) // 2, 1)
+                first = max(1, min(selected - room // 2, n - room - 1))
+        if first:
+            text.append(f"   ↑ {first} more\n", style="dim")
         for i, rel in enumerate(rels[first : first + room], first):
             line = relation_line(task, annotation, rel, width, names)
             if i == selected:
