@@ -422,3 +422,12 @@ async def test_the_relations_list_says_the_selected_relation_whole(tmp_path: Pat
         assert "drawn" in lines(legend, "MET")[0] and "✗" in lines(legend, "VISITED")[0]
         await pilot.press("d")
         assert plain(message).startswith("deleted Eli")
+
+
+async def test_a_relabel_that_drops_relations_says_both(tmp_path: Path) -> None:
+    task = make_task(TEXT, SPANS, ((1, 3, "VISITED"),))
+    app = app_for(make_db(tmp_path / "a.db", task))
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.press("tab", "3")  # Olaf Scholz as a GPE: VISITED needs a PERSON head
+        said = plain(app.annotate_screen.query_one("#message"))
+        assert said.startswith("GPE: 'Olaf Scholz'") and "removed 1 relation" in said

@@ -265,7 +265,8 @@ class AnnotateScreen(Screen[None]):
             self._reloaded(exc)
             return False
         self.repaint_annotation(edit)
-        self.say((edit.note or message) + self._reopened(was))
+        said = " · ".join(part for part in (message, edit.note) if part)
+        self.say(said + self._reopened(was))
         return True
 
     @staticmethod
