@@ -431,3 +431,18 @@ async def test_a_relabel_that_drops_relations_says_both(tmp_path: Path) -> None:
         await pilot.press("tab", "3")  # Olaf Scholz as a GPE: VISITED needs a PERSON head
         said = plain(app.annotate_screen.query_one("#message"))
         assert said.startswith("GPE: 'Olaf Scholz'") and "removed 1 relation" in said
+
+
+async def test_the_relation_prompt_fits_80_columns(tmp_path: Path) -> None:
+    text = "The World Trade Organization of Geneva met Juan Ramón de la Fuente Hernández in Ottawa."
+    spans = (
+        ("The World Trade Organization of Geneva", "ORG"),
+        ("Juan Ramón de la Fuente Hernández", "PERSON"),
+    )
+    app = app_for(make_db(tmp_path / "a.db", make_task(text, spans)))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("tab", "r")
+        message = app.annotate_screen.query_one("#message")
+        said = plain(message)
+        assert len(said) <= message.content_region.width, said
+        assert "→" in said and said.startswith("'The World") and "'Juan" in said and "tab" in said

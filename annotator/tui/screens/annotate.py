@@ -617,20 +617,29 @@ class AnnotateScreen(Screen[None]):
         self.update_status()
 
     def _relation_prompt(self) -> None:
-        """Say which span is the head and which the child, and what the keys do."""
+        """Say which span is the head and which the child, and what the keys do: as much of it
+        as the message line holds, the two spans first."""
         task = self.current_task
         head = self.annotation.span(self.head_sid) if self.head_sid is not None else None
         if task is None or head is None:
             return
         names = span_names(task, self.annotation)
         child = self.annotation.span(self.child_sid) if self.child_sid is not None else None
+        room = self.query_one(MessageLine).content_region.width or 10_000
         if child is None:
-            self.say(f"{_quote(names[head.sid])} → ?  tab or the arrows choose the child, esc leaves")
-            return
-        self.say(
-            f"{_quote(names[head.sid])} → {_quote(names[child.sid])}  "
-            "1…9 label (again removes it), tab next, esc"
-        )
+            tails = ("  tab or the arrows choose the child, esc leaves", "  tab: child, esc", "")
+            pair = [names[head.sid], "?"]
+        else:
+            tails = ("  1…9 label (again removes it), tab next, esc", "  1…9 label, tab, esc", "")
+            pair = [names[head.sid], names[child.sid]]
+        for clip in (24, 16, 10):
+            quoted = [_quote(name, clip) if name != "?" else name for name in pair]
+            for tail in tails:
+                line = f"{quoted[0]} → {quoted[1]}{tail}"
+                if len(line) <= room:
+                    self.say(line)
+                    return
+        self.say(line)
 
     def _relation_label(self, n: int, names: tuple[str, ...] | None = None) -> None:
         names = names or self.scheme.relation_labels
