@@ -6,6 +6,7 @@ screen repaints. It holds only view state: cursor, selection, mode.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Literal
 
 from rich.text import Text
@@ -617,28 +618,35 @@ class AnnotateScreen(Screen[None]):
         self.update_status()
 
     def _relation_prompt(self) -> None:
-        """Say which span is the head and which the child, and what the keys do: as much of it
-        as the message line holds, the two spans first."""
+        """Say which span is the head and which the child, and what the keys do."""
         task = self.current_task
         head = self.annotation.span(self.head_sid) if self.head_sid is not None else None
         if task is None or head is None:
             return
         names = span_names(task, self.annotation)
         child = self.annotation.span(self.child_sid) if self.child_sid is not None else None
-        room = self.query_one(MessageLine).content_region.width or 10_000
         if child is None:
-            tails = ("  tab or the arrows choose the child, esc leaves", "  tab: child, esc", "")
-            pair = [names[head.sid], "?"]
-        else:
-            tails = ("  1…9 label (again removes it), tab next, esc", "  1…9 label, tab, esc", "")
-            pair = [names[head.sid], names[child.sid]]
-        for clip in (24, 16, 10):
-            quoted = [_quote(name, clip) if name != "?" else name for name in pair]
-            for tail in tails:
-                line = f"{quoted[0]} → {quoted[1]}{tail}"
-                if len(line) <= room:
-                    self.say(line)
-                    return
+            self._say_fitting(
+                lambda q: f"{q(names[head.sid])} → ?",
+                ("  tab or the arrows choose the child, esc leaves", "  tab: child, esc"),
+            )
+            return
+        self._say_fitting(
+            lambda q: f"{q(names[head.sid])} → {q(names[child.sid])}",
+            ("  1…9 label (again removes it), tab next, esc", "  1…9 label, tab, esc"),
+        )
+
+    def _say_fitting(self, head: Callable[[Callable[[str], str]], str], tails: tuple[str, ...]) -> None:
+        """Say ``head`` (built with a quoting function that clips span texts) and the first of
+        ``tails`` (key hints, longest first) that fits the message line; span texts are clipped
+        shorter, and the hints left out, before anything is cut off at the edge."""
+        room = self.query_one(MessageLine).content_region.width or 10_000
+        tries = [(clip, tail) for clip in (24, 16) for tail in tails] + [(24, ""), (16, ""), (10, "")]
+        line = ""
+        for clip, tail in tries:
+            line = head(lambda text, clip=clip: _quote(text, clip)) + tail  # type: ignore[misc]
+            if len(line) <= room:
+                break
         self.say(line)
 
     def _relation_label(self, n: int, names: tuple[str, ...] | None = None) -> None:
@@ -697,9 +705,10 @@ class AnnotateScreen(Screen[None]):
             return
         rel = rels[self.browse_index]
         names = span_names(task, self.annotation)
-        self.say(
-            f"{self.browse_index + 1} of {len(rels)}: {_quote(names.get(rel.head, '?'))} ─{rel.label}→ "
-            f"{_quote(names.get(rel.child, '?'))} · j/k move, 1…9 relabel, d deletes, esc"
+        where = f"{self.browse_index + 1} of {len(rels)}: "
+        self._say_fitting(
+            lambda q: f"{where}{q(names.get(rel.head, '?'))} ─{rel.label}→ {q(names.get(rel.child, '?'))}",
+            (" · j/k move, 1…9 relabel, d deletes, esc", " · j/k, 1…9, d, esc"),
         )
 
     def _show_browsed(self) -> None:
