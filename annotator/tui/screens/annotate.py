@@ -550,7 +550,7 @@ class AnnotateScreen(Screen[None]):
             self.cursor = last if d_end else first
             self.repaint_marks()
             text = task.text[task.tokens[first].start : task.tokens[last].end]
-            self.say(f"selection {_quote(' '.join(text.split()), 40)}: 1…9 gives it a label, esc clears it")
+            self.say(f"selection {_quote(' '.join(text.split()), 30)}: 1…9 gives it a label, esc clears it")
             return
         if not self._editable():
             return
