@@ -9,6 +9,7 @@ import typer
 from typer.core import TyperGroup
 
 from annotator.core.errors import AnnotatorError
+from annotator.core.wording import counted
 
 
 class _ErrorsForUsers(TyperGroup):
@@ -160,7 +161,10 @@ def preannotate(
         typer.echo(f"annotator: {warning}", err=True)
     for problem in result.problems:
         typer.echo(f"annotator: {problem}", err=True)
-    typer.echo(f"wrote {result.tasks} tasks ({result.spans} spans, {result.relations} relations) to {output}")
+    typer.echo(
+        f"wrote {counted(result.tasks, 'task')} ({counted(result.spans, 'span')}, "
+        f"{counted(result.relations, 'relation')}) to {output}"
+    )
     if result.problems:
         raise fail(f"{len(result.problems)} bad record(s) skipped; see above")
 

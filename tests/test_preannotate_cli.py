@@ -60,7 +60,7 @@ def test_sample_to_jsonl_with_the_real_model(tmp_path: Path) -> None:
     assert task.meta == {"source": SAMPLE.name}
     assert len(suggestion.spans) > 50 and suggestion.relations
     assert result.stdout.strip() == (
-        f"wrote 1 tasks ({len(suggestion.spans)} spans, {len(suggestion.relations)} relations) to {out}"
+        f"wrote 1 task ({len(suggestion.spans)} spans, {len(suggestion.relations)} relations) to {out}"
     )
     assert [p.name for p in out.parent.iterdir()] == ["sample.jsonl"]  # no temporary file left
 

@@ -17,6 +17,7 @@ from typing import Protocol
 from annotator.core.errors import AnnotatorError
 from annotator.core.model import ANSWERS, Annotation, Answer, Task
 from annotator.core.validate import align
+from annotator.core.wording import counted
 from annotator.formats.base import Counts, Item, describe
 from annotator.formats.guess import guess
 from annotator.formats.problems import Problems
@@ -409,7 +410,10 @@ def import_lines(report: ImportReport, source: Path, dataset: str) -> tuple[list
 def export_lines(report: ExportReport) -> tuple[list[str], list[str]]:
     c = report.counts
     where = ", ".join(str(p) for p in c.paths)
-    out = [f"wrote {c.tasks} tasks, {c.spans} spans, {c.relations} relations to {where} ({report.format})"]
+    out = [
+        f"wrote {counted(c.tasks, 'task')}, {counted(c.spans, 'span')}, {counted(c.relations, 'relation')} "
+        f"to {where} ({report.format})"
+    ]
     err = [report.empty_hint] if report.empty_hint else []
     if report.repeated:
         err.append(
