@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from annotator.config import PREFERRED_ORDER
 from annotator.core.scheme import LabelScheme
 from annotator.tui.components.document_view import DocumentView
 from annotator.tui.components.side_panels import Legend, RelationsPanel
@@ -180,26 +181,7 @@ async def test_relations_panel_says_how_many_more_and_follows_a_resize(tmp_path:
 
 
 async def test_a_large_label_scheme_leaves_room_for_the_relations(tmp_path: Path) -> None:
-    labels = [
-        "PERSON",
-        "ORG",
-        "GPE",
-        "LOC",
-        "NORP",
-        "DATE",
-        "EVENT",
-        "FAC",
-        "PRODUCT",
-        "TIME",
-        "MONEY",
-        "PERCENT",
-        "QUANTITY",
-        "CARDINAL",
-        "ORDINAL",
-        "WORK_OF_ART",
-        "LAW",
-        "LANGUAGE",
-    ]
+    labels = list(PREFERRED_ORDER)  # the 18 labels of the English model
     scheme = LabelScheme(tuple(labels), relations=QA_SCHEME.relations)
     db = make_db(tmp_path / "a.db", make_task(MANY, MANY_SPANS, MANY_RELATIONS))
     app = app_for(db, scheme=scheme)
