@@ -53,22 +53,19 @@ def test_split_is_seeded_disjoint_and_complete(exported: Path, tmp_path: Path) -
     assert other.counts.tasks == 149
 
 
-def test_spacy_debug_data_finds_nothing_misaligned(exported: Path) -> None:
-    cfg = exported / "debug.cfg"
+def ner_config(folder: Path, name: str) -> Path:
+    """A config for an NER pipeline made by `spacy init config`, as a user would start."""
+    cfg = folder / name
     made = spacy_cli(
-        "init",
-        "config",
-        str(cfg),
-        "--lang",
-        "en",
-        "--pipeline",
-        "ner",
-        "--optimize",
-        "efficiency",
-        "--force",
-        cwd=exported,
-    )
+        "init", "config", str(cfg), "--lang", "en", "--pipeline", "ner", "--optimize", "efficiency", "--force",
+        cwd=folder,
+    )  # fmt: skip
     assert made.returncode == 0, made.stderr
+    return cfg
+
+
+def test_spacy_debug_data_finds_nothing_misaligned(exported: Path) -> None:
+    cfg = ner_config(exported, "debug.cfg")
     done = spacy_cli(
         "debug", "data", str(cfg),
         "--paths.train", "corpus/train.spacy", "--paths.dev", "corpus/dev.spacy",
@@ -84,21 +81,7 @@ def test_spacy_debug_data_finds_nothing_misaligned(exported: Path) -> None:
 
 
 def test_spacy_train_runs_on_the_export(exported: Path) -> None:
-    cfg = exported / "train.cfg"
-    made = spacy_cli(
-        "init",
-        "config",
-        str(cfg),
-        "--lang",
-        "en",
-        "--pipeline",
-        "ner",
-        "--optimize",
-        "efficiency",
-        "--force",
-        cwd=exported,
-    )
-    assert made.returncode == 0, made.stderr
+    cfg = ner_config(exported, "train.cfg")
     done = spacy_cli(
         "train", str(cfg), "--output", "model",
         "--paths.train", "corpus/train.spacy", "--paths.dev", "corpus/dev.spacy",
