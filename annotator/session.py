@@ -7,7 +7,6 @@ returns, so whatever the screen shows after a key press is already on disk.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from annotator.core.edits import Edit, History
@@ -46,7 +45,6 @@ class AnnotationSession:
         self.current: OpenTask | None = None
         self.total: int | None = None  # known size of the source, when it can be known cheaply
         self.finished = True  # False while a source is still being prepared into the store
-        self.on_change: Callable[[], None] | None = None
         # Check before each write that no other process of this annotator wrote the task since
         # it was read (two terminals on one database): the annotate command turns it on.
         self.guard = False

@@ -220,10 +220,6 @@ class RelationSuggester:
     ) -> RelationSuggester:
         return cls(vocab, scheme, load_rules(path, vocab), **kwargs)
 
-    @property
-    def active(self) -> bool:
-        return bool(self.scheme.relations)
-
     def __call__(self, doc: Doc, spans: Sequence[Span]) -> list[Relation]:
         if len(spans) < 2 or not self.scheme.relations:
             return []

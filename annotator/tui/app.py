@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable
-from pathlib import Path
 
 from textual.app import App, SystemCommand
 from textual.screen import Screen
@@ -107,12 +106,6 @@ class AnnotatorApp(App[None]):
 
     def on_unmount(self) -> None:
         self._stop.set()
-
-
-def default_db(path: Path | None) -> Path:
-    from annotator.store import default_db_path
-
-    return default_db_path(path)
 
 
 class ReviewApp(App[None]):

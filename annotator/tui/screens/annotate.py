@@ -303,10 +303,6 @@ class AnnotateScreen(Screen[None]):
                 return span
         return ann.span_at_token(self.cursor)
 
-    def _is_space(self, i: int) -> bool:
-        task = self.current_task or self.pending_task
-        return task is None or task.tokens[i].text.isspace()
-
     def _step_token(self, i: int, delta: int) -> int:
         task = self.current_task or self.pending_task
         if task is None:
