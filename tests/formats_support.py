@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from annotator.core.model import Annotation, Task
 from annotator.formats.problems import Problems
+from tests.conftest import FIXTURES
 
-FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures"
 REL_FILE = FIXTURES / "prodigy" / "rel_component_annotations.jsonl"
 DOCCANO = FIXTURES / "doccano"
 BRAT_NEWS = FIXTURES / "brat" / "news"

@@ -19,6 +19,7 @@ from annotator.sources import read_source
 from annotator.store import Store
 from annotator.tui.app import AnnotatorApp
 from annotator.tui.launch import DEMO_LABELS, sample_path
+from tests.conftest import FIXTURES
 
 SIZE = (130, 40)
 
@@ -80,7 +81,6 @@ async def settle(pilot: object) -> None:
     await asyncio.sleep(0)
 
 
-FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures"
 FIXTURES_PRODIGY = FIXTURES / "prodigy" / "rel_component_annotations.jsonl"
 
 

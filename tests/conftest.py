@@ -1,0 +1,15 @@
+"""Shared by every test folder: where the files written by other tools live.
+
+Every file a test reads is in this repository. ``tests/fixtures/`` holds real files written by
+Prodigy, doccano, brat, Label Studio and two annotation projects with published agreement figures,
+copied with their licences; ``tests/fixtures/README.md`` gives each one's origin and licence.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+REPO = Path(__file__).resolve().parents[1]
+DATA = Path(__file__).resolve().parent / "data"  # files made for these tests (the sample's gold)
+SAMPLE = REPO / "annotator" / "data" / "defense-ministers-seoul.txt"  # the article the package ships
