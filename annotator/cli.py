@@ -51,6 +51,12 @@ RulesOption = Annotated[
 ]
 ModelOption = Annotated[str | None, typer.Option("--model", "-m", help="spaCy pipeline name or path.")]
 ConfigOption = Annotated[Path | None, typer.Option("--config", "-c", help="Label scheme TOML.")]
+LabelMapOption = Annotated[
+    str | None,
+    typer.Option(
+        "--label-map", help="The model's labels onto the scheme's: PERSON=PER,GPE=LOC (adds to [label_map])."
+    ),
+]
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
@@ -68,13 +74,14 @@ def annotate(
     relation_rules: RulesOption = None,
     model: ModelOption = None,
     config: ConfigOption = None,
+    label_map: LabelMapOption = None,
     db: DbOption = None,
 ) -> None:
     """Correct spaCy's suggestions in the terminal; every edit is saved as you make it."""
     from annotator.tui.launch import run_annotate, summary
 
     app, notes = run_annotate(
-        source, dataset, annotator, labels, relations, relation_rules, model, config, db
+        source, dataset, annotator, labels, relations, relation_rules, model, config, db, label_map=label_map
     )
     for note in notes:
         typer.echo(f"annotator: {note}", err=True)
@@ -114,6 +121,7 @@ def preannotate(
     relations: RelationsOption = None,
     relation_rules: RulesOption = None,
     config: ConfigOption = None,
+    label_map: LabelMapOption = None,
 ) -> None:
     """Pre-annotate a corpus with spaCy (entities and relations) into gold-schema JSONL, without the UI."""
     from rich.console import Console
@@ -128,7 +136,7 @@ def preannotate(
     total = count_source(source)
     notes: list[str] = []
     nlp = load_model(model, notes)
-    scheme = resolve_scheme(labels, config, relations, entity_labels(nlp), notes)
+    scheme = resolve_scheme(labels, config, relations, entity_labels(nlp), notes, label_map)
     suggester = (
         RelationSuggester.from_file(nlp.vocab, scheme, relation_rules, model_source=model_name(nlp))
         if scheme.relations

@@ -9,7 +9,13 @@ from importlib.resources import files
 from pathlib import Path
 
 from annotator.core.errors import AnnotatorError
-from annotator.core.scheme import LabelScheme, parse_label_list, scheme_from_dict, scheme_from_toml
+from annotator.core.scheme import (
+    LabelScheme,
+    parse_label_list,
+    parse_label_map,
+    scheme_from_dict,
+    scheme_from_toml,
+)
 
 # Keys 1..9 go to the labels most news annotation needs; a model's own order is alphabetical, which
 # would put CARDINAL on key 1.
@@ -61,16 +67,28 @@ def resolve_scheme(
     relations: str | None,
     model_labels: Sequence[str],
     notes: list[str] | None = None,
+    label_map: str | None = None,
 ) -> LabelScheme:
     """The scheme for a run. ``notes`` receives what the user should be told (labels the model does
-    not predict, relation labels no rule proposes, relations no entity label can take part in)."""
+    not predict, relation labels no rule proposes, relations no entity label can take part in).
+
+    ``label_map`` (``PERSON=PER,GPE=LOC``) adds to, and overrides, the config's ``[label_map]``: the
+    model's labels are seen through it everywhere, so without --labels the scheme is the mapped labels."""
     said: list[str] = notes if notes is not None else []
     configured: LabelScheme | None = None
     config_has_relations = False
+    mapping: dict[str, str] = {}
     if config is not None:
         data = _read_toml(config)
         configured = scheme_from_toml(config)
         config_has_relations = "relations" in data
+        mapping.update(configured.label_map)
+    if label_map is not None:
+        mapping.update(parse_label_map(label_map))
+    unmapped = [label for label in mapping if model_labels and label not in model_labels]
+    if unmapped:
+        said.append(f"the label map names {', '.join(unmapped)}, which the model does not predict")
+    model_labels = list(dict.fromkeys(mapping.get(label, label) for label in model_labels))
 
     if labels is not None:
         entity = tuple(parse_label_list(labels))
@@ -95,7 +113,13 @@ def resolve_scheme(
         rel_types = configured.relations
     else:
         rel_types = scheme_from_dict(_read_toml(default_scheme_path()), str(default_scheme_path())).relations
-    scheme = LabelScheme(entity, colors, rel_types)
+    outside = sorted({target for target in mapping.values() if target not in entity})
+    if outside:
+        raise AnnotatorError(
+            f"the label map maps onto {', '.join(outside)}, not among the entity labels "
+            f"({', '.join(entity)}); add them with --labels or [labels]"
+        )
+    scheme = LabelScheme(entity, colors, rel_types, mapping)
     if relations is not None:
         names = parse_label_list(relations)
         if len(set(names)) != len(names):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +39,8 @@ class LabelScheme:
     labels: tuple[str, ...]
     colors: Mapping[str, str] = field(default_factory=dict)
     relations: tuple[RelationType, ...] = ()
+    # The model's label -> the scheme's label (PERSON -> PER), applied wherever suggestions are made.
+    label_map: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if len(set(self.labels)) != len(self.labels):
@@ -75,6 +77,12 @@ class LabelScheme:
             return f"{label} needs a child labelled {' or '.join(sorted(rel.children))}, not {child_label}"
         return None
 
+    def suggested_label(self, model_label: str) -> str | None:
+        """The scheme's label for a span the model labelled ``model_label``; None when the scheme
+        has no place for it (the suggestion is dropped)."""
+        label = self.label_map.get(model_label, model_label)
+        return label if label in self.labels else None
+
     def keep_labels(self, labels: Iterable[str]) -> list[str]:
         return [label for label in labels if label in self.labels]
 
@@ -86,7 +94,7 @@ class LabelScheme:
         picked = tuple(
             known.get(n, RelationType(n, color=PALETTE[i % len(PALETTE)])) for i, n in enumerate(names)
         )
-        return LabelScheme(self.labels, self.colors, picked)
+        return replace(self, relations=picked)
 
 
 def parse_label_list(value: str) -> list[str]:
@@ -94,6 +102,32 @@ def parse_label_list(value: str) -> list[str]:
     if not labels:
         raise AnnotatorError(f"no labels in {value!r}; give them comma-separated, e.g. PERSON,ORG,GPE")
     return labels
+
+
+def parse_label_map(value: str, where: str = "--label-map") -> dict[str, str]:
+    """``PERSON=PER,GPE=LOC`` -> {"PERSON": "PER", "GPE": "LOC"}: model label to scheme label."""
+    out: dict[str, str] = {}
+    for part in value.split(","):
+        if not part.strip():
+            continue
+        model, sep, ours = (x.strip() for x in part.partition("="))
+        if not sep or not model or not ours:
+            raise AnnotatorError(
+                f"{where}: {part.strip()!r} is not MODEL_LABEL=SCHEME_LABEL, e.g. PERSON=PER"
+            )
+        if model in out and out[model] != ours:
+            raise AnnotatorError(f"{where}: {model} is mapped twice ({out[model]} and {ours})")
+        out[model] = ours
+    if not out:
+        raise AnnotatorError(f"{where}: no mappings in {value!r}; give them as PERSON=PER,GPE=LOC")
+    return out
+
+
+def label_map_from_dict(raw: Any, where: str) -> dict[str, str]:
+    """A config's ``[label_map]`` table: MODEL_LABEL = "SCHEME_LABEL"."""
+    if not isinstance(raw, Mapping) or not all(isinstance(v, str) and v for v in raw.values()):
+        raise AnnotatorError(f'{where}: [label_map] must be a table of MODEL_LABEL = "SCHEME_LABEL"')
+    return {str(k): str(v) for k, v in raw.items()}
 
 
 def scheme_from_toml(path: Path) -> LabelScheme:
@@ -107,6 +141,9 @@ def scheme_from_toml(path: Path) -> LabelScheme:
     head = ["PERSON"]
     child = ["PERSON"]
     color = "#ff8800"   # optional
+
+    [label_map]         # optional: the model's labels onto the scheme's
+    PERSON = "PER"
     """
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -155,4 +192,5 @@ def scheme_from_dict(data: Mapping[str, Any], where: str = "scheme") -> LabelSch
             )
         color = str(spec.get("color", PALETTE[(i + 3) % len(PALETTE)]))
         relations.append(RelationType(str(name), heads, children, color))
-    return LabelScheme(labels, colors, tuple(relations))
+    label_map = label_map_from_dict(data.get("label_map", {}), where)
+    return LabelScheme(labels, colors, tuple(relations), label_map)

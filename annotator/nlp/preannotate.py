@@ -33,16 +33,14 @@ def _suggest(
     model_name: str,
     relation_suggester: RelationSuggester | None,
 ) -> Annotation:
-    labels = set(scheme.labels)
     tokens = task.tokens
     spans: list[Span] = []
     for ent in doc.ents:
-        if ent.label_ not in labels:
+        label = scheme.suggested_label(ent.label_)  # through the label map; None: not in the scheme
+        if label is None:
             continue
         first, last = tokens[ent.start], tokens[ent.end - 1]
-        spans.append(
-            Span(first.start, last.end, ent.start, ent.end - 1, ent.label_, model_name, len(spans) + 1)
-        )
+        spans.append(Span(first.start, last.end, ent.start, ent.end - 1, label, model_name, len(spans) + 1))
     relations: tuple[Relation, ...] = ()
     if relation_suggester is not None and len(spans) > 1:
         relations = tuple(relation_suggester(doc, spans))
@@ -60,7 +58,8 @@ def doc_to_task(
     extra: Mapping[str, Any] | None = None,
 ) -> tuple[Task, Annotation]:
     """The task (the Doc's text and tokens) and the model's suggestions for it: entity spans whose
-    label is in the scheme (source = ``model_name``, sids 1..n) and suggested relations."""
+    label, seen through the scheme's label map, is in the scheme (source = ``model_name``, sids
+    1..n) and suggested relations."""
     text = doc.text
     ihash = input_hash if input_hash is not None else compute_input_hash(text, meta)
     task = Task(text, doc_tokens(doc), ihash, dict(meta), dict(extra or {}))

@@ -33,7 +33,12 @@ def default_annotator() -> str:
 
 
 def scheme_for(
-    model: str | None, labels: str | None, config: Path | None, relations: str | None, notes: list[str]
+    model: str | None,
+    labels: str | None,
+    config: Path | None,
+    relations: str | None,
+    notes: list[str],
+    label_map: str | None = None,
 ) -> tuple[LabelScheme, str]:
     """The scheme, and the model's display name, read from its meta.json so that spaCy is not
     imported before the first paint."""
@@ -51,7 +56,7 @@ def scheme_for(
         model_labels, display = entity_labels(nlp), display_name(nlp)
     elif model is not None and not Path(model).exists():
         raise AnnotatorError(f"cannot find the spaCy pipeline {model!r}; pass an installed name or a folder")
-    return resolve_scheme(labels, config, relations, model_labels, notes), display
+    return resolve_scheme(labels, config, relations, model_labels, notes, label_map), display
 
 
 def run_annotate(
@@ -64,6 +69,8 @@ def run_annotate(
     model: str | None,
     config: Path | None,
     db: Path | None,
+    *,
+    label_map: str | None = None,
 ) -> tuple[AnnotatorApp, list[str]]:
     """Build the app for a run; the caller runs it. Bad arguments raise AnnotatorError before any
     screen is drawn."""
@@ -72,7 +79,7 @@ def run_annotate(
     if relation_rules is not None and not relation_rules.exists():
         raise AnnotatorError(f"{relation_rules}: no such relation rules file")
     notes: list[str] = []
-    scheme, display = scheme_for(model, labels, config, relations, notes)
+    scheme, display = scheme_for(model, labels, config, relations, notes, label_map)
     problems: list[BadRecord] = []
     # Opened here, not in the feed's thread: a source it cannot read at all (a folder without .txt
     # files) is a user error to print before any screen or database, not a dead thread behind an
