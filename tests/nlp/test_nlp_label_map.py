@@ -12,8 +12,8 @@ from annotator.cli import app
 from annotator.config import resolve_scheme
 from annotator.core.errors import AnnotatorError
 from annotator.core.scheme import LabelScheme, parse_label_map, scheme_from_toml
+from tests.conftest import SAMPLE
 
-SAMPLE = Path(__file__).resolve().parents[1] / "annotator" / "data" / "defense-ministers-seoul.txt"
 MODEL_LABELS = ["CARDINAL", "DATE", "GPE", "LOC", "NORP", "ORG", "PERSON"]
 
 runner = CliRunner()
