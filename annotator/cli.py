@@ -315,10 +315,15 @@ def review(
     include_agreed: Annotated[
         bool, typer.Option("--include-agreed", help="Also walk the tasks where both versions agree.")
     ] = False,
+    labels: LabelsOption = None,
+    relations: RelationsOption = None,
+    config: ConfigOption = None,
     db: DbOption = None,
 ) -> None:
-    """Resolve two annotators' disagreements, task by task, into a gold set."""
-    from annotator.review import ReviewSession
+    """Resolve two annotators' disagreements, task by task, into a gold set.
+
+    The edit screen (e) uses the dataset's label scheme, stored when it was first annotated; --labels, --relations and --config override it (and are stored as the dataset's)."""
+    from annotator.review import ReviewSession, review_scheme
     from annotator.store import Store, default_db_path
     from annotator.tui.app import ReviewApp
 
@@ -329,7 +334,11 @@ def review(
     if not path.exists():
         raise fail(f"{path}: no such database (annotate or import first, or pass --db)")
     with Store(path) as store:
-        session = ReviewSession(store, dataset, names[0], names[1], reviewer, include_agreed)
+        notes: list[str] = []
+        scheme = review_scheme(store, dataset, names, labels, config, relations, notes)
+        session = ReviewSession(store, dataset, names[0], names[1], reviewer, include_agreed, scheme)
+        for note in notes:
+            typer.echo(f"annotator: {note}", err=True)
         plan = session.plan
         only = ", ".join(f"{n} {who} only" for who, n in plan.only.items())
         typer.echo(

@@ -7,6 +7,7 @@ import tomllib
 from collections.abc import Sequence
 from importlib.resources import files
 from pathlib import Path
+from typing import Protocol
 
 from annotator.core.errors import AnnotatorError
 from annotator.core.scheme import (
@@ -15,6 +16,7 @@ from annotator.core.scheme import (
     parse_label_map,
     scheme_from_dict,
     scheme_from_toml,
+    scheme_to_dict,
 )
 
 # Keys 1..9 go to the labels most news annotation needs; a model's own order is alphabetical, which
@@ -68,16 +70,19 @@ def resolve_scheme(
     model_labels: Sequence[str],
     notes: list[str] | None = None,
     label_map: str | None = None,
+    base: LabelScheme | None = None,
 ) -> LabelScheme:
-    """The scheme for a run. ``notes`` receives what the user should be told (labels the model does
-    not predict, relation labels no rule proposes, relations no entity label can take part in).
+    """The scheme for a run: each part from the flags when given, else from ``base`` (the scheme
+    stored with the dataset), else the defaults (the model's labels, the news relations).
+    ``notes`` receives what the user should be told (labels the model does not predict, relation
+    labels no rule proposes, relations no entity label can take part in).
 
     ``label_map`` (``PERSON=PER,GPE=LOC``) adds to, and overrides, the config's ``[label_map]``: the
     model's labels are seen through it everywhere, so without --labels the scheme is the mapped labels."""
     said: list[str] = notes if notes is not None else []
     configured: LabelScheme | None = None
     config_has_relations = False
-    mapping: dict[str, str] = {}
+    mapping: dict[str, str] = dict(base.label_map) if base is not None else {}
     if config is not None:
         data = _read_toml(config)
         configured = scheme_from_toml(config)
@@ -94,23 +99,28 @@ def resolve_scheme(
         entity = tuple(parse_label_list(labels))
         if len(set(entity)) != len(entity):
             raise AnnotatorError(f"--labels names a label twice: {labels}")
-        colors = dict(configured.colors) if configured else {}
-        colors = {k: v for k, v in colors.items() if k in entity}
+        # A label keeps its colour (the config's, else the dataset's) when --labels reorders them.
+        known = {**(base.colors if base else {}), **(configured.colors if configured else {})}
+        colors = {k: v for k, v in known.items() if k in entity}
     elif configured is not None and configured.labels:
         entity, colors = configured.labels, dict(configured.colors)
+    elif base is not None:
+        entity, colors = base.labels, dict(base.colors)
     else:
         entity, colors = tuple(order_model_labels(model_labels)), {}
         if not entity:
             raise AnnotatorError(
                 "the model predicts no entity labels; give them with --labels L1,L2 or --config FILE"
             )
-    if model_labels and (labels is not None or configured is not None):
+    if model_labels and (labels is not None or configured is not None or base is not None):
         unknown = [label for label in entity if label not in model_labels]
         if unknown:
             said.append(f"the model does not predict {', '.join(unknown)}: those spans are added by hand")
 
     if configured is not None and config_has_relations:
         rel_types = configured.relations
+    elif base is not None:
+        rel_types = base.relations
     else:
         rel_types = scheme_from_dict(_read_toml(default_scheme_path()), str(default_scheme_path())).relations
     outside = sorted({target for target in mapping.values() if target not in entity})
@@ -140,3 +150,29 @@ def resolve_scheme(
                 f"{'/'.join(sorted(rel.children)) or 'any'}, which the entity labels do not include"
             )
     return scheme
+
+
+class SchemeStore(Protocol):
+    def scheme(self, dataset: str) -> LabelScheme | None: ...
+    def save_scheme(self, dataset: str, scheme: LabelScheme) -> None: ...
+
+
+def keep_scheme(
+    store: SchemeStore, dataset: str, scheme: LabelScheme, stored: LabelScheme | None, notes: list[str]
+) -> None:
+    """Store the scheme a run settled on as the dataset's, so that later commands (another
+    annotator's session, the review) get it without flags: the first time, and when flags changed
+    it (which is said)."""
+    if stored is not None and scheme_to_dict(stored) == scheme_to_dict(scheme):
+        return
+    store.save_scheme(dataset, scheme)
+    if stored is not None:
+        notes.append(
+            f"the scheme of dataset {dataset!r} is now {describe_scheme(scheme)} (was "
+            f"{describe_scheme(stored)}); later commands use it"
+        )
+
+
+def describe_scheme(scheme: LabelScheme) -> str:
+    rels = ",".join(scheme.relation_labels) or "none"
+    return f"labels {','.join(scheme.labels)}, relations {rels}"

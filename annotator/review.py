@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
+from annotator.config import keep_scheme, order_model_labels, resolve_scheme
 from annotator.core.adjudication import Adjudication, Choice, Disagreement, adjudicate, choices_from_result
 from annotator.core.edits import Edit, History
 from annotator.core.errors import AnnotatorError, InvalidAnnotation
@@ -40,19 +42,54 @@ class ReviewPlan:
 
 
 def scheme_from_versions(store: Store, dataset: str, annotators: list[str]) -> LabelScheme:
-    """A scheme holding every label the annotators used, for editing a gold version freely."""
-    labels: list[str] = []
-    relations: list[str] = []
+    """A scheme holding every label the annotators used, in the default key order, for a dataset
+    stored without a scheme (imported work)."""
+    labels, relations = _used_labels(store, dataset, annotators)
+    return LabelScheme(
+        tuple(order_model_labels(labels)), relations=tuple(RelationType(r) for r in sorted(relations))
+    )
+
+
+def _used_labels(store: Store, dataset: str, annotators: list[str]) -> tuple[list[str], list[str]]:
+    labels: dict[str, None] = {}
+    relations: dict[str, None] = {}
     for _, _, ann in store.annotations(dataset, None, answers=None):
-        if ann.annotator not in annotators:
-            continue
-        for s in ann.spans:
-            if s.label not in labels:
-                labels.append(s.label)
-        for r in ann.relations:
-            if r.label not in relations:
-                relations.append(r.label)
-    return LabelScheme(tuple(sorted(labels)), relations=tuple(RelationType(r) for r in sorted(relations)))
+        if ann.annotator in annotators:
+            labels.update(dict.fromkeys(s.label for s in ann.spans))
+            relations.update(dict.fromkeys(r.label for r in ann.relations))
+    return list(labels), list(relations)
+
+
+def review_scheme(
+    store: Store,
+    dataset: str,
+    annotators: list[str],
+    labels: str | None,
+    config: Path | None,
+    relations: str | None,
+    notes: list[str],
+) -> LabelScheme:
+    """The scheme of the review's edit screen: the flags, else the scheme stored with the dataset
+    (its key order), else the labels the annotators used. A label the versions use that the scheme
+    lacks is added at the end (and said), so that no span of theirs is left without a key."""
+    used = scheme_from_versions(store, dataset, annotators)
+    if dataset not in store.datasets():
+        return used  # the review refuses it with the datasets there are
+    stored = store.scheme(dataset)
+    scheme = resolve_scheme(labels, config, relations, [], notes, base=stored or used)
+    if stored is not None or labels is not None or config is not None or relations is not None:
+        keep_scheme(store, dataset, scheme, stored, notes)
+    extra = [label for label in used.labels if label not in scheme.labels]
+    extra_rels = [r for r in used.relations if scheme.relation(r.label) is None]
+    if extra or extra_rels:
+        notes.append(
+            "the annotators used labels the scheme does not have, added at the end of the keys: "
+            + ", ".join([*extra, *(r.label for r in extra_rels)])
+        )
+        scheme = replace(
+            scheme, labels=scheme.labels + tuple(extra), relations=scheme.relations + tuple(extra_rels)
+        )
+    return scheme
 
 
 class ReviewSession:

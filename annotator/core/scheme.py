@@ -97,6 +97,20 @@ class LabelScheme:
         return replace(self, relations=picked)
 
 
+def scheme_to_dict(scheme: LabelScheme) -> dict[str, Any]:
+    """The scheme in the shape of a scheme file (``scheme_from_dict`` reads it back), with every
+    colour written out: how it is stored with a dataset, so that the colours stay when a later
+    run reorders the labels."""
+    return {
+        "labels": {label: scheme.color(label) for label in scheme.labels},
+        "relations": {
+            r.label: {"head": sorted(r.heads), "child": sorted(r.children), "color": r.color}
+            for r in scheme.relations
+        },
+        "label_map": dict(scheme.label_map),
+    }
+
+
 def parse_label_list(value: str) -> list[str]:
     labels = [part.strip() for part in value.split(",") if part.strip()]
     if not labels:
@@ -163,7 +177,10 @@ def _label_set(value: Any, what: str) -> frozenset[str]:
     return frozenset(value)
 
 
-def scheme_from_dict(data: Mapping[str, Any], where: str = "scheme") -> LabelScheme:
+def scheme_from_dict(data: Mapping[str, Any], where: str = "scheme", *, written: bool = True) -> LabelScheme:
+    """``written``: the scheme was written by a person, so a relation naming an entity label that
+    [labels] lacks is a mistake to refuse; a scheme stored with a dataset may hold such relations
+    on purpose (--labels narrowed the labels of the default relations, which was said)."""
     labels_raw = data.get("labels", {})
     if isinstance(labels_raw, list):
         names = [str(label) for label in labels_raw]
@@ -185,7 +202,7 @@ def scheme_from_dict(data: Mapping[str, Any], where: str = "scheme") -> LabelSch
         spec = spec if isinstance(spec, Mapping) else {}
         heads = _label_set(spec.get("head", []), f"{where}: relation {name} head")
         children = _label_set(spec.get("child", []), f"{where}: relation {name} child")
-        unknown = (heads | children) - set(labels) if labels else set()
+        unknown = (heads | children) - set(labels) if labels and written else set()
         if unknown:
             raise AnnotatorError(
                 f"{where}: relation {name} names entity labels not in [labels]: {', '.join(sorted(unknown))}"

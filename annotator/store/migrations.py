@@ -68,6 +68,15 @@ MIGRATIONS: tuple[Migration, ...] = (
             UNIQUE (task_id, annotator)
         )""",
     ),
+    # 2: the label scheme of each dataset (labels in key order with their colours, relations with
+    # their constraints), stored when the dataset is first annotated so later commands need no flags.
+    (
+        """CREATE TABLE schemes (
+            dataset_id INTEGER PRIMARY KEY REFERENCES datasets(id),
+            scheme BLOB NOT NULL,
+            updated REAL NOT NULL
+        )""",
+    ),
 )
 
 LATEST = len(MIGRATIONS)

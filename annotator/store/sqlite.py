@@ -36,7 +36,9 @@ from urllib.parse import quote
 import orjson
 
 from annotator.core.edits import Edit, History
+from annotator.core.errors import AnnotatorError
 from annotator.core.model import ANSWERS, Annotation, Task
+from annotator.core.scheme import LabelScheme, scheme_from_dict, scheme_to_dict
 from annotator.store.errors import StoreError, UnknownTask
 from annotator.store.migrations import migrate
 from annotator.store.serialize import (
@@ -248,6 +250,35 @@ class Store:
             (name, time.time()),
         )
         return int(conn.execute("SELECT id FROM datasets WHERE name = ?", (name,)).fetchone()[0])
+
+    def scheme(self, dataset: str) -> LabelScheme | None:
+        """The label scheme stored with the dataset, None before one was."""
+        with self._lock:
+            dataset_id = self._dataset_id(self._conn, dataset)
+            if dataset_id is None:
+                return None
+            row = self._conn.execute(
+                "SELECT scheme FROM schemes WHERE dataset_id = ?", (dataset_id,)
+            ).fetchone()
+        if row is None:
+            return None
+        try:
+            return scheme_from_dict(
+                orjson.loads(row[0]), f"the scheme stored with dataset {dataset!r}", written=False
+            )
+        except (orjson.JSONDecodeError, AnnotatorError) as exc:
+            raise StoreError(f"database {self.path}: {exc}") from exc
+
+    def save_scheme(self, dataset: str, scheme: LabelScheme) -> None:
+        """Store (or replace) the dataset's label scheme; creates the dataset if needed."""
+        blob = orjson.dumps(scheme_to_dict(scheme))
+        with self._write() as conn:
+            dataset_id = self._ensure_dataset(conn, dataset)
+            conn.execute(
+                """INSERT INTO schemes (dataset_id, scheme, updated) VALUES (?, ?, ?)
+                   ON CONFLICT (dataset_id) DO UPDATE SET scheme = excluded.scheme, updated = excluded.updated""",
+                (dataset_id, blob, time.time()),
+            )
 
     def add_tasks(self, dataset: str, items: Iterable[tuple[Task, Annotation]]) -> list[int]:
         """Store tasks with their suggestions, in transactions of BATCH_SIZE tasks; returns their

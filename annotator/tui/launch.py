@@ -7,7 +7,7 @@ from collections.abc import Callable
 from importlib.resources import files
 from pathlib import Path
 
-from annotator.config import resolve_scheme
+from annotator.config import keep_scheme, resolve_scheme
 from annotator.core.errors import AnnotatorError, BadRecord
 from annotator.core.scheme import LabelScheme
 from annotator.feed import FeedEvent, feed
@@ -39,6 +39,7 @@ def scheme_for(
     relations: str | None,
     notes: list[str],
     label_map: str | None = None,
+    stored: LabelScheme | None = None,
 ) -> tuple[LabelScheme, str]:
     """The scheme, and the model's display name, read from its meta.json so that spaCy is not
     imported before the first paint."""
@@ -48,7 +49,7 @@ def scheme_for(
     if found is not None:
         display = display_from_meta(found[1])
         model_labels = ner_labels_from_meta(found[1])
-    elif labels is None and config is None:
+    elif labels is None and config is None and stored is None:
         # No meta.json to read (an unusual package): load the pipeline to learn its labels.
         from annotator.nlp.model import display_name, entity_labels, load_model
 
@@ -56,7 +57,7 @@ def scheme_for(
         model_labels, display = entity_labels(nlp), display_name(nlp)
     elif model is not None and not Path(model).exists():
         raise AnnotatorError(f"cannot find the spaCy pipeline {model!r}; pass an installed name or a folder")
-    return resolve_scheme(labels, config, relations, model_labels, notes, label_map), display
+    return resolve_scheme(labels, config, relations, model_labels, notes, label_map, stored), display
 
 
 def run_annotate(
@@ -79,14 +80,25 @@ def run_annotate(
     if relation_rules is not None and not relation_rules.exists():
         raise AnnotatorError(f"{relation_rules}: no such relation rules file")
     notes: list[str] = []
-    scheme, display = scheme_for(model, labels, config, relations, notes, label_map)
-    problems: list[BadRecord] = []
-    # Opened here, not in the feed's thread: a source it cannot read at all (a folder without .txt
-    # files) is a user error to print before any screen or database, not a dead thread behind an
-    # empty screen.
-    items = read_source(source, problems)
     db_path = default_db_path(db)
-    store = Store(db_path)
+    # A database that does not exist yet is created only once the arguments and the source have
+    # been found good: a mistake must not leave an empty database behind.
+    store = Store(db_path) if db_path.exists() else None
+    try:
+        stored = store.scheme(dataset) if store is not None else None
+        scheme, display = scheme_for(model, labels, config, relations, notes, label_map, stored)
+        problems: list[BadRecord] = []
+        # Opened here, not in the feed's thread: a source it cannot read at all (a folder without
+        # .txt files) is a user error to print before any screen or database, not a dead thread
+        # behind an empty screen.
+        items = read_source(source, problems)
+        if store is None:
+            store = Store(db_path)
+        keep_scheme(store, dataset, scheme, stored, notes)
+    except BaseException:
+        if store is not None:
+            store.close()
+        raise
     who = annotator or default_annotator()
     session = AnnotationSession(store, dataset, who, scheme)
     session.guard = True  # the same annotator may have this dataset open in another terminal
