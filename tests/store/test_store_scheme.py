@@ -19,6 +19,7 @@ SCHEME = LabelScheme(
         RelationType("MET", frozenset({"PERSON"}), frozenset({"PERSON"}), "#ff8800"),
         RelationType("WORKS_FOR", frozenset({"PERSON"}), frozenset({"ORG", "GPE"})),
     ),
+    {"PER": "PERSON"},  # the label map
 )
 
 
@@ -34,6 +35,7 @@ def test_a_stored_scheme_comes_back_whole_after_reopening(tmp_path: Path) -> Non
     assert back is not None
     assert back.labels == SCHEME.labels  # key order
     assert scheme_to_dict(back) == scheme_to_dict(SCHEME)  # colours, constraints, relation order
+    assert back.label_map == {"PER": "PERSON"}
     assert back.color("ORG") == "#123456" and back.color("PERSON") == SCHEME.color("PERSON")
 
 
