@@ -194,8 +194,8 @@ def import_(
     Formats without tokens are tokenized with spaCy's rule-based tokenizer for $ANNOTATOR_LANG (default en), split where a span edge falls inside a token. Exits 1 if any record was bad (the good ones are stored)."""
     import os
 
-    from annotator.formats.transfer import import_file, import_lines
     from annotator.store import Store, default_db_path
+    from annotator.transfer.importing import import_file, import_lines
 
     with Store(default_db_path(db)) as store:
         report = import_file(
@@ -227,8 +227,8 @@ def export(
     Formats: jsonl (the gold schema), doccano, brat, conll, spacy. --gold exports the adjudicated annotator "gold"; without --annotator every annotator's annotations are written.
 
     --answer accept (default), all (accept, reject, ignore) or a comma-separated list. --split 0.8 --seed N writes train and dev files into the folder -o names."""
-    from annotator.formats.transfer import export_dataset, export_lines
     from annotator.store import Store, default_db_path
+    from annotator.transfer.exporting import export_dataset, export_lines
 
     path = default_db_path(db)
     if not path.exists():

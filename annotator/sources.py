@@ -14,12 +14,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-import orjson
-
 from annotator.core.errors import AnnotatorError, BadRecord, InvalidAnnotation
 from annotator.core.hashing import input_hash
 from annotator.core.model import Annotation, Task, Token
 from annotator.core.records import KNOWN_KEYS, from_record, token_dict, tokens_from_record
+from annotator.formats.jsontext import RecordError, records
 
 SUFFIXES = (".txt", ".jsonl")
 # Below this size a JSONL file's tasks are counted up front for "task i of N" (a newline count runs
@@ -172,41 +171,17 @@ def _read_txt(path: Path, name: str, problems: list[BadRecord]) -> Iterator[Sour
 
 def _read_jsonl(path: Path, problems: list[BadRecord], warnings: list[str] | None) -> Iterator[SourceItem]:
     where = str(path)
-    try:
-        fh = path.open("rb")
-    except OSError as exc:
-        raise AnnotatorError(f"{path}: cannot read the file: {exc.strerror or exc}") from exc
-    with fh:
-        lineno = 0
-        while True:
-            try:
-                raw = fh.readline()
-            except OSError as exc:
-                problems.append(BadRecord(where, lineno + 1, f"cannot read the file: {exc}"))
-                return
-            if not raw:
-                return
-            lineno += 1
-            if not raw.strip():
-                continue
-            try:
-                # without its line break, so that an error at the end of the record names a column
-                # of its own line rather than column 1 of the next
-                record = orjson.loads(raw.rstrip())
-            except orjson.JSONDecodeError as exc:
-                reason = (
-                    "not UTF-8 text"
-                    if "UTF-8" in exc.msg
-                    else f"invalid JSON: {exc.msg} (column {exc.colno})"
-                )
-                problems.append(BadRecord(where, lineno, reason))
-                continue
-            try:
-                item = _item_from_record(record, where, lineno, warnings)
-            except InvalidAnnotation as exc:
-                problems.append(BadRecord(where, lineno, str(exc)))
-                continue
-            yield item
+    for rec in records(path):
+        if isinstance(rec, RecordError):
+            problems.append(BadRecord(where, rec.line, rec.reason))
+            continue
+        lineno, record = rec
+        try:
+            item = _item_from_record(record, where, lineno, warnings)
+        except InvalidAnnotation as exc:
+            problems.append(BadRecord(where, lineno, str(exc)))
+            continue
+        yield item
 
 
 def _has_annotation(record: Mapping[str, Any]) -> bool:

@@ -23,8 +23,8 @@ import orjson
 from annotator.core.hashing import input_hash
 from annotator.core.model import Annotation, Relation, Span, Task, Token
 from annotator.core.records import to_record
-from annotator.formats.transfer import export_dataset
 from annotator.store import Store
+from annotator.transfer.exporting import export_dataset
 
 WORDS = tuple(
     [

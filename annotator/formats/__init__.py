@@ -3,8 +3,9 @@
 Readers: ``read(path, problems, *, lang="en") -> Iterator[(Task, Annotation)]``; each bad record is
 reported to ``problems`` (a ``Problems``) with file, line and reason, and the good ones go on.
 Writers: ``write(path, items) -> Counts``; they write to a temporary file beside the target and
-rename it into place. ``registry.get(name)`` finds a format by name, ``guess.guess(path)`` from a
-file, and ``transfer`` holds the import and export services behind the CLI.
+rename it into place. ``registry.get(name)`` finds a format by name and says what it can hold,
+``guess.guess(path)`` guesses it from a file. The services that use them to import into and
+export from a dataset are ``annotator.transfer``.
 """
 
 from annotator.formats.base import Counts, Item

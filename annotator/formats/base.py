@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,12 +14,17 @@ Item = tuple[Task, Annotation]
 
 @dataclass
 class Counts:
-    """What a writer wrote (or a reader read)."""
+    """What a writer wrote (or a reader read), and what it left out."""
 
     tasks: int = 0
     spans: int = 0
     relations: int = 0
     paths: list[Path] = field(default_factory=list)
+    left_out: Counter[str] = field(default_factory=Counter)  # what (plural) -> how many
+
+    def leave_out(self, what: str, n: int = 1) -> None:
+        if n:
+            self.left_out[what] += n
 
     def add(self, annotation: Annotation) -> None:
         self.tasks += 1
@@ -30,6 +36,7 @@ class Counts:
         self.spans += other.spans
         self.relations += other.relations
         self.paths += other.paths
+        self.left_out += other.left_out
         return self
 
 

@@ -1,101 +1,200 @@
-"""JSON records from a file that may be JSON Lines, one pretty-printed object after another (as
-doccano writes its relation export), or one JSON array (as Label Studio exports), each with the
-line where it begins so that problems can be reported there."""
+"""JSON records from a file, the one reader every JSON format and the ``.jsonl`` source share.
+
+A file may be JSON Lines (one record a line), records pretty-printed one after another (as doccano
+writes its relation export: each begins with ``{`` at the start of a line), or one JSON array (as
+Label Studio exports). Each record comes with the line where it begins, so that problems are
+reported there, and a bad record costs only itself: the next line that begins a record starts
+afresh. The file is read once, front to back, without seeking, so a pipe works as well as a file,
+and a JSON Lines file is read line by line (its first record comes out before the rest is read).
+
+Values are parsed by orjson, whatever the layout, so every format refuses the same things: text
+that is not UTF-8, a lone surrogate (``"\\ud800"``), ``NaN``, numbers too large for a double. A
+record nested deeper than ``MAX_DEPTH`` is refused too: nothing this tool reads needs it, and
+such a record could be read but not written back (orjson writes at most 254 levels).
+"""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import orjson
 
+MAX_DEPTH = 100
 _DECODER = json.JSONDecoder()
-_WS = " \t\r\n"
+_WS = b" \t\r\n"
+_BOM = b"\xef\xbb\xbf"
+_INCOMPLETE = "unexpected end of data"
 
 
 class RecordError(ValueError):
-    def __init__(self, line: int, reason: str) -> None:
+    def __init__(self, line: int | None, reason: str, *, incomplete: bool = False) -> None:
         super().__init__(reason)
         self.line = line
         self.reason = reason
+        self.incomplete = incomplete  # the JSON ended before the record did
+
+
+def _too_deep(raw: bytes, value: Any) -> bool:
+    # Counting brackets first keeps the walk off ordinary records (most hold fewer than MAX_DEPTH).
+    if raw.count(b"[") + raw.count(b"{") <= MAX_DEPTH:
+        return False
+    level: list[tuple[Any, int]] = [(value, 1)]
+    while level:
+        item, depth = level.pop()
+        if depth > MAX_DEPTH:
+            return True
+        if isinstance(item, dict):
+            level += [(v, depth + 1) for v in item.values() if isinstance(v, dict | list)]
+        elif isinstance(item, list):
+            level += [(v, depth + 1) for v in item if isinstance(v, dict | list)]
+    return False
+
+
+def _utf8_reason(raw: bytes) -> str | None:
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return f"not UTF-8 text (byte 0x{raw[exc.start]:02x} at column {exc.start + 1})"
+    return None
+
+
+def _parse(raw: bytes, line: int) -> tuple[int, Any] | RecordError:
+    """One record from its bytes: (line, value) or why it is not one."""
+    try:
+        value = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        bad_utf8 = _utf8_reason(raw)
+        if bad_utf8 is not None:
+            return RecordError(line, bad_utf8)
+        return RecordError(line, _json_reason(exc, raw), incomplete=exc.msg == _INCOMPLETE)
+    if _too_deep(raw, value):
+        return RecordError(line, f"nested deeper than {MAX_DEPTH} levels")
+    return line, value
+
+
+def _json_reason(exc: orjson.JSONDecodeError, raw: bytes) -> str:
+    if exc.msg == _INCOMPLETE:
+        return "not valid JSON (the record is cut short)"
+    if b"\n" not in raw.strip():
+        return f"not valid JSON ({exc.msg}, column {exc.colno})"
+    return f"not valid JSON ({exc.msg}, {exc.lineno - 1} line(s) further on, column {exc.colno})"
+
+
+def _lines(handle: IO[bytes]) -> Iterator[tuple[int, bytes]]:
+    for lineno, raw in enumerate(handle, 1):
+        yield lineno, raw.removeprefix(_BOM) if lineno == 1 else raw
+
+
+def _by_line(lines: Iterator[tuple[int, bytes]]) -> Iterator[tuple[int, Any] | RecordError]:
+    """JSON Lines, and records pretty-printed over several lines, each beginning with ``{`` at the
+    start of a line."""
+    pending: list[bytes] = []  # the lines of a record begun but not yet complete
+    start = 0
+    skipping = False  # passing over the rest of a bad multi-line record, up to the next record
+    for lineno, raw in lines:
+        begins = raw[:1] == b"{"
+        if skipping and not begins:
+            continue
+        skipping = False
+        if pending and begins:
+            end = len(pending[-1].rstrip(_WS)) + 1
+            at = f"column {end}" if len(pending) == 1 else f"line {start + len(pending) - 1}, column {end}"
+            yield RecordError(
+                start, f"not valid JSON (cut short at {at}; another record begins at line {lineno})"
+            )
+            pending = []
+        if not pending:
+            if not raw.strip():
+                continue
+            found = _parse(raw, lineno)
+            if isinstance(found, RecordError) and found.incomplete:
+                pending, start = [raw], lineno
+            else:
+                yield found
+            continue
+        pending.append(raw)
+        if not raw.rstrip().endswith((b"}", b"]")):
+            continue  # a record can only end on a closing bracket: no need to parse yet
+        found = _parse(b"".join(pending), start)
+        if isinstance(found, RecordError) and found.incomplete:
+            continue
+        skipping = isinstance(found, RecordError)
+        pending = []
+        yield found
+    if pending:
+        yield RecordError(start, "not valid JSON (the file ends inside this record)")
+
+
+def _array(data: bytes, first_line: int) -> Iterator[tuple[int, Any] | RecordError]:
+    """The elements of one JSON array. stdlib's decoder finds where each element ends (orjson does
+    not say), orjson parses it; after a bad element nothing tells where the next one begins."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        where = data.count(b"\n", 0, exc.start) + first_line
+        yield RecordError(where, f"not UTF-8 text (byte 0x{data[exc.start]:02x})")
+        return
+
+    def line_at(pos: int) -> int:
+        return text.count("\n", 0, pos) + first_line
+
+    pos = _skip(text, text.index("[") + 1)
+    while pos < len(text):
+        if text[pos] == "]":
+            pos = _skip(text, pos + 1)
+            if pos < len(text):
+                yield RecordError(line_at(pos), "text after the end of the JSON array")
+            return
+        try:
+            _, end = _DECODER.raw_decode(text, pos)
+        except json.JSONDecodeError as exc:
+            yield RecordError(line_at(pos), f"not valid JSON ({exc.msg}, line {line_at(exc.pos)})")
+            return
+        except RecursionError:
+            yield RecordError(line_at(pos), f"nested deeper than {MAX_DEPTH} levels")
+            return
+        yield _parse(text[pos:end].encode("utf-8"), line_at(pos))
+        pos = _skip(text, end)
+        if pos < len(text) and text[pos] == ",":
+            pos = _skip(text, pos + 1)
+        elif pos < len(text) and text[pos] != "]":
+            yield RecordError(line_at(pos), "expected ',' or ']' in the JSON array")
+            return
+    yield RecordError(line_at(len(text)), "the file ends inside the JSON array")
 
 
 def _skip(text: str, pos: int) -> int:
-    while pos < len(text) and text[pos] in _WS:
+    while pos < len(text) and text[pos] in " \t\r\n":
         pos += 1
     return pos
 
 
-def _next_object(text: str, pos: int) -> int:
-    """Where the next top-level object may start after a bad one: a line that begins with '{'."""
-    found = text.find("\n{", pos)
-    return len(text) if found < 0 else found + 1
-
-
-def _concatenated(text: str) -> Iterator[tuple[int, Any] | RecordError]:
-    pos = _skip(text, 0)
-    in_array = pos < len(text) and text[pos] == "["
-    if in_array:
-        pos = _skip(text, pos + 1)
-    while pos < len(text):
-        line = text.count("\n", 0, pos) + 1
-        if in_array and text[pos] == "]":
-            pos = _skip(text, pos + 1)
-            if pos < len(text):
-                yield RecordError(text.count("\n", 0, pos) + 1, "text after the end of the JSON array")
-            return
-        try:
-            value, end = _DECODER.raw_decode(text, pos)
-        except json.JSONDecodeError as exc:
-            yield RecordError(exc.lineno, f"not valid JSON ({exc.msg}, column {exc.colno})")
-            if in_array:
-                return  # inside an array there is no telling where the next element starts
-            # A truncated object may have swallowed the next ones: look again from its start.
-            pos = _skip(text, _next_object(text, pos + 1))
-            continue
-        yield line, value
-        pos = _skip(text, end)
-        if in_array:
-            if pos < len(text) and text[pos] == ",":
-                pos = _skip(text, pos + 1)
-            elif pos < len(text) and text[pos] != "]":
-                yield RecordError(text.count("\n", 0, pos) + 1, "expected ',' or ']' in the JSON array")
-                return
-
-
 def records(path: Path) -> Iterator[tuple[int, Any] | RecordError]:
-    """(line, value) for every record, or a RecordError in its place. A file whose first line is
-    a JSON value is read as JSON Lines, line by line, so a bad line costs only itself."""
-    with open(path, "rb") as handle:
-        first = b""
-        for raw in handle:
-            if raw.strip():
-                first = raw
-                break
-        if first.startswith(b"\xef\xbb\xbf"):
-            first = first[3:]
+    """(line, value) for every record of ``path``, or a RecordError in its place (line None when
+    the file cannot be read at all)."""
+    try:
+        handle = open(path, "rb")  # noqa: SIM115 - closed below; errors become records
+    except OSError as exc:
+        yield RecordError(None, f"cannot read the file ({exc.strerror or exc})")
+        return
+    with handle:
+        lines = _lines(handle)
         try:
-            jsonl = isinstance(orjson.loads(first), dict)
-        except orjson.JSONDecodeError:
-            jsonl = False
-        handle.seek(0)
-        if jsonl:
-            for lineno, raw in enumerate(handle, 1):
-                if lineno == 1 and raw.startswith(b"\xef\xbb\xbf"):
-                    raw = raw[3:]
+            for lineno, raw in lines:
                 if not raw.strip():
                     continue
-                try:
-                    yield lineno, orjson.loads(raw)
-                except orjson.JSONDecodeError as exc:
-                    yield RecordError(lineno, f"not valid JSON ({exc})")
-            return
-        data = handle.read()
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        yield RecordError(data.count(b"\n", 0, exc.start) + 1, f"not UTF-8 text ({exc.reason})")
-        return
-    yield from _concatenated(text)
+                if raw.lstrip(_WS)[:1] == b"[":
+                    yield from _array(raw + handle.read(), lineno)
+                else:
+                    yield from _by_line(_chain((lineno, raw), lines))
+                return
+        except OSError as exc:
+            yield RecordError(None, f"cannot read the file ({exc.strerror or exc})")
+
+
+def _chain(first: tuple[int, bytes], rest: Iterator[tuple[int, bytes]]) -> Iterator[tuple[int, bytes]]:
+    yield first
+    yield from rest

@@ -1,4 +1,5 @@
-"""The formats by name: how to read and write each, and how a default output is named."""
+"""The formats by name: how to read and write each, what each can hold, and how a default output
+is named. The services ask a format what it holds (``keeps_answers``, ...) rather than its name."""
 
 from __future__ import annotations
 
@@ -16,22 +17,64 @@ Writer = Callable[[Path, Iterable[Item]], Counts]
 
 @dataclass(frozen=True)
 class Format:
+    """A format and what its files hold as this tool reads and writes them."""
+
     name: str
     read: Reader
     write: Writer | None
     suffix: str  # of a default output file; "" for a folder
     users: Callable[[Path], set[str]] | None = None  # for files holding several people's work
+    keeps_answers: bool = False  # accept / reject / ignore (else every record reads as accepted)
+    names_annotators: bool = False  # who made each record (else copies by several look alike)
+    holds_relations: bool = False
+    holds_overlaps: bool = False  # its spans may overlap (entity spans here may not)
 
 
 FORMATS: dict[str, Format] = {
     f.name: f
     for f in (
-        Format("jsonl", jsonl.read, jsonl.write, ".jsonl", jsonl.users),
-        Format("doccano", doccano.read, doccano.write, ".doccano.jsonl", doccano.users),
-        Format("brat", brat.read, brat.write, ""),
+        Format(
+            "jsonl",
+            jsonl.read,
+            jsonl.write,
+            ".jsonl",
+            jsonl.users,
+            keeps_answers=True,
+            names_annotators=True,
+            holds_relations=True,
+            holds_overlaps=True,
+        ),
+        Format(
+            "doccano",
+            doccano.read,
+            doccano.write,
+            ".doccano.jsonl",
+            doccano.users,
+            holds_relations=True,
+            holds_overlaps=True,
+        ),
+        Format("brat", brat.read, brat.write, "", holds_relations=True, holds_overlaps=True),
         Format("conll", conll.read, conll.write, ".conll"),
-        Format("spacy", docbin.read, docbin.write, ".spacy"),
-        Format("label-studio", label_studio.read, None, ".json", label_studio.users),
+        Format(
+            "spacy",
+            docbin.read,
+            docbin.write,
+            ".spacy",
+            keeps_answers=True,
+            names_annotators=True,
+            holds_relations=True,
+        ),
+        Format(
+            "label-studio",
+            label_studio.read,
+            None,
+            ".json",
+            label_studio.users,
+            keeps_answers=True,
+            names_annotators=True,
+            holds_relations=True,
+            holds_overlaps=True,
+        ),
     )
 }
 ALIASES = {

@@ -13,8 +13,9 @@ from annotator.core.model import Annotation, Relation, Span, Task, Token
 from annotator.formats import docbin, jsonl
 from annotator.formats.problems import Problems
 from annotator.formats.tokens import tokenize
-from annotator.formats.transfer import export_dataset, import_file
 from annotator.store import Store
+from annotator.transfer.exporting import export_dataset
+from annotator.transfer.importing import import_file
 from tests.formats_support import REL_FILE, messages, totals
 
 

@@ -131,7 +131,7 @@ def test_jsonl_bad_records_are_reported_with_line_and_reason(tmp_path: Path) -> 
     assert [i.line for i in items] == [1, 9]
     by_line = {p.line or 0: p.reason for p in problems}
     assert sorted(by_line) == [2, 4, 5, 6, 7, 8]
-    assert by_line[2].startswith("invalid JSON")
+    assert by_line[2].startswith("not valid JSON")
     assert "'text'" in by_line[4]
     assert "JSON object" in by_line[5]
     assert "token boundaries" in by_line[6]

@@ -108,7 +108,7 @@ def test_bad_records_are_reported_and_the_good_ones_written(tmp_path: Path, same
     out = tmp_path / "out.jsonl"
     result = runner.invoke(app, ["preannotate", str(source), "-o", str(out)])
     assert result.exit_code == 1
-    assert f"{source}:2: invalid JSON" in result.stderr
+    assert f"{source}:2: not valid JSON" in result.stderr
     assert f"{source}:3: the task has no 'text' string" in result.stderr
     assert f"{source}:4: span 0 [12:16] GPE 'Japa' does not fall on token boundaries" in result.stderr
     assert "3 bad record(s) skipped" in result.stderr
