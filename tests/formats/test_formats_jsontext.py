@@ -69,7 +69,7 @@ def test_lone_surrogate_nan_and_deep_nesting_cost_one_record(tmp_path: Path, lay
     found = read_all(path)
     errors = [v for _, v in found if isinstance(v, str)]
     assert len(errors) == len(bad), found
-    assert [v for _, v in found if not isinstance(v, str)][0] == {"text": "fine"}
+    assert next(v for _, v in found if not isinstance(v, str)) == {"text": "fine"}
     if layout == "lines":
         assert found[-1] == (6, {"text": "fine"})
         assert any("nested deeper" in e for e in errors)
