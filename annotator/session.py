@@ -7,13 +7,17 @@ returns, so whatever the screen shows after a key press is already on disk.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import TypeVar
 
 from annotator.core.edits import Edit, History
 from annotator.core.errors import AnnotatorError
 from annotator.core.model import Annotation, Answer, Task
 from annotator.core.scheme import LabelScheme
-from annotator.store import Store
+from annotator.store import UNCHECKED, Expect, StaleWrite, Store
+
+T = TypeVar("T")
 
 
 class ConcurrentEdit(AnnotatorError):
@@ -25,7 +29,7 @@ class OpenTask:
     task_id: int
     task: Task
     history: History
-    seen: int | None = None  # the latest log row of this task and annotator when last read
+    seen: int | None = None  # the version (latest log row of this task and annotator) last read or written
 
     @property
     def annotation(self) -> Annotation:
@@ -45,8 +49,9 @@ class AnnotationSession:
         self.current: OpenTask | None = None
         self.total: int | None = None  # known size of the source, when it can be known cheaply
         self.finished = True  # False while a source is still being prepared into the store
-        # Check before each write that no other process of this annotator wrote the task since
-        # it was read (two terminals on one database): the annotate command turns it on.
+        # Every write names the version it was made on, and the store refuses it if another process
+        # of this annotator wrote the task since (two terminals on one database): the check and the
+        # write are one statement. The annotate command turns it on.
         self.guard = False
 
     # -- navigation -------------------------------------------------------------------------------
@@ -65,25 +70,26 @@ class AnnotationSession:
 
     def open(self, task_id: int) -> OpenTask:
         task = self.store.task(task_id)
-        history = self.store.history(task_id, self.annotator)
-        if self.store.annotation(task_id, self.annotator) is None:
+        state = self.store.state(task_id, self.annotator)
+        history = state.history
+        if state.stored is None:
             # A task this annotator never touched starts from the suggestion, undecided.
             history = History(
                 replace(history.current, answer=None, annotator=None, session=None, timestamp=None)
             )
-        self.current = OpenTask(task_id, task, history, self._latest(task_id))
+        self.current = OpenTask(task_id, task, history, state.version)
         return self.current
 
-    def _latest(self, task_id: int) -> int | None:
-        return self.store.last_log_id(task_id, self.annotator) if self.guard else None
-
-    def _check(self, cur: OpenTask) -> None:
-        """Refuse a write on a stale copy: reload the task and say why."""
-        if self.guard and self.store.last_log_id(cur.task_id, self.annotator) != cur.seen:
+    def _guarded(self, cur: OpenTask, write: Callable[[Expect], T]) -> T:
+        """Run one store write with the version this copy was made on; on a stale copy nothing is
+        written: reload the task and say why."""
+        try:
+            return write(cur.seen if self.guard else UNCHECKED)
+        except StaleWrite:
             self.open(cur.task_id)
             raise ConcurrentEdit(
                 f"changed in another window of {self.annotator}: reloaded from there; press the key again"
-            )
+            ) from None
 
     def open_first_unanswered(self) -> OpenTask | None:
         task_id = self.store.next_unanswered(self.dataset, self.annotator)
@@ -123,32 +129,33 @@ class AnnotationSession:
         cur = self._require()
         if edit.empty:
             return cur.annotation
-        self._check(cur)
         cur.history.do(edit)
-        self._reopen(cur)
-        self.store.record_edit(cur.task_id, self.annotator, self.session_id, "do", edit, cur.annotation)
-        cur.seen = self._latest(cur.task_id)
+        self._record(cur, "do", edit)
         return cur.annotation
 
     def undo(self) -> Edit | None:
         cur = self._require()
-        self._check(cur)
         edit = cur.history.undo()
         if edit is not None:
-            self._reopen(cur)
-            self.store.record_edit(cur.task_id, self.annotator, self.session_id, "undo", None, cur.annotation)
-            cur.seen = self._latest(cur.task_id)
+            self._record(cur, "undo", None)
         return edit
 
     def redo(self) -> Edit | None:
         cur = self._require()
-        self._check(cur)
         edit = cur.history.redo()
         if edit is not None:
-            self._reopen(cur)
-            self.store.record_edit(cur.task_id, self.annotator, self.session_id, "redo", None, cur.annotation)
-            cur.seen = self._latest(cur.task_id)
+            self._record(cur, "redo", None)
         return edit
+
+    def _record(self, cur: OpenTask, event: str, edit: Edit | None) -> None:
+        self._reopen(cur)
+        after = cur.annotation
+        cur.seen = self._guarded(
+            cur,
+            lambda expect: self.store.record_edit(
+                cur.task_id, self.annotator, self.session_id, event, edit, after, expect=expect
+            ),
+        )
 
     @staticmethod
     def _reopen(cur: OpenTask) -> None:
@@ -159,14 +166,17 @@ class AnnotationSession:
 
     def decide(self, answer: Answer) -> Annotation:
         cur = self._require()
-        self._check(cur)
-        decided = self.store.record_answer(
-            cur.task_id, self.annotator, self.session_id, replace(cur.annotation, answer=answer)
+        wanted = replace(cur.annotation, answer=answer)
+        decision = self._guarded(
+            cur,
+            lambda expect: self.store.record_answer(
+                cur.task_id, self.annotator, self.session_id, wanted, expect=expect
+            ),
         )
+        cur.seen = decision.version
         # The decision becomes the base of any later edits; the undo history starts afresh.
-        cur.history = History(decided)
-        cur.seen = self._latest(cur.task_id)
-        return decided
+        cur.history = History(decision.annotation)
+        return decision.annotation
 
     def counts(self) -> dict[str, int]:
         return self.store.answer_counts(self.dataset, self.annotator)

@@ -15,3 +15,13 @@ class UnknownTask(StoreError, LookupError):
     def __init__(self, task_id: int) -> None:
         self.task_id = task_id
         super().__init__(f"there is no task {task_id} in the database")
+
+
+class StaleWrite(AnnotatorError):
+    """A guarded write was made on an old copy: another process of the same annotator wrote the task
+    since this copy was read. Nothing was written. Not a StoreError: the store is fine."""
+
+    def __init__(self, task_id: int, annotator: str) -> None:
+        self.task_id = task_id
+        self.annotator = annotator
+        super().__init__(f"task {task_id} was changed by another process of {annotator} since it was read")

@@ -77,6 +77,14 @@ MIGRATIONS: tuple[Migration, ...] = (
             updated REAL NOT NULL
         )""",
     ),
+    # 3: the version of each current row (its latest log row), which a guarded write compares in
+    # the same statement that replaces the row: the same-annotator guard is one atomic step.
+    (
+        "ALTER TABLE annotations ADD COLUMN last_log_id INTEGER REFERENCES edit_log(id)",
+        """UPDATE annotations SET last_log_id = (
+               SELECT MAX(e.id) FROM edit_log e
+               WHERE e.task_id = annotations.task_id AND e.annotator = annotations.annotator)""",
+    ),
 )
 
 LATEST = len(MIGRATIONS)

@@ -39,7 +39,8 @@ from annotator.core.edits import Edit, History
 from annotator.core.errors import AnnotatorError
 from annotator.core.model import ANSWERS, Annotation, Task
 from annotator.core.scheme import LabelScheme, scheme_from_dict, scheme_to_dict
-from annotator.store.errors import StoreError, UnknownTask
+from annotator.store.base import UNCHECKED, Decision, Expect, TaskState
+from annotator.store.errors import StaleWrite, StoreError, UnknownTask
 from annotator.store.migrations import migrate
 from annotator.store.serialize import (
     annotation_from_blob,
@@ -85,20 +86,27 @@ _INSERT_LOG = """
 
 # An edit keeps the row's base (the last decision) and makes it a draft.
 _UPSERT_DRAFT = """
-    INSERT INTO annotations (task_id, annotator, answer, session, timestamp, data, base_log_id)
-    VALUES (?, ?, NULL, ?, ?, ?, NULL)
+    INSERT INTO annotations (task_id, annotator, answer, session, timestamp, data, base_log_id, last_log_id)
+    VALUES (?, ?, NULL, ?, ?, ?, NULL, ?)
     ON CONFLICT (task_id, annotator) DO UPDATE SET
-        answer = NULL, session = excluded.session, timestamp = excluded.timestamp, data = excluded.data
+        answer = NULL, session = excluded.session, timestamp = excluded.timestamp, data = excluded.data,
+        last_log_id = excluded.last_log_id
 """
 
 # A decision is the new base that history() replays from.
 _UPSERT_DECISION = """
-    INSERT INTO annotations (task_id, annotator, answer, session, timestamp, data, base_log_id)
-    VALUES (?, ?, ?, ?, ?, ?, ?)
+    INSERT INTO annotations (task_id, annotator, answer, session, timestamp, data, base_log_id, last_log_id)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
     ON CONFLICT (task_id, annotator) DO UPDATE SET
         answer = excluded.answer, session = excluded.session, timestamp = excluded.timestamp,
-        data = excluded.data, base_log_id = excluded.base_log_id
+        data = excluded.data, base_log_id = excluded.base_log_id, last_log_id = excluded.last_log_id
 """
+
+# The same-annotator guard: the row is replaced only if it is still the version the writer read, in
+# the statement that replaces it (a row that appeared since is a conflict too). No row comes back
+# when the version moved on, and the caller rolls the transaction back.
+_GUARD = " WHERE annotations.last_log_id IS NOT DISTINCT FROM ?"
+_RETURNING = " RETURNING id"
 
 
 class Store:
@@ -398,10 +406,10 @@ class Store:
         return annotation_from_blob(rows[0][0]) if rows else None
 
     def last_log_id(self, task_id: int, annotator: str) -> int | None:
-        """The id of this annotator's latest log row for the task (None before any): a session
-        compares it with the one it last saw to notice another process's writes."""
+        """The version of this annotator's row for the task: the id of its latest log row (None
+        before any)."""
         rows = self._query(
-            "SELECT MAX(id) FROM edit_log WHERE task_id = ? AND annotator = ?", (task_id, annotator)
+            "SELECT last_log_id FROM annotations WHERE task_id = ? AND annotator = ?", (task_id, annotator)
         )
         value = rows[0][0] if rows else None
         return int(value) if value is not None else None
@@ -425,6 +433,22 @@ class Store:
         assert cur.lastrowid is not None
         return cur.lastrowid
 
+    def _set_current(
+        self,
+        conn: sqlite3.Connection,
+        sql: str,
+        params: tuple[Any, ...],
+        task_id: int,
+        annotator: str,
+        expect: Expect,
+    ) -> None:
+        """Replace the current row, comparing its version with ``expect`` in the same statement."""
+        if expect is UNCHECKED:
+            conn.execute(sql, params)
+            return
+        if conn.execute(sql + _GUARD + _RETURNING, (*params, expect)).fetchone() is None:
+            raise StaleWrite(task_id, annotator)
+
     def record_edit(
         self,
         task_id: int,
@@ -433,12 +457,18 @@ class Store:
         event: str,
         edit: Edit | None,
         current: Annotation,
-    ) -> None:
+        *,
+        expect: Expect = UNCHECKED,
+    ) -> int:
         """Log one edit ("do", "undo" or "redo"; ``edit`` is required for "do") and store
         ``current``, the annotation after it, as the draft: both in one committed transaction.
+        Returns the new version (the log row's id).
 
         An edit reopens a decided task: its row becomes a draft (answer None) until the next
-        decision, so an exported "accept" always means the spans the annotator accepted."""
+        decision, so an exported "accept" always means the spans the annotator accepted.
+
+        ``expect`` (the version the caller read) makes the write conditional: if another process
+        wrote the task since, nothing is written and StaleWrite is raised."""
         if event not in EDIT_EVENTS:
             raise ValueError(f"edit event must be one of {', '.join(EDIT_EVENTS)}, not {event!r}")
         if event == "do" and edit is None:
@@ -448,18 +478,37 @@ class Store:
         payload = edit_to_blob(edit) if edit is not None else None
         data = annotation_to_blob(stored)
         with self._write() as conn:
-            self._log(conn, task_id, annotator, session, event, payload, now)
-            conn.execute(_UPSERT_DRAFT, (task_id, annotator, session, int(now), data))
+            log_id = self._log(conn, task_id, annotator, session, event, payload, now)
+            self._set_current(
+                conn,
+                _UPSERT_DRAFT,
+                (task_id, annotator, session, int(now), data, log_id),
+                task_id,
+                annotator,
+                expect,
+            )
+        return log_id
 
-    def record_answer(self, task_id: int, annotator: str, session: str, annotation: Annotation) -> Annotation:
+    def record_answer(
+        self,
+        task_id: int,
+        annotator: str,
+        session: str,
+        annotation: Annotation,
+        *,
+        expect: Expect = UNCHECKED,
+    ) -> Decision:
         """Store a decision (annotation.answer is accept, reject or ignore), fsynced; returns the
-        annotation as stored, with annotator, session and timestamp filled in."""
+        annotation as stored, with annotator, session and timestamp filled in, and its version.
+        ``expect`` as in record_edit."""
         if annotation.answer not in ANSWERS:
             raise ValueError(f"answer must be one of {', '.join(ANSWERS)}, not {annotation.answer!r}")
         now = time.time()
         filled = replace(annotation, annotator=annotator, session=session, timestamp=int(now))
-        self._decide(task_id, annotator, session, "answer", filled, now, durable=True)
-        return filled
+        version = self._decide(
+            task_id, annotator, session, "answer", filled, now, durable=True, expect=expect
+        )
+        return Decision(filled, version)
 
     def save_annotation(
         self, task_id: int, annotator: str, annotation: Annotation, session: str = "import"
@@ -476,7 +525,7 @@ class Store:
             session=annotation.session if annotation.session is not None else session,
             timestamp=annotation.timestamp if annotation.timestamp is not None else int(now),
         )
-        self._decide(task_id, annotator, session, "import", filled, now, durable=False)
+        self._decide(task_id, annotator, session, "import", filled, now, durable=False, expect=UNCHECKED)
 
     def _decide(
         self,
@@ -488,40 +537,46 @@ class Store:
         now: float,
         *,
         durable: bool,
-    ) -> None:
+        expect: Expect,
+    ) -> int:
         data = annotation_to_blob(annotation)
         with self._write(durable=durable) as conn:
             log_id = self._log(conn, task_id, annotator, session, event, data, now)
-            conn.execute(
-                _UPSERT_DECISION,
-                (
-                    task_id,
-                    annotator,
-                    annotation.answer,
-                    annotation.session,
-                    annotation.timestamp,
-                    data,
-                    log_id,
-                ),
+            params = (
+                task_id,
+                annotator,
+                annotation.answer,
+                annotation.session,
+                annotation.timestamp,
+                data,
+                log_id,
+                log_id,
             )
+            self._set_current(conn, _UPSERT_DECISION, params, task_id, annotator, expect)
+        return log_id
 
     def history(self, task_id: int, annotator: str) -> History:
-        """The task's current annotation with its undo and redo stacks, rebuilt by replaying the
-        edits logged since this annotator's last decision on top of that decision (or of the
-        suggestion). ``history().current`` is always the stored current annotation: if the log
-        does not lead to it (the suggestion was replaced after edits were made on the old one),
-        the undo history is dropped rather than the draft."""
+        """The task's current annotation with its undo and redo stacks (see ``state``)."""
+        return self.state(task_id, annotator).history
+
+    def state(self, task_id: int, annotator: str) -> TaskState:
+        """The task as this annotator left it, read in one snapshot: the current annotation with
+        its undo and redo stacks, rebuilt by replaying the edits logged since this annotator's last
+        decision on top of that decision (or of the suggestion); the stored row; its version.
+        ``history.current`` is always the stored current annotation: if the log does not lead to it
+        (the suggestion was replaced after edits were made on the old one), the undo history is
+        dropped rather than the draft."""
         with self._read() as conn:
             row = conn.execute(
-                "SELECT data, base_log_id FROM annotations WHERE task_id = ? AND annotator = ?",
+                "SELECT data, base_log_id, last_log_id FROM annotations WHERE task_id = ? AND annotator = ?",
                 (task_id, annotator),
             ).fetchone()
             sugg = conn.execute("SELECT suggestion FROM tasks WHERE id = ?", (task_id,)).fetchone()
             if sugg is None:
                 raise UnknownTask(task_id)
             if row is None:
-                return History(current=annotation_from_blob(sugg[0]))
-            data, base_log_id = row
+                return TaskState(History(current=annotation_from_blob(sugg[0])), None, None)
+            data, base_log_id, version = row
             if base_log_id is None:
                 base_blob = sugg[0]
                 since = 0
@@ -537,19 +592,7 @@ class Store:
                 (task_id, annotator, since),
             ).fetchall()
         stored = annotation_from_blob(data)
-        history = History(current=annotation_from_blob(base_blob))
-        try:
-            for event, payload in events:
-                history.replay(event, edit_from_blob(payload) if payload is not None else None)
-        except (ValueError, KeyError, TypeError):
-            return History(current=stored)  # a log row this version cannot replay: keep the draft
-        same = set(history.current.spans) == set(stored.spans) and set(history.current.relations) == set(
-            stored.relations
-        )
-        if not same:
-            return History(current=stored)
-        history.current = stored
-        return history
+        return TaskState(_replay(base_blob, events, stored), stored, version)
 
     def next_unanswered(self, dataset: str, annotator: str, after: int | None = None) -> int | None:
         """The first task in insertion order (after task ``after``, if given) that this annotator
@@ -708,6 +751,22 @@ def _enable_wal(conn: sqlite3.Connection) -> str:
             if "locked" not in str(exc) or time.monotonic() > deadline:
                 raise
             time.sleep(0.005)
+
+
+def _replay(base_blob: bytes, events: list[Any], stored: Annotation) -> History:
+    history = History(current=annotation_from_blob(base_blob))
+    try:
+        for event, payload in events:
+            history.replay(event, edit_from_blob(payload) if payload is not None else None)
+    except (ValueError, KeyError, TypeError):
+        return History(current=stored)  # a log row this version cannot replay: keep the draft
+    same = set(history.current.spans) == set(stored.spans) and set(history.current.relations) == set(
+        stored.relations
+    )
+    if not same:
+        return History(current=stored)
+    history.current = stored
+    return history
 
 
 def _task_from_row(row: tuple[Any, ...]) -> Task:

@@ -65,7 +65,7 @@ class Mirror:
             self.session,
             replace(self.history.current, answer=answer),  # type: ignore[arg-type]
         )
-        self.history = History(decided)
+        self.history = History(decided.annotation)
 
 
 def same_state(a: History, b: History) -> bool:

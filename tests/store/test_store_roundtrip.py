@@ -155,7 +155,9 @@ def test_edits_answers_and_the_log(store: Store) -> None:
     assert draft.spans == current.spans and draft.annotator == "alice" and draft.session == "s1"
     assert store.answer_counts("d", "alice") == {"accept": 0, "reject": 0, "ignore": 0, "draft": 1}
 
-    decided = store.record_answer(task_id, "alice", "s1", replace(current, answer="accept", annotator="x"))
+    decided = store.record_answer(
+        task_id, "alice", "s1", replace(current, answer="accept", annotator="x")
+    ).annotation
     assert decided.answer == "accept" and decided.annotator == "alice" and decided.session == "s1"
     assert isinstance(decided.timestamp, int)
     assert store.annotation(task_id, "alice") == decided
