@@ -628,6 +628,17 @@ class Store:
             counts[answer if answer is not None else DRAFT] = count
         return counts
 
+    def log_counts(self, dataset: str, annotator: str | None = None) -> dict[str, int]:
+        """Rows of the edit log per event ("do", "undo", "redo", "answer", "import") for the
+        dataset (and annotator); events that never happened are left out."""
+        where, params = ("AND e.annotator = ?", (annotator,)) if annotator is not None else ("", ())
+        rows = self._query(
+            f"""SELECT e.event, COUNT(*) FROM edit_log e JOIN tasks t ON t.id = e.task_id
+                JOIN datasets d ON d.id = t.dataset_id WHERE d.name = ? {where} GROUP BY e.event""",
+            (dataset, *params),
+        )
+        return {event: int(count) for event, count in rows}
+
     def annotators(self, dataset: str) -> list[str]:
         with self._lock:
             dataset_id = self._dataset_id(self._conn, dataset)
