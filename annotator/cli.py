@@ -354,6 +354,151 @@ def review(
         )
 
 
+GoldOption = Annotated[bool, typer.Option("--gold", help="The adjudicated set (annotator 'gold').")]
+WhoOption = Annotated[str | None, typer.Option("--annotator", "-a", help="Whose accepted tasks.")]
+
+
+@app.command()
+def evaluate(
+    dataset: Annotated[str, typer.Option("--dataset", "-d")],
+    gold: GoldOption = False,
+    annotator: WhoOption = None,
+    model: ModelOption = None,
+    labels: LabelsOption = None,
+    config: ConfigOption = None,
+    label_map: LabelMapOption = None,
+    relation_rules: RulesOption = None,
+    json_: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    db: DbOption = None,
+) -> None:
+    """Score a model's suggestions against stored accepted annotations (spaCy's Scorer).
+
+    Entities overall and per label, and the relation suggestions made on the model's entities. Labels scored: --labels, else the config's, else those the annotations use; the model's labels go through --label-map."""
+    import orjson
+
+    from annotator.config import scoring_scheme
+    from annotator.nlp.dataset import accepted_pairs, who_from
+    from annotator.nlp.evaluate import evaluate as run_evaluate
+    from annotator.nlp.evaluate import render
+    from annotator.nlp.model import display_name, entity_labels, load_model, model_name
+    from annotator.nlp.relations import RelationSuggester
+    from annotator.store import Store, default_db_path
+
+    who = who_from(gold, annotator)
+    with Store(default_db_path(db), create=False) as store:
+        pairs = accepted_pairs(store, dataset, who)
+    notes: list[str] = []
+    nlp = load_model(model, notes)
+    scheme = scoring_scheme(pairs, labels, config, label_map, entity_labels(nlp), notes)
+    suggester = (
+        RelationSuggester.from_file(nlp.vocab, scheme, relation_rules, model_source=model_name(nlp))
+        if scheme.relations
+        else None
+    )
+    for note in notes:
+        typer.echo(f"annotator: {note}", err=True)
+    report = run_evaluate(
+        nlp,
+        pairs,
+        scheme,
+        model=display_name(nlp),
+        model_source=model_name(nlp),
+        relation_suggester=suggester,
+    )
+    typer.echo(orjson.dumps(report.to_json()).decode() if json_ else render(report))
+
+
+@app.command()
+def train(
+    dataset: Annotated[str, typer.Option("--dataset", "-d")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Folder to write the pipeline to.")],
+    gold: GoldOption = False,
+    annotator: WhoOption = None,
+    base: Annotated[
+        str | None,
+        typer.Option("--base", help="Pipeline whose NER is fine-tuned (default: the default model)."),
+    ] = None,
+    eval_split: Annotated[
+        float, typer.Option("--eval-split", help="Share of texts kept to evaluate on.")
+    ] = 0.2,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the split and of training.")] = 0,
+    curve: Annotated[
+        bool, typer.Option("--curve", help="Train on 25/50/75/100% and print the curve.")
+    ] = False,
+    labels: LabelsOption = None,
+    config: ConfigOption = None,
+    label_map: LabelMapOption = None,
+    max_steps: Annotated[
+        int, typer.Option("--max-steps", min=0, help="Stop after N updates (0: spaCy's patience).")
+    ] = 0,
+    max_epochs: Annotated[
+        int, typer.Option("--max-epochs", min=0, help="Stop after N epochs (0: no limit).")
+    ] = 0,
+    eval_frequency: Annotated[
+        int, typer.Option("--eval-frequency", min=1, help="Evaluate every N updates.")
+    ] = 200,
+    db: DbOption = None,
+) -> None:
+    """Fine-tune a pipeline's entity recognizer on stored accepted annotations.
+
+    Writes a spaCy config that sources every component from the base pipeline and freezes all but ner, trains with spaCy's own loop, and writes a pipeline that --model DIR opens. The tagger and parser (and so the relation rules) are unchanged."""
+    from annotator.config import scoring_scheme
+    from annotator.nlp import train as training
+    from annotator.nlp.dataset import accepted_pairs, who_from
+    from annotator.nlp.evaluate import evaluate as run_evaluate
+    from annotator.nlp.meta import DEFAULT_MODELS, read_meta
+    from annotator.nlp.model import display_name, entity_labels, load_model, model_name
+    from annotator.store import Store, default_db_path
+
+    who = who_from(gold, annotator)
+    with Store(default_db_path(db), create=False) as store:
+        pairs = accepted_pairs(store, dataset, who)
+    found = read_meta(base)
+    base_name = base or (found[0] if found else DEFAULT_MODELS[-1])
+    notes: list[str] = []
+    base_nlp = load_model(base_name, notes)
+    scheme = scoring_scheme(pairs, labels, config, label_map, entity_labels(base_nlp), notes)
+    for note in notes:
+        typer.echo(f"annotator: {note}", err=True)
+
+    def score(nlp: Any, part: Any) -> Any:
+        return run_evaluate(nlp, part, scheme, model=display_name(nlp), model_source=model_name(nlp))
+
+    settings = training.TrainSettings(
+        base=base_name,
+        seed=seed,
+        eval_split=eval_split,
+        max_steps=max_steps,
+        max_epochs=max_epochs,
+        eval_frequency=eval_frequency,
+    )
+    result = training.train(
+        pairs,
+        scheme,
+        settings,
+        output,
+        curve=curve,
+        load=lambda name: base_nlp if name == base_name else load_model(name),
+        evaluate=score,
+        say=lambda text: typer.echo(f"annotator: {text}", err=True),
+    )
+    if result.curve:
+        typer.echo("training data   tasks   entity F1 on the evaluation part")
+        for point in result.curve:
+            typer.echo(f"{point.fraction:>12.0%}   {point.train_tasks:>5}   {point.report.ents.f1:.3f}")
+        rising = len(result.curve) > 1 and result.curve[-1].report.ents.f1 > result.curve[-2].report.ents.f1
+        typer.echo(
+            "the last step still rises: more annotated data should help"
+            if rising
+            else "the last step does not rise: more of the same data may not help"
+        )
+    typer.echo(
+        f"entity F1 on {result.dev_tasks} evaluation task(s): base {result.base.ents.f1:.3f}, "
+        f"tuned {result.tuned.ents.f1:.3f}"
+    )
+    typer.echo(f"wrote {output}; use it with --model {output}")
+
+
 @app.command()
 def stats(
     dataset: Annotated[str | None, typer.Option("--dataset", "-d", help="Only this dataset.")] = None,

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Protocol
 
 from annotator.core.errors import AnnotatorError
+from annotator.core.model import Annotation, Task
 from annotator.core.scheme import (
     LabelScheme,
     parse_label_list,
@@ -176,3 +177,20 @@ def keep_scheme(
 def describe_scheme(scheme: LabelScheme) -> str:
     rels = ",".join(scheme.relation_labels) or "none"
     return f"labels {','.join(scheme.labels)}, relations {rels}"
+
+
+def scoring_scheme(
+    pairs: Sequence[tuple[Task, Annotation]],
+    labels: str | None,
+    config: Path | None,
+    label_map: str | None,
+    model_labels: Sequence[str],
+    notes: list[str],
+) -> LabelScheme:
+    """The labels scored: ``--labels``, else the config's, else those the annotations use."""
+    if labels is None and config is None:
+        used = {s.label for _, ann in pairs for s in ann.spans}
+        if not used:
+            raise AnnotatorError("the accepted tasks have no spans; give the labels with --labels")
+        labels = ",".join(order_model_labels(sorted(used)))
+    return resolve_scheme(labels, config, None, model_labels, notes, label_map)

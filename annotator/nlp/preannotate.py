@@ -26,13 +26,15 @@ def doc_tokens(doc: Doc) -> tuple[Token, ...]:
     return tuple(Token(t.text, t.idx, t.idx + len(t), t.i, bool(t.whitespace_)) for t in doc)
 
 
-def _suggest(
+def suggest(
     doc: Doc,
     task: Task,
     scheme: LabelScheme,
     model_name: str,
     relation_suggester: RelationSuggester | None,
 ) -> Annotation:
+    """The suggestions a parsed Doc of the task's tokens makes: its entities through the scheme's
+    label map (those the scheme has no label for are dropped) and the relations between them."""
     tokens = task.tokens
     spans: list[Span] = []
     for ent in doc.ents:
@@ -63,7 +65,7 @@ def doc_to_task(
     text = doc.text
     ihash = input_hash if input_hash is not None else compute_input_hash(text, meta)
     task = Task(text, doc_tokens(doc), ihash, dict(meta), dict(extra or {}))
-    return task, _suggest(doc, task, scheme, model_name, relation_suggester)
+    return task, suggest(doc, task, scheme, model_name, relation_suggester)
 
 
 def tokens_doc(nlp: Language, task: Task) -> Doc:
@@ -108,7 +110,7 @@ def _finish(
                 f"the pipeline changed the given tokenization ({len(item.task.tokens)} tokens "
                 f"became {len(doc)}); give the task without 'tokens' to use the model's"
             )
-        return item.task, _suggest(doc, item.task, scheme, model_name, relation_suggester)
+        return item.task, suggest(doc, item.task, scheme, model_name, relation_suggester)
     return item.with_tokens(doc_tokens(nlp.make_doc(item.text)))
 
 
