@@ -9,10 +9,11 @@ from textual.app import App, SystemCommand
 from textual.screen import Screen
 
 from annotator.core.errors import BadRecord
-from annotator.feed import FeedDone, FeedEvent, FirstText, ModelLoaded, TasksAdded
+from annotator.feed import FeedDone, FeedEvent
 from annotator.review import ReviewSession
 from annotator.session import AnnotationSession
-from annotator.tui.keymap import ANNOTATE_KEYS
+from annotator.tui.feed_messages import FeedFinished, feed_message
+from annotator.tui.modes.edit import EditMode
 from annotator.tui.screens.annotate import AnnotateScreen
 from annotator.tui.screens.review import ReviewScreen
 
@@ -50,8 +51,10 @@ class AnnotatorApp(App[None]):
         assert self._feed is not None
         feed = self._feed
 
+        screen = self.annotate_screen
+
         def notify(event: FeedEvent) -> None:
-            self.call_from_thread(self.on_feed_event, event)
+            screen.post_message(feed_message(event))  # thread-safe
 
         def run() -> None:
             try:
@@ -65,42 +68,27 @@ class AnnotatorApp(App[None]):
         self.feed_thread = threading.Thread(target=run, name="annotator-feed", daemon=True)
         self.feed_thread.start()
 
-    def on_feed_event(self, event: FeedEvent) -> None:
-        screen = self.annotate_screen
-        if isinstance(event, FirstText):
-            screen.show_pending(event.task)
-            self.call_after_refresh(event.shown.set)
-        elif isinstance(event, ModelLoaded):
-            screen.model_name = event.name
-            screen.update_status()
-        elif isinstance(event, TasksAdded):
-            screen.tasks_arrived()
-        elif isinstance(event, FeedDone):
-            self.session.finished = True
-            self.problems = event.problems
-            self.feed_error = event.error
-            screen.tasks_arrived()
-            if event.error:
-                screen.say(event.error, error=True)
-            elif event.problems:
-                first = event.problems[0]
-                screen.say(f"{len(event.problems)} bad record(s) skipped; first: {first}", error=True)
-            elif not self.session.task_ids:
-                screen.say("the source has no texts", error=True)
+    def on_feed_finished(self, message: FeedFinished) -> None:
+        """Bubbled up from the screen, which has drawn it: kept for the summary after quitting."""
+        self.problems = message.problems
+        self.feed_error = message.error
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         target = self.annotate_screen
-        for key in ANNOTATE_KEYS:
-            if key.action in ("label", "quit", "help"):
+        for key in target.KEYS:
+            if key.numbered or key.id in ("quit", "help"):
                 continue
-            action = getattr(target, f"action_{key.action}")
-            yield SystemCommand(key.description.capitalize(), f"key: {key.shown}", action)
+            yield SystemCommand(
+                key.description.capitalize(), f"key: {key.shown}", lambda key=key: target.run_key(key.id)
+            )
+        edit = target.modes[EditMode.name]
+        assert isinstance(edit, EditMode)
         for n, label in enumerate(target.scheme.labels, 1):
             yield SystemCommand(
                 f"Label {label}",
                 f"key: {n}" if n <= 9 else "key: 0",
-                lambda label=label: target._label_with(label),
+                lambda label=label: edit.label_with(label),
             )
         yield SystemCommand("Keys", "show every key (?)", target.action_help)
 

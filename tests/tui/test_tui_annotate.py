@@ -183,13 +183,13 @@ async def test_browse_relations_relabel_and_delete(demo_db: Path) -> None:
         rels = app.session.current.annotation.sorted().relations  # type: ignore[union-attr]
         assert rels, "the default rules suggest relations on the sample"
         await pilot.press("R")
-        assert screen.mode == "browse" and screen.browse_index == 0
+        assert screen.mode == "relations" and screen.controller.selected_relation() == 0
         first = rels[0]
         assert (screen.head_sid, screen.child_sid) == (first.head, first.child)
         await pilot.press("j")
-        assert screen.browse_index == 1
+        assert screen.controller.selected_relation() == 1
         await pilot.press("k")
-        assert screen.browse_index == 0
+        assert screen.controller.selected_relation() == 0
         # relabel a relation to another label the scheme allows for its spans; refuse one it does not
         ann = app.session.current.annotation  # type: ignore[union-attr]
         scheme = app.session.scheme
@@ -206,7 +206,7 @@ async def test_browse_relations_relabel_and_delete(demo_db: Path) -> None:
         k = next(i for i, r in enumerate(rels) if any(n != r.label and fits(r, n) for n in names))
         for _ in range(k):
             await pilot.press("j")
-        assert screen.browse_index == k
+        assert screen.controller.selected_relation() == k
         pick = rels[k]
         allowed = [n for n, name in enumerate(names, 1) if name != pick.label and fits(pick, name)]
         refused = [n for n, name in enumerate(names, 1) if not fits(pick, name)]
@@ -222,7 +222,7 @@ async def test_browse_relations_relabel_and_delete(demo_db: Path) -> None:
         await pilot.press("u")
         assert pick in app.session.current.annotation.relations  # type: ignore[union-attr]
         await pilot.press("R", "R")  # leave and come back: the first relation is selected
-        assert screen.browse_index == 0
+        assert screen.controller.selected_relation() == 0
         await pilot.press("d")
         after = app.session.current.annotation.relations  # type: ignore[union-attr]
         assert first not in after and len(after) == len(rels) - 1

@@ -5,10 +5,14 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from annotator.feed import FeedDone, FeedEvent, FirstText, ModelLoaded, TasksAdded
+from textual.message import Message
+
 from annotator.store import Store
+from annotator.tui.feed_messages import FeedFinished, FirstTextRead, ModelReady, TasksStored
 from annotator.tui.launch import DEMO_LABELS, run_annotate, sample_path
 from tests.tui_support import SIZE
+
+FEED_MESSAGES = (FirstTextRead, ModelReady, TasksStored, FeedFinished)
 
 
 async def wait_for(condition: object, seconds: float = 90) -> None:
@@ -28,22 +32,28 @@ async def test_text_first_then_suggestions_then_bad_records_reported(tmp_path: P
     db = tmp_path / "a.db"
     app, _ = run_annotate(corpus, "news", "bob", DEMO_LABELS, None, None, None, None, db)
     seen: list[str] = []
-    original = app.on_feed_event
+    received: list[Message] = []
+    stored_when_first_shown: list[object] = []
 
-    def spy(event: FeedEvent) -> None:
-        seen.append(type(event).__name__)
-        if isinstance(event, FirstText):
-            # nothing stored yet: what is drawn is the provisional text
-            assert app.session.current is None
-        original(event)
+    def spy(message: Message) -> None:
+        # The feed's messages as the annotate screen receives them, once each (they bubble on to
+        # the app, which sees the same message again).
+        if not isinstance(message, FEED_MESSAGES) or any(m is message for m in received):
+            return
+        received.append(message)
+        seen.append(type(message).__name__)
+        if isinstance(message, FirstTextRead):
+            stored_when_first_shown.append(app.session.current)
 
-    app.on_feed_event = spy  # type: ignore[method-assign]
-    async with app.run_test(size=SIZE) as pilot:
-        await wait_for(lambda: "FeedDone" in seen)
+    async with app.run_test(size=SIZE, message_hook=spy) as pilot:
+        await wait_for(lambda: FeedFinished.__name__ in seen)
         await pilot.pause()
-        assert seen[0] == FirstText.__name__
+        # the first text is drawn before anything is stored: what is drawn is the provisional text
+        assert seen[0] == FirstTextRead.__name__ and stored_when_first_shown[0] is None
         assert (
-            seen.index(ModelLoaded.__name__) < seen.index(TasksAdded.__name__) < seen.index(FeedDone.__name__)
+            seen.index(ModelReady.__name__)
+            < seen.index(TasksStored.__name__)
+            < seen.index(FeedFinished.__name__)
         )
         assert app.session.current is not None
         assert app.annotate_screen.pending_task is None

@@ -85,7 +85,7 @@ async def test_deleting_the_child_or_head_in_relation_mode(tmp_path: Path) -> No
         ]
         await pilot.press("left", "left", "d")  # back onto the head: deleting it ends the mode
         assert 1 not in {s.sid for s in app.session.current.annotation.spans}  # type: ignore[union-attr]
-        assert screen.mode == "spans" and screen.head_sid is None
+        assert screen.mode == "edit" and screen.head_sid is None
         assert not app.session.current.annotation.relations  # type: ignore[union-attr]
 
 
@@ -383,7 +383,7 @@ async def test_a_new_span_over_others_says_what_it_replaced(tmp_path: Path) -> N
         # a new span from a free selection over two spans
         await pilot.press("escape")
         tokens = app.session.current.task.tokens  # type: ignore[union-attr]
-        app.annotate_screen._move_cursor(next(t.id for t in tokens if t.text == "and"))
+        app.annotate_screen.move_cursor(next(t.id for t in tokens if t.text == "and"))
         await pilot.press("L", "L", "L", "L", "2")  # "and Donald Tusk visited Warsaw"
         said = plain(app.annotate_screen.query_one("#message"))
         assert said.startswith("ORG: 'and Donald Tusk visited Warsaw'")

@@ -5,18 +5,31 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
 from textual.geometry import Size
 from textual.message import Message
+from textual.reactive import var
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from annotator.core.model import Annotation, Span, Task
 from annotator.core.scheme import LabelScheme
 from annotator.tui.components.layout import Layout
+
+
+class _Marked(NamedTuple):
+    cursor: int
+    selected: int | None
+    head: int | None
+    child: int | None
+
+
+def _token_range(tokens: tuple[int, int] | None) -> set[int]:
+    return set(range(tokens[0], tokens[1] + 1)) if tokens else set()
 
 
 def _text_on(color: str) -> str:
@@ -30,20 +43,23 @@ def _text_on(color: str) -> str:
 
 @dataclass
 class Marks:
-    """What the document shows besides the text; the screen sets it, the view draws it."""
+    """Where the cursor, the selection and the pointed-at spans are, set at once (the review screen
+    computes them whole); the annotate screen binds the same attributes one by one instead."""
 
     cursor: int = 0
     selection: tuple[int, int] | None = None  # token range, inclusive
     selected_sid: int | None = None
     relation_head: int | None = None  # sid
     relation_child: int | None = None  # sid
-    heads: set[int] = field(default_factory=set)  # sids that head some relation
-    children: set[int] = field(default_factory=set)
     # Spans shown with a reviewer's colour instead of their label colour (sid -> colour).
     span_colors: dict[int, str] = field(default_factory=dict)
 
 
 class DocumentView(ScrollView, can_focus=True):
+    """The text of one task with its spans. The marks (cursor, selection, the selected span, the
+    head and child of a relation) are reactive: each watcher repaints the rows of the old and the
+    new place only, and the cursor's watcher keeps the cursor on screen."""
+
     DEFAULT_CSS = """
     DocumentView {
         scrollbar-size-vertical: 1;
@@ -52,6 +68,12 @@ class DocumentView(ScrollView, can_focus=True):
         padding: 0 1;
     }
     """
+
+    cursor: var[int] = var(0, init=False)
+    selection: var[tuple[int, int] | None] = var(None, init=False)
+    selected_sid: var[int | None] = var(None, init=False)
+    relation_head: var[int | None] = var(None, init=False)
+    relation_child: var[int | None] = var(None, init=False)
 
     class TokenClicked(Message):
         def __init__(self, token: int, sid: int | None) -> None:
@@ -70,11 +92,13 @@ class DocumentView(ScrollView, can_focus=True):
         self.scheme = scheme
         self.doc_task: Task | None = None
         self.annotation = Annotation()
-        self.marks = Marks()
+        self.span_colors: dict[int, str] = {}
         self.wrap: Layout | None = None
         self._span_at: dict[int, Span] = {}
         self._by_sid: dict[int, Span] = {}
         self._tag_after: dict[int, str] = {}
+        self._heads: set[int] = set()  # sids that head some relation
+        self._children: set[int] = set()
         self._cache: dict[int, Strip] = {}
         self._drag_from: int | None = None
         self._base = Style()
@@ -83,17 +107,28 @@ class DocumentView(ScrollView, can_focus=True):
 
     # -- content ----------------------------------------------------------------------------------
 
-    def show(self, task: Task, annotation: Annotation, marks: Marks, provisional: bool = False) -> None:
+    def show(self, task: Task, annotation: Annotation, provisional: bool = False) -> None:
         self.doc_task = task
         self.provisional = provisional
-        self.marks = marks
         self._index(annotation)
         self._layout_all()
         self.scroll_to(0, 0, animate=False)
+        self.scroll_to_token(self.cursor)
         self.refresh()
+
+    def set_marks(self, marks: Marks) -> None:
+        """Set every mark at once; each watcher repaints what moved."""
+        self.span_colors = marks.span_colors
+        self.cursor = marks.cursor
+        self.selection = marks.selection
+        self.selected_sid = marks.selected_sid
+        self.relation_head = marks.relation_head
+        self.relation_child = marks.relation_child
 
     def _index(self, annotation: Annotation) -> None:
         self.annotation = annotation
+        self._heads = {r.head for r in annotation.relations}
+        self._children = {r.child for r in annotation.relations}
         self._span_at = {}
         self._tag_after = {}
         self._by_sid = {s.sid: s for s in annotation.spans}
@@ -103,9 +138,7 @@ class DocumentView(ScrollView, can_focus=True):
             self._tag_after[span.token_end] = self._tag(span)
 
     def _tag(self, span: Span) -> str:
-        markers = ("▶" if span.sid in self.marks.heads else "") + (
-            "◀" if span.sid in self.marks.children else ""
-        )
+        markers = ("▶" if span.sid in self._heads else "") + ("◀" if span.sid in self._children else "")
         return f" {span.label}{markers}"
 
     def _extra_width(self, i: int) -> int:
@@ -125,15 +158,13 @@ class DocumentView(ScrollView, can_focus=True):
     def update_annotation(
         self,
         annotation: Annotation,
-        marks: Marks,
         removed: Sequence[Span] | None = None,
         added: Sequence[Span] = (),
     ) -> None:
         """Redraw after an edit: re-wrap only from the rows whose tags changed, repaint only the rows
-        of spans that changed and of the marks that moved. ``removed``/``added`` (what an edit did)
-        let a keystroke skip comparing every span of a long document; without them, it compares."""
-        old_annotation, old_marks = self.annotation, self.marks
-        self.marks = marks
+        of spans that changed. ``removed``/``added`` (what an edit did) let a keystroke skip
+        comparing every span of a long document; without them, it compares."""
+        old_annotation = self.annotation
         if removed is None:
             old_tags = dict(self._tag_after)
             changed = list(set(old_annotation.spans) ^ set(annotation.spans))
@@ -145,12 +176,11 @@ class DocumentView(ScrollView, can_focus=True):
             }
         else:
             changed = [*removed, *added]
-            markers = (old_marks.heads ^ marks.heads) | (old_marks.children ^ marks.children)
-            tag_changed = self._reindex(annotation, removed, added, markers)
+            tag_changed = self._reindex(annotation, removed, added)
         layout = self.wrap
         if layout is None:
             return
-        touched = self._touched_tokens(old_marks, old_annotation) | self._touched_tokens(marks, annotation)
+        touched: set[int] = set()
         for span in changed:
             touched.update(range(span.token_start, span.token_end + 1))
         if tag_changed:
@@ -167,6 +197,7 @@ class DocumentView(ScrollView, can_focus=True):
                 self.refresh()
             self._invalidate_rows(range(first, new_end))
         self._invalidate_tokens(touched)
+        self.scroll_to_token(self.cursor)
 
     def _set_virtual_height(self, rows: int) -> None:
         # A new virtual size reflows the whole screen (~40 ms on a long document). Rounding it up
@@ -177,12 +208,14 @@ class DocumentView(ScrollView, can_focus=True):
         if size != self.virtual_size:
             self.virtual_size = size
 
-    def _reindex(
-        self, annotation: Annotation, removed: Sequence[Span], added: Sequence[Span], markers: set[int]
-    ) -> set[int]:
+    def _reindex(self, annotation: Annotation, removed: Sequence[Span], added: Sequence[Span]) -> set[int]:
         """Update the token -> span map and the tags for what one edit removed and added, and the
         tags of spans whose relation markers changed; returns the tokens whose tag changed."""
         self.annotation = annotation
+        heads = {r.head for r in annotation.relations}
+        children = {r.child for r in annotation.relations}
+        markers = (heads ^ self._heads) | (children ^ self._children)
+        self._heads, self._children = heads, children
         before: dict[int, str | None] = {}
         for span in removed:
             before.setdefault(span.token_end, self._tag_after.get(span.token_end))
@@ -203,25 +236,34 @@ class DocumentView(ScrollView, can_focus=True):
                 self._tag_after[marked.token_end] = self._tag(marked)
         return {i for i, tag in before.items() if self._tag_after.get(i) != tag}
 
-    def set_marks(self, marks: Marks) -> None:
-        """Redraw after a cursor or selection move: only the rows of what moved."""
-        old = self.marks
-        self.marks = marks
-        self._invalidate_tokens(self._touched_tokens(old) | self._touched_tokens(marks))
+    # -- the marks: each watcher repaints the rows of where the mark was and where it is ----------
 
-    def _touched_tokens(self, marks: Marks, annotation: Annotation | None = None) -> set[int]:
-        annotation = annotation or self.annotation
-        out = {marks.cursor}
-        if marks.selection:
-            out.update(range(marks.selection[0], marks.selection[1] + 1))
-        for sid in (marks.selected_sid, marks.relation_head, marks.relation_child):
-            span = annotation.span(sid) if sid is not None else None
+    def watch_cursor(self, old: int, new: int) -> None:
+        self._invalidate_tokens({old, new})
+        self.scroll_to_token(new)
+
+    def watch_selection(self, old: tuple[int, int] | None, new: tuple[int, int] | None) -> None:
+        self._invalidate_tokens(_token_range(old) | _token_range(new))
+
+    def watch_selected_sid(self, old: int | None, new: int | None) -> None:
+        self._invalidate_spans(old, new)
+
+    def watch_relation_head(self, old: int | None, new: int | None) -> None:
+        self._invalidate_spans(old, new)
+
+    def watch_relation_child(self, old: int | None, new: int | None) -> None:
+        self._invalidate_spans(old, new)
+
+    def _invalidate_spans(self, *sids: int | None) -> None:
+        tokens: set[int] = set()
+        for sid in sids:
+            span = self._by_sid.get(sid) if sid is not None else None
             if span is not None:
-                out.update(range(span.token_start, span.token_end + 1))
-        return out
+                tokens.update(range(span.token_start, span.token_end + 1))
+        self._invalidate_tokens(tokens)
 
     def _invalidate_tokens(self, tokens: set[int]) -> None:
-        if self.wrap is None:
+        if self.wrap is None or not tokens:
             return
         self._invalidate_rows({self.wrap.row_of(t) for t in tokens})
 
@@ -238,7 +280,7 @@ class DocumentView(ScrollView, can_focus=True):
     def on_resize(self, event: events.Resize) -> None:
         if self.wrap is not None and self.wrap.width != self._content_width():
             self._layout_all()
-            self.scroll_to_token(self.marks.cursor)
+            self.scroll_to_token(self.cursor)
 
     def render_line(self, y: int) -> Strip:
         row = int(self.scroll_offset.y) + y
@@ -256,20 +298,22 @@ class DocumentView(ScrollView, can_focus=True):
 
     def _render_row(self, row: int) -> Strip:
         assert self.wrap is not None and self.doc_task is not None
-        layout, tokens, marks = self.wrap, self.doc_task.tokens, self.marks
+        layout, tokens = self.wrap, self.doc_task.tokens
         base = self._base
         first, end = layout.rows[row]
-        sel = marks.selection
+        sel = self.selection
+        # The marks read once a row: reactive attributes are descriptors, slower than locals.
+        marked = _Marked(self.cursor, self.selected_sid, self.relation_head, self.relation_child)
         segments: list[Segment] = []
         for i in range(first, end):
             span = self._span_at.get(i)
             if layout.is_space(i):
                 pass  # a tab or a second space, as spaCy makes a token of: drawn as its gap below
             else:
-                style = self._token_style(i, span, sel)
+                style = self._token_style(i, span, sel, marked)
                 segments.append(Segment(tokens[i].text, style))
                 if span is not None and span.token_end == i:
-                    segments.append(Segment(self._tag_after[i], self._tag_style(span)))
+                    segments.append(Segment(self._tag_after[i], self._tag_style(span, marked)))
             if layout.spaces_after[i] and i + 1 < end:
                 inside = span is not None and span.token_end > i
                 in_sel = sel is not None and sel[0] <= i < sel[1]
@@ -282,34 +326,33 @@ class DocumentView(ScrollView, can_focus=True):
     def _span_style(self, span: Span | None) -> Style:
         if span is None:
             return self._base
-        color = self.marks.span_colors.get(span.sid) or self.scheme.color(span.label)
+        color = self.span_colors.get(span.sid) or self.scheme.color(span.label)
         style = self._styles.get(color)
         if style is None:
             style = self._styles[color] = Style(color=_text_on(color), bgcolor=color)
         return style
 
-    def _tag_style(self, span: Span) -> Style:
+    def _tag_style(self, span: Span, marked: _Marked) -> Style:
         style = self._span_style(span) + Style(bold=True, italic=True)
-        if span.sid in (self.marks.relation_head, self.marks.relation_child, self.marks.selected_sid):
+        if span.sid in (marked.head, marked.child, marked.selected):
             style += Style(underline=True)
         return style
 
-    def _token_style(self, i: int, span: Span | None, sel: tuple[int, int] | None) -> Style:
-        marks = self.marks
+    def _token_style(self, i: int, span: Span | None, sel: tuple[int, int] | None, marked: _Marked) -> Style:
         style = self._span_style(span)
         if self.provisional:
             style += Style(dim=True)
         if span is not None:
-            if span.sid == marks.relation_head:
+            if span.sid == marked.head:
                 # inverted, so the head stands apart from the child and the cursor
                 style += Style(reverse=True, bold=True, underline=True)
-            elif span.sid == marks.relation_child or span.sid == marks.selected_sid:
+            elif span.sid == marked.child or span.sid == marked.selected:
                 style += Style(underline=True, bold=True)
         if sel is not None and sel[0] <= i <= sel[1]:
             style += Style(bgcolor="grey37", color="white", underline=True)
         # On the child of a relation being drawn the cursor is not inverted, so that the child
         # never looks like the head (inverted as a whole).
-        if i == marks.cursor and (span is None or span.sid != marks.relation_child):
+        if i == marked.cursor and (span is None or span.sid != marked.child):
             style += Style(reverse=True, bold=True)
         return style
 

@@ -164,3 +164,21 @@ class Layout:
             if i == token:
                 return x
         return 0
+
+    def token_rows_away(self, token: int, rows: int) -> int | None:
+        """The token ``rows`` rows below ``token`` (above, when negative), nearest its column; blank
+        rows are passed over. None past the first or last row."""
+        x = self.x_of(token)
+        target = self.row_of(token) + rows
+        step = 1 if rows > 0 else -1
+        while 0 <= target < len(self.rows):
+            found = self.token_at(target, x)
+            if found is not None:
+                return found
+            target += step
+        return None
+
+    def row_ends(self, token: int) -> tuple[int, int] | None:
+        """The first and last visible tokens of the row holding ``token``."""
+        pos = self.positions(self.row_of(token))
+        return (pos[0][0], pos[-1][0]) if pos else None

@@ -1,4 +1,4 @@
-"""The small panels around the document: the status line, the label legend, the relations list."""
+"""The small panels around the document: the message line, the label legend, the relations list."""
 
 from __future__ import annotations
 
@@ -117,6 +117,14 @@ def span_names(task: Task, annotation: Annotation) -> dict[int, str]:
     return names
 
 
+def relation_text(task: Task, annotation: Annotation, rel: Relation) -> str:
+    """``head ─LABEL→ child`` with the spans' texts, for a message."""
+    h, c = annotation.span(rel.head), annotation.span(rel.child)
+    ht = task.text[h.start : h.end] if h else "?"
+    ct = task.text[c.start : c.end] if c else "?"
+    return f"{ht} ─{rel.label}→ {ct}"
+
+
 def relation_line(
     task: Task,
     annotation: Annotation,
@@ -155,7 +163,11 @@ class RelationsPanel(Static):
     def show_relations(
         self, task: Task | None, annotation: Annotation, selected: int | None, browsing: bool
     ) -> None:
-        self._shown = (task, annotation, selected, browsing)
+        shown = (task, annotation, selected, browsing)
+        old = self._shown
+        if old is not None and old[0] is task and old[1] is annotation and old[2:] == shown[2:]:
+            return  # the same (immutable) task and annotation: nothing to draw again
+        self._shown = shown
         self.set_class(browsing, "-browsing")
         rels = annotation.sorted_relations() if task is not None else ()
         self.border_title = f"relations ({len(rels)})"
@@ -195,31 +207,6 @@ class RelationsPanel(Static):
         self.update(text, layout=False)  # the panel keeps its size: no layout pass
 
     def on_resize(self) -> None:
-        if self._shown is not None:
-            self.show_relations(*self._shown)
-
-
-class StatusLine(Static):
-    DEFAULT_CSS = """
-    StatusLine { height: 1; background: $panel; color: $text; padding: 0 1; }
-    """
-
-    _parts: list[tuple[Text, int]] = []
-
-    def show_parts(self, parts: list[tuple[Text, int]]) -> None:
-        """``parts`` in display order, each with a priority: when the line is too narrow, the parts
-        of the lowest priority are left out first."""
-        self._parts = parts
-        room = self.content_region.width or 10_000
-        kept = list(parts)
-        while len(kept) > 1 and self._width(kept) > room:
-            kept.remove(min(kept, key=lambda part: part[1]))
-        self.update(Text(" · ").join(t for t, _ in kept), layout=False)
-
-    @staticmethod
-    def _width(parts: list[tuple[Text, int]]) -> int:
-        return sum(t.cell_len for t, _ in parts) + 3 * (len(parts) - 1)
-
-    def on_resize(self) -> None:
-        if self._parts:
-            self.show_parts(self._parts)
+        shown, self._shown = self._shown, None  # what fits has changed: draw it again
+        if shown is not None:
+            self.show_relations(*shown)

@@ -4,13 +4,20 @@ from __future__ import annotations
 
 from rich.table import Table
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from annotator.tui.keymap import ANNOTATE_KEYS, Key
+from annotator.tui.keymap import Key, KeyDispatch, key_bindings
+
+HELP_KEYS = (
+    Key("close_help", "escape,q,question_mark", "close the keys", "esc q ?", "dialog", action="dismiss"),
+)
+PICKER_KEYS = (
+    Key("close_picker", "escape", "close the list, no label", "esc", "dialog", action="cancel"),
+    Key("pick", "1,2,3,4,5,6,7,8,9", "take the label of that number", "1…9", "dialog", numbered=True),
+)
 
 
 def keys_table(keys: tuple[Key, ...]) -> Table:
@@ -28,14 +35,15 @@ def keys_table(keys: tuple[Key, ...]) -> Table:
     return table
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(KeyDispatch, ModalScreen[None]):
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
     HelpScreen > VerticalScroll { width: 80; height: 90%; border: thick $accent; background: $surface; padding: 1 2; }
     """
-    BINDINGS = [Binding("escape,q,question_mark", "dismiss", "close")]
+    KEYS = HELP_KEYS
+    BINDINGS = key_bindings(HELP_KEYS)  # type: ignore[assignment]
 
-    def __init__(self, keys: tuple[Key, ...] = ANNOTATE_KEYS, title: str = "keys") -> None:
+    def __init__(self, keys: tuple[Key, ...], title: str = "keys") -> None:
         super().__init__()
         self.keys = keys
         self.title_text = title
@@ -46,16 +54,14 @@ class HelpScreen(ModalScreen[None]):
             yield Static(keys_table(self.keys))
 
 
-class LabelPicker(ModalScreen[str | None]):
+class LabelPicker(KeyDispatch, ModalScreen[str | None]):
     DEFAULT_CSS = """
     LabelPicker { align: center middle; }
     LabelPicker > Vertical { width: 40; height: auto; max-height: 80%; border: thick $accent; background: $surface; }
     LabelPicker OptionList { height: auto; max-height: 30; }
     """
-    BINDINGS = [
-        Binding("escape", "cancel", "cancel"),
-        *(Binding(str(n), f"pick({n})", f"label {n}", show=False) for n in range(1, 10)),
-    ]
+    KEYS = PICKER_KEYS
+    BINDINGS = key_bindings(PICKER_KEYS)  # type: ignore[assignment]
 
     def __init__(self, labels: tuple[str, ...], title: str = "label") -> None:
         super().__init__()

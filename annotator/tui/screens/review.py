@@ -8,7 +8,6 @@ import bisect
 from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Static
@@ -18,9 +17,10 @@ from annotator.core.errors import InvalidAnnotation
 from annotator.core.model import Annotation, Span
 from annotator.review import NOTE_PREFIX, ReviewSession
 from annotator.tui.components.document_view import DocumentView, Marks
-from annotator.tui.components.side_panels import MessageLine, StatusLine, chip
-from annotator.tui.keymap import Key
-from annotator.tui.screens.annotate import AnnotateScreen
+from annotator.tui.components.side_panels import MessageLine, chip
+from annotator.tui.components.status_line import StatusLine
+from annotator.tui.editor import EditorScreen
+from annotator.tui.keymap import Key, KeyDispatch, key_bindings
 from annotator.tui.screens.modals import HelpScreen
 
 AGREED, A_ONLY, B_ONLY, LABEL, BOUNDARY = "#6cc070", "#4aa3df", "#e07ac0", "#f08c3a", "#e6b422"
@@ -35,22 +35,33 @@ KIND_NAME = {
 }
 SYNTHETIC = 1_000_000  # sids of the drawn stand-ins for unresolved disagreements
 
+# The ids the annotate screen also has (accept, undo, ...) are the same keys: one keymap entry
+# moves both.
 REVIEW_KEYS: tuple[Key, ...] = (
-    Key("n", "next_disagreement", "next disagreement in the task", "n", "review"),
-    Key("p", "prev_disagreement", "previous disagreement in the task", "p", "review"),
-    Key("1", "take('a')", "take A's version of it", "1", "review", True),
-    Key("2", "take('b')", "take B's version of it", "2", "review", True),
-    Key("b", "take('both')", "take both (when they do not overlap)", "b", "review", True),
-    Key("0", "take('neither')", "take neither", "0", "review", True),
-    Key("e", "edit", "edit the result freely with the annotate keys (a returns)", "e", "review"),
-    Key("a,enter", "accept", "accept the result into the gold set, next task", "a enter", "decide", True),
-    Key("x", "reject", "reject the task (kept out of the gold set), next task", "x", "decide"),
-    Key("left_square_bracket", "prev_task", "previous task", "[", "decide"),
-    Key("right_square_bracket", "next_task", "next task", "]", "decide"),
-    Key("u,ctrl+z", "undo", "undo", "u ctrl+z", "history", True),
-    Key("U,ctrl+y", "redo", "redo", "U ctrl+y", "history"),
-    Key("question_mark", "help", "show the keys", "?", "app", True),
-    Key("q", "quit", "quit (everything is already saved)", "q", "app", True),
+    Key("next_disagreement", "n", "next disagreement in the task", "n", "review"),
+    Key("prev_disagreement", "p", "previous disagreement in the task", "p", "review"),
+    Key("take_a", "1", "take A's version of it", "1", "review", True, action="take", params=("a",)),
+    Key("take_b", "2", "take B's version of it", "2", "review", True, action="take", params=("b",)),
+    Key(
+        "take_both",
+        "b",
+        "take both (when they do not overlap)",
+        "b",
+        "review",
+        True,
+        action="take",
+        params=("both",),
+    ),
+    Key("take_neither", "0", "take neither", "0", "review", True, action="take", params=("neither",)),
+    Key("edit", "e", "edit the result freely with the annotate keys (a returns)", "e", "review"),
+    Key("accept", "a,enter", "accept the result into the gold set, next task", "a enter", "decide", True),
+    Key("reject", "x", "reject the task (kept out of the gold set), next task", "x", "decide"),
+    Key("prev_task", "left_square_bracket", "previous task", "[", "decide"),
+    Key("next_task", "right_square_bracket", "next task", "]", "decide"),
+    Key("undo", "u,ctrl+z", "undo", "u ctrl+z", "history", True),
+    Key("redo", "U,ctrl+y", "redo", "U ctrl+y", "history"),
+    Key("help", "question_mark", "show the keys", "?", "app", True),
+    Key("quit", "q", "quit (everything is already saved)", "q", "app", True),
 )
 
 
@@ -60,10 +71,16 @@ def _describe(spans: tuple[Span, ...], text: str) -> str:
     return ", ".join(f"{text[s.start : s.end]!r} {s.label}" for s in spans)
 
 
-class GoldEditScreen(AnnotateScreen):
+class GoldEditScreen(EditorScreen):
     """The annotate keys on the gold version of one task; a (or enter) goes back to the review."""
 
-    def _decide(self, answer: str) -> None:
+    def action_accept(self) -> None:
+        self.dismiss()
+
+    def action_reject(self) -> None:
+        self.dismiss()
+
+    def action_ignore(self) -> None:
         self.dismiss()
 
     def action_prev_task(self) -> None:
@@ -76,8 +93,9 @@ class GoldEditScreen(AnnotateScreen):
         self.dismiss()
 
 
-class ReviewScreen(Screen[None]):
-    BINDINGS = [Binding(k.keys, k.action, k.description, show=k.footer) for k in REVIEW_KEYS]
+class ReviewScreen(KeyDispatch, Screen[None]):
+    KEYS = REVIEW_KEYS
+    BINDINGS = key_bindings(REVIEW_KEYS)  # type: ignore[assignment]
     DEFAULT_CSS = """
     ReviewScreen #main { height: 1fr; }
     ReviewScreen DocumentView { width: 1fr; height: 1fr; border: round $panel-lighten-2; }
@@ -147,7 +165,8 @@ class ReviewScreen(Screen[None]):
         adj = self.review.adjudication
         assert adj is not None
         display, marks = self.overlay()
-        self.doc.show(adj.task, display, marks)
+        self.doc.show(adj.task, display)
+        self.doc.set_marks(marks)
         self.after_change()
         item = self.review.item
         self.say(item.note if item and item.note else "")
@@ -191,12 +210,7 @@ class ReviewScreen(Screen[None]):
                 else EDITED
             )
         shown = Annotation(tuple(spans + stand_ins), result.relations)
-        marks = Marks(
-            cursor=0,
-            span_colors=colors,
-            heads={r.head for r in result.relations},
-            children={r.child for r in result.relations},
-        )
+        marks = Marks(cursor=0, span_colors=colors)
         if adj.disagreements:
             d = adj.disagreements[self.selected]
             marks.cursor = adj.task.token_index_at_char(d.start) or 0
@@ -221,8 +235,8 @@ class ReviewScreen(Screen[None]):
 
     def after_change(self) -> None:
         display, marks = self.overlay()
-        self.doc.update_annotation(display, marks)
-        self.doc.scroll_to_token(marks.cursor)
+        self.doc.update_annotation(display)
+        self.doc.set_marks(marks)
         self.show_detail()
         self.show_relations()
         self.update_status()

@@ -1,0 +1,78 @@
+"""The status line: dataset, annotator, where the task is in the queue, the counts, the model; the
+mode's name while a mode other than the edit mode is on."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import Static
+
+from annotator.session import AnnotationSession
+
+
+def status_parts(
+    s: AnnotationSession, badge: str, model_name: str, saved_note: str, done: bool
+) -> list[tuple[Text, int]]:
+    """The parts of the line in display order, each with a priority: a narrow terminal leaves out
+    the lowest first; the mode and the position stay."""
+    counts = s.counts()
+    idx = s.index
+    known = len(s.task_ids)
+    if s.finished:
+        of = str(known)
+    else:  # still preparing: the source's size when it could be counted cheaply
+        of = str(max(s.total, known)) if s.total is not None else "?"
+    if idx is not None:
+        position = Text(f"task {idx + 1} of {of}")
+        answer = s.current.annotation.answer if s.current is not None else None
+        if answer:
+            past = {"accept": "accepted", "reject": "rejected", "ignore": "ignored"}[answer]
+            color = {"accept": "green", "reject": "red", "ignore": "yellow"}[answer]
+            position.append(f": {past}", style=f"bold {color}")
+    elif done and s.finished and known:
+        position = Text(f"all {known} answered")
+    else:
+        position = Text(f"{known} of {of} tasks ready")
+    counts_text = Text.assemble(
+        (f"✓{counts.get('accept', 0)}", "green"),
+        " ",
+        (f"✗{counts.get('reject', 0)}", "red"),
+        " ",
+        (f"–{counts.get('ignore', 0)}", "yellow"),
+        f" ✎{counts.get('draft', 0)}",
+    )
+    mode = [(Text(f" {badge} ", style="bold reverse"), 9)] if badge else []
+    return [
+        *mode,
+        (Text(s.dataset, style="bold"), 6),
+        (Text(s.annotator), 5),
+        (position, 8),
+        (counts_text, 4),
+        (Text(model_name or "no model"), 1),
+        (Text(saved_note or "saved"), 2),
+    ]
+
+
+class StatusLine(Static):
+    DEFAULT_CSS = """
+    StatusLine { height: 1; background: $panel; color: $text; padding: 0 1; }
+    """
+
+    _parts: list[tuple[Text, int]] = []
+
+    def show_parts(self, parts: list[tuple[Text, int]]) -> None:
+        """``parts`` in display order, each with a priority: when the line is too narrow, the parts
+        of the lowest priority are left out first."""
+        self._parts = parts
+        room = self.content_region.width or 10_000
+        kept = list(parts)
+        while len(kept) > 1 and self._width(kept) > room:
+            kept.remove(min(kept, key=lambda part: part[1]))
+        self.update(Text(" · ").join(t for t, _ in kept), layout=False)
+
+    @staticmethod
+    def _width(parts: list[tuple[Text, int]]) -> int:
+        return sum(t.cell_len for t, _ in parts) + 3 * (len(parts) - 1)
+
+    def on_resize(self) -> None:
+        if self._parts:
+            self.show_parts(self._parts)

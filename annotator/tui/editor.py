@@ -1,0 +1,365 @@
+"""The editing screen: the document, the legend and relations beside it, message and status below.
+
+It holds the view state as reactive attributes (the mode, the cursor, the selection, the selected
+span, the head and child of a relation); the document view is bound to them and repaints the rows
+that changed, and the watchers here redraw the side panels. Keys go to the active mode first (see
+``annotator.tui.modes``), then to the screen, which moves the cursor, undoes and redoes. Edits go
+through the session, which stores each before the screen repaints.
+
+The annotate screen and the review's edit screen are this screen with their own decisions and task
+navigation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from textual import events
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.reactive import var
+from textual.screen import Screen
+
+from annotator.core import edits
+from annotator.core.model import Annotation, Span, Task
+from annotator.core.scheme import LabelScheme
+from annotator.session import AnnotationSession, ConcurrentEdit
+from annotator.tui.components.document_view import DocumentView
+from annotator.tui.components.layout import Layout
+from annotator.tui.components.side_panels import Legend, MessageLine, RelationsPanel
+from annotator.tui.components.status_line import StatusLine, status_parts
+from annotator.tui.keymap import Key, KeyDispatch, key_bindings, ordered
+from annotator.tui.modes import MODES, Mode
+from annotator.tui.modes.base import MOVE_KEYS, quote
+from annotator.tui.screens.modals import HelpScreen, LabelPicker
+
+SCREEN_KEYS: tuple[Key, ...] = (
+    Key("undo", "u,ctrl+z", "undo", "u ctrl+z", "history", True),
+    Key("redo", "U,ctrl+y", "redo", "U ctrl+y", "history", True),
+    Key("accept", "a,enter", "accept the task and go to the next", "a enter", "decide", True),
+    Key("reject", "x", "reject the task and go to the next", "x", "decide", True),
+    Key("ignore", "space", "ignore (skip) the task and go to the next", "space", "decide", True),
+    Key("prev_task", "left_square_bracket", "previous task, no decision (draft kept)", "[", "decide"),
+    Key("next_task", "right_square_bracket", "next task, no decision (draft kept)", "]", "decide"),
+    Key("help", "question_mark", "show the keys", "?", "app", True),
+    Key("quit", "q", "quit (everything is already saved)", "q", "app", True),
+)
+
+# Every key of the annotate screen, in the order the help screen lists them.
+ANNOTATE_KEYS: tuple[Key, ...] = ordered(
+    MOVE_KEYS + SCREEN_KEYS + tuple(k for mode in MODES for k in mode.KEYS)
+)
+
+
+class EditorScreen(KeyDispatch, Screen[None]):
+    KEYS = ANNOTATE_KEYS
+    BINDINGS = key_bindings(ANNOTATE_KEYS)  # type: ignore[assignment]
+    DEFAULT_CSS = """
+    EditorScreen #main { height: 1fr; }
+    EditorScreen DocumentView { width: 1fr; height: 1fr; border: round $panel-lighten-2; }
+    EditorScreen DocumentView:focus { border: round $accent; }
+    EditorScreen #side { width: 36; height: 1fr; }
+    """
+
+    mode: var[str] = var(MODES[0].name, init=False, bindings=True)
+    cursor: var[int] = var(0, init=False)
+    selection: var[tuple[int, int] | None] = var(None, init=False)  # token range, inclusive
+    selected_sid: var[int | None] = var(None, init=False)
+    head_sid: var[int | None] = var(None, init=False)  # of the relation drawn or pointed at
+    child_sid: var[int | None] = var(None, init=False)
+
+    def __init__(self, session: AnnotationSession, model_name: str = "") -> None:
+        super().__init__()
+        self.session = session
+        self.scheme: LabelScheme = session.scheme
+        self.model_name = model_name
+        self.modes: dict[str, Mode] = {cls.name: cls(self) for cls in MODES}
+        self.saved_note = ""
+        self.pending_task: Task | None = None  # shown before the first task is stored
+        self.done = False
+        self.notes: list[str] = []  # about the scheme and model, said when the first task opens
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="main"):
+            yield DocumentView(self.scheme, id="doc").data_bind(
+                EditorScreen.cursor,
+                EditorScreen.selection,
+                EditorScreen.selected_sid,
+                relation_head=EditorScreen.head_sid,
+                relation_child=EditorScreen.child_sid,
+            )
+            with Vertical(id="side"):
+                yield Legend(id="legend")
+                yield RelationsPanel(id="relations")
+        yield MessageLine(id="message")
+        yield StatusLine(id="status")
+
+    @property
+    def doc(self) -> DocumentView:
+        return self.query_one(DocumentView)
+
+    @property
+    def wrapped(self) -> Layout | None:
+        return self.doc.wrap
+
+    @property
+    def page_rows(self) -> int:
+        return self.doc.scrollable_content_region.height
+
+    @property
+    def controller(self) -> Mode:
+        return self.modes[self.mode]
+
+    def on_resize(self, event: events.Resize) -> None:
+        # The side panels take about a third of a wide terminal, less of a narrow one, so that an
+        # 80-column terminal still gives the text most of its width.
+        width = event.size.width
+        self.query_one("#side").styles.width = min(max(round(width * 0.3), 30), 44, width // 2)
+
+    def on_mount(self) -> None:
+        self.doc.focus()
+        self.query_one(Legend).show_labels(self.scheme, relations=False)
+        self.open_first()
+        self.update_status()
+
+    def open_first(self) -> None:
+        """What the screen shows when it opens: the session's open task."""
+        self.load_current()
+
+    # -- keys: the active mode first, then the screen -------------------------------------------
+
+    def key_handler(self, action: str) -> Callable[..., object] | None:
+        return self.controller.handler(action) or super().key_handler(action)
+
+    def action_enter(self, mode: str) -> None:
+        self.modes[mode].enter()
+
+    # -- what the watchers redraw ---------------------------------------------------------------
+
+    def watch_mode(self, new: str) -> None:
+        if not self.controller.shows_relations:
+            self.head_sid = self.child_sid = None
+        self.refresh_side()
+        self.update_status()
+
+    def watch_head_sid(self) -> None:
+        self.refresh_side()
+
+    def watch_child_sid(self) -> None:
+        self.refresh_side()
+
+    # -- what is on screen ----------------------------------------------------------------------
+
+    @property
+    def current_task(self) -> Task | None:
+        cur = self.session.current
+        return cur.task if cur else None
+
+    @property
+    def annotation(self) -> Annotation:
+        cur = self.session.current
+        return cur.annotation if cur else Annotation()
+
+    def load_current(self, keep_cursor_char: int | None = None) -> None:
+        task = self.current_task
+        if task is None:
+            return
+        self.pending_task = None
+        self.done = False
+        self.reset_view(first_visible(task))
+        if keep_cursor_char is not None:
+            idx = task.token_index_at_char(keep_cursor_char)
+            if idx is not None:
+                self.cursor = idx
+        self.doc.show(task, self.annotation)
+        self.refresh_side()
+        self.update_status()
+        # What was said was about the task on screen before; the notes of the start, once.
+        self.say(" · ".join(self.notes))
+        self.notes = []
+
+    def reset_view(self, cursor: int) -> None:
+        """The edit mode, nothing selected, the cursor on ``cursor``: how a text opens."""
+        self.mode = MODES[0].name
+        self.selection = self.selected_sid = self.head_sid = self.child_sid = None
+        self.cursor = cursor
+
+    def repaint_annotation(self, edit: edits.Edit | None = None) -> None:
+        if edit is None:
+            self.doc.update_annotation(self.annotation)
+        else:
+            self.doc.update_annotation(self.annotation, edit.removed_spans, edit.added_spans)
+        self.refresh_side()
+        self.update_status()
+
+    def refresh_side(self) -> None:
+        mode, ann = self.controller, self.annotation
+        pair: tuple[str, str] | None = None
+        drawn: frozenset[str] = frozenset()
+        if mode.shows_relations and self.head_sid is not None and self.child_sid is not None:
+            head, child = ann.span(self.head_sid), ann.span(self.child_sid)
+            pair = (head.label, child.label) if head and child else None
+            key = (self.head_sid, self.child_sid)
+            drawn = frozenset(r.label for r in ann.relations if (r.head, r.child) == key)
+        self.query_one(Legend).show_labels(
+            self.scheme, relations=mode.shows_relations, pair=pair, drawn=drawn
+        )
+        self.query_one(RelationsPanel).show_relations(
+            self.current_task, ann, mode.selected_relation(), mode.browsing
+        )
+
+    def say(self, message: str, error: bool = False) -> None:
+        self.query_one(MessageLine).say(message, error)
+
+    def say_fitting(self, head: Callable[[Callable[[str], str]], str], tails: tuple[str, ...]) -> None:
+        """Say ``head`` (built with a quoting function that clips span texts) and the first of
+        ``tails`` (key hints, longest first) that fits the message line; span texts are clipped
+        shorter, and the hints left out, before anything is cut off at the edge."""
+        room = self.query_one(MessageLine).content_region.width or 10_000
+        tries = [(clip, tail) for clip in (24, 16) for tail in tails] + [(24, ""), (16, ""), (10, "")]
+        line = ""
+        for clip, tail in tries:
+            line = head(lambda text, clip=clip: quote(text, clip)) + tail  # type: ignore[misc]
+            if len(line) <= room:
+                break
+        self.say(line)
+
+    def update_status(self) -> None:
+        self.query_one(StatusLine).show_parts(
+            status_parts(self.session, self.controller.badge, self.model_name, self.saved_note, self.done)
+        )
+
+    # -- what the modes ask of the screen ---------------------------------------------------------
+
+    def editable(self) -> bool:
+        if self.session.current is None:
+            self.say(
+                "nothing to edit yet: the model is still preparing this text"
+                if self.pending_task
+                else "no task is open",
+                error=True,
+            )
+            return False
+        return True
+
+    def reloaded(self, exc: ConcurrentEdit) -> None:
+        """Another window of this annotator saved the task: show what it saved."""
+        cursor = self.current_task.tokens[self.cursor].start if self.current_task else None
+        self.load_current(keep_cursor_char=cursor)
+        self.say(str(exc), error=True)
+
+    def apply(self, edit: edits.Edit, message: str = "") -> bool:
+        """Store the edit and draw it; False when it was refused and the task reloaded."""
+        was = self.annotation.answer
+        try:
+            self.session.apply(edit)
+        except ConcurrentEdit as exc:
+            self.reloaded(exc)
+            return False
+        self.repaint_annotation(edit)
+        said = " · ".join(part for part in (message, edit.note) if part)
+        self.say(said + reopened(was, self.annotation.answer))
+        return True
+
+    def target_span(self) -> Span | None:
+        """The selected span, else the span under the cursor."""
+        ann = self.annotation
+        if self.selected_sid is not None:
+            span = ann.span(self.selected_sid)
+            if span is not None:
+                return span
+        return ann.span_at_token(self.cursor)
+
+    def delete_target(self, before: Callable[[Span], str] | None = None) -> None:
+        """Delete the target span and its relations; ``before`` (the mode's) says what else
+        changes, for the message."""
+        if not self.editable():
+            return
+        target = self.target_span()
+        if target is None:
+            self.say("no span under the cursor")
+            return
+        edit = edits.delete_span(self.annotation, target.sid)
+        self.selected_sid = None
+        left = before(target) if before else ""
+        rels = len(edit.removed_relations)
+        text = self.current_task.text[target.start : target.end] if self.current_task else ""
+        self.apply(
+            edit, f"deleted {target.label} {text!r}" + (f" and {rels} relation(s)" if rels else "") + left
+        )
+
+    def move_cursor(self, token: int) -> None:
+        self.cursor = token
+        self.selection = None
+        self.controller.cursor_moved(token)
+
+    def pick_label(self, names: tuple[str, ...], title: str, then: Callable[[str], None]) -> None:
+        if not names:
+            self.say("this scheme has no labels of that kind", error=True)
+            return
+        self.app.push_screen(
+            LabelPicker(names, title), lambda label: then(label) if label is not None else None
+        )
+
+    # -- keys the screen answers in every mode (after the mode, which may answer them first) ------
+
+    def action_undo(self) -> None:
+        self._history(self.session.undo, "undid", "nothing to undo")
+
+    def action_redo(self) -> None:
+        self._history(self.session.redo, "redid", "nothing to redo")
+
+    def _history(self, step: Callable[[], edits.Edit | None], verb: str, nothing: str) -> None:
+        if not self.editable():
+            return
+        was = self.annotation.answer
+        try:
+            edit = step()
+        except ConcurrentEdit as exc:
+            self.reloaded(exc)
+            return
+        if edit is None:
+            self.say(nothing)
+            return
+        ann = self.annotation
+        if self.selected_sid is not None and ann.span(self.selected_sid) is None:
+            self.selected_sid = None
+        gone = [sid for sid in (self.head_sid, self.child_sid) if sid is not None and ann.span(sid) is None]
+        if gone:
+            self.controller.leave()
+        moved = edit.added_spans or edit.removed_spans
+        if moved:
+            self.cursor = moved[0].token_start
+        self.repaint_annotation(edit if verb == "redid" else edit.inverse())
+        self.controller.annotation_changed()
+        self.say(f"{verb} {edit.kind.replace('-', ' ')}" + reopened(was, self.annotation.answer))
+
+    def action_help(self) -> None:
+        self.app.push_screen(HelpScreen(self.KEYS))
+
+    async def action_quit(self) -> None:
+        self.app.exit()
+
+    # -- mouse ------------------------------------------------------------------------------------
+
+    def on_document_view_token_clicked(self, event: DocumentView.TokenClicked) -> None:
+        self.controller.clicked(event.token, event.sid)
+
+    def on_document_view_tokens_dragged(self, event: DocumentView.TokensDragged) -> None:
+        self.controller.dragged(event.first, event.last)
+
+
+def first_visible(task: Task) -> int:
+    return next((tok.id for tok in task.tokens if not tok.text.isspace()), 0)
+
+
+def reopened(was: str | None, now: str | None) -> str:
+    """What to add to the message when an edit made a decided task a draft again."""
+    if was is None or now is not None:
+        return ""
+    past, again = {
+        "accept": ("accepted", "a accepts it again"),
+        "reject": ("rejected", "x rejects it again"),
+        "ignore": ("ignored", "space ignores it again"),
+    }.get(was, (was, "a accepts it"))
+    return f" · was {past}, now a draft: {again}"

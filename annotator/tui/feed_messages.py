@@ -1,0 +1,50 @@
+"""What the feed thread tells the UI, as Textual messages: the thread posts them to the annotate
+screen (``post_message`` is thread-safe) and the screen's ``on_*`` handlers draw them; the last one
+bubbles up to the app, which keeps what the summary reports."""
+
+from __future__ import annotations
+
+from textual.message import Message
+
+from annotator.core.errors import BadRecord
+from annotator.feed import FeedDone, FeedEvent, FirstText, ModelLoaded, TasksAdded
+
+
+class FirstTextRead(Message):
+    """The first text of the source, before the model is loaded, to draw read-only at once."""
+
+    def __init__(self, event: FirstText) -> None:
+        super().__init__()
+        self.task = event.task
+        self.shown = event.shown  # set once the text is drawn: the feed waits for it
+
+
+class ModelReady(Message):
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self.name = name
+
+
+class TasksStored(Message):
+    def __init__(self, count: int) -> None:
+        super().__init__()
+        self.count = count
+
+
+class FeedFinished(Message):
+    def __init__(self, problems: list[BadRecord], error: str | None) -> None:
+        super().__init__()
+        self.problems = problems
+        self.error = error
+
+
+def feed_message(event: FeedEvent) -> Message:
+    match event:
+        case FirstText():
+            return FirstTextRead(event)
+        case ModelLoaded(name=name):
+            return ModelReady(name)
+        case TasksAdded(count=count):
+            return TasksStored(count)
+        case FeedDone(problems=problems, error=error):
+            return FeedFinished(problems, error)

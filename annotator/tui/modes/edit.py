@@ -1,0 +1,180 @@
+"""The edit mode, where a task opens: select spans, give labels, resize and delete spans."""
+
+from __future__ import annotations
+
+from annotator.core import edits
+from annotator.core.errors import InvalidAnnotation
+from annotator.core.model import Span, Task
+from annotator.tui.components.side_panels import span_names
+from annotator.tui.keymap import Key
+from annotator.tui.modes.base import Mode, cycle_index, quote, spans_in_order
+
+DIGITS = "1,2,3,4,5,6,7,8,9"
+
+
+class EditMode(Mode):
+    name = "edit"
+    # The span keys; the other modes give some of them their own meaning (their descriptions say so).
+    KEYS = (
+        Key("next_span", "tab", "select the next span (child, in relation mode)", "tab", "spans"),
+        Key("prev_span", "shift+tab", "select the previous span", "shift+tab", "spans"),
+        Key(
+            "grow",
+            "shift+right,L",
+            "grow the selection (or selected span) by one token",
+            "shift+→ L",
+            "spans",
+        ),
+        Key(
+            "shrink",
+            "shift+left,H",
+            "shrink the selection (or selected span) by one token",
+            "shift+← H",
+            "spans",
+        ),
+        Key("grow_left", "less_than_sign", "move the selected span's start one token left", "<", "spans"),
+        Key(
+            "shrink_left", "greater_than_sign", "move the selected span's start one token right", ">", "spans"
+        ),
+        Key(
+            "label",
+            DIGITS,
+            "give the selection (or span under the cursor) label N",
+            "1…9",
+            "spans",
+            numbered=True,
+        ),
+        Key("pick_label", "0", "pick any label from a list", "0", "spans"),
+        Key("delete", "d,delete", "delete the span under the cursor and its relations", "d del", "spans"),
+        Key("clear", "escape", "clear the selection; leave relation mode", "esc", "spans"),
+    )
+
+    def cursor_moved(self, token: int) -> None:
+        ed = self.editor
+        if ed.selected_sid is not None:
+            span = ed.annotation.span(ed.selected_sid)
+            if span is None or not span.token_start <= token <= span.token_end:
+                ed.selected_sid = None
+                ed.say("")  # what was said about the span it leaves
+
+    def clicked(self, token: int, sid: int | None) -> None:
+        ed = self.editor
+        ed.selected_sid = sid
+        ed.selection = None
+        ed.cursor = token
+
+    # -- selecting spans ---------------------------------------------------------------------------
+
+    def cycle(self, delta: int) -> None:
+        ed = self.editor
+        spans = spans_in_order(ed.annotation)
+        if not spans:
+            ed.say("no spans in this task")
+            return
+        cursor = ed.cursor
+        idx = cycle_index(
+            spans, ed.selected_sid, delta, lambda s: s.token_end >= cursor, lambda s: s.token_start < cursor
+        )
+        span = spans[idx]
+        ed.selected_sid = span.sid
+        ed.selection = None
+        ed.cursor = span.token_start
+        if ed.current_task is not None:
+            name = span_names(ed.current_task, ed.annotation)[span.sid]
+            ed.say(f"{span.label} {quote(name, 40)} · span {idx + 1} of {len(spans)}")
+
+    def action_clear(self) -> None:
+        self.editor.selection = None
+        self.editor.selected_sid = None
+
+    # -- labels ------------------------------------------------------------------------------------
+
+    def action_label(self, n: int) -> None:
+        labels = self.editor.scheme.labels
+        if n > len(labels):
+            self.editor.say(
+                f"no label {n}: this scheme has {len(labels)} labels (0 lists them all)", error=True
+            )
+            return
+        self.label_with(labels[n - 1])
+
+    def action_pick_label(self) -> None:
+        self.editor.pick_label(self.editor.scheme.labels, "entity label", self.label_with)
+
+    def label_with(self, label: str) -> None:
+        """Give ``label`` to the selection, else to the selected span or the one under the cursor,
+        else to the token under the cursor."""
+        ed = self.editor
+        if not ed.editable():
+            return
+        task, ann = ed.current_task, ed.annotation
+        assert task is not None
+        try:
+            if ed.selection is not None:
+                first, last = ed.selection
+                edit = edits.set_span(task, ann, first, last, label, scheme=ed.scheme)
+                ed.selection = None
+                ed.cursor = first
+            elif (target := ed.target_span()) is not None:
+                edit = edits.relabel_span(ann, target.sid, label, ed.scheme)
+            else:
+                edit = edits.set_span(task, ann, ed.cursor, ed.cursor, label, scheme=ed.scheme)
+        except InvalidAnnotation as exc:
+            ed.say(str(exc), error=True)
+            return
+        added = edit.added_spans[0] if edit.added_spans else None
+        if added is not None:
+            ed.selected_sid = added.sid
+        ed.apply(
+            edit, f"{label}: {task.text[added.start : added.end]!r}{replaced(task, edit)}" if added else ""
+        )
+
+    # -- changing spans ----------------------------------------------------------------------------
+
+    def action_delete(self) -> None:
+        self.editor.delete_target()
+
+    def select(self, d_start: int, d_end: int) -> None:
+        """Move the edges of the selected span (or the span under the cursor) by whole tokens; with
+        a selection, or no span, the selection's."""
+        ed = self.editor
+        target = ed.target_span() if ed.selection is None else None
+        if target is None:
+            super().select(d_start, d_end)
+            return
+        if not ed.editable():
+            return
+        first, last = target.token_start, target.token_end
+        if d_end:
+            last = self.step_token(last, d_end)
+        if d_start:
+            first = self.step_token(first, d_start)
+        if last < first or (first, last) == (target.token_start, target.token_end):
+            ed.say("a span keeps at least one token; d deletes it" if last < first else "")
+            return
+        task = ed.current_task
+        assert task is not None
+        try:
+            edit = edits.resize_span(task, ed.annotation, target.sid, first, last, ed.scheme)
+        except InvalidAnnotation as exc:
+            ed.say(str(exc), error=True)
+            return
+        ed.selected_sid = target.sid
+        ed.cursor = last if d_end else first
+        new_text = task.text[task.tokens[first].start : task.tokens[last].end]
+        ed.apply(edit, f"{target.label}: {new_text!r}{replaced(task, edit)}")
+
+
+def replaced(task: Task, edit: edits.Edit) -> str:
+    """What a new or resized span took the place of, besides itself."""
+    kept = {s.sid for s in edit.added_spans}
+    gone: list[Span] = [s for s in edit.removed_spans if s.sid not in kept]
+    rels = len(edit.removed_relations)
+    if not gone and not rels:
+        return ""
+    parts = [f"{s.label} {task.text[s.start : s.end]!r}" for s in gone[:3]]
+    if len(gone) > 3:
+        parts.append(f"{len(gone) - 3} more")
+    if rels:
+        parts.append(f"{rels} relation{'s' if rels > 1 else ''}")
+    return " · replaced " + ", ".join(parts)
