@@ -24,6 +24,7 @@ from annotator.core import edits
 from annotator.core.model import Annotation, Span, Task
 from annotator.core.scheme import LabelScheme
 from annotator.session import AnnotationSession, ConcurrentEdit
+from annotator.tui.components.dialogs import HelpScreen, LabelPicker
 from annotator.tui.components.document_view import DocumentView
 from annotator.tui.components.layout import Layout
 from annotator.tui.components.side_panels import Legend, MessageLine, RelationsPanel
@@ -31,7 +32,6 @@ from annotator.tui.components.status_line import StatusLine, status_parts
 from annotator.tui.keymap import Key, KeyDispatch, key_bindings, ordered
 from annotator.tui.modes import MODES, Mode
 from annotator.tui.modes.base import MOVE_KEYS, quote
-from annotator.tui.screens.modals import HelpScreen, LabelPicker
 
 SCREEN_KEYS: tuple[Key, ...] = (
     Key("undo", "u,ctrl+z", "undo", "u ctrl+z", "history", True),

@@ -261,8 +261,8 @@ async def test_reject_ignore_and_task_navigation_on_a_corpus(tmp_path: Path) -> 
 
 
 async def test_label_picker_help_palette_and_mouse(demo_db: Path) -> None:
+    from annotator.tui.components.dialogs import HelpScreen, LabelPicker
     from annotator.tui.components.document_view import DocumentView
-    from annotator.tui.screens.modals import HelpScreen, LabelPicker
 
     app = make_app(demo_db)
     async with app.run_test(size=SIZE) as pilot:

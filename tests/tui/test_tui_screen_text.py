@@ -8,9 +8,9 @@ from pathlib import Path
 
 from annotator.config import PREFERRED_ORDER
 from annotator.core.scheme import LabelScheme
+from annotator.tui.components.dialogs import LabelPicker
 from annotator.tui.components.document_view import DocumentView
 from annotator.tui.components.side_panels import Legend, RelationsPanel
-from annotator.tui.screens.modals import LabelPicker
 from tests.tui_support import QA_SCHEME, app_for, make_db, make_task
 
 TEXT = "Chancellor Olaf Scholz met Emmanuel Macron in Brussels on Thursday, and Donald Tusk visited Warsaw."

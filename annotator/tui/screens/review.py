@@ -16,12 +16,12 @@ from annotator.core.adjudication import CannotTakeBoth, Choice, Disagreement
 from annotator.core.errors import InvalidAnnotation
 from annotator.core.model import Annotation, Span
 from annotator.review import NOTE_PREFIX, ReviewSession
+from annotator.tui.components.dialogs import HelpScreen
 from annotator.tui.components.document_view import DocumentView, Marks
 from annotator.tui.components.side_panels import MessageLine, chip
 from annotator.tui.components.status_line import StatusLine
 from annotator.tui.editor import EditorScreen
 from annotator.tui.keymap import Key, KeyDispatch, key_bindings
-from annotator.tui.screens.modals import HelpScreen
 
 AGREED, A_ONLY, B_ONLY, LABEL, BOUNDARY = "#6cc070", "#4aa3df", "#e07ac0", "#f08c3a", "#e6b422"
 EDITED = "#a8a8a8"  # spans the reviewer drew or relabelled in the edit screen

@@ -1,4 +1,4 @@
-"""Modal screens: the key help and the label picker."""
+"""Dialogs over a screen: the key help and the label picker."""
 
 from __future__ import annotations
 
