@@ -132,7 +132,7 @@ def resolve_scheme(
         )
     scheme = LabelScheme(entity, colors, rel_types, mapping)
     if relations is not None:
-        names = parse_label_list(relations)
+        names = parse_label_list(relations, "--relations")
         if len(set(names)) != len(names):
             raise AnnotatorError(f"--relations names a label twice: {relations}")
         new = [n for n in names if scheme.relation(n) is None]

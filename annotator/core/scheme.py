@@ -3,7 +3,10 @@ entity labels they allow as head and child (like brat's ``Arg1:``/``Arg2:`` cons
 
 from __future__ import annotations
 
+import difflib
+import re
 import tomllib
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -111,11 +114,50 @@ def scheme_to_dict(scheme: LabelScheme) -> dict[str, Any]:
     }
 
 
-def parse_label_list(value: str) -> list[str]:
-    labels = [part.strip() for part in value.split(",") if part.strip()]
-    if not labels:
-        raise AnnotatorError(f"no labels in {value!r}; give them comma-separated, e.g. PERSON,ORG,GPE")
-    return labels
+LABEL_RULE = "a label is one word: no spaces, control characters, ',', ';' or '='"
+
+
+def check_label_name(name: str, where: str) -> str:
+    """``name`` if it can be a label of a scheme, else an AnnotatorError saying the rule. Labels are
+    typed as keys of comma-separated lists and TOML tables and shown beside spans, so a name with
+    a space or a separator is almost always a typing slip (``PERSON;ORG``, ``PERSON=#fff``)."""
+    bad = next(
+        (
+            ch
+            for ch in name
+            if ch.isspace() or ch in ",;=" or unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn")
+        ),
+        None,
+    )
+    if not name or bad is not None:
+        what = "is empty" if not name else f"holds {_char_name(bad or '')}"
+        hint = "; colours go in a --config file" if bad == "=" else ""
+        raise AnnotatorError(f"{where}: {name!r} {what}: {LABEL_RULE}{hint}")
+    return name
+
+
+def _char_name(ch: str) -> str:
+    if ch in ",;=":
+        return repr(ch)
+    if ch == " ":
+        return "a space"
+    return f"U+{ord(ch):04X} ({unicodedata.name(ch, 'a control character').lower()})"
+
+
+def parse_label_list(value: str, option: str = "--labels") -> list[str]:
+    """``PERSON, ORG,GPE`` -> the labels in order; spaces around a name are dropped, an empty
+    name (two commas, a comma at an end) is refused as a leftover of an edit."""
+    parts = [part.strip() for part in value.split(",")]
+    if not any(parts):
+        raise AnnotatorError(
+            f"{option}: no labels in {value!r}; give them comma-separated, e.g. PERSON,ORG,GPE"
+        )
+    if not all(parts):
+        raise AnnotatorError(
+            f"{option} {value!r}: an empty name between commas (or a comma at an end); "
+            "give the labels comma-separated, e.g. PERSON,ORG,GPE"
+        )
+    return [check_label_name(part, option) for part in parts]
 
 
 def parse_label_map(value: str, where: str = "--label-map") -> dict[str, str]:
@@ -142,6 +184,22 @@ def label_map_from_dict(raw: Any, where: str) -> dict[str, str]:
     if not isinstance(raw, Mapping) or not all(isinstance(v, str) and v for v in raw.values()):
         raise AnnotatorError(f'{where}: [label_map] must be a table of MODEL_LABEL = "SCHEME_LABEL"')
     return {str(k): str(v) for k, v in raw.items()}
+
+
+SECTIONS = ("labels", "relations", "label_map")
+SECTION_NAMES = ("[labels]", "[relations.NAME]", "[label_map]")
+RELATION_KEYS = ("head", "child", "color")
+_HEX = re.compile(r"#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})")
+
+
+def parse_color(value: Any, where: str) -> str:
+    """A colour as ``#rrggbb``: what every part of the screen draws (``#rgb`` is widened). Checked
+    when the scheme is read, so that a mistyped colour is an error naming it, not a crash of the
+    screen."""
+    if not isinstance(value, str) or _HEX.fullmatch(value) is None:
+        raise AnnotatorError(f'{where}: {value!r} is not a colour; write it as "#rrggbb", e.g. "#e6b422"')
+    text = str(value)
+    return "#" + "".join(ch * 2 for ch in text[1:]) if len(text) == 4 else text
 
 
 def scheme_from_toml(path: Path) -> LabelScheme:
@@ -178,9 +236,23 @@ def _label_set(value: Any, what: str) -> frozenset[str]:
 
 
 def scheme_from_dict(data: Mapping[str, Any], where: str = "scheme", *, written: bool = True) -> LabelScheme:
-    """``written``: the scheme was written by a person, so a relation naming an entity label that
-    [labels] lacks is a mistake to refuse; a scheme stored with a dataset may hold such relations
-    on purpose (--labels narrowed the labels of the default relations, which was said)."""
+    """``written``: the scheme was written by a person, so a label name against LABEL_RULE or a
+    relation naming an entity label that [labels] lacks is a mistake to refuse. A scheme stored
+    with a dataset may hold both on purpose: relations whose labels --labels narrowed (which was
+    said), and labels of imported work that a review added."""
+
+    def label_name(value: object, section: str) -> str:
+        return check_label_name(str(value), f"{where}: {section}") if written else str(value)
+
+    unknown_sections = [str(k) for k in data if k not in SECTIONS]
+    if unknown_sections:
+        first = unknown_sections[0]
+        close = difflib.get_close_matches(first, SECTIONS, n=1)
+        raise AnnotatorError(
+            f"{where}: unknown section [{first}]"
+            + (f" (did you mean [{close[0]}]?)" if close else "")
+            + f"; the sections are {', '.join(SECTION_NAMES)}"
+        )
     labels_raw = data.get("labels", {})
     if isinstance(labels_raw, list):
         names = [str(label) for label in labels_raw]
@@ -189,17 +261,28 @@ def scheme_from_dict(data: Mapping[str, Any], where: str = "scheme", *, written:
         labels_raw = dict.fromkeys(names)
     if not isinstance(labels_raw, Mapping):
         raise AnnotatorError(f'{where}: [labels] must be a table of LABEL = "#colour"')
-    labels = tuple(str(k) for k in labels_raw)
-    bad = [str(k) for k, v in labels_raw.items() if v and not isinstance(v, str)]
-    if bad:
-        raise AnnotatorError(f'{where}: the colour of {bad[0]} must be a string such as "#e6b422"')
-    colors = {str(k): str(v) for k, v in labels_raw.items() if v}
+    labels = tuple(label_name(k, "[labels]") for k in labels_raw)
+    colors = {
+        str(k): parse_color(v, f"{where}: [labels] {k}")
+        for k, v in labels_raw.items()
+        if v is not None and v != ""
+    }
     rels_raw = data.get("relations", {})
     if not isinstance(rels_raw, Mapping):
         raise AnnotatorError(f"{where}: [relations] must be a table of tables")
     relations = []
-    for i, (name, spec) in enumerate(rels_raw.items()):
-        spec = spec if isinstance(spec, Mapping) else {}
+    for i, (raw_name, spec) in enumerate(rels_raw.items()):
+        name = label_name(raw_name, "[relations]")
+        if not isinstance(spec, Mapping):
+            raise AnnotatorError(
+                f"{where}: relation {name} must be a table [relations.{name}] with head, child and color"
+            )
+        extra = [str(k) for k in spec if k not in RELATION_KEYS]
+        if extra:
+            raise AnnotatorError(
+                f"{where}: [relations.{name}] has an unknown key {extra[0]!r}; the keys are "
+                f"{', '.join(RELATION_KEYS)}"
+            )
         heads = _label_set(spec.get("head", []), f"{where}: relation {name} head")
         children = _label_set(spec.get("child", []), f"{where}: relation {name} child")
         unknown = (heads | children) - set(labels) if labels and written else set()
@@ -207,7 +290,9 @@ def scheme_from_dict(data: Mapping[str, Any], where: str = "scheme", *, written:
             raise AnnotatorError(
                 f"{where}: relation {name} names entity labels not in [labels]: {', '.join(sorted(unknown))}"
             )
-        color = str(spec.get("color", PALETTE[(i + 3) % len(PALETTE)]))
-        relations.append(RelationType(str(name), heads, children, color))
+        color = parse_color(
+            spec.get("color", PALETTE[(i + 3) % len(PALETTE)]), f"{where}: [relations.{name}] color"
+        )
+        relations.append(RelationType(name, heads, children, color))
     label_map = label_map_from_dict(data.get("label_map", {}), where)
     return LabelScheme(labels, colors, tuple(relations), label_map)

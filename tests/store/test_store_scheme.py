@@ -68,3 +68,12 @@ def test_a_damaged_stored_scheme_is_a_store_error_naming_the_dataset(tmp_path: P
     raw.close()
     with Store(db) as store, pytest.raises(StoreError, match="news"):
         store.scheme("news")
+
+
+def test_a_stored_scheme_may_hold_labels_of_imported_work(tmp_path: Path) -> None:
+    """A review adds the labels the annotators used, whatever their names; reading them back must
+    not refuse them as if they had been typed."""
+    with Store(tmp_path / "a.db") as store:
+        store.save_scheme("news", LabelScheme(("PERSON", "Person Name")))
+        back = store.scheme("news")
+    assert back is not None and back.labels == ("PERSON", "Person Name")
