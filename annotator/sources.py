@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 from typing import Any, Literal
 
@@ -143,6 +144,25 @@ def read_source(
     return _read_jsonl(path, problems, warnings)
 
 
+def require_items(path: Path, items: Iterator[SourceItem], problems: list[BadRecord]) -> Iterator[SourceItem]:
+    """``items`` unchanged, once its first item has been read; AnnotatorError with the reasons when
+    there is none (an empty or binary .txt, a folder or JSONL of nothing but bad records), so that
+    a command refuses the source before it opens a screen on nothing."""
+    before = len(problems)
+    first = next(items, None)
+    if first is None:
+        found = [str(p) for p in problems[before:]]
+        if not found:
+            raise AnnotatorError(f"{path}: nothing to annotate (no task in it)")
+        if len(found) == 1 and path.is_file() and path.suffix.lower() == ".txt":
+            raise AnnotatorError(f"{found[0]}; nothing to annotate")
+        more = f"; and {len(found) - 3} more" if len(found) > 3 else ""
+        raise AnnotatorError(
+            f"{path}: nothing to annotate, every text in it is bad: {'; '.join(found[:3])}{more}"
+        )
+    return chain([first], items)
+
+
 def _read_txt(path: Path, name: str, problems: list[BadRecord]) -> Iterator[SourceItem]:
     where = str(path)
     try:
@@ -162,8 +182,16 @@ def _read_txt(path: Path, name: str, problems: list[BadRecord]) -> Iterator[Sour
             )
         )
         return
+    if "\x00" in text:
+        # UTF-8 allows NUL, so an image or an archive can pass the decoding above; no text holds one.
+        problems.append(
+            BadRecord(where, None, f"a binary file, not text (a NUL byte at offset {data.index(0)})")
+        )
+        return
     if not text.strip():
-        problems.append(BadRecord(where, None, "the file is empty"))
+        problems.append(
+            BadRecord(where, None, "the file is empty" if not text else "the file is empty (only blanks)")
+        )
         return
     meta = {"source": name}
     yield SourceItem(text, meta, input_hash(text, meta), where)

@@ -14,7 +14,7 @@ from annotator.feed import FeedEvent, feed
 from annotator.nlp.lazy import LazyPreannotator
 from annotator.nlp.meta import display_from_meta, ner_labels_from_meta, read_meta
 from annotator.session import AnnotationSession
-from annotator.sources import count_source, read_source
+from annotator.sources import count_source, read_source, require_items
 from annotator.store import Store, default_db_path
 from annotator.tui.app import AnnotatorApp
 
@@ -91,7 +91,7 @@ def run_annotate(
         # Opened here, not in the feed's thread: a source it cannot read at all (a folder without
         # .txt files) is a user error to print before any screen or database, not a dead thread
         # behind an empty screen.
-        items = read_source(source, problems)
+        items = require_items(source, read_source(source, problems), problems)
         if store is None:
             store = Store(db_path)
         keep_scheme(store, dataset, scheme, stored, notes)
