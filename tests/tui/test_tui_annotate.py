@@ -11,6 +11,7 @@ from textual.pilot import Pilot
 from annotator.core.model import Span
 from annotator.store import Store
 from annotator.tui.app import AnnotatorApp
+from annotator.tui.launch import DEMO_LABELS
 from tests.tui_support import SIZE, copy_db, make_app, prepare_demo_db, span_with_text
 
 
@@ -273,9 +274,9 @@ async def test_label_picker_help_palette_and_mouse(demo_db: Path) -> None:
         await tab_to(pilot, app, first)
         await pilot.press("0")
         assert isinstance(app.screen, LabelPicker)
-        await pilot.press("down", "down", "down", "enter")  # the fourth label: NORP
+        await pilot.press("down", "down", "down", "enter")  # the fourth label
         assert isinstance(app.screen, type(screen))
-        assert texts(app)["SEOUL"] == ["NORP"]
+        assert texts(app)["SEOUL"] == [DEMO_LABELS.split(",")[3]]
         # ? shows the keys, escape closes them
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
