@@ -75,13 +75,29 @@ def annotate(
     model: ModelOption = None,
     config: ConfigOption = None,
     label_map: LabelMapOption = None,
+    no_memory: Annotated[
+        bool,
+        typer.Option(
+            "--no-memory", help="Do not let your corrections in accepted tasks change later suggestions."
+        ),
+    ] = False,
     db: DbOption = None,
 ) -> None:
     """Correct spaCy's suggestions in the terminal; every edit is saved as you make it."""
     from annotator.tui.launch import run_annotate, summary
 
     app, notes = run_annotate(
-        source, dataset, annotator, labels, relations, relation_rules, model, config, db, label_map=label_map
+        source,
+        dataset,
+        annotator,
+        labels,
+        relations,
+        relation_rules,
+        model,
+        config,
+        db,
+        label_map=label_map,
+        memory=not no_memory,
     )
     for note in notes:
         typer.echo(f"annotator: {note}", err=True)

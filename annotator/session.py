@@ -13,6 +13,7 @@ from typing import TypeVar
 
 from annotator.core.edits import Edit, History
 from annotator.core.errors import AnnotatorError
+from annotator.core.memory import Memory
 from annotator.core.model import Annotation, Answer, Task
 from annotator.core.scheme import LabelScheme
 from annotator.store import UNCHECKED, Expect, StaleWrite, Store
@@ -30,6 +31,13 @@ class OpenTask:
     task: Task
     history: History
     seen: int | None = None  # the version (latest log row of this task and annotator) last read or written
+    # What the annotator was shown when the task opened (the suggestion, improved by the learner and
+    # the correction memory): what an accepted task's corrections are measured against.
+    shown: Annotation | None = None
+    # The step from the stored suggestion to ``shown``, written to the log with the first edit (so
+    # that the history replays from the suggestion) and never for a task only looked at.
+    pending: Edit | None = None
+    from_memory: int = 0  # spans the correction memory changed or added in ``shown``
 
     @property
     def annotation(self) -> Annotation:
@@ -53,6 +61,15 @@ class AnnotationSession:
         # of this annotator wrote the task since (two terminals on one database): the check and the
         # write are one statement. The annotate command turns it on.
         self.guard = False
+        # The correction memory (None: --no-memory): accepted tasks teach it, and it improves the
+        # suggestions of every task opened afterwards.
+        self.memory: Memory | None = None
+        # Suggestions the learner re-predicted for tasks not opened yet (task id -> annotation).
+        self.learned: Callable[[int], Annotation | None] | None = None
+
+    def use_memory(self) -> None:
+        """Turn the correction memory on, with what the store keeps for this dataset and annotator."""
+        self.memory = Memory(self.store.memory(self.dataset, self.annotator))
 
     # -- navigation -------------------------------------------------------------------------------
 
@@ -74,11 +91,35 @@ class AnnotationSession:
         history = state.history
         if state.stored is None:
             # A task this annotator never touched starts from the suggestion, undecided.
-            history = History(
-                replace(history.current, answer=None, annotator=None, session=None, timestamp=None)
-            )
-        self.current = OpenTask(task_id, task, history, state.version)
+            suggestion = replace(history.current, answer=None, annotator=None, session=None, timestamp=None)
+            shown, from_memory = self._improve(task_id, task, suggestion)
+            pending = None
+            if shown is not suggestion:
+                pending = Edit(
+                    "suggest",
+                    suggestion.spans,
+                    shown.spans,
+                    suggestion.relations,
+                    shown.relations,
+                    note=f"{from_memory} from memory" if from_memory else "",
+                )
+            self.current = OpenTask(task_id, task, History(shown), state.version, shown, pending, from_memory)
+        else:
+            shown, _ = self._improve(task_id, task, self.store.suggestion(task_id))
+            self.current = OpenTask(task_id, task, history, state.version, shown)
         return self.current
+
+    def _improve(self, task_id: int, task: Task, suggestion: Annotation) -> tuple[Annotation, int]:
+        """The suggestion as the learner re-predicted it (if it did), then as the correction memory
+        has it; the same object when neither changed anything. The second value counts the spans
+        the memory changed or added."""
+        shown = suggestion
+        if self.learned is not None:
+            shown = self.learned(task_id) or suggestion
+        if self.memory is not None:
+            shown, touched = self.memory.apply(task, shown, self.scheme)
+            return shown, touched
+        return shown, 0
 
     def _guarded(self, cur: OpenTask, write: Callable[[Expect], T]) -> T:
         """Run one store write with the version this copy was made on; on a stale copy nothing is
@@ -148,6 +189,23 @@ class AnnotationSession:
         return edit
 
     def _record(self, cur: OpenTask, event: str, edit: Edit | None) -> None:
+        if cur.pending is not None:
+            # The improved suggestion becomes the first step of the history, as the log will have it.
+            step = cur.pending
+            cur.seen = self._guarded(
+                cur,
+                lambda expect: self.store.record_edit(
+                    cur.task_id,
+                    self.annotator,
+                    self.session_id,
+                    "do",
+                    step,
+                    cur.shown or cur.annotation,
+                    expect=expect,
+                ),
+            )
+            cur.history.done.insert(0, step)
+            cur.pending = None
         self._reopen(cur)
         after = cur.annotation
         cur.seen = self._guarded(
@@ -174,8 +232,12 @@ class AnnotationSession:
             ),
         )
         cur.seen = decision.version
+        cur.pending = None  # the decision holds the improved suggestion itself
         # The decision becomes the base of any later edits; the undo history starts afresh.
         cur.history = History(decision.annotation)
+        if answer == "accept" and self.memory is not None and cur.shown is not None:
+            changes = self.memory.learn(cur.task, cur.shown, decision.annotation)
+            self.store.remember(self.dataset, self.annotator, cur.task_id, changes)
         return decision.annotation
 
     def counts(self) -> dict[str, int]:

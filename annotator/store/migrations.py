@@ -85,6 +85,20 @@ MIGRATIONS: tuple[Migration, ...] = (
                SELECT MAX(e.id) FROM edit_log e
                WHERE e.task_id = annotations.task_id AND e.annotator = annotations.annotator)""",
     ),
+    # 4: correction memory: what each annotator decided about a surface form (a token sequence,
+    # stored as a JSON list of token texts) in the accepted tasks of a dataset; label NULL means
+    # "not an entity". One row a form: a later decision replaces it.
+    (
+        """CREATE TABLE memory (
+            dataset_id INTEGER NOT NULL REFERENCES datasets(id),
+            annotator TEXT NOT NULL,
+            form BLOB NOT NULL,
+            label TEXT,
+            task_id INTEGER NOT NULL REFERENCES tasks(id),
+            updated REAL NOT NULL,
+            PRIMARY KEY (dataset_id, annotator, form)
+        )""",
+    ),
 )
 
 LATEST = len(MIGRATIONS)

@@ -24,7 +24,7 @@ import sqlite3
 import threading
 import time
 from collections import Counter
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import replace
 from itertools import islice
@@ -286,6 +286,40 @@ class Store:
                 """INSERT INTO schemes (dataset_id, scheme, updated) VALUES (?, ?, ?)
                    ON CONFLICT (dataset_id) DO UPDATE SET scheme = excluded.scheme, updated = excluded.updated""",
                 (dataset_id, blob, time.time()),
+            )
+
+    def memory(self, dataset: str, annotator: str) -> dict[tuple[str, ...], str | None]:
+        """The annotator's correction memory in the dataset: surface form -> label (None: not an
+        entity)."""
+        with self._lock:
+            dataset_id = self._dataset_id(self._conn, dataset)
+            if dataset_id is None:
+                return {}
+            rows = self._conn.execute(
+                "SELECT form, label FROM memory WHERE dataset_id = ? AND annotator = ?",
+                (dataset_id, annotator),
+            ).fetchall()
+        return {tuple(orjson.loads(form)): label for form, label in rows}
+
+    def remember(
+        self, dataset: str, annotator: str, task_id: int, changes: Mapping[tuple[str, ...], str | None]
+    ) -> None:
+        """Keep what an accepted task decided about surface forms; a form's later decision
+        replaces its earlier one."""
+        if not changes:
+            return
+        now = time.time()
+        with self._write() as conn:
+            dataset_id = self._ensure_dataset(conn, dataset)
+            conn.executemany(
+                """INSERT INTO memory (dataset_id, annotator, form, label, task_id, updated)
+                   VALUES (?, ?, ?, ?, ?, ?)
+                   ON CONFLICT (dataset_id, annotator, form) DO UPDATE SET
+                       label = excluded.label, task_id = excluded.task_id, updated = excluded.updated""",
+                [
+                    (dataset_id, annotator, orjson.dumps(list(form)), label, task_id, now)
+                    for form, label in changes.items()
+                ],
             )
 
     def add_tasks(self, dataset: str, items: Iterable[tuple[Task, Annotation]]) -> list[int]:

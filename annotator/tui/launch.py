@@ -75,6 +75,7 @@ def run_annotate(
     db: Path | None,
     *,
     label_map: str | None = None,
+    memory: bool = True,
 ) -> tuple[AnnotatorApp, list[str]]:
     """Build the app for a run; the caller runs it. Bad arguments raise AnnotatorError before any
     screen is drawn."""
@@ -105,6 +106,8 @@ def run_annotate(
     who = annotator or default_annotator()
     session = AnnotationSession(store, dataset, who, scheme)
     session.guard = True  # the same annotator may have this dataset open in another terminal
+    if memory:
+        session.use_memory()
     total = count_source(source)
     session.total = max(total, len(session.task_ids)) if total is not None else None
     preannotator = LazyPreannotator(model, scheme, relation_rules)

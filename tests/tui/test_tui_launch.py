@@ -65,3 +65,14 @@ async def test_notes_about_the_scheme_are_shown_on_the_screen_too(tmp_path: Path
         await pilot.pause()
         said = str(app.annotate_screen.query_one("#message").render())
         assert "FOOD" in said
+
+
+def test_correction_memory_is_on_unless_no_memory(tmp_path: Path) -> None:
+    text = tmp_path / "doc.txt"
+    text.write_text("Gen Nakatani met Ahn Gyu Back in Seoul.", encoding="utf-8")
+    app, _ = run_annotate(text, "d", "alice", "PERSON", None, None, None, None, tmp_path / "a.db")
+    assert app.session.memory is not None and len(app.session.memory) == 0
+    app, _ = run_annotate(
+        text, "d", "alice", "PERSON", None, None, None, None, tmp_path / "a.db", memory=False
+    )
+    assert app.session.memory is None
