@@ -12,6 +12,7 @@ from annotator.core.errors import BadRecord
 from annotator.feed import FeedDone, FeedEvent
 from annotator.review import ReviewSession
 from annotator.session import AnnotationSession
+from annotator.tui.display import palette_title
 from annotator.tui.feed_messages import FeedFinished, feed_message
 from annotator.tui.modes.edit import EditMode
 from annotator.tui.screens.annotate import AnnotateScreen
@@ -86,7 +87,7 @@ class AnnotatorApp(App[None]):
         assert isinstance(edit, EditMode)
         for n, label in enumerate(target.scheme.labels, 1):
             yield SystemCommand(
-                f"Label {label}",
+                palette_title(f"Label {label}"),
                 f"key: {n}" if n <= 9 else "key: 0",
                 lambda label=label: edit.label_with(label),
             )

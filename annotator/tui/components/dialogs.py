@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from rich.table import Table
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+from annotator.tui import display
 from annotator.tui.keymap import Key, KeyDispatch, key_bindings
 
 HELP_KEYS = (
@@ -29,9 +31,9 @@ def keys_table(keys: tuple[Key, ...]) -> Table:
         if key.group != group:
             if group is not None:
                 table.add_row("", "")
-            table.add_row(f"[dim]{key.group}[/]", "")
+            table.add_row(Text(key.group, style="dim"), "")
             group = key.group
-        table.add_row(key.shown, key.description)
+        table.add_row(display.text(key.shown), Text(key.description))
     return table
 
 
@@ -72,7 +74,10 @@ class LabelPicker(KeyDispatch, ModalScreen[str | None]):
         with Vertical() as box:
             box.border_title = self.title_text
             yield OptionList(
-                *[Option(f"{i:>2}  {label}", id=label) for i, label in enumerate(self.labels, 1)]
+                *[
+                    Option(display.text(f"{i:>2}  {label}"), id=label)
+                    for i, label in enumerate(self.labels, 1)
+                ]
             )
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:

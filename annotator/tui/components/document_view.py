@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
@@ -19,6 +20,7 @@ from textual.strip import Strip
 from annotator.core.model import Annotation, Span, Task
 from annotator.core.scheme import LabelScheme
 from annotator.tui.components.layout import Layout
+from annotator.tui.display import cells
 
 
 class _Marked(NamedTuple):
@@ -139,11 +141,11 @@ class DocumentView(ScrollView, can_focus=True):
 
     def _tag(self, span: Span) -> str:
         markers = ("▶" if span.sid in self._heads else "") + ("◀" if span.sid in self._children else "")
-        return f" {span.label}{markers}"
+        return f" {cells(span.label)}{markers}"
 
     def _extra_width(self, i: int) -> int:
         tag = self._tag_after.get(i)
-        return len(tag) if tag else 0
+        return cell_len(tag) if tag else 0
 
     def _content_width(self) -> int:
         return max(self.scrollable_content_region.width, 20)
@@ -311,7 +313,7 @@ class DocumentView(ScrollView, can_focus=True):
                 pass  # a tab or a second space, as spaCy makes a token of: drawn as its gap below
             else:
                 style = self._token_style(i, span, sel, marked)
-                segments.append(Segment(tokens[i].text, style))
+                segments.append(Segment(cells(tokens[i].text), style))
                 if span is not None and span.token_end == i:
                     segments.append(Segment(self._tag_after[i], self._tag_style(span, marked)))
             if layout.spaces_after[i] and i + 1 < end:

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from rich.cells import cell_len
 
 from annotator.core.model import Task
+from annotator.tui.display import cells
 
 Row = tuple[int, int]
 
@@ -28,7 +29,7 @@ class Layout:
         tokens = task.tokens
         text = task.text
         n = len(tokens)
-        self.base_width: list[int] = [cell_len(t.text) for t in tokens]
+        self.base_width: list[int] = [cell_len(cells(t.text)) for t in tokens]
         # What lies between token i and token i+1: -1 = nothing, 0 = line break(s), k = k spaces.
         self.newlines_after: list[int] = [0] * n
         self.spaces_after: list[int] = [0] * n

@@ -7,6 +7,7 @@ from textual.widgets import Static
 
 from annotator.core.model import Annotation, Relation, Task
 from annotator.core.scheme import LabelScheme
+from annotator.tui import display
 from annotator.tui.components.document_view import _text_on
 
 
@@ -19,11 +20,11 @@ class MessageLine(Static):
     def say(self, message: str, error: bool = False) -> None:
         self.set_class(error, "-error")
         # One line, fixed height: no layout pass (it costs a whole-screen reflow a keystroke).
-        self.update(message, layout=False)
+        self.update(display.text(message), layout=False)
 
 
 def chip(label: str, color: str) -> Text:
-    return Text(f" {label} ", style=f"bold {_text_on(color)} on {color}")
+    return display.text(f" {label} ", style=f"bold {_text_on(color)} on {color}")
 
 
 class Legend(Static):
@@ -56,7 +57,7 @@ class Legend(Static):
         width = self.content_region.width or 10_000
         text = Text()
         if relations:
-            self.border_title = f"{pair[0]} → {pair[1]}" if pair else "relation labels"
+            self.border_title = display.text(f"{pair[0]} → {pair[1]}") if pair else "relation labels"
             for n, rel in enumerate(scheme.relations[:9], 1):
                 refused = pair is not None and scheme.relation_error(rel.label, *pair) is not None
                 text.append(f"{n} ", style="dim" if refused else "bold")
@@ -70,7 +71,7 @@ class Legend(Static):
                 line = f"  {heads} → {children}"
                 if len(line) > width:  # the child labels on a line of their own, indented
                     line = f"  {_clip(heads, width - 4)} →\n    {_clip(children, width - 4)}"
-                text.append(f"\n{line}\n", style="dim")
+                text.append(f"\n{display.cells(line)}\n", style="dim")
             if len(scheme.relations) > 9:
                 text.append("0 ", style="bold")
                 text.append(f"pick any of {len(scheme.relations)}\n", style="dim")
@@ -145,10 +146,10 @@ def relation_line(
         label = _clip(label, max(width - indent - 3 - 6, 4))
         room = width - indent - len(label) - 3
     return Text.assemble(
-        (_clip(h, width - 3), "bold"),
+        display.text(_clip(h, width - 3), "bold"),
         "\n" + " " * indent,
-        (f"{label} → ", "italic"),
-        (_clip(c, max(room, 1)), "bold"),
+        display.text(f"{label} → ", "italic"),
+        display.text(_clip(c, max(room, 1)), "bold"),
     )
 
 

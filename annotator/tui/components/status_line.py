@@ -7,6 +7,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from annotator.session import AnnotationSession
+from annotator.tui import display
 
 
 def status_parts(
@@ -43,11 +44,11 @@ def status_parts(
     mode = [(Text(f" {badge} ", style="bold reverse"), 9)] if badge else []
     return [
         *mode,
-        (Text(s.dataset, style="bold"), 6),
-        (Text(s.annotator), 5),
+        (display.text(s.dataset, style="bold"), 6),
+        (display.text(s.annotator), 5),
         (position, 8),
         (counts_text, 4),
-        (Text(model_name or "no model"), 1),
+        (display.text(model_name or "no model"), 1),
         (Text(saved_note or "saved"), 2),
     ]
 
