@@ -2,9 +2,10 @@
 
 The gold version of a task is stored as the reviewer's annotation, so it has the same durability,
 undo history and restart behaviour as any annotator's work. Each choice (take A, take B, both,
-neither) is one edit in that history, carrying the choice in its note: the choices made so far are
-read back from the history, also after a restart. A choice is applied as the difference between
-the merged results before and after it, so it composes with free edits made in between.
+neither) is one edit in that history that records the choice (a ``ReviewChoice``): the choices made
+so far are read back from the history, also after a restart. A choice is applied as the difference
+between the merged results before and after it, so it composes with free edits made in between;
+that logic is pure and lives in ``core/gold.py``.
 """
 
 from __future__ import annotations
@@ -14,15 +15,22 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from annotator.config import keep_scheme, order_model_labels, resolve_scheme
-from annotator.core.adjudication import Adjudication, Choice, Disagreement, adjudicate, choices_from_result
-from annotator.core.edits import Edit, History
-from annotator.core.errors import AnnotatorError, InvalidAnnotation
-from annotator.core.model import Annotation, Relation, Span
+from annotator.core.adjudication import (
+    Adjudication,
+    Choice,
+    Disagreement,
+    Resolution,
+    ReviewChoice,
+    adjudicate,
+)
+from annotator.core.edits import Edit
+from annotator.core.errors import AnnotatorError
+from annotator.core.gold import choice_edit, choices_in, reviewers_own, waiting
+from annotator.core.model import Annotation
 from annotator.core.scheme import LabelScheme, RelationType
 from annotator.session import AnnotationSession
 from annotator.store import Store
 
-NOTE_PREFIX = "review:"
 PAST: dict[str | None, str] = {"accept": "accepted", "reject": "rejected", "ignore": "ignored"}
 
 
@@ -138,7 +146,7 @@ class ReviewSession:
         self.plan = self._plan()
         self.position: int | None = None
         self.adjudication: Adjudication | None = None
-        self._choices_cache: tuple[tuple[object, ...], tuple[Choice | None, ...]] | None = None
+        self._resolution_cache: tuple[tuple[object, ...], Resolution] | None = None
 
     # -- which tasks need a review --------------------------------------------------------------
 
@@ -235,53 +243,27 @@ class ReviewSession:
         cur = self.gold.current
         return cur.annotation if cur else Annotation()
 
-    def choices(self) -> list[Choice | None]:
-        """The choice made for each disagreement, read from the gold history's notes. A decision
-        starts a fresh history, so when the history starts from something other than the agreed
-        base (a gold version accepted or rejected earlier), the choices are first read from that
-        content (a disagreement left open then shows as neither)."""
+    def resolution(self) -> Resolution:
+        """The choice made for each disagreement of the open task, read from the gold's history
+        (``core/gold.choices_in``). Only while a task is open."""
         adj = self.adjudication
-        if adj is None or self.gold.current is None:
-            return []
+        assert adj is not None and self.gold.current is not None, "no task is open"
         # Every redraw asks several times; the answer changes only with the gold's history.
         history = self.gold.current.history
         state = (adj, history, history.current)  # each edit, undo or decision makes a new one
-        cached = self._choices_cache
+        cached = self._resolution_cache
         if cached is not None and all(x is y for x, y in zip(cached[0], state, strict=True)):
-            return list(cached[1])
-        out = self._read_choices(adj, history)
-        self._choices_cache = (state, tuple(out))
-        return out
-
-    def _read_choices(self, adj: Adjudication, history: History) -> list[Choice | None]:
-        out: list[Choice | None] = [None] * len(adj.disagreements)
-        base = history.current  # where the history starts: the agreed base, or a decision
-        for edit in reversed(history.done):
-            base = edit.inverse().apply(base)
-        if base.content() != adj.agreed.content():
-            out = choices_from_result(adj, base)
-        for edit in history.done:
-            if edit.note.startswith(NOTE_PREFIX):
-                index, _, choice = edit.note[len(NOTE_PREFIX) :].partition("=")
-                if index.isdigit() and int(index) < len(out):
-                    out[int(index)] = choice if choice != "none" else None  # type: ignore[assignment]
-        return out
-
-    def unresolved(self) -> list[int]:
-        return [i for i, c in enumerate(self.choices()) if c is None]
+            return cached[1]
+        resolution = choices_in(adj, history)
+        self._resolution_cache = (state, resolution)
+        return resolution
 
     def choose(self, index: int, choice: Choice) -> Edit:
         """Take ``choice`` for disagreement ``index``: applied to the gold as the change between the
         merged results without and with it. CannotTakeBoth/InvalidAnnotation say why not."""
-        adj = self.adjudication
-        assert adj is not None
-        current_choices = self.choices()
-        before = dict(enumerate(current_choices))
-        after = dict(before)
-        after[index] = choice
-        old = adj.resolve({k: v for k, v in before.items() if v is not None})
-        new = adj.resolve({k: v for k, v in after.items() if v is not None})
-        edit = patch(self.result, old, new, note=f"{NOTE_PREFIX}{index}={choice}")
+        before = self.resolution()
+        after = before.take(index, choice)
+        edit = choice_edit(self.result, before.result(), after.result(), ReviewChoice(index, choice))
         self.gold.apply(edit)
         return edit
 
@@ -289,40 +271,9 @@ class ReviewSession:
         """Relations the choices take (of disagreement ``index``, or of every one and those both
         versions agree on) that are not in the gold because one of their argument spans is not:
         said to the reviewer, since taking the span later brings the relation in."""
-        adj = self.adjudication
-        if adj is None:
+        if self.adjudication is None:
             return []
-        result = self.result
-        present = {s.key for s in result.spans}
-        wanted: list[tuple[str, Relation, Annotation]] = []
-        choices = self.choices()
-        for d in adj.disagreements:
-            if d.kind != "relation" or (index is not None and d.index != index):
-                continue
-            choice = choices[d.index]
-            if choice in ("a", "both"):
-                wanted += [(self.a, r, adj.a) for r in d.a_relations]
-            if choice in ("b", "both"):
-                wanted += [(self.b, r, adj.b) for r in d.b_relations]
-        if index is None:
-            by_key = {(s.start, s.end): s for s in adj.a.spans}
-            for head, child, label in adj.agreed_relations:
-                h, c = by_key.get(head), by_key.get(child)
-                if h is not None and c is not None:
-                    wanted.append(("both", Relation(h.sid, c.sid, label), adj.a))
-        text = adj.task.text
-        out = []
-        for who, rel, version in wanted:
-            for role, sid in (("head", rel.head), ("child", rel.child)):
-                span = version.span(sid)
-                if span is not None and span.key not in present:
-                    owner = "the agreed" if who == "both" else f"{who}'s"
-                    out.append(
-                        f"{owner} {rel.label} waits for its {role} {text[span.start : span.end]!r} "
-                        f"[{span.start}:{span.end}], which is not in the gold"
-                    )
-                    break
-        return out
+        return waiting(self.resolution(), self.result, index)
 
     def accept(self) -> None:
         """Accept the gold version. Every span and relation must say where it came from: one that
@@ -330,34 +281,9 @@ class ReviewSession:
         the edit screen) is marked as the reviewer's before the decision."""
         cur, adj = self.gold.current, self.adjudication
         if cur is not None and adj is not None:
-            ann = cur.annotation
-            versions = {"both": adj.agreed, self.a: adj.a, self.b: adj.b}
-            span_keys = {
-                who: {(s.start, s.end, s.label) for s in version.spans} for who, version in versions.items()
-            }
-            rel_keys = {
-                who: {k for k in (_rel_key(version, r) for r in version.relations) if k is not None}
-                for who, version in versions.items()
-            }
-            # Agreed relations count by their offsets, also where an argument's label was disputed.
-            rel_keys["both"] = set(adj.agreed_relations)
-            spans = tuple(
-                s for s in ann.spans if (s.start, s.end, s.label) not in span_keys.get(s.source or "", set())
-            )
-            rels = tuple(
-                r for r in ann.relations if _rel_key(ann, r) not in rel_keys.get(r.source or "", set())
-            )
-            if spans or rels:
-                self.gold.apply(
-                    Edit(
-                        "review",
-                        spans,
-                        tuple(replace(s, source=self.reviewer) for s in spans),
-                        rels,
-                        tuple(replace(r, source=self.reviewer) for r in rels),
-                        note="the reviewer's own spans and relations marked as such",
-                    )
-                )
+            own = reviewers_own(adj, cur.annotation, self.reviewer)
+            if own is not None:
+                self.gold.apply(own)
         self.gold.decide("accept")
 
     def reject(self) -> None:
@@ -366,53 +292,3 @@ class ReviewSession:
     def disagreement(self, index: int) -> Disagreement:
         assert self.adjudication is not None
         return self.adjudication.disagreements[index]
-
-
-def _span_key(s: Span) -> tuple[int, int, str]:
-    return (s.start, s.end, s.label)
-
-
-def _rel_key(ann: Annotation, r: Relation) -> tuple[tuple[int, int], tuple[int, int], str] | None:
-    h, c = ann.span(r.head), ann.span(r.child)
-    return (h.key, c.key, r.label) if h and c else None
-
-
-def patch(current: Annotation, old: Annotation, new: Annotation, note: str) -> Edit:
-    """The edit that turns ``current`` as ``old`` turns into ``new`` (by offsets and labels)."""
-    old_spans = {_span_key(s) for s in old.spans}
-    new_spans = {_span_key(s): s for s in new.spans}
-    removed = [s for s in current.spans if _span_key(s) in old_spans and _span_key(s) not in new_spans]
-    kept = [s for s in current.spans if s not in removed]
-    have = {_span_key(s) for s in kept}
-    next_sid = current.next_sid()
-    added: list[Span] = []
-    for key, s in new_spans.items():
-        if key in old_spans or key in have:
-            continue
-        clash = [k for k in kept if k.overlaps(s)]
-        if clash:
-            raise InvalidAnnotation(
-                f"the gold already has [{clash[0].start}:{clash[0].end}] {clash[0].label} where this choice "
-                "puts a span: edit it with e, or undo the edit that made it"
-            )
-        added.append(replace(s, sid=next_sid))
-        next_sid += 1
-    removed_sids = {s.sid for s in removed}
-    removed_rels = [r for r in current.relations if r.head in removed_sids or r.child in removed_sids]
-    old_rels = {_rel_key(old, r) for r in old.relations}
-    new_rels = {_rel_key(new, r): r for r in new.relations}
-    removed_rels += [
-        r
-        for r in current.relations
-        if r not in removed_rels and _rel_key(current, r) in old_rels and _rel_key(current, r) not in new_rels
-    ]
-    after_spans = {s.key: s for s in kept + added}
-    have_rels = {_rel_key(current, r) for r in current.relations if r not in removed_rels}
-    added_rels = []
-    for rkey, r in new_rels.items():
-        if rkey is None or rkey in old_rels or rkey in have_rels:
-            continue
-        head, child = after_spans.get(rkey[0]), after_spans.get(rkey[1])
-        if head is not None and child is not None:
-            added_rels.append(Relation(head.sid, child.sid, rkey[2], r.source))
-    return Edit("review", tuple(removed), tuple(added), tuple(removed_rels), tuple(added_rels), note)

@@ -30,6 +30,10 @@ of the result remembers where it came from in ``source``: A's name, B's name, or
 Unresolved disagreements count as "neither" when a result is built, so a half-reviewed task shows
 the agreed base plus the choices made so far. Resolving every disagreement with A gives A's
 annotation back (same content), and likewise for B.
+
+A reviewer's choice is a typed value, :class:`ReviewChoice` (which disagreement, which
+:class:`Choice`), and the gold version's edit log stores it as such (``core/edits.py``);
+``core/gold.py`` applies choices to a gold version the reviewer may also edit freely.
 """
 
 from __future__ import annotations
@@ -39,16 +43,44 @@ import itertools
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Literal
+from enum import StrEnum
+from typing import Any, Literal
 
 from annotator.core.errors import AnnotatorError, InvalidAnnotation
 from annotator.core.model import Annotation, Relation, Span, Task
 from annotator.core.validate import align
 
 Kind = Literal["boundary", "label", "a_only", "b_only", "relation"]
-Choice = Literal["a", "b", "both", "neither"]
-CHOICES: tuple[Choice, ...] = ("a", "b", "both", "neither")
 BOTH = "both"
+
+
+class Choice(StrEnum):
+    """What a reviewer takes of one disagreement. The values are what the edit log stores."""
+
+    A = "a"
+    B = "b"
+    BOTH = "both"
+    NEITHER = "neither"
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewChoice:
+    """``choice`` taken for the disagreement whose index is ``disagreement``: what one edit of a
+    gold version records, so that the choices are read back from its history."""
+
+    disagreement: int
+    choice: Choice
+
+    def to_json(self) -> list[Any]:
+        return [self.disagreement, self.choice.value]
+
+    @classmethod
+    def from_json(cls, data: list[Any]) -> ReviewChoice:
+        index, choice = data
+        if not isinstance(index, int) or index < 0:
+            raise ValueError(f"a review choice's disagreement must be an index, not {index!r}")
+        return cls(index, Choice(choice))
+
 
 Offsets = tuple[int, int]
 RelationKey = tuple[Offsets, Offsets, str]
@@ -188,32 +220,6 @@ def find_disagreements(a: Annotation, b: Annotation) -> tuple[Disagreement, ...]
     return tuple(split(a, b)[2])
 
 
-@dataclass(frozen=True, slots=True)
-class Mark:
-    """How to show one span of either version: ``side`` is "both" (an agreed span, A's copy), "a"
-    or "b"; ``kind`` is "agreed" or the kind of the disagreement it belongs to, whose index is
-    ``disagreement``."""
-
-    span: Span
-    side: Literal["both", "a", "b"]
-    kind: Literal["agreed", "boundary", "label", "a_only", "b_only"]
-    disagreement: int | None = None
-
-
-def marks(adj: Adjudication) -> tuple[Mark, ...]:
-    """Every span of both versions once (agreed spans once, not twice), in text order, with what
-    it is: for drawing the two versions over one text with a legend."""
-    agreed_keys = {(s.start, s.end, s.label) for s in adj.agreed.spans}
-    out = [Mark(s, "both", "agreed") for s in adj.a.spans if (s.start, s.end, s.label) in agreed_keys]
-    for d in adj.disagreements:
-        if d.kind == "relation":
-            continue
-        out += [Mark(s, "a", d.kind, d.index) for s in d.a_spans]
-        out += [Mark(s, "b", d.kind, d.index) for s in d.b_spans]
-    out.sort(key=lambda m: (m.span.start, m.span.end, m.side))
-    return tuple(out)
-
-
 def _realign(task: Task, annotation: Annotation, who: str) -> Annotation:
     spans = []
     for s in annotation.spans:
@@ -253,10 +259,6 @@ class Adjudication:
     def start(self) -> Resolution:
         """A resolution with nothing chosen yet."""
         return Resolution(self, (None,) * len(self.disagreements))
-
-    def resolve(self, choices: Mapping[int, Choice]) -> Annotation:
-        """The merged annotation for ``choices`` (disagreement index -> choice; missing = neither)."""
-        return _build(self, [choices.get(d.index) for d in self.disagreements])
 
 
 def adjudicate(task: Task, a: Annotation, b: Annotation, a_name: str, b_name: str) -> Adjudication:
@@ -311,11 +313,9 @@ def _build(adj: Adjudication, choices: Sequence[Choice | None]) -> Annotation:
     a_by_sid = {s.sid: s for s in adj.a.spans}
     b_by_sid = {s.sid: s for s in adj.b.spans}
     for d, choice in zip(adj.disagreements, choices, strict=True):
-        if choice not in (None, *CHOICES):
-            raise ValueError(f"unknown choice {choice!r}; use one of {', '.join(CHOICES)}")
-        take_a = choice in ("a", "both")
-        take_b = choice in ("b", "both")
-        if choice == "both" and not d.can_take_both:
+        take_a = choice in (Choice.A, Choice.BOTH)
+        take_b = choice in (Choice.B, Choice.BOTH)
+        if choice is Choice.BOTH and not d.can_take_both:
             raise CannotTakeBoth(_both_message(d))
         if d.kind == "relation":
             if take_a:
@@ -361,43 +361,22 @@ class Resolution:
             )
 
     def take(self, index: int, choice: Choice | None) -> Resolution:
+        """This state with ``choice`` for disagreement ``index`` (None: no choice). CannotTakeBoth
+        when both are asked for where A's and B's spans overlap."""
         if not 0 <= index < len(self.choices):
             raise IndexError(f"there is no disagreement {index}")
-        if choice == "both" and not self.adjudication.disagreements[index].can_take_both:
+        if choice is not None and not isinstance(choice, Choice):
+            raise ValueError(f"unknown choice {choice!r}; use one of {', '.join(Choice)}")
+        if choice is Choice.BOTH and not self.adjudication.disagreements[index].can_take_both:
             raise CannotTakeBoth(_both_message(self.adjudication.disagreements[index]))
-        if choice not in (None, *CHOICES):
-            raise ValueError(f"unknown choice {choice!r}; use one of {', '.join(CHOICES)}")
         new = list(self.choices)
         new[index] = choice
         return Resolution(self.adjudication, tuple(new))
-
-    def take_a(self, index: int) -> Resolution:
-        """Take A's version of disagreement ``index``."""
-        return self.take(index, "a")
-
-    def take_b(self, index: int) -> Resolution:
-        """Take B's version of disagreement ``index``."""
-        return self.take(index, "b")
-
-    def take_both(self, index: int) -> Resolution:
-        """Take both versions; CannotTakeBoth when A's and B's spans there overlap."""
-        return self.take(index, "both")
-
-    def take_neither(self, index: int) -> Resolution:
-        """Take nothing of disagreement ``index``."""
-        return self.take(index, "neither")
-
-    def choice(self, index: int) -> Choice | None:
-        return self.choices[index]
 
     @property
     def unresolved(self) -> tuple[int, ...]:
         """Indices of the disagreements with no choice yet."""
         return tuple(i for i, c in enumerate(self.choices) if c is None)
-
-    @property
-    def done(self) -> bool:
-        return all(c is not None for c in self.choices)
 
     def result(self) -> Annotation:
         """The merged annotation (unresolved disagreements count as "neither")."""
@@ -405,8 +384,8 @@ class Resolution:
 
 
 def choices_from_result(adj: Adjudication, result: Annotation) -> list[Choice | None]:
-    """The choice each disagreement's content in ``result`` shows: ``"a"`` when it holds A's spans
-    (or relations) there, ``"b"`` B's, ``"both"`` both, ``"neither"`` when it holds nothing there,
+    """The choice each disagreement's content in ``result`` shows: A when it holds A's spans (or
+    relations) there, B B's, BOTH both, NEITHER when it holds nothing there,
     and None when it holds something else (the reviewer edited it). For a result whose choices are
     not recorded any more, such as a gold version accepted earlier."""
     spans = {(s.start, s.end, s.label) for s in result.spans}
@@ -444,13 +423,13 @@ def choices_from_result(adj: Adjudication, result: Annotation) -> list[Choice | 
         if other:
             out.append(None)
         elif got_a and got_b:
-            out.append("both")
+            out.append(Choice.BOTH)
         elif got_a:
-            out.append("a")
+            out.append(Choice.A)
         elif got_b:
-            out.append("b")
+            out.append(Choice.B)
         elif not (a | b) & have:
-            out.append("neither")
+            out.append(Choice.NEITHER)
         else:
             out.append(None)
     return out

@@ -11,10 +11,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from annotator.core.adjudication import Choice, ReviewChoice
 from annotator.core.errors import InvalidAnnotation
 from annotator.core.model import Annotation, Relation, Span, Task
 from annotator.core.scheme import LabelScheme
 from annotator.core.validate import validate_span
+
+# Edits logged before review choices were typed carry the choice in the note: "review:{index}={choice}".
+_LEGACY_CHOICE = "review:"
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +29,7 @@ class Edit:
     removed_relations: tuple[Relation, ...] = ()
     added_relations: tuple[Relation, ...] = ()
     note: str = ""
+    choice: ReviewChoice | None = None  # the reviewer's choice this edit applies to a gold version
 
     def apply(self, annotation: Annotation) -> Annotation:
         # Removal by span id, not by equality: one int compare a span keeps a keystroke on a
@@ -49,14 +54,14 @@ class Edit:
 
     @property
     def empty(self) -> bool:
-        """Changes nothing and says nothing. An edit that changes nothing but carries a note (a
-        reviewer's "take neither" where the result already has neither) is still a step of the
-        history, so that undo and a restart know about it."""
+        """Changes nothing and says nothing. An edit that changes nothing but carries a note or a
+        review choice (a reviewer's "take neither" where the result already has neither) is still
+        a step of the history, so that undo and a restart know about it."""
         changes = self.removed_spans or self.added_spans or self.removed_relations or self.added_relations
-        return not (changes or self.note)
+        return not (changes or self.note or self.choice)
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        data = {
             "kind": self.kind,
             "removed_spans": [span_to_json(s) for s in self.removed_spans],
             "added_spans": [span_to_json(s) for s in self.added_spans],
@@ -64,17 +69,32 @@ class Edit:
             "added_relations": [relation_to_json(r) for r in self.added_relations],
             "note": self.note,
         }
+        if self.choice is not None:  # only review edits: every other edit's row stays as it was
+            data["choice"] = self.choice.to_json()
+        return data
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Edit:
+        note = data.get("note", "")
+        choice = ReviewChoice.from_json(data["choice"]) if "choice" in data else _legacy_choice(note)
         return cls(
             kind=data["kind"],
             removed_spans=tuple(span_from_json(s) for s in data["removed_spans"]),
             added_spans=tuple(span_from_json(s) for s in data["added_spans"]),
             removed_relations=tuple(relation_from_json(r) for r in data["removed_relations"]),
             added_relations=tuple(relation_from_json(r) for r in data["added_relations"]),
-            note=data.get("note", ""),
+            note="" if choice is not None and "choice" not in data else note,
+            choice=choice,
         )
+
+
+def _legacy_choice(note: str) -> ReviewChoice | None:
+    """The choice an edit logged before choices were typed carries in its note, if any: databases
+    written then are read as they are (the edit log is append-only, so it is never rewritten)."""
+    index, _, choice = note.removeprefix(_LEGACY_CHOICE).partition("=")
+    if note.startswith(_LEGACY_CHOICE) and index.isdigit() and choice in {c.value for c in Choice}:
+        return ReviewChoice(int(index), Choice(choice))
+    return None
 
 
 def span_to_json(s: Span) -> list[Any]:

@@ -4,8 +4,13 @@ every span and relation of the gold, also those the reviewer drew in the edit sc
 
 from __future__ import annotations
 
+import sqlite3
+from dataclasses import replace
 from pathlib import Path
 
+import orjson
+
+from annotator.core.adjudication import Choice, ReviewChoice
 from annotator.core.hashing import input_hash
 from annotator.core.model import Annotation, Relation, Task
 from annotator.core.tokenize import provisional_tokens
@@ -103,17 +108,17 @@ def test_an_accepted_task_reopens_with_its_choices_and_they_can_be_changed(tmp_p
     review = ReviewSession(Store(db), "news", "alice", "bob")
     review.open_first()
     assert kinds(review)[:5] == ["boundary", "label", "a_only", "b_only", "b_only"]
-    review.choose(0, "b")  # Nakatani
-    review.choose(1, "a")  # Ahn Gyu Back PERSON
-    review.choose(2, "neither")  # Sunday
-    review.choose(3, "b")  # Lee
+    review.choose(0, Choice.B)  # Nakatani
+    review.choose(1, Choice.A)  # Ahn Gyu Back PERSON
+    review.choose(2, Choice.NEITHER)  # Sunday
+    review.choose(3, Choice.B)  # Lee
     first = review.adjudication
     assert first is not None
     b_met = next(d.index for d in first.disagreements if d.kind == "relation" and d.b_relations)
-    review.choose(b_met, "b")  # B's MET: Nakatani -> Ahn Gyu Back
+    review.choose(b_met, Choice.B)  # B's MET: Nakatani -> Ahn Gyu Back
     review.accept()
-    taken = ["b", "a", "neither", "b", "neither"]  # South Korea left open: neither
-    assert review.choices()[:5] == taken and review.choices()[b_met] == "b"
+    taken = (Choice.B, Choice.A, Choice.NEITHER, Choice.B, Choice.NEITHER)  # South Korea left open: neither
+    assert review.resolution().choices[:5] == taken and review.resolution().choices[b_met] == Choice.B
     spans, rels = described(TEXT, gold(db, TEXT))
     # VISITED is agreed (same offsets) though its head was a label conflict: it stays "both"
     assert ("Ahn Gyu Back", "VISITED", "Seoul", "both") in rels
@@ -122,18 +127,21 @@ def test_an_accepted_task_reopens_with_its_choices_and_they_can_be_changed(tmp_p
 
     again = ReviewSession(Store(db), "news", "alice", "bob")
     again.open(0)
-    assert again.choices()[:5] == taken
-    assert again.choices()[b_met] == "b"
-    again.choose(0, "a")  # changed mind: Gen Nakatani after all
+    assert again.resolution().choices[:5] == taken
+    assert again.resolution().choices[b_met] == Choice.B
+    again.choose(0, Choice.A)  # changed mind: Gen Nakatani after all
     spans, _ = described(TEXT, again.result)
     assert ("Gen Nakatani", "PERSON", "alice") in spans and ("Nakatani", "PERSON", "bob") not in spans
-    assert again.choices()[0] == "a"
+    assert again.resolution().choices[0] == Choice.A
     # B's MET is still taken, but its head is gone: it waits, and is said to
-    assert again.choices()[b_met] == "b"
+    assert again.resolution().choices[b_met] == Choice.B
     assert any(w.startswith("bob's MET waits for its head 'Nakatani'") for w in again.waiting())
     third = ReviewSession(Store(db), "news", "alice", "bob")  # and after a restart
     third.open(0)
-    assert third.choices()[:5] == ["a", *taken[1:]] and third.choices()[b_met] == "b"
+    assert (
+        third.resolution().choices[:5] == (Choice.A, *taken[1:])
+        and third.resolution().choices[b_met] == Choice.B
+    )
 
 
 def test_a_relation_waiting_for_its_argument_is_said(tmp_path: Path) -> None:
@@ -144,19 +152,19 @@ def test_a_relation_waiting_for_its_argument_is_said(tmp_path: Path) -> None:
     adj = review.adjudication
     assert adj is not None
     rel = next(d.index for d in adj.disagreements if d.kind == "relation" and d.a_relations)
-    review.choose(0, "b")  # B's "Nakatani": A's MET starts at "Gen Nakatani", not in the gold
-    review.choose(rel, "a")
+    review.choose(0, Choice.B)  # B's "Nakatani": A's MET starts at "Gen Nakatani", not in the gold
+    review.choose(rel, Choice.A)
     waiting = review.waiting(rel)
     assert waiting and "'Gen Nakatani'" in waiting[0] and "MET" in waiting[0]
     assert all(r.label != "MET" or review.result.span(r.head) is None for r in review.result.relations)
-    review.choose(0, "a")  # its head arrives; its child (a label conflict) is still open
+    review.choose(0, Choice.A)  # its head arrives; its child (a label conflict) is still open
     (waiting,) = review.waiting(rel)
     assert "child 'Ahn Gyu Back'" in waiting
-    review.choose(1, "b")  # B's label for the child: the relation is there now
+    review.choose(1, Choice.B)  # B's label for the child: the relation is there now
     assert review.waiting(rel) == [] and review.waiting() == []
     _, rels = described(TEXT, review.result)
     assert ("Gen Nakatani", "MET", "Ahn Gyu Back", "alice") in rels
-    review.choose(1, "neither")  # the child goes: A's MET and the agreed VISITED wait for it
+    review.choose(1, Choice.NEITHER)  # the child goes: A's MET and the agreed VISITED wait for it
     assert {w.split(" waits")[0] for w in review.waiting()} == {"alice's MET", "the agreed VISITED"}
 
 
@@ -271,10 +279,40 @@ def test_sources_are_checked_against_the_versions_on_accept(tmp_path: Path) -> N
     build(db)
     review = ReviewSession(Store(db), "news", "alice", "bob")
     review.open_first()
-    review.choose(2, "a")  # Sunday DATE from A
+    review.choose(2, Choice.A)  # Sunday DATE from A
     sunday = next(s for s in review.result.spans if TEXT[s.start : s.end] == "Sunday")
     grown = replace(sunday, end=sunday.end + len(" with"), token_end=sunday.token_end + 1)
     review.gold.apply(Edit("resize", (sunday,), (grown,)))  # what the edit screen's resize does
     review.accept()
     spans, _ = described(TEXT, gold(db, TEXT))
     assert ("Sunday with", "DATE", "gold") in spans
+
+
+def test_choices_logged_before_they_were_typed_are_read_back(tmp_path: Path) -> None:
+    """Earlier versions logged a choice as the note "review:{index}={choice}" (and no "choice" key):
+    a database they wrote reviews on as it is, with its choices, and undo names them."""
+    build(tmp_path / "new.db")
+    made = ReviewSession(Store(tmp_path / "new.db"), "news", "alice", "bob")
+    made.open_first()
+    edits = [made.choose(0, Choice.B), made.choose(2, Choice.NEITHER)]
+    build(tmp_path / "old.db")
+    old = ReviewSession(Store(tmp_path / "old.db"), "news", "alice", "bob")
+    old.open_first()
+    for edit in edits:
+        assert edit.choice is not None
+        old.gold.apply(
+            replace(edit, choice=None, note=f"review:{edit.choice.disagreement}={edit.choice.choice}")
+        )
+    with sqlite3.connect(tmp_path / "old.db") as conn:
+        payloads = [
+            orjson.loads(p) for (p,) in conn.execute("SELECT payload FROM edit_log WHERE event = 'do'")
+        ]
+    assert [p["note"] for p in payloads] == ["review:0=b", "review:2=neither"]
+    assert not any("choice" in p for p in payloads)  # the rows are as earlier versions wrote them
+
+    again = ReviewSession(Store(tmp_path / "old.db"), "news", "alice", "bob")
+    again.open_first()
+    assert again.resolution().choices[:3] == (Choice.B, None, Choice.NEITHER)
+    assert again.result.content() == made.result.content()
+    undone = again.gold.undo()
+    assert undone is not None and undone.choice == ReviewChoice(2, Choice.NEITHER)

@@ -10,11 +10,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from annotator.core.adjudication import (
+    Adjudication,
     CannotTakeBoth,
+    Choice,
     Resolution,
     adjudicate,
     find_disagreements,
-    marks,
 )
 from annotator.core.errors import AnnotatorError, InvalidAnnotation
 from annotator.core.hashing import input_hash
@@ -57,6 +58,11 @@ B = Annotation(
 )
 
 
+def every(adj: Adjudication, choice: Choice) -> Annotation:
+    """The result of taking ``choice`` for every disagreement."""
+    return Resolution(adj, (choice,) * len(adj.disagreements)).result()
+
+
 def content(ann: Annotation) -> set[tuple[str, ...]]:
     """Spans and relations with their source, as text, for readable assertions."""
     by_sid = {s.sid: s for s in ann.spans}
@@ -95,20 +101,6 @@ def test_every_kind_of_disagreement_is_found_in_order() -> None:
     assert [d.can_take_both for d in adj.disagreements] == [False, False, True, True, True, True, True]
 
 
-def test_marks_show_every_span_once_with_what_it_is() -> None:
-    adj = adjudicate(TASK, A, B, "alice", "bob")
-    shown = [(TEXT[m.span.start : m.span.end], m.side, m.kind, m.disagreement) for m in marks(adj)]
-    assert shown == [
-        ("Lloyd Austin", "a", "boundary", 0),
-        ("Austin", "b", "boundary", 0),
-        ("Lee Jong-sup", "both", "agreed", None),
-        ("Seoul", "a", "label", 1),
-        ("Seoul", "b", "label", 1),
-        ("Friday", "a", "a_only", 2),
-        ("Busan", "b", "b_only", 3),
-    ]
-
-
 def test_agreed_base_holds_what_both_share() -> None:
     adj = adjudicate(TASK, A, B, "alice", "bob")
     # LOCATED_IN(Lee -> Seoul) is in both versions, but Seoul's label is disputed, so the base (the
@@ -120,8 +112,16 @@ def test_agreed_base_holds_what_both_share() -> None:
 
 def test_resolving_each_disagreement_a_different_way() -> None:
     res = adjudicate(TASK, A, B, "alice", "bob").start()
-    res = res.take_a(0).take_b(1).take_both(2).take_neither(3).take_a(4).take_a(5).take_b(6)
-    assert res.done and res.unresolved == ()
+    res = (
+        res.take(0, Choice.A)
+        .take(1, Choice.B)
+        .take(2, Choice.BOTH)
+        .take(3, Choice.NEITHER)
+        .take(4, Choice.A)
+        .take(5, Choice.A)
+        .take(6, Choice.B)
+    )
+    assert res.unresolved == ()
     result = res.result()
     assert content(result) == {
         ("span", "Lloyd Austin", "PER", "alice"),
@@ -140,22 +140,22 @@ def test_resolving_each_disagreement_a_different_way() -> None:
 def test_a_relation_goes_when_its_argument_is_not_taken() -> None:
     res = adjudicate(TASK, A, B, "alice", "bob").start()
     # B's MET starts at "Austin", but the boundary disagreement went to A ("Lloyd Austin").
-    result = res.take_a(0).take_b(5).result()
+    result = res.take(0, Choice.A).take(5, Choice.B).result()
     assert not any(r.label == "MET" for r in result.relations)
-    result = res.take_b(0).take_b(5).result()
+    result = res.take(0, Choice.B).take(5, Choice.B).result()
     assert ("rel", "Austin", "MET", "Lee Jong-sup", "bob") in content(result)
     # Taking neither version of the Seoul label drops the agreed LOCATED_IN with it.
-    assert not res.take_neither(1).result().relations
+    assert not res.take(1, Choice.NEITHER).result().relations
 
 
 def test_taking_both_overlapping_versions_is_refused_with_a_clear_message() -> None:
     res = adjudicate(TASK, A, B, "alice", "bob").start()
     with pytest.raises(CannotTakeBoth, match=r"overlaps B's \[6:12\] PER"):
-        res.take_both(0)
+        res.take(0, Choice.BOTH)
     with pytest.raises(CannotTakeBoth):
-        res.take_both(1)
+        res.take(1, Choice.BOTH)
     with pytest.raises(CannotTakeBoth):
-        adjudicate(TASK, A, B, "alice", "bob").resolve({1: "both"})
+        every(adjudicate(TASK, A, B, "alice", "bob"), Choice.BOTH)
     assert isinstance(CannotTakeBoth("x"), AnnotatorError)  # the CLI/TUI print it without a traceback
 
 
@@ -168,18 +168,18 @@ def test_taking_both_relations_of_one_pair_of_arguments() -> None:
         "PART_OF"
     ]
     seoul = next(d.index for d in adj.disagreements if d.kind == "label")
-    result = adj.start().take_a(seoul).take_both(rel.index).result()
+    result = adj.start().take(seoul, Choice.A).take(rel.index, Choice.BOTH).result()
     assert {("LOCATED_IN", "alice"), ("PART_OF", "bob")} == {(r.label, r.source) for r in result.relations}
 
 
 def test_resolution_is_immutable_so_undo_is_the_previous_state() -> None:
     first = adjudicate(TASK, A, B, "alice", "bob").start()
-    second = first.take_a(2)
-    assert first.choice(2) is None and second.choice(2) == "a"
+    second = first.take(2, Choice.A)
+    assert first.choices[2] is None and second.choices[2] is Choice.A
     assert first.result() != second.result()
     assert second.take(2, None).result() == first.result()
     with pytest.raises(IndexError):
-        first.take_a(99)
+        first.take(99, Choice.A)
     with pytest.raises(ValueError):
         first.take(0, "maybe")  # type: ignore[arg-type]
     with pytest.raises(ValueError):
@@ -196,7 +196,7 @@ def test_names_must_be_distinct_and_not_both() -> None:
 def test_spans_are_realigned_to_the_task_and_misaligned_ones_refused() -> None:
     shifted = replace(B, spans=tuple(replace(s, token_start=0, token_end=0) for s in B.spans))
     adj = adjudicate(TASK, A, shifted, "alice", "bob")
-    assert adj.start().take_b(0).result().spans[0].token_start == 1  # "Austin" is token 1
+    assert adj.start().take(0, Choice.B).result().spans[0].token_start == 1  # "Austin" is token 1
     bad = Annotation(spans=(Span(1, 5, 0, 0, "PER", None, 1),))
     with pytest.raises(InvalidAnnotation, match="bob's span \\[1:5\\] PER 'loyd'"):
         adjudicate(TASK, A, bad, "alice", "bob")
@@ -215,7 +215,7 @@ def test_identical_versions_have_no_disagreement() -> None:
 def test_one_side_empty_and_both_empty() -> None:
     adj = adjudicate(TASK, A, Annotation(), "alice", "bob")
     assert {d.kind for d in adj.disagreements} == {"a_only", "relation"}
-    assert adj.resolve({d.index: "both" for d in adj.disagreements}).content() == A.content()
+    assert every(adj, Choice.BOTH).content() == A.content()
     assert adjudicate(TASK, Annotation(), Annotation(), "alice", "bob").disagreements == ()
 
 
@@ -249,8 +249,8 @@ def version_pairs(draw: st.DrawFn) -> tuple[Task, Annotation, Annotation]:
 def test_all_a_gives_a_and_all_b_gives_b(triple: tuple[Task, Annotation, Annotation]) -> None:
     task, a, b = triple
     adj = adjudicate(task, a, b, "A-name", "B-name")
-    from_a = adj.resolve({d.index: "a" for d in adj.disagreements})
-    from_b = adj.resolve({d.index: "b" for d in adj.disagreements})
+    from_a = every(adj, Choice.A)
+    from_b = every(adj, Choice.B)
     assert from_a.content() == a.content()
     assert from_b.content() == b.content()
     assert {s.source for s in from_a.spans} <= {"A-name", "both"}
@@ -266,7 +266,7 @@ def test_any_resolution_is_a_valid_annotation_with_known_origins(
     adj = adjudicate(task, a, b, "A-name", "B-name")
     res = adj.start()
     for d in adj.disagreements:
-        options = ["a", "b", "neither", None] + (["both"] if d.can_take_both else [])
+        options = [Choice.A, Choice.B, Choice.NEITHER, None] + ([Choice.BOTH] if d.can_take_both else [])
         res = res.take(d.index, data.draw(st.sampled_from(options)))
     result = res.result()
     validate_annotation(task, result)  # no overlapping spans, no dangling relation, tokens aligned
@@ -299,6 +299,6 @@ def test_taking_both_where_spans_overlap_always_fails(triple: tuple[Task, Annota
         if d.kind in ("label", "boundary"):
             assert not d.can_take_both
             with pytest.raises(CannotTakeBoth):
-                adj.start().take_both(d.index)
+                adj.start().take(d.index, Choice.BOTH)
         else:
-            adj.start().take_both(d.index).result()
+            adj.start().take(d.index, Choice.BOTH).result()

@@ -8,6 +8,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from annotator.cli import app as cli_app
+from annotator.core.adjudication import Choice
 from annotator.core.hashing import input_hash
 from annotator.core.model import Annotation, Relation, Task
 from annotator.core.tokenize import provisional_tokens
@@ -111,12 +112,12 @@ async def test_every_kind_of_disagreement_resolved_with_the_keys(tmp_path: Path)
         # relation disagreements: take A's for every one (A's MET has head "Gen Nakatani")
         for _ in range(len(kinds) - 4):
             await pilot.press("1")
-        assert review.unresolved() == []
+        assert review.resolution().unresolved == ()
         # undo the last choice and redo it: the choice comes and goes with the gold
         await pilot.press("u")
-        assert len(review.unresolved()) == 1
+        assert len(review.resolution().unresolved) == 1
         await pilot.press("U")
-        assert review.unresolved() == []
+        assert review.resolution().unresolved == ()
         await pilot.press("a")
     spans, rels, answer = gold_content(db, TEXT)
     assert answer == "accept"
@@ -151,7 +152,7 @@ async def test_review_resumes_with_its_choices_after_a_restart(tmp_path: Path) -
     again = ReviewSession(Store(db), "news", "alice", "bob")
     async with ReviewApp(again).run_test(size=(140, 40)) as pilot:
         await pilot.pause()
-        assert again.choices()[:3] == ["b", "neither", None]
+        assert again.resolution().choices[:3] == (Choice.B, Choice.NEITHER, None)
         assert app_screen(pilot).selected == 2  # the first open disagreement
         await pilot.press("e")  # free edit: the annotate keys on the gold
         await pilot.press("tab", "d")  # delete the first gold span ("Nakatani")

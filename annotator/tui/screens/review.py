@@ -3,8 +3,6 @@ the result stored as the gold version."""
 
 from __future__ import annotations
 
-import bisect
-
 from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
@@ -12,10 +10,12 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Static
 
-from annotator.core.adjudication import CannotTakeBoth, Choice, Disagreement
+from annotator.core.adjudication import CannotTakeBoth, Choice
+from annotator.core.edits import Edit
 from annotator.core.errors import InvalidAnnotation
+from annotator.core.gold import focus, marks
 from annotator.core.model import Annotation, Span
-from annotator.review import NOTE_PREFIX, ReviewSession
+from annotator.review import ReviewSession
 from annotator.tui.components.dialogs import HelpScreen
 from annotator.tui.components.document_view import DocumentView, Marks
 from annotator.tui.components.side_panels import MessageLine, chip
@@ -33,7 +33,8 @@ KIND_NAME = {
     "boundary": "boundary",
     "relation": "relation",
 }
-SYNTHETIC = 1_000_000  # sids of the drawn stand-ins for unresolved disagreements
+# The colour of each state of core.gold.marks: where a gold span came from, or an open disagreement's kind.
+STATE_COLOR = {"agreed": AGREED, "a": A_ONLY, "b": B_ONLY, "edited": EDITED, **KIND_COLOR}
 
 # The ids the annotate screen also has (accept, undo, ...) are the same keys: one keymap entry
 # moves both.
@@ -160,7 +161,7 @@ class ReviewScreen(KeyDispatch, Screen[None]):
     # -- drawing ----------------------------------------------------------------------------------
 
     def load_task(self) -> None:
-        unresolved = self.review.unresolved()
+        unresolved = self.review.resolution().unresolved
         self.selected = unresolved[0] if unresolved else 0
         adj = self.review.adjudication
         assert adj is not None
@@ -172,66 +173,21 @@ class ReviewScreen(KeyDispatch, Screen[None]):
         self.say(item.note if item and item.note else "")
 
     def overlay(self) -> tuple[Annotation, Marks]:
-        """The gold so far, with each unresolved disagreement drawn as one stand-in span."""
-        adj = self.review.adjudication
-        assert adj is not None
+        """The gold so far, with each unresolved disagreement drawn as one stand-in span
+        (``core.gold.marks``), and where the selected disagreement is (``core.gold.focus``)."""
+        resolution = self.review.resolution()
         result = self.review.result
-        choices = self.review.choices()
-        colors: dict[int, str] = {}
-        spans: list[Span] = []
-        stand_ins: list[Span] = []
-        for d in adj.disagreements:
-            if d.kind == "relation" or choices[d.index] is not None:
-                continue
-            involved = d.a_spans + d.b_spans
-            first = min(s.token_start for s in involved)
-            last = max(s.token_end for s in involved)
-            tokens = adj.task.tokens
-            label = self._stand_in_label(d)
-            sid = SYNTHETIC + d.index
-            stand_ins.append(Span(tokens[first].start, tokens[last].end, first, last, label, None, sid))
-            colors[sid] = KIND_COLOR[d.kind]
-        # Stand-ins are in text order and never overlap each other: only the last one starting
-        # before a span ends can overlap it.
-        stand_ins.sort(key=lambda x: x.start)
-        starts = [x.start for x in stand_ins]
-        for s in result.spans:
-            k = bisect.bisect_left(starts, s.end) - 1
-            if k >= 0 and stand_ins[k].end > s.start:
-                continue
-            spans.append(s)
-            colors[s.sid] = (
-                AGREED
-                if s.source == "both"
-                else A_ONLY
-                if s.source == self.review.a
-                else B_ONLY
-                if s.source == self.review.b
-                else EDITED
-            )
-        shown = Annotation(tuple(spans + stand_ins), result.relations)
-        marks = Marks(cursor=0, span_colors=colors)
-        if adj.disagreements:
-            d = adj.disagreements[self.selected]
-            marks.cursor = adj.task.token_index_at_char(d.start) or 0
-            if d.kind == "relation":
-                rel = (d.a_relations + d.b_relations)[0]
-                version = adj.a if d.a_relations else adj.b
-                h, c = version.span(rel.head), version.span(rel.child)
-                marks.relation_head = next((s.sid for s in spans if h and s.key == h.key), None)
-                marks.relation_child = next((s.sid for s in spans if c and s.key == c.key), None)
-            elif choices[d.index] is None:
-                marks.selected_sid = SYNTHETIC + d.index
-            else:
-                first_tok = adj.task.token_index_at_char(d.start) or 0
-                last_tok = adj.task.token_index_at_char(max(d.end - 1, d.start)) or first_tok
-                marks.selection = (first_tok, last_tok)
-        return shown, marks
-
-    def _stand_in_label(self, d: Disagreement) -> str:
-        a = "/".join(s.label for s in d.a_spans) or "—"
-        b = "/".join(s.label for s in d.b_spans) or "—"
-        return f"A:{a} B:{b}" if d.kind != "label" else f"{a}≠{b}"
+        drawn = marks(resolution, result)
+        at = focus(resolution, drawn, self.selected)
+        shown = Annotation(tuple(m.span for m in drawn), result.relations)
+        return shown, Marks(
+            cursor=at.cursor,
+            selection=at.tokens,
+            selected_sid=at.stand_in,
+            span_colors={m.span.sid: STATE_COLOR[m.state] for m in drawn},
+            relation_head=at.head,
+            relation_child=at.child,
+        )
 
     def after_change(self) -> None:
         display, marks = self.overlay()
@@ -251,7 +207,7 @@ class ReviewScreen(KeyDispatch, Screen[None]):
             panel.update(text)
             return
         d = adj.disagreements[self.selected]
-        choice = self.review.choices()[d.index]
+        choice = self.review.resolution().choices[d.index]
         panel.border_title = f"disagreement {d.index + 1} of {len(adj.disagreements)}"
         text = self._note()
         text.append_text(chip(KIND_NAME[d.kind], KIND_COLOR[d.kind]))
@@ -294,7 +250,7 @@ class ReviewScreen(KeyDispatch, Screen[None]):
             text.append(
                 f"{t[h.start : h.end] if h else '?'} ─{r.label}→ {t[c.start : c.end] if c else '?'}\n"
             )
-        choices = self.review.choices()
+        choices = self.review.resolution().choices
         open_rel = [d for d in adj.disagreements if d.kind == "relation" and choices[d.index] is None]
         if open_rel:
             text.append(f"{len(open_rel)} relation disagreement(s) open\n", style=KIND_COLOR["relation"])
@@ -310,10 +266,10 @@ class ReviewScreen(KeyDispatch, Screen[None]):
 
     def _taken(self, choice: Choice) -> str:
         return {
-            "a": f"A ({self.review.a})",
-            "b": f"B ({self.review.b})",
-            "both": "both",
-            "neither": "neither",
+            Choice.A: f"A ({self.review.a})",
+            Choice.B: f"B ({self.review.b})",
+            Choice.BOTH: "both",
+            Choice.NEITHER: "neither",
         }[choice]
 
     def say(self, message: str, error: bool = False) -> None:
@@ -322,7 +278,7 @@ class ReviewScreen(KeyDispatch, Screen[None]):
     def update_status(self) -> None:
         r = self.review
         left = r.tasks_left()
-        unresolved = len(r.unresolved()) if r.adjudication else 0
+        unresolved = len(r.resolution().unresolved) if r.adjudication else 0
         pos = f"task {r.position + 1}/{len(r.plan.queue)}" if r.position is not None else "no task"
         cur = r.gold.current
         decided = f" · gold: {cur.annotation.answer}" if cur and cur.annotation.answer else ""
@@ -353,9 +309,10 @@ class ReviewScreen(KeyDispatch, Screen[None]):
             self.selected = (self.selected - 1) % len(self.review.adjudication.disagreements)
             self.after_change()
 
-    def action_take(self, choice: Choice) -> None:
+    def action_take(self, value: str) -> None:
         if not self._has_disagreements():
             return
+        choice = Choice(value)
         try:
             self.review.choose(self.selected, choice)
         except (CannotTakeBoth, InvalidAnnotation) as exc:
@@ -363,7 +320,7 @@ class ReviewScreen(KeyDispatch, Screen[None]):
             return
         taken = self._taken(choice)
         index = self.selected
-        unresolved = self.review.unresolved()
+        unresolved = self.review.resolution().unresolved
         # A relation taken without its argument spans in the gold is not there yet: say so, and
         # stay on it, rather than let "took A" suggest it was added.
         here = self.review.waiting(index) if self.review.disagreement(index).kind == "relation" else []
@@ -384,23 +341,22 @@ class ReviewScreen(KeyDispatch, Screen[None]):
     def action_undo(self) -> None:
         edit = self.review.gold.undo()
         self.after_change()
-        self.say("nothing to undo" if edit is None else f"undone: {self._edit_name(edit.note)}")
+        self.say("nothing to undo" if edit is None else f"undone: {self._edit_name(edit)}")
 
     def action_redo(self) -> None:
         edit = self.review.gold.redo()
         self.after_change()
-        self.say("nothing to redo" if edit is None else f"redone: {self._edit_name(edit.note)}")
+        self.say("nothing to redo" if edit is None else f"redone: {self._edit_name(edit)}")
 
-    def _edit_name(self, note: str) -> str:
-        index, _, choice = note.removeprefix(NOTE_PREFIX).partition("=")
-        if note.startswith(NOTE_PREFIX) and index.isdigit() and choice in ("a", "b", "both", "neither"):
-            return f"{self._taken(choice)} for disagreement {int(index) + 1}"  # type: ignore[arg-type]
-        return note or "an edit"
+    def _edit_name(self, edit: Edit) -> str:
+        if edit.choice is not None:
+            return f"{self._taken(edit.choice.choice)} for disagreement {edit.choice.disagreement + 1}"
+        return edit.note or "an edit"
 
     def action_accept(self) -> None:
         if self.review.adjudication is None:
             return
-        open_left = self.review.unresolved()
+        open_left = self.review.resolution().unresolved
         self.review.accept()
         note = f" ({len(open_left)} left open count as neither)" if open_left else ""
         self._next(f"accepted into the gold set{note}")
