@@ -288,18 +288,20 @@ def agreement(
     Tasks are paired by input hash; only tasks both accepted are compared. The first annotator is the reference: precision = matches / spans of the second."""
     from annotator.core.agreement import compare_all
     from annotator.reports.agreement import render_details, render_table, to_json
-    from annotator.reports.agreement_input import from_files, from_store, parse_annotators
+    from annotator.reports.agreement_input import Sides, compare_store, from_files, parse_annotators
     from annotator.store import default_db_path
 
     if files and (dataset or annotators):
         raise fail("give either two files or --dataset with --annotators, not both")
     if files:
         loaded = from_files(files)
+        report = compare_all(loaded.sides, details=details)
     elif dataset and annotators:
-        loaded = from_store(default_db_path(db), dataset, parse_annotators(annotators))
+        # Streamed from the database, task by task: memory does not grow with the dataset.
+        loaded = Sides()
+        report = compare_store(default_db_path(db), dataset, parse_annotators(annotators), details=details)
     else:
         raise fail("give two gold JSONL files, or --dataset D --annotators A,B")
-    report = compare_all(loaded.sides, details=details)
     for problem in loaded.bad:
         typer.echo(f"annotator: bad record: {problem}", err=True)
     for warning in loaded.warnings:

@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import bisect
 import itertools
+import operator
 from collections import Counter
-from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -83,7 +84,12 @@ class Counts:
 
 
 def _multiset_counts(a: Iterable[Hashable], b: Iterable[Hashable]) -> Counts:
-    ca, cb = Counter(a), Counter(b)
+    la, lb = list(a), list(b)
+    if not la or not lb:  # most tasks have no relation: no Counter to build
+        return Counts(0, len(lb), len(la))
+    if la == lb:  # most of the rest agree, in the same order
+        return Counts(len(la))
+    ca, cb = Counter(la), Counter(lb)
     tp = sum((ca & cb).values())
     return Counts(tp, sum(cb.values()) - tp, sum(ca.values()) - tp)
 
@@ -208,63 +214,127 @@ def token_labels(tokens: Sequence[Offsets], spans: Iterable[Span], outside: str 
     return labels
 
 
+@dataclass
+class LabelTally:
+    """What Cohen's kappa, Krippendorff's alpha and the observed agreement of two coders need, as
+    sums: items, items labelled alike, and each coder's label counts. Adding task after task gives
+    exactly the figures of the whole sequences at once (every quantity is an integer)."""
+
+    items: int = 0
+    same: int = 0
+    a: Counter[Hashable] = field(default_factory=Counter)
+    b: Counter[Hashable] = field(default_factory=Counter)
+
+    def add(self, a: Sequence[Hashable], b: Sequence[Hashable]) -> None:
+        _check_pair(a, b)
+        self.items += len(a)
+        self.same += sum(map(operator.eq, a, b))
+        self.a.update(a)
+        self.b.update(b)
+
+    def add_equal(self, labels: Sequence[Hashable]) -> None:
+        """Both coders gave these same labels."""
+        self.items += len(labels)
+        self.same += len(labels)
+        self.a.update(labels)
+        self.b.update(labels)
+
+    def add_counts(self, items: int, labels: Counter[Hashable]) -> None:
+        """Both coders gave ``items`` items the same labels, ``labels`` counting them."""
+        self.items += items
+        self.same += items
+        self.a.update(labels)
+        self.b.update(labels)
+
+    @property
+    def observed(self) -> float | None:
+        return self.same / self.items if self.items else None
+
+    @property
+    def cohen_kappa(self) -> float | None:
+        n = self.items
+        if n == 0:
+            return None
+        chance = sum(self.a[k] * self.b[k] for k in self.a)
+        if chance == n * n:  # both constant and equal: 0/0, defined as perfect agreement
+            return 1.0
+        return (self.same / n - chance / (n * n)) / (1 - chance / (n * n))
+
+    @property
+    def krippendorff_alpha(self) -> float | None:
+        """Nominal, two coders, every item coded by both."""
+        n = self.items
+        if n == 0:
+            return None
+        pooled = self.a + self.b
+        values = 2 * n
+        same_pairs = sum(c * c for c in pooled.values())
+        if same_pairs == values * values:  # one value only: no expected disagreement
+            return 1.0
+        observed = (n - self.same) / n
+        expected = (values * values - same_pairs) / (values * (values - 1))
+        return 1.0 - observed / expected
+
+
+def _tally(a: Sequence[Hashable], b: Sequence[Hashable]) -> LabelTally:
+    tally = LabelTally()
+    tally.add(a, b)
+    return tally
+
+
 def observed_agreement(a: Sequence[Hashable], b: Sequence[Hashable]) -> float | None:
-    _check_pair(a, b)
-    if not a:
-        return None
-    return sum(x == y for x, y in zip(a, b, strict=True)) / len(a)
+    return _tally(a, b).observed
 
 
 def cohen_kappa(a: Sequence[Hashable], b: Sequence[Hashable]) -> float | None:
     """Cohen's kappa of two coders' labels for the same items."""
-    _check_pair(a, b)
-    n = len(a)
-    if n == 0:
-        return None
-    ca, cb = Counter(a), Counter(b)
-    chance = sum(ca[k] * cb[k] for k in ca)
-    if chance == n * n:  # both constant and equal: 0/0, defined as perfect agreement
-        return 1.0
-    observed = sum(x == y for x, y in zip(a, b, strict=True))
-    return (observed / n - chance / (n * n)) / (1 - chance / (n * n))
+    return _tally(a, b).cohen_kappa
 
 
 def krippendorff_alpha(a: Sequence[Hashable], b: Sequence[Hashable]) -> float | None:
     """Krippendorff's alpha, nominal, two coders, every item coded by both."""
-    _check_pair(a, b)
-    n = len(a)
-    if n == 0:
-        return None
-    pooled = Counter(a) + Counter(b)
-    values = 2 * n
-    same_pairs = sum(c * c for c in pooled.values())
-    if same_pairs == values * values:  # one value only: no expected disagreement
-        return 1.0
-    observed = sum(x != y for x, y in zip(a, b, strict=True)) / n
-    expected = (values * values - same_pairs) / (values * (values - 1))
-    return 1.0 - observed / expected
+    return _tally(a, b).krippendorff_alpha
+
+
+@dataclass
+class FleissTally:
+    """Fleiss' kappa's sums, item by item (each item: the label each of m coders gave it)."""
+
+    coders: int = 0
+    items: int = 0
+    totals: Counter[Hashable] = field(default_factory=Counter)
+    agreement: float = 0.0
+
+    def add(self, row: Sequence[Hashable]) -> None:
+        m = len(row)
+        if self.coders == 0:
+            self.coders = m
+        if m < 2 or m != self.coders:
+            raise ValueError("every item needs the same number (>= 2) of labels")
+        counts = Counter(row)
+        self.items += 1
+        self.totals.update(counts)
+        self.agreement += (sum(c * c for c in counts.values()) - m) / (m * (m - 1))
+
+    @property
+    def kappa(self) -> float | None:
+        n, m = self.items, self.coders
+        if n == 0:
+            return None
+        squares = sum(c * c for c in self.totals.values())
+        if squares == (n * m) ** 2:
+            return 1.0
+        p_bar = self.agreement / n
+        p_e = squares / (n * m) ** 2
+        return (p_bar - p_e) / (1 - p_e)
 
 
 def fleiss_kappa(rows: Sequence[Sequence[Hashable]]) -> float | None:
     """Fleiss' kappa: each row is one item, holding the label each of m coders gave it."""
-    if not rows:
-        return None
-    m = len(rows[0])
-    if m < 2 or any(len(r) != m for r in rows):
-        raise ValueError("every item needs the same number (>= 2) of labels")
-    n = len(rows)
-    totals: Counter[Hashable] = Counter()
-    agreement = 0.0
+    tally = FleissTally()
     for row in rows:
-        counts = Counter(row)
-        totals.update(counts)
-        agreement += (sum(c * c for c in counts.values()) - m) / (m * (m - 1))
-    squares = sum(c * c for c in totals.values())
-    if squares == (n * m) ** 2:
-        return 1.0
-    p_bar = agreement / n
-    p_e = squares / (n * m) ** 2
-    return (p_bar - p_e) / (1 - p_e)
+        tally.add(row)
+    return tally.kappa
 
 
 def _check_pair(a: Sequence[Hashable], b: Sequence[Hashable]) -> None:
@@ -419,69 +489,143 @@ def _token_offsets(task: Task) -> list[Offsets]:
     return [(t.start, t.end) for t in task.tokens]
 
 
-def compare(a: Side, b: Side, names: tuple[str, str] = ("A", "B"), *, details: bool = False) -> PairReport:
-    """Compare two annotators' versions, paired by input hash, with A as the reference."""
-    only_a = mismatch = compared = left_out = 0
-    exact = overlap = boundary = rel_exact = rel_aligned = Counts()
-    per_label: dict[str, Counts] = {}
-    labels_a: list[str] = []
-    labels_b: list[str] = []
-    diffs: list[TaskDiff] = []
-    problems: list[str] = []
-    for key, va in a.items():
-        vb = b.get(key)
-        if vb is None:
-            only_a += 1
-            continue
+def _span_triples(spans: Sequence[Span]) -> list[tuple[int, int, str]]:
+    return sorted((s.start, s.end, s.label) for s in spans)
+
+
+class PairTally:
+    """One pair of annotators compared task by task, A as the reference: every figure is a sum over
+    tasks, so nothing but the sums is kept (and, for ``details``, the tasks that disagree)."""
+
+    def __init__(self, names: tuple[str, str] = ("A", "B"), *, details: bool = False) -> None:
+        self.names, self.details = names, details
+        self.only_a = self.only_b = self.mismatch = self.compared = self.left_out = 0
+        self.exact = self.overlap = self.boundary = self.rel_exact = self.rel_aligned = Counts()
+        self.per_label: dict[str, Counts] = {}
+        self._label_tp: dict[str, int] = {}  # exact matches of tasks whose spans are all the same
+        self.tokens = LabelTally()
+        self._alike: dict[Hashable, int] = {}  # token labels of those tasks (the same on both sides)
+        self._alike_items = 0
+        self.diffs: list[TaskDiff] = []
+        self.problems: list[str] = []
+
+    def add(self, key: int, va: Version | None, vb: Version | None) -> None:
+        """One task: A's and B's version of it (None: that annotator has not got it)."""
+        if va is None or vb is None:
+            if va is not None:
+                self.only_a += 1
+            elif vb is not None:
+                self.only_b += 1
+            return
         if va.task.text != vb.task.text:
-            problems.append(
-                f"{va.ref or names[0]} and {vb.ref or names[1]} share input hash {key} but their texts "
-                "differ; not compared"
+            self.problems.append(
+                f"{va.ref or self.names[0]} and {vb.ref or self.names[1]} share input hash {key} but their "
+                "texts differ; not compared"
             )
-            continue
+            return
         if not (_accepted(va) and _accepted(vb)):
-            mismatch += 1
-            continue
-        compared += 1
+            self.mismatch += 1
+            return
+        self.compared += 1
         sa, sb = va.annotation.spans, vb.annotation.spans
-        exact += exact_counts(sa, sb)
-        boundary += boundary_counts(sa, sb)
-        matching = overlap_matching(sa, sb)
-        overlap += Counts(len(matching), len(sb) - len(matching), len(sa) - len(matching))
-        for label, counts in per_label_counts(sa, sb).items():
-            per_label[label] = per_label.get(label, Counts()) + counts
-        rel_exact += _multiset_counts(relation_keys(va.annotation), relation_keys(vb.annotation))
-        rel_aligned += aligned_relation_counts(va.annotation, vb.annotation, matching)
-        offsets = _token_offsets(va.task)
-        if offsets == _token_offsets(vb.task):
-            labels_a.extend(token_labels(offsets, sa))
-            labels_b.extend(token_labels(offsets, sb))
+        same_tokens = va.task.tokens is vb.task.tokens or _token_offsets(va.task) == _token_offsets(vb.task)
+        triples = _span_triples(sa)
+        relations = Counts()
+        if va.annotation.relations or vb.annotation.relations:
+            relations = _multiset_counts(relation_keys(va.annotation), relation_keys(vb.annotation))
+            self.rel_exact += relations
+        if triples == _span_triples(sb):
+            # The same spans (most tasks of a good team): every count is a match, and the overlap
+            # matching pairs each span with its twin, so aligned relations are the exact ones.
+            n = len(sa)
+            self.exact += Counts(n)
+            self.boundary += Counts(n)
+            self.overlap += Counts(n)
+            for span in sa:
+                self._label_tp[span.label] = self._label_tp.get(span.label, 0) + 1
+            self.rel_aligned += relations
+            if same_tokens:
+                self._tokens_alike(va.task, sa)
         else:
-            left_out += 1
-        if details:
+            self.exact += exact_counts(sa, sb)
+            self.boundary += boundary_counts(sa, sb)
+            matching = overlap_matching(sa, sb)
+            self.overlap += Counts(len(matching), len(sb) - len(matching), len(sa) - len(matching))
+            for label, counts in per_label_counts(sa, sb).items():
+                self.per_label[label] = self.per_label.get(label, Counts()) + counts
+            self.rel_aligned += aligned_relation_counts(va.annotation, vb.annotation, matching)
+            if same_tokens:
+                offsets = _token_offsets(va.task)
+                self.tokens.add(token_labels(offsets, sa), token_labels(offsets, sb))
+        if not same_tokens:
+            self.left_out += 1
+        if self.details:
             found = find_disagreements(va.annotation, vb.annotation)
             if found:
-                diffs.append(TaskDiff(va.ref, vb.ref, va.task, va.annotation, vb.annotation, found))
-    only_b = sum(1 for key in b if key not in a)
-    return PairReport(
-        annotators=names,
-        tasks=TaskCounts(compared, only_a, only_b, mismatch),
-        exact=exact,
-        overlap=overlap,
-        boundary=boundary,
-        per_label=dict(sorted(per_label.items())),
-        tokens=TokenAgreement(
-            tokens=len(labels_a),
-            observed=observed_agreement(labels_a, labels_b),
-            cohen_kappa=cohen_kappa(labels_a, labels_b),
-            krippendorff_alpha=krippendorff_alpha(labels_a, labels_b),
-            tasks_left_out=left_out,
-        ),
-        relations_exact=rel_exact,
-        relations_aligned=rel_aligned,
-        details=tuple(diffs),
-        problems=tuple(problems),
-    )
+                self.diffs.append(TaskDiff(va.ref, vb.ref, va.task, va.annotation, vb.annotation, found))
+
+    def _tokens_alike(self, task: Task, spans: Sequence[Span]) -> None:
+        """Both annotators gave every token the same label: count the labels from the spans' token
+        ranges (what token_labels would give, without a label a token), when the spans do not
+        overlap and sit on the task's tokens as stored."""
+        tokens = task.tokens
+        widths: list[tuple[str, int]] = []
+        end = 0
+        for s in sorted(spans, key=lambda s: (s.start, s.end)):
+            if (
+                s.start < end
+                or not 0 <= s.token_start <= s.token_end < len(tokens)
+                or tokens[s.token_start].start != s.start
+                or tokens[s.token_end].end != s.end
+            ):
+                self.tokens.add_equal(token_labels(_token_offsets(task), spans))
+                return
+            end = s.end
+            widths.append((s.label, s.token_end - s.token_start + 1))
+        alike = self._alike
+        covered = 0
+        for label, width in widths:
+            alike[label] = alike.get(label, 0) + width
+            covered += width
+        alike[OUTSIDE] = alike.get(OUTSIDE, 0) + len(tokens) - covered
+        self._alike_items += len(tokens)
+
+    def report(self) -> PairReport:
+        t = LabelTally(self.tokens.items, self.tokens.same, Counter(self.tokens.a), Counter(self.tokens.b))
+        t.add_counts(self._alike_items, Counter({k: n for k, n in self._alike.items() if n}))
+        per_label = dict(self.per_label)
+        for label, tp in self._label_tp.items():
+            per_label[label] = per_label.get(label, Counts()) + Counts(tp)
+        return PairReport(
+            annotators=self.names,
+            tasks=TaskCounts(self.compared, self.only_a, self.only_b, self.mismatch),
+            exact=self.exact,
+            overlap=self.overlap,
+            boundary=self.boundary,
+            per_label=dict(sorted(per_label.items())),
+            tokens=TokenAgreement(
+                tokens=t.items,
+                observed=t.observed,
+                cohen_kappa=t.cohen_kappa,
+                krippendorff_alpha=t.krippendorff_alpha,
+                tasks_left_out=self.left_out,
+            ),
+            relations_exact=self.rel_exact,
+            relations_aligned=self.rel_aligned,
+            details=tuple(self.diffs),
+            problems=tuple(self.problems),
+        )
+
+
+def compare(a: Side, b: Side, names: tuple[str, str] = ("A", "B"), *, details: bool = False) -> PairReport:
+    """Compare two annotators' versions, paired by input hash, with A as the reference."""
+    tally = PairTally(names, details=details)
+    for key, va in a.items():
+        tally.add(key, va, b.get(key))
+    for key, vb in b.items():
+        if key not in a:
+            tally.add(key, None, vb)
+    return tally.report()
 
 
 @dataclass(frozen=True, slots=True)
@@ -500,27 +644,42 @@ class FleissResult:
         }
 
 
+class FleissOver:
+    """Fleiss' kappa on IO token labels over the tasks every annotator accepted, task by task."""
+
+    def __init__(self, coders: int) -> None:
+        if coders < 2:
+            raise ValueError("Fleiss' kappa needs at least two annotators")
+        self.coders = coders
+        self.tally = FleissTally()
+        self.tasks = self.left_out = 0
+
+    def add(self, versions: Sequence[Version | None]) -> None:
+        present = [v for v in versions if v is not None]
+        if len(present) != self.coders or not all(_accepted(v) for v in present):
+            return
+        first = present[0]
+        if any(v.task.text != first.task.text for v in present):
+            return
+        offsets = _token_offsets(first.task)
+        if any(v.task.tokens is not first.task.tokens and _token_offsets(v.task) != offsets for v in present):
+            self.left_out += 1
+            return
+        self.tasks += 1
+        columns = [token_labels(offsets, v.annotation.spans) for v in present]
+        for row in zip(*columns, strict=True):
+            self.tally.add(row)
+
+    def result(self) -> FleissResult:
+        return FleissResult(self.tally.kappa, self.tasks, self.tally.items, self.left_out)
+
+
 def fleiss_over(sides: Sequence[Side]) -> FleissResult:
     """Fleiss' kappa on IO token labels over the tasks every annotator accepted."""
-    if len(sides) < 2:
-        raise ValueError("Fleiss' kappa needs at least two annotators")
-    rows: list[tuple[str, ...]] = []
-    tasks = left_out = 0
-    for key, first in sides[0].items():
-        versions = [side.get(key) for side in sides]
-        present = [v for v in versions if v is not None]
-        if len(present) != len(sides) or not all(_accepted(v) for v in present):
-            continue
-        if any(v.task.text != first.task.text for v in present):
-            continue
-        offsets = _token_offsets(first.task)
-        if any(_token_offsets(v.task) != offsets for v in present):
-            left_out += 1
-            continue
-        tasks += 1
-        columns = [token_labels(offsets, v.annotation.spans) for v in present]
-        rows.extend(zip(*columns, strict=True))
-    return FleissResult(fleiss_kappa(rows), tasks, len(rows), left_out)
+    fleiss = FleissOver(len(sides))
+    for key in sides[0]:
+        fleiss.add([side.get(key) for side in sides])
+    return fleiss.result()
 
 
 @dataclass(frozen=True, slots=True)
@@ -543,20 +702,40 @@ class AgreementReport:
         }
 
 
-def compare_all(
-    sides: Sequence[tuple[str, Side]],
-    *,
-    details: bool = False,
-    progress: Callable[[str, str], None] | None = None,
+# One task as the annotators compared have it: its key, and each one's version (None: not there).
+TaskVersions = tuple[int, Sequence[Version | None]]
+
+
+def compare_stream(
+    names: Sequence[str], tasks: Iterable[TaskVersions], *, details: bool = False
 ) -> AgreementReport:
-    """Compare every pair of two or more annotators; Fleiss' kappa on tokens when more than two."""
-    if len(sides) < 2:
+    """Compare every pair of two or more annotators, the versions coming task by task (each task
+    once, the versions in the order of ``names``): memory does not grow with the number of tasks.
+    Fleiss' kappa on tokens when there are more than two."""
+    if len(names) < 2:
         raise ValueError("agreement needs at least two annotators")
-    pairs = []
-    for (name_a, side_a), (name_b, side_b) in itertools.combinations(sides, 2):
-        if progress is not None:
-            progress(name_a, name_b)
-        pairs.append(compare(side_a, side_b, (name_a, name_b), details=details))
-    fleiss = fleiss_over([s for _, s in sides]) if len(sides) > 2 else None
-    problems = tuple(dict.fromkeys(p for pair in pairs for p in pair.problems))
-    return AgreementReport(tuple(n for n, _ in sides), tuple(pairs), fleiss, problems)
+    pairs = [
+        (i, j, PairTally((names[i], names[j]), details=details))
+        for i, j in itertools.combinations(range(len(names)), 2)
+    ]
+    fleiss = FleissOver(len(names)) if len(names) > 2 else None
+    for key, versions in tasks:
+        for i, j, tally in pairs:
+            tally.add(key, versions[i], versions[j])
+        if fleiss is not None:
+            fleiss.add(versions)
+    reports = tuple(tally.report() for _, _, tally in pairs)
+    problems = tuple(dict.fromkeys(p for pair in reports for p in pair.problems))
+    return AgreementReport(tuple(names), reports, fleiss.result() if fleiss else None, problems)
+
+
+def compare_all(sides: Sequence[tuple[str, Side]], *, details: bool = False) -> AgreementReport:
+    """Compare every pair of annotators whose versions are held in memory (keyed by input hash);
+    tasks in the first side's order, then the ones only later sides have."""
+    names = [name for name, _ in sides]
+    if len(names) < 2:
+        raise ValueError("agreement needs at least two annotators")
+    keys = dict.fromkeys(key for _, side in sides for key in side)
+    return compare_stream(
+        names, ((key, [side.get(key) for _, side in sides]) for key in keys), details=details
+    )

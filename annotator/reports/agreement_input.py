@@ -5,10 +5,11 @@ its place and skipped)."""
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from annotator.core.agreement import Version
+from annotator.core.agreement import AgreementReport, TaskVersions, Version, compare_stream
 from annotator.core.errors import AnnotatorError, BadRecord
 from annotator.formats.jsonl import read_record
 from annotator.formats.jsontext import RecordError, records
@@ -99,12 +100,26 @@ def pair_by_text(sides: list[tuple[str, dict[int, Version]]]) -> list[BadRecord]
     return notes
 
 
-def store_versions(store: Store, dataset: str, annotator: str) -> dict[int, Version]:
-    """Every row of ``annotator`` in ``dataset`` (drafts and every answer), keyed by input hash."""
-    return {
-        task.input_hash: Version(task, annotation, f"task {task_id}")
-        for task_id, task, annotation in store.annotations(dataset, annotator, answers=None)
-    }
+def store_tasks(store: Store, dataset: str, annotators: Sequence[str]) -> Iterator[TaskVersions]:
+    """Task by task, in task order: each named annotator's row (drafts and every answer) or None.
+
+    One pass over the dataset's rows, which the store gives in task order, then annotator order: a
+    task's rows arrive together, and its Task is built once for all of them. Nothing is held but
+    the task at hand."""
+    column = {name: i for i, name in enumerate(annotators)}
+    current: int | None = None
+    versions: list[Version | None] = []
+    for task_id, task, annotation in store.annotations(dataset, None, answers=None):
+        i = column.get(annotation.annotator or "")
+        if i is None:
+            continue
+        if task_id != current:
+            if current is not None:
+                yield current, versions
+            current, versions = task_id, [None] * len(annotators)
+        versions[i] = Version(task, annotation, f"task {task_id}")
+    if current is not None:
+        yield current, versions
 
 
 @dataclass
@@ -142,7 +157,8 @@ def parse_annotators(value: str) -> list[str]:
     return names
 
 
-def from_store(db: Path, dataset: str, annotators: list[str]) -> Sides:
+def compare_store(db: Path, dataset: str, annotators: list[str], *, details: bool = False) -> AgreementReport:
+    """Every pair of the annotators in the database, compared task by task as the rows are read."""
     # create=False: a mistyped --db must not leave an empty database behind.
     with Store(db, create=False) as store:
         datasets = store.datasets()
@@ -156,4 +172,4 @@ def from_store(db: Path, dataset: str, annotators: list[str]) -> Sides:
             raise AnnotatorError(
                 f"no annotations by {', '.join(missing)} in dataset {dataset!r} (annotators: {known})"
             )
-        return Sides(sides=[(name, store_versions(store, dataset, name)) for name in annotators])
+        return compare_stream(annotators, store_tasks(store, dataset, annotators), details=details)
