@@ -36,7 +36,14 @@ class ModelLoaded:
 
 @dataclass(frozen=True)
 class TasksAdded:
-    count: int
+    """Tasks the feed stored, their ids in the order stored: the UI adds them to its list instead
+    of reading every id of the dataset again."""
+
+    task_ids: tuple[int, ...]
+
+    @property
+    def count(self) -> int:
+        return len(self.task_ids)
 
 
 @dataclass(frozen=True)
@@ -44,6 +51,8 @@ class FeedDone:
     problems: list[BadRecord] = field(default_factory=list)
     error: str | None = None
 
+
+READY_BATCH = 500  # tasks that need no model, stored in one transaction and announced in one message
 
 FeedEvent = FirstText | ModelLoaded | TasksAdded | FeedDone
 
@@ -68,36 +77,51 @@ def feed(
     batch_size: int = 16,
     should_stop: Callable[[], bool] = lambda: False,
 ) -> None:
-    """Store every item of the source that is not stored yet, in order, batch by batch."""
+    """Store every item of the source that is not stored yet, in order, batch by batch.
+
+    A restart reads the source again: a task already stored is skipped without a write or a message
+    (it was one write and one message a task, every time the dataset was opened), and tasks that
+    come ready (tokens and spans given) are stored READY_BATCH at a time, the first one alone so
+    that it shows at once."""
     store = Store(store_path)
     try:
         first = True
         known_empty = store.task_count(dataset) == 0
         pending: list[SourceItem] = []
+        ready: list[tuple[Task, Annotation]] = []
         model_ready = False
 
+        def store_tasks(items: list[tuple[Task, Annotation]]) -> None:
+            if items:
+                notify(TasksAdded(tuple(store.add_tasks(dataset, items))))
+
         def flush() -> None:
-            nonlocal model_ready, pending
+            nonlocal model_ready, pending, ready
+            store_tasks(ready)
+            ready = []
             if not pending:
                 return
             if not model_ready:
                 notify(ModelLoaded(preannotator.load()))
                 model_ready = True
-            store.add_tasks(dataset, preannotator(pending, problems))
-            notify(TasksAdded(len(pending)))
+            store_tasks(preannotator(pending, problems))
             pending = []
 
         for item in items:
             if should_stop():
                 return
+            if store.find_task(dataset, item.input_hash) is not None:
+                continue  # stored by an earlier run: no model work to redo, nothing new to show
             if item.task is not None and item.annotation is not None:
-                flush()  # keep the source's order
-                store.add_tasks(dataset, [(item.task, item.annotation)])
-                notify(TasksAdded(1))
+                if pending:
+                    flush()  # keep the source's order
+                ready.append((item.task, item.annotation))
+                if first or len(ready) >= READY_BATCH:
+                    flush()
                 first = False
                 continue
-            if store.find_task(dataset, item.input_hash) is not None:
-                continue  # stored by an earlier run: no model work to redo
+            if ready:
+                flush()
             if first and known_empty:
                 first_text = FirstText(Task(item.text, provisional_tokens(item.text), 0, item.meta))
                 notify(first_text)

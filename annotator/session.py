@@ -7,7 +7,8 @@ returns, so whatever the screen shows after a key press is already on disk.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import bisect
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import TypeVar
 
@@ -73,17 +74,23 @@ class AnnotationSession:
 
     # -- navigation -------------------------------------------------------------------------------
 
-    def refresh_task_ids(self) -> None:
-        self.task_ids = self.store.task_ids(self.dataset)
+    def tasks_added(self, task_ids: Sequence[int]) -> None:
+        """The feed stored these tasks. Ids grow in the order tasks are stored, so a new one comes
+        after every id already listed; one that does not was listed already (another process had
+        stored that text)."""
+        last = self.task_ids[-1] if self.task_ids else -1
+        for task_id in task_ids:
+            if task_id > last:
+                self.task_ids.append(task_id)
+                last = task_id
 
     @property
     def index(self) -> int | None:
+        """The open task's place in ``task_ids`` (ascending ids: a bisection, not a scan)."""
         if self.current is None:
             return None
-        try:
-            return self.task_ids.index(self.current.task_id)
-        except ValueError:
-            return None
+        at = bisect.bisect_left(self.task_ids, self.current.task_id)
+        return at if at < len(self.task_ids) and self.task_ids[at] == self.current.task_id else None
 
     def open(self, task_id: int) -> OpenTask:
         task = self.store.task(task_id)

@@ -26,9 +26,9 @@ class ModelReady(Message):
 
 
 class TasksStored(Message):
-    def __init__(self, count: int) -> None:
+    def __init__(self, task_ids: tuple[int, ...]) -> None:
         super().__init__()
-        self.count = count
+        self.task_ids = task_ids
 
 
 class FeedFinished(Message):
@@ -44,7 +44,7 @@ def feed_message(event: FeedEvent) -> Message:
             return FirstTextRead(event)
         case ModelLoaded(name=name):
             return ModelReady(name)
-        case TasksAdded(count=count):
-            return TasksStored(count)
+        case TasksAdded(task_ids=task_ids):
+            return TasksStored(task_ids)
         case FeedDone(problems=problems, error=error):
             return FeedFinished(problems, error)

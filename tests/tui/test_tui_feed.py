@@ -5,8 +5,16 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import orjson
 from textual.message import Message
 
+from annotator.core.errors import BadRecord
+from annotator.core.hashing import input_hash
+from annotator.core.model import Annotation, Span, Task
+from annotator.core.records import to_record
+from annotator.core.tokenize import provisional_tokens
+from annotator.feed import READY_BATCH, FeedDone, FeedEvent, TasksAdded, feed
+from annotator.sources import SourceItem, read_source
 from annotator.store import Store
 from annotator.tui.feed_messages import FeedFinished, FirstTextRead, ModelReady, TasksStored
 from annotator.tui.launch import DEMO_LABELS, run_annotate, sample_path
@@ -68,3 +76,44 @@ async def test_text_first_then_suggestions_then_bad_records_reported(tmp_path: P
         assert store.task_count("news") == 2
         first = store.annotation(store.task_ids("news")[0], "bob")
         assert first is not None and first.answer == "accept"
+
+
+class _NoModel:
+    """Every task of the source comes with tokens and spans: the model must never be asked."""
+
+    def load(self) -> str:
+        raise AssertionError("the model was loaded for tasks that need none")
+
+    def __call__(self, items: list[SourceItem], problems: list[BadRecord]) -> list[tuple[Task, Annotation]]:
+        raise AssertionError("the model was asked for tasks that need none")
+
+
+def test_ready_tasks_are_stored_in_batches_and_a_restart_stores_and_says_nothing(tmp_path: Path) -> None:
+    source = tmp_path / "tasks.jsonl"
+    with open(source, "wb") as handle:
+        for i in range(1201):
+            text = f"Task number {i} mentions Seoul ."
+            tokens = provisional_tokens(text)
+            seoul = next(t for t in tokens if t.text == "Seoul")
+            spans = (Span(seoul.start, seoul.end, seoul.id, seoul.id, "GPE", None, 1),)
+            record = to_record(Task(text, tokens, input_hash(text)), Annotation(spans))
+            handle.write(orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE))
+    db = tmp_path / "a.db"
+
+    def run() -> list[FeedEvent]:
+        events: list[FeedEvent] = []
+        problems: list[BadRecord] = []
+        feed(db, "d", read_source(source, problems), _NoModel(), events.append, problems)
+        assert not problems
+        return events
+
+    first = run()
+    added = [e for e in first if isinstance(e, TasksAdded)]
+    # The first task alone (it shows at once), then READY_BATCH at a time: one message each.
+    assert [e.count for e in added] == [1, READY_BATCH, READY_BATCH, 1200 - 2 * READY_BATCH]
+    ids = [i for e in added for i in e.task_ids]
+    with Store(db) as store:
+        assert ids == store.task_ids("d")
+    # A restart reads the source again and finds every task stored: no write, no message a task
+    # (each one re-read every task id on the screen's side).
+    assert run() == [FeedDone([])]

@@ -29,11 +29,11 @@ class AnnotateScreen(EditorScreen):
         self.update_status()
 
     def on_tasks_stored(self, message: TasksStored) -> None:
-        self.tasks_arrived()
+        self.tasks_arrived(message.task_ids)
 
     def on_feed_finished(self, message: FeedFinished) -> None:
         self.session.finished = True
-        self.tasks_arrived()
+        self.tasks_arrived(())
         if message.error:
             self.say(message.error, error=True)
         elif message.problems:
@@ -52,9 +52,9 @@ class AnnotateScreen(EditorScreen):
         self.say("loading the model; the text is read-only until its suggestions arrive")
         self.update_status()
 
-    def tasks_arrived(self) -> None:
+    def tasks_arrived(self, task_ids: tuple[int, ...]) -> None:
         s = self.session
-        s.refresh_task_ids()
+        s.tasks_added(task_ids)
         if s.current is None and not (self.done and s.finished):
             pending_char = None
             if self.pending_task is not None:
