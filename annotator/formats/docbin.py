@@ -15,6 +15,7 @@ Span groups (``doc.spans``, as spancat data holds them) are counted as not suppo
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -78,17 +79,63 @@ def to_doc(vocab: Any, task: Task, annotation: Annotation) -> Any:
     return doc
 
 
+# Docs a DocBin holds before it is written out: a DocBin is one msgpack+zlib blob built in memory
+# (1.8 GB for 100,000 short tasks), so a larger export is a folder of files of this many docs.
+CHUNK = 10_000
+
+
 def write(path: Path, items: Iterable[Item]) -> Counts:
+    """One ``.spacy`` file, or, past CHUNK docs, a folder ``path`` of ``part-00001.spacy``...: spaCy
+    reads a folder of .spacy files as one corpus (``spacy train --paths.train``), and so does
+    ``annotator import``. Memory stays that of one chunk whatever the size of the export."""
     from spacy.tokens import DocBin
 
+    path = Path(path)
     vocab = _vocab()
+    counts = Counts(paths=[path])
     docbin = DocBin(store_user_data=True)
-    counts = Counts(paths=[Path(path)])
-    for task, annotation in items:
-        docbin.add(to_doc(vocab, task, annotation))
-        counts.add(annotation)
-    write_bytes(Path(path), docbin.to_bytes())
+    parts: list[Path] = []
+    staging = path.with_name(f".{path.name}.parts")
+    try:
+        for task, annotation in items:
+            if len(docbin) == CHUNK:
+                if not parts:
+                    if staging.exists():
+                        shutil.rmtree(staging)
+                    staging.mkdir(parents=True)
+                parts.append(staging / f"part-{len(parts) + 1:05d}.spacy")
+                write_bytes(parts[-1], docbin.to_bytes())
+                docbin = DocBin(store_user_data=True)
+            docbin.add(to_doc(vocab, task, annotation))
+            counts.add(annotation)
+        if not parts:
+            _replaceable(path)
+            write_bytes(path, docbin.to_bytes())
+            return counts
+        if len(docbin):
+            parts.append(staging / f"part-{len(parts) + 1:05d}.spacy")
+            write_bytes(parts[-1], docbin.to_bytes())
+        _replaceable(path)
+        if path.exists():
+            path.unlink()
+        staging.rename(path)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
     return counts
+
+
+def _replaceable(path: Path) -> None:
+    """An earlier export in chunks (a folder of nothing but part-*.spacy files) is removed, so that
+    this one replaces it; any other folder is refused rather than touched."""
+    if not path.is_dir() or path.is_symlink():
+        return
+    inside = list(path.iterdir())
+    if any(not (p.is_file() and p.name.startswith("part-") and p.suffix == ".spacy") for p in inside):
+        raise AnnotatorError(f"{path} is a folder that is not a spaCy export of this tool; not replaced")
+    for part in inside:
+        part.unlink()
+    path.rmdir()
 
 
 def _json(value: Any) -> Any:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,22 +39,25 @@ class _StoreItems:
 
 
 class _Tally:
-    """Passes items through and counts how often each text went by (in the last pass: the doccano
-    writer looks at the items twice)."""
+    """Passes items through and counts the texts that went by more than once (in the last pass: the
+    doccano writer looks at the items twice). The store gives a text's rows one after the other
+    (task order, then annotator order), and split_items keeps them together too, so comparing each
+    item with the one before counts them without a set of every text."""
 
     def __init__(self, items: Iterable[Item]) -> None:
         self.items = items
-        self.seen: Counter[int] = Counter()
+        self.repeated = 0
 
     def __iter__(self) -> Iterator[Item]:
-        self.seen = Counter()
+        self.repeated = 0
+        previous: int | None = None
+        run = 0
         for task, annotation in self.items:
-            self.seen[task.input_hash] += 1
+            run = run + 1 if task.input_hash == previous else 1
+            if run == 2:
+                self.repeated += 1
+            previous = task.input_hash
             yield task, annotation
-
-    @property
-    def repeated(self) -> int:
-        return sum(1 for n in self.seen.values() if n > 1)
 
 
 def answers_for(answer: str) -> tuple[str, ...]:

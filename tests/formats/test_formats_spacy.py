@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from annotator.core.errors import AnnotatorError
 from annotator.core.model import Annotation, Relation, Span, Task, Token
 from annotator.formats import docbin, jsonl
 from annotator.formats.problems import Problems
@@ -155,3 +156,40 @@ def test_a_file_that_is_not_a_docbin_is_reported(tmp_path: Path) -> None:
     problems = Problems()
     assert list(docbin.read(bad, problems)) == []
     assert problems.bad and "DocBin" in problems.bad[0].reason
+
+
+def test_a_large_export_is_a_folder_of_bounded_docbins_that_spacy_reads_as_one_corpus(
+    exported: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(docbin, "CHUNK", 50)  # 149 tasks: three files, as 10,000 per file would be
+    out = tmp_path / "big.spacy"
+    with Store(exported / "gold.db") as store:
+        whole = export_dataset(store, "rel", fmt="spacy", output=tmp_path / "whole.spacy")
+        report = export_dataset(store, "rel", fmt="spacy", output=out)
+        assert report.counts.tasks == whole.counts.tasks == 149
+        # Again onto the same folder: the earlier chunks are replaced, not added to.
+        export_dataset(store, "rel", fmt="spacy", output=out)
+    assert sorted(p.name for p in out.iterdir()) == [
+        "part-00001.spacy",
+        "part-00002.spacy",
+        "part-00003.spacy",
+    ]
+    assert not list(tmp_path.glob(".*"))  # no staging folder left behind
+    chunked = list(docbin.read(out, Problems()))
+    assert chunked == list(docbin.read(tmp_path / "whole.spacy", Problems()))
+    cfg = ner_config(tmp_path, "debug.cfg")
+    done = spacy_cli(
+        "debug", "data", str(cfg), "--paths.train", str(out), "--paths.dev", str(tmp_path / "whole.spacy"),
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "149 training docs" in done.stdout + done.stderr
+
+
+def test_a_folder_that_is_not_an_export_is_not_replaced(exported: Path, tmp_path: Path) -> None:
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("keep me", encoding="utf-8")
+    with Store(exported / "gold.db") as store, pytest.raises(AnnotatorError, match="not replaced"):
+        export_dataset(store, "rel", fmt="spacy", output=mine)
+    assert (mine / "notes.txt").read_text(encoding="utf-8") == "keep me"
