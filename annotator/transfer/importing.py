@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from annotator.core.errors import AnnotatorError
+from annotator.core.hashing import input_hash
 from annotator.core.model import Annotation, Answer, Task
 from annotator.core.validate import align
 from annotator.formats.base import Counts, Item, describe
@@ -39,12 +40,41 @@ BY_TEXT_NOTE = (
 DEFAULT_ANSWER: Answer = "accept"
 
 
+class IdSet:
+    """A set of task ids, one bit each: ids are small, dense integers, and a Python set of a million
+    of them took ~60 MB, where this takes 125 kB."""
+
+    def __init__(self) -> None:
+        self._bits = bytearray()
+        self._len = 0
+
+    def add(self, value: int) -> bool:
+        """Add ``value``; False if it was there already."""
+        byte, bit = divmod(value, 8)
+        if byte >= len(self._bits):
+            self._bits.extend(bytes(max(byte + 1 - len(self._bits), len(self._bits))))
+        if self._bits[byte] >> bit & 1:
+            return False
+        self._bits[byte] |= 1 << bit
+        self._len += 1
+        return True
+
+    def __contains__(self, value: object) -> bool:
+        if not isinstance(value, int) or value < 0:
+            return False
+        byte, bit = divmod(value, 8)
+        return byte < len(self._bits) and bool(self._bits[byte] >> bit & 1)
+
+    def __len__(self) -> int:
+        return self._len
+
+
 @dataclass
 class ImportReport:
     format: str
     guessed: str | None  # why the format was chosen, when it was guessed
     counts: Counts = field(default_factory=Counts)
-    task_ids: set[int] = field(default_factory=set)
+    task_ids: IdSet = field(default_factory=lambda: IdSet())
     annotators: dict[str, int] = field(default_factory=dict)
     without_answer: int = 0
     problems: Problems = field(default_factory=Problems)
@@ -102,27 +132,48 @@ def refine_tokens(
 
 
 class _TextIndex:
-    """The input hash a dataset holds for a text, read from the store the first time a task's own
-    hash is not found there.
+    """The input hash a dataset holds for a text, found without keeping every text.
 
     A text is one input (hashes are computed from the text alone), but tools compute the hash
     differently: Prodigy's differ from this tool's, and doccano, brat and CoNLL carry none. Without
     this, a second annotator's file from another tool would add every text again as a new task,
-    and nothing would pair for agreement or review."""
+    and nothing would pair for agreement or review.
+
+    This tool's own hash of a text is its fingerprint: a task stored under it is found by one
+    lookup. Only tasks held under another tool's hash need a note of fingerprint -> hash; the
+    stored ones are read the first time a task's own hash is not found (a dataset that starts empty
+    has none), this file's as they go by. A file whose hashes are this tool's keeps nothing."""
 
     def __init__(self, store: StoreLike, dataset: str) -> None:
         self.store, self.dataset = store, dataset
-        self._by_text: dict[str, int] | None = None
+        self._foreign: dict[int, int] | None = None  # fingerprint -> hash, for other tools' hashes
+        self._empty_at_start = store.task_count(dataset) == 0
 
-    def hash_for(self, task: Task) -> int:
+    def _stored_foreign(self) -> dict[int, int]:
+        if self._foreign is None:
+            self._foreign = {}
+            if not self._empty_at_start:
+                for task_id in self.store.task_ids(self.dataset):
+                    stored = self.store.task(task_id)
+                    fingerprint = input_hash(stored.text)
+                    if fingerprint != stored.input_hash:
+                        self._foreign.setdefault(fingerprint, stored.input_hash)
+        return self._foreign
+
+    def hash_for(self, task: Task) -> tuple[int, bool]:
+        """The hash to store the task under, and whether the dataset held it before this call."""
         if self.store.find_task(self.dataset, task.input_hash) is not None:
-            return task.input_hash
-        if self._by_text is None:
-            self._by_text = {}
-            for task_id in self.store.task_ids(self.dataset):
-                stored = self.store.task(task_id)
-                self._by_text.setdefault(stored.text, stored.input_hash)
-        return self._by_text.setdefault(task.text, task.input_hash)
+            return task.input_hash, True
+        fingerprint = input_hash(task.text)
+        if fingerprint != task.input_hash and self.store.find_task(self.dataset, fingerprint) is not None:
+            return fingerprint, True
+        foreign = self._stored_foreign()
+        found = foreign.get(fingerprint)
+        if found is not None:
+            return found, True
+        if fingerprint != task.input_hash:
+            foreign[fingerprint] = task.input_hash  # for a later record of the same text
+        return task.input_hash, False
 
 
 def import_file(
@@ -146,16 +197,16 @@ def import_file(
     report = ImportReport(spec.name, why)
     problems = report.problems
     per_user = spec.users is not None and len(spec.users(path)) > 1
-    seen: set[tuple[int, str]] = set()
+    seen: dict[str, IdSet] = {}  # tasks stored for each annotator by this import
     source = str(path)
     index = _TextIndex(store, dataset)
 
-    def rehash(task: Task) -> Task:
-        found = index.hash_for(task)
+    def rehash(task: Task) -> tuple[Task, bool]:
+        found, held = index.hash_for(task)
         if found == task.input_hash:
-            return task
+            return task, held
         problems.note(BY_TEXT_NOTE)
-        return replace(task, input_hash=found)
+        return replace(task, input_hash=found), held
 
     def name_of(annotation: Annotation) -> str:
         if per_user and annotation.annotator:
@@ -163,10 +214,13 @@ def import_file(
         return annotator
 
     def flush(batch: list[Item]) -> None:
-        batch = [(rehash(t), a) for t, a in batch]
-        ids = store.add_tasks(dataset, [(t, replace(a, answer=None, annotator=None)) for t, a in batch])
-        for task_id, (task, annotation) in zip(ids, batch, strict=True):
-            stored = store.task(task_id)
+        keyed = [(*rehash(t), a) for t, a in batch]
+        ids = store.add_tasks(dataset, [(t, replace(a, answer=None, annotator=None)) for t, _, a in keyed])
+        for task_id, (task, held, annotation) in zip(ids, keyed, strict=True):
+            # A task the dataset did not hold was stored from this record (or an earlier one of
+            # this batch): nothing to compare it with or to replace, no need to read it back.
+            fresh = not held and task_id not in report.task_ids
+            stored = task if fresh else store.task(task_id)
             if stored.text != task.text:
                 problems.report(
                     source, None, f"{describe(task)}: the dataset holds another text under its hash"
@@ -184,15 +238,14 @@ def import_file(
                     assert moved is not None
                 annotation = moved
             who = name_of(annotation)
-            if (task_id, who) in seen:
+            if not seen.setdefault(who, IdSet()).add(task_id):
                 problems.warn(
                     source, None, f"{describe(task)} appears again for {who}; the later annotation is kept"
                 )
-            seen.add((task_id, who))
             if annotation.answer is None:
                 report.without_answer += 1
             annotation = replace(annotation, answer=annotation.answer or DEFAULT_ANSWER, annotator=who)
-            before = store.annotation(task_id, who)
+            before = None if fresh else store.annotation(task_id, who)
             if before is not None and (before.content(), before.answer) != (
                 annotation.content(),
                 annotation.answer,
