@@ -344,6 +344,7 @@ def review(
     from annotator.review import ReviewSession, review_scheme
     from annotator.store import Store, default_db_path
     from annotator.tui.app import ReviewApp
+    from annotator.tui.user_keymap import load_keymap
 
     names = [n.strip() for n in annotators.split(",") if n.strip()]
     if len(names) != 2:
@@ -351,6 +352,7 @@ def review(
     path = default_db_path(db)
     if not path.exists():
         raise fail(f"{path}: no such database (annotate or import first, or pass --db)")
+    keymap = load_keymap(config)  # a mistake in it is said before anything is read
     with Store(path) as store:
         notes: list[str] = []
         scheme = review_scheme(store, dataset, names, labels, config, relations, notes)
@@ -364,7 +366,7 @@ def review(
             f"the gold set; {plan.not_accepted} neither accepted"
             + (f"; not reviewed: {only}" if only else "")
         )
-        ReviewApp(session).run()
+        ReviewApp(session, keymap).run()
         left = session.tasks_left()
         typer.echo(
             f"{len(plan.queue) - left} of {len(plan.queue)} reviewed, {left} left; gold stored as {reviewer!r} in "

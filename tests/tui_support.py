@@ -6,7 +6,10 @@ import asyncio
 import shutil
 from pathlib import Path
 
+from textual.widget import Widget
+
 from annotator.config import resolve_scheme
+from annotator.core.errors import BadRecord
 from annotator.core.hashing import input_hash
 from annotator.core.model import Annotation, Relation, Span, Task
 from annotator.core.scheme import LabelScheme, RelationType
@@ -30,16 +33,19 @@ def demo_scheme() -> LabelScheme:
 
 def prepare_demo_db(path: Path) -> Path:
     """The sample article pre-annotated by the real pipeline, stored as dataset "demo"."""
-    problems: list[object] = []
+    problems: list[BadRecord] = []
     feed(
         path,
         "demo",
-        read_source(sample_path(), []),
+        read_source(sample_path(), problems),
         LazyPreannotator(None, demo_scheme()),
         lambda event: None,
-        [],
+        problems,
     )
-    assert not problems
+    # Both the source and the feed report into ``problems``: the sample must prepare cleanly.
+    assert not problems, problems
+    with Store(path) as store:
+        assert store.task_count("demo") > 0, "the sample article was not stored"
     return path
 
 
@@ -75,6 +81,11 @@ def token_index(app: AnnotatorApp, text: str, nth: int = 0) -> int:
     assert cur is not None
     found = [t.id for t in cur.task.tokens if t.text == text]
     return found[nth]
+
+
+def drawn(widget: Widget) -> str:
+    """What the widget draws on screen, row by row."""
+    return "\n".join("".join(seg.text for seg in widget.render_line(y)) for y in range(widget.size.height))
 
 
 async def settle(pilot: object) -> None:

@@ -186,8 +186,9 @@ def label_map_from_dict(raw: Any, where: str) -> dict[str, str]:
     return {str(k): str(v) for k, v in raw.items()}
 
 
-SECTIONS = ("labels", "relations", "label_map")
-SECTION_NAMES = ("[labels]", "[relations.NAME]", "[label_map]")
+# [keys] remaps the keys of the screens: the TUI reads it (annotator.tui.user_keymap), the scheme does not.
+SECTIONS = ("labels", "relations", "label_map", "keys")
+SECTION_NAMES = ("[labels]", "[relations.NAME]", "[label_map]", "[keys]")
 RELATION_KEYS = ("head", "child", "color")
 _HEX = re.compile(r"#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})")
 

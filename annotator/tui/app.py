@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 
-from textual.app import App, SystemCommand
+from textual.app import SystemCommand
 from textual.screen import Screen
 
 from annotator.core.errors import BadRecord
@@ -14,6 +14,7 @@ from annotator.review import ReviewSession
 from annotator.session import AnnotationSession
 from annotator.tui.display import palette_title
 from annotator.tui.feed_messages import FeedFinished, feed_message
+from annotator.tui.keymap import KeyedApp, shown_keys
 from annotator.tui.modes.edit import EditMode
 from annotator.tui.screens.annotate import AnnotateScreen
 from annotator.tui.screens.review import ReviewScreen
@@ -22,14 +23,18 @@ from annotator.tui.screens.review import ReviewScreen
 FeedRunner = Callable[[Callable[[FeedEvent], None], Callable[[], bool]], None]
 
 
-class AnnotatorApp(App[None]):
+class AnnotatorApp(KeyedApp):
     TITLE = "annotator"
     ENABLE_COMMAND_PALETTE = True
 
     def __init__(
-        self, session: AnnotationSession, model_name: str = "", feed: FeedRunner | None = None
+        self,
+        session: AnnotationSession,
+        model_name: str = "",
+        feed: FeedRunner | None = None,
+        keymap: Mapping[str, str] | None = None,
     ) -> None:
-        super().__init__()
+        super().__init__(keymap)
         self.session = session
         self.model_name = model_name
         self._feed = feed
@@ -81,14 +86,16 @@ class AnnotatorApp(App[None]):
             if key.numbered or key.id in ("quit", "help"):
                 continue
             yield SystemCommand(
-                key.description.capitalize(), f"key: {key.shown}", lambda key=key: target.run_key(key.id)
+                key.description.capitalize(),
+                f"key: {shown_keys(key, self.keymap)}",
+                lambda key=key: target.run_key(key.id),
             )
         edit = target.modes[EditMode.name]
         assert isinstance(edit, EditMode)
         for n, label in enumerate(target.scheme.labels, 1):
             yield SystemCommand(
                 palette_title(f"Label {label}"),
-                f"key: {n}" if n <= 9 else "key: 0",
+                f"key: {self.keymap.get(f'label_{n}', str(n))}" if n <= 9 else "key: 0",
                 lambda label=label: edit.label_with(label),
             )
         yield SystemCommand("Keys", "show every key (?)", target.action_help)
@@ -97,11 +104,11 @@ class AnnotatorApp(App[None]):
         self._stop.set()
 
 
-class ReviewApp(App[None]):
+class ReviewApp(KeyedApp):
     TITLE = "annotator review"
 
-    def __init__(self, review: ReviewSession) -> None:
-        super().__init__()
+    def __init__(self, review: ReviewSession, keymap: Mapping[str, str] | None = None) -> None:
+        super().__init__(keymap)
         self.review = review
 
     def on_mount(self) -> None:

@@ -45,13 +45,19 @@ SCREEN_KEYS: tuple[Key, ...] = (
     Key("quit", "q", "quit (everything is already saved)", "q", "app", True),
 )
 
-# Every key of the annotate screen, in the order the help screen lists them.
-ANNOTATE_KEYS: tuple[Key, ...] = ordered(
-    MOVE_KEYS + SCREEN_KEYS + tuple(k for mode in MODES for k in mode.KEYS)
-)
+
+def editor_keys(modes: tuple[type[Mode], ...]) -> tuple[Key, ...]:
+    """Every key of a screen with these modes, in the order the help screen lists them."""
+    return ordered(MOVE_KEYS + SCREEN_KEYS + tuple(k for mode in modes for k in mode.KEYS))
+
+
+ANNOTATE_KEYS = editor_keys(MODES)
 
 
 class EditorScreen(KeyDispatch, Screen[None]):
+    # A screen with one more mode: MODES = (*MODES, NewMode), KEYS = editor_keys(MODES), and
+    # BINDINGS = key_bindings(KEYS).
+    MODES: tuple[type[Mode], ...] = MODES
     KEYS = ANNOTATE_KEYS
     BINDINGS = key_bindings(ANNOTATE_KEYS)  # type: ignore[assignment]
     DEFAULT_CSS = """
@@ -61,7 +67,7 @@ class EditorScreen(KeyDispatch, Screen[None]):
     EditorScreen #side { width: 36; height: 1fr; }
     """
 
-    mode: var[str] = var(MODES[0].name, init=False, bindings=True)
+    mode: var[str] = var(MODES[0].name, init=False, bindings=True)  # the active mode's name
     cursor: var[int] = var(0, init=False)
     selection: var[tuple[int, int] | None] = var(None, init=False)  # token range, inclusive
     selected_sid: var[int | None] = var(None, init=False)
@@ -73,7 +79,7 @@ class EditorScreen(KeyDispatch, Screen[None]):
         self.session = session
         self.scheme: LabelScheme = session.scheme
         self.model_name = model_name
-        self.modes: dict[str, Mode] = {cls.name: cls(self) for cls in MODES}
+        self.modes: dict[str, Mode] = {cls.name: cls(self) for cls in self.MODES}
         self.saved_note = ""
         self.pending_task: Task | None = None  # shown before the first task is stored
         self.done = False

@@ -8,13 +8,15 @@ says no for a key nobody handles, so Textual lets the key go on to the next bind
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from inspect import isawaitable
 from typing import ClassVar
 
+from textual.app import App
 from textual.binding import Binding
+from textual.keys import format_key
 
 # The help screen and the README list keys in this order of groups.
 GROUPS = ("move", "spans", "relations", "review", "history", "decide", "app", "dialog")
@@ -39,6 +41,16 @@ class Key:
 
     def binding_ids(self) -> list[str]:
         return [f"{self.id}_{k}" for k in self.keys.split(",")] if self.numbered else [self.id]
+
+
+def shown_keys(key: Key, keymap: Mapping[str, str]) -> str:
+    """How the help screen and the command palette write the key's keys, after a user keymap."""
+    ids = key.binding_ids()
+    if not any(i in keymap for i in ids):
+        return key.shown
+    defaults = key.keys.split(",") if key.numbered else [key.keys]
+    names = [n for i, d in zip(ids, defaults, strict=True) for n in keymap.get(i, d).split(",")]
+    return " ".join(format_key(n.strip()) for n in names)
 
 
 def ordered(keys: tuple[Key, ...]) -> tuple[Key, ...]:
@@ -103,3 +115,17 @@ class KeyDispatch:
         key = _by_id(self.KEYS)[key_id]
         handler = self.key_handler(key.action_name)
         return None if handler is None else handler(*key.params, *digit)
+
+
+class KeyedApp(App[None]):
+    """An app started with a user keymap (id -> keys), which Textual applies to every binding with
+    that id; the help screen and the command palette show the keys it gives."""
+
+    def __init__(self, keymap: Mapping[str, str] | None = None) -> None:
+        super().__init__()
+        self.keymap: dict[str, str] = dict(keymap or {})
+        self.set_keymap(self.keymap)
+
+
+def keymap_of(app: App[object]) -> Mapping[str, str]:
+    return app.keymap if isinstance(app, KeyedApp) else {}

@@ -17,6 +17,7 @@ from annotator.session import AnnotationSession
 from annotator.sources import count_source, read_source, require_items
 from annotator.store import Store, default_db_path
 from annotator.tui.app import AnnotatorApp
+from annotator.tui.user_keymap import load_keymap
 
 # What the hand gold of the bundled article uses (tests/data/sample_gold.jsonl), so that the demo
 # can be corrected to it, in the one default key order every command uses.
@@ -83,6 +84,7 @@ def run_annotate(
         raise AnnotatorError(f"{source}: no such file or folder")
     if relation_rules is not None and not relation_rules.exists():
         raise AnnotatorError(f"{relation_rules}: no such relation rules file")
+    keymap = load_keymap(config)
     notes: list[str] = []
     db_path = default_db_path(db)
     # A database that does not exist yet is created only once the arguments and the source have
@@ -123,7 +125,7 @@ def run_annotate(
             should_stop=should_stop,
         )
 
-    app = AnnotatorApp(session, display or "model", run_feed)
+    app = AnnotatorApp(session, display or "model", run_feed, keymap)
     app.annotate_screen.notes = list(notes)
     return app, notes
 

@@ -16,7 +16,7 @@ from annotator.tui.components.dialogs import LabelPicker
 from annotator.tui.components.document_view import DocumentView
 from annotator.tui.components.side_panels import Legend, RelationsPanel
 from annotator.tui.display import palette_title
-from tests.tui_support import app_for, make_db, make_task
+from tests.tui_support import app_for, drawn, make_db, make_task
 
 CLICK = "[@click=app.quit]CLICKME[/]"
 LINK = "[link=https://example.com]here[/]"
@@ -29,11 +29,6 @@ SCHEME = LabelScheme((LABEL, "PERSON"), relations=(RelationType(RELATION),))
 
 def plain(widget: object) -> str:
     return str(widget.render())  # type: ignore[attr-defined]
-
-
-def drawn(widget: DocumentView | OptionList) -> str:
-    """What the widget draws, row by row."""
-    return "\n".join("".join(seg.text for seg in widget.render_line(y)) for y in range(widget.size.height))
 
 
 async def test_markup_in_the_data_is_shown_as_it_is(tmp_path: Path) -> None:

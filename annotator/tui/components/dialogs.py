@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -11,7 +13,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from annotator.tui import display
-from annotator.tui.keymap import Key, KeyDispatch, key_bindings
+from annotator.tui.keymap import Key, KeyDispatch, key_bindings, keymap_of, shown_keys
 
 HELP_KEYS = (
     Key("close_help", "escape,q,question_mark", "close the keys", "esc q ?", "dialog", action="dismiss"),
@@ -22,7 +24,7 @@ PICKER_KEYS = (
 )
 
 
-def keys_table(keys: tuple[Key, ...]) -> Table:
+def keys_table(keys: tuple[Key, ...], keymap: Mapping[str, str]) -> Table:
     table = Table(box=None, show_header=False, padding=(0, 2, 0, 0))
     table.add_column(style="bold cyan", no_wrap=True)
     table.add_column()
@@ -33,7 +35,7 @@ def keys_table(keys: tuple[Key, ...]) -> Table:
                 table.add_row("", "")
             table.add_row(Text(key.group, style="dim"), "")
             group = key.group
-        table.add_row(display.text(key.shown), Text(key.description))
+        table.add_row(display.text(shown_keys(key, keymap)), Text(key.description))
     return table
 
 
@@ -53,7 +55,7 @@ class HelpScreen(KeyDispatch, ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with VerticalScroll() as scroll:
             scroll.border_title = f"{self.title_text}  (esc closes; ctrl+p finds any action by name)"
-            yield Static(keys_table(self.keys))
+            yield Static(keys_table(self.keys, keymap_of(self.app)))
 
 
 class LabelPicker(KeyDispatch, ModalScreen[str | None]):
