@@ -54,8 +54,8 @@ def test_every_binding_has_an_id_and_ids_are_unique_per_screen() -> None:
         assert len(ids) == len(set(ids)), screen
     assert {"accept", "undo", "label_1", "label_9", "take_a", "relation_mode", "pick_1"} <= set(binding_ids())
     for cls in (AnnotateScreen, ReviewScreen, HelpScreen, LabelPicker):
-        ids = [b.id for b in cls.BINDINGS if isinstance(b, Binding)]
-        assert len(ids) == len(cls.BINDINGS) and None not in ids and set(ids) <= set(binding_ids()), cls
+        bound = {b.id for b in cls.BINDINGS if isinstance(b, Binding)}
+        assert len(bound) == len(cls.BINDINGS) and bound <= set(binding_ids()), cls
 
 
 def test_keys_toml_then_config_over_it(tmp_path: Path) -> None:

@@ -13,9 +13,9 @@ from annotator.session import AnnotationSession
 from annotator.store import Store
 from annotator.tui.components.document_view import DocumentView
 from annotator.tui.components.side_panels import Legend
-from annotator.tui.editor import MODES, editor_keys
+from annotator.tui.editor import editor_keys
 from annotator.tui.keymap import Key, key_bindings
-from annotator.tui.modes import Mode
+from annotator.tui.modes import MODES, Mode
 from annotator.tui.screens.annotate import AnnotateScreen
 from annotator.tui.screens.review import GoldEditScreen
 from tests.tui_support import QA_SCHEME, app_for, drawn, make_db, make_task
@@ -51,7 +51,7 @@ async def test_the_view_state_is_reactive_and_the_document_is_bound_to_it(tmp_pa
         assert "RELATION" in status(screen) and "MET" in drawn(screen.query_one(Legend))
         assert (doc.relation_head, doc.relation_child) == (1, 2)
         screen.mode = "edit"  # the edit mode points at no relation
-        assert (screen.head_sid, screen.child_sid) == (None, None) and doc.relation_head is None
+        assert screen.head_sid is None and screen.child_sid is None and doc.relation_head is None
         assert "RELATION" not in status(screen) and "PERSON" in drawn(screen.query_one(Legend))
 
 
