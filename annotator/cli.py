@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -9,6 +10,7 @@ import typer
 from typer.core import TyperGroup
 
 from annotator.core.errors import AnnotatorError
+from annotator.core.names import NAME_RULE, name_problem, shown
 from annotator.core.wording import counted
 
 
@@ -33,6 +35,22 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
+
+def _checked_names(option: str) -> Callable[[str | None], str | None]:
+    """A callback that refuses a name (or each of a comma-separated list) against the one rule for
+    dataset, annotator and reviewer names, before the command runs."""
+
+    def check(value: str | None) -> str | None:
+        if value is not None:
+            for name in value.split(",") if option == "--annotators" else [value]:
+                problem = name_problem(name.strip() if option == "--annotators" else name)
+                if problem is not None:
+                    raise AnnotatorError(f"{option} {shown(name)} {problem}: {NAME_RULE}")
+        return value
+
+    return check
+
+
 # Options several commands share, declared once so that their names and help cannot drift apart.
 DbOption = Annotated[
     Path | None,
@@ -41,7 +59,12 @@ DbOption = Annotated[
 SourceArgument = Annotated[
     Path, typer.Argument(help="A .txt file, a folder of .txt files, or a .jsonl of tasks.")
 ]
-AnnotatorOption = Annotated[str | None, typer.Option("--annotator", "-a", help="Your name (default: login).")]
+AnnotatorOption = Annotated[
+    str | None,
+    typer.Option(
+        "--annotator", "-a", help="Your name (default: login).", callback=_checked_names("--annotator")
+    ),
+]
 LabelsOption = Annotated[
     str | None, typer.Option("--labels", "-l", help="Entity labels in key order: L1,L2,...")
 ]
@@ -67,7 +90,15 @@ def fail(message: str, code: int = 1) -> typer.Exit:
 @app.command()
 def annotate(
     source: SourceArgument,
-    dataset: Annotated[str, typer.Option("--dataset", "-d", help="Dataset to store the annotations in.")],
+    dataset: Annotated[
+        str,
+        typer.Option(
+            "--dataset",
+            "-d",
+            help="Dataset to store the annotations in.",
+            callback=_checked_names("--dataset"),
+        ),
+    ],
     annotator: AnnotatorOption = None,
     labels: LabelsOption = None,
     relations: RelationsOption = None,
@@ -196,8 +227,8 @@ def preannotate(
 @app.command("import")
 def import_(
     source: Annotated[Path, typer.Argument(help="File or folder to import.")],
-    dataset: Annotated[str, typer.Option("--dataset", "-d")],
-    annotator: Annotated[str, typer.Option("--annotator", "-a")],
+    dataset: Annotated[str, typer.Option("--dataset", "-d", callback=_checked_names("--dataset"))],
+    annotator: Annotated[str, typer.Option("--annotator", "-a", callback=_checked_names("--annotator"))],
     format: Annotated[str | None, typer.Option("--format", "-f")] = None,
     db: DbOption = None,
 ) -> None:
@@ -228,9 +259,22 @@ def import_(
 
 @app.command()
 def export(
-    dataset: Annotated[str, typer.Option("--dataset", "-d")],
-    annotator: Annotated[str | None, typer.Option("--annotator", "-a")] = None,
-    gold: Annotated[bool, typer.Option("--gold")] = False,
+    dataset: Annotated[str, typer.Option("--dataset", "-d", callback=_checked_names("--dataset"))],
+    annotator: Annotated[
+        str | None, typer.Option("--annotator", "-a", callback=_checked_names("--annotator"))
+    ] = None,
+    gold: Annotated[
+        bool, typer.Option("--gold", help="Write the adjudicated set (whoever reviewed the dataset).")
+    ] = False,
+    reviewer: Annotated[
+        str | None,
+        typer.Option(
+            "--reviewer",
+            "-r",
+            help="With --gold: whose gold set, when several reviewed.",
+            callback=_checked_names("--reviewer"),
+        ),
+    ] = None,
     answer: Annotated[str, typer.Option("--answer")] = "accept",
     output: Annotated[Path | None, typer.Option("--output", "-o")] = None,
     format: Annotated[str, typer.Option("--format", "-f")] = "jsonl",
@@ -238,9 +282,9 @@ def export(
     seed: Annotated[int, typer.Option("--seed")] = 0,
     db: DbOption = None,
 ) -> None:
-    """Write a dataset's annotations (default exports/<dataset>.jsonl).
+    """Write a dataset's annotations (default exports/<dataset>.jsonl; the gold set exports/<dataset>.gold.jsonl).
 
-    Formats: jsonl (the gold schema), doccano, brat, conll, spacy. --gold exports the adjudicated annotator "gold"; without --annotator every annotator's annotations are written.
+    Formats: jsonl (the gold schema), doccano, brat, conll, spacy. --gold exports the adjudicated set, whoever reviewed it (--reviewer R chooses when several did); without --annotator or --gold every annotator's annotations are written.
 
     --answer accept (default), all (accept, reject, ignore) or a comma-separated list. --split 0.8 --seed N writes train and dev files into the folder -o names."""
     from annotator.store import Store, default_db_path
@@ -257,6 +301,7 @@ def export(
             output=output,
             annotator=annotator,
             gold=gold,
+            reviewer=reviewer,
             answer=answer,
             split=split,
             seed=seed,
@@ -273,9 +318,16 @@ def agreement(
     files: Annotated[
         list[Path] | None, typer.Argument(help="Two (or more) gold JSONL files to compare.")
     ] = None,
-    dataset: Annotated[str | None, typer.Option("--dataset", "-d")] = None,
+    dataset: Annotated[
+        str | None, typer.Option("--dataset", "-d", callback=_checked_names("--dataset"))
+    ] = None,
     annotators: Annotated[
-        str | None, typer.Option("--annotators", help="Two or more names: A,B[,C]. A is the reference.")
+        str | None,
+        typer.Option(
+            "--annotators",
+            help="Two or more names: A,B[,C]. A is the reference.",
+            callback=_checked_names("--annotators"),
+        ),
     ] = None,
     json_: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     details: Annotated[bool, typer.Option("--details", help="List every disagreement.")] = False,
@@ -325,10 +377,26 @@ def agreement(
 
 @app.command()
 def review(
-    dataset: Annotated[str, typer.Option("--dataset", "-d", help="Dataset both annotators worked on.")],
-    annotators: Annotated[str, typer.Option("--annotators", help="The two annotators: A,B.")],
+    dataset: Annotated[
+        str,
+        typer.Option(
+            "--dataset", "-d", help="Dataset both annotators worked on.", callback=_checked_names("--dataset")
+        ),
+    ],
+    annotators: Annotated[
+        str,
+        typer.Option(
+            "--annotators", help="The two annotators: A,B.", callback=_checked_names("--annotators")
+        ),
+    ],
     reviewer: Annotated[
-        str, typer.Option("--reviewer", "-r", help="Name the gold set is stored under.")
+        str,
+        typer.Option(
+            "--reviewer",
+            "-r",
+            help="Who reviews: the gold set is stored as their annotations.",
+            callback=_checked_names("--reviewer"),
+        ),
     ] = "gold",
     include_agreed: Annotated[
         bool, typer.Option("--include-agreed", help="Also walk the tasks where both versions agree.")
@@ -369,18 +437,23 @@ def review(
         ReviewApp(session, keymap).run()
         left = session.tasks_left()
         typer.echo(
-            f"{len(plan.queue) - left} of {len(plan.queue)} reviewed, {left} left; gold stored as {reviewer!r} in "
-            f"{path}. Export it: {session.export_command}"
+            f"{len(plan.queue) - left} of {len(plan.queue)} reviewed, {left} left; the gold set, reviewed by "
+            f"{reviewer}, is stored in {path}. Export it: {session.export_command}"
         )
 
 
-GoldOption = Annotated[bool, typer.Option("--gold", help="The adjudicated set (annotator 'gold').")]
-WhoOption = Annotated[str | None, typer.Option("--annotator", "-a", help="Whose accepted tasks.")]
+GoldOption = Annotated[
+    bool, typer.Option("--gold", help="The adjudicated set (whoever reviewed the dataset).")
+]
+WhoOption = Annotated[
+    str | None,
+    typer.Option("--annotator", "-a", help="Whose accepted tasks.", callback=_checked_names("--annotator")),
+]
 
 
 @app.command()
 def evaluate(
-    dataset: Annotated[str, typer.Option("--dataset", "-d")],
+    dataset: Annotated[str, typer.Option("--dataset", "-d", callback=_checked_names("--dataset"))],
     gold: GoldOption = False,
     annotator: WhoOption = None,
     model: ModelOption = None,
@@ -404,8 +477,8 @@ def evaluate(
     from annotator.nlp.relations import RelationSuggester
     from annotator.store import Store, default_db_path
 
-    who = who_from(gold, annotator)
     with Store(default_db_path(db), create=False) as store:
+        who = who_from(store, dataset, gold, annotator)
         pairs = accepted_pairs(store, dataset, who)
     notes: list[str] = []
     nlp = load_model(model, notes)
@@ -430,7 +503,7 @@ def evaluate(
 
 @app.command()
 def train(
-    dataset: Annotated[str, typer.Option("--dataset", "-d")],
+    dataset: Annotated[str, typer.Option("--dataset", "-d", callback=_checked_names("--dataset"))],
     output: Annotated[Path, typer.Option("--output", "-o", help="Folder to write the pipeline to.")],
     gold: GoldOption = False,
     annotator: WhoOption = None,
@@ -470,8 +543,8 @@ def train(
     from annotator.nlp.model import display_name, entity_labels, load_model, model_name
     from annotator.store import Store, default_db_path
 
-    who = who_from(gold, annotator)
     with Store(default_db_path(db), create=False) as store:
+        who = who_from(store, dataset, gold, annotator)
         pairs = accepted_pairs(store, dataset, who)
     found = read_meta(base)
     base_name = base or (found[0] if found else DEFAULT_MODELS[-1])
@@ -521,7 +594,10 @@ def train(
 
 @app.command()
 def stats(
-    dataset: Annotated[str | None, typer.Option("--dataset", "-d", help="Only this dataset.")] = None,
+    dataset: Annotated[
+        str | None,
+        typer.Option("--dataset", "-d", help="Only this dataset.", callback=_checked_names("--dataset")),
+    ] = None,
     db: DbOption = None,
 ) -> None:
     """Count accepted, rejected, ignored and drafted tasks and spans per label, per dataset and annotator."""

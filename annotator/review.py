@@ -137,6 +137,9 @@ class ReviewSession:
                     "gold set is stored as the reviewer's annotations and would take theirs: give another "
                     "--reviewer"
                 )
+        # The gold set is a role: the reviewer's annotations, found by ``export --gold`` whatever
+        # the reviewer is called.
+        store.record_review(dataset, reviewer, [a, b])
         self.store = store
         self.dataset = dataset
         self.a, self.b, self.reviewer = a, b, reviewer
@@ -184,9 +187,10 @@ class ReviewSession:
 
     @property
     def export_command(self) -> str:
-        """How to write this review's gold set (``--gold`` names the reviewer ``gold`` only)."""
-        who = "--gold" if self.reviewer == "gold" else f"--annotator {self.reviewer}"
-        return f"annotator export --dataset {self.dataset} {who}"
+        """How to write this review's gold set; the reviewer is named when others reviewed too."""
+        others = [r for r in self.store.reviewers(self.dataset) if r.reviewer != self.reviewer]
+        who = f" --reviewer {self.reviewer}" if others else ""
+        return f"annotator export --dataset {self.dataset} --gold{who}"
 
     def answered(self, item: ReviewItem) -> bool:
         gold = self.store.annotation(item.task_id, self.reviewer)

@@ -99,6 +99,22 @@ MIGRATIONS: tuple[Migration, ...] = (
             PRIMARY KEY (dataset_id, annotator, form)
         )""",
     ),
+    # 5: who reviewed each dataset (the gold set is a role: the reviewer's annotations), and whose
+    # work they adjudicated. Reviews made before are found by the session id the review writes
+    # ("<dataset>-review-<reviewer>"), and an annotator named "gold" (the old fixed name) counts too.
+    (
+        """CREATE TABLE reviews (
+            dataset_id INTEGER NOT NULL REFERENCES datasets(id),
+            reviewer TEXT NOT NULL,
+            annotators BLOB NOT NULL,
+            updated REAL NOT NULL,
+            PRIMARY KEY (dataset_id, reviewer)
+        )""",
+        """INSERT INTO reviews (dataset_id, reviewer, annotators, updated)
+           SELECT DISTINCT t.dataset_id, a.annotator, '[]', 0
+           FROM annotations a JOIN tasks t ON t.id = a.task_id JOIN datasets d ON d.id = t.dataset_id
+           WHERE a.session = d.name || '-review-' || a.annotator OR a.annotator = 'gold'""",
+    ),
 )
 
 LATEST = len(MIGRATIONS)

@@ -24,7 +24,7 @@ import sqlite3
 import threading
 import time
 from collections import Counter
-from collections.abc import Collection, Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from itertools import islice
@@ -38,6 +38,7 @@ import orjson
 from annotator.core.edits import Edit, History
 from annotator.core.errors import AnnotatorError
 from annotator.core.model import ANSWERS, Annotation, Task
+from annotator.core.reviews import Review
 from annotator.core.scheme import LabelScheme, scheme_from_dict, scheme_to_dict
 from annotator.store.base import UNCHECKED, Decision, Expect, TaskState
 from annotator.store.errors import StaleWrite, StoreError, UnknownTask
@@ -261,18 +262,12 @@ class Store:
 
     def scheme(self, dataset: str) -> LabelScheme | None:
         """The label scheme stored with the dataset, None before one was."""
-        with self._lock:
-            dataset_id = self._dataset_id(self._conn, dataset)
-            if dataset_id is None:
-                return None
-            row = self._conn.execute(
-                "SELECT scheme FROM schemes WHERE dataset_id = ?", (dataset_id,)
-            ).fetchone()
-        if row is None:
+        rows = self._dataset_rows("SELECT scheme FROM schemes WHERE dataset_id = ?", dataset)
+        if not rows:
             return None
         try:
             return scheme_from_dict(
-                orjson.loads(row[0]), f"the scheme stored with dataset {dataset!r}", written=False
+                orjson.loads(rows[0][0]), f"the scheme stored with dataset {dataset!r}", written=False
             )
         except (orjson.JSONDecodeError, AnnotatorError) as exc:
             raise StoreError(f"database {self.path}: {exc}") from exc
@@ -321,6 +316,34 @@ class Store:
                     for form, label in changes.items()
                 ],
             )
+
+    def record_review(self, dataset: str, reviewer: str, annotators: Sequence[str]) -> None:
+        """Record that ``reviewer`` adjudicates ``annotators``' work on the dataset: the reviewer's
+        annotations are then one of its gold sets (``reviewers``)."""
+        blob = orjson.dumps(list(annotators))
+        with self._write() as conn:
+            dataset_id = self._ensure_dataset(conn, dataset)
+            conn.execute(
+                """INSERT INTO reviews (dataset_id, reviewer, annotators, updated) VALUES (?, ?, ?, ?)
+                   ON CONFLICT (dataset_id, reviewer) DO UPDATE SET
+                       annotators = excluded.annotators, updated = excluded.updated""",
+                (dataset_id, reviewer, blob, time.time()),
+            )
+
+    def reviewers(self, dataset: str) -> list[Review]:
+        """Who reviewed the dataset (each one's annotations a gold set), by name."""
+        rows = self._dataset_rows(
+            "SELECT reviewer, annotators FROM reviews WHERE dataset_id = ? ORDER BY reviewer", dataset
+        )
+        return [Review(name, tuple(str(a) for a in orjson.loads(blob))) for name, blob in rows]
+
+    def _dataset_rows(self, sql: str, dataset: str) -> list[Any]:
+        """The rows of ``sql``, whose one parameter is the dataset's id; none for an unknown dataset."""
+        with self._lock:
+            dataset_id = self._dataset_id(self._conn, dataset)
+            if dataset_id is None:
+                return []
+            return self._conn.execute(sql, (dataset_id,)).fetchall()
 
     def add_tasks(self, dataset: str, items: Iterable[tuple[Task, Annotation]]) -> list[int]:
         """Store tasks with their suggestions, in transactions of BATCH_SIZE tasks; returns their
@@ -388,14 +411,9 @@ class Store:
 
     def task_ids(self, dataset: str) -> list[int]:
         """The dataset's task ids in insertion order."""
-        with self._lock:
-            dataset_id = self._dataset_id(self._conn, dataset)
-            if dataset_id is None:
-                return []
-            rows = self._conn.execute(
-                "SELECT id FROM tasks WHERE dataset_id = ? ORDER BY id", (dataset_id,)
-            ).fetchall()
-        return [r[0] for r in rows]
+        return [
+            r[0] for r in self._dataset_rows("SELECT id FROM tasks WHERE dataset_id = ? ORDER BY id", dataset)
+        ]
 
     def task_count(self, dataset: str) -> int:
         with self._lock:

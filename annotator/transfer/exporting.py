@@ -9,6 +9,7 @@ from pathlib import Path
 
 from annotator.core.errors import AnnotatorError
 from annotator.core.model import ANSWERS
+from annotator.core.reviews import gold_reviewer
 from annotator.core.wording import counted
 from annotator.formats.base import Counts, Item
 from annotator.formats.registry import FORMATS, Format, get
@@ -23,6 +24,7 @@ class ExportReport:
     empty_hint: str | None = None
     answers_lost: bool = False  # rejected/ignored tasks written to a format without answers
     repeated: int = 0  # texts written more than once (once per annotator) to a format naming nobody
+    gold_by: str | None = None  # the reviewer whose gold set was written
 
 
 class _StoreItems:
@@ -72,8 +74,10 @@ def answers_for(answer: str) -> tuple[str, ...]:
     return picked
 
 
-def default_output(dataset: str, spec: Format, split: bool) -> Path:
-    safe = dataset.replace("/", "_")
+def default_output(dataset: str, spec: Format, split: bool, gold: bool = False) -> Path:
+    """exports/<dataset><suffix>, or exports/<dataset>-<format> for a folder; a gold set is
+    <dataset>.gold, so that it and the annotators' export never overwrite each other."""
+    safe = dataset.replace("/", "_") + (".gold" if gold else "")
     if split:
         return Path("exports") / f"{safe}-{spec.name}"
     if not spec.suffix:
@@ -103,10 +107,13 @@ def export_dataset(
     output: Path | None = None,
     annotator: str | None = None,
     gold: bool = False,
+    reviewer: str | None = None,
     answer: str = "accept",
     split: float | None = None,
     seed: int = 0,
 ) -> ExportReport:
+    """``gold``: the adjudicated set, the annotations of whoever reviewed the dataset (``reviewer``
+    says whose when several did)."""
     spec = get(fmt, writing=True)
     assert spec.write is not None
     known = store.datasets()
@@ -114,21 +121,25 @@ def export_dataset(
         listing = ", ".join(known) if known else "none yet"
         raise AnnotatorError(f"unknown dataset {dataset!r}; the database holds: {listing}")
     if gold and annotator:
-        raise AnnotatorError("--gold exports the annotator 'gold'; give either --gold or --annotator")
-    who = "gold" if gold else annotator
+        raise AnnotatorError(
+            "--gold writes the adjudicated set, --annotator one annotator's work: give one of them "
+            "(--gold --reviewer R chooses whose gold set)"
+        )
+    if reviewer is not None and not gold:
+        raise AnnotatorError("--reviewer chooses whose gold set --gold writes: give --gold too")
+    who = gold_reviewer(store.reviewers(dataset), dataset, reviewer) if gold else annotator
     annotators = store.annotators(dataset)
     if who is not None and who not in annotators:
         listing = ", ".join(annotators) if annotators else "none yet"
-        hint = " (the adjudicated set is written by `annotator review`)" if gold else ""
-        raise AnnotatorError(f"dataset {dataset!r} has no annotator {who!r}{hint}; its annotators: {listing}")
+        raise AnnotatorError(f"dataset {dataset!r} has no annotator {who!r}; its annotators: {listing}")
     if split is not None and not 0 < split < 1:
         raise AnnotatorError(
             f"--split {split}: give the share of tasks for training, between 0 and 1 (e.g. 0.8)"
         )
     answers = answers_for(answer)
     items = _StoreItems(store, dataset, who, answers)
-    out = Path(output) if output is not None else default_output(dataset, spec, split is not None)
-    report = ExportReport(spec.name, Counts(), [who] if who else annotators)
+    out = Path(output) if output is not None else default_output(dataset, spec, split is not None, gold)
+    report = ExportReport(spec.name, Counts(), [who] if who else annotators, gold_by=who if gold else None)
     if split is None:
         tally = _Tally(items)
         report.counts = spec.write(out, tally)
@@ -166,7 +177,8 @@ def export_lines(report: ExportReport) -> tuple[list[str], list[str]]:
     wrote = [counted(c.tasks, "task"), counted(c.spans, "span")]
     if spec.holds_relations:
         wrote.append(counted(c.relations, "relation"))
-    out = [f"wrote {', '.join(wrote)} to {where} ({report.format})"]
+    gold = f"the gold set reviewed by {report.gold_by}: " if report.gold_by else ""
+    out = [f"wrote {gold}{', '.join(wrote)} to {where} ({report.format})"]
     if c.left_out:
         out.append("left out: " + "; ".join(f"{n} {what}" for what, n in sorted(c.left_out.items())))
     err = [report.empty_hint] if report.empty_hint else []

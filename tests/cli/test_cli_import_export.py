@@ -117,7 +117,7 @@ def test_export_errors_name_what_is_known(workdir: Path) -> None:
         done.exit_code == 1 and "no annotator 'zed'" in done.stderr and "its annotators: ann" in done.stderr
     )
     done = run("export", "-d", "seq", "--gold", "--db", "e.db")
-    assert done.exit_code == 1 and "no annotator 'gold'" in done.stderr
+    assert done.exit_code == 1 and "dataset 'seq' has no gold set yet" in done.stderr
     done = run("export", "-d", "seq", "--format", "label-studio", "--db", "e.db")
     assert done.exit_code == 1 and "choose one of: jsonl, doccano, brat, conll, spacy" in done.stderr
     done = run("export", "-d", "seq", "--split", "1.5", "--db", "e.db")
@@ -135,8 +135,9 @@ def test_several_annotators_gold_and_one_annotator(workdir: Path) -> None:
     out = records(workdir / "exports" / "emma.jsonl")
     assert sorted({r["_annotator_id"] for r in out}) == [f"dc-{u}" for u in users]
     assert len(out) == len(raw) * len(users)
-    # the adjudicated set is the annotator "gold"
+    # the adjudicated set is the reviewer's annotations
     with Store(workdir / "n.db") as store:
+        store.record_review("emma", "gold", ["dc-1", "dc-2"])
         for task_id, _, ann in list(store.annotations("emma", "dc-1")):
             store.save_annotation(task_id, "gold", ann, session="review")
     done = run("export", "-d", "emma", "--gold", "-o", "gold.jsonl", "--db", "n.db")

@@ -229,8 +229,9 @@ def test_the_export_command_names_the_reviewer(tmp_path: Path) -> None:
         ReviewSession(store, "news", "alice", "bob").export_command
         == "annotator export --dataset news --gold"
     )
+    # once two reviewed the dataset, --gold asks whose gold set: the command says
     carol = ReviewSession(store, "news", "alice", "bob", reviewer="carol")
-    assert carol.export_command == "annotator export --dataset news --annotator carol"
+    assert carol.export_command == "annotator export --dataset news --gold --reviewer carol"
 
 
 def test_a_reviewer_who_annotated_the_dataset_is_refused(tmp_path: Path) -> None:

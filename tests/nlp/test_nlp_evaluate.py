@@ -100,7 +100,7 @@ def test_table_and_errors(db: Path) -> None:
     assert "entities" in result.stdout and "PERSON" in result.stdout and "relations" in result.stdout
     for args, said in (
         (["--annotator", "bob"], "'bob' has accepted no task"),
-        (["--gold"], "'gold' has accepted no task"),
+        (["--gold"], "dataset 'news' has no gold set yet"),
         ([], "give --gold"),
         (["--gold", "--annotator", "alice"], "not both"),
     ):
