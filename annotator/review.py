@@ -23,6 +23,7 @@ from annotator.core.adjudication import (
     ReviewChoice,
     adjudicate,
 )
+from annotator.core.agreement import by_task
 from annotator.core.edits import Edit
 from annotator.core.errors import AnnotatorError
 from annotator.core.gold import choice_edit, choices_in, reviewers_own, waiting
@@ -154,32 +155,37 @@ class ReviewSession:
     # -- which tasks need a review --------------------------------------------------------------
 
     def _plan(self) -> ReviewPlan:
+        """One pass over the dataset's rows (a task's versions arrive together), not three queries
+        a task. An agreed task goes into the gold set with one unsynced commit: it is derived from
+        the two versions, so a power cut costs nothing a second start would not redo, and the next
+        decision fsyncs it with everything before (one fsync a task took 44 s at 100,000 tasks)."""
         plan = ReviewPlan()
-        for task_id in self.store.task_ids(self.dataset):
-            va = self.store.annotation(task_id, self.a)
-            vb = self.store.annotation(task_id, self.b)
+        rows = self.store.annotations(self.dataset, None, answers=None)
+        for task_id, (version_a, version_b, version_gold) in by_task(rows, [self.a, self.b, self.reviewer]):
+            va = version_a.annotation if version_a is not None else None
+            vb = version_b.annotation if version_b is not None else None
             answered = [v for v in (va, vb) if v is not None and v.answer is not None]
             if len(answered) < 2:
                 if answered:
                     plan.only[self.a if va is not None and va.answer else self.b] += 1
                 continue
-            assert va is not None and vb is not None
+            assert va is not None and vb is not None and version_a is not None
             if va.answer != "accept" and vb.answer != "accept":
                 plan.not_accepted += 1
                 continue
-            gold = self.store.annotation(task_id, self.reviewer)
+            gold = version_gold.annotation if version_gold is not None else None
             if va.answer != vb.answer:
                 plan.queue.append(
                     ReviewItem(task_id, f"{self.a} {PAST[va.answer]}, {self.b} {PAST[vb.answer]}")
                 )
                 continue
-            adj = adjudicate(self.store.task(task_id), va, vb, self.a, self.b)
+            adj = adjudicate(version_a.task, va, vb, self.a, self.b)
             if adj.disagreements or self.include_agreed:
                 plan.queue.append(ReviewItem(task_id))
             elif gold is None or gold.answer is None:
-                self.store.record_answer(
-                    task_id, self.reviewer, self.gold.session_id, replace(adj.agreed, answer="accept")
-                )
+                session = self.gold.session_id
+                agreed = replace(adj.agreed, answer="accept", session=session, timestamp=None)
+                self.store.save_annotation(task_id, self.reviewer, agreed, session=session)
                 plan.agreed_to_gold += 1
             else:
                 plan.already_gold += 1

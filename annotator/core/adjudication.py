@@ -229,7 +229,13 @@ def _realign(task: Task, annotation: Annotation, who: str) -> Annotation:
                 f"{who}'s span [{s.start}:{s.end}] {s.label} {task.text[s.start : s.end]!r} does not fall "
                 "on the task's token boundaries"
             )
-        spans.append(replace(s, token_start=found[0], token_end=found[1]))
+        # Most spans already carry the task's token indices: replace() is slow enough to count
+        # when a review plans a million tasks.
+        spans.append(
+            s
+            if found == (s.token_start, s.token_end)
+            else replace(s, token_start=found[0], token_end=found[1])
+        )
     ordered = sorted(spans, key=lambda s: (s.start, s.end))
     for x, y in itertools.pairwise(ordered):
         if x.overlaps(y):

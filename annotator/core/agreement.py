@@ -21,7 +21,7 @@ import bisect
 import itertools
 import operator
 from collections import Counter
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -704,6 +704,28 @@ class AgreementReport:
 
 # One task as the annotators compared have it: its key, and each one's version (None: not there).
 TaskVersions = tuple[int, Sequence[Version | None]]
+
+
+def by_task(
+    rows: Iterable[tuple[int, Task, Annotation]], annotators: Sequence[str]
+) -> Iterator[TaskVersions]:
+    """Rows (task id, task, annotation) in task order, a task's rows together (as the store gives
+    them), grouped into one item a task: each named annotator's version, or None. Rows of other
+    annotators are passed over. Nothing is held but the task at hand."""
+    column = {name: i for i, name in enumerate(annotators)}
+    current: int | None = None
+    versions: list[Version | None] = []
+    for task_id, task, annotation in rows:
+        i = column.get(annotation.annotator or "")
+        if i is None:
+            continue
+        if task_id != current:
+            if current is not None:
+                yield current, versions
+            current, versions = task_id, [None] * len(annotators)
+        versions[i] = Version(task, annotation, f"task {task_id}")
+    if current is not None:
+        yield current, versions
 
 
 def compare_stream(

@@ -9,7 +9,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from annotator.core.agreement import AgreementReport, TaskVersions, Version, compare_stream
+from annotator.core.agreement import AgreementReport, TaskVersions, Version, by_task, compare_stream
 from annotator.core.errors import AnnotatorError, BadRecord
 from annotator.formats.jsonl import read_record
 from annotator.formats.jsontext import RecordError, records
@@ -101,25 +101,9 @@ def pair_by_text(sides: list[tuple[str, dict[int, Version]]]) -> list[BadRecord]
 
 
 def store_tasks(store: Store, dataset: str, annotators: Sequence[str]) -> Iterator[TaskVersions]:
-    """Task by task, in task order: each named annotator's row (drafts and every answer) or None.
-
-    One pass over the dataset's rows, which the store gives in task order, then annotator order: a
-    task's rows arrive together, and its Task is built once for all of them. Nothing is held but
-    the task at hand."""
-    column = {name: i for i, name in enumerate(annotators)}
-    current: int | None = None
-    versions: list[Version | None] = []
-    for task_id, task, annotation in store.annotations(dataset, None, answers=None):
-        i = column.get(annotation.annotator or "")
-        if i is None:
-            continue
-        if task_id != current:
-            if current is not None:
-                yield current, versions
-            current, versions = task_id, [None] * len(annotators)
-        versions[i] = Version(task, annotation, f"task {task_id}")
-    if current is not None:
-        yield current, versions
+    """Task by task, in task order: each named annotator's row (drafts and every answer) or None;
+    one pass over the dataset's rows, nothing held but the task at hand."""
+    return by_task(store.annotations(dataset, None, answers=None), annotators)
 
 
 @dataclass
