@@ -112,10 +112,17 @@ def annotate(
             "--no-memory", help="Do not let your corrections in accepted tasks change later suggestions."
         ),
     ] = False,
+    learn: Annotated[
+        bool, typer.Option("--learn", help="Update the model on every accepted task while you work.")
+    ] = False,
+    save_model: Annotated[
+        Path | None,
+        typer.Option("--save-model", help="With --learn: keep the updated pipeline in this folder."),
+    ] = None,
     db: DbOption = None,
 ) -> None:
     """Correct spaCy's suggestions in the terminal; every edit is saved as you make it."""
-    from annotator.tui.launch import run_annotate, summary
+    from annotator.tui.launch import finish_learning, run_annotate, summary
 
     app, notes = run_annotate(
         source,
@@ -129,10 +136,14 @@ def annotate(
         db,
         label_map=label_map,
         memory=not no_memory,
+        learn=learn,
+        save_model=save_model,
     )
     for note in notes:
         typer.echo(f"annotator: {note}", err=True)
     app.run()
+    for line in finish_learning(app, save_model):
+        typer.echo(line, err=True)
     text, code = summary(app)
     typer.echo(text)
     raise typer.Exit(code)

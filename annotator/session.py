@@ -65,8 +65,11 @@ class AnnotationSession:
         # The correction memory (None: --no-memory): accepted tasks teach it, and it improves the
         # suggestions of every task opened afterwards.
         self.memory: Memory | None = None
-        # Suggestions the learner re-predicted for tasks not opened yet (task id -> annotation).
+        # Suggestions the learner re-predicted for tasks not opened yet (task id -> annotation), and
+        # what to tell it when a task is accepted (annotator.learn.attach sets both).
         self.learned: Callable[[int], Annotation | None] | None = None
+        self.on_accept: Callable[[OpenTask, Annotation], None] | None = None
+        self.model_note: Callable[[], str] | None = None  # "model +N updates" for the status line
 
     def use_memory(self) -> None:
         """Turn the correction memory on, with what the store keeps for this dataset and annotator."""
@@ -138,6 +141,24 @@ class AnnotationSession:
             raise ConcurrentEdit(
                 f"changed in another window of {self.annotator}: reloaded from there; press the key again"
             ) from None
+
+    def upcoming(self, count: int, skip: int = 0) -> list[tuple[int, Task]]:
+        """The next ``count`` tasks after the open one that this annotator never touched, after
+        leaving out the first ``skip`` of them (the one the screen opens next is never changed)."""
+        idx = self.index
+        out: list[tuple[int, Task]] = []
+        if idx is None:
+            return out
+        for task_id in self.task_ids[idx + 1 :]:
+            if self.store.annotation(task_id, self.annotator) is not None:
+                continue
+            if skip:
+                skip -= 1
+                continue
+            out.append((task_id, self.store.task(task_id)))
+            if len(out) == count:
+                break
+        return out
 
     def open_first_unanswered(self) -> OpenTask | None:
         task_id = self.store.next_unanswered(self.dataset, self.annotator)
@@ -245,6 +266,8 @@ class AnnotationSession:
         if answer == "accept" and self.memory is not None and cur.shown is not None:
             changes = self.memory.learn(cur.task, cur.shown, decision.annotation)
             self.store.remember(self.dataset, self.annotator, cur.task_id, changes)
+        if answer == "accept" and self.on_accept is not None:
+            self.on_accept(cur, decision.annotation)
         return decision.annotation
 
     def counts(self) -> dict[str, int]:

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import orjson
 
-from annotator.core.hashing import input_hash
-from annotator.core.model import Annotation, Task, Token
+from annotator.core.model import Annotation, Task
+from annotator.core.paragraphs import paragraphs
 from annotator.core.records import from_record
 from annotator.store import Store
 from tests.conftest import DATA
@@ -20,43 +20,12 @@ def sample_gold() -> tuple[Task, Annotation]:
 
 
 def paragraph_tasks() -> list[tuple[Task, Annotation]]:
-    """One (task, gold annotation) a paragraph of the sample article, offsets and token ids rebased."""
+    """One (task, gold annotation) a paragraph of the sample article (15 of them)."""
     task, gold = sample_gold()
-    out: list[tuple[Task, Annotation]] = []
-    start = 0
-    for paragraph in task.text.split("\n"):
-        end = start + len(paragraph)
-        toks = [t for t in task.tokens if start <= t.start and t.end <= end]
-        if toks and paragraph.strip():
-            first = toks[0].id
-            tokens = tuple(
-                Token(
-                    t.text, t.start - start, t.end - start, t.id - first, t.ws if i < len(toks) - 1 else False
-                )
-                for i, t in enumerate(toks)
-            )
-            spans = tuple(
-                replace(
-                    s,
-                    start=s.start - start,
-                    end=s.end - start,
-                    token_start=s.token_start - first,
-                    token_end=s.token_end - first,
-                )
-                for s in gold.spans
-                if start <= s.start and s.end <= end
-            )
-            sids = {s.sid for s in spans}
-            rels = tuple(r for r in gold.relations if r.head in sids and r.child in sids)
-            text = paragraph
-            out.append(
-                (
-                    Task(text, tokens, input_hash(text), {"source": "sample", "paragraph": len(out) + 1}),
-                    Annotation(spans, rels, answer="accept"),
-                )
-            )
-        start = end + 1
-    return out
+    return [
+        (t, replace(a, answer="accept"))
+        for t, a in paragraphs(replace(task, meta={"source": "sample"}), gold)
+    ]
 
 
 def store_accepted(path: Path, dataset: str, annotator: str, pairs: list[tuple[Task, Annotation]]) -> None:

@@ -10,6 +10,7 @@ from textual.screen import Screen
 
 from annotator.core.errors import BadRecord
 from annotator.feed import FeedDone, FeedEvent
+from annotator.learn import LearnerClient
 from annotator.review import ReviewSession
 from annotator.session import AnnotationSession
 from annotator.tui.display import palette_title
@@ -43,6 +44,7 @@ class AnnotatorApp(KeyedApp):
         self.problems: list[BadRecord] = []
         self.feed_error: str | None = None
         self.annotate_screen = AnnotateScreen(session, model_name)
+        self.learner: LearnerClient | None = None  # annotate --learn: the learner process's client
 
     def on_mount(self) -> None:
         self.session.finished = self._feed is None

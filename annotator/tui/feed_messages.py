@@ -48,3 +48,12 @@ def feed_message(event: FeedEvent) -> Message:
             return TasksStored(task_ids)
         case FeedDone(problems=problems, error=error):
             return FeedFinished(problems, error)
+
+
+class LearnerNews(Message):
+    """A reply of the learner process (updates done, a roll-back, a failure), posted from the
+    learner client's reader thread."""
+
+    def __init__(self, reply: object) -> None:
+        super().__init__()
+        self.reply = reply

@@ -11,12 +11,14 @@ from annotator.config import PREFERRED_ORDER, keep_scheme, resolve_scheme
 from annotator.core.errors import AnnotatorError, BadRecord
 from annotator.core.scheme import LabelScheme
 from annotator.feed import FeedEvent, feed
+from annotator.learn import LearnerClient, attach, check_model_folder, setup_from_store
 from annotator.nlp.lazy import LazyPreannotator
 from annotator.nlp.meta import display_from_meta, ner_labels_from_meta, read_meta
 from annotator.session import AnnotationSession
 from annotator.sources import count_source, read_source, require_items
 from annotator.store import Store, default_db_path
 from annotator.tui.app import AnnotatorApp
+from annotator.tui.feed_messages import LearnerNews
 from annotator.tui.user_keymap import load_keymap
 
 # What the hand gold of the bundled article uses (tests/data/sample_gold.jsonl), so that the demo
@@ -77,9 +79,16 @@ def run_annotate(
     *,
     label_map: str | None = None,
     memory: bool = True,
+    learn: bool = False,
+    save_model: Path | None = None,
 ) -> tuple[AnnotatorApp, list[str]]:
-    """Build the app for a run; the caller runs it. Bad arguments raise AnnotatorError before any
+    """Build the app for a run; the caller runs it (and, with ``learn``, stops ``app.learner``
+    after it, saving it to ``save_model`` first). Bad arguments raise AnnotatorError before any
     screen is drawn."""
+    if save_model is not None:
+        if not learn:
+            raise AnnotatorError("--save-model keeps what --learn learnt; give --learn too")
+        check_model_folder(save_model)
     if not source.exists():
         raise AnnotatorError(f"{source}: no such file or folder")
     if relation_rules is not None and not relation_rules.exists():
@@ -127,6 +136,14 @@ def run_annotate(
 
     app = AnnotatorApp(session, display or "model", run_feed, keymap)
     app.annotate_screen.notes = list(notes)
+    if learn:
+        screen = app.annotate_screen
+        client = LearnerClient(
+            lambda: setup_from_store(session.store, dataset, model, scheme, relation_rules),
+            on_event=lambda reply: screen.post_message(LearnerNews(reply)),  # thread-safe
+        )
+        attach(session, client)
+        app.learner = client
     return app, notes
 
 
@@ -148,3 +165,26 @@ def summary(app: AnnotatorApp) -> tuple[str, int]:
         code = 1
         lines.append(f"error while preparing the source: {app.feed_error}")
     return "\n".join(lines), code
+
+
+def finish_learning(app: AnnotatorApp, save_model: Path | None) -> list[str]:
+    """After the screen closes: save the learnt model if asked, and stop the learner process."""
+    client = app.learner
+    if client is None:
+        return []
+    lines: list[str] = []
+    try:
+        if save_model is not None and not client.started:
+            lines.append(f"nothing saved to {save_model}: no task was accepted, so the model learnt nothing")
+        elif save_model is not None:
+            if client.save(save_model):
+                lines.append(
+                    f"saved the model (+{client.updates} updates) to {save_model}; use it with --model {save_model}"
+                )
+            else:
+                lines.append(
+                    f"could not save the model to {save_model}: {client.failed or 'the learner did not answer'}"
+                )
+    finally:
+        client.stop()
+    return lines

@@ -42,12 +42,20 @@ def status_parts(
         f" ✎{counts.get('draft', 0)}",
     )
     mode = [(Text(f" {badge} ", style="bold reverse"), 9)] if badge else []
+    # Where the suggestions came from, beyond the model: the correction memory and the learner.
+    learnt: list[tuple[Text, int]] = []
+    from_memory = s.current.from_memory if s.current is not None and not done else 0
+    if from_memory:
+        learnt.append((Text(f"{from_memory} from memory", style="magenta"), 3))
+    if s.model_note is not None:
+        learnt.append((Text(s.model_note()), 3))
     return [
         *mode,
         (display.text(s.dataset, style="bold"), 6),
         (display.text(s.annotator), 5),
         (position, 8),
         (counts_text, 4),
+        *learnt,
         (display.text(model_name or "no model"), 1),
         (Text(saved_note or "saved"), 2),
     ]

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from annotator.core.model import Annotation, Answer, Task
 from annotator.core.tokenize import provisional_tokens
+from annotator.learn import news
 from annotator.session import ConcurrentEdit
 from annotator.tui.editor import EditorScreen, first_visible
-from annotator.tui.feed_messages import FeedFinished, FirstTextRead, ModelReady, TasksStored
+from annotator.tui.feed_messages import FeedFinished, FirstTextRead, LearnerNews, ModelReady, TasksStored
 
 
 class AnnotateScreen(EditorScreen):
@@ -26,6 +27,12 @@ class AnnotateScreen(EditorScreen):
 
     def on_model_ready(self, message: ModelReady) -> None:
         self.model_name = message.name
+        self.update_status()
+
+    def on_learner_news(self, message: LearnerNews) -> None:
+        said = news(message.reply)  # type: ignore[arg-type]
+        if said is not None:
+            self.say(said[0], error=said[1])
         self.update_status()
 
     def on_tasks_stored(self, message: TasksStored) -> None:

@@ -1,0 +1,262 @@
+"""Replay an annotator who corrects every task of a gold file, in order, to its gold, and count the
+corrections it takes with a static model, with correction memory, and with memory plus learning.
+
+    python benchmarks/simulate_session.py GOLD [--labels L1,L2] [--label-map M=S,...] [--model M]
+        [--format F] [--paragraphs] [--limit N] [--variants static,memory,learn] [--json]
+
+GOLD is any file `annotator import` reads (Prodigy JSONL, doccano, brat, CoNLL, ...). Each task's
+suggestions come from the model on the gold's own tokens, through the label map, in the scheme's
+labels (--labels, else the labels the gold uses). The replay goes through the session the annotate
+screen uses (AnnotationSession over a real SQLite store, the correction memory, the learner
+process): each task is opened, its spans are put right with the same edits the keys make (delete,
+relabel, add, boundary change: one correction each) and it is accepted. As in the screen, the next
+task opens at once after an accept, with whatever the learner had sent by then; the learner's
+batch for the accepted task re-predicts the tasks after it. The simulated annotator takes longer
+over a task than the learner (it waits for the learner before accepting), as a person does.
+
+Counts are per 100 tokens, overall and over the second half of the tasks (where memory and
+learning have had something to learn from); `static` is the baseline measured in the same run.
+--json prints {"tasks", "tokens", "variants": {"static": {"corrections", "per_100_tokens",
+"second_half_per_100_tokens"}, "memory": {...}, "learn": {...}}}.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from collections import Counter
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from annotator.config import order_model_labels, resolve_scheme  # noqa: E402
+from annotator.core import edits  # noqa: E402
+from annotator.core.model import Annotation, Span, Task  # noqa: E402
+from annotator.core.paragraphs import paragraphs  # noqa: E402
+from annotator.core.scheme import LabelScheme  # noqa: E402
+from annotator.learn import LearnerClient, attach  # noqa: E402
+from annotator.nlp.examples import task_doc  # noqa: E402
+from annotator.nlp.learner import LearnerSetup  # noqa: E402
+from annotator.nlp.model import entity_labels, load_model, model_name  # noqa: E402
+from annotator.nlp.preannotate import suggest  # noqa: E402
+from annotator.session import AnnotationSession  # noqa: E402
+from annotator.store import Store  # noqa: E402
+from annotator.transfer.importing import import_file  # noqa: E402
+
+VARIANTS = ("static", "memory", "learn")
+
+
+@dataclass
+class Tally:
+    corrections: Counter[str] = field(default_factory=Counter)
+    per_task: list[int] = field(default_factory=list)
+    seconds: float = 0.0
+    learner: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        return sum(self.corrections.values())
+
+
+def novels_to_conll(folder: Path, out: Path) -> Path:
+    """The English-novels corpus's adjudicated files (``*_final.tsv``: word, tag, ...) as CoNLL, one
+    sentence a task (cut after . ! ?), novel after novel, so that the importer reads them."""
+    lines: list[str] = []
+    for tsv in sorted(folder.glob("*_final.tsv")):
+        lines.append("")
+        for row in tsv.read_text(encoding="utf-8").splitlines()[1:]:
+            cols = row.split("\t")
+            if len(cols) < 2 or not cols[0].strip():
+                continue
+            lines.append(f"{cols[0]}\t{cols[1]}")
+            if cols[0] in (".", "!", "?"):
+                lines.append("")
+        lines.append("")
+    out.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return out
+
+
+def read_gold(path: Path, fmt: str | None, cut: bool, limit: int | None) -> list[tuple[Task, Annotation]]:
+    """The gold file's accepted tasks, through the project's own importers (a folder of the novels'
+    ``*_final.tsv`` files is turned into CoNLL first)."""
+    with tempfile.TemporaryDirectory() as tmp, Store(Path(tmp) / "gold.db") as store:
+        if path.is_dir() and any(path.glob("*_final.tsv")):
+            path, fmt = novels_to_conll(path, Path(tmp) / "novels.conll"), "conll"
+        report = import_file(store, path, "gold", "gold", fmt)
+        for problem in report.problems.bad[:5]:
+            print(f"simulate_session: skipped: {problem}", file=sys.stderr)
+        pairs = [(t, a) for _, t, a in store.annotations("gold", None, ("accept",))]
+    if cut:
+        pairs = [p for task, ann in pairs for p in paragraphs(task, ann)]
+    return pairs[:limit] if limit else pairs
+
+
+def corrections(
+    task: Task, shown: Annotation, gold: Annotation, scheme: LabelScheme
+) -> list[tuple[str, edits.Edit | None]]:
+    """The edits that turn ``shown`` into ``gold`` (its spans in the scheme's labels), in an order
+    that keeps every intermediate state valid: (kind, edit) where the edit is made on the state
+    after the ones before it; the caller applies them one by one through the session."""
+    want = {(s.start, s.end): s for s in gold.spans if s.label in scheme.labels}
+    plan: list[tuple[str, Any]] = []
+    unmatched_gold = dict(want)
+    leftovers: list[Span] = []
+    for span in shown.spans:
+        target = unmatched_gold.pop(span.key, None)
+        if target is None:
+            leftovers.append(span)
+        elif target.label != span.label:
+            plan.append(("relabel", (span.sid, target.label)))
+    for span in leftovers:
+        overlapping = [g for g in unmatched_gold.values() if g.start < span.end and span.start < g.end]
+        if len(overlapping) == 1:
+            g = overlapping[0]
+            del unmatched_gold[g.key]
+            plan.append(("boundary", (span.sid, g.token_start, g.token_end)))
+            if g.label != span.label:
+                plan.append(("relabel", (span.sid, g.label)))
+        else:
+            plan.append(("delete", span.sid))
+    for g in sorted(unmatched_gold.values(), key=lambda s: s.start):
+        plan.append(("add", (g.token_start, g.token_end, g.label)))
+    # Deletions first, so that boundary changes and additions never cut into a span still there.
+    plan.sort(key=lambda step: {"delete": 0, "boundary": 1, "relabel": 2, "add": 3}[step[0]])
+    return plan
+
+
+def make_edit(kind: str, args: Any, task: Task, current: Annotation, scheme: LabelScheme) -> edits.Edit:
+    if kind == "delete":
+        return edits.delete_span(current, args)
+    if kind == "relabel":
+        return edits.relabel_span(current, args[0], args[1], scheme)
+    if kind == "boundary":
+        return edits.resize_span(task, current, args[0], args[1], args[2], scheme)
+    return edits.set_span(task, current, args[0], args[1], args[2], scheme=scheme)
+
+
+def simulate(
+    variant: str,
+    pairs: list[tuple[Task, Annotation]],
+    suggestions: list[Annotation],
+    scheme: LabelScheme,
+    model: str | None,
+    folder: Path,
+) -> Tally:
+    tally = Tally()
+    store = Store(folder / f"{variant}.db")
+    ids = store.add_tasks("sim", list(zip((t for t, _ in pairs), suggestions, strict=True)))
+    gold_of = dict(zip(ids, (a for _, a in pairs), strict=True))
+    session = AnnotationSession(store, "sim", "sim", scheme)
+    learner: LearnerClient | None = None
+    if variant in ("memory", "learn"):
+        session.use_memory()
+    if variant == "learn":
+        learner = LearnerClient(LearnerSetup(model, scheme, [t.text for t, _ in pairs]))
+        learner.start()
+        attach(session, learner)
+    start = time.perf_counter()
+    try:
+        cur = session.open_first_unanswered()
+        while cur is not None:
+            gold = gold_of[cur.task_id]
+            n = 0
+            for kind, args in corrections(cur.task, cur.annotation, gold, scheme):
+                session.apply(make_edit(kind, args, cur.task, cur.annotation, scheme))
+                tally.corrections[kind] += 1
+                n += 1
+            tally.per_task.append(n)
+            assert {s.key: s.label for s in cur.annotation.spans} == {
+                s.key: s.label for s in gold.spans if s.label in scheme.labels
+            }, "the replay did not reach the gold"
+            if learner is not None:
+                learner.wait_idle(600)  # the person is slower than one update
+            session.decide("accept")
+            cur = session.advance()
+        if learner is not None:
+            learner.wait_idle(600)
+            tally.learner = {
+                "updates": learner.updates,
+                "failed": learner.failed,
+                "errors": learner.errors[:3],
+            }
+    finally:
+        if learner is not None:
+            learner.stop()
+        store.close()
+    tally.seconds = time.perf_counter() - start
+    return tally
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("gold", type=Path)
+    parser.add_argument("--labels", default=None)
+    parser.add_argument("--label-map", default=None)
+    parser.add_argument("--model", default=None)
+    parser.add_argument("--format", default=None, help="the gold file's format (guessed when not given)")
+    parser.add_argument("--paragraphs", action="store_true", help="one task a line of each gold text")
+    parser.add_argument("--limit", type=int, default=None, help="only the first N tasks")
+    parser.add_argument("--variants", default=",".join(VARIANTS))
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+
+    pairs = read_gold(args.gold, args.format, args.paragraphs, args.limit)
+    if len(pairs) < 2:
+        raise SystemExit(f"{args.gold}: {len(pairs)} accepted task(s); the replay needs at least 2")
+    nlp = load_model(args.model)
+    labels = args.labels
+    if labels is None:
+        labels = ",".join(order_model_labels(sorted({s.label for _, a in pairs for s in a.spans})))
+    scheme = resolve_scheme(labels, None, None, entity_labels(nlp), [], args.label_map)
+    name = model_name(nlp)
+    docs = nlp.pipe(task_doc(nlp.vocab, t) for t, _ in pairs)
+    suggestions = [
+        replace(suggest(doc, t, scheme, name, None), relations=())
+        for (t, _), doc in zip(pairs, docs, strict=True)
+    ]
+    half = len(pairs) // 2
+    tokens = [len(t.tokens) for t, _ in pairs]
+    out: dict[str, Any] = {"tasks": len(pairs), "tokens": sum(tokens), "variants": {}}
+    details: dict[str, Tally] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for variant in args.variants.split(","):
+            if variant not in VARIANTS:
+                raise SystemExit(f"unknown variant {variant!r}; use {', '.join(VARIANTS)}")
+            tally = simulate(variant, pairs, suggestions, scheme, args.model, Path(tmp))
+            details[variant] = tally
+            second = sum(tally.per_task[half:])
+            out["variants"][variant] = {
+                "corrections": tally.total,
+                "per_100_tokens": round(100 * tally.total / sum(tokens), 3),
+                "second_half_per_100_tokens": round(100 * second / sum(tokens[half:]), 3),
+            }
+    if args.json:
+        print(orjson.dumps(out).decode())
+        return
+    print(f"{args.gold}: {out['tasks']} tasks, {out['tokens']} tokens; labels {','.join(scheme.labels)}")
+    base = out["variants"].get("static")
+    for variant, figures in out["variants"].items():
+        tally = details[variant]
+        kinds = ", ".join(f"{k} {v}" for k, v in sorted(tally.corrections.items()))
+        vs = ""
+        if base and variant != "static" and base["second_half_per_100_tokens"]:
+            change = figures["second_half_per_100_tokens"] / base["second_half_per_100_tokens"] - 1
+            vs = f"  ({change:+.0%} against static in the second half)"
+        print(
+            f"{variant:<7} {figures['corrections']:>6} corrections ({kinds}); per 100 tokens "
+            f"{figures['per_100_tokens']:.2f}, second half {figures['second_half_per_100_tokens']:.2f}{vs}; "
+            f"{tally.seconds:.1f} s" + (f"; learner {tally.learner}" if tally.learner else "")
+        )
+
+
+if __name__ == "__main__":
+    main()
