@@ -1,0 +1,130 @@
+"""Repeating a span edit on every other mention of the same token sequence, as one undoable edit.
+
+The last span edit (a relabel, a deletion, or a new span with its label) is read from the history;
+its surface form (the token texts) is looked for elsewhere in the task and the same change is made
+there. What cannot be made is refused and said, never forced: a new span that would overlap an
+existing one, a relabel that would break a relation the scheme constrains.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+from annotator.core.edits import Edit
+from annotator.core.model import Annotation, Relation, Span, Task
+from annotator.core.scheme import LabelScheme
+
+Form = tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Repeat:
+    """What to repeat: ``kind`` is "relabel", "delete" or "add"; ``label`` the new label."""
+
+    kind: str
+    form: Form
+    label: str | None
+    done_at: tuple[int, int]  # the token run it was made on (not repeated there)
+
+
+@dataclass
+class Repeated:
+    edit: Edit
+    changed: int = 0
+    refused: list[str] = field(default_factory=list)
+
+
+def _form(task: Task, first: int, last: int) -> Form:
+    return tuple(t.text for t in task.tokens[first : last + 1])
+
+
+def what_to_repeat(task: Task, edit: Edit | None) -> Repeat | None:
+    """The repeatable span change an edit made, or None (a relation edit, a resize, ...)."""
+    if edit is None:
+        return None
+    if edit.kind == "relabel" and len(edit.added_spans) == 1:
+        s = edit.added_spans[0]
+        return Repeat(
+            "relabel", _form(task, s.token_start, s.token_end), s.label, (s.token_start, s.token_end)
+        )
+    if edit.kind == "delete" and len(edit.removed_spans) == 1:
+        s = edit.removed_spans[0]
+        return Repeat("delete", _form(task, s.token_start, s.token_end), None, (s.token_start, s.token_end))
+    if edit.kind == "add" and len(edit.added_spans) == 1:
+        s = edit.added_spans[0]
+        return Repeat("add", _form(task, s.token_start, s.token_end), s.label, (s.token_start, s.token_end))
+    return None
+
+
+def occurrences(task: Task, form: Form) -> list[tuple[int, int]]:
+    """Every token run with exactly these token texts."""
+    n = len(form)
+    texts = [t.text for t in task.tokens]
+    return [(i, i + n - 1) for i in range(len(texts) - n + 1) if tuple(texts[i : i + n]) == form]
+
+
+def repeat_on_all(
+    task: Task, annotation: Annotation, what: Repeat, scheme: LabelScheme | None = None
+) -> Repeated:
+    """One edit making ``what`` at every other mention of its form."""
+    by_run = {(s.token_start, s.token_end): s for s in annotation.spans}
+    removed: list[Span] = []
+    added: list[Span] = []
+    dropped: list[Relation] = []
+    refused: list[str] = []
+    next_sid = annotation.next_sid()
+    taken = [False] * len(task.tokens)
+    for s in annotation.spans:
+        for i in range(s.token_start, s.token_end + 1):
+            taken[i] = True
+    text = " ".join(what.form)
+    for run in occurrences(task, what.form):
+        if run == what.done_at:
+            continue
+        span = by_run.get(run)
+        where = f"{text!r} at character {task.tokens[run[0]].start}"
+        if what.kind == "delete":
+            if span is not None:
+                removed.append(span)
+                dropped += [r for r in annotation.relations if span.sid in (r.head, r.child)]
+        elif what.kind == "relabel":
+            if span is None or span.label == what.label:
+                continue
+            assert what.label is not None
+            new = replace(span, label=what.label, source=None)
+            if scheme is not None and _breaks(annotation, new, scheme):
+                refused.append(f"{where}: its relations do not allow {what.label}")
+                continue
+            removed.append(span)
+            added.append(new)
+        else:  # add
+            if span is not None and span.label == what.label:
+                continue
+            if any(taken[run[0] : run[1] + 1]):
+                refused.append(f"{where}: overlaps a span")
+                continue
+            assert what.label is not None
+            first, last = task.tokens[run[0]], task.tokens[run[1]]
+            added.append(Span(first.start, last.end, run[0], run[1], what.label, None, next_sid))
+            next_sid += 1
+    changed = len(added) if what.kind != "delete" else len(removed)
+    edit = Edit(
+        f"repeat-{what.kind}",
+        tuple(removed),
+        tuple(added),
+        tuple(dict.fromkeys(dropped)),
+        (),
+        note=f"repeated on {changed} other mention(s)" if changed else "",
+    )
+    return Repeated(edit, changed, refused)
+
+
+def _breaks(annotation: Annotation, new: Span, scheme: LabelScheme) -> bool:
+    for rel in annotation.relations:
+        if new.sid not in (rel.head, rel.child) or scheme.relation(rel.label) is None:
+            continue
+        head = new if rel.head == new.sid else annotation.span(rel.head)
+        child = new if rel.child == new.sid else annotation.span(rel.child)
+        if head is None or child is None or scheme.relation_error(rel.label, head.label, child.label):
+            return True
+    return False
