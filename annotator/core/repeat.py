@@ -114,7 +114,6 @@ def repeat_on_all(
         tuple(added),
         tuple(dict.fromkeys(dropped)),
         (),
-        note=f"repeated on {changed} other mention(s)" if changed else "",
     )
     return Repeated(edit, changed, refused)
 

@@ -267,6 +267,12 @@ class EditorScreen(KeyDispatch, Screen[None]):
         self.say(said + reopened(was, self.annotation.answer))
         return True
 
+    @property
+    def last_edit(self) -> edits.Edit | None:
+        """The latest step of the open task's history (what ``u`` would undo)."""
+        cur = self.session.current
+        return cur.history.done[-1] if cur is not None and cur.history.done else None
+
     def target_span(self) -> Span | None:
         """The selected span, else the span under the cursor."""
         ann = self.annotation

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from annotator.core import edits
 from annotator.core.errors import InvalidAnnotation
+from annotator.core.memory import form_of
 from annotator.core.model import Span, Task
+from annotator.core.repeat import repeat_on_all, what_to_repeat
 from annotator.tui.components.side_panels import span_names
 from annotator.tui.keymap import Key
 from annotator.tui.modes.base import Mode, cycle_index, quote, spans_in_order
@@ -47,6 +49,21 @@ class EditMode(Mode):
         Key("pick_label", "0", "pick any label from a list", "0", "spans"),
         Key("delete", "d,delete", "delete the span under the cursor and its relations", "d del", "spans"),
         Key("clear", "escape", "clear the selection; leave relation mode", "esc", "spans"),
+        Key(
+            "same_next",
+            "asterisk",
+            "select the next span with the same text as the selected one",
+            "*",
+            "spans",
+        ),
+        Key("same_prev", "number_sign", "select the previous span with the same text", "#", "spans"),
+        Key(
+            "repeat_all",
+            "exclamation_mark",
+            "repeat the last span edit on every other mention of the same text (one undo)",
+            "!",
+            "spans",
+        ),
     )
 
     def cursor_moved(self, token: int) -> None:
@@ -86,6 +103,55 @@ class EditMode(Mode):
     def action_clear(self) -> None:
         self.editor.selection = None
         self.editor.selected_sid = None
+
+    # -- the same text elsewhere -------------------------------------------------------------------
+
+    def action_same_next(self) -> None:
+        self._same(1)
+
+    def action_same_prev(self) -> None:
+        self._same(-1)
+
+    def _same(self, delta: int) -> None:
+        """Select the next (previous) span whose tokens read the same as the selected span's, as
+        vim's ``*`` and ``#``; wraps."""
+        ed = self.editor
+        task, target = ed.current_task, ed.target_span()
+        if task is None or target is None:
+            ed.say("select a span first (tab); * and # go to the next and previous one with its text")
+            return
+        form = form_of(task, target)
+        spans = [s for s in spans_in_order(ed.annotation) if form_of(task, s) == form]
+        idx = next(i for i, s in enumerate(spans) if s.sid == target.sid)
+        span = spans[(idx + delta) % len(spans)]
+        ed.selected_sid = span.sid
+        ed.selection = None
+        ed.cursor = span.token_start
+        ed.say(
+            f"{span.label} {quote(task.text[span.start : span.end], 40)} · {(idx + delta) % len(spans) + 1} of {len(spans)} with this text"
+        )
+
+    def action_repeat_all(self) -> None:
+        """The last span edit (relabel, delete, new span) again on every other mention of its text."""
+        ed = self.editor
+        if not ed.editable():
+            return
+        task = ed.current_task
+        assert task is not None
+        what = what_to_repeat(task, ed.last_edit)
+        if what is None:
+            ed.say("! repeats a relabel, a deletion or a new span: make one first", error=True)
+            return
+        done = repeat_on_all(task, ed.annotation, what, ed.scheme)
+        text = quote(" ".join(what.form), 30)
+        refused = f" · refused {len(done.refused)}: {done.refused[0]}" if done.refused else ""
+        if not done.changed:
+            ed.say(f"no other mention of {text} to change{refused}", error=bool(done.refused))
+            return
+        verb = {"relabel": f"relabelled {what.label}", "delete": "deleted", "add": f"labelled {what.label}"}[
+            what.kind
+        ]
+        ed.apply(done.edit, f"{verb} {done.changed} other mention(s) of {text}{refused}")
 
     # -- labels ------------------------------------------------------------------------------------
 

@@ -1,0 +1,60 @@
+"""The keys that go where the work is: `*` / `#` to the next / previous span with the same text, and
+`!` repeating the last span edit on every other mention as one undoable step; on the real sample
+article as the model left it (six "Nakatani" tagged ORG)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from annotator.tui.app import AnnotatorApp
+from tests.tui.test_tui_annotate import tab_to
+from tests.tui_support import SIZE, copy_db, make_app, prepare_demo_db, span_with_text
+
+
+@pytest.fixture
+def demo_db(tmp_path_factory: pytest.TempPathFactory, tmp_path: Path) -> Path:
+    return copy_db(prepare_demo_db(tmp_path_factory.mktemp("demo") / "template.db"), tmp_path / "a.db")
+
+
+def nakatani(app: AnnotatorApp) -> list[str]:
+    cur = app.session.current
+    assert cur is not None
+    return [
+        s.label
+        for s in sorted(cur.annotation.spans, key=lambda s: s.start)
+        if cur.task.text[s.start : s.end] == "Nakatani"
+    ]
+
+
+def message(app: AnnotatorApp) -> str:
+    return str(app.annotate_screen.query_one("#message").render())
+
+
+async def test_star_hash_and_bang_fix_every_nakatani_in_two_keys_and_undo_in_one(demo_db: Path) -> None:
+    app = make_app(demo_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        before = nakatani(app)
+        assert before.count("ORG") >= 5
+        first = span_with_text(app, "Nakatani")
+        await tab_to(pilot, app, first)
+        await pilot.press("asterisk")
+        second = span_with_text(app, "Nakatani", 1)
+        assert app.annotate_screen.selected_sid == second.sid and "2 of" in message(app)
+        await pilot.press("number_sign")
+        assert app.annotate_screen.selected_sid == first.sid
+        await pilot.press("number_sign")  # wraps to the last one
+        assert app.annotate_screen.selected_sid == span_with_text(app, "Nakatani", len(before) - 1).sid
+        await pilot.press("1")  # PERSON
+        await pilot.press("exclamation_mark")
+        assert set(nakatani(app)) == {"PERSON"}
+        assert f"relabelled PERSON {before.count('ORG') - 1} other mention(s)" in message(app)
+        await pilot.press("u")  # one step undoes every repeated relabel
+        assert nakatani(app).count("PERSON") == before.count("PERSON") + 1
+        await pilot.press("U")
+        assert set(nakatani(app)) == {"PERSON"}
+        await pilot.press("exclamation_mark")  # the last edit is the repeat itself: nothing to repeat
+        assert "make one first" in message(app)
+        assert set(nakatani(app)) == {"PERSON"}
