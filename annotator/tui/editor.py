@@ -32,6 +32,7 @@ from annotator.tui.components.status_line import StatusLine, status_parts
 from annotator.tui.keymap import Key, KeyDispatch, key_bindings, ordered
 from annotator.tui.modes import MODES, Mode
 from annotator.tui.modes.base import MOVE_KEYS, quote
+from annotator.tui.modes.search import SearchMode
 
 SCREEN_KEYS: tuple[Key, ...] = (
     Key("undo", "u,ctrl+z", "undo", "u ctrl+z", "history", True),
@@ -139,6 +140,31 @@ class EditorScreen(KeyDispatch, Screen[None]):
 
     def action_enter(self, mode: str) -> None:
         self.modes[mode].enter()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # While a mode takes text, no key is a command (the movement keys are priority bindings).
+        if action == "key" and getattr(self.controller, "text_key", None) is not None:
+            return False
+        return super().check_action(action, parameters)
+
+    def on_key(self, event: events.Key) -> None:
+        """A mode that takes text (the search query) gets every key while it is on."""
+        text_key = getattr(self.controller, "text_key", None)
+        if text_key is not None:
+            event.stop()
+            event.prevent_default()
+            text_key(event.key, event.character)
+
+    def action_search_next(self) -> None:
+        self._search(True)
+
+    def action_search_prev(self) -> None:
+        self._search(False)
+
+    def _search(self, forward: bool) -> None:
+        search = self.modes["search"]
+        assert isinstance(search, SearchMode)
+        search.jump(forward)
 
     # -- what the watchers redraw ---------------------------------------------------------------
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from annotator.core.search import matches
 from annotator.tui.app import AnnotatorApp
 from tests.tui.test_tui_annotate import tab_to
 from tests.tui_support import SIZE, copy_db, make_app, prepare_demo_db, span_with_text
@@ -58,3 +59,40 @@ async def test_star_hash_and_bang_fix_every_nakatani_in_two_keys_and_undo_in_one
         await pilot.press("exclamation_mark")  # the last edit is the repeat itself: nothing to repeat
         assert "make one first" in message(app)
         assert set(nakatani(app)) == {"PERSON"}
+
+
+async def test_slash_search_with_n_and_shift_n_and_escape(demo_db: Path) -> None:
+    app = make_app(demo_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = app.annotate_screen
+        cur = app.session.current
+        assert cur is not None
+        found = matches(cur.task, "south korea")
+        assert len(found) >= 3
+        await pilot.press("slash", *"SOUTH", "space", *"KOREA", "enter")
+        assert screen.mode == "edit" and (screen.cursor, screen.selection) == (found[0][0], found[0])
+        assert f"match 1 of {len(found)}" in message(app)
+        await pilot.press("n")
+        assert screen.cursor == found[1][0]
+        await pilot.press("N", "N")  # back to the first, then wraps to the last
+        assert screen.cursor == found[-1][0]
+        await pilot.press("slash", "x", "y", "backspace", "escape")
+        assert screen.mode == "edit" and message(app) == ""
+        await pilot.press("slash", *"nowhere-to-be-found", "enter")
+        assert "not in this task" in message(app)
+        nothing = cur.annotation
+        assert app.session.current.annotation == nothing  # type: ignore[union-attr]  # typing edited nothing
+
+
+async def test_escape_from_relation_mode_returns_to_the_head(demo_db: Path) -> None:
+    app = make_app(demo_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        head = span_with_text(app, "Ahn Gyu Back")
+        await tab_to(pilot, app, head)
+        await pilot.press("r", "tab", "tab", "tab")
+        assert app.annotate_screen.mode == "relation"
+        await pilot.press("escape")
+        screen = app.annotate_screen
+        assert screen.mode == "edit" and screen.cursor == head.token_start and screen.selected_sid == head.sid

@@ -7,8 +7,9 @@ from annotator.tui.modes.base import Editor, Mode
 from annotator.tui.modes.edit import EditMode
 from annotator.tui.modes.relation import RelationMode
 from annotator.tui.modes.relations_list import RelationsListMode
+from annotator.tui.modes.search import SearchMode
 
 # The first is where a task opens and where esc comes back to.
-MODES: tuple[type[Mode], ...] = (EditMode, RelationMode, RelationsListMode)
+MODES: tuple[type[Mode], ...] = (EditMode, RelationMode, RelationsListMode, SearchMode)
 
 __all__ = ["MODES", "Editor", "Mode"]

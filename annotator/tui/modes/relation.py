@@ -47,8 +47,13 @@ class RelationMode(Mode):
         self.prompt()
 
     def action_clear(self) -> None:
+        ed = self.editor
+        head = ed.annotation.span(ed.head_sid) if ed.head_sid is not None else None
         self.leave()
-        self.editor.say("")
+        if head is not None:  # back where relation mode started: on the head, selected
+            ed.cursor = head.token_start
+            ed.selected_sid = head.sid
+        ed.say("")
 
     def cursor_moved(self, token: int) -> None:
         ed = self.editor
