@@ -65,6 +65,8 @@ class LearnerClient:
         self.ready = False
         self.failed: str | None = None
         self.errors: list[str] = []  # what went wrong after the start (a batch, a task)
+        self.canaries = 0
+        self.rollbacks = 0
         self._predicted: dict[int, Annotation] = {}
         self._lock = threading.Lock()
         self._idle = threading.Condition(self._lock)
@@ -179,6 +181,8 @@ class LearnerClient:
                     self.updates = reply.updates
                     self._predicted.update(reply.predictions)
                     self.errors.extend(reply.errors)
+                    self.canaries += len(reply.canaries)
+                    self.rollbacks += sum(c.rolled_back for c in reply.canaries)
                 elif isinstance(reply, Saved) and self._saved is not None:
                     self._saved.set()
                 elif isinstance(reply, Failed):
