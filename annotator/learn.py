@@ -240,9 +240,13 @@ def setup_from_store(
     store: Store, dataset: str, model: str | None, scheme: LabelScheme, relation_rules: Path | None
 ) -> LearnerSetup:
     """The learner's setup for a dataset: the user's own texts (the first tasks of the source) for
-    rehearsal and the canary, and the gold the dataset holds (annotator "gold") for the canary."""
+    rehearsal and the canary, and the gold the dataset holds (every reviewer's) for the canary."""
     texts = [store.task(task_id).text for task_id in store.task_ids(dataset)[:REHEARSAL_TEXTS]]
-    gold = [(task, ann) for _, task, ann in store.annotations(dataset, "gold", ("accept",))]
+    gold = [
+        (task, ann)
+        for review in store.reviewers(dataset)
+        for _, task, ann in store.annotations(dataset, review.reviewer, ("accept",))
+    ]
     return LearnerSetup(model, scheme, texts, relation_rules, gold)
 
 
