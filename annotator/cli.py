@@ -439,12 +439,7 @@ def review(
         for note in notes:
             typer.echo(f"annotator: {note}", err=True)
         plan = session.plan
-        only = ", ".join(f"{n} {who} only" for who, n in plan.only.items())
-        typer.echo(
-            f"{len(plan.queue)} task(s) to review; {plan.agreed_to_gold} agreed task(s) went straight into "
-            f"the gold set; {plan.not_accepted} neither accepted"
-            + (f"; not reviewed: {only}" if only else "")
-        )
+        typer.echo(plan.summary())
         ReviewApp(session, keymap).run()
         left = session.tasks_left()
         typer.echo(

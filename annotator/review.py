@@ -45,9 +45,20 @@ class ReviewItem:
 class ReviewPlan:
     queue: list[ReviewItem] = field(default_factory=list)
     agreed_to_gold: int = 0  # agreed tasks stored as gold without review
-    already_gold: int = 0
+    already_gold: int = 0  # agreed tasks whose gold was stored before (a review run again)
     only: Counter[str] = field(default_factory=Counter)  # tasks only one annotator answered
     not_accepted: int = 0  # both rejected or ignored: nothing for the gold set
+
+    def summary(self) -> str:
+        """What the plan found, in one line (most important first)."""
+        only = ", ".join(f"{n} {who} only" for who, n in self.only.items())
+        return (
+            f"{len(self.queue)} task(s) to review; {self.agreed_to_gold} agreed task(s) went straight into "
+            "the gold set"
+            + (f" ({self.already_gold} already in it)" if self.already_gold else "")
+            + f"; {self.not_accepted} neither accepted"
+            + (f"; not reviewed: {only}" if only else "")
+        )
 
 
 def scheme_from_versions(store: Store, dataset: str, annotators: list[str]) -> LabelScheme:

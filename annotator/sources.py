@@ -193,8 +193,7 @@ def _read_txt(path: Path, name: str, problems: list[BadRecord]) -> Iterator[Sour
             BadRecord(where, None, "the file is empty" if not text else "the file is empty (only blanks)")
         )
         return
-    meta = {"source": name}
-    yield SourceItem(text, meta, input_hash(text, meta), where)
+    yield SourceItem.from_text(text, {"source": name}, where)
 
 
 def _read_jsonl(path: Path, problems: list[BadRecord], warnings: list[str] | None) -> Iterator[SourceItem]:

@@ -194,12 +194,6 @@ def _augment(
         step = None if u == root else previous
 
 
-def overlap_counts(a: Sequence[Span], b: Sequence[Span]) -> Counts:
-    """Same label and at least one shared character, each span matched at most once."""
-    tp = len(overlap_matching(a, b))
-    return Counts(tp, len(b) - tp, len(a) - tp)
-
-
 def token_labels(tokens: Sequence[Offsets], spans: Iterable[Span], outside: str = OUTSIDE) -> list[str]:
     """IO labels: each token (start, end), in text order, gets the label of a span sharing a character
     with it, or ``outside``. Where spans overlap (never in NER mode) the earliest-starting one wins."""

@@ -6,7 +6,7 @@ Offsets are Python ``str`` indices (code points), end exclusive. Token indices o
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
@@ -42,9 +42,6 @@ class Span:
 
     def overlaps(self, other: Span) -> bool:
         return self.start < other.end and other.start < self.end
-
-    def with_label(self, label: str, source: str | None = None) -> Span:
-        return replace(self, label=label, source=source if source is not None else self.source)
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,18 +144,3 @@ class Annotation:
             )
         )
         return spans, rels
-
-
-def renumber(
-    spans: Iterable[Span], relations: Iterable[Relation] = ()
-) -> tuple[tuple[Span, ...], tuple[Relation, ...]]:
-    """Give spans the ids 1..n in text order and map relations onto them."""
-    ordered = sorted(spans, key=lambda s: (s.start, s.end))
-    mapping = {s.sid: i + 1 for i, s in enumerate(ordered)}
-    new_spans = tuple(replace(s, sid=mapping[s.sid]) for s in ordered)
-    new_rels = tuple(
-        replace(r, head=mapping[r.head], child=mapping[r.child])
-        for r in relations
-        if r.head in mapping and r.child in mapping
-    )
-    return new_spans, new_rels

@@ -13,7 +13,7 @@ from typing import Any
 from annotator.core.errors import InvalidAnnotation
 from annotator.core.hashing import input_hash, task_hash
 from annotator.core.model import ANSWERS, Annotation, Relation, Span, Task, Token
-from annotator.core.validate import align, validate_relations, validate_spans, validate_tokens
+from annotator.core.validate import make_span, validate_relations, validate_spans, validate_tokens
 
 KNOWN_KEYS = frozenset(
     {
@@ -121,32 +121,24 @@ def span_from_record(task: Task, raw: Any, where: str, sid: int) -> Span:
     label = raw.get("label")
     if not isinstance(label, str) or not label:
         raise InvalidAnnotation(f"{where} [{start}:{end}] has no label")
-    if not 0 <= start < end <= len(task.text):
-        raise InvalidAnnotation(
-            f"{where} [{start}:{end}] {label} lies outside the text (length {len(task.text)})"
-        )
-    aligned = align(task.tokens, start, end)
-    if aligned is None:
-        raise InvalidAnnotation(
-            f"{where} [{start}:{end}] {label} {task.text[start:end]!r} does not fall on token boundaries"
-        )
+    source = raw.get("source")
+    span = make_span(task, start, end, label, source if isinstance(source, str) else None, sid, where)
     if "token_start" in raw and "token_end" in raw:
         ts, te = (
             _int(raw["token_start"], f"{where} token_start"),
             _int(raw["token_end"], f"{where} token_end"),
         )
-        if (ts, te) != aligned:
+        if (ts, te) != (span.token_start, span.token_end):
             raise InvalidAnnotation(
                 f"{where} [{start}:{end}] {label} says tokens {ts}..{te} but its offsets cover tokens "
-                f"{aligned[0]}..{aligned[1]}"
+                f"{span.token_start}..{span.token_end}"
             )
     if "text" in raw and raw["text"] != task.text[start:end]:
         raise InvalidAnnotation(
             f"{where} [{start}:{end}] {label} says text {raw['text']!r} but the text there is "
             f"{task.text[start:end]!r}"
         )
-    source = raw.get("source")
-    return Span(start, end, aligned[0], aligned[1], label, source if isinstance(source, str) else None, sid)
+    return span
 
 
 def from_record(

@@ -7,7 +7,7 @@ import difflib
 import re
 import tomllib
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -85,9 +85,6 @@ class LabelScheme:
         has no place for it (the suggestion is dropped)."""
         label = self.label_map.get(model_label, model_label)
         return label if label in self.labels else None
-
-    def keep_labels(self, labels: Iterable[str]) -> list[str]:
-        return [label for label in labels if label in self.labels]
 
     def with_relations(self, names: Sequence[str]) -> LabelScheme:
         """This scheme with only the named relation labels, in the given order.

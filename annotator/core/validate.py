@@ -100,15 +100,18 @@ def validate_annotation(task: Task, annotation: Annotation) -> None:
     validate_relations(annotation.spans, annotation.relations)
 
 
-def make_span(task: Task, start: int, end: int, label: str, source: str | None = None, sid: int = 0) -> Span:
-    """A span from character offsets, with its token range; misaligned offsets are an error."""
+def make_span(
+    task: Task, start: int, end: int, label: str, source: str | None = None, sid: int = 0, where: str = "span"
+) -> Span:
+    """A span from character offsets, with its token range; offsets outside the text or off the
+    token boundaries are an InvalidAnnotation whose message starts with ``where``."""
     if not 0 <= start < end <= len(task.text):
         raise InvalidAnnotation(
-            f"span [{start}:{end}] {label} lies outside the text (length {len(task.text)})"
+            f"{where} [{start}:{end}] {label} lies outside the text (length {len(task.text)})"
         )
     aligned = align(task.tokens, start, end)
     if aligned is None:
         raise InvalidAnnotation(
-            f"span [{start}:{end}] {label} {task.text[start:end]!r} does not fall on token boundaries"
+            f"{where} [{start}:{end}] {label} {task.text[start:end]!r} does not fall on token boundaries"
         )
     return Span(start, end, aligned[0], aligned[1], label, source, sid)

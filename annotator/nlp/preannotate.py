@@ -114,20 +114,6 @@ def _finish(
     return item.with_tokens(doc_tokens(nlp.make_doc(item.text)))
 
 
-def annotate_item(
-    nlp: Language,
-    item: SourceItem,
-    scheme: LabelScheme,
-    model_name: str,
-    relation_suggester: RelationSuggester | None = None,
-) -> tuple[Task, Annotation]:
-    """One item, for an interactive caller; BadRecord when the item's given spans do not align."""
-    kind = item.kind
-    if kind == "ready" or kind == "spans":
-        return _finish(nlp, nlp.make_doc(""), item, scheme, model_name, relation_suggester)
-    return _finish(nlp, nlp(_pipe_input(nlp, item)), item, scheme, model_name, relation_suggester)
-
-
 def preannotate_stream(
     nlp: Language,
     items: Iterable[SourceItem],

@@ -317,3 +317,22 @@ def test_choices_logged_before_they_were_typed_are_read_back(tmp_path: Path) -> 
     assert again.result.content() == made.result.content()
     undone = again.gold.undo()
     assert undone is not None and undone.choice == ReviewChoice(2, Choice.NEITHER)
+
+
+def test_the_plan_says_which_agreed_tasks_went_into_the_gold_now_and_which_before(tmp_path: Path) -> None:
+    db = tmp_path / "r.db"
+    build(db)
+    agreed = task_of("Merkel flew to Paris .")
+    same = version(agreed, [("Merkel", "PERSON"), ("Paris", "GPE")], [(1, 2, "VISITED")])
+    with Store(db) as store:
+        (task_id,) = store.add_tasks("news", [(agreed, Annotation())])
+        store.save_annotation(task_id, "alice", same)
+        store.save_annotation(task_id, "bob", same)
+    first = ReviewSession(Store(db), "news", "alice", "bob").plan
+    assert (first.agreed_to_gold, first.already_gold) == (1, 0)
+    assert first.summary() == (
+        "3 task(s) to review; 1 agreed task(s) went straight into the gold set; 0 neither accepted"
+    )
+    again = ReviewSession(Store(db), "news", "alice", "bob").plan  # the review run a second time
+    assert (again.agreed_to_gold, again.already_gold) == (0, 1)
+    assert "0 agreed task(s) went straight into the gold set (1 already in it)" in again.summary()

@@ -239,7 +239,7 @@ def version_pairs(draw: st.DrawFn) -> tuple[Task, Annotation, Annotation]:
         b = draw(annotations(task))
     else:
         keep = draw(st.lists(st.booleans(), min_size=len(a.spans), max_size=len(a.spans)))
-        spans = [s.with_label("ORG") if k else s for s, k in zip(a.spans, keep, strict=True)]
+        spans = [replace(s, label="ORG") if k else s for s, k in zip(a.spans, keep, strict=True)]
         b = replace(a, spans=tuple(spans), relations=a.relations[: draw(st.integers(0, len(a.relations)))])
     return task, a, b
 

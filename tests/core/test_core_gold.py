@@ -150,10 +150,10 @@ def test_the_reviewers_own_spans_and_relations_are_marked_as_theirs() -> None:
     assert reviewers_own(adj, gold.current, "carol") is None  # everything is as its source says
     lloyd = next(s for s in gold.current.spans if s.source == "alice")
     relabelled = replace(
-        gold.current, spans=tuple(s.with_label("ORG") if s is lloyd else s for s in gold.current.spans)
+        gold.current, spans=tuple(replace(s, label="ORG") if s is lloyd else s for s in gold.current.spans)
     )
     own = reviewers_own(adj, relabelled, "carol")
     assert own is not None
     assert [(s.label, s.source) for s in own.added_spans] == [("ORG", "carol")]
-    assert own.removed_spans == (lloyd.with_label("ORG"),)
+    assert own.removed_spans == (replace(lloyd, label="ORG"),)
     assert reviewers_own(adj, Annotation(), "carol") is None

@@ -88,7 +88,7 @@ def test_task_hash_changes_with_spans_and_relations() -> None:
         "relation relabelled": replace(base, relations=(Relation(1, 2, "KNOWS"),)),
         "relation reversed": replace(base, relations=(Relation(2, 1, "MET"),)),
         "relation added": replace(base, relations=(Relation(1, 2, "MET"), Relation(1, 3, "IN"))),
-        "span relabelled": replace(base, spans=(ann, bob, paris.with_label("LOC"))),
+        "span relabelled": replace(base, spans=(ann, bob, replace(paris, label="LOC"))),
         "span removed": replace(base, spans=(ann, bob)),
         "other input": base,
     }

@@ -76,7 +76,7 @@ def test_a_label_map_scores_in_the_scheme_labels(tmp_path: Path) -> None:
             replace(
                 ann,
                 spans=tuple(
-                    s.with_label({"PERSON": "PER", "GPE": "LOC"}.get(s.label, s.label)) for s in ann.spans
+                    replace(s, label={"PERSON": "PER", "GPE": "LOC"}.get(s.label, s.label)) for s in ann.spans
                 ),
             ),
         )

@@ -14,9 +14,9 @@ from annotator.core.records import from_record, to_record
 from annotator.core.scheme import LabelScheme
 from annotator.core.validate import validate_annotation
 from annotator.nlp.model import entity_labels, load_model, model_name
-from annotator.nlp.preannotate import annotate_item, doc_to_task, preannotate_stream
+from annotator.nlp.preannotate import doc_to_task, preannotate_stream
 from annotator.nlp.relations import RelationSuggester
-from annotator.sources import SourceItem, read_source
+from annotator.sources import SourceItem
 from tests.conftest import SAMPLE
 
 
@@ -164,22 +164,3 @@ def test_stream_in_two_processes_gives_the_same_tasks(nlp: Language, scheme: Lab
     two = list(preannotate_stream(nlp, items, scheme, 2, 2, model_name="m"))
     assert [t.text for t, _ in two] == texts
     assert two == one
-
-
-def test_annotate_item_for_interactive_use(
-    nlp: Language, scheme: LabelScheme, suggester: RelationSuggester
-) -> None:
-    item = next(iter(read_source(SAMPLE, [])))
-    task, suggestion = annotate_item(nlp, item, scheme, model_name(nlp), suggester)
-    assert task.meta == {"source": SAMPLE.name}
-    assert len(suggestion.spans) > 50 and suggestion.relations
-    bad = SourceItem(
-        "Lee went.",
-        {},
-        1,
-        "x.jsonl",
-        3,
-        record={"text": "Lee went.", "spans": [{"start": 1, "end": 3, "label": "PERSON"}]},
-    )
-    with pytest.raises(BadRecord, match="token boundaries"):
-        annotate_item(nlp, bad, scheme, "m")

@@ -99,7 +99,7 @@ def test_train_in_the_scheme_labels_through_a_label_map(tmp_path: Path) -> None:
             replace(
                 a,
                 spans=tuple(
-                    s.with_label("PER") if s.label == "PERSON" else s
+                    replace(s, label="PER") if s.label == "PERSON" else s
                     for s in a.spans
                     if s.label in ("PERSON", "GPE")
                 ),
