@@ -7,6 +7,7 @@ name (actions, handlers, watchers, class variables, commands) is matched by the 
 with the reason.
 """
 
+from annotator.core import agreement
 from annotator.formats.registry import Format
 from annotator.nlp.examples import training_example
 from annotator.store import migrations
@@ -19,6 +20,13 @@ exc_type, tb  # noqa: B018
 # Declared capability of each format (issue 10): read by the registry's tests; no export path
 # treats overlapping spans differently yet (helper formats).
 Format.holds_overlaps  # noqa: B018
+
+# Agreement over whole label sequences and whole sides, as the reference implementations compute
+# it (sklearn, statsmodels, krippendorff): the tests check the streamed tallies that the command
+# uses against them (helper scale).
+agreement.observed_agreement  # noqa: B018
+agreement.fleiss_kappa  # noqa: B018
+agreement.compare  # noqa: B018
 
 # The learner process (helper learn, in progress) builds its training examples with it.
 training_example  # noqa: B018

@@ -668,14 +668,6 @@ class FleissOver:
         return FleissResult(self.tally.kappa, self.tasks, self.tally.items, self.left_out)
 
 
-def fleiss_over(sides: Sequence[Side]) -> FleissResult:
-    """Fleiss' kappa on IO token labels over the tasks every annotator accepted."""
-    fleiss = FleissOver(len(sides))
-    for key in sides[0]:
-        fleiss.add([side.get(key) for side in sides])
-    return fleiss.result()
-
-
 @dataclass(frozen=True, slots=True)
 class AgreementReport:
     """Every pair of annotators (in the order given, the first of a pair as reference), and Fleiss'
