@@ -8,11 +8,15 @@ with the reason.
 """
 
 from annotator.core import agreement
+from annotator.core.paragraphs import paragraphs
 from annotator.formats.registry import Format
 from annotator.nlp.examples import training_example
 from annotator.store import migrations
 from annotator.store.sqlite import Store
+from annotator.learn import LearnerClient
+from annotator.nlp import learner_protocol
 from annotator.tui.keymap import Key
+from annotator.tui.modes.search import SearchMode
 
 # A context manager's __exit__ takes these whether it uses them or not.
 exc_type, tb  # noqa: B018
@@ -43,3 +47,13 @@ Store.log_counts  # noqa: B018
 
 # User keymaps (helper arch-tui, in progress): the ids under which a key's bindings are remapped.
 Key.binding_ids  # noqa: B018
+
+# Landed while this list was made, not read anywhere yet; their owners use or delete them:
+# the gold's paragraphs as tasks (tests/gold_support.py only; helper learn), the learner's rollback
+# count, a batch's seconds and the Request alias of its protocol (helper learn), and whether the
+# search mode takes printable keys as text (the annotate screen's search, helper arch-tui).
+paragraphs  # noqa: B018
+LearnerClient.rollbacks  # noqa: B018
+learner_protocol.BatchDone.seconds  # noqa: B018
+learner_protocol.Request  # noqa: B018
+SearchMode.takes_text  # noqa: B018
