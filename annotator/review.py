@@ -297,11 +297,15 @@ class ReviewSession:
         return waiting(self.resolution(), self.result, index)
 
     def accept(self) -> None:
-        """Accept the gold version. Every span and relation must say where it came from: one that
-        is not, as it stands, in the version its ``source`` names (drawn, relabelled or resized in
-        the edit screen) is marked as the reviewer's before the decision."""
+        """Accept the gold version. A disagreement left open counts as neither, and is taken as
+        such (so that reopening the task shows it so; the history goes on through the decision).
+        Every span and relation must say where it came from: one that is not, as it stands, in the
+        version its ``source`` names (drawn, relabelled or resized in the edit screen) is marked as
+        the reviewer's before the decision."""
         cur, adj = self.gold.current, self.adjudication
         if cur is not None and adj is not None:
+            for index in self.resolution().unresolved:
+                self.choose(index, Choice.NEITHER)
             own = reviewers_own(adj, cur.annotation, self.reviewer)
             if own is not None:
                 self.gold.apply(own)

@@ -261,8 +261,9 @@ class AnnotationSession:
         )
         cur.seen = decision.version
         cur.pending = None  # the decision holds the improved suggestion itself
-        # The decision becomes the base of any later edits; the undo history starts afresh.
-        cur.history = History(decision.annotation)
+        # The history goes on through the decision: undo reaches the edits made before it (and,
+        # like any edit, makes the task a draft again).
+        cur.history.current = decision.annotation
         if answer == "accept" and self.memory is not None and cur.shown is not None:
             changes = self.memory.learn(cur.task, cur.shown, decision.annotation)
             self.store.remember(self.dataset, self.annotator, cur.task_id, changes)

@@ -119,10 +119,10 @@ def _relation_changes(
 
 def choices_in(adj: Adjudication, history: History) -> Resolution:
     """The choices made for ``adj``'s disagreements, read from the gold's history: the choice each
-    edit records, the latest one winning. A decision starts a fresh history, so when the history
-    starts from something other than the agreed base (a gold version accepted or rejected
-    earlier), the choices are first read from that content (a disagreement left open then shows as
-    neither)."""
+    edit records, the latest one winning. When the history starts from something other than the
+    agreed base (a gold version stored before it was reviewed, or whose history could not be
+    replayed), the choices are first read from that content (a disagreement left open then shows
+    as neither)."""
     base = history.current
     for edit in reversed(history.done):
         base = edit.inverse().apply(base)

@@ -115,6 +115,16 @@ MIGRATIONS: tuple[Migration, ...] = (
            FROM annotations a JOIN tasks t ON t.id = a.task_id JOIN datasets d ON d.id = t.dataset_id
            WHERE a.session = d.name || '-review-' || a.annotator OR a.annotator = 'gold'""",
     ),
+    # 6: a decision no longer starts the undo history afresh: the base a history replays from is
+    # the last import (or the suggestion), so undo after a decision reaches the edits before it.
+    # (Logs written before hold no undo past a decision, so replaying them from further back gives
+    # the same history.)
+    (
+        """UPDATE annotations SET base_log_id = (
+               SELECT MAX(e.id) FROM edit_log e
+               WHERE e.task_id = annotations.task_id AND e.annotator = annotations.annotator
+                 AND e.event = 'import')""",
+    ),
 )
 
 LATEST = len(MIGRATIONS)

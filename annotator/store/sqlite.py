@@ -94,13 +94,15 @@ _UPSERT_DRAFT = """
         last_log_id = excluded.last_log_id
 """
 
-# A decision is the new base that history() replays from.
+# A decision replaces the current row. An import (a whole annotation from elsewhere) is the new base
+# that history() replays from; an answer keeps the base, so that undo reaches across it.
 _UPSERT_DECISION = """
     INSERT INTO annotations (task_id, annotator, answer, session, timestamp, data, base_log_id, last_log_id)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?)
     ON CONFLICT (task_id, annotator) DO UPDATE SET
         answer = excluded.answer, session = excluded.session, timestamp = excluded.timestamp,
-        data = excluded.data, base_log_id = excluded.base_log_id, last_log_id = excluded.last_log_id
+        data = excluded.data, base_log_id = COALESCE(excluded.base_log_id, annotations.base_log_id),
+        last_log_id = excluded.last_log_id
 """
 
 # The same-annotator guard: the row is replaced only if it is still the version the writer read, in
@@ -601,7 +603,7 @@ class Store:
                 annotation.session,
                 annotation.timestamp,
                 data,
-                log_id,
+                log_id if event == "import" else None,
                 log_id,
             )
             self._set_current(conn, _UPSERT_DECISION, params, task_id, annotator, expect)
@@ -614,7 +616,8 @@ class Store:
     def state(self, task_id: int, annotator: str) -> TaskState:
         """The task as this annotator left it, read in one snapshot: the current annotation with
         its undo and redo stacks, rebuilt by replaying the edits logged since this annotator's last
-        decision on top of that decision (or of the suggestion); the stored row; its version.
+        import on top of it (or of the suggestion), across the decisions made in between; the
+        stored row; its version.
         ``history.current`` is always the stored current annotation: if the log does not lead to it
         (the suggestion was replaced after edits were made on the old one), the undo history is
         dropped rather than the draft."""

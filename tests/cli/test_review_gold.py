@@ -100,9 +100,9 @@ def test_notes_name_each_answer_correctly(tmp_path: Path) -> None:
 
 
 def test_an_accepted_task_reopens_with_its_choices_and_they_can_be_changed(tmp_path: Path) -> None:
-    """Accepting starts a fresh undo history, so the choices are no longer in it: they are read
-    back from the gold itself. Before, every disagreement showed as open again and taking another
-    version of one failed ("the gold already has ...")."""
+    """Reopening an accepted task shows its choices (a disagreement left open was taken as
+    neither on accept), also after a restart, and they can be changed. Before, every disagreement
+    showed as open again and taking another version of one failed ("the gold already has ...")."""
     db = tmp_path / "r.db"
     build(db)
     review = ReviewSession(Store(db), "news", "alice", "bob")

@@ -121,8 +121,8 @@ def test_choices_are_read_back_from_the_history_undo_included() -> None:
     assert choices_in(adj, gold).choices[:3] == (Choice.A, None, Choice.NEITHER)
     gold.undo()
     assert choices_in(adj, gold).choices[:3] == (Choice.B, None, Choice.NEITHER)
-    # a decision starts a fresh history: the choices are read from the gold's content then (open
-    # ones show as neither)
+    # a history that starts from the gold's content (a gold stored before the review, a log that
+    # could not be replayed): the choices are read from that content (open ones show as neither)
     fresh = History(current=gold.current)
     assert choices_in(adj, fresh).choices[:4] == (Choice.B, Choice.NEITHER, Choice.NEITHER, Choice.NEITHER)
 

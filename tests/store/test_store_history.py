@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import tempfile
 from dataclasses import replace
 from pathlib import Path
@@ -65,7 +66,7 @@ class Mirror:
             self.session,
             replace(self.history.current, answer=answer),  # type: ignore[arg-type]
         )
-        self.history = History(decided.annotation)
+        self.history.current = decided.annotation  # the history goes on through the decision
 
 
 def same_state(a: History, b: History) -> bool:
@@ -104,20 +105,28 @@ def test_undo_and_redo_survive_a_restart(tmp_path: Path) -> None:
         assert restored.undo() is None
 
 
-def test_a_decision_is_the_new_base(tmp_path: Path) -> None:
+def edited_then_decided(store: Store, task: Task, answer: str = "accept") -> tuple[int, Mirror]:
+    """A task given one span, then decided: what the tests of undo across a decision start from."""
+    [task_id] = store.add_tasks("d", [(task, Annotation())])
+    m = Mirror(store, task_id)
+    m.do(set_span(task, m.history.current, 0, 0, "PERSON"))
+    m.answer(answer)
+    return task_id, m
+
+
+def test_undo_reaches_across_a_decision_and_makes_the_task_a_draft(tmp_path: Path) -> None:
+    """Edit, accept, come back: undo reaches the edit made before the decision (it used to say
+    "nothing to undo"), and undoing into the decided task makes it a draft, as any edit does."""
     task = make_task()
     path = tmp_path / "a.db"
     with Store(path) as store:
-        [task_id] = store.add_tasks("d", [(task, Annotation())])
-        m = Mirror(store, task_id)
-        m.do(set_span(task, m.history.current, 0, 0, "PERSON"))
-        m.answer("accept")
+        task_id, _ = edited_then_decided(store, task)
         accepted = store.annotation(task_id, "alice")
     with Store(path) as store:
         h = store.history(task_id, "alice")
-        assert h.done == [] and h.undone == []
-        assert h.current == accepted and h.current.answer == "accept"
-        # Edits after the decision are replayed on top of it.
+        assert len(h.done) == 1 and h.undone == []
+        assert h.current == accepted and accepted is not None and accepted.answer == "accept"
+        # Edits after the decision are replayed on top of it, the one before it too.
         m = Mirror(store, task_id)
         m.do(set_span(task, m.history.current, 7, 7, "GPE"))
         m.do(delete_span(m.history.current, 1))
@@ -128,7 +137,52 @@ def test_a_decision_is_the_new_base(tmp_path: Path) -> None:
         assert same_state(h, expected)
         assert h.current.answer is None  # reopened by the edits
         h.undo()
-        assert accepted is not None and h.current.content() == accepted.content()
+        assert h.current.content() == accepted.content()
+        h.undo()
+        assert h.current.content() == Annotation().content()  # before the decision: the suggestion
+
+
+def test_an_undo_after_a_decision_is_stored_as_a_draft(tmp_path: Path) -> None:
+    with Store(tmp_path / "a.db") as store:
+        task_id, m = edited_then_decided(store, make_task(), "reject")
+        m.undo()
+        stored = store.annotation(task_id, "alice")
+        assert stored is not None and stored.answer is None and stored.spans == ()
+        assert store.answer_counts("d", "alice")["draft"] == 1
+        m.redo()
+        assert store.history(task_id, "alice").current.content() == m.history.current.content()
+
+
+def test_a_database_whose_decisions_were_bases_reaches_across_them_after_the_migration(
+    tmp_path: Path,
+) -> None:
+    """Before version 6 a decision was the base a history replayed from; migration 6 moves each
+    base back to the last import (here: none, the suggestion)."""
+    path = tmp_path / "a.db"
+    with Store(path) as store:
+        task_id, _ = edited_then_decided(store, make_task())
+    raw = sqlite3.connect(path, isolation_level=None)
+    raw.execute(  # as version 5 left it: the answer's log row is the base
+        "UPDATE annotations SET base_log_id = (SELECT MAX(id) FROM edit_log WHERE event = 'answer')"
+    )
+    raw.execute("PRAGMA user_version = 5")
+    raw.close()
+    with Store(path) as store:
+        h = store.history(task_id, "alice")
+        assert len(h.done) == 1 and h.current.answer == "accept"
+
+
+def test_an_import_is_the_base_a_history_starts_from(tmp_path: Path) -> None:
+    """An imported annotation replaces the task's whole content: undo does not go behind it."""
+    task = make_task()
+    with Store(tmp_path / "a.db") as store:
+        [task_id] = store.add_tasks("d", [(task, Annotation())])
+        m = Mirror(store, task_id)
+        m.do(set_span(task, m.history.current, 0, 0, "PERSON"))
+        imported = Annotation((Span(56, 67, 12, 13, "GPE", "import", 1),), answer="accept")
+        store.save_annotation(task_id, "alice", imported)
+        h = store.history(task_id, "alice")
+        assert h.done == [] and h.current.content() == imported.content()
 
 
 def test_each_annotator_has_their_own_history(tmp_path: Path) -> None:
@@ -241,7 +295,7 @@ def test_random_sessions_are_restored_exactly(sequence: list[tuple[object, ...]]
             if stored is not None:
                 assert restored_history.current == stored
                 assert stored.content() == m.history.current.content()
-            # Undoing everything that was restored leads back to the base of the last decision.
+            # Undoing everything that was restored leads back to the suggestion, across decisions.
             while restored_history.undo() is not None:
                 pass
             while m.history.undo() is not None:
