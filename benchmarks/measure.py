@@ -11,7 +11,6 @@ the program's parent, and ``os.wait4`` gives the program's own peak resident set
 from __future__ import annotations
 
 import argparse
-import hashlib
 import os
 import shlex
 import shutil
@@ -142,17 +141,11 @@ def figure(name: str, ours: Run | float, base: Run | float | None, base_name: st
 # -- the synthetic dataset in a database ----------------------------------------------------------
 
 
-def _store_code_digest() -> str:
-    h = hashlib.sha256()
-    for path in sorted((ROOT / "annotator" / "store").rglob("*.py")):
-        h.update(path.read_bytes())
-    return h.hexdigest()[:10]
-
-
 def dataset_db(n: int, folder: Path) -> Path:
     """A database holding the synthetic tasks as dataset "bench", annotated by A and B (imported
-    with this checkout's ``annotator import``), built once per size and store code."""
-    db = folder / f"bench-{_store_code_digest()}.db"
+    with this checkout's ``annotator import``), built once per size: a later checkout opens it
+    through the store's numbered migrations, as it would a user's database."""
+    db = folder / "bench.db"
     if not db.exists():
         partial = folder / "building.db"
         for suffix in ("", "-wal", "-shm"):
@@ -161,20 +154,14 @@ def dataset_db(n: int, folder: Path) -> Path:
         for who in ("A", "B"):
             run(
                 annotator(
-                    "import",
-                    folder / f"{who.lower()}.jsonl",
-                    "--dataset",
-                    "bench",
-                    "--annotator",
-                    who,
-                    "--format",
-                    "jsonl",
-                    "--db",
-                    partial,
+                    "import", folder / f"{who.lower()}.jsonl", "--dataset", "bench", "--annotator", who,
+                    "--format", "jsonl", "--db", partial,
                 )
-            )
+            )  # fmt: skip
         print(f"# built {db.name} with annotator import in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
-        partial.rename(db)
+        for suffix in ("-wal", "-shm", ""):
+            if Path(str(partial) + suffix).exists():
+                Path(str(partial) + suffix).rename(str(db) + suffix)
     return db
 
 
