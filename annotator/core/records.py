@@ -75,7 +75,10 @@ def to_record(task: Task, annotation: Annotation) -> dict[str, Any]:
             "meta": dict(task.meta),
             "_input_hash": task.input_hash,
             "_task_hash": task_hash(task.input_hash, annotation),
-            "tokens": [token_dict(t) for t in task.tokens],
+            # token_dict inlined: a call a token was a sixth of an export's time
+            "tokens": [
+                {"text": t.text, "start": t.start, "end": t.end, "id": t.id, "ws": t.ws} for t in task.tokens
+            ],
             "spans": [span_dict(s) for s in ordered.spans],
             "relations": [relation_dict(ordered, r) for r in ordered.relations],
         }
