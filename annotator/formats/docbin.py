@@ -80,8 +80,9 @@ def to_doc(vocab: Any, task: Task, annotation: Annotation) -> Any:
 
 
 # Docs a DocBin holds before it is written out: a DocBin is one msgpack+zlib blob built in memory
-# (1.8 GB for 100,000 short tasks), so a larger export is a folder of files of this many docs.
-CHUNK = 10_000
+# (1.8 GB for 100,000 short tasks, 274 MB for 10,000), so a larger export is a folder of files of this
+# many docs.
+CHUNK = 2_000
 
 
 def write(path: Path, items: Iterable[Item]) -> Counts:

@@ -161,7 +161,7 @@ def test_a_file_that_is_not_a_docbin_is_reported(tmp_path: Path) -> None:
 def test_a_large_export_is_a_folder_of_bounded_docbins_that_spacy_reads_as_one_corpus(
     exported: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(docbin, "CHUNK", 50)  # 149 tasks: three files, as 10,000 per file would be
+    monkeypatch.setattr(docbin, "CHUNK", 50)  # 149 tasks: three files, as 2,000 per file would be
     out = tmp_path / "big.spacy"
     with Store(exported / "gold.db") as store:
         whole = export_dataset(store, "rel", fmt="spacy", output=tmp_path / "whole.spacy")
