@@ -222,7 +222,7 @@ def span_sets(draw: st.DrawFn) -> list[Span]:
 
 
 @given(span_sets(), span_sets())
-@settings(max_examples=400)
+@settings(max_examples=400, deadline=None)  # scipy per example: over 200 ms on a loaded 2-core machine
 def test_overlap_matching_is_maximum_and_valid(a: list[Span], b: list[Span]) -> None:
     matching = overlap_matching(a, b)
     assert len(set(matching.values())) == len(matching)  # each B span at most once
