@@ -124,6 +124,11 @@ def annotate(
     """Correct spaCy's suggestions in the terminal; every edit is saved as you make it."""
     from annotator.tui.launch import finish_learning, run_annotate, summary
 
+    if str(source) == "-":  # the screen reads its keys from standard input
+        raise fail(
+            "annotate takes its keys from the terminal, so it cannot read tasks from standard input; "
+            "give a file, a folder or a pipe (<(command)), or `preannotate - -o tasks.jsonl` first"
+        )
     app, notes = run_annotate(
         source,
         dataset,
@@ -265,7 +270,7 @@ def import_(
     for line in out:
         typer.echo(line)
     if report.problems.bad:
-        raise fail(f"{len(report.problems.bad)} bad record(s) skipped; see above")
+        raise fail(f"{len(report.problems.bad)} bad record(s), or parts of records, not imported; see above")
 
 
 @app.command()
@@ -322,6 +327,10 @@ def export(
         typer.echo(f"annotator: {line}", err=True)
     for line in out:
         typer.echo(line)
+    if report.counts.failed:
+        raise fail(
+            f"{report.counts.failed} task(s) that {report.format} cannot hold were left out; see above"
+        )
 
 
 @app.command()

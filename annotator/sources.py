@@ -9,6 +9,7 @@ and ``nlp/`` finishes them.
 
 from __future__ import annotations
 
+import stat
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import chain
@@ -18,7 +19,7 @@ from typing import Any, Literal
 from annotator.core.errors import AnnotatorError, BadRecord, InvalidAnnotation
 from annotator.core.hashing import input_hash
 from annotator.core.model import Annotation, Task, Token
-from annotator.core.records import KNOWN_KEYS, from_record, token_dict, tokens_from_record
+from annotator.core.records import KNOWN_KEYS, from_record, record_hash, token_dict, tokens_from_record
 from annotator.formats.jsontext import RecordError, records
 
 SUFFIXES = (".txt", ".jsonl")
@@ -85,9 +86,16 @@ class SourceItem:
         return cls(text, meta, input_hash(text, meta), source)
 
 
+STDIN = "-"
+
+
 def _check_path(path: Path) -> None:
+    if str(path) == STDIN:
+        return
     if not path.exists():
         raise AnnotatorError(f"{path}: no such file or folder")
+    if not (path.is_file() or path.is_dir() or stat.S_ISFIFO(path.stat().st_mode)):
+        raise AnnotatorError(f"{path} is neither a file, a folder nor a pipe")
     if path.is_file() and path.suffix.lower() not in SUFFIXES:
         raise AnnotatorError(
             f"{path}: cannot read {path.suffix or 'files without an extension'}; give a .txt file, a "
@@ -110,6 +118,8 @@ def _folder_files(folder: Path) -> list[Path]:
 def count_source(path: Path) -> int | None:
     """How many documents a source holds, when that is cheap to know; None otherwise."""
     _check_path(path)
+    if str(path) == STDIN or not (path.is_file() or path.is_dir()):
+        return None  # a pipe is read once, by the reader
     if path.is_dir():
         return len(_folder_files(path))
     if path.suffix.lower() == ".txt":
@@ -132,13 +142,16 @@ def read_source(
 ) -> Iterator[SourceItem]:
     """Stream a source's documents. Raises AnnotatorError at once for a missing path or an
     unsupported extension; bad records go to ``problems``; repairs (a relation written twice) to
-    ``warnings``."""
+    ``warnings``. ``-`` reads tasks as JSON lines from standard input, and a pipe is read as a
+    ``.jsonl`` (or as one text when its name ends in ``.txt``), once, as it comes."""
     _check_path(path)
     if path.is_dir():
         files = _folder_files(path)
         if not files:
             raise AnnotatorError(f"{path}: the folder holds no .txt files")
         return (item for f in files for item in _read_txt(f, f.relative_to(path).as_posix(), problems))
+    if str(path) == STDIN:  # standard input: tasks as JSON lines
+        return _read_jsonl(Path("/dev/stdin"), problems, warnings, where=STDIN)
     if path.suffix.lower() == ".txt":
         return _read_txt(path, path.name, problems)
     return _read_jsonl(path, problems, warnings)
@@ -196,8 +209,10 @@ def _read_txt(path: Path, name: str, problems: list[BadRecord]) -> Iterator[Sour
     yield SourceItem.from_text(text, {"source": name}, where)
 
 
-def _read_jsonl(path: Path, problems: list[BadRecord], warnings: list[str] | None) -> Iterator[SourceItem]:
-    where = str(path)
+def _read_jsonl(
+    path: Path, problems: list[BadRecord], warnings: list[str] | None, where: str | None = None
+) -> Iterator[SourceItem]:
+    where = where or str(path)
     for rec in records(path):
         if isinstance(rec, RecordError):
             problems.append(BadRecord(where, rec.line, rec.reason))
@@ -227,16 +242,16 @@ def _item_from_record(record: Any, where: str, line: int, warnings: list[str] | 
     if not isinstance(meta, Mapping):
         raise InvalidAnnotation("'meta' must be an object")
     meta = dict(meta)
-    raw_hash = record.get("_input_hash")
-    ihash = (
-        raw_hash if isinstance(raw_hash, int) and not isinstance(raw_hash, bool) else input_hash(text, meta)
-    )
+    said: list[str] = []
+    ihash = record_hash(record, text, meta, warnings=said)
+    if warnings is not None:
+        warnings.extend(f"{where}:{line}: {w}" for w in said)
     extra = {k: v for k, v in record.items() if k not in KNOWN_KEYS}
     base = SourceItem(text, meta, ihash, where, line, extra)
     has_tokens = record.get("tokens") is not None
     if has_tokens and _has_annotation(record):
-        said: list[str] = []
-        task, annotation = from_record(record, warnings=said)
+        said.clear()  # (the hash was said above: from_record gets the one decided there)
+        task, annotation = from_record({**record, "_input_hash": ihash}, warnings=said)
         if warnings is not None:
             warnings.extend(f"{where}:{line}: {w}" for w in said)
         return _replace_ready(base, task, annotation)

@@ -8,7 +8,7 @@ Prodigy and friends carry both.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeGuard
 
 from annotator.core.errors import InvalidAnnotation
 from annotator.core.hashing import input_hash, task_hash
@@ -94,6 +94,36 @@ def to_record(task: Task, annotation: Annotation) -> dict[str, Any]:
     return record
 
 
+# Hashes and timestamps are stored as SQL integers: signed 64-bit.
+INT64 = range(-(2**63), 2**63)
+
+
+def _whole(value: Any) -> TypeGuard[int]:
+    return isinstance(value, int) and not isinstance(value, bool) and value in INT64
+
+
+def record_hash(
+    record: Mapping[str, Any],
+    text: str,
+    meta: Mapping[str, Any],
+    hash_keys: tuple[str, ...] = (),
+    warnings: list[str] | None = None,
+    key: str = "_input_hash",
+) -> int:
+    """The record's ``_input_hash`` (or ``key``) when it is one (a whole number that fits 64 bits),
+    else the hash of its text (said in ``warnings`` when the record gave an unusable one)."""
+    given = record.get(key)
+    if _whole(given):
+        return given
+    if given is not None and warnings is not None:
+        shown = repr(given) if len(repr(given)) <= 40 else repr(given)[:37] + "..."
+        warnings.append(
+            f"{key} {shown} is not a whole number between -2**63 and 2**63-1; "
+            "the hash is computed from the text instead"
+        )
+    return input_hash(text, meta, hash_keys)
+
+
 def _int(value: Any, what: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise InvalidAnnotation(f"{what} must be a whole number, not {value!r}")
@@ -162,12 +192,7 @@ def from_record(
     tokens: tuple[Token, ...] = ()
     if record.get("tokens") is not None:
         tokens = tokens_from_record(text, record["tokens"])
-    raw_hash = record.get("_input_hash")
-    ihash = (
-        raw_hash
-        if isinstance(raw_hash, int) and not isinstance(raw_hash, bool)
-        else input_hash(text, meta, hash_keys)
-    )
+    ihash = record_hash(record, text, meta, hash_keys, warnings)
     extra = {k: v for k, v in record.items() if k not in KNOWN_KEYS}
     task = Task(text, tokens, ihash, dict(meta), extra)
 
@@ -245,6 +270,6 @@ def from_record(
         answer=answer,
         annotator=annotator if isinstance(annotator, str) else None,
         session=session if isinstance(session, str) else None,
-        timestamp=timestamp if isinstance(timestamp, int) and not isinstance(timestamp, bool) else None,
+        timestamp=timestamp if _whole(timestamp) else None,
     )
     return task, annotation

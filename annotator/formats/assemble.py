@@ -4,15 +4,15 @@ that they check and repair the same things the same way."""
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from annotator.core.errors import InvalidAnnotation
 from annotator.core.hashing import input_hash
 from annotator.core.model import Annotation, Answer, Relation, Span, Task, Token
 from annotator.core.validate import align, validate_annotation
+from annotator.formats.problems import Problems
 from annotator.formats.tokens import split_tokens, tokenize
 
 SPLIT_NOTE = "tokens split so that an imported span falls on token boundaries (offsets unchanged)"
@@ -24,6 +24,7 @@ class RawSpan:
     end: int
     label: str
     key: Any = None  # the format's own id for the span (brat "T3", doccano entity id, ...)
+    line: int | None = None  # where the file gives it, when that is its own line (brat)
 
 
 @dataclass
@@ -31,13 +32,45 @@ class RawRelation:
     head: Any  # RawSpan.key of the head
     child: Any
     label: str
+    line: int | None = None
+    key: str | None = None  # the format's own id for the relation, when it has its own line (brat)
+
+
+def _span_name(s: RawSpan) -> str:
+    """How a message names a span: by the format's id when it has its own line (brat's "T4")."""
+    if isinstance(s.key, str) and s.line is not None:
+        return f"{s.key} {s.label} [{s.start}:{s.end}]"
+    return f"span [{s.start}:{s.end}] {s.label}"
+
+
+def _relation_name(r: RawRelation) -> str:
+    return f"{r.key}: relation {r.label}" if r.key else f"relation {r.label}"
+
+
+@dataclass
+class Place:
+    """Where a record is, for its problems: the file, the record's line, and how a message about
+    one part of it begins ("task 3, annotation 7: "), or ends (" (user 2)")."""
+
+    problems: Problems
+    source: str
+    line: int | None = None
+    prefix: str = ""
+    suffix: str = ""
+
+    def bad(self, reason: str, line: int | None = None) -> None:
+        where = line if line is not None else self.line
+        self.problems.report(self.source, where, self.prefix + reason + self.suffix)
+
+    def warn(self, message: str, line: int | None = None) -> None:
+        where = line if line is not None else self.line
+        self.problems.warn(self.source, where, self.prefix + message + self.suffix)
 
 
 @dataclass
 class Built:
     task: Task
     annotation: Annotation
-    warnings: list[str] = field(default_factory=list)
     cuts: int = 0
 
 
@@ -53,11 +86,80 @@ def _quote(text: str, start: int, end: int) -> str:
     return repr(piece if len(piece) <= 40 else piece[:37] + "...")
 
 
+def _key(key: Any) -> bool:
+    """Whether a format's id can name a span: a string or a whole number."""
+    return isinstance(key, str | int) and not isinstance(key, bool)
+
+
+WHITESPACE_EDGE = "the spacy export trims it to its words"
+WHITESPACE_ONLY = "the conll and spacy exports leave it out"
+
+
+def _ids(spans: Sequence[RawSpan], place: Place) -> set[Any]:
+    """The ids that cannot name one span: not a string or a number, or given to two spans."""
+    where: dict[Any, RawSpan] = {}
+    unusable: set[Any] = set()
+    for s in spans:
+        if s.key is None:
+            continue
+        if not _key(s.key):
+            place.bad(f"{_span_name(s)}: its id {s.key!r} is not a string or a number", s.line)
+            continue
+        first = where.setdefault(s.key, s)
+        if (first.start, first.end) != (s.start, s.end) and s.key not in unusable:
+            unusable.add(s.key)
+            lines = f" (lines {first.line} and {s.line})" if first.line and s.line else ""
+            place.bad(
+                f"id {s.key!r} is given to two spans, [{first.start}:{first.end}] and [{s.start}:{s.end}]"
+                f"{lines}; relations naming it are not imported",
+                s.line,
+            )
+    return unusable
+
+
+def _kept(text: str, spans: Sequence[RawSpan], place: Place) -> dict[int, RawSpan | None]:
+    """For each span (by position in ``spans``), the span kept for it (itself, or an identical one
+    listed before it), or None when it is not imported (reported)."""
+    out: dict[int, RawSpan | None] = {}
+    valid: list[int] = []
+    for i, s in enumerate(spans):
+        if not isinstance(s.label, str) or not s.label.strip():
+            place.bad(f"{_span_name(s)} has no label", s.line)
+            out[i] = None
+        elif not 0 <= s.start < s.end <= len(text):
+            place.bad(f"{_span_name(s)} lies outside the text (length {len(text)})", s.line)
+            out[i] = None
+        else:
+            valid.append(i)
+    # In text order (at one start, in the file's order) a span is kept unless it overlaps the last
+    # one kept: kept spans never overlap, so that one reaches furthest. O(n log n) in all.
+    last: RawSpan | None = None
+    for i in sorted(valid, key=lambda i: (spans[i].start, i)):
+        s = spans[i]
+        if last is None or s.start >= last.end:
+            out[i] = last = s
+        elif (last.start, last.end, last.label) == (s.start, s.end, s.label):
+            place.warn(f"{_span_name(s)} is listed twice; kept once", s.line)
+            out[i] = last
+        else:
+            named = f" ({last.key}, line {last.line})" if last.line is not None else ""
+            place.bad(
+                f"{_span_name(s)} {_quote(text, s.start, s.end)} overlaps "
+                f"[{last.start}:{last.end}] {last.label} {_quote(text, last.start, last.end)}{named}; "
+                "entity spans must not overlap, so it is not imported",
+                s.line,
+            )
+            out[i] = None
+    return out
+
+
 def build(
     text: str,
     spans: Sequence[RawSpan],
     relations: Sequence[RawRelation] = (),
     *,
+    place: Place,
+    lost: Collection[Any] = (),
     meta: Mapping[str, Any] | None = None,
     extra: Mapping[str, Any] | None = None,
     tokens: Sequence[Token] | None = None,
@@ -66,86 +168,82 @@ def build(
     ihash: int | None = None,
     lang: str = "en",
 ) -> Built:
-    """Raises InvalidAnnotation (the whole record is bad) for a span outside the text, overlapping
-    spans, a relation to a missing span or to itself. Repairs what loses nothing, and says so:
-    an identical span or relation listed twice is kept once."""
-    warnings: list[str] = []
-    kept: dict[tuple[int, int], RawSpan] = {}
-    key_of: dict[Any, tuple[int, int]] = {}
-    for s in spans:
-        if not isinstance(s.label, str) or not s.label.strip():
-            raise InvalidAnnotation(f"span [{s.start}:{s.end}] has no label")
-        if not 0 <= s.start < s.end <= len(text):
-            raise InvalidAnnotation(
-                f"span [{s.start}:{s.end}] {s.label} lies outside the text (length {len(text)})"
-            )
-        prior = kept.get((s.start, s.end))
-        if prior is not None:
-            if prior.label != s.label:
-                raise InvalidAnnotation(
-                    f"span [{s.start}:{s.end}] {_quote(text, s.start, s.end)} has two labels, "
-                    f"{prior.label} and {s.label}; entity spans must not overlap"
-                )
-            warnings.append(f"span [{s.start}:{s.end}] {s.label} is listed twice; kept once")
-        else:
-            kept[(s.start, s.end)] = s
-        if s.key is not None:
-            key_of[s.key] = (s.start, s.end)
-    ordered = sorted(kept.values(), key=lambda s: (s.start, s.end))
-    for a, b in itertools.pairwise(ordered):
-        if b.start < a.end:
-            raise InvalidAnnotation(
-                f"spans [{a.start}:{a.end}] {a.label} {_quote(text, a.start, a.end)} and "
-                f"[{b.start}:{b.end}] {b.label} {_quote(text, b.start, b.end)} overlap; "
-                "entity spans must not overlap"
-            )
-    for s in ordered:
+    """The task and annotation of one record. What cannot be held is reported to ``place`` as bad
+    and left out, and the rest is kept: a span without a label or outside the text, a span
+    overlapping one kept before it (in text order), an id given to two spans, a relation whose
+    argument is not a kept span, or that links a span to itself. Repairs that lose nothing are
+    warnings: an identical span or relation listed twice is kept once. ``lost``: ids of spans the
+    reader reported already (relations naming them are reported as not imported). InvalidAnnotation
+    only when the task itself cannot be made."""
+    unusable = _ids(spans, place)
+    holder = _kept(text, spans, place)
+    kept = sorted({id(h): h for h in holder.values() if h is not None}.values(), key=lambda h: h.start)
+    # What each usable id names: the span kept for the first span given it (None: not imported).
+    names: dict[Any, RawSpan | None] = dict.fromkeys(lost)
+    for i, s in enumerate(spans):
+        if _key(s.key) and s.key not in unusable:
+            names.setdefault(s.key, holder[i])
+    for s in kept:
         piece = text[s.start : s.end]
-        if piece != piece.strip():
-            warnings.append(
-                f"span [{s.start}:{s.end}] {s.label} {_quote(text, s.start, s.end)} begins or ends "
-                "with whitespace; kept as it is"
+        if not piece.strip():
+            place.warn(
+                f"{_span_name(s)} {_quote(text, s.start, s.end)} is only whitespace; "
+                f"kept, but {WHITESPACE_ONLY}",
+                s.line,
+            )
+        elif piece != piece.strip():
+            place.warn(
+                f"{_span_name(s)} {_quote(text, s.start, s.end)} begins or ends "
+                f"with whitespace; kept as it is ({WHITESPACE_EDGE})",
+                s.line,
             )
 
     toks = tuple(tokens) if tokens is not None else tokenize(text, lang)
-    toks, cuts = split_tokens(text, toks, (s.start for s in ordered), (s.end for s in ordered))
+    toks, cuts = split_tokens(text, toks, (s.start for s in kept), (s.end for s in kept))
     task = Task(
-        text,
-        toks,
-        ihash if ihash is not None else input_hash(text),
-        dict(meta or {}),
-        dict(extra or {}),
+        text, toks, ihash if ihash is not None else input_hash(text), dict(meta or {}), dict(extra or {})
     )
 
-    sid_of: dict[tuple[int, int], int] = {}
+    sid_of: dict[int, int] = {}  # id() of a kept RawSpan -> its span id
     out_spans: list[Span] = []
-    for i, s in enumerate(ordered):
+    for i, s in enumerate(kept):
         aligned = align(toks, s.start, s.end)
         if aligned is None:  # split_tokens guarantees alignment; this guards against its bugs
             raise InvalidAnnotation(f"span [{s.start}:{s.end}] {s.label} does not fall on token boundaries")
         out_spans.append(Span(s.start, s.end, aligned[0], aligned[1], s.label, None, i + 1))
-        sid_of[(s.start, s.end)] = i + 1
+        sid_of[id(s)] = i + 1
 
     out_rels: list[Relation] = []
     seen: set[tuple[int, int, str]] = set()
     for r in relations:
         if not isinstance(r.label, str) or not r.label.strip():
-            raise InvalidAnnotation(f"a relation between {r.head} and {r.child} has no label")
+            place.bad(f"{_relation_name(r)} between {r.head!r} and {r.child!r} has no label", r.line)
+            continue
         ends = []
         for role, key in (("head", r.head), ("child", r.child)):
-            where = key_of.get(key)
-            if where is None:
-                raise InvalidAnnotation(f"relation {r.label}: its {role} {key!r} is not one of the spans")
-            ends.append(sid_of[where])
+            held = names.get(key) if _key(key) else None
+            if held is None:
+                if _key(key) and key in unusable:
+                    why = "is given to two spans"
+                elif _key(key) and key in names:
+                    why = "was not imported (see above)"
+                else:
+                    why = "is not one of the spans"
+                place.bad(f"{_relation_name(r)}: its {role} {key!r} {why}", r.line)
+                break
+            ends.append(sid_of[id(held)])
+        if len(ends) < 2:
+            continue
         if ends[0] == ends[1]:
-            raise InvalidAnnotation(f"relation {r.label} links span {r.head!r} to itself")
+            place.bad(f"{_relation_name(r)} links span {r.head!r} to itself", r.line)
+            continue
         rel = Relation(ends[0], ends[1], r.label)
         if rel.key in seen:
-            warnings.append(f"relation {r.label} {r.head!r} -> {r.child!r} is listed twice; kept once")
+            place.warn(f"{_relation_name(r)} {r.head!r} -> {r.child!r} is listed twice; kept once", r.line)
             continue
         seen.add(rel.key)
         out_rels.append(rel)
 
     annotation = Annotation(tuple(out_spans), tuple(out_rels), answer, annotator)
     validate_annotation(task, annotation)
-    return Built(task, annotation, warnings, cuts)
+    return Built(task, annotation, cuts)

@@ -4,12 +4,25 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from annotator.core.model import Annotation, Task
 
 Item = tuple[Task, Annotation]
+
+
+@dataclass(frozen=True, slots=True)
+class Suggestion(Annotation):
+    """A model's suggestion for a task, as a file may carry it beside people's annotations (Label
+    Studio's predictions): stored as the task's suggestion, never as anyone's annotation."""
+
+
+def as_suggestion(annotation: Annotation, source: str) -> Suggestion:
+    """``annotation`` as a suggestion whose spans and relations name ``source`` (the model)."""
+    spans = tuple(replace(s, source=source) for s in annotation.spans)
+    relations = tuple(replace(r, source=source) for r in annotation.relations)
+    return Suggestion(spans, relations)
 
 
 @dataclass
@@ -21,6 +34,9 @@ class Counts:
     relations: int = 0
     paths: list[Path] = field(default_factory=list)
     left_out: Counter[str] = field(default_factory=Counter)  # what (plural) -> how many
+    changed: Counter[str] = field(default_factory=Counter)  # what was written otherwise -> how many
+    said: list[str] = field(default_factory=list)  # one line each: what was left out, and where
+    failed: int = 0  # tasks the format could not hold at all (left out)
 
     def leave_out(self, what: str, n: int = 1) -> None:
         if n:
@@ -37,6 +53,9 @@ class Counts:
         self.relations += other.relations
         self.paths += other.paths
         self.left_out += other.left_out
+        self.changed += other.changed
+        self.said += other.said
+        self.failed += other.failed
         return self
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from annotator.core.errors import AnnotatorError, InvalidAnnotation
 from annotator.core.model import Annotation, Task
-from annotator.formats.assemble import SPLIT_NOTE, RawRelation, RawSpan, build
+from annotator.formats.assemble import SPLIT_NOTE, Place, RawRelation, RawSpan, build
 from annotator.formats.atomic import write_text
 from annotator.formats.base import Counts, Item, describe, reiterable
 from annotator.formats.problems import Problems
@@ -56,27 +56,37 @@ def documents(path: Path) -> list[tuple[Path, Path, str]]:
     return [(path.with_suffix(".txt"), ann, path.with_suffix(".txt").name)]
 
 
+def _read(path: Path, encoding: str, source: str, problems: Problems) -> str | None:
+    try:
+        return path.read_bytes().decode(encoding)
+    except OSError as exc:
+        problems.report(source, None, f"cannot read {path.name} ({exc.strerror or exc})")
+    except UnicodeDecodeError as exc:
+        problems.report(source, None, f"{path.name} is not UTF-8 text ({exc.reason} at byte {exc.start})")
+    return None
+
+
 def read_document(txt: Path, ann: Path, name: str, problems: Problems, lang: str = "en") -> Item | None:
     source = str(ann)
-    if not txt.exists():
+    if not txt.is_file():
         problems.report(source, None, f"no text file {txt.name} beside it")
         return None
-    if not ann.exists():
+    if ann.exists() and not ann.is_file():
+        problems.report(source, None, f"{ann.name} is not a file")
+        return None
+    if not ann.is_file():
         problems.warn(
             str(txt), None, f"no {ann.name} beside it: the document has not been annotated; skipped"
         )
         return None
-    try:
-        text = txt.read_bytes().decode("utf-8")  # a byte-order mark is a character brat counts
-        ann_text = ann.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        problems.report(source, None, f"not UTF-8 text ({exc.reason})")
+    text = _read(txt, "utf-8", source, problems)  # a byte-order mark is a character brat counts
+    ann_text = _read(ann, "utf-8-sig", source, problems)
+    if text is None or ann_text is None:
         return None
 
     t_lines: list[tuple[int, str, str, int, int, str]] = []  # line, id, type, start, end, text
     r_lines: list[tuple[int, str, str, str, str]] = []  # line, id, type, arg1, arg2
     unheld: set[str] = set()  # ids of annotations this tool cannot hold (events, discontinuous, ...)
-    dropped: set[str] = set()  # ids of bad lines
     # Only "\n" ends a line (str.splitlines would also break at U+2028 and friends inside a span's text).
     for lineno, raw_line in enumerate(ann_text.split("\n"), 1):
         line = raw_line.removesuffix("\r")
@@ -126,75 +136,38 @@ def read_document(txt: Path, ann: Path, name: str, problems: Problems, lang: str
             text = unix
             problems.note("brat documents with Windows line ends whose offsets count '\\r\\n' as one")
 
-    kept: list[RawSpan] = []
-    kept_line: dict[str, int] = {}
+    spans: list[RawSpan] = []
+    lost: set[str] = set()  # ids of T lines reported already: relations to them say so
     for lineno, ident, label, start, end, covered in t_lines:
-        if not 0 <= start < end <= len(text):
-            problems.report(
-                source, lineno, f"{ident} [{start}:{end}] lies outside the text (length {len(text)})"
-            )
-            dropped.add(ident)
-            continue
-        if _flat(text[start:end]) != _flat(covered):
+        if 0 <= start < end <= len(text) and _flat(text[start:end]) != _flat(covered):
             problems.report(
                 source,
                 lineno,
                 f"{ident} says {covered!r} but the text at [{start}:{end}] is {text[start:end]!r}",
             )
-            dropped.add(ident)
+            lost.add(ident)
             continue
-        clash = next(
-            (
-                k
-                for k in kept
-                if k.start < end
-                and start < k.end
-                and not (k.start == start and k.end == end and k.label == label)
-            ),
-            None,
-        )
-        if clash is not None:
-            problems.report(
-                source,
-                lineno,
-                f"{ident} {label} [{start}:{end}] {text[start:end]!r} overlaps {clash.key} {clash.label} "
-                f"[{clash.start}:{clash.end}] (line {kept_line[str(clash.key)]}); entity spans must not overlap",
-            )
-            dropped.add(ident)
-            continue
-        kept.append(RawSpan(start, end, label, ident))
-        kept_line[ident] = lineno
+        spans.append(RawSpan(start, end, label, ident, lineno))
 
-    known = {str(s.key) for s in kept}
+    known = {s.key for s in spans} | lost
     rels: list[RawRelation] = []
     for lineno, ident, label, a1, a2 in r_lines:
         missing = [a for a in (a1, a2) if a not in known]
-        if missing:
-            if all(a in unheld for a in missing):
-                problems.not_supported(
-                    "R whose argument is not held (event or discontinuous span)", source, lineno
-                )
-            elif all(a in unheld or a in dropped for a in missing):
-                problems.report(
-                    source, lineno, f"{ident}: its argument {', '.join(missing)} was not imported (see above)"
-                )
-            else:
-                problems.report(
-                    source, lineno, f"{ident}: its argument {', '.join(missing)} is not in the file"
-                )
-            continue
-        if a1 == a2:
-            problems.report(source, lineno, f"{ident}: links {a1} to itself")
-            continue
-        rels.append(RawRelation(a1, a2, label))
+        if missing and all(a in unheld for a in missing):
+            problems.not_supported(
+                "R whose argument is not held (event or discontinuous span)", source, lineno
+            )
+        elif missing:
+            problems.report(source, lineno, f"{ident}: its argument {', '.join(missing)} is not in the file")
+        else:
+            rels.append(RawRelation(a1, a2, label, lineno, ident))
 
+    place = Place(problems, source)
     try:
-        built = build(text, kept, rels, meta={"source": name}, lang=lang)
+        built = build(text, spans, rels, place=place, lost=lost, meta={"source": name}, lang=lang)
     except InvalidAnnotation as exc:  # checked line by line above; this is a last guard
         problems.report(source, None, str(exc))
         return None
-    for w in built.warnings:
-        problems.warn(source, None, w)
     problems.note(SPLIT_NOTE, built.cuts)
     return built.task, built.annotation
 

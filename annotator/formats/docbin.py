@@ -16,18 +16,22 @@ Span groups (``doc.spans``, as spancat data holds them) are counted as not suppo
 from __future__ import annotations
 
 import shutil
+import zlib
 from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from annotator.core.errors import AnnotatorError, InvalidAnnotation
-from annotator.core.hashing import input_hash
 from annotator.core.model import ANSWERS, Annotation, Relation, Span, Task, Token
-from annotator.core.validate import validate_annotation, validate_tokens
+from annotator.core.records import INT64, record_hash
+from annotator.core.validate import make_span, validate_annotation, validate_tokens
 from annotator.formats.atomic import write_bytes
 from annotator.formats.base import Counts, Item, describe
 from annotator.formats.problems import Problems
-from annotator.formats.tokens import words_and_spaces
+from annotator.formats.tokens import split_tokens, words_and_spaces
 
 REL_KEY = ("._.", "rel", None, None)  # where spaCy keeps the value of the doc._.rel extension
 INFO_KEY = "annotator"
@@ -79,6 +83,45 @@ def to_doc(vocab: Any, task: Task, annotation: Annotation) -> Any:
     return doc
 
 
+TRIMMED = "entity spans trimmed of whitespace at an edge (spaCy's debug data refuses it there)"
+BLANK = "entity spans made only of whitespace (spaCy refuses them), and their relations"
+
+
+def trimmed(task: Task, annotation: Annotation, counts: Counts) -> tuple[Task, Annotation]:
+    """The task and annotation with every entity's leading and trailing whitespace left out of it
+    (its tokens split where needed), and spans made only of whitespace left out with their
+    relations: what ``spacy debug data`` calls invalid whitespace entity spans. Counted in
+    ``counts``; the same objects when there is nothing to trim."""
+    text = task.text
+    edges: dict[int, tuple[int, int]] = {}
+    blank: set[int] = set()
+    for s in annotation.spans:
+        piece = text[s.start : s.end]
+        if not piece.strip():
+            blank.add(s.sid)
+        elif piece != piece.strip():
+            edges[s.sid] = (
+                s.start + len(piece) - len(piece.lstrip()),
+                s.end - len(piece) + len(piece.rstrip()),
+            )
+    if not edges and not blank:
+        return task, annotation
+    counts.changed[TRIMMED] += len(edges)
+    counts.leave_out(BLANK, len(blank))
+    tokens, _ = split_tokens(
+        text, task.tokens, (a for a, _ in edges.values()), (b for _, b in edges.values())
+    )
+    task = replace(task, tokens=tokens)
+    spans = []
+    for s in annotation.spans:
+        if s.sid in blank:
+            continue
+        start, end = edges.get(s.sid, (s.start, s.end))
+        spans.append(make_span(task, start, end, s.label, s.source, s.sid))
+    relations = tuple(r for r in annotation.relations if r.head not in blank and r.child not in blank)
+    return task, replace(annotation, spans=tuple(spans), relations=relations)
+
+
 # Docs a DocBin holds before it is written out: a DocBin is one msgpack+zlib blob built in memory
 # (1.8 GB for 100,000 short tasks, 274 MB for 10,000), so a larger export is a folder of files of this
 # many docs.
@@ -88,7 +131,9 @@ CHUNK = 2_000
 def write(path: Path, items: Iterable[Item]) -> Counts:
     """One ``.spacy`` file, or, past CHUNK docs, a folder ``path`` of ``part-00001.spacy``...: spaCy
     reads a folder of .spacy files as one corpus (``spacy train --paths.train``), and so does
-    ``annotator import``. Memory stays that of one chunk whatever the size of the export."""
+    ``annotator import``. Memory stays that of one chunk whatever the size of the export. Each
+    entity is trimmed of whitespace at its edges (``trimmed``), so that ``spacy debug data`` and
+    ``spacy train`` take it whatever was imported."""
     from spacy.tokens import DocBin
 
     path = Path(path)
@@ -107,6 +152,7 @@ def write(path: Path, items: Iterable[Item]) -> Counts:
                 parts.append(staging / f"part-{len(parts) + 1:05d}.spacy")
                 write_bytes(parts[-1], docbin.to_bytes())
                 docbin = DocBin(store_user_data=True)
+            task, annotation = trimmed(task, annotation, counts)
             docbin.add(to_doc(vocab, task, annotation))
             counts.add(annotation)
         if not parts:
@@ -148,36 +194,57 @@ def _json(value: Any) -> Any:
     return value
 
 
-def from_doc(doc: Any) -> Item:
+def _json_mapping(info: Mapping[str, Any], key: str, warnings: list[str]) -> dict[str, Any]:
+    """``info[key]`` as a JSON object, or {} (said) when it holds what JSON cannot: bytes, keys
+    that are not strings, numbers beyond 64 bits, nesting deeper than the writers go."""
+    value = info.get(key)
+    if not isinstance(value, Mapping):
+        return {}
+    try:
+        plain = _json(value)
+        orjson.dumps(plain)
+    except (TypeError, RecursionError, orjson.JSONEncodeError) as exc:
+        warnings.append(f"its {key} holds what JSON cannot ({exc}); imported without it")
+        return {}
+    return dict(plain)
+
+
+def _relations(rel: Any, sid_at: Mapping[int, int]) -> list[Relation]:
+    """``doc._.rel`` as relations: ``{(head start, child start): {label: score}}``, the labels
+    scored 0.5 or more (the tutorial stores 0.0 for every pair that is not related)."""
+    relations: list[Relation] = []
+    if not isinstance(rel, Mapping):
+        return relations
+    for key, labels in rel.items():
+        if not (isinstance(key, tuple | list) and len(key) == 2) or not isinstance(labels, Mapping):
+            raise InvalidAnnotation(f"doc._.rel key {key!r} is not (head start, child start)")
+        ends = [sid_at.get(k) if isinstance(k, int) else None for k in key]
+        if ends[0] is None or ends[1] is None:
+            raise InvalidAnnotation(f"doc._.rel {tuple(key)} does not start at two of the Doc's entities")
+        for label, score in labels.items():
+            if not isinstance(score, int | float) or not isinstance(label, str | int):
+                raise InvalidAnnotation(
+                    f"doc._.rel {tuple(key)}: {label!r}: {score!r} is not a label and a score"
+                )
+            if score >= 0.5:
+                relations.append(Relation(ends[0], ends[1], str(label)))
+    return relations
+
+
+def from_doc(doc: Any, warnings: list[str] | None = None) -> Item:
+    said: list[str] = [] if warnings is None else warnings
     text = doc.text
     tokens = tuple(Token(t.text, t.idx, t.idx + len(t.text), t.i, bool(t.whitespace_)) for t in doc)
     validate_tokens(text, tokens)
     found = doc.user_data.get(INFO_KEY)
     info: Mapping[str, Any] = found if isinstance(found, Mapping) else {}
-    meta: Mapping[str, Any] = info["meta"] if isinstance(info.get("meta"), Mapping) else {}
-    extra: Mapping[str, Any] = info["extra"] if isinstance(info.get("extra"), Mapping) else {}
-    ihash = info.get("input_hash")
-    task = Task(
-        text, tokens, ihash if isinstance(ihash, int) else input_hash(text), _json(meta), _json(extra)
-    )
+    meta, extra = _json_mapping(info, "meta", said), _json_mapping(info, "extra", said)
+    task = Task(text, tokens, record_hash(info, text, meta, warnings=said, key="input_hash"), meta, extra)
     spans = tuple(
         Span(e.start_char, e.end_char, e.start, e.end - 1, e.label_, None, i + 1)
         for i, e in enumerate(doc.ents)
     )
-    sid_at = {s.token_start: s.sid for s in spans}
-    relations: list[Relation] = []
-    rel = doc.user_data.get(REL_KEY)
-    if isinstance(rel, Mapping):
-        for key, labels in rel.items():
-            if not (isinstance(key, tuple | list) and len(key) == 2) or not isinstance(labels, Mapping):
-                raise InvalidAnnotation(f"doc._.rel key {key!r} is not (head start, child start)")
-            head, child = sid_at.get(key[0]), sid_at.get(key[1])
-            if head is None or child is None:
-                raise InvalidAnnotation(f"doc._.rel {tuple(key)} does not start at two of the Doc's entities")
-            # The tutorial also stores 0.0 for every pair that is not related: those are not relations.
-            relations += [
-                Relation(head, child, str(label)) for label, score in labels.items() if score >= 0.5
-            ]
+    relations = _relations(doc.user_data.get(REL_KEY), {s.token_start: s.sid for s in spans})
     answer = info.get("answer")
 
     def text_or_none(key: str) -> str | None:
@@ -188,10 +255,10 @@ def from_doc(doc: Any) -> Item:
     annotation = Annotation(
         spans,
         tuple(relations),
-        answer if answer in ANSWERS else None,
+        answer if isinstance(answer, str) and answer in ANSWERS else None,
         text_or_none("annotator"),
         text_or_none("session"),
-        timestamp if isinstance(timestamp, int) else None,
+        timestamp if isinstance(timestamp, int) and timestamp in INT64 else None,
     )
     validate_annotation(task, annotation)
     return task, annotation
@@ -202,25 +269,128 @@ def files(path: Path) -> list[Path]:
     return sorted(path.rglob("*.spacy")) if path.is_dir() else [path]
 
 
-def read(path: Path, problems: Problems, *, lang: str = "en") -> Iterator[Item]:
+# A DocBin is zlib-compressed msgpack. Real ones inflate by well under 20 times; a zip bomb by up
+# to 1,000. Refusing more than MAX_RATIO times the file's size (and at least MIN_LIMIT) stops a
+# 1 MB bomb at 100 MB instead of letting it take gigabytes.
+MAX_RATIO = 100
+MIN_LIMIT = 64 * 1024 * 1024
+INFLATE_STEP = 1024 * 1024  # bytes inflated at a time while checking the size
+
+
+def check_inflated_size(data: bytes, limit: int) -> None:
+    """ValueError when ``data`` is not zlib data or inflates beyond ``limit`` bytes. Inflated a
+    megabyte at a time and thrown away, so a bomb costs no memory."""
+    inflater = zlib.decompressobj()
+    size = 0
+    pending = data
+    try:
+        while pending or not inflater.eof:
+            chunk = inflater.decompress(pending, INFLATE_STEP)
+            size += len(chunk)
+            if size > limit:
+                raise ValueError(
+                    f"it decompresses to more than {limit // 2**20} MB, over {MAX_RATIO} times its "
+                    "size; refused (a real DocBin inflates far less: this looks like a zip bomb)"
+                )
+            pending = inflater.unconsumed_tail
+            if not chunk and not pending:
+                break
+    except zlib.error as exc:
+        raise ValueError(f"not zlib-compressed ({exc})") from exc
+    if not inflater.eof:
+        raise ValueError("the compressed data ends early (a truncated file?)")
+
+
+def _load(file: Path) -> Any:
+    """The DocBin in ``file``; ValueError, KeyError, TypeError or msgpack's errors when it is not one."""
     from spacy.tokens import DocBin
 
+    data = file.read_bytes()
+    check_inflated_size(data, max(MIN_LIMIT, MAX_RATIO * len(data)))
+    return DocBin().from_bytes(data)
+
+
+def _docs(docbin: Any, vocab: Any, source: str, problems: Problems) -> Iterator[Any]:
+    """Each Doc of a DocBin, as ``DocBin.get_docs`` builds it, but one at a time: a bad Doc (a string
+    missing from the table, a malformed array, user data that is not msgpack) is reported and the
+    next one is read (spaCy's generator would stop at the first)."""
+    import srsly
+    from spacy.attrs import ORTH
+    from spacy.tokens import Doc
+
+    for string in docbin.strings:
+        vocab[string]
+    orth = docbin.attrs.index(ORTH)
+
+    def one(i: int) -> Any:
+        tokens, spaces = docbin.tokens[i], docbin.spaces[i]
+        doc = Doc(
+            vocab, words=tokens[:, orth], spaces=None if docbin.flags[i].get("has_unknown_spaces") else spaces
+        )
+        doc = doc.from_array(docbin.attrs, tokens)
+        doc.cats = docbin.cats[i]
+        if docbin.span_groups[i]:
+            doc.spans.from_bytes(docbin.span_groups[i])
+        if i < len(docbin.user_data) and docbin.user_data[i] is not None:
+            doc.user_data.update(srsly.msgpack_loads(docbin.user_data[i], use_list=False))
+        return doc
+
+    for i in range(len(docbin.tokens)):
+        try:
+            doc = one(i)
+        except Exception as exc:  # a missing string, a malformed array, bad msgpack: spaCy raises any kind
+            problems.report(source, None, f"doc {i + 1} cannot be read ({type(exc).__name__}: {exc})")
+            continue
+        yield i + 1, doc
+
+
+def read(path: Path, problems: Problems, *, lang: str = "en") -> Iterator[Item]:
     vocab = _vocab()
     found = files(Path(path))
     if not found:
         problems.report(str(path), None, "no .spacy files in this folder")
     for file in found:
+        source = str(file)
         try:
-            docbin = DocBin().from_disk(file)
-        except Exception as exc:  # spaCy raises ValueError, KeyError or msgpack errors for a bad file
-            problems.report(str(file), None, f"not a spaCy DocBin file ({type(exc).__name__}: {exc})")
+            docbin = _load(file)
+        except OSError as exc:
+            problems.report(source, None, f"cannot read the file ({exc.strerror or exc})")
             continue
-        for n, doc in enumerate(docbin.get_docs(vocab), 1):
+        except Exception as exc:  # spaCy and msgpack raise ValueError, KeyError, TypeError, ...
+            problems.report(source, None, f"not a spaCy DocBin file ({type(exc).__name__}: {exc})")
+            continue
+        for n, doc in _docs(docbin, vocab, source, problems):
             # Span groups (spancat data) may overlap and are no entity spans: counted, not held.
             for key, group in doc.spans.items():
                 for _ in group:
-                    problems.not_supported(f"span in doc.spans[{key!r}] (a span group)", str(file), None)
-            try:
-                yield from_doc(doc)
-            except InvalidAnnotation as exc:
-                problems.report(str(file), None, f"doc {n}: {exc}")
+                    problems.not_supported(f"span in doc.spans[{key!r}] (a span group)", source, None)
+            item = problems.attempt(source, None, _from_doc, doc, n, source, problems, default=None)
+            if item is not None:
+                yield item
+
+
+def _from_doc(doc: Any, n: int, source: str, problems: Problems) -> Item:
+    warnings: list[str] = []
+    try:
+        item = from_doc(doc, warnings)
+    except InvalidAnnotation as exc:
+        raise InvalidAnnotation(f"doc {n}: {exc}") from exc
+    for w in warnings:
+        problems.warn(source, None, f"doc {n}: {w}")
+    return item
+
+
+def users(path: Path) -> set[str | None]:
+    """The annotators named in the Docs' ``user_data`` (a DocBin of several people's work)."""
+    vocab = _vocab()
+    found: set[str | None] = set()
+    for file in files(Path(path)):
+        try:
+            docbin = _load(file)
+        except Exception:  # said when the file is read
+            continue
+        for _, doc in _docs(docbin, vocab, str(file), Problems()):
+            info = doc.user_data.get(INFO_KEY)
+            who = info.get("annotator") if isinstance(info, Mapping) else None
+            found.add(who if isinstance(who, str) else None)
+    return found

@@ -32,10 +32,11 @@ import orjson
 
 from annotator.core.errors import InvalidAnnotation
 from annotator.core.model import Annotation, Task
-from annotator.formats.assemble import SPLIT_NOTE, RawRelation, RawSpan, build, shared_tokens
+from annotator.formats.assemble import SPLIT_NOTE, Place, RawRelation, RawSpan, build, shared_tokens
 from annotator.formats.atomic import atomic_binary
 from annotator.formats.base import Counts, Item, reiterable
 from annotator.formats.jsontext import RecordError, records
+from annotator.formats.kinds import foreign
 from annotator.formats.offsets import Utf16Offsets, has_astral
 from annotator.formats.problems import Problems
 
@@ -162,6 +163,12 @@ def _relations(raw: Any) -> list[RawRelation]:
     return out
 
 
+def _user(annotation: Mapping[str, Any]) -> str:
+    """A raw export's user id as text (doccano writes a number); anything else is shown as JSON."""
+    user = annotation.get("user", "")
+    return user if isinstance(user, str) else orjson.dumps(user).decode()
+
+
 def _by_user(raw: Any) -> dict[str, list[RawSpan]]:
     if not isinstance(raw, list):
         raise InvalidAnnotation("'annotations' must be a list")
@@ -171,8 +178,7 @@ def _by_user(raw: Any) -> dict[str, list[RawSpan]]:
             raise InvalidAnnotation(f"annotation {i} is not an object")
         if "start_offset" not in a:
             raise InvalidAnnotation(f"annotation {i} has no start_offset (not a span annotation)")
-        user = str(a.get("user", ""))
-        users.setdefault(user, []).append(
+        users.setdefault(_user(a), []).append(
             RawSpan(
                 _int(a.get("start_offset"), f"annotation {i} start_offset"),
                 _int(a.get("end_offset"), f"annotation {i} end_offset"),
@@ -188,6 +194,9 @@ def read_record(
     try:
         if not isinstance(record, Mapping):
             raise InvalidAnnotation("a record must be a JSON object")
+        elsewhere = foreign(record, "doccano")
+        if elsewhere is not None:
+            raise InvalidAnnotation(elsewhere)
         text = record.get("text")
         text_key = "text"
         if not isinstance(text, str) and isinstance(record.get("data"), str):
@@ -209,25 +218,25 @@ def read_record(
             groups = [(None, _spans_from_triples(raw), [])]
         else:
             groups = [(None, [], [])]
-        # Each user's spans are read on their own, but the note counts records, not users.
-        found = Problems()
-        groups = [(user, to_code_points(text, spans, found), rels) for user, spans, rels in groups]
-        for what in found.notes:
-            problems.note(what)
-        # Several users' annotations of one text share one tokenization, split at all their edges.
-        tokens, cuts = shared_tokens(text, [s for _, spans, _ in groups for s in spans], lang)
-        problems.note(SPLIT_NOTE, cuts)
-        out: list[Item] = []
-        for user, spans, rels in groups:
-            built = build(text, spans, rels, meta=meta, extra=extra, tokens=tokens, annotator=user, lang=lang)
-            where = f" (user {user})" if user is not None else ""
-            for w in built.warnings:
-                problems.warn(source, line, w + where)
-            out.append((built.task, built.annotation))
-        return out
     except InvalidAnnotation as exc:
         problems.report(source, line, str(exc))
         return []
+    # Each user's spans are read on their own, but the note counts records, not users.
+    found = Problems()
+    groups = [(user, to_code_points(text, spans, found), rels) for user, spans, rels in groups]
+    for what in found.notes:
+        problems.note(what)
+    # Several users' annotations of one text share one tokenization, split at all their edges.
+    tokens, cuts = shared_tokens(text, [s for _, spans, _ in groups for s in spans], lang)
+    problems.note(SPLIT_NOTE, cuts)
+    out: list[Item] = []
+    for user, spans, rels in groups:
+        place = Place(problems, source, line, suffix=f" (user {user})" if user is not None else "")
+        built = build(
+            text, spans, rels, place=place, meta=meta, extra=extra, tokens=tokens, annotator=user, lang=lang
+        )
+        out.append((built.task, built.annotation))
+    return out
 
 
 def read(path: Path, problems: Problems, *, lang: str = "en") -> Iterator[Item]:
@@ -237,7 +246,9 @@ def read(path: Path, problems: Problems, *, lang: str = "en") -> Iterator[Item]:
             problems.report(source, rec.line, rec.reason)
             continue
         line, value = rec
-        yield from read_record(value, source, line, problems, lang)
+        yield from problems.attempt(
+            source, line, read_record, value, source, line, problems, lang, default=list[Item]()
+        )
 
 
 def users(path: Path) -> set[str]:
@@ -248,9 +259,7 @@ def users(path: Path) -> set[str]:
             continue
         anns = rec[1].get("annotations") if isinstance(rec[1], Mapping) else None
         if isinstance(anns, list):
-            found.update(
-                str(a.get("user", "")) for a in anns if isinstance(a, Mapping) and "start_offset" in a
-            )
+            found.update(_user(a) for a in anns if isinstance(a, Mapping) and "start_offset" in a)
     return found
 
 

@@ -26,6 +26,7 @@ from annotator.formats.assemble import SPLIT_NOTE
 from annotator.formats.atomic import atomic_binary
 from annotator.formats.base import Counts, Item
 from annotator.formats.jsontext import RecordError, records
+from annotator.formats.kinds import foreign
 from annotator.formats.problems import Problems
 from annotator.formats.tokens import split_tokens, tokenize
 
@@ -36,6 +37,16 @@ def _strip_token_indices(span: Any) -> Any:
     if isinstance(span, Mapping):
         return {k: v for k, v in span.items() if k not in _TOKEN_KEYS}
     return span
+
+
+def _offsets(span: Any) -> tuple[int, int] | None:
+    """A span's (start, end) when both are whole numbers (anything else is reported later)."""
+    if not isinstance(span, Mapping):
+        return None
+    start, end = span.get("start"), span.get("end")
+    if isinstance(start, int) and isinstance(end, int) and not isinstance(start | end, bool):
+        return start, end
+    return None
 
 
 def _with_tokens(
@@ -50,10 +61,10 @@ def _with_tokens(
     ends: list[int] = []
     if isinstance(spans, list):
         for s in spans:
-            start, end = (s.get("start"), s.get("end")) if isinstance(s, Mapping) else (None, None)
-            if isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(text):
-                starts.append(start)
-                ends.append(end)
+            found = _offsets(s)
+            if found is not None and 0 <= found[0] < found[1] <= len(text):
+                starts.append(found[0])
+                ends.append(found[1])
         spans = [_strip_token_indices(s) for s in spans]
     split, cuts = split_tokens(text, tokens if tokens is not None else tokenize(text, lang), starts, ends)
     out = dict(record)
@@ -87,14 +98,10 @@ def _without_token_relations(
     rels, spans = record.get("relations"), record.get("spans") or []
     if not isinstance(rels, list) or not isinstance(spans, list):
         return record
-    known = {(s.get("start"), s.get("end")) for s in spans if isinstance(s, Mapping)}
+    known = {_offsets(s) for s in spans} - {None}
 
     def token_argument(arg: Any) -> bool:
-        return (
-            isinstance(arg, Mapping)
-            and arg.get("label") is None
-            and (arg.get("start"), arg.get("end")) not in known
-        )
+        return isinstance(arg, Mapping) and arg.get("label") is None and _offsets(arg) not in known
 
     kept = []
     for r in rels:
@@ -124,13 +131,18 @@ def _highlighted_chars(record: dict[str, Any]) -> bool:
     except InvalidAnnotation:
         return False  # from_record says what is wrong with them
     starts, ends = {t.start for t in tokens}, {t.end for t in tokens}
-    return any(s.get("start") not in starts or s.get("end") not in ends for s in loose)
+    edges = [_offsets(s) for s in loose]
+    return any(e is not None and (e[0] not in starts or e[1] not in ends) for e in edges)
 
 
 def read_record(
     record: Any, source: str, line: int | None, problems: Problems, lang: str = "en"
 ) -> Item | None:
     """One gold-schema record (a parsed JSON value) as a task, or None after reporting it."""
+    elsewhere = foreign(record, "jsonl")
+    if elsewhere is not None:
+        problems.report(source, line, elsewhere)
+        return None
     cuts = 0
     if isinstance(record, dict):
         record = _without_token_relations(record, source, line, problems)
@@ -157,7 +169,8 @@ def read(path: Path, problems: Problems, *, lang: str = "en") -> Iterator[Item]:
         if isinstance(rec, RecordError):
             problems.report(source, rec.line, rec.reason)
             continue
-        item = read_record(rec[1], source, rec[0], problems, lang)
+        line, value = rec
+        item = problems.attempt(source, line, read_record, value, source, line, problems, lang, default=None)
         if item is not None:
             yield item
 

@@ -27,11 +27,14 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from annotator.core.errors import InvalidAnnotation
 from annotator.core.model import Answer
-from annotator.formats.assemble import SPLIT_NOTE, RawRelation, RawSpan, build, shared_tokens
-from annotator.formats.base import Item
+from annotator.formats.assemble import SPLIT_NOTE, Place, RawRelation, RawSpan, build, shared_tokens
+from annotator.formats.base import Item, as_suggestion
 from annotator.formats.jsontext import RecordError, records
+from annotator.formats.kinds import MIN_KEYS, is_min, record_format, region_keys
 from annotator.formats.offsets import Utf16Offsets, has_astral
 from annotator.formats.problems import Problems
 
@@ -39,14 +42,20 @@ UTF16_NOTE = "Label Studio spans whose offsets count UTF-16 code units (converte
 
 
 def _user(annotation: Mapping[str, Any]) -> str | None:
+    """Who made an annotation: ``completed_by``, a user id (older exports give the user object:
+    its ``id``, as the newer ones give it; the e-mail only when there is no id)."""
     user = annotation.get("completed_by")
-    if isinstance(user, Mapping):  # older exports give the user object
-        user = user.get("email") or user.get("id")
-    return None if user is None else str(user)
+    if isinstance(user, Mapping):
+        user = user.get("id") if user.get("id") is not None else user.get("email")
+    if user is None or isinstance(user, str):
+        return user
+    return orjson.dumps(user).decode() if not isinstance(user, Mapping | list) else None
 
 
 def _label_results(annotation: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    result = annotation.get("result") or []
+    result = annotation.get("result")
+    if not isinstance(result, list):
+        return []
     return [r for r in result if isinstance(r, Mapping) and r.get("type") == "labels"]
 
 
@@ -60,7 +69,9 @@ def text_key(data: Mapping[str, Any], annotations: list[Mapping[str, Any]]) -> s
         text = data[key]
         hits = 0
         for r in regions:
-            v = r.get("value") or {}
+            v = r.get("value")
+            if not isinstance(v, Mapping):
+                continue
             s, e, t = v.get("start"), v.get("end"), v.get("text")
             if not (isinstance(s, int) and isinstance(e, int) and isinstance(t, str)):
                 continue
@@ -88,85 +99,77 @@ def _utf16_slice(text: str, start: int, end: int) -> str | None:
     return None if a is None or b is None else text[a:b]
 
 
-def _annotation(
-    ann: Mapping[str, Any], text: str, source: str, problems: Problems
-) -> tuple[list[RawSpan], list[RawRelation]]:
+def _region(r: Mapping[str, Any], i: int, text: str, place: Place) -> RawSpan | None:
+    """A ``labels`` result as a span, or None after saying why it cannot be one."""
+    v = r.get("value")
+    if not isinstance(v, Mapping):
+        place.bad(f"result {i} has no value")
+        return None
+    start, end, labels = v.get("start"), v.get("end"), v.get("labels")
+    if not isinstance(start, int) or not isinstance(end, int) or isinstance(start | end, bool):
+        place.problems.not_supported(
+            "labels result without character offsets (HTML or hypertext)", place.source, place.line
+        )
+        return None
+    if not isinstance(labels, list) or not labels:
+        place.bad(f"result {i} [{start}:{end}] has no label")
+        return None
+    if len(labels) > 1:
+        place.bad(
+            f"result {i} [{start}:{end}] has the labels {', '.join(map(str, labels))}; "
+            "entity spans must not overlap, so a region takes one label: not imported"
+        )
+        return None
+    said = v.get("text")
+    if isinstance(said, str) and text[start:end] != said:
+        conv = Utf16Offsets(text)
+        a, b = conv.from_utf16(start), conv.from_utf16(end)
+        if a is None or b is None or text[a:b] != said:
+            place.bad(f"result {i} says {said!r} but the text at [{start}:{end}] is {text[start:end]!r}")
+            return None
+        place.problems.note(UTF16_NOTE)
+        start, end = a, b
+    return RawSpan(start, end, str(labels[0]), r.get("id", f"#{i}"))
+
+
+def _link(r: Mapping[str, Any], i: int, place: Place) -> list[RawRelation]:
+    """A ``relation`` result as relations (one per label; ``bi`` both ways)."""
+    labels = r.get("labels") or []
+    if not isinstance(labels, list) or not labels:
+        place.problems.not_supported("relation without a label", place.source, place.line)
+        return []
+    direction = r.get("direction", "right")
+    ends = (r.get("from_id"), r.get("to_id"))
+    pairs = {"right": [ends], "left": [ends[::-1]], "bi": [ends, ends[::-1]]}
+    if direction not in ("right", "left", "bi"):
+        place.bad(f"result {i}: relation direction {direction!r} is not right, left or bi")
+        return []
+    return [RawRelation(h, c, str(label)) for h, c in pairs[str(direction)] for label in labels]
+
+
+def _annotation(ann: Mapping[str, Any], text: str, place: Place) -> tuple[list[RawSpan], list[RawRelation]]:
+    """The spans and relations of one annotation (or prediction); each result that cannot be read
+    is reported and the others are kept."""
+    result = ann.get("result")
+    if result is None:
+        return [], []
+    if not isinstance(result, list):
+        raise InvalidAnnotation("its 'result' is not a list")
     spans: list[RawSpan] = []
     rels: list[RawRelation] = []
-    conv: Utf16Offsets | None = None
-    for i, r in enumerate(ann.get("result") or []):
+    for i, r in enumerate(result):
         if not isinstance(r, Mapping):
-            raise InvalidAnnotation(f"result {i} is not an object")
+            place.bad(f"result {i} is not an object")
+            continue
         kind = r.get("type")
         if kind == "labels":
-            v = r.get("value")
-            if not isinstance(v, Mapping):
-                raise InvalidAnnotation(f"result {i} has no value")
-            start, end, labels = v.get("start"), v.get("end"), v.get("labels")
-            if not isinstance(start, int) or not isinstance(end, int):
-                problems.not_supported(
-                    "labels result without character offsets (HTML or hypertext)", source, None
-                )
-                continue
-            if not isinstance(labels, list) or not labels:
-                raise InvalidAnnotation(f"result {i} [{start}:{end}] has no label")
-            if len(labels) > 1:
-                raise InvalidAnnotation(
-                    f"result {i} [{start}:{end}] has the labels {', '.join(map(str, labels))}; "
-                    "entity spans must not overlap, so a region takes one label"
-                )
-            said = v.get("text")
-            if isinstance(said, str) and text[start:end] != said:
-                conv = conv or Utf16Offsets(text)
-                a, b = conv.from_utf16(start), conv.from_utf16(end)
-                if a is not None and b is not None and text[a:b] == said:
-                    problems.note(UTF16_NOTE)
-                    start, end = a, b
-                else:
-                    raise InvalidAnnotation(
-                        f"result {i} ({r.get('id')}) says {said!r} but the text at [{start}:{end}] is "
-                        f"{text[start:end]!r}"
-                    )
-            spans.append(RawSpan(start, end, str(labels[0]), r.get("id", f"#{i}")))
+            span = _region(r, i, text, place)
+            spans += [span] if span is not None else []
         elif kind == "relation":
-            labels = r.get("labels") or []
-            if not isinstance(labels, list) or not labels:
-                problems.not_supported("relation without a label", source, None)
-                continue
-            direction = r.get("direction", "right")
-            pairs = {
-                "right": [(r.get("from_id"), r.get("to_id"))],
-                "left": [(r.get("to_id"), r.get("from_id"))],
-                "bi": [(r.get("from_id"), r.get("to_id")), (r.get("to_id"), r.get("from_id"))],
-            }.get(direction)
-            if pairs is None:
-                raise InvalidAnnotation(
-                    f"result {i}: relation direction {direction!r} is not right, left or bi"
-                )
-            rels += [RawRelation(h, c, str(label)) for h, c in pairs for label in labels]
+            rels += _link(r, i, place)
         else:
-            problems.not_supported(f"{kind} result", source, None)
+            place.problems.not_supported(f"{str(kind)[:40]} result", place.source, place.line)
     return spans, rels
-
-
-# Keys of a JSON-MIN object that describe the annotation, not the task's data.
-MIN_KEYS = frozenset({"id", "annotator", "annotation_id", "created_at", "updated_at", "lead_time"})
-
-
-def _is_region(value: Any) -> bool:
-    return isinstance(value, Mapping) and "labels" in value and "start" in value and "end" in value
-
-
-def region_keys(record: Mapping[str, Any]) -> list[str]:
-    """Keys of a JSON-MIN object holding ``labels`` regions (named after the labeling config)."""
-    return [k for k, v in record.items() if isinstance(v, list) and v and all(_is_region(x) for x in v)]
-
-
-def is_min(record: Any) -> bool:
-    """A JSON-MIN object: flat, no ``data``; the annotation's id, or regions, beside the text."""
-    if not isinstance(record, Mapping) or isinstance(record.get("data"), Mapping):
-        return False
-    return "annotation_id" in record or bool(region_keys(record))
 
 
 def from_min(record: Mapping[str, Any]) -> dict[str, Any]:
@@ -185,6 +188,15 @@ def from_min(record: Mapping[str, Any]) -> dict[str, Any]:
     return {"id": record.get("id"), "data": data, "annotations": [annotation]}
 
 
+def _entries(record: Mapping[str, Any], key: str) -> list[Mapping[str, Any]]:
+    value = record.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise InvalidAnnotation(f"'{key}' must be a list, not {type(value).__name__}")
+    return [a for a in value if isinstance(a, Mapping)]
+
+
 def read_task(
     record: Any, source: str, n: int, line: int | None, problems: Problems, lang: str = "en"
 ) -> list[Item]:
@@ -194,13 +206,14 @@ def read_task(
     try:
         if not isinstance(record, Mapping):
             raise InvalidAnnotation("a task must be a JSON object")
-        if record.get("id") is not None:
+        if isinstance(record.get("id"), str | int):
             name = f"task {n} (id {record['id']})"
         data = record.get("data")
         if not isinstance(data, Mapping):
-            raise InvalidAnnotation("the task has no 'data' object")
-        anns = [a for a in record.get("annotations") or [] if isinstance(a, Mapping)]
-        key = text_key(data, anns)
+            raise InvalidAnnotation("the task has no 'data' object" + _elsewhere(record))
+        anns = _entries(record, "annotations")
+        preds = _entries(record, "predictions")
+        key = text_key(data, anns + preds)
         if key is None:
             raise InvalidAnnotation("the task's data holds no text")
         text = data[key]
@@ -211,33 +224,49 @@ def read_task(
     except InvalidAnnotation as exc:
         problems.report(source, line, f"{name}: {exc}")
         return []
-    if not anns:
+    if not anns and not preds:
         problems.warn(source, line, f"{name} has no annotations; skipped")
         return []
-    parsed: list[tuple[str, Mapping[str, Any], list[RawSpan], list[RawRelation]]] = []
-    for ann in anns:
-        who = f"{name}, annotation {ann.get('id')}"
-        try:
-            spans, rels = _annotation(ann, text, source, problems)
-        except InvalidAnnotation as exc:
-            problems.report(source, line, f"{who}: {exc}")
-            continue
-        parsed.append((who, ann, spans, rels))
+    parsed: list[tuple[Place, Mapping[str, Any], list[RawSpan], list[RawRelation]]] = []
+    for kind, entries in (("prediction", preds[:1]), ("annotation", anns)):
+        for k, entry in enumerate(entries, 1):
+            ident = entry.get("id")
+            label = f"{kind} {ident}" if isinstance(ident, str | int) else f"{kind} {k} of {len(entries)}"
+            place = Place(problems, source, line, prefix=f"{name}, {label}: ")
+            try:
+                spans, rels = _annotation(entry, text, place)
+            except InvalidAnnotation as exc:
+                place.bad(str(exc))
+                continue
+            parsed.append((place, entry, spans, rels))
+    for _ in preds[1:]:
+        problems.not_supported("prediction after a task's first (one suggestion per task)", source, line)
     # Several annotations of one text share one tokenization, split at all their span edges.
     tokens, cuts = shared_tokens(text, [s for _, _, spans, _ in parsed for s in spans], lang)
     problems.note(SPLIT_NOTE, cuts)
     out: list[Item] = []
-    for who, ann, spans, rels in parsed:
-        answer: Answer = "ignore" if ann.get("was_cancelled") else "accept"
-        try:
-            built = build(text, spans, rels, meta=meta, tokens=tokens, answer=answer, annotator=_user(ann))
-        except InvalidAnnotation as exc:
-            problems.report(source, line, f"{who}: {exc}")
+    for place, entry, spans, rels in parsed:
+        if place.prefix.startswith(f"{name}, prediction"):
+            model = entry.get("model_version")
+            built = build(text, spans, rels, place=place, meta=meta, tokens=tokens)
+            source_name = model if isinstance(model, str) and model else "label-studio prediction"
+            out.append((built.task, as_suggestion(built.annotation, source_name)))
             continue
-        for w in built.warnings:
-            problems.warn(source, line, f"{who}: {w}")
+        answer: Answer = "ignore" if entry.get("was_cancelled") is True else "accept"
+        built = build(
+            text, spans, rels, place=place, meta=meta, tokens=tokens, answer=answer, annotator=_user(entry)
+        )
         out.append((built.task, built.annotation))
     return out
+
+
+def _elsewhere(record: Mapping[str, Any]) -> str:
+    found = record_format(record)
+    return (
+        f" (it looks like a {found} record: pass --format {found})"
+        if found and found != "label-studio"
+        else ""
+    )
 
 
 def read(path: Path, problems: Problems, *, lang: str = "en") -> Iterator[Item]:
@@ -247,16 +276,18 @@ def read(path: Path, problems: Problems, *, lang: str = "en") -> Iterator[Item]:
             problems.report(source, rec.line, rec.reason)
             continue
         line, value = rec
-        yield from read_task(value, source, n, line, problems, lang)
+        yield from problems.attempt(
+            source, line, read_task, value, source, n, line, problems, lang, default=list[Item]()
+        )
 
 
-def users(path: Path) -> set[str]:
-    found: set[str] = set()
+def users(path: Path) -> set[str | None]:
+    found: set[str | None] = set()
     for rec in records(Path(path)):
         if isinstance(rec, RecordError) or not isinstance(rec[1], Mapping):
             continue
         task = from_min(rec[1]) if is_min(rec[1]) else rec[1]
-        for ann in task.get("annotations") or []:
-            if isinstance(ann, Mapping):
-                found.add(str(_user(ann)))
+        anns = task.get("annotations")
+        if isinstance(anns, list):
+            found.update(_user(a) for a in anns if isinstance(a, Mapping))
     return found

@@ -7,9 +7,16 @@ typo in a file of ten thousand tasks costs one task, and the user sees where it 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
-from annotator.core.errors import BadRecord
+from annotator.core.errors import BadRecord, InvalidAnnotation
+
+T = TypeVar("T")
+# How a record is reported when reading it raised an error no reader check foresaw: the record is
+# still one bad record (the rest of the file goes on), and the fuzz tests look for this wording.
+UNFORESEEN = "could not be read (unforeseen"
 
 
 @dataclass
@@ -34,9 +41,32 @@ class Problems:
         self.unsupported[kind] += 1
         self.unsupported_example.setdefault(kind, f"{source}:{line}" if line is not None else source)
 
+    def attempt(self, source: str, line: int | None, read: Callable[..., T], *args: Any, default: T) -> T:
+        """``read(*args)``, or ``default`` after reporting the record as bad: with the reason an
+        InvalidAnnotation gives, or, for an error nothing foresaw, its kind and message. One
+        record's error never ends the file."""
+        try:
+            return read(*args)
+        except InvalidAnnotation as exc:
+            self.report(source, line, str(exc))
+        except Exception as exc:  # the last guard of one record; the fuzz tests keep this unused
+            self.report(source, line, f"{UNFORESEEN} {type(exc).__name__}: {exc})")
+        return default
+
     def note(self, what: str, count: int = 1) -> None:
         if count:
             self.notes[what] += count
+
+    def rename(self, old: str, new: str) -> None:
+        """Say ``new`` where the problems say the file ``old`` (a temporary copy of a pipe)."""
+
+        def renamed(found: list[BadRecord]) -> list[BadRecord]:
+            return [BadRecord(new, b.line, b.reason) if b.source == old else b for b in found]
+
+        self.bad, self.warnings = renamed(self.bad), renamed(self.warnings)
+        for kind, where in self.unsupported_example.items():
+            if where == old or where.startswith(old + ":"):
+                self.unsupported_example[kind] = new + where[len(old) :]
 
     @property
     def ok(self) -> bool:

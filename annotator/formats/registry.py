@@ -3,7 +3,7 @@ is named. The services ask a format what it holds (``keeps_answers``, ...) rathe
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,7 +23,7 @@ class Format:
     read: Reader
     write: Writer | None
     suffix: str  # of a default output file; "" for a folder
-    users: Callable[[Path], set[str]] | None = None  # for files holding several people's work
+    users: Callable[[Path], Collection[str | None]] | None = None  # for files of several people's work
     keeps_answers: bool = False  # accept / reject / ignore (else every record reads as accepted)
     names_annotators: bool = False  # who made each record (else copies by several look alike)
     holds_relations: bool = False
@@ -60,6 +60,7 @@ FORMATS: dict[str, Format] = {
             docbin.read,
             docbin.write,
             ".spacy",
+            docbin.users,
             keeps_answers=True,
             names_annotators=True,
             holds_relations=True,

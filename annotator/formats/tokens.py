@@ -8,7 +8,6 @@ and still falls on token boundaries. Nothing is ever moved to fit the tokenizer.
 
 from __future__ import annotations
 
-import bisect
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -48,12 +47,14 @@ def split_tokens(
 
     Tokens are split where an edge falls inside them; uncovered whitespace (the space after a token
     with ``ws``) becomes a token when a span edge needs it to. Returns the tokens and how many
-    cuts were made (0: the tokens are returned unchanged)."""
+    cuts were made (0: the tokens are returned unchanged). One pass over the tokens and the sorted
+    cuts, so a document with 100,000 spans splits as fast as one with ten."""
+    n = len(text)
     tok_starts = {t.start for t in tokens}
     tok_ends = {t.end for t in tokens}
-    need = [(c, True) for c in set(starts) if c not in tok_starts]
-    need += [(c, False) for c in set(ends) if c not in tok_ends]
-    if not need:
+    cut_starts = {c for c in starts if 0 <= c < n and c not in tok_starts}
+    cut_ends = {c for c in ends if 0 < c <= n and c not in tok_ends}
+    if not cut_starts and not cut_ends:
         return tuple(tokens), 0
 
     segments: list[_Segment] = []
@@ -63,53 +64,41 @@ def split_tokens(
             segments.append(_Segment(pos, t.start, False, False))
         segments.append(_Segment(t.start, t.end, True, t.ws))
         pos = t.end
-    if pos < len(text):
-        segments.append(_Segment(pos, len(text), False, False))
+    if pos < n:
+        segments.append(_Segment(pos, n, False, False))
 
-    cuts = 0
-    for c, is_start in sorted(need):
-        seg_starts = [s.start for s in segments]
-        i = bisect.bisect_right(seg_starts, c) - 1  # the segment holding offset c (or ending at it)
-        if is_start:
-            if i < 0 or i >= len(segments) or c >= segments[i].end:
-                continue  # offset at the end of the text: nothing can start there; caller rejects
-            seg = segments[i]
-            if seg.start < c:
-                right = _Segment(c, seg.end, seg.is_token, seg.ws)
-                seg.end, seg.ws = c, False
-                segments.insert(i + 1, right)
-                i += 1
-            if not segments[i].is_token:
-                segments[i].is_token = True
-                segments[i].ws = False
-                if i > 0:
-                    segments[i - 1].ws = False
-            cuts += 1
-        else:
-            if c <= 0:
-                continue
-            i = bisect.bisect_left(seg_starts, c) - 1  # the segment holding offset c - 1
-            seg = segments[i]
-            if c < seg.end:
-                right = _Segment(c, seg.end, seg.is_token, seg.ws)
-                seg.end, seg.ws = c, False
-                segments.insert(i + 1, right)
-            if not seg.is_token:
-                seg.is_token = True
-                seg.ws = False
-                if i > 0:
-                    segments[i - 1].ws = False
-            cuts += 1
+    # Cut every segment at the points inside it (the pieces of a token have no space between them).
+    points = sorted(cut_starts | cut_ends)
+    pieces: list[_Segment] = []
+    j = 0
+    for seg in segments:
+        while j < len(points) and points[j] <= seg.start:
+            j += 1
+        left = seg.start
+        while j < len(points) and points[j] < seg.end:
+            pieces.append(_Segment(left, points[j], seg.is_token, False))
+            left = points[j]
+            j += 1
+        pieces.append(_Segment(left, seg.end, seg.is_token, seg.ws))
+
+    # The piece a span starts at, or ends at, is a token (whitespace too, when a span edge is there).
+    at_start = {p.start: k for k, p in enumerate(pieces)}
+    at_end = {p.end: k for k, p in enumerate(pieces)}
+    for k in sorted({at_start[c] for c in cut_starts} | {at_end[c] for c in cut_ends}):
+        if not pieces[k].is_token:
+            pieces[k].is_token, pieces[k].ws = True, False
+            if k > 0:
+                pieces[k - 1].ws = False
 
     out: list[Token] = []
-    for k, seg in enumerate(segments):
+    for k, seg in enumerate(pieces):
         if not seg.is_token:
             continue
-        nxt = segments[k + 1] if k + 1 < len(segments) else None
+        nxt = pieces[k + 1] if k + 1 < len(pieces) else None
         # A token keeps its own "followed by whitespace" unless what followed it became a token.
         ws = seg.ws and nxt is not None and not nxt.is_token
         out.append(Token(text[seg.start : seg.end], seg.start, seg.end, len(out), ws))
-    return tuple(out), cuts
+    return tuple(out), len(cut_starts) + len(cut_ends)
 
 
 def words_and_spaces(task: Task) -> tuple[list[str], list[bool]]:

@@ -170,6 +170,9 @@ def export_dataset(
     return report
 
 
+MAX_SAID = 50
+
+
 def export_lines(report: ExportReport) -> tuple[list[str], list[str]]:
     c = report.counts
     where = ", ".join(str(p) for p in c.paths)
@@ -181,7 +184,12 @@ def export_lines(report: ExportReport) -> tuple[list[str], list[str]]:
     out = [f"wrote {gold}{', '.join(wrote)} to {where} ({report.format})"]
     if c.left_out:
         out.append("left out: " + "; ".join(f"{n} {what}" for what, n in sorted(c.left_out.items())))
+    if c.changed:
+        out.append("changed: " + "; ".join(f"{n} {what}" for what, n in sorted(c.changed.items())))
     err = [report.empty_hint] if report.empty_hint else []
+    err += [f"note: {line}" for line in c.said[:MAX_SAID]]
+    if len(c.said) > MAX_SAID:
+        err.append(f"... and {len(c.said) - MAX_SAID} more")
     if report.repeated:
         err.append(
             f"note: {report.repeated} text(s) written more than once, once per annotator, and "

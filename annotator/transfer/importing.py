@@ -7,15 +7,23 @@ names the annotators, and says what happened.
 
 from __future__ import annotations
 
+import contextlib
+import shutil
+import stat
+import sys
+import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import IO
 
 from annotator.core.errors import AnnotatorError
 from annotator.core.hashing import input_hash
 from annotator.core.model import Annotation, Answer, Task
 from annotator.core.validate import align
-from annotator.formats.base import Counts, Item, describe
-from annotator.formats.guess import guess
+from annotator.core.wording import counted
+from annotator.formats.base import Counts, Item, Suggestion, describe
+from annotator.formats.guess import check_fits, guess
 from annotator.formats.problems import Problems
 from annotator.formats.registry import Format, get
 from annotator.formats.tokens import split_tokens
@@ -77,12 +85,18 @@ class ImportReport:
     task_ids: IdSet = field(default_factory=lambda: IdSet())
     annotators: dict[str, int] = field(default_factory=dict)
     without_answer: int = 0
+    repeats: int = 0  # records of a task and annotator the file already gave (the later is kept)
+    suggestions: int = 0  # model predictions stored as their tasks' suggestions
     problems: Problems = field(default_factory=Problems)
 
 
 def resolve(path: Path, fmt: str | None) -> tuple[Format, str | None]:
+    """The format to read ``path`` with: the one named (AnnotatorError when the file cannot be in
+    it, saying what was expected), else the one guessed, with why."""
     if fmt:
-        return get(fmt), None
+        spec = get(fmt)
+        check_fits(path, spec.name)
+        return spec, None
     name, why = guess(path)
     return get(name), why
 
@@ -189,13 +203,50 @@ def import_file(
     suggestion) and the annotation as ``annotator``'s, with its answer (``accept`` when the file
     has none). A file holding several users' work (a doccano multi-user export, a Label Studio
     export with several annotators, a JSONL export with several ``_annotator_id``) stores each
-    user's as ``<annotator>-<user id>``."""
+    user's as ``<annotator>-<user id>``. ``-`` is standard input; it and a pipe are read into a
+    temporary file first (the format is guessed from the contents, then the reader reads them)."""
     path = Path(path)
-    if not path.exists():
+    with regular_file(path) as local:
+        try:
+            report = _import(store, local, dataset, annotator, fmt, lang)
+        except AnnotatorError as exc:  # name what the user named, not the temporary copy
+            raise AnnotatorError(str(exc).replace(str(local), str(path))) from exc
+    if local != path:
+        report.problems.rename(str(local), str(path))
+    return report
+
+
+@contextlib.contextmanager
+def regular_file(path: Path) -> Iterator[Path]:
+    """``path`` itself, or for standard input (``-``) and a pipe a temporary copy, which every
+    reader can read twice (to guess the format, count the users, then read)."""
+    if str(path) == "-":
+        if sys.stdin.isatty():
+            raise AnnotatorError("-: standard input is the terminal; pipe a file into it, or name the file")
+        stream: IO[bytes] = sys.stdin.buffer
+    elif not path.exists():
         raise AnnotatorError(f"{path}: no such file or folder")
+    elif stat.S_ISFIFO(path.stat().st_mode):
+        stream = open(path, "rb")  # noqa: SIM115 - closed below
+    elif not (path.is_file() or path.is_dir()):
+        raise AnnotatorError(f"{path} is neither a file, a folder nor a pipe")
+    else:
+        yield path
+        return
+    with stream, tempfile.TemporaryDirectory(prefix="annotator-import-") as tmp:
+        copy = Path(tmp) / ("stdin" if str(path) == "-" else path.name)
+        with open(copy, "wb") as out:
+            shutil.copyfileobj(stream, out)
+        yield copy
+
+
+def _import(
+    store: StoreLike, path: Path, dataset: str, annotator: str, fmt: str | None, lang: str
+) -> ImportReport:
     spec, why = resolve(path, fmt)
     report = ImportReport(spec.name, why)
     problems = report.problems
+    counts = report.counts
     per_user = spec.users is not None and len(spec.users(path)) > 1
     seen: dict[str, IdSet] = {}  # tasks stored for each annotator by this import
     source = str(path)
@@ -213,9 +264,31 @@ def import_file(
             return f"{annotator}-{annotation.annotator}"
         return annotator
 
+    def repeat(task: Task, task_id: int, who: str, annotation: Annotation) -> None:
+        """A task this file gave already for ``who``: the later one replaces the earlier in the
+        store and in the counts (read back from the store: repeats are rare, and keeping every
+        annotation of a large file to compare would not be)."""
+        earlier = store.annotation(task_id, who)
+        report.repeats += 1
+        same = earlier is not None and (earlier.content(), earlier.answer) == (
+            annotation.content(),
+            annotation.answer,
+        )
+        problems.warn(
+            source,
+            None,
+            f"{describe(task)} appears again in this file for {who}"
+            + ("; the same annotation, stored once" if same else "; the later one is kept"),
+        )
+        if earlier is not None:
+            counts.spans -= len(earlier.spans)
+            counts.relations -= len(earlier.relations)
+        counts.spans += len(annotation.spans)
+        counts.relations += len(annotation.relations)
+
     def flush(batch: list[Item]) -> None:
         keyed = [(*rehash(t), a) for t, a in batch]
-        ids = store.add_tasks(dataset, [(t, replace(a, answer=None, annotator=None)) for t, _, a in keyed])
+        ids = store.add_tasks(dataset, [(t, Annotation(a.spans, a.relations)) for t, _, a in keyed])
         for task_id, (task, held, annotation) in zip(ids, keyed, strict=True):
             # A task the dataset did not hold was stored from this record (or an earlier one of
             # this batch): nothing to compare it with or to replace, no need to read it back.
@@ -237,24 +310,27 @@ def import_file(
                     moved = _on_tokens(refined, annotation)
                     assert moved is not None
                 annotation = moved
+            if isinstance(annotation, Suggestion):  # a model's, for the task: nobody's annotation
+                store.set_suggestion(task_id, Annotation(annotation.spans, annotation.relations))
+                report.suggestions += 1
+                continue
             who = name_of(annotation)
-            if not seen.setdefault(who, IdSet()).add(task_id):
-                problems.warn(
-                    source, None, f"{describe(task)} appears again for {who}; the later annotation is kept"
-                )
             if annotation.answer is None:
                 report.without_answer += 1
             annotation = replace(annotation, answer=annotation.answer or DEFAULT_ANSWER, annotator=who)
-            before = None if fresh else store.annotation(task_id, who)
-            if before is not None and (before.content(), before.answer) != (
-                annotation.content(),
-                annotation.answer,
-            ):
-                problems.note(REPLACED_NOTE)
+            if not seen.setdefault(who, IdSet()).add(task_id):
+                repeat(task, task_id, who, annotation)
+            else:
+                before = None if fresh else store.annotation(task_id, who)
+                if before is not None and (before.content(), before.answer) != (
+                    annotation.content(),
+                    annotation.answer,
+                ):
+                    problems.note(REPLACED_NOTE)
+                counts.add(annotation)
+                report.annotators[who] = report.annotators.get(who, 0) + 1
             store.save_annotation(task_id, who, annotation, session=annotation.session or "import")
-            report.counts.add(annotation)
             report.task_ids.add(task_id)
-            report.annotators[who] = report.annotators.get(who, 0) + 1
 
     batch: list[Item] = []
     for item in spec.read(path, problems, lang=lang):
@@ -264,7 +340,24 @@ def import_file(
             batch = []
     if batch:
         flush(batch)
+    if fmt and not counts.tasks and not report.suggestions and problems.bad:
+        _say_what_it_looks_like(path, spec, problems)
     return report
+
+
+def _say_what_it_looks_like(path: Path, spec: Format, problems: Problems) -> None:
+    """After a --format under which nothing could be read: what the file looks like instead."""
+    try:
+        found, why = guess(path)
+    except AnnotatorError:
+        return
+    if found != spec.name:
+        problems.report(
+            str(path),
+            None,
+            f"nothing in it could be read as {spec.name}; it looks like {found} ({why}): "
+            f"pass --format {found}, or leave --format out",
+        )
 
 
 MAX_WARNINGS = 50
@@ -288,9 +381,20 @@ def import_lines(report: ImportReport, source: Path, dataset: str) -> tuple[list
     out = [
         f"imported {c.tasks} annotations of {len(report.task_ids)} tasks from {source} into dataset "
         f"{dataset!r}: {c.spans} spans, {c.relations} relations; annotators: {who}",
-        f"problems: {len(p.bad)} bad records skipped, {len(p.warnings)} warnings, "
+        f"problems: {len(p.bad)} not imported (bad records, or the parts of records that could not "
+        f"be kept), {len(p.warnings)} warnings, "
         f"{sum(p.unsupported.values())} annotations of kinds not supported",
     ]
+    if report.repeats:
+        out.append(
+            f"{counted(report.repeats, 'record')} repeated a task and annotator earlier in the file "
+            "(not counted above; the later one is kept)"
+        )
+    if report.suggestions:
+        out.append(
+            f"{counted(report.suggestions, 'model prediction')} stored as the task's suggestion (what "
+            "`annotate` starts from; nobody's annotation)"
+        )
     if report.without_answer:
         out.append(f"{report.without_answer} records had no answer and were stored as accepted")
     return out, err

@@ -84,7 +84,7 @@ def test_bad_records_exit_1_and_the_good_ones_are_stored(workdir: Path) -> None:
     done = run("import", path, "-d", "m", "-a", "alice", "--db", "m.db")
     assert done.exit_code == 1
     assert f"{path}:2: not valid JSON" in done.stderr and f"{path}:3:" in done.stderr
-    assert "2 bad record(s) skipped" in done.stderr
+    assert "2 bad record(s), or parts of records, not imported" in done.stderr
     assert "1 records had no answer and were stored as accepted" in done.stdout
     with Store(workdir / "m.db") as store:
         got = {t.text: a.answer for _, t, a in store.annotations("m", "alice", answers=None)}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -11,11 +12,11 @@ from seqeval.metrics import classification_report
 from seqeval.metrics.sequence_labeling import get_entities
 from seqeval.scheme import IOB2
 
-from annotator.core.errors import AnnotatorError
 from annotator.core.model import Annotation, Span, Task, Token
+from annotator.core.validate import make_span
 from annotator.formats import conll, jsonl
 from annotator.formats.problems import Problems
-from annotator.formats.tokens import tokenize
+from annotator.formats.tokens import split_tokens, tokenize
 from tests.formats_support import REL_FILE, messages, totals
 
 
@@ -114,17 +115,33 @@ def test_sentences_break_at_line_breaks_no_span_crosses(tmp_path: Path) -> None:
     assert [t2.text[s.start : s.end] for s in a2.spans] == ["Ann", "New York"]
 
 
-def test_what_conll_cannot_hold_is_an_error_naming_the_task(tmp_path: Path) -> None:
+def test_a_task_conll_cannot_hold_is_left_out_and_named_and_the_rest_written(tmp_path: Path) -> None:
     text = "New York City"
     task = Task(text, tokenize(text), 42, {"source": "nyc.txt"})
     overlapping = Annotation((Span(0, 8, 0, 1, "GPE", sid=1), Span(4, 13, 1, 2, "GPE", sid=2)))
-    out = tmp_path / "x.conll"
-    with pytest.raises(AnnotatorError, match=r"task 42 \(nyc.txt\).*overlap"):
-        conll.write(out, [(task, overlapping)])
-    assert not out.exists()
     spaced = Task("a b", (Token("a b", 0, 3, 0, False),), 7)
-    with pytest.raises(AnnotatorError, match=r"task 7.*whitespace"):
-        conll.write(out, [(spaced, Annotation())])
+    good = Task("Ann", tokenize("Ann"), 8)
+    out = tmp_path / "x.conll"
+    counts = conll.write(out, [(task, overlapping), (spaced, Annotation()), (good, Annotation())])
+    assert counts.failed == 2 and counts.tasks == 1
+    assert re.search(r"task 42 \(nyc.txt\).*overlap.*left out", counts.said[0])
+    assert re.search(r"task 7.*whitespace.*left out", counts.said[1])
+    assert out.read_text(encoding="utf-8") == "-DOCSTART- -X- O O\n\nAnn O\n\n"
+
+
+def test_a_whitespace_only_span_is_left_out_and_the_rest_written(tmp_path: Path) -> None:
+    """Issue 9 item 12: one such span of 5,349 blocked a whole export (rc 1, no file)."""
+    text = "Ann  met Bob"
+    tokens = split_tokens(text, tokenize(text), [3], [5])[0]  # the double space's second is a token
+    task = Task(text, tokens, 9, {"source": "ws.txt"})
+    blank = make_span(task, 3, 5, "PER", sid=1)
+    ann = Annotation((make_span(task, 0, 3, "PER", sid=2), blank, make_span(task, 9, 12, "PER", sid=3)))
+    out = tmp_path / "ws.conll"
+    counts = conll.write(out, [(task, ann)])
+    assert (counts.tasks, counts.spans, counts.failed) == (1, 2, 0)
+    assert counts.left_out == {conll.WHITESPACE_SPANS: 1}
+    assert "span [3:5] PER is only whitespace; left out" in counts.said[0]
+    assert "Ann B-PER" in out.read_text(encoding="utf-8") and "Bob B-PER" in out.read_text(encoding="utf-8")
 
 
 def test_reader_takes_iob1_bioes_and_reports_bad_lines_per_document(tmp_path: Path) -> None:
@@ -141,7 +158,9 @@ def test_reader_takes_iob1_bioes_and_reports_bad_lines_per_document(tmp_path: Pa
     )
     problems = Problems()
     items = list(conll.read(path, problems))
-    assert [(b.line, b.reason.split(" ")[0]) for b in problems.bad] == [(18, "expected"), (23, "line")]
+    assert [(b.line, b.reason.split(" ")[0]) for b in problems.bad] == [(18, "expected"), (23, "tag")]
+    # the place is said once (issue 9 item 18: "x.txt:3: line 3: ...")
+    assert str(problems.bad[1]) == f"{path}:23: tag 'PER' is not O or B-/I-/E-/S- (or L-/U-) plus a label"
     assert [[(t.text[s.start : s.end], s.label) for s in a.spans] for t, a in items] == [
         [("EU", "ORG"), ("German", "MISC")],
         [("Peter", "PER"), ("New York", "LOC")],

@@ -180,7 +180,7 @@ def test_directions_several_users_cancelled_and_unsupported_results(tmp_path: Pa
         ({"from_id": "a", "to_id": "zz", "type": "relation", "labels": ["X"]}, "not one of the spans"),
     ],
 )
-def test_bad_annotations_are_reported_and_the_rest_of_the_file_goes_on(
+def test_a_bad_result_is_reported_and_the_rest_of_its_task_and_the_file_kept(
     tmp_path: Path, result: dict, reason: str
 ) -> None:
     good = {
@@ -202,6 +202,8 @@ def test_bad_annotations_are_reported_and_the_rest_of_the_file_goes_on(
         ],
     }
     items, problems = read(write(tmp_path, [bad, good]))
-    assert len(items) == 1 and items[0][0].text == "Ann"
+    assert [t.text for t, _ in items] == ["Ann met", "Ann"]
+    kept = 1 if result.get("type") == "relation" else 0  # the region beside a bad relation stays
+    assert [len(a.spans) for _, a in items] == [kept, 1] and not items[0][1].relations
     assert len(problems.bad) == 1 and reason in problems.bad[0].reason
     assert "task 1 (id 1)" in problems.bad[0].reason and problems.bad[0].line == 2
