@@ -3,6 +3,7 @@ spaCy itself: `spacy debug data` finds nothing misaligned and `spacy train` runs
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -193,3 +194,36 @@ def test_a_folder_that_is_not_an_export_is_not_replaced(exported: Path, tmp_path
     with Store(exported / "gold.db") as store, pytest.raises(AnnotatorError, match="not replaced"):
         export_dataset(store, "rel", fmt="spacy", output=mine)
     assert (mine / "notes.txt").read_text(encoding="utf-8") == "keep me"
+
+
+def test_whitespace_at_entity_edges_is_trimmed_so_spacy_debug_data_is_clean(tmp_path: Path) -> None:
+    """Issue 9 item 13: entities imported with whitespace at an edge ('Perform\\xa0', 'New York ')
+    were written as they were, and `spacy debug data` reported invalid whitespace entity spans."""
+    records = [
+        {"text": "Please Perform\u00a0the task.", "label": [[7, 15, "TASK"]]},
+        {"text": "I live in New York now.", "label": [[10, 19, "GPE"], [19, 22, "DATE"]]},
+        {"text": "Just  spaces here.", "label": [[4, 6, "GPE"], [6, 12, "THING"]]},
+        {"text": "Seoul is big.", "label": [[0, 5, "GPE"]]},
+    ]
+    source = tmp_path / "ws.jsonl"
+    source.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    with Store(tmp_path / "ws.db") as store:
+        imported = import_file(store, source, "ws", "alice", "doccano")
+        result = export_dataset(store, "ws", fmt="spacy", output=tmp_path / "all.spacy")
+    # the import says what such spans will meet (issue 9 item 12)
+    said = [w.reason for w in imported.problems.warnings]
+    assert any("only whitespace; kept, but the conll and spacy exports leave it out" in w for w in said)
+    assert sum("the spacy export trims it to its words" in w for w in said) == 2
+    assert result.counts.changed == {docbin.TRIMMED: 2}
+    assert result.counts.left_out == {docbin.BLANK: 1}
+    back = list(docbin.read(tmp_path / "all.spacy", Problems()))
+    assert sorted(t.text[s.start : s.end] for t, a in back for s in a.spans) == [
+        "New York", "Perform", "Seoul", "now", "spaces",
+    ]  # fmt: skip
+    cfg = ner_config(tmp_path, "debug.cfg")
+    done = spacy_cli(
+        "debug", "data", str(cfg), "--paths.train", "all.spacy", "--paths.dev", "all.spacy", cwd=tmp_path
+    )
+    out = done.stdout + done.stderr
+    assert "No entities consisting of or starting/ending with whitespace" in out, out
+    assert "invalid whitespace entity spans" not in out
