@@ -15,7 +15,7 @@ such a record could be read but not written back (orjson writes at most 254 leve
 
 from __future__ import annotations
 
-import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
@@ -23,7 +23,6 @@ from typing import IO, Any
 import orjson
 
 MAX_DEPTH = 100
-_DECODER = json.JSONDecoder()
 _WS = b" \t\r\n"
 _BOM = b"\xef\xbb\xbf"
 _INCOMPLETE = "unexpected end of data"
@@ -128,9 +127,31 @@ def _by_line(lines: Iterator[tuple[int, bytes]]) -> Iterator[tuple[int, Any] | R
         yield RecordError(start, "not valid JSON (the file ends inside this record)")
 
 
+# Inside an array: a whole string (escapes and all), or a bracket or comma outside strings.
+_ARRAY_TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{},]')
+
+
+def _element_end(text: str, pos: int) -> int:
+    """Where the array element beginning at ``pos`` ends: the comma or closing bracket after it at
+    its own depth (the end of the text when there is none). Brackets are counted, not recursed
+    into, so no nesting is too deep to pass over."""
+    depth = 0
+    for m in _ARRAY_TOKENS.finditer(text, pos):
+        token = m.group()
+        if token in "[{":
+            depth += 1
+        elif token in "]}":
+            if depth == 0:
+                return m.start()
+            depth -= 1
+        elif token == "," and depth == 0:
+            return m.start()
+    return len(text)
+
+
 def _array(data: bytes, first_line: int) -> Iterator[tuple[int, Any] | RecordError]:
-    """The elements of one JSON array. stdlib's decoder finds where each element ends (orjson does
-    not say), orjson parses it; after a bad element nothing tells where the next one begins."""
+    """The elements of one JSON array, each found by ``_element_end`` and parsed by orjson: a bad
+    element costs only itself."""
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -148,21 +169,11 @@ def _array(data: bytes, first_line: int) -> Iterator[tuple[int, Any] | RecordErr
             if pos < len(text):
                 yield RecordError(line_at(pos), "text after the end of the JSON array")
             return
-        try:
-            _, end = _DECODER.raw_decode(text, pos)
-        except json.JSONDecodeError as exc:
-            yield RecordError(line_at(pos), f"not valid JSON ({exc.msg}, line {line_at(exc.pos)})")
-            return
-        except RecursionError:
-            yield RecordError(line_at(pos), f"nested deeper than {MAX_DEPTH} levels")
-            return
+        end = _element_end(text, pos)
         yield _parse(text[pos:end].encode("utf-8"), line_at(pos))
         pos = _skip(text, end)
         if pos < len(text) and text[pos] == ",":
             pos = _skip(text, pos + 1)
-        elif pos < len(text) and text[pos] != "]":
-            yield RecordError(line_at(pos), "expected ',' or ']' in the JSON array")
-            return
     yield RecordError(line_at(len(text)), "the file ends inside the JSON array")
 
 
