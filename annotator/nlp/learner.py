@@ -82,6 +82,10 @@ class Learner:
             else None
         )
         self.ner = self.nlp.get_pipe("ner")
+        # The scheme's labels the model lacks (PER under a label map) are added now, not by the first
+        # update that uses them: a roll-back restores weights of the same shape.
+        for label in setup.scheme.labels:
+            self.ner.add_label(label)
         self.rng = random.Random(setup.seed)
         self._sentences(setup.texts)
         self.optimizer = self.nlp.resume_training()

@@ -69,6 +69,31 @@ def test_the_canary_rolls_back_on_drift_and_on_a_gold_drop() -> None:
     assert canary.rolled_back and canary.kept == 0 and learner.ner.model.to_bytes() == start
 
 
+def test_a_roll_back_after_learning_new_labels_of_a_label_map() -> None:
+    scheme = LabelScheme(("PER", "LOC"), label_map={"PERSON": "PER", "GPE": "LOC"})
+    pairs = [
+        (
+            t,
+            replace(
+                a,
+                spans=tuple(
+                    s.with_label({"PERSON": "PER", "GPE": "LOC"}[s.label])
+                    for s in a.spans
+                    if s.label in ("PERSON", "GPE")
+                ),
+            ),
+        )
+        for t, a in PAIRS[:2]
+    ]
+    learner = Learner(LearnerSetup(None, scheme, TEXTS, canary_every=2, threshold=1.01))
+    assert {"PER", "LOC"} <= set(learner.ner.labels)
+    start = learner.ner.model.to_bytes()
+    done = learner.batch(Batch(pairs, [(7, PAIRS[7][0])]))
+    assert done.errors == () and [c.rolled_back for c in done.canaries] == [True]
+    assert learner.ner.model.to_bytes() == start
+    assert {s.label for s in done.predictions[7].spans} <= {"PER", "LOC"}
+
+
 def test_the_client_sends_batches_to_a_process_and_gets_spans_back(tmp_path: Path) -> None:
     events: list[object] = []
     client = LearnerClient(LearnerSetup(None, SCHEME, TEXTS), on_event=events.append)
