@@ -234,6 +234,7 @@ def news(reply: Reply) -> tuple[str, bool] | None:
 
 
 REHEARSAL_TEXTS = 400  # texts of the source the learner cuts into rehearsal and canary sentences
+CANARY_TEXTS = 50  # of them, from the end of the source
 
 
 def setup_from_store(
@@ -241,7 +242,12 @@ def setup_from_store(
 ) -> LearnerSetup:
     """The learner's setup for a dataset: the user's own texts (the first tasks of the source) for
     rehearsal and the canary, and the gold the dataset holds (every reviewer's) for the canary."""
-    texts = [store.task(task_id).text for task_id in store.task_ids(dataset)[:REHEARSAL_TEXTS]]
+    ids = store.task_ids(dataset)
+    # The first texts for rehearsal; the last ones, which the annotator reaches last, for the canary.
+    chosen = (
+        ids if len(ids) <= REHEARSAL_TEXTS else ids[: REHEARSAL_TEXTS - CANARY_TEXTS] + ids[-CANARY_TEXTS:]
+    )
+    texts = [store.task(task_id).text for task_id in chosen]
     gold = [
         (task, ann)
         for review in store.reviewers(dataset)

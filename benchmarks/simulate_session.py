@@ -83,7 +83,7 @@ def novels_to_conll(folder: Path, out: Path) -> Path:
     return out
 
 
-def read_gold(path: Path, fmt: str | None, cut: bool, limit: int | None) -> list[tuple[Task, Annotation]]:
+def read_gold(path: Path, fmt: str | None, cut: bool) -> list[tuple[Task, Annotation]]:
     """The gold file's accepted tasks, through the project's own importers (a folder of the novels'
     ``*_final.tsv`` files is turned into CoNLL first)."""
     with tempfile.TemporaryDirectory() as tmp, Store(Path(tmp) / "gold.db") as store:
@@ -95,7 +95,7 @@ def read_gold(path: Path, fmt: str | None, cut: bool, limit: int | None) -> list
         pairs = [(t, a) for _, t, a in store.annotations("gold", None, ("accept",))]
     if cut:
         pairs = [p for task, ann in pairs for p in paragraphs(task, ann)]
-    return pairs[:limit] if limit else pairs
+    return pairs
 
 
 def corrections(
@@ -148,6 +148,7 @@ def simulate(
     scheme: LabelScheme,
     model: str | None,
     folder: Path,
+    texts: list[str],
 ) -> Tally:
     tally = Tally()
     store = Store(folder / f"{variant}.db")
@@ -158,7 +159,7 @@ def simulate(
     if variant in ("memory", "learn"):
         session.use_memory()
     if variant == "learn":
-        learner = LearnerClient(LearnerSetup(model, scheme, [t.text for t, _ in pairs]))
+        learner = LearnerClient(LearnerSetup(model, scheme, texts))
         learner.start()
         attach(session, learner)
     start = time.perf_counter()
@@ -209,7 +210,11 @@ def main() -> None:
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
 
-    pairs = read_gold(args.gold, args.format, args.paragraphs, args.limit)
+    every = read_gold(args.gold, args.format, args.paragraphs)
+    pairs = every[: args.limit] if args.limit else every
+    # The learner's texts are the whole file's, as `annotate` gives it the source's: the canary is
+    # held out from its end.
+    texts = [t.text for t, _ in every[:350]] + [t.text for t, _ in every[350:][-50:]]
     if len(pairs) < 2:
         raise SystemExit(f"{args.gold}: {len(pairs)} accepted task(s); the replay needs at least 2")
     nlp = load_model(args.model)
@@ -231,7 +236,7 @@ def main() -> None:
         for variant in args.variants.split(","):
             if variant not in VARIANTS:
                 raise SystemExit(f"unknown variant {variant!r}; use {', '.join(VARIANTS)}")
-            tally = simulate(variant, pairs, suggestions, scheme, args.model, Path(tmp))
+            tally = simulate(variant, pairs, suggestions, scheme, args.model, Path(tmp), texts)
             details[variant] = tally
             second = sum(tally.per_task[half:])
             out["variants"][variant] = {

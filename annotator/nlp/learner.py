@@ -99,18 +99,19 @@ class Learner:
             return list(self.nlp.pipe(docs))
 
     def _sentences(self, texts: Sequence[str]) -> None:
-        """Cut the texts into sentences (the parser's) and label them with the original model: a
-        held-out canary set and the rehearsal pool."""
+        """Cut the texts into sentences (the parser's) and label them with the original model: the
+        canary is held out from the end of the texts (the tasks reached last, if at all, so that it
+        measures drift away from what is being corrected), the rehearsal pool is the rest."""
         sentences: list[Doc] = []
         with self.nlp.select_pipes(enable=["tok2vec", "parser"]):
-            for doc in self.nlp.pipe(list(texts)[:400]):
+            for doc in self.nlp.pipe(list(texts)):
                 for sent in doc.sents:
                     if sum(not t.is_space for t in sent) >= 3:
                         sentences.append(sent.as_doc())
-        self.rng.shuffle(sentences)
         labelled = self._ner_docs(Doc(self.nlp.vocab, *task_words(d)) for d in sentences)
         n_canary = min(self.setup.canary_size, len(labelled) // 2)
-        canary, pool = labelled[:n_canary], labelled[n_canary:] or labelled
+        canary, pool = labelled[len(labelled) - n_canary :], labelled[: len(labelled) - n_canary] or labelled
+        self.rng.shuffle(pool)
         self.canary_words = [task_words(d) for d in canary]
         self.canary_ents = [{(e.start, e.end, e.label_) for e in d.ents} for d in canary]
         self.pool = [self._rehearsal_example(d) for d in pool]

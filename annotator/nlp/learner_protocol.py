@@ -15,7 +15,9 @@ from annotator.core.scheme import LabelScheme
 class LearnerSetup:
     model: str | None
     scheme: LabelScheme
-    texts: Sequence[str]  # raw texts of the user's source: rehearsal and canary sentences
+    # Raw texts of the user's source, in source order: rehearsal sentences, and canary sentences
+    # from the last of them.
+    texts: Sequence[str]
     relation_rules: Path | None = None
     gold: Sequence[tuple[Task, Annotation]] = ()  # the dataset's gold, checked by the canary
     rehearsal: int = 4
