@@ -183,7 +183,9 @@ def simulate(
         if learner is not None:
             learner.wait_idle(600)
             tally.learner = {
-                "updates": learner.updates,
+                "updates in effect": learner.updates,
+                "canaries": learner.canaries,
+                "rolled back": learner.rollbacks,
                 "failed": learner.failed,
                 "errors": learner.errors[:3],
             }

@@ -34,6 +34,7 @@ from spacy.training import Example
 from spacy.util import fix_random_seed  # type: ignore[attr-defined]  # thinc's, re-exported
 
 from annotator.core.model import Annotation, Task
+from annotator.core.scheme import LabelScheme
 from annotator.nlp.examples import task_doc, training_example
 from annotator.nlp.learner_protocol import (
     Batch,
@@ -52,10 +53,14 @@ from annotator.nlp.relations import RelationSuggester
 from annotator.nlp.scoring import Score, score_spans
 
 
-def _agreement(predicted: Iterable[Doc], original: Sequence[set[tuple[int, int, str]]]) -> float:
+def _agreement(
+    predicted: Iterable[Doc], original: Sequence[set[tuple[int, int, str]]], scheme: LabelScheme
+) -> float:
+    """F1 between the model's entities and the original's, both seen through the label map (the
+    learner learns in the scheme's labels: PER where the original said PERSON is agreement)."""
     tp = pred = gold = 0
     for doc, ref in zip(predicted, original, strict=True):
-        mine = {(e.start, e.end, e.label_) for e in doc.ents}
+        mine = {(e.start, e.end, scheme.suggested_label(e.label_) or e.label_) for e in doc.ents}
         tp, pred, gold = tp + len(mine & ref), pred + len(mine), gold + len(ref)
     return 2 * tp / (pred + gold) if pred + gold else 1.0
 
@@ -113,7 +118,10 @@ class Learner:
         canary, pool = labelled[len(labelled) - n_canary :], labelled[: len(labelled) - n_canary] or labelled
         self.rng.shuffle(pool)
         self.canary_words = [task_words(d) for d in canary]
-        self.canary_ents = [{(e.start, e.end, e.label_) for e in d.ents} for d in canary]
+        scheme = self.setup.scheme
+        self.canary_ents = [
+            {(e.start, e.end, scheme.suggested_label(e.label_) or e.label_) for e in d.ents} for d in canary
+        ]
         self.pool = [self._rehearsal_example(d) for d in pool]
 
     def _rehearsal_example(self, labelled: Doc) -> Example:
@@ -131,7 +139,7 @@ class Learner:
     def agreement(self) -> float:
         """F1 of the model's entities against the original model's on the canary sentences."""
         docs = self._ner_docs(Doc(self.nlp.vocab, *words) for words in self.canary_words)
-        return _agreement(docs, self.canary_ents)
+        return _agreement(docs, self.canary_ents, self.setup.scheme)
 
     def _gold_f1(self) -> float | None:
         if not self.setup.gold:
