@@ -37,12 +37,16 @@ from annotator.store import Store
 
 def _run(conn: Connection, setup: LearnerSetup) -> None:
     """The learner process. Its standard output and error would write over the screen (it shares
-    the terminal): they go nowhere, and what it has to say goes through the pipe."""
+    the terminal): they go nowhere, and what it has to say goes through the pipe. It runs at a
+    lower priority than the screen."""
     import os
 
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)
     os.dup2(devnull, 2)
+    # Background work: on a busy machine the screen's process gets the CPU first.
+    with contextlib.suppress(OSError):
+        os.nice(10)
     from annotator.nlp.learner import serve
 
     serve(conn, setup)
