@@ -77,7 +77,7 @@ def test_a_roll_back_after_learning_new_labels_of_a_label_map() -> None:
             replace(
                 a,
                 spans=tuple(
-                    s.with_label({"PERSON": "PER", "GPE": "LOC"}[s.label])
+                    replace(s, label={"PERSON": "PER", "GPE": "LOC"}[s.label])
                     for s in a.spans
                     if s.label in ("PERSON", "GPE")
                 ),
