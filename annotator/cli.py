@@ -53,8 +53,11 @@ def _checked_names(option: str) -> Callable[[str | None], str | None]:
 
 # Options several commands share, declared once so that their names and help cannot drift apart.
 DbOption = Annotated[
-    Path | None,
-    typer.Option("--db", help="SQLite database file (default: $ANNOTATOR_DB, else ./annotator.db)."),
+    str | None,
+    typer.Option(
+        "--db",
+        help="SQLite database file, or postgresql://user@host:port/dbname (default: $ANNOTATOR_DB, else ./annotator.db).",
+    ),
 ]
 SourceArgument = Annotated[
     Path, typer.Argument(help="A .txt file, a folder of .txt files, or a .jsonl of tasks.")
@@ -257,10 +260,10 @@ def import_(
     Formats without tokens are tokenized with spaCy's rule-based tokenizer for $ANNOTATOR_LANG (default en), split where a span edge falls inside a token. Exits 1 if any record was bad (the good ones are stored)."""
     import os
 
-    from annotator.store import Store, default_db_path
+    from annotator.store import Store, resolve_db
     from annotator.transfer.importing import import_file, import_lines
 
-    with Store(default_db_path(db)) as store:
+    with Store(resolve_db(db)) as store:
         report = import_file(
             store, source, dataset, annotator, format, lang=os.environ.get("ANNOTATOR_LANG", "en")
         )
@@ -303,11 +306,11 @@ def export(
     Formats: jsonl (the gold schema), doccano, brat, conll, spacy. --gold exports the adjudicated set, whoever reviewed it (--reviewer R chooses when several did); without --annotator or --gold every annotator's annotations are written.
 
     --answer accept (default), all (accept, reject, ignore) or a comma-separated list. --split 0.8 --seed N writes train and dev files into the folder -o names."""
-    from annotator.store import Store, default_db_path
+    from annotator.store import Store, resolve_db
     from annotator.transfer.exporting import export_dataset, export_lines
 
-    path = default_db_path(db)
-    if not path.exists():
+    path = resolve_db(db)
+    if isinstance(path, Path) and not path.exists():
         raise fail(f"no database at {path} (give --db or set ANNOTATOR_DB)")
     with Store(path, create=False) as store:
         report = export_dataset(
@@ -361,7 +364,7 @@ def agreement(
     from annotator.core.agreement import compare_all
     from annotator.reports.agreement import render_details, render_table, to_json
     from annotator.reports.agreement_input import Sides, compare_store, from_files, parse_annotators
-    from annotator.store import default_db_path
+    from annotator.store import resolve_db
 
     if files and (dataset or annotators):
         raise fail("give either two files or --dataset with --annotators, not both")
@@ -371,7 +374,7 @@ def agreement(
     elif dataset and annotators:
         # Streamed from the database, task by task: memory does not grow with the dataset.
         loaded = Sides()
-        report = compare_store(default_db_path(db), dataset, parse_annotators(annotators), details=details)
+        report = compare_store(resolve_db(db), dataset, parse_annotators(annotators), details=details)
     else:
         raise fail("give two gold JSONL files, or --dataset D --annotators A,B")
     for problem in loaded.bad:
@@ -430,18 +433,18 @@ def review(
 
     The edit screen (e) uses the dataset's label scheme, stored when it was first annotated; --labels, --relations and --config override it (and are stored as the dataset's)."""
     from annotator.review import ReviewSession, review_scheme
-    from annotator.store import Store, default_db_path
+    from annotator.store import Store, resolve_db
     from annotator.tui.app import ReviewApp
     from annotator.tui.user_keymap import load_keymap
 
     names = [n.strip() for n in annotators.split(",") if n.strip()]
     if len(names) != 2:
         raise fail(f"--annotators takes two names, A,B (got {annotators!r})")
-    path = default_db_path(db)
-    if not path.exists():
+    path = resolve_db(db)
+    if isinstance(path, Path) and not path.exists():
         raise fail(f"{path}: no such database (annotate or import first, or pass --db)")
     keymap = load_keymap(config)  # a mistake in it is said before anything is read
-    with Store(path) as store:
+    with Store(path, create=False) as store:
         notes: list[str] = []
         scheme = review_scheme(store, dataset, names, labels, config, relations, notes)
         session = ReviewSession(store, dataset, names[0], names[1], reviewer, include_agreed, scheme)
@@ -453,7 +456,7 @@ def review(
         left = session.tasks_left()
         typer.echo(
             f"{len(plan.queue) - left} of {len(plan.queue)} reviewed, {left} left; the gold set, reviewed by "
-            f"{reviewer}, is stored in {path}. Export it: {session.export_command}"
+            f"{reviewer}, is stored in {store.location}. Export it: {session.export_command}"
         )
 
 
@@ -490,9 +493,9 @@ def evaluate(
     from annotator.nlp.evaluate import render
     from annotator.nlp.model import display_name, entity_labels, load_model, model_name
     from annotator.nlp.relations import RelationSuggester
-    from annotator.store import Store, default_db_path
+    from annotator.store import Store, resolve_db
 
-    with Store(default_db_path(db), create=False) as store:
+    with Store(resolve_db(db), create=False) as store:
         who = who_from(store, dataset, gold, annotator)
         pairs = accepted_pairs(store, dataset, who)
     notes: list[str] = []
@@ -556,9 +559,9 @@ def train(
     from annotator.nlp.evaluate import evaluate as run_evaluate
     from annotator.nlp.meta import DEFAULT_MODELS, read_meta
     from annotator.nlp.model import display_name, entity_labels, load_model, model_name
-    from annotator.store import Store, default_db_path
+    from annotator.store import Store, resolve_db
 
-    with Store(default_db_path(db), create=False) as store:
+    with Store(resolve_db(db), create=False) as store:
         who = who_from(store, dataset, gold, annotator)
         pairs = accepted_pairs(store, dataset, who)
     found = read_meta(base)
@@ -616,16 +619,16 @@ def stats(
     db: DbOption = None,
 ) -> None:
     """Count accepted, rejected, ignored and drafted tasks and spans per label, per dataset and annotator."""
-    from annotator.store import StatsRow, Store, default_db_path
+    from annotator.store import StatsRow, Store, resolve_db
     from annotator.store.stats import render_stats
 
-    path = default_db_path(db)
+    path = resolve_db(db)
     # create=False: a mistyped --db must not leave an empty database behind.
     with Store(path, create=False) as store:
         names = store.datasets()
         if dataset is not None and dataset not in names:
             known = ", ".join(names) if names else "none"
-            raise fail(f"no dataset {dataset!r} in {path} (datasets: {known})")
+            raise fail(f"no dataset {dataset!r} in {store.location} (datasets: {known})")
         rows = store.stats(dataset)
         shown = {r.dataset for r in rows}
         # Datasets nobody has annotated yet still show, with their task count.
@@ -633,10 +636,51 @@ def stats(
             if name not in shown:
                 rows.append(StatsRow(name, "-", 0, 0, 0, 0, {}, tasks=store.task_count(name)))
     if not rows:
-        typer.echo(f"{path}: no datasets yet")
+        typer.echo(f"{store.location}: no datasets yet")
         return
     rows.sort(key=lambda r: (r.dataset, r.annotator))
     typer.echo(render_stats(rows))
+
+
+@app.command()
+def migrate(
+    source: Annotated[
+        str, typer.Option("--from", help="The database to copy from (a file, or a postgresql:// URL).")
+    ],
+    target: Annotated[
+        str, typer.Option("--to", help="The database to copy into (a postgresql:// URL, or a file).")
+    ],
+    datasets: Annotated[
+        list[str] | None, typer.Option("--dataset", "-d", help="Only this dataset (repeat for more).")
+    ] = None,
+) -> None:
+    """Copy datasets, their tasks, annotations, schemes and the whole edit log into another database.
+
+    Each dataset is copied in one transaction and verified before it commits: the row counts and the BLAKE2b digests of its tasks, edit log and annotations read back from the copy must equal the source's. A dataset the target already has is refused. Stop annotating the source while it runs."""
+    from annotator.store import Store, resolve_db
+    from annotator.store.dump import copy_dataset
+
+    src, dst = resolve_db(source), resolve_db(target)
+    if isinstance(src, Path) and not src.exists():
+        raise fail(f"no database at {src}")
+    if str(src) == str(dst):
+        raise fail("--from and --to name the same database")
+    with Store(src, create=False) as source_store, Store(dst) as target_store:
+        names = datasets or source_store.datasets()
+        if not names:
+            raise fail(f"{source_store.location} has no datasets to copy")
+        for name in names:
+            done = copy_dataset(source_store, target_store, name)
+            counts = done.fingerprint.counts
+            typer.echo(
+                f"copied {name!r} to {target_store.location}: {counted(counts['tasks'], 'task')}, "
+                f"{counted(counts['annotations'], 'annotation')}, {counted(counts['edit_log'], 'edit log row')}; "
+                "verified (counts and digests match the source: "
+                + ", ".join(
+                    f"{table} {digest[:12]}" for table, digest in sorted(done.fingerprint.digests.items())
+                )
+                + ")"
+            )
 
 
 def main() -> None:

@@ -68,7 +68,7 @@ class Preannotator(Protocol):
 
 
 def feed(
-    store_path: Path,
+    store_path: str | Path,
     dataset: str,
     items: Iterator[SourceItem],
     preannotator: Preannotator,

@@ -129,7 +129,7 @@ class ReviewSession:
             )
         if dataset not in store.datasets():
             known = ", ".join(store.datasets()) or "none"
-            raise AnnotatorError(f"no dataset {dataset!r} in {store.path} (datasets: {known})")
+            raise AnnotatorError(f"no dataset {dataset!r} in {store.location} (datasets: {known})")
         known_annotators = store.annotators(dataset)
         for name in (a, b):
             if name not in known_annotators:

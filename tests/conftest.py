@@ -25,3 +25,7 @@ def _no_user_keymap(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("config")))
         yield
+
+
+# A real PostgreSQL server for the store tests (started on first use; see pg_server.py).
+from tests.pg_server import db_target, pg_url, postgres  # noqa: E402, F401

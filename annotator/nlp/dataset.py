@@ -22,7 +22,7 @@ def who_from(store: Store, dataset: str, gold: bool, annotator: str | None) -> s
 def _require_dataset(store: Store, dataset: str) -> None:
     if dataset not in store.datasets():
         known = ", ".join(store.datasets()) or "none"
-        raise AnnotatorError(f"no dataset {dataset!r} in {store.path} (datasets: {known})")
+        raise AnnotatorError(f"no dataset {dataset!r} in {store.location} (datasets: {known})")
 
 
 def accepted_pairs(store: Store, dataset: str, who: str) -> list[tuple[Task, Annotation]]:

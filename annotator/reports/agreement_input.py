@@ -141,14 +141,16 @@ def parse_annotators(value: str) -> list[str]:
     return names
 
 
-def compare_store(db: Path, dataset: str, annotators: list[str], *, details: bool = False) -> AgreementReport:
+def compare_store(
+    db: str | Path, dataset: str, annotators: list[str], *, details: bool = False
+) -> AgreementReport:
     """Every pair of the annotators in the database, compared task by task as the rows are read."""
     # create=False: a mistyped --db must not leave an empty database behind.
     with Store(db, create=False) as store:
         datasets = store.datasets()
         if dataset not in datasets:
             known = ", ".join(datasets) if datasets else "none"
-            raise AnnotatorError(f"no dataset {dataset!r} in {db} (datasets: {known})")
+            raise AnnotatorError(f"no dataset {dataset!r} in {store.location} (datasets: {known})")
         present = store.annotators(dataset)
         missing = [a for a in annotators if a not in present]
         if missing:

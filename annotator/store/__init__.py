@@ -1,9 +1,10 @@
-"""Durable storage of datasets, tasks, annotations and the edit log (SQLite; SQL lives only here)."""
+"""Durable storage of datasets, tasks, annotations and the edit log, in SQLite or PostgreSQL behind
+one interface (``Store``); SQL lives only here."""
 
-from annotator.store.base import UNCHECKED, Decision, Expect, TaskState
+from annotator.store.base import UNCHECKED, Decision, Expect, Store, TaskState
 from annotator.store.errors import StaleWrite, StoreError, UnknownTask
-from annotator.store.sqlite import Store, default_db_path
 from annotator.store.stats import StatsRow
+from annotator.store.target import is_url, mask_url, resolve_db
 
 __all__ = [
     "UNCHECKED",
@@ -15,5 +16,7 @@ __all__ = [
     "StoreError",
     "TaskState",
     "UnknownTask",
-    "default_db_path",
+    "is_url",
+    "mask_url",
+    "resolve_db",
 ]

@@ -1,13 +1,30 @@
-"""What every store backend shares: the snapshot of one annotator's task, and how a write names
-the version it was made on (the same-annotator guard)."""
+"""The store interface every backend implements (SQLite in sqlite.py, PostgreSQL in postgres.py),
+and the values it hands out.
+
+``Store(target)`` opens the backend the target names: a ``postgresql://`` URL opens PostgreSQL, any
+other path an SQLite file (see target.py). Both keep the same guarantees: each edit and decision is
+one transaction committed before the method returns; the edit log is append-only, enforced by the
+database; the schema goes through the same numbered migrations; a guarded write compares versions
+in the statement that writes (the same-annotator guard); decisions are durable.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, Self
 
-from annotator.core.edits import History
-from annotator.core.model import Annotation
+from annotator.core.edits import Edit, History
+from annotator.core.model import Annotation, Task
+from annotator.core.reviews import Review
+from annotator.core.scheme import LabelScheme
+from annotator.store.stats import StatsRow
+
+if TYPE_CHECKING:
+    from annotator.store.dump import DatasetDump, Fingerprint
 
 
 class _Unchecked(Enum):
@@ -20,6 +37,9 @@ UNCHECKED = _Unchecked.UNCHECKED
 # The version a write expects to replace: the id of the last log row of this task and annotator
 # when it was read (None: nothing written yet), or UNCHECKED.
 Expect = int | None | _Unchecked
+
+EDIT_EVENTS = ("do", "undo", "redo")
+DRAFT = "draft"
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,3 +59,215 @@ class Decision:
 
     annotation: Annotation
     version: int
+
+
+class Store:
+    """The interface. ``Store(target)`` returns the backend for ``target``; a Store is also a
+    context manager that closes it. One Store may be used from several threads."""
+
+    def __new__(cls, target: str | Path, *, create: bool = True, durable_edits: bool = False) -> Store:
+        """``create=False`` refuses a database that does not exist yet (a mistyped ``--db`` must not
+        leave an empty one behind). ``durable_edits`` fsyncs every edit, not only every decision
+        (SQLite; PostgreSQL commits every transaction durably)."""
+        if cls is Store:
+            from annotator.store.target import backend_for
+
+            cls = backend_for(target)
+        return super().__new__(cls)
+
+    @property
+    def location(self) -> str:
+        """Where the data is, for messages (a file path, or a URL without its password)."""
+        raise NotImplementedError
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    # -- datasets and tasks -------------------------------------------------------------------
+
+    def datasets(self) -> list[str]:
+        raise NotImplementedError
+
+    def scheme(self, dataset: str) -> LabelScheme | None:
+        """The label scheme stored with the dataset, None before one was."""
+        raise NotImplementedError
+
+    def save_scheme(self, dataset: str, scheme: LabelScheme) -> None:
+        """Store (or replace) the dataset's label scheme; creates the dataset if needed."""
+        raise NotImplementedError
+
+    def memory(self, dataset: str, annotator: str) -> dict[tuple[str, ...], str | None]:
+        """The annotator's correction memory in the dataset: surface form -> label (None: not an
+        entity)."""
+        raise NotImplementedError
+
+    def remember(
+        self, dataset: str, annotator: str, task_id: int, changes: Mapping[tuple[str, ...], str | None]
+    ) -> None:
+        """Keep what an accepted task decided about surface forms; a form's later decision
+        replaces its earlier one."""
+        raise NotImplementedError
+
+    def record_review(self, dataset: str, reviewer: str, annotators: Sequence[str]) -> None:
+        """Record that ``reviewer`` adjudicates ``annotators``' work on the dataset: the reviewer's
+        annotations are then one of its gold sets (``reviewers``)."""
+        raise NotImplementedError
+
+    def reviewers(self, dataset: str) -> list[Review]:
+        """Who reviewed the dataset (each one's annotations a gold set), by name."""
+        raise NotImplementedError
+
+    def add_tasks(self, dataset: str, items: Iterable[tuple[Task, Annotation]]) -> list[int]:
+        """Store tasks with their suggestions, a batch a transaction; returns their ids in input
+        order. A task whose input hash is already in the dataset keeps its id, its tokens and its
+        suggestion (annotations may have been made on them)."""
+        raise NotImplementedError
+
+    def set_suggestion(self, task_id: int, suggestion: Annotation) -> None:
+        """Replace a task's suggestion (model output that arrived after the task was stored)."""
+        raise NotImplementedError
+
+    def set_tokens(self, task_id: int, task: Task) -> None:
+        """Replace a task's tokens; the text must be the same."""
+        raise NotImplementedError
+
+    def task_ids(self, dataset: str) -> list[int]:
+        """The dataset's task ids in insertion order."""
+        raise NotImplementedError
+
+    def task_count(self, dataset: str) -> int:
+        raise NotImplementedError
+
+    def task(self, task_id: int) -> Task:
+        raise NotImplementedError
+
+    def suggestion(self, task_id: int) -> Annotation:
+        raise NotImplementedError
+
+    def find_task(self, dataset: str, input_hash: int) -> int | None:
+        raise NotImplementedError
+
+    # -- annotations and the edit log ---------------------------------------------------------
+
+    def annotation(self, task_id: int, annotator: str) -> Annotation | None:
+        """This annotator's current annotation of the task; a draft has ``answer`` None."""
+        raise NotImplementedError
+
+    def last_log_id(self, task_id: int, annotator: str) -> int | None:
+        """The version of this annotator's row for the task: the id of its latest log row (None
+        before any)."""
+        raise NotImplementedError
+
+    def record_edit(
+        self,
+        task_id: int,
+        annotator: str,
+        session: str,
+        event: str,
+        edit: Edit | None,
+        current: Annotation,
+        *,
+        expect: Expect = UNCHECKED,
+    ) -> int:
+        """Log one edit ("do", "undo" or "redo"; ``edit`` is required for "do") and store
+        ``current``, the annotation after it, as the draft: both in one committed transaction.
+        Returns the new version (the log row's id).
+
+        An edit reopens a decided task: its row becomes a draft (answer None) until the next
+        decision, so an exported "accept" always means the spans the annotator accepted.
+
+        ``expect`` (the version the caller read) makes the write conditional: if another process
+        wrote the task since, nothing is written and StaleWrite is raised."""
+        raise NotImplementedError
+
+    def record_answer(
+        self,
+        task_id: int,
+        annotator: str,
+        session: str,
+        annotation: Annotation,
+        *,
+        expect: Expect = UNCHECKED,
+    ) -> Decision:
+        """Store a decision (annotation.answer is accept, reject or ignore), durably; returns the
+        annotation as stored, with annotator, session and timestamp filled in, and its version.
+        ``expect`` as in record_edit."""
+        raise NotImplementedError
+
+    def save_annotation(
+        self, task_id: int, annotator: str, annotation: Annotation, session: str = "import"
+    ) -> None:
+        """Overwrite the current row (for importers and the review screen); ``answer`` may be set
+        or None. The annotation keeps its own session and timestamp when it has them (an imported
+        record's ``_session_id``/``_timestamp``); the log row names ``session`` as its writer.
+        Not fsynced in SQLite: importers write thousands of rows and still have their source file."""
+        raise NotImplementedError
+
+    def history(self, task_id: int, annotator: str) -> History:
+        """The task's current annotation with its undo and redo stacks (see ``state``)."""
+        return self.state(task_id, annotator).history
+
+    def state(self, task_id: int, annotator: str) -> TaskState:
+        """The task as this annotator left it, read in one snapshot: the current annotation with
+        its undo and redo stacks, rebuilt by replaying the edits logged since this annotator's last
+        import on top of it (or of the suggestion), across the decisions made in between; the
+        stored row; its version.
+        ``history.current`` is always the stored current annotation: if the log does not lead to it
+        (the suggestion was replaced after edits were made on the old one), the undo history is
+        dropped rather than the draft."""
+        raise NotImplementedError
+
+    def next_unanswered(self, dataset: str, annotator: str, after: int | None = None) -> int | None:
+        """The first task in insertion order (after task ``after``, if given) that this annotator
+        has not decided; drafts count as undecided. None when there is none (no wrap-around)."""
+        raise NotImplementedError
+
+    def answer_counts(self, dataset: str, annotator: str) -> dict[str, int]:
+        """Tasks this annotator accepted, rejected, ignored and left as drafts."""
+        raise NotImplementedError
+
+    def log_counts(self, dataset: str, annotator: str | None = None) -> dict[str, int]:
+        """Rows of the edit log per event ("do", "undo", "redo", "answer", "import") for the
+        dataset (and annotator); events that never happened are left out."""
+        raise NotImplementedError
+
+    def annotators(self, dataset: str) -> list[str]:
+        raise NotImplementedError
+
+    def annotations(
+        self,
+        dataset: str,
+        annotator: str | None = None,
+        answers: Collection[str] | None = ("accept",),
+    ) -> Iterator[tuple[int, Task, Annotation]]:
+        """(task id, task, annotation) in task order, then annotator order. ``answers`` None gives
+        every row including drafts; "draft" may also be named in ``answers``. Read page by page,
+        so the caller may write to the store while iterating."""
+        raise NotImplementedError
+
+    def stats(self, dataset: str | None = None) -> list[StatsRow]:
+        """Per dataset and annotator: decided and drafted tasks, spans per label of accepted tasks."""
+        raise NotImplementedError
+
+    # -- copying a dataset between databases (annotator migrate) ------------------------------
+
+    def dump(self, dataset: str) -> DatasetDump:
+        """The whole dataset as rows, streamed in id order: tasks, the edit log, current rows, the
+        scheme (see dump.py)."""
+        raise NotImplementedError
+
+    def load(self, dump: DatasetDump, expected: Fingerprint) -> Fingerprint:
+        """Write a dump as a new dataset, in one transaction; the dataset must not exist here yet.
+        Ids are this database's own; references follow them. Before committing, the dataset is
+        read back and its fingerprint compared with ``expected`` (the source's, taken as the dump
+        was read: see Fingerprint.watch): a copy that differs is rolled back (StoreError). Returns
+        the copy's fingerprint."""
+        raise NotImplementedError

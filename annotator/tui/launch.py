@@ -16,7 +16,7 @@ from annotator.nlp.lazy import LazyPreannotator
 from annotator.nlp.meta import display_from_meta, ner_labels_from_meta, read_meta
 from annotator.session import AnnotationSession
 from annotator.sources import count_source, read_source, require_items
-from annotator.store import Store, default_db_path
+from annotator.store import Store, resolve_db
 from annotator.tui.app import AnnotatorApp
 from annotator.tui.feed_messages import LearnerNews
 from annotator.tui.user_keymap import load_keymap
@@ -75,7 +75,7 @@ def run_annotate(
     relation_rules: Path | None,
     model: str | None,
     config: Path | None,
-    db: Path | None,
+    db: str | Path | None,
     *,
     label_map: str | None = None,
     memory: bool = True,
@@ -95,10 +95,11 @@ def run_annotate(
         raise AnnotatorError(f"{relation_rules}: no such relation rules file")
     keymap = load_keymap(config)
     notes: list[str] = []
-    db_path = default_db_path(db)
-    # A database that does not exist yet is created only once the arguments and the source have
-    # been found good: a mistake must not leave an empty database behind.
-    store = Store(db_path) if db_path.exists() else None
+    db_path = resolve_db(db)
+    # A database file that does not exist yet is created only once the arguments and the source
+    # have been found good: a mistake must not leave an empty database behind. (A PostgreSQL
+    # database exists already; the store only adds its tables.)
+    store = Store(db_path) if not isinstance(db_path, Path) or db_path.exists() else None
     try:
         stored = store.scheme(dataset) if store is not None else None
         scheme, display = scheme_for(model, labels, config, relations, notes, label_map, stored)
@@ -152,7 +153,7 @@ def summary(app: AnnotatorApp) -> tuple[str, int]:
     counts = s.counts()
     lines = [
         f"{s.dataset} · {s.annotator}: {counts.get('accept', 0)} accepted, {counts.get('reject', 0)} rejected, "
-        f"{counts.get('ignore', 0)} ignored, {counts.get('draft', 0)} drafts; all saved in {s.store.path}",
+        f"{counts.get('ignore', 0)} ignored, {counts.get('draft', 0)} drafts; all saved in {s.store.location}",
     ]
     code = 0
     if app.problems:

@@ -1,4 +1,4 @@
-"""`annotator stats` through the real Typer app."""
+"""`annotator stats` through the real Typer app, on an SQLite file and on a PostgreSQL URL."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from annotator.cli import app
 from annotator.core.hashing import input_hash
 from annotator.core.model import Annotation, Span, Task
 from annotator.store import Store
+from tests.pg_server import raw_sql
 from tests.strategies import tokenize
 
 runner = CliRunner()
@@ -26,8 +27,8 @@ def span(task: Task, first: int, last: int, label: str, sid: int) -> Span:
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> Path:
-    path = tmp_path / "stats.db"
+def db(db_target: str) -> str:
+    path = db_target
     tasks = [make_task(f"Alice Smith met Bob in Paris on day {i} .") for i in range(5)]
     with Store(path) as store:
         ids = store.add_tasks("news", [(t, Annotation()) for t in tasks])
@@ -60,7 +61,7 @@ def rows(output: str) -> dict[tuple[str, str], list[str]]:
     return out
 
 
-def test_stats_table(db: Path) -> None:
+def test_stats_table(db: str) -> None:
     result = runner.invoke(app, ["stats", "--db", str(db)])
     assert result.exit_code == 0, result.output
     table = rows(result.stdout)
@@ -75,7 +76,7 @@ def test_stats_table(db: Path) -> None:
     assert all(line[end - 1].isdigit() for line in lines[1:])
 
 
-def test_stats_of_one_dataset_and_from_the_environment(db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_stats_of_one_dataset_and_from_the_environment(db: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ANNOTATOR_DB", str(db))
     result = runner.invoke(app, ["stats", "--dataset", "news"])
     assert result.exit_code == 0, result.output
@@ -94,7 +95,7 @@ def test_missing_database_is_an_error_and_is_not_created(tmp_path: Path) -> None
     assert list(tmp_path.iterdir()) == []
 
 
-def test_unknown_dataset_lists_the_known_ones(db: Path) -> None:
+def test_unknown_dataset_lists_the_known_ones(db: str) -> None:
     result = runner.invoke(app, ["stats", "--db", str(db), "--dataset", "nwes"])
     assert result.exit_code == 1
     assert "no dataset 'nwes'" in result.stderr
@@ -110,9 +111,15 @@ def test_not_a_database_is_an_error(tmp_path: Path) -> None:
     assert "Traceback" not in result.output
 
 
-def test_empty_database(tmp_path: Path) -> None:
-    path = tmp_path / "new.db"
-    Store(path).close()
-    result = runner.invoke(app, ["stats", "--db", str(path)])
+def test_empty_database(db_target: str) -> None:
+    Store(db_target).close()
+    result = runner.invoke(app, ["stats", "--db", db_target])
     assert result.exit_code == 0
     assert "no datasets yet" in result.stdout
+
+
+def test_a_postgresql_database_without_annotator_tables_is_not_changed(pg_url: str) -> None:
+    result = runner.invoke(app, ["stats", "--db", pg_url])
+    assert result.exit_code == 1
+    assert "no annotator tables" in result.stderr and "Traceback" not in result.output
+    assert raw_sql(pg_url, "SELECT COUNT(*) FROM pg_tables WHERE schemaname = 'public'") == [(0,)]

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
 import sqlite3
-import tempfile
 from dataclasses import replace
 from pathlib import Path
 
@@ -23,7 +23,10 @@ from annotator.core.errors import InvalidAnnotation
 from annotator.core.hashing import input_hash
 from annotator.core.model import Annotation, Span, Task
 from annotator.store import Store
+from tests.pg_server import raw_sql
 from tests.strategies import ENTITY_LABELS, RELATION_LABELS, tokenize
+
+EXAMPLES = itertools.count()
 
 TEXT = "Nakatani met Song Young-moo in Seoul on Saturday , said North Korea ’s news agency ."
 
@@ -78,10 +81,10 @@ def same_state(a: History, b: History) -> bool:
     )
 
 
-def test_undo_and_redo_survive_a_restart(tmp_path: Path) -> None:
+def test_undo_and_redo_survive_a_restart(db_target: str) -> None:
     task = make_task()
     suggestion = Annotation(spans=(Span(0, 8, 0, 0, "ORG", "en_core_web_sm", 1),))
-    path = tmp_path / "a.db"
+    path = db_target
     with Store(path) as store:
         [task_id] = store.add_tasks("d", [(task, suggestion)])
         m = Mirror(store, task_id)
@@ -114,11 +117,11 @@ def edited_then_decided(store: Store, task: Task, answer: str = "accept") -> tup
     return task_id, m
 
 
-def test_undo_reaches_across_a_decision_and_makes_the_task_a_draft(tmp_path: Path) -> None:
+def test_undo_reaches_across_a_decision_and_makes_the_task_a_draft(db_target: str) -> None:
     """Edit, accept, come back: undo reaches the edit made before the decision (it used to say
     "nothing to undo"), and undoing into the decided task makes it a draft, as any edit does."""
     task = make_task()
-    path = tmp_path / "a.db"
+    path = db_target
     with Store(path) as store:
         task_id, _ = edited_then_decided(store, task)
         accepted = store.annotation(task_id, "alice")
@@ -142,8 +145,8 @@ def test_undo_reaches_across_a_decision_and_makes_the_task_a_draft(tmp_path: Pat
         assert h.current.content() == Annotation().content()  # before the decision: the suggestion
 
 
-def test_an_undo_after_a_decision_is_stored_as_a_draft(tmp_path: Path) -> None:
-    with Store(tmp_path / "a.db") as store:
+def test_an_undo_after_a_decision_is_stored_as_a_draft(db_target: str) -> None:
+    with Store(db_target) as store:
         task_id, m = edited_then_decided(store, make_task(), "reject")
         m.undo()
         stored = store.annotation(task_id, "alice")
@@ -172,10 +175,10 @@ def test_a_database_whose_decisions_were_bases_reaches_across_them_after_the_mig
         assert len(h.done) == 1 and h.current.answer == "accept"
 
 
-def test_an_import_is_the_base_a_history_starts_from(tmp_path: Path) -> None:
+def test_an_import_is_the_base_a_history_starts_from(db_target: str) -> None:
     """An imported annotation replaces the task's whole content: undo does not go behind it."""
     task = make_task()
-    with Store(tmp_path / "a.db") as store:
+    with Store(db_target) as store:
         [task_id] = store.add_tasks("d", [(task, Annotation())])
         m = Mirror(store, task_id)
         m.do(set_span(task, m.history.current, 0, 0, "PERSON"))
@@ -185,9 +188,9 @@ def test_an_import_is_the_base_a_history_starts_from(tmp_path: Path) -> None:
         assert h.done == [] and h.current.content() == imported.content()
 
 
-def test_each_annotator_has_their_own_history(tmp_path: Path) -> None:
+def test_each_annotator_has_their_own_history(db_target: str) -> None:
     task = make_task()
-    with Store(tmp_path / "a.db") as store:
+    with Store(db_target) as store:
         [task_id] = store.add_tasks("d", [(task, Annotation())])
         alice, bob = Mirror(store, task_id, "alice"), Mirror(store, task_id, "bob")
         alice.do(set_span(task, alice.history.current, 0, 0, "PERSON"))
@@ -198,9 +201,9 @@ def test_each_annotator_has_their_own_history(tmp_path: Path) -> None:
         assert store.history(task_id, "carol").current == store.suggestion(task_id)
 
 
-def test_a_replaced_suggestion_keeps_the_draft_and_drops_the_stacks(tmp_path: Path) -> None:
+def test_a_replaced_suggestion_keeps_the_draft_and_drops_the_stacks(db_target: str) -> None:
     task = make_task()
-    with Store(tmp_path / "a.db") as store:
+    with Store(db_target) as store:
         [task_id] = store.add_tasks("d", [(task, Annotation())])
         m = Mirror(store, task_id)
         m.do(set_span(task, m.history.current, 0, 0, "PERSON"))
@@ -264,64 +267,65 @@ def apply_op(task: Task, m: Mirror, op: tuple[object, ...]) -> None:
         pass  # an edit the UI would refuse (a span shrunk to nothing, a self-relation)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(ops, st.booleans())
-def test_random_sessions_are_restored_exactly(sequence: list[tuple[object, ...]], suggested: bool) -> None:
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(sequence=ops, suggested=st.booleans())
+def test_random_sessions_are_restored_exactly(
+    db_target: str, sequence: list[tuple[object, ...]], suggested: bool
+) -> None:
     task = make_task()
     suggestion = Annotation(
         spans=(Span(0, 8, 0, 0, "ORG", "en", 1), Span(56, 67, 12, 13, "GPE", "en", 2)) if suggested else ()
     )
     assert task.text[56:67] == "North Korea"
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "a.db"
+    dataset = f"d{next(EXAMPLES)}"  # one database for every example: a dataset each
+    path = db_target
+    store = Store(path)
+    try:
+        [task_id] = store.add_tasks(dataset, [(task, suggestion)])
+        m = Mirror(store, task_id)
+        for op in sequence:
+            if op[0] == "restart":
+                store.close()
+                store = Store(path)
+                restored = Mirror(store, task_id)
+                assert same_state(restored.history, m.history)
+                m = restored  # carry on from what the store gave back
+            else:
+                apply_op(task, m, op)
+        store.close()
         store = Store(path)
-        try:
-            [task_id] = store.add_tasks("d", [(task, suggestion)])
-            m = Mirror(store, task_id)
-            for op in sequence:
-                if op[0] == "restart":
-                    store.close()
-                    store = Store(path)
-                    restored = Mirror(store, task_id)
-                    assert same_state(restored.history, m.history)
-                    m = restored  # carry on from what the store gave back
-                else:
-                    apply_op(task, m, op)
-            store.close()
-            store = Store(path)
-            restored_history = store.history(task_id, "alice")
-            assert same_state(restored_history, m.history)
-            stored = store.annotation(task_id, "alice")
-            if stored is not None:
-                assert restored_history.current == stored
-                assert stored.content() == m.history.current.content()
-            # Undoing everything that was restored leads back to the suggestion, across decisions.
-            while restored_history.undo() is not None:
-                pass
-            while m.history.undo() is not None:
-                pass
-            assert restored_history.current.content() == m.history.current.content()
-        finally:
-            store.close()
+        restored_history = store.history(task_id, "alice")
+        assert same_state(restored_history, m.history)
+        stored = store.annotation(task_id, "alice")
+        if stored is not None:
+            assert restored_history.current == stored
+            assert stored.content() == m.history.current.content()
+        # Undoing everything that was restored leads back to the suggestion, across decisions.
+        while restored_history.undo() is not None:
+            pass
+        while m.history.undo() is not None:
+            pass
+        assert restored_history.current.content() == m.history.current.content()
+    finally:
+        store.close()
 
 
-def test_an_unreadable_log_row_keeps_the_draft(tmp_path: Path) -> None:
-    import sqlite3
-
+def test_an_unreadable_log_row_keeps_the_draft(db_target: str) -> None:
     task = make_task()
-    with Store(tmp_path / "a.db") as store:
+    with Store(db_target) as store:
         [task_id] = store.add_tasks("d", [(task, Annotation())])
         m = Mirror(store, task_id)
         m.do(set_span(task, m.history.current, 0, 0, "PERSON"))
         # A row written by some other tool or version, which this one cannot replay.
-        raw = sqlite3.connect(store.path)
-        raw.execute(
+        raw_sql(
+            db_target,
             "INSERT INTO edit_log (task_id, annotator, session, event, payload, created) "
-            "VALUES (?, 'alice', 'other', 'do', ?, 0)",
-            (task_id, b'{"kind": "add"}'),
+            f"""VALUES ({task_id}, 'alice', 'other', 'do', '{{"kind": "add"}}', 0)""",
         )
-        raw.commit()
-        raw.close()
         h = store.history(task_id, "alice")
         assert h.current == store.annotation(task_id, "alice")
         assert h.current.content() == m.history.current.content()

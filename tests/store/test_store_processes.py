@@ -1,4 +1,5 @@
-"""Several processes on one database file, and a process killed in the middle of a session."""
+"""Several processes on one database (an SQLite file, a PostgreSQL database), and a process killed in
+the middle of a session."""
 
 from __future__ import annotations
 
@@ -67,19 +68,22 @@ def child_env() -> dict[str, str]:
     return env
 
 
-def integrity(path: Path) -> str:
-    raw = sqlite3.connect(path)
+def integrity(target: str) -> str:
+    """SQLite's own check of the file; PostgreSQL checks its pages itself."""
+    if target.startswith("postgresql://"):
+        return "ok"
+    raw = sqlite3.connect(target)
     try:
         return str(raw.execute("PRAGMA integrity_check").fetchone()[0])
     finally:
         raw.close()
 
 
-def test_two_processes_write_one_new_database(tmp_path: Path) -> None:
-    db, go = tmp_path / "shared.db", tmp_path / "go"
+def test_two_processes_write_one_new_database(db_target: str, tmp_path: Path) -> None:
+    db, go = db_target, tmp_path / "go"
     procs = [
         subprocess.Popen(
-            [sys.executable, "-c", WRITER, str(db), who, str(go)],
+            [sys.executable, "-c", WRITER, db, who, str(go)],
             cwd=REPO,
             env=child_env(),
             stdout=subprocess.PIPE,
@@ -103,21 +107,12 @@ def test_two_processes_write_one_new_database(tmp_path: Path) -> None:
             for task_id, task, annotation in store.annotations("shared", who):
                 texts = [task.text[s.start : s.end] for s in annotation.sorted().spans]
                 assert texts == ["Writer", "Alice", "Bob"], task_id
-        raw = sqlite3.connect(db)
-        events = raw.execute(
-            "SELECT annotator, event, COUNT(*) FROM edit_log GROUP BY 1, 2 ORDER BY 1, 2"
-        ).fetchall()
-        raw.close()
-        assert events == [
-            ("alice", "answer", 40),
-            ("alice", "do", 120),
-            ("bob", "answer", 40),
-            ("bob", "do", 120),
-        ]
+        for who in ("alice", "bob"):
+            assert store.log_counts("shared", who) == {"answer": 40, "do": 120}
 
 
-def test_sigkill_in_the_middle_of_a_session_loses_nothing_committed(tmp_path: Path) -> None:
-    db = tmp_path / "killed.db"
+def test_sigkill_in_the_middle_of_a_session_loses_nothing_committed(db_target: str) -> None:
+    db = db_target
     words = " ".join(f"w{i}" for i in range(5000))
     from tests.strategies import tokenize
 
@@ -126,7 +121,7 @@ def test_sigkill_in_the_middle_of_a_session_loses_nothing_committed(tmp_path: Pa
         [task_id] = store.add_tasks("d", [(task, Annotation())])
 
     child = subprocess.Popen(
-        [sys.executable, "-c", EDITOR, str(db), str(task_id)],
+        [sys.executable, "-c", EDITOR, db, str(task_id)],
         cwd=REPO,
         env=child_env(),
         stdout=subprocess.PIPE,

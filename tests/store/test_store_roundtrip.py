@@ -1,15 +1,17 @@
-"""The store on real database files: tasks, suggestions, edits and answers come back as written."""
+"""The store on a real SQLite file and a real PostgreSQL database (every test that is not about one
+of them runs on both): tasks, suggestions, edits and answers come back as written."""
 
 from __future__ import annotations
 
+import itertools
 import sqlite3
-import tempfile
 import threading
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
 import orjson
+import psycopg
 import pytest
 from hypothesis import HealthCheck, given, settings
 
@@ -17,9 +19,12 @@ from annotator.core.edits import delete_span, set_span
 from annotator.core.hashing import input_hash
 from annotator.core.model import Annotation, Relation, Span, Task, Token
 from annotator.core.records import from_record, to_record
-from annotator.store import Store, StoreError, UnknownTask, default_db_path
+from annotator.store import Store, StoreError, UnknownTask, resolve_db
 from tests.conftest import FIXTURES
+from tests.pg_server import raw_sql
 from tests.strategies import annotated_tasks, tokenize
+
+EXAMPLES = itertools.count()
 
 
 def make_task(text: str, **meta: object) -> Task:
@@ -31,33 +36,40 @@ def span(task: Task, first: int, last: int, label: str, sid: int, source: str | 
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    s = Store(tmp_path / "a.db")
+def store(db_target: str) -> Iterator[Store]:
+    s = Store(db_target)
     yield s
     s.close()
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(annotated_tasks())
-def test_task_suggestion_and_annotation_round_trip(pair: tuple[Task, Annotation]) -> None:
+def log_rows(store: Store, dataset: str = "d") -> int:
+    return sum(store.log_counts(dataset).values())
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(pair=annotated_tasks())
+def test_task_suggestion_and_annotation_round_trip(db_target: str, pair: tuple[Task, Annotation]) -> None:
     task, annotation = pair
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "a.db"
-        with Store(path) as s:
-            [task_id] = s.add_tasks("d", [(task, annotation)])
-            s.save_annotation(task_id, "alice", annotation)
-        with Store(path) as s:  # read back through a new connection: nothing cached
-            assert s.task(task_id) == task
-            assert s.suggestion(task_id) == annotation
-            stored = s.annotation(task_id, "alice")
-            assert stored is not None
-            assert stored.spans == annotation.spans
-            assert stored.relations == annotation.relations
-            assert stored.answer == annotation.answer
-            assert stored.annotator == "alice"
-            assert stored.session == (annotation.session if annotation.session is not None else "import")
-            if annotation.timestamp is not None:
-                assert stored.timestamp == annotation.timestamp
+    dataset = f"d{next(EXAMPLES)}"  # one database for every example: a dataset each
+    with Store(db_target) as s:
+        [task_id] = s.add_tasks(dataset, [(task, annotation)])
+        s.save_annotation(task_id, "alice", annotation)
+    with Store(db_target) as s:  # read back through a new connection: nothing cached
+        assert s.task(task_id) == task
+        assert s.suggestion(task_id) == annotation
+        stored = s.annotation(task_id, "alice")
+        assert stored is not None
+        assert stored.spans == annotation.spans
+        assert stored.relations == annotation.relations
+        assert stored.answer == annotation.answer
+        assert stored.annotator == "alice"
+        assert stored.session == (annotation.session if annotation.session is not None else "import")
+        if annotation.timestamp is not None:
+            assert stored.timestamp == annotation.timestamp
 
 
 def test_add_tasks_keeps_ids_and_does_not_duplicate(store: Store) -> None:
@@ -136,12 +148,11 @@ def test_unknown_task_ids_are_clear_errors(store: Store) -> None:
         store.history(99, "alice")
     assert store.annotation(99, "alice") is None
     # Nothing of the failed writes was kept.
-    raw = sqlite3.connect(store.path)
-    assert raw.execute("SELECT COUNT(*) FROM edit_log").fetchone()[0] == 0
-    raw.close()
+    store.add_tasks("d", [])
+    assert log_rows(store) == 0
 
 
-def test_edits_answers_and_the_log(store: Store) -> None:
+def test_edits_answers_and_the_log(db_target: str, store: Store) -> None:
     task = make_task("Alice met Bob in Paris .")
     [task_id] = store.add_tasks("d", [(task, Annotation())])
     assert store.annotation(task_id, "alice") is None
@@ -170,17 +181,24 @@ def test_edits_answers_and_the_log(store: Store) -> None:
     assert reopened is not None and reopened.answer is None and reopened.spans == ()
     assert store.answer_counts("d", "alice")["draft"] == 1
 
-    raw = sqlite3.connect(store.path)
-    log = raw.execute("SELECT event, session, payload FROM edit_log ORDER BY id").fetchall()
-    assert [(e, s) for e, s, _ in log] == [("do", "s1"), ("answer", "s1"), ("do", "s2")]
+    log = raw_sql(db_target, "SELECT event, session, payload FROM edit_log ORDER BY id")
+    # (PostgreSQL keeps session ids as UTF-8 bytes: its TEXT cannot hold NUL)
+    sessions = [bytes(s).decode() if isinstance(s, bytes | memoryview) else s for _, s, _ in log]
+    assert [e for e, _, _ in log] == ["do", "answer", "do"] and sessions == ["s1", "s1", "s2"]
     assert orjson.loads(log[0][2])["added_spans"][0][4] == "PERSON"
     assert orjson.loads(log[1][2])["answer"] == "accept"
     # Append-only: the database itself refuses to change or drop log rows.
-    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
-        raw.execute("UPDATE edit_log SET event = 'do'")
-    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
-        raw.execute("DELETE FROM edit_log")
-    raw.close()
+    for change in (
+        "UPDATE edit_log SET event = 'do'",
+        "DELETE FROM edit_log",
+        "DELETE FROM edit_log WHERE id = 1",
+    ):
+        with pytest.raises((sqlite3.IntegrityError, psycopg.Error), match="append-only"):
+            raw_sql(db_target, change)
+    if db_target.startswith("postgresql"):
+        with pytest.raises(psycopg.Error, match="append-only"):
+            raw_sql(db_target, "TRUNCATE edit_log CASCADE")
+    assert len(raw_sql(db_target, "SELECT id FROM edit_log")) == 3
 
 
 def test_bad_events_and_answers_are_refused(store: Store) -> None:
@@ -308,13 +326,13 @@ def test_two_threads_share_one_store(store: Store) -> None:
         t.join()
     assert errors == []
     assert [store.answer_counts("d", f"t{i}")["accept"] for i in range(2)] == [1, 1]
-    raw = sqlite3.connect(store.path)
-    assert raw.execute("SELECT COUNT(*) FROM edit_log").fetchone()[0] == 2 * 151
-    raw.close()
+    assert log_rows(store) == 2 * 151
 
 
-def test_database_settings(store: Store, tmp_path: Path) -> None:
-    raw = sqlite3.connect(store.path)
+def test_database_settings(tmp_path: Path) -> None:
+    store = Store(tmp_path / "a.db")
+    store.close()
+    raw = sqlite3.connect(tmp_path / "a.db")
     assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     raw.close()
     # A durable store fsyncs every edit and works the same.
@@ -324,12 +342,17 @@ def test_database_settings(store: Store, tmp_path: Path) -> None:
         assert durable.answer_counts("d", "a")["draft"] == 1
 
 
-def test_default_db_path(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_which_database(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.delenv("ANNOTATOR_DB", raising=False)
-    assert default_db_path(None) == Path("annotator.db")
+    assert resolve_db(None) == Path("annotator.db")
     monkeypatch.setenv("ANNOTATOR_DB", str(tmp_path / "env.db"))
-    assert default_db_path(None) == tmp_path / "env.db"
-    assert default_db_path(tmp_path / "flag.db") == tmp_path / "flag.db"
+    assert resolve_db(None) == tmp_path / "env.db"
+    assert resolve_db(tmp_path / "flag.db") == tmp_path / "flag.db"
+    url = "postgresql://alice:secret@db.example:5432/gold"
+    assert resolve_db(url) == url  # a URL stays a URL (a Path would fold its "//")
+    monkeypatch.setenv("ANNOTATOR_DB", url)
+    assert resolve_db(None) == url
+    assert resolve_db(str(tmp_path / "flag.db")) == tmp_path / "flag.db"
 
 
 def test_opening_bad_paths_is_a_clear_error(tmp_path: Path) -> None:
@@ -376,21 +399,21 @@ def test_real_prodigy_file_round_trips(store: Store) -> None:
     assert spans > 0
 
 
-def test_log_row_and_current_row_commit_together(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
-    import annotator.store.sqlite as sqlite_store
+def test_log_row_and_current_row_commit_together(
+    db_target: str, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import annotator.store.sql as sql_store
 
     [task_id] = store.add_tasks("d", [(make_task("Alice met Bob ."), Annotation())])
     store.record_edit(task_id, "alice", "s", "undo", None, Annotation())
     # Make writing the current row fail after the log row was inserted: neither may remain.
-    monkeypatch.setattr(sqlite_store, "_UPSERT_DRAFT", "INSERT INTO nowhere VALUES (?, ?, ?, ?, ?)")
-    monkeypatch.setattr(sqlite_store, "_UPSERT_DECISION", "INSERT INTO nowhere VALUES (?, ?, ?, ?, ?, ?, ?)")
-    with pytest.raises(sqlite3.OperationalError, match="nowhere"):
+    monkeypatch.setattr(sql_store, "_UPSERT_DRAFT", "INSERT INTO nowhere VALUES (?, ?, ?, ?, ?, ?)")
+    monkeypatch.setattr(sql_store, "_UPSERT_DECISION", "INSERT INTO nowhere VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+    with pytest.raises(StoreError, match="nowhere"):
         store.record_edit(task_id, "alice", "s", "redo", None, Annotation())
-    with pytest.raises(sqlite3.OperationalError, match="nowhere"):
+    with pytest.raises(StoreError, match="nowhere"):
         store.record_answer(task_id, "alice", "s", Annotation(answer="accept"))
-    raw = sqlite3.connect(store.path)
-    assert raw.execute("SELECT event FROM edit_log").fetchall() == [("undo",)]
-    raw.close()
+    assert raw_sql(db_target, "SELECT event FROM edit_log") == [("undo",)]
     monkeypatch.undo()
     store.record_answer(task_id, "alice", "s", Annotation(answer="accept"))  # the store still works
     assert store.answer_counts("d", "alice")["accept"] == 1

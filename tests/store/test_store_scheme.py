@@ -11,6 +11,7 @@ import pytest
 from annotator.core.scheme import LabelScheme, RelationType, scheme_to_dict
 from annotator.store import Store, StoreError
 from annotator.store.migrations import MIGRATIONS, migrate
+from tests.pg_server import raw_sql
 
 SCHEME = LabelScheme(
     ("PERSON", "ORG", "GPE"),
@@ -23,8 +24,8 @@ SCHEME = LabelScheme(
 )
 
 
-def test_a_stored_scheme_comes_back_whole_after_reopening(tmp_path: Path) -> None:
-    db = tmp_path / "a.db"
+def test_a_stored_scheme_comes_back_whole_after_reopening(db_target: str) -> None:
+    db = db_target
     with Store(db) as store:
         assert store.scheme("news") is None
         store.save_scheme("news", SCHEME)
@@ -39,8 +40,8 @@ def test_a_stored_scheme_comes_back_whole_after_reopening(tmp_path: Path) -> Non
     assert back.color("ORG") == "#123456" and back.color("PERSON") == SCHEME.color("PERSON")
 
 
-def test_saving_again_replaces_the_scheme(tmp_path: Path) -> None:
-    with Store(tmp_path / "a.db") as store:
+def test_saving_again_replaces_the_scheme(db_target: str) -> None:
+    with Store(db_target) as store:
         store.save_scheme("news", SCHEME)
         store.save_scheme("news", LabelScheme(("GPE", "PERSON")))
         back = store.scheme("news")
@@ -59,13 +60,11 @@ def test_a_database_of_the_first_version_gets_the_schemes_table(tmp_path: Path) 
         assert store.scheme("news") is not None
 
 
-def test_a_damaged_stored_scheme_is_a_store_error_naming_the_dataset(tmp_path: Path) -> None:
-    db = tmp_path / "a.db"
+def test_a_damaged_stored_scheme_is_a_store_error_naming_the_dataset(db_target: str) -> None:
+    db = db_target
     with Store(db) as store:
         store.save_scheme("news", SCHEME)
-    raw = sqlite3.connect(db, isolation_level=None)
-    raw.execute("""UPDATE schemes SET scheme = '{"labels": 3}'""")
-    raw.close()
+    raw_sql(db, """UPDATE schemes SET scheme = '{"labels": 3}'""")
     with Store(db) as store, pytest.raises(StoreError, match="news"):
         store.scheme("news")
 

@@ -1,0 +1,860 @@
+"""The store in SQL that both databases run: every statement is written once, with ``?`` for
+parameters (the PostgreSQL backend turns them into ``%s``), and the backends supply the connection,
+transactions, error mapping and the few places where the two databases differ (the hooks at the top
+of SqlStore).
+
+Tables (see migrations.py): datasets; tasks with their suggestion; edit_log, every edit and decision,
+append-only; annotations, one current row per (task, annotator) with its version (``last_log_id``,
+the latest log row) and its base (``base_log_id``, the last decision, that history() replays from).
+"""
+
+from __future__ import annotations
+
+import time
+from abc import abstractmethod
+from collections import Counter
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import replace
+from itertools import islice
+from typing import Any, Protocol
+
+import orjson
+
+from annotator.core.edits import Edit, History
+from annotator.core.errors import AnnotatorError
+from annotator.core.model import ANSWERS, Annotation, Task
+from annotator.core.reviews import Review
+from annotator.core.scheme import LabelScheme, scheme_from_dict, scheme_to_dict
+from annotator.store.base import DRAFT, EDIT_EVENTS, UNCHECKED, Decision, Expect, Store, TaskState
+from annotator.store.dump import (
+    AnnotationRow,
+    DatasetDump,
+    Fingerprint,
+    LogRow,
+    MemoryRow,
+    ReviewRow,
+    TaskRow,
+    fingerprint,
+    remap,
+)
+from annotator.store.errors import StaleWrite, StoreError, UnknownTask
+from annotator.store.serialize import (
+    annotation_from_blob,
+    annotation_to_blob,
+    answer_or_none,
+    edit_from_blob,
+    edit_to_blob,
+    mapping_from_blob,
+    mapping_to_blob,
+    tokens_from_blob,
+    tokens_to_blob,
+)
+from annotator.store.stats import StatsRow
+
+BATCH_SIZE = 500  # tasks per transaction in add_tasks, rows per page in annotations() and dump()
+INT64 = (-(2**63), 2**63 - 1)
+
+
+class Rows(Protocol):
+    def fetchone(self) -> Any: ...
+
+    def fetchall(self) -> list[Any]: ...
+
+
+class Connection(Protocol):
+    """What the shared code needs of a connection: sqlite3's, or the PostgreSQL adapter."""
+
+    def execute(self, sql: str, parameters: Any = (), /) -> Rows: ...
+
+
+_INSERT_TASK = """
+    INSERT INTO tasks (dataset_id, input_hash, text, tokens, meta, extra, suggestion, created)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+    ON CONFLICT (dataset_id, input_hash) DO NOTHING
+    RETURNING id
+"""
+
+_INSERT_LOG = """
+    INSERT INTO edit_log (task_id, annotator, session, event, payload, created)
+    VALUES (?, ?, ?, ?, ?, ?)
+    RETURNING id
+"""
+
+# An edit keeps the row's base (the last decision) and makes it a draft.
+_UPSERT_DRAFT = """
+    INSERT INTO annotations (task_id, annotator, answer, session, timestamp, data, base_log_id, last_log_id)
+    VALUES (?, ?, NULL, ?, ?, ?, NULL, ?)
+    ON CONFLICT (task_id, annotator) DO UPDATE SET
+        answer = NULL, session = excluded.session, timestamp = excluded.timestamp, data = excluded.data,
+        last_log_id = excluded.last_log_id
+"""
+
+# A decision replaces the current row. An import (a whole annotation from elsewhere) is the new base
+# that history() replays from; an answer keeps the base, so that undo reaches across it.
+_UPSERT_DECISION = """
+    INSERT INTO annotations (task_id, annotator, answer, session, timestamp, data, base_log_id, last_log_id)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+    ON CONFLICT (task_id, annotator) DO UPDATE SET
+        answer = excluded.answer, session = excluded.session, timestamp = excluded.timestamp,
+        data = excluded.data, base_log_id = COALESCE(excluded.base_log_id, annotations.base_log_id),
+        last_log_id = excluded.last_log_id
+"""
+
+# The same-annotator guard: the row is replaced only if it is still the version the writer read, in
+# the statement that replaces it (a row that appeared since is a conflict too). No row comes back
+# when the version moved on, and the caller rolls the transaction back. In PostgreSQL the upsert
+# locks the row and checks the condition against its latest committed version, so two writers
+# cannot both pass; in SQLite every write transaction holds the database's write lock.
+_GUARD = " WHERE annotations.last_log_id IS NOT DISTINCT FROM ?"
+_RETURNING = " RETURNING id"
+
+_TASK_COLUMNS = "t.text, t.tokens, t.input_hash, t.meta, t.extra"
+
+
+class SqlStore(Store):
+    """Everything but the connection. Subclasses open ``self._conn`` and implement the hooks."""
+
+    def __init__(self) -> None:
+        self._dataset_ids: dict[str, int] = {}
+
+    # -- hooks ------------------------------------------------------------------------------------
+
+    @abstractmethod
+    def _write(self, *, durable: bool = False) -> AbstractContextManager[Connection]:
+        """One write transaction, committed on leaving the block (rolled back on an exception).
+        ``durable``: the commit must survive a power cut before it returns."""
+
+    @abstractmethod
+    def _read(self) -> AbstractContextManager[Connection]:
+        """Several reads from one snapshot of the database."""
+
+    @abstractmethod
+    def _query(self, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
+        """One statement outside any transaction: its rows."""
+
+    @abstractmethod
+    def _is_missing_task(self, exc: Exception) -> bool:
+        """Whether ``exc`` is the foreign-key error of a row naming a task that does not exist."""
+
+    def _text_in(self, text: str) -> Any:
+        """Text from the data (a task's text, a session id) as the database stores it."""
+        return text
+
+    def _text_out(self, value: Any) -> str:
+        return str(value)
+
+    def _text_or_none(self, text: str | None) -> Any:
+        return None if text is None else self._text_in(text)
+
+    def _lock_task_of(self, conn: Connection, task_id: int, annotator: str) -> None:
+        """Serialise writers of one (task, annotator) until the transaction ends, so that log ids
+        follow commit order; SQLite's write lock already does."""
+
+    def _lock_for_load(self, conn: Connection) -> None:
+        """Keep other writers out while a dump is loaded with ids of its own (SQLite: the write
+        lock already does)."""
+
+    def _after_load(self, conn: Connection) -> None:
+        """Bring id generators past ids written explicitly by load()."""
+
+    # -- datasets and tasks -----------------------------------------------------------------------
+
+    def _dataset_id(self, name: str) -> int | None:
+        cached = self._dataset_ids.get(name)
+        if cached is not None:
+            return cached
+        rows = self._query("SELECT id FROM datasets WHERE name = ?", (name,))
+        if not rows:
+            return None
+        # Datasets are never deleted, so a found id stays valid (also in other processes' stores).
+        self._dataset_ids[name] = int(rows[0][0])
+        return int(rows[0][0])
+
+    @staticmethod
+    def _ensure_dataset(conn: Connection, name: str, created: float | None = None) -> int:
+        conn.execute(
+            "INSERT INTO datasets (name, created) VALUES (?, ?) ON CONFLICT (name) DO NOTHING",
+            (name, time.time() if created is None else created),
+        )
+        return int(conn.execute("SELECT id FROM datasets WHERE name = ?", (name,)).fetchone()[0])
+
+    def datasets(self) -> list[str]:
+        return [r[0] for r in self._query("SELECT name FROM datasets ORDER BY name")]
+
+    def scheme(self, dataset: str) -> LabelScheme | None:
+        dataset_id = self._dataset_id(dataset)
+        if dataset_id is None:
+            return None
+        rows = self._query("SELECT scheme FROM schemes WHERE dataset_id = ?", (dataset_id,))
+        if not rows:
+            return None
+        try:
+            return scheme_from_dict(
+                orjson.loads(rows[0][0]), f"the scheme stored with dataset {dataset!r}", written=False
+            )
+        except (orjson.JSONDecodeError, AnnotatorError) as exc:
+            raise StoreError(f"database {self.location}: {exc}") from exc
+
+    def save_scheme(self, dataset: str, scheme: LabelScheme) -> None:
+        blob = orjson.dumps(scheme_to_dict(scheme))
+        with self._write() as conn:
+            dataset_id = self._ensure_dataset(conn, dataset)
+            self._put_scheme(conn, dataset_id, blob, time.time())
+
+    @staticmethod
+    def _put_scheme(conn: Connection, dataset_id: int, blob: bytes, updated: float) -> None:
+        conn.execute(
+            """INSERT INTO schemes (dataset_id, scheme, updated) VALUES (?, ?, ?)
+               ON CONFLICT (dataset_id) DO UPDATE SET scheme = excluded.scheme, updated = excluded.updated""",
+            (dataset_id, blob, updated),
+        )
+
+    def memory(self, dataset: str, annotator: str) -> dict[tuple[str, ...], str | None]:
+        dataset_id = self._dataset_id(dataset)
+        if dataset_id is None:
+            return {}
+        rows = self._query(
+            "SELECT form, label FROM memory WHERE dataset_id = ? AND annotator = ?", (dataset_id, annotator)
+        )
+        return {tuple(orjson.loads(form)): label for form, label in rows}
+
+    def remember(
+        self, dataset: str, annotator: str, task_id: int, changes: Mapping[tuple[str, ...], str | None]
+    ) -> None:
+        if not changes:
+            return
+        now = time.time()
+        with self._write() as conn:
+            dataset_id = self._ensure_dataset(conn, dataset)
+            for form, label in changes.items():
+                self._put_memory(conn, dataset_id, annotator, orjson.dumps(list(form)), label, task_id, now)
+
+    @staticmethod
+    def _put_memory(
+        conn: Connection,
+        dataset_id: int,
+        annotator: str,
+        form: bytes,
+        label: str | None,
+        task_id: int,
+        updated: float,
+    ) -> None:
+        conn.execute(
+            """INSERT INTO memory (dataset_id, annotator, form, label, task_id, updated)
+               VALUES (?, ?, ?, ?, ?, ?)
+               ON CONFLICT (dataset_id, annotator, form) DO UPDATE SET
+                   label = excluded.label, task_id = excluded.task_id, updated = excluded.updated""",
+            (dataset_id, annotator, form, label, task_id, updated),
+        )
+
+    def record_review(self, dataset: str, reviewer: str, annotators: Sequence[str]) -> None:
+        blob = orjson.dumps(list(annotators))
+        with self._write() as conn:
+            dataset_id = self._ensure_dataset(conn, dataset)
+            self._put_review(conn, dataset_id, reviewer, blob, time.time())
+
+    @staticmethod
+    def _put_review(
+        conn: Connection, dataset_id: int, reviewer: str, annotators: bytes, updated: float
+    ) -> None:
+        conn.execute(
+            """INSERT INTO reviews (dataset_id, reviewer, annotators, updated) VALUES (?, ?, ?, ?)
+               ON CONFLICT (dataset_id, reviewer) DO UPDATE SET
+                   annotators = excluded.annotators, updated = excluded.updated""",
+            (dataset_id, reviewer, annotators, updated),
+        )
+
+    def reviewers(self, dataset: str) -> list[Review]:
+        rows = self._dataset_rows(
+            "SELECT reviewer, annotators FROM reviews WHERE dataset_id = ? ORDER BY reviewer", dataset
+        )
+        return [Review(name, tuple(str(a) for a in orjson.loads(blob))) for name, blob in rows]
+
+    def _dataset_rows(self, sql: str, dataset: str) -> list[Any]:
+        """The rows of ``sql``, whose one parameter is the dataset's id; none for an unknown dataset."""
+        dataset_id = self._dataset_id(dataset)
+        if dataset_id is None:
+            return []
+        return self._query(sql, (dataset_id,))
+
+    def add_tasks(self, dataset: str, items: Iterable[tuple[Task, Annotation]]) -> list[int]:
+        ids: list[int] = []
+        stream = iter(items)
+        first = True
+        while True:
+            batch = list(islice(stream, BATCH_SIZE))
+            if not batch and not first:
+                break
+            first = False
+            now = time.time()
+            rows = []
+            for task, suggestion in batch:
+                if not INT64[0] <= task.input_hash <= INT64[1]:
+                    raise StoreError(f"input hash {task.input_hash} does not fit in 64 bits")
+                rows.append(
+                    (
+                        task.input_hash,
+                        self._text_in(task.text),
+                        tokens_to_blob(task.tokens),
+                        mapping_to_blob(task.meta),
+                        mapping_to_blob(task.extra),
+                        annotation_to_blob(suggestion),
+                        now,
+                    )
+                )
+            with self._write() as conn:
+                dataset_id = self._ensure_dataset(conn, dataset)
+                for row in rows:
+                    found = conn.execute(_INSERT_TASK, (dataset_id, *row)).fetchone()
+                    if found is None:
+                        found = conn.execute(
+                            "SELECT id FROM tasks WHERE dataset_id = ? AND input_hash = ?",
+                            (dataset_id, row[0]),
+                        ).fetchone()
+                    ids.append(int(found[0]))
+            if not batch:
+                break
+        return ids
+
+    def set_suggestion(self, task_id: int, suggestion: Annotation) -> None:
+        blob = annotation_to_blob(suggestion)
+        with self._write() as conn:
+            found = conn.execute(
+                "UPDATE tasks SET suggestion = ? WHERE id = ? RETURNING id", (blob, task_id)
+            ).fetchone()
+            if found is None:
+                raise UnknownTask(task_id)
+
+    def set_tokens(self, task_id: int, task: Task) -> None:
+        blob = tokens_to_blob(task.tokens)
+        with self._write() as conn:
+            row = conn.execute("SELECT text FROM tasks WHERE id = ?", (task_id,)).fetchone()
+            if row is None:
+                raise UnknownTask(task_id)
+            if self._text_out(row[0]) != task.text:
+                raise ValueError(f"set_tokens: task {task_id} has a different text")
+            conn.execute("UPDATE tasks SET tokens = ? WHERE id = ?", (blob, task_id))
+
+    def task_ids(self, dataset: str) -> list[int]:
+        dataset_id = self._dataset_id(dataset)
+        if dataset_id is None:
+            return []
+        rows = self._query("SELECT id FROM tasks WHERE dataset_id = ? ORDER BY id", (dataset_id,))
+        return [int(r[0]) for r in rows]
+
+    def task_count(self, dataset: str) -> int:
+        dataset_id = self._dataset_id(dataset)
+        if dataset_id is None:
+            return 0
+        return int(self._query("SELECT COUNT(*) FROM tasks WHERE dataset_id = ?", (dataset_id,))[0][0])
+
+    def task(self, task_id: int) -> Task:
+        rows = self._query(f"SELECT {_TASK_COLUMNS} FROM tasks t WHERE t.id = ?", (task_id,))
+        if not rows:
+            raise UnknownTask(task_id)
+        return self._task_from_row(rows[0])
+
+    def suggestion(self, task_id: int) -> Annotation:
+        rows = self._query("SELECT suggestion FROM tasks WHERE id = ?", (task_id,))
+        if not rows:
+            raise UnknownTask(task_id)
+        return annotation_from_blob(rows[0][0])
+
+    def find_task(self, dataset: str, input_hash: int) -> int | None:
+        dataset_id = self._dataset_id(dataset)
+        if dataset_id is None or not INT64[0] <= input_hash <= INT64[1]:
+            return None
+        rows = self._query(
+            "SELECT id FROM tasks WHERE dataset_id = ? AND input_hash = ?", (dataset_id, input_hash)
+        )
+        return int(rows[0][0]) if rows else None
+
+    def _task_from_row(self, row: Iterable[Any]) -> Task:
+        text, tokens, input_hash, meta, extra = row
+        return Task(
+            text=self._text_out(text),
+            tokens=tokens_from_blob(tokens),
+            input_hash=int(input_hash),
+            meta=mapping_from_blob(meta),
+            extra=mapping_from_blob(extra),
+        )
+
+    # -- annotations and the edit log -------------------------------------------------------------
+
+    def annotation(self, task_id: int, annotator: str) -> Annotation | None:
+        rows = self._query(
+            "SELECT data FROM annotations WHERE task_id = ? AND annotator = ?", (task_id, annotator)
+        )
+        return annotation_from_blob(rows[0][0]) if rows else None
+
+    def last_log_id(self, task_id: int, annotator: str) -> int | None:
+        rows = self._query(
+            "SELECT last_log_id FROM annotations WHERE task_id = ? AND annotator = ?", (task_id, annotator)
+        )
+        value = rows[0][0] if rows else None
+        return int(value) if value is not None else None
+
+    def _log(
+        self,
+        conn: Connection,
+        task_id: int,
+        annotator: str,
+        session: str,
+        event: str,
+        payload: bytes | None,
+        now: float,
+    ) -> int:
+        self._lock_task_of(conn, task_id, annotator)
+        try:
+            row = conn.execute(
+                _INSERT_LOG, (task_id, annotator, self._text_in(session), event, payload, now)
+            ).fetchone()
+        except Exception as exc:
+            if self._is_missing_task(exc):
+                raise UnknownTask(task_id) from exc
+            raise
+        return int(row[0])
+
+    @staticmethod
+    def _set_current(
+        conn: Connection, sql: str, params: tuple[Any, ...], task_id: int, annotator: str, expect: Expect
+    ) -> None:
+        """Replace the current row, comparing its version with ``expect`` in the same statement."""
+        if expect is UNCHECKED:
+            conn.execute(sql, params)
+            return
+        if conn.execute(sql + _GUARD + _RETURNING, (*params, expect)).fetchone() is None:
+            raise StaleWrite(task_id, annotator)
+
+    def record_edit(
+        self,
+        task_id: int,
+        annotator: str,
+        session: str,
+        event: str,
+        edit: Edit | None,
+        current: Annotation,
+        *,
+        expect: Expect = UNCHECKED,
+    ) -> int:
+        if event not in EDIT_EVENTS:
+            raise ValueError(f"edit event must be one of {', '.join(EDIT_EVENTS)}, not {event!r}")
+        if event == "do" and edit is None:
+            raise ValueError('a "do" event needs its edit')
+        now = time.time()
+        stored = replace(current, answer=None, annotator=annotator, session=session, timestamp=int(now))
+        payload = edit_to_blob(edit) if edit is not None else None
+        data = annotation_to_blob(stored)
+        with self._write() as conn:
+            log_id = self._log(conn, task_id, annotator, session, event, payload, now)
+            params = (task_id, annotator, self._text_in(session), int(now), data, log_id)
+            self._set_current(conn, _UPSERT_DRAFT, params, task_id, annotator, expect)
+        return log_id
+
+    def record_answer(
+        self,
+        task_id: int,
+        annotator: str,
+        session: str,
+        annotation: Annotation,
+        *,
+        expect: Expect = UNCHECKED,
+    ) -> Decision:
+        if annotation.answer not in ANSWERS:
+            raise ValueError(f"answer must be one of {', '.join(ANSWERS)}, not {annotation.answer!r}")
+        now = time.time()
+        filled = replace(annotation, annotator=annotator, session=session, timestamp=int(now))
+        version = self._decide(
+            task_id, annotator, session, "answer", filled, now, durable=True, expect=expect
+        )
+        return Decision(filled, version)
+
+    def save_annotation(
+        self, task_id: int, annotator: str, annotation: Annotation, session: str = "import"
+    ) -> None:
+        answer_or_none(annotation.answer)
+        now = time.time()
+        filled = replace(
+            annotation,
+            annotator=annotator,
+            session=annotation.session if annotation.session is not None else session,
+            timestamp=annotation.timestamp if annotation.timestamp is not None else int(now),
+        )
+        self._decide(task_id, annotator, session, "import", filled, now, durable=False, expect=UNCHECKED)
+
+    def _decide(
+        self,
+        task_id: int,
+        annotator: str,
+        session: str,
+        event: str,
+        annotation: Annotation,
+        now: float,
+        *,
+        durable: bool,
+        expect: Expect,
+    ) -> int:
+        data = annotation_to_blob(annotation)
+        with self._write(durable=durable) as conn:
+            log_id = self._log(conn, task_id, annotator, session, event, data, now)
+            params = (
+                task_id,
+                annotator,
+                annotation.answer,
+                self._text_or_none(annotation.session),
+                annotation.timestamp,
+                data,
+                log_id if event == "import" else None,
+                log_id,
+            )
+            self._set_current(conn, _UPSERT_DECISION, params, task_id, annotator, expect)
+        return log_id
+
+    def state(self, task_id: int, annotator: str) -> TaskState:
+        with self._read() as conn:
+            row = conn.execute(
+                "SELECT data, base_log_id, last_log_id FROM annotations WHERE task_id = ? AND annotator = ?",
+                (task_id, annotator),
+            ).fetchone()
+            sugg = conn.execute("SELECT suggestion FROM tasks WHERE id = ?", (task_id,)).fetchone()
+            if sugg is None:
+                raise UnknownTask(task_id)
+            if row is None:
+                return TaskState(History(current=annotation_from_blob(sugg[0])), None, None)
+            data, base_log_id, version = row
+            if base_log_id is None:
+                base_blob = sugg[0]
+                since = 0
+            else:
+                base_blob = conn.execute(
+                    "SELECT payload FROM edit_log WHERE id = ?", (base_log_id,)
+                ).fetchone()[0]
+                since = base_log_id
+            events = conn.execute(
+                """SELECT event, payload FROM edit_log
+                   WHERE task_id = ? AND annotator = ? AND id > ? AND event IN ('do', 'undo', 'redo')
+                   ORDER BY id""",
+                (task_id, annotator, since),
+            ).fetchall()
+        stored = annotation_from_blob(data)
+        return TaskState(_replay(base_blob, events, stored), stored, version)
+
+    def next_unanswered(self, dataset: str, annotator: str, after: int | None = None) -> int | None:
+        dataset_id = self._dataset_id(dataset)
+        if dataset_id is None:
+            return None
+        start = -1 if after is None else after
+        rows = self._query(
+            """SELECT t.id FROM tasks t
+               WHERE t.dataset_id = ? AND t.id > ?
+                 AND NOT EXISTS (SELECT 1 FROM annotations a
+                                 WHERE a.task_id = t.id AND a.annotator = ? AND a.answer IS NOT NULL)
+               ORDER BY t.id LIMIT 1""",
+            (dataset_id, start, annotator),
+        )
+        return int(rows[0][0]) if rows else None
+
+    def answer_counts(self, dataset: str, annotator: str) -> dict[str, int]:
+        counts = dict.fromkeys((*ANSWERS, DRAFT), 0)
+        dataset_id = self._dataset_id(dataset)
+        if dataset_id is None:
+            return counts
+        rows = self._query(
+            """SELECT a.answer, COUNT(*) FROM annotations a JOIN tasks t ON t.id = a.task_id
+               WHERE t.dataset_id = ? AND a.annotator = ? GROUP BY a.answer""",
+            (dataset_id, annotator),
+        )
+        for answer, count in rows:
+            counts[answer if answer is not None else DRAFT] = int(count)
+        return counts
+
+    def log_counts(self, dataset: str, annotator: str | None = None) -> dict[str, int]:
+        where, params = ("AND e.annotator = ?", (annotator,)) if annotator is not None else ("", ())
+        rows = self._query(
+            f"""SELECT e.event, COUNT(*) FROM edit_log e JOIN tasks t ON t.id = e.task_id
+                JOIN datasets d ON d.id = t.dataset_id WHERE d.name = ? {where} GROUP BY e.event""",
+            (dataset, *params),
+        )
+        return {event: int(count) for event, count in rows}
+
+    def annotators(self, dataset: str) -> list[str]:
+        dataset_id = self._dataset_id(dataset)
+        if dataset_id is None:
+            return []
+        rows = self._query(
+            """SELECT DISTINCT a.annotator FROM annotations a JOIN tasks t ON t.id = a.task_id
+               WHERE t.dataset_id = ? ORDER BY a.annotator""",
+            (dataset_id,),
+        )
+        return [r[0] for r in rows]
+
+    def annotations(
+        self,
+        dataset: str,
+        annotator: str | None = None,
+        answers: Collection[str] | None = ("accept",),
+    ) -> Iterator[tuple[int, Task, Annotation]]:
+        where = ["t.dataset_id = ?"]
+        params: list[Any] = []
+        if annotator is not None:
+            where.append("a.annotator = ?")
+            params.append(annotator)
+        if answers is not None:
+            unknown = set(answers) - {*ANSWERS, DRAFT}
+            if unknown:
+                raise ValueError(f"unknown answers {sorted(unknown)}; use {', '.join((*ANSWERS, DRAFT))}")
+            named = sorted(set(answers) & set(ANSWERS))
+            alternatives = []
+            if named:
+                alternatives.append(f"a.answer IN ({', '.join('?' * len(named))})")
+                params.extend(named)
+            if DRAFT in answers:
+                alternatives.append("a.answer IS NULL")
+            if not alternatives:
+                return
+            where.append(f"({' OR '.join(alternatives)})")
+        # Ordered by t.id, not a.task_id (the same value): then SQLite walks tasks_by_dataset in
+        # order and needs no sort per page, which made paging quadratic in the dataset's size.
+        sql = f"""SELECT a.task_id, a.annotator, a.data, {_TASK_COLUMNS}
+                  FROM tasks t JOIN annotations a ON a.task_id = t.id
+                  WHERE {" AND ".join(where)} AND (t.id, a.annotator) > (?, ?)
+                  ORDER BY t.id, a.annotator LIMIT {BATCH_SIZE:d}"""
+        dataset_id = self._dataset_id(dataset)
+        if dataset_id is None:
+            return
+        last: tuple[int, str] = (-1, "")
+        task_cache: tuple[int, Task] | None = None
+        while True:
+            page = self._query(sql, (dataset_id, *params, *last))
+            for task_id, _who, data, *task_row in page:
+                if task_cache is None or task_cache[0] != task_id:
+                    task_cache = (task_id, self._task_from_row(task_row))
+                yield task_id, task_cache[1], annotation_from_blob(data)
+            if len(page) < BATCH_SIZE:
+                return
+            last = (page[-1][0], page[-1][1])
+
+    def stats(self, dataset: str | None = None) -> list[StatsRow]:
+        filter_sql, params = ("WHERE d.name = ?", (dataset,)) if dataset is not None else ("", ())
+        with self._read() as conn:
+            counts = conn.execute(
+                f"""SELECT d.name, a.annotator, a.answer, COUNT(*)
+                    FROM annotations a JOIN tasks t ON t.id = a.task_id JOIN datasets d ON d.id = t.dataset_id
+                    {filter_sql} GROUP BY d.name, a.annotator, a.answer""",
+                params,
+            ).fetchall()
+            accepted = conn.execute(
+                f"""SELECT d.name, a.annotator, a.data
+                    FROM annotations a JOIN tasks t ON t.id = a.task_id JOIN datasets d ON d.id = t.dataset_id
+                    {filter_sql} {"AND" if filter_sql else "WHERE"} a.answer = 'accept'""",
+                params,
+            ).fetchall()
+            sizes = dict(
+                conn.execute(
+                    f"""SELECT d.name, COUNT(t.id) FROM datasets d LEFT JOIN tasks t ON t.dataset_id = d.id
+                        {filter_sql} GROUP BY d.name""",
+                    params,
+                ).fetchall()
+            )
+        tally: dict[tuple[str, str], dict[str, int]] = {}
+        for name, who, answer, count in counts:
+            tally.setdefault((name, who), {})[answer if answer is not None else DRAFT] = int(count)
+        labels: dict[tuple[str, str], Counter[str]] = {}
+        for name, who, data in accepted:
+            spans = orjson.loads(data)["spans"]
+            labels.setdefault((name, who), Counter()).update(s[4] for s in spans)
+        return [
+            StatsRow(
+                dataset=name,
+                annotator=who,
+                accepted=t.get("accept", 0),
+                rejected=t.get("reject", 0),
+                ignored=t.get("ignore", 0),
+                drafted=t.get(DRAFT, 0),
+                spans_per_label=dict(sorted(labels.get((name, who), Counter()).items())),
+                tasks=int(sizes.get(name, 0)),
+            )
+            for (name, who), t in sorted(tally.items())
+        ]
+
+    # -- copying a dataset between databases ------------------------------------------------------
+
+    def _pages(self, sql: str, dataset_id: int) -> Iterator[Any]:
+        """Rows of ``sql`` (keyed by its first column, ``?`` for the dataset then the last key)
+        page by page in key order."""
+        last = -1
+        while True:
+            page = self._query(sql, (dataset_id, last))
+            yield from page
+            if len(page) < BATCH_SIZE:
+                return
+            last = int(page[-1][0])
+
+    def dump(self, dataset: str) -> DatasetDump:
+        dataset_id = self._dataset_id(dataset)
+        if dataset_id is None:
+            known = ", ".join(self.datasets()) or "none"
+            raise StoreError(f"no dataset {dataset!r} in {self.location} (datasets: {known})")
+        return self._dump(dataset_id, dataset)
+
+    def _dump(self, dataset_id: int, dataset: str) -> DatasetDump:
+        created = float(self._query("SELECT created FROM datasets WHERE id = ?", (dataset_id,))[0][0])
+        scheme = self._query("SELECT scheme, updated FROM schemes WHERE dataset_id = ?", (dataset_id,))
+        limit = f"ORDER BY 1 LIMIT {BATCH_SIZE:d}"
+        tasks = (
+            TaskRow(
+                int(r[0]),
+                int(r[1]),
+                self._text_out(r[2]),
+                bytes(r[3]),
+                bytes(r[4]),
+                bytes(r[5]),
+                bytes(r[6]),
+                float(r[7]),
+            )
+            for r in self._pages(
+                f"""SELECT id, input_hash, text, tokens, meta, extra, suggestion, created FROM tasks
+                    WHERE dataset_id = ? AND id > ? {limit}""",
+                dataset_id,
+            )
+        )
+        log = (
+            LogRow(int(r[0]), int(r[1]), r[2], self._text_out(r[3]), r[4], _bytes_or_none(r[5]), float(r[6]))
+            for r in self._pages(
+                f"""SELECT e.id, e.task_id, e.annotator, e.session, e.event, e.payload, e.created
+                    FROM edit_log e JOIN tasks t ON t.id = e.task_id
+                    WHERE t.dataset_id = ? AND e.id > ? {limit}""",
+                dataset_id,
+            )
+        )
+        annotations = (
+            AnnotationRow(
+                int(r[1]),
+                r[2],
+                r[3],
+                None if r[4] is None else self._text_out(r[4]),
+                r[5],
+                bytes(r[6]),
+                r[7],
+                r[8],
+            )
+            for r in self._pages(
+                f"""SELECT a.id, a.task_id, a.annotator, a.answer, a.session, a.timestamp, a.data,
+                           a.base_log_id, a.last_log_id
+                    FROM annotations a JOIN tasks t ON t.id = a.task_id
+                    WHERE t.dataset_id = ? AND a.id > ? {limit}""",
+                dataset_id,
+            )
+        )
+        memory = (
+            MemoryRow(r[0], bytes(r[1]), r[2], int(r[3]), float(r[4]))
+            for r in self._query(
+                """SELECT annotator, form, label, task_id, updated FROM memory
+                   WHERE dataset_id = ? ORDER BY annotator, form""",
+                (dataset_id,),
+            )
+        )
+        reviews = (
+            ReviewRow(r[0], bytes(r[1]), float(r[2]))
+            for r in self._query(
+                "SELECT reviewer, annotators, updated FROM reviews WHERE dataset_id = ? ORDER BY reviewer",
+                (dataset_id,),
+            )
+        )
+        return DatasetDump(
+            name=dataset,
+            created=created,
+            scheme=(bytes(scheme[0][0]), float(scheme[0][1])) if scheme else None,
+            tasks=tasks,
+            log=log,
+            annotations=annotations,
+            memory=memory,
+            reviews=reviews,
+        )
+
+    def load(self, dump: DatasetDump, expected: Fingerprint) -> Fingerprint:
+        try:
+            with self._write(durable=True) as conn:
+                self._lock_for_load(conn)
+                if conn.execute("SELECT 1 FROM datasets WHERE name = ?", (dump.name,)).fetchone() is not None:
+                    raise StoreError(
+                        f"{self.location} already has a dataset {dump.name!r}; nothing was copied"
+                    )
+                dataset_id = self._ensure_dataset(conn, dump.name, dump.created)
+                self._insert_dump(conn, dataset_id, dump)
+                # Read back inside the same transaction: a copy that differs is never committed.
+                got = fingerprint(self._dump(dataset_id, dump.name))
+                expected.finish()
+                if (got.counts, got.digests) != (expected.counts, expected.digests):
+                    differ = [t for t in expected.digests if got.digests.get(t) != expected.digests[t]]
+                    raise StoreError(
+                        f"the copy of dataset {dump.name!r} in {self.location} differs from its source "
+                        f"({', '.join(differ) or 'row counts'}); nothing was copied"
+                    )
+                self._after_load(conn)
+        finally:
+            self._dataset_ids.pop(dump.name, None)  # the id of a rolled-back dataset must not stay
+        return got
+
+    def _insert_dump(self, conn: Connection, dataset_id: int, dump: DatasetDump) -> None:
+        if dump.scheme is not None:
+            self._put_scheme(conn, dataset_id, *dump.scheme)
+        # Ids keep their order and distances: each table's are shifted past what this database
+        # holds, so references follow by the same shift.
+        task_shift = int(conn.execute("SELECT COALESCE(MAX(id), 0) FROM tasks").fetchone()[0])
+        log_shift = int(conn.execute("SELECT COALESCE(MAX(id), 0) FROM edit_log").fetchone()[0])
+        for t in dump.tasks:
+            conn.execute(
+                """INSERT INTO tasks (id, dataset_id, input_hash, text, tokens, meta, extra, suggestion, created)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                (t.id + task_shift, dataset_id, t.input_hash, self._text_in(t.text), *t[3:]),
+            )
+        for e in dump.log:
+            conn.execute(
+                """INSERT INTO edit_log (id, task_id, annotator, session, event, payload, created)
+                   VALUES (?, ?, ?, ?, ?, ?, ?)""",
+                (e.id + log_shift, e.task_id + task_shift, e.annotator, self._text_in(e.session), *e[4:]),
+            )
+        for a in dump.annotations:
+            conn.execute(
+                """INSERT INTO annotations
+                   (task_id, annotator, answer, session, timestamp, data, base_log_id, last_log_id)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
+                (
+                    a.task_id + task_shift,
+                    a.annotator,
+                    a.answer,
+                    self._text_or_none(a.session),
+                    a.timestamp,
+                    a.data,
+                    remap(a.base_log_id, log_shift),
+                    remap(a.last_log_id, log_shift),
+                ),
+            )
+        for m in dump.memory:
+            self._put_memory(
+                conn, dataset_id, m.annotator, m.form, m.label, m.task_id + task_shift, m.updated
+            )
+        for r in dump.reviews:
+            self._put_review(conn, dataset_id, *r)
+
+
+def _bytes_or_none(value: Any) -> bytes | None:
+    return None if value is None else bytes(value)
+
+
+def _replay(base_blob: bytes, events: list[Any], stored: Annotation) -> History:
+    history = History(current=annotation_from_blob(base_blob))
+    try:
+        for event, payload in events:
+            history.replay(event, edit_from_blob(payload) if payload is not None else None)
+    except (ValueError, KeyError, TypeError):
+        return History(current=stored)  # a log row this version cannot replay: keep the draft
+    same = set(history.current.spans) == set(stored.spans) and set(history.current.relations) == set(
+        stored.relations
+    )
+    if not same:
+        return History(current=stored)
+    history.current = stored
+    return history
