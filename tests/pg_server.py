@@ -49,8 +49,10 @@ class NoPostgres(RuntimeError):
     pass
 
 
-def binaries() -> Path:
-    """The folder holding ``initdb`` and ``postgres``."""
+def binaries(user: str | None = None) -> Path:
+    """The folder holding ``initdb`` and ``postgres`` that ``user`` (None: this process) can run.
+    The pgserver binaries live in the virtual environment, which a user other than root may not
+    reach (a clone in /root): then the machine's own PostgreSQL is the fallback."""
     candidates: list[Path] = []
     with contextlib.suppress(ImportError):
         from pgserver._commands import POSTGRES_BIN_PATH  # type: ignore[import-untyped]
@@ -61,12 +63,23 @@ def binaries() -> Path:
         candidates.append(Path(on_path).resolve().parent)
     candidates.append(Path("/usr/local/bin"))
     candidates.extend(sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True))
+    tried = []
     for folder in candidates:
-        if (folder / "initdb").exists() and (folder / "postgres").exists():
-            return folder
+        if not ((folder / "initdb").exists() and (folder / "postgres").exists()):
+            continue
+        tried.append(str(folder))
+        run_as = {"user": user, "group": "nogroup"} if user else {}
+        try:
+            subprocess.run(
+                [str(folder / "initdb"), "--version"], check=True, capture_output=True, timeout=30, **run_as
+            )  # type: ignore[call-overload]
+        except (OSError, subprocess.SubprocessError):
+            continue
+        return folder
     raise NoPostgres(
-        "the PostgreSQL tests start a server of their own and found none: "
-        'pip install -e ".[test]" (it brings pgserver, which ships PostgreSQL), '
+        "the PostgreSQL tests start a server of their own and found none"
+        + (f" that {user} can run (tried {', '.join(tried)})" if tried else "")
+        + ': pip install -e ".[test]" (it brings pgserver, which ships PostgreSQL), '
         "or install PostgreSQL (apt-get install postgresql)"
     )
 
@@ -81,10 +94,10 @@ class LocalPostgres:
     """One throw-away server; ``url(db)`` names a database on it."""
 
     def __init__(self) -> None:
-        self.bin = binaries()
+        self.user = "nobody" if os.geteuid() == 0 else None
+        self.bin = binaries(self.user)
         self.folder = Path(tempfile.mkdtemp(prefix="annotator-pg-"))
         self.data = self.folder / "data"
-        self.user = "nobody" if os.geteuid() == 0 else None
         self.port = 0
         self.proc: subprocess.Popen[bytes] | None = None
         self._names = itertools.count(1)
