@@ -12,6 +12,7 @@ navigation.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 from textual import events
@@ -33,6 +34,9 @@ from annotator.tui.keymap import Key, KeyDispatch, key_bindings, ordered
 from annotator.tui.modes import MODES, Mode
 from annotator.tui.modes.base import MOVE_KEYS, quote
 from annotator.tui.modes.search import SearchMode
+
+# How soon after the label list closed a digit is taken for the rest of a number typed into it.
+DIGIT_AFTER_PICKER_S = 0.6
 
 SCREEN_KEYS: tuple[Key, ...] = (
     Key("undo", "u,ctrl+z", "undo", "u ctrl+z", "history", True),
@@ -85,6 +89,7 @@ class EditorScreen(KeyDispatch, Screen[None]):
         self.pending_task: Task | None = None  # shown before the first task is stored
         self.done = False
         self.notes: list[str] = []  # about the scheme and model, said when the first task opens
+        self._picker_closed = float("-inf")  # when the label list last closed (time.monotonic)
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="main"):
@@ -335,9 +340,25 @@ class EditorScreen(KeyDispatch, Screen[None]):
         if not names:
             self.say("this scheme has no labels of that kind", error=True)
             return
-        self.app.push_screen(
-            LabelPicker(names, title), lambda label: then(label) if label is not None else None
-        )
+
+        def closed(label: str | None) -> None:
+            self._picker_closed = time.monotonic()
+            if label is not None:
+                then(label)
+
+        self.app.push_screen(LabelPicker(names, title), closed)
+
+    def run_key(self, key_id: str, *digit: int) -> object:
+        """A digit that comes right after the label list closed is the rest of a number typed
+        into it (``1`` ``4`` for a fourteenth label): it is said, not applied to the screen."""
+        if digit and time.monotonic() - self._picker_closed < DIGIT_AFTER_PICKER_S:
+            self.say(
+                f"{digit[0]} not applied: it came right after the label list closed, which numbers "
+                "its first nine labels only (type letters there to find the others)",
+                error=True,
+            )
+            return None
+        return super().run_key(key_id, *digit)
 
     # -- keys the screen answers in every mode (after the mode, which may answer them first) ------
 

@@ -22,6 +22,13 @@ from textual.keys import format_key
 GROUPS = ("move", "spans", "relations", "review", "history", "decide", "app", "dialog")
 
 
+# Keys that go before the focused widget's own: the document view is a scroll view with its own
+# bindings for the arrows, home/end and the page keys (without priority they would scroll it and
+# leave the cursor), and a dialog's keys go before the text box it holds (the label picker's filter
+# would take the digits as text).
+PRIORITY_GROUPS = ("move", "dialog")
+
+
 @dataclass(frozen=True, slots=True)
 class Key:
     id: str  # the binding id, which a user keymap names
@@ -68,14 +75,13 @@ def key_bindings(keys: tuple[Key, ...]) -> list[Binding]:
                     f"key({key.id!r}, {int(k)})",
                     f"{key.description} ({k})",
                     show=False,
+                    priority=key.group in PRIORITY_GROUPS,
                     id=f"{key.id}_{k}",
                 )
                 for k in key.keys.split(",")
             )
             continue
-        # The document view is a scroll view with its own bindings for the arrows, home/end and the
-        # page keys; it has the focus, so without priority they would scroll it and leave the cursor.
-        priority = key.group == "move"
+        priority = key.group in PRIORITY_GROUPS
         out.append(
             Binding(
                 key.keys, f"key({key.id!r})", key.description, show=key.footer, priority=priority, id=key.id

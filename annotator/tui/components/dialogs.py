@@ -9,7 +9,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import OptionList, Static
+from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from annotator.tui import display
@@ -21,7 +21,18 @@ HELP_KEYS = (
 PICKER_KEYS = (
     Key("close_picker", "escape", "close the list, no label", "esc", "dialog", action="cancel"),
     Key("pick", "1,2,3,4,5,6,7,8,9", "take the label of that number", "1…9", "dialog", numbered=True),
+    Key(
+        "picker_down",
+        "down",
+        "highlight the next label (enter takes it)",
+        "↓",
+        "dialog",
+        action="move",
+        params=("1",),
+    ),
+    Key("picker_up", "up", "highlight the previous label", "↑", "dialog", action="move", params=("-1",)),
 )
+NUMBERED = 9  # the digit keys reach the first nine labels shown; the others have no number
 
 
 def keys_table(keys: tuple[Key, ...], keymap: Mapping[str, str]) -> Table:
@@ -58,10 +69,33 @@ class HelpScreen(KeyDispatch, ModalScreen[None]):
             yield Static(keys_table(self.keys, keymap_of(self.app)))
 
 
+class FilterBox(Input):
+    """The picker's filter: it takes letters, never a digit (the digits are the picker's keys; a
+    box that consumed them would hide those bindings)."""
+
+    def check_consume_key(self, key: str, character: str | None) -> bool:
+        return not (character or "").isdigit() and super().check_consume_key(key, character)
+
+
+def narrowed(labels: tuple[str, ...], typed: str) -> tuple[str, ...]:
+    """The labels that hold ``typed`` (case and spaces aside), those that start with it first, each
+    group in the scheme's order."""
+    want = "".join(typed.split()).casefold()
+    if not want:
+        return labels
+    starting = tuple(label for label in labels if label.casefold().startswith(want))
+    return starting + tuple(label for label in labels if want in label.casefold() and label not in starting)
+
+
 class LabelPicker(KeyDispatch, ModalScreen[str | None]):
+    """Every label of a kind: letters typed narrow the list, enter takes the highlighted one (the
+    first), and the digits take the first nine shown, the only ones numbered. A digit never goes
+    into the filter, nor on to the screen below (see ``EditorScreen.run_key``)."""
+
     DEFAULT_CSS = """
     LabelPicker { align: center middle; }
-    LabelPicker > Vertical { width: 40; height: auto; max-height: 80%; border: thick $accent; background: $surface; }
+    LabelPicker > Vertical { width: 44; height: auto; max-height: 80%; border: thick $accent; background: $surface; }
+    LabelPicker Input { margin: 0 0 0 0; }
     LabelPicker OptionList { height: auto; max-height: 30; }
     """
     KEYS = PICKER_KEYS
@@ -70,24 +104,52 @@ class LabelPicker(KeyDispatch, ModalScreen[str | None]):
     def __init__(self, labels: tuple[str, ...], title: str = "label") -> None:
         super().__init__()
         self.labels = labels
+        self.shown: tuple[str, ...] = labels
         self.title_text = title
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
-            box.border_title = self.title_text
-            yield OptionList(
-                *[
-                    Option(display.text(f"{i:>2}  {label}"), id=label)
-                    for i, label in enumerate(self.labels, 1)
-                ]
-            )
+            box.border_title = display.text(self.title_text)
+            box.border_subtitle = "type to narrow · enter takes · esc"
+            yield FilterBox(placeholder="type a few letters of the label", restrict=r"[^0-9]*")
+            yield OptionList(*self._options())
+
+    def _options(self) -> list[Option]:
+        if not self.shown:
+            return [Option(Text("no label holds that", style="dim"), disabled=True)]
+        return [
+            Option(display.text(f"{i if i <= NUMBERED else ' ':>2}  {label}"), id=label)
+            for i, label in enumerate(self.shown, 1)
+        ]
+
+    def on_mount(self) -> None:
+        self.query_one(FilterBox).focus()
+        self.query_one(OptionList).highlighted = 0
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self.shown = narrowed(self.labels, event.value)
+        options = self.query_one(OptionList)
+        options.clear_options()
+        options.add_options(self._options())
+        options.highlighted = 0
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        options = self.query_one(OptionList)
+        index = options.highlighted
+        if self.shown and index is not None:
+            self.dismiss(self.shown[index])
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(event.option.id)
 
+    def action_move(self, step: str) -> None:
+        if self.shown:
+            options = self.query_one(OptionList)
+            options.highlighted = ((options.highlighted or 0) + int(step)) % len(self.shown)
+
     def action_pick(self, n: int) -> None:
-        if n <= len(self.labels):
-            self.dismiss(self.labels[n - 1])
+        if n <= min(NUMBERED, len(self.shown)):
+            self.dismiss(self.shown[n - 1])
 
     def action_cancel(self) -> None:
         self.dismiss(None)

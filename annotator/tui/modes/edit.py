@@ -46,7 +46,7 @@ class EditMode(Mode):
             "spans",
             numbered=True,
         ),
-        Key("pick_label", "0", "pick any label from a list", "0", "spans"),
+        Key("pick_label", "0", "pick any label from a list (letters narrow it)", "0", "spans"),
         Key("delete", "d,delete", "delete the span under the cursor and its relations", "d del", "spans"),
         Key("clear", "escape", "clear the selection; leave relation mode", "esc", "spans"),
         Key(
