@@ -16,6 +16,7 @@ from annotator.core.errors import InvalidAnnotation
 from annotator.core.model import Annotation, Relation, Span, Task
 from annotator.core.scheme import LabelScheme
 from annotator.core.validate import validate_span
+from annotator.core.wording import counted
 
 # Edits logged before review choices were typed carry the choice in the note: "review:{index}={choice}".
 _LEGACY_CHOICE = "review:"
@@ -182,7 +183,7 @@ def relabel_span(annotation: Annotation, sid: int, label: str, scheme: LabelSche
         return Edit("relabel")
     new = replace(old, label=label, source=None)
     dropped = _disallowed_relations(annotation, new, scheme)
-    note = f"removed {len(dropped)} relation(s) that {label} does not allow" if dropped else ""
+    note = f"removed {counted(len(dropped), 'relation')} that {label} does not allow" if dropped else ""
     return Edit("relabel", (old,), (new,), dropped, (), note)
 
 

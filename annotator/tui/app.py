@@ -13,6 +13,7 @@ from annotator.feed import FeedDone, FeedEvent
 from annotator.learn import LearnerClient
 from annotator.review import ReviewSession
 from annotator.session import AnnotationSession
+from annotator.tui.components.message_log import MessageLog
 from annotator.tui.display import palette_title
 from annotator.tui.feed_messages import FeedFinished, feed_message
 from annotator.tui.keymap import KeyedApp, shown_keys
@@ -36,6 +37,7 @@ class AnnotatorApp(KeyedApp):
         keymap: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(keymap)
+        self.said = MessageLog()  # every message of the run, for m
         self.session = session
         self.model_name = model_name
         self._feed = feed
@@ -111,6 +113,7 @@ class ReviewApp(KeyedApp):
 
     def __init__(self, review: ReviewSession, keymap: Mapping[str, str] | None = None) -> None:
         super().__init__(keymap)
+        self.said = MessageLog()  # every message of the run, for m
         self.review = review
 
     def on_mount(self) -> None:

@@ -28,6 +28,7 @@ from annotator.session import AnnotationSession, ConcurrentEdit
 from annotator.tui.components.dialogs import HelpScreen, LabelPicker
 from annotator.tui.components.document_view import DocumentView
 from annotator.tui.components.layout import Layout
+from annotator.tui.components.message_log import MessagesScreen, log_of
 from annotator.tui.components.side_panels import Legend, MessageLine, RelationsPanel
 from annotator.tui.components.status_line import StatusLine, status_parts
 from annotator.tui.keymap import Key, KeyDispatch, key_bindings, ordered
@@ -47,6 +48,7 @@ SCREEN_KEYS: tuple[Key, ...] = (
     Key("prev_task", "left_square_bracket", "previous task, no decision (draft kept)", "[", "decide"),
     Key("next_task", "right_square_bracket", "next task, no decision (draft kept)", "]", "decide"),
     Key("help", "question_mark", "show the keys", "?", "app", True),
+    Key("messages", "m", "show every message said so far, whole", "m", "app"),
     Key("quit", "q", "quit (everything is already saved)", "q", "app", True),
 )
 
@@ -392,6 +394,9 @@ class EditorScreen(KeyDispatch, Screen[None]):
         self.repaint_annotation(edit if verb == "redid" else edit.inverse())
         self.controller.annotation_changed()
         self.say(f"{verb} {edit.kind.replace('-', ' ')}" + reopened(was, self.annotation.answer))
+
+    def action_messages(self) -> None:
+        self.app.push_screen(MessagesScreen(log_of(self.app)))
 
     def action_help(self) -> None:
         self.app.push_screen(HelpScreen(self.KEYS))

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from annotator.tui.components.dialogs import HELP_KEYS, PICKER_KEYS
+from annotator.tui.components.message_log import MESSAGES_KEYS
 from annotator.tui.editor import ANNOTATE_KEYS
 from annotator.tui.keymap import Key
 from annotator.tui.screens.review import REVIEW_KEYS
@@ -20,6 +21,7 @@ TABLES: dict[str, tuple[Key, ...]] = {
     "review": REVIEW_KEYS,
     "label picker": PICKER_KEYS,
     "help": HELP_KEYS,
+    "messages": MESSAGES_KEYS,
 }
 
 

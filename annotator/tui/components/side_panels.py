@@ -9,18 +9,39 @@ from annotator.core.model import Annotation, Relation, Task
 from annotator.core.scheme import LabelScheme
 from annotator.tui import display
 from annotator.tui.components.document_view import _text_on
+from annotator.tui.components.message_log import log_of
 
 
 class MessageLine(Static):
+    """The latest message, on one line. One that does not fit ends in a mark saying that ``m``
+    shows it whole: every message goes into the app's log (``said``), so none is lost."""
+
     DEFAULT_CSS = """
     MessageLine { height: 1; padding: 0 1; color: $text-muted; }
     MessageLine.-error { color: $error; text-style: bold; }
     """
+    MORE = " …m"  # said at the end of a message cut at the edge: m shows it whole
+
+    _said: tuple[str, bool] = ("", False)
 
     def say(self, message: str, error: bool = False) -> None:
+        self._said = (message, error)
+        log_of(self.app).add(message, error)
+        self._show()
+
+    def _show(self) -> None:
+        message, error = self._said
         self.set_class(error, "-error")
+        text = display.text(message)
+        room = self.content_region.width
+        if room and text.cell_len > room:
+            text.truncate(max(room - len(self.MORE), 1))
+            text.append(self.MORE, style="reverse")
         # One line, fixed height: no layout pass (it costs a whole-screen reflow a keystroke).
-        self.update(display.text(message), layout=False)
+        self.update(text, layout=False)
+
+    def on_resize(self) -> None:
+        self._show()
 
 
 def chip(label: str, color: str) -> Text:

@@ -235,7 +235,8 @@ def replaced(task: Task, edit: edits.Edit) -> str:
     """What a new or resized span took the place of, besides itself."""
     kept = {s.sid for s in edit.added_spans}
     gone: list[Span] = [s for s in edit.removed_spans if s.sid not in kept]
-    rels = len(edit.removed_relations)
+    # A relabel's own note says which relations its label no longer allows: not said twice.
+    rels = 0 if edit.kind == "relabel" else len(edit.removed_relations)
     if not gone and not rels:
         return ""
     parts = [f"{s.label} {task.text[s.start : s.end]!r}" for s in gone[:3]]

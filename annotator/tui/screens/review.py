@@ -10,14 +10,17 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Static
 
-from annotator.core.adjudication import CannotTakeBoth, Choice
+from annotator.core.adjudication import CannotTakeBoth, Choice, Disagreement
 from annotator.core.edits import Edit
 from annotator.core.errors import InvalidAnnotation
 from annotator.core.gold import focus, marks
-from annotator.core.model import Annotation, Span
-from annotator.review import ReviewSession
+from annotator.core.model import Annotation, Relation, Span
+from annotator.core.wording import counted
+from annotator.review import PAST, ReviewSession
+from annotator.tui import display
 from annotator.tui.components.dialogs import HelpScreen
 from annotator.tui.components.document_view import DocumentView, Marks
+from annotator.tui.components.message_log import MessagesScreen, log_of
 from annotator.tui.components.side_panels import MessageLine, chip
 from annotator.tui.components.status_line import StatusLine
 from annotator.tui.editor import EditorScreen
@@ -62,8 +65,14 @@ REVIEW_KEYS: tuple[Key, ...] = (
     Key("undo", "u,ctrl+z", "undo", "u ctrl+z", "history", True),
     Key("redo", "U,ctrl+y", "redo", "U ctrl+y", "history"),
     Key("help", "question_mark", "show the keys", "?", "app", True),
+    Key("messages", "m", "show every message said so far, whole", "m", "app"),
     Key("quit", "q", "quit (everything is already saved)", "q", "app", True),
 )
+
+
+def _relation_text(version: Annotation, r: Relation, text: str) -> str:
+    h, c = version.span(r.head), version.span(r.child)
+    return f"{text[h.start : h.end] if h else '?'!r} ─{r.label}→ {text[c.start : c.end] if c else '?'!r}"
 
 
 def _describe(spans: tuple[Span, ...], text: str) -> str:
@@ -264,6 +273,22 @@ class ReviewScreen(KeyDispatch, Screen[None]):
             text.append(item.note + "\n", style=f"bold {LABEL}")
         return text
 
+    def _what(self, d: Disagreement, choice: Choice) -> str:
+        """What the choice put into (or, for neither, left out of) the gold: "'Germany' GPE"."""
+        adj = self.review.adjudication
+        assert adj is not None
+        if d.kind == "relation":
+            a = [_relation_text(adj.a, r, adj.task.text) for r in d.a_relations]
+            b = [_relation_text(adj.b, r, adj.task.text) for r in d.b_relations]
+        else:
+            a = [_describe((s,), adj.task.text) for s in d.a_spans]
+            b = [_describe((s,), adj.task.text) for s in d.b_spans]
+        taken = {Choice.A: a, Choice.B: b, Choice.BOTH: a + [x for x in b if x not in a]}.get(choice)
+        if taken is None:  # neither
+            left = a + [x for x in b if x not in a]
+            return "left out " + ", ".join(left) if left else "nothing"
+        return ", ".join(taken) if taken else "nothing there"
+
     def _taken(self, choice: Choice) -> str:
         return {
             Choice.A: f"A ({self.review.a})",
@@ -276,17 +301,27 @@ class ReviewScreen(KeyDispatch, Screen[None]):
         self.query_one(MessageLine).say(message, error)
 
     def update_status(self) -> None:
+        """Where the review is, and whose gold set it writes (the reviewer's: "→ judge" wherever
+        the gold goes), the least needed parts given up first on a narrow terminal."""
         r = self.review
         left = r.tasks_left()
         unresolved = len(r.resolution().unresolved) if r.adjudication else 0
         pos = f"task {r.position + 1}/{len(r.plan.queue)}" if r.position is not None else "no task"
         cur = r.gold.current
-        decided = f" · gold: {cur.annotation.answer}" if cur and cur.annotation.answer else ""
-        # Most important first: an 80-column terminal cuts the end.
-        self.query_one(StatusLine).update(
-            f"[b]{r.dataset}[/b] · {pos} · {unresolved} open here · {left} task(s) left{decided} · "
-            f"{r.a} vs {r.b} → {r.reviewer} · {r.plan.agreed_to_gold} agreed → gold"
-        )
+        answer = cur.annotation.answer if cur else None
+        parts = [
+            (display.text(r.dataset, style="bold"), 7),
+            (Text(pos), 9),
+            (Text(f"{unresolved} open here"), 8),
+            (Text(f"{counted(left, 'task')} left"), 6),
+        ]
+        if answer:
+            parts.append((display.text(f"{PAST[answer]} → {r.reviewer}"), 5))
+        parts += [
+            (display.text(f"{r.a} vs {r.b} → {r.reviewer}"), 4),
+            (display.text(f"{r.plan.agreed_to_gold} agreed → {r.reviewer}"), 3),
+        ]
+        self.query_one(StatusLine).show_parts(parts)
 
     # -- keys -------------------------------------------------------------------------------------
 
@@ -320,6 +355,7 @@ class ReviewScreen(KeyDispatch, Screen[None]):
             return
         taken = self._taken(choice)
         index = self.selected
+        what = self._what(self.review.disagreement(index), choice)
         unresolved = self.review.resolution().unresolved
         # A relation taken without its argument spans in the gold is not there yet: say so, and
         # stay on it, rather than let "took A" suggest it was added.
@@ -329,9 +365,10 @@ class ReviewScreen(KeyDispatch, Screen[None]):
         if after and not here:
             self.selected = after[0]
         self.after_change()
-        message = f"took {taken}"
-        if here:
-            message += f"; {here[0]}: take that span first"
+        total = len(self.review.adjudication.disagreements) if self.review.adjudication else 0
+        message = f"took {taken} for disagreement {index + 1} of {total}: {what}"
+        if here:  # "alice's MET waits for its head ...": the message named the relation already
+            message += f"; it waits {here[0].partition(' waits ')[2]}: take that span first"
         elif elsewhere:
             message += f"; {len(elsewhere)} relation(s) wait for a span not in the gold ({elsewhere[0]})"
         elif not unresolved:
@@ -359,13 +396,13 @@ class ReviewScreen(KeyDispatch, Screen[None]):
         open_left = self.review.resolution().unresolved
         self.review.accept()
         note = f" ({len(open_left)} left open count as neither)" if open_left else ""
-        self._next(f"accepted into the gold set{note}")
+        self._next(f"accepted into the gold set → {self.review.reviewer}{note}")
 
     def action_reject(self) -> None:
         if self.review.adjudication is None:
             return
         self.review.reject()
-        self._next("rejected: kept out of the gold set")
+        self._next(f"rejected: kept out of the gold set → {self.review.reviewer}")
 
     def _next(self, message: str) -> None:
         if self.review.next_open(1) is None:
@@ -394,6 +431,9 @@ class ReviewScreen(KeyDispatch, Screen[None]):
             return
         screen = GoldEditScreen(self.review.gold, "gold")
         self.app.push_screen(screen, lambda _: self.after_change())
+
+    def action_messages(self) -> None:
+        self.app.push_screen(MessagesScreen(log_of(self.app)))
 
     def action_help(self) -> None:
         self.app.push_screen(HelpScreen(REVIEW_KEYS, "review keys"))
