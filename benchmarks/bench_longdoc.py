@@ -41,7 +41,7 @@ def write_document(n_tokens: int, path: Path) -> None:
     per_copy = len(provisional_tokens(base + "\n\n"))
     text = "\n\n".join([base] * max(1, -(-n_tokens // per_copy)))
     tokens = provisional_tokens(text)
-    spans = []
+    spans: list[Span] = []
     for i in range(0, len(tokens) - 2, 9):
         if tokens[i].text.isspace() or tokens[i + 1].text.isspace():
             continue

@@ -174,7 +174,7 @@ def main() -> None:
         assert len(out.read_bytes().splitlines()) == n_docs
 
     print(
-        f"model {display_name(nlp)}, spaCy {spacy.__version__}, Python {platform.python_version()}, {os.cpu_count()} CPUs"
+        f"model {display_name(nlp)}, spaCy {spacy.about.__version__}, Python {platform.python_version()}, {os.cpu_count()} CPUs"
     )
     print(
         f"{n_docs} docs, {tokens} tokens, batch size {args.batch_size}, {args.rounds} rounds (best / median)"

@@ -132,7 +132,7 @@ def learn_bench(tokens: int, n_keys: int, accepts: int = 40) -> None:
     from annotator.core.paragraphs import paragraphs
     from annotator.core.records import from_record
     from annotator.learn import LearnerClient
-    from annotator.nlp.learner import LearnerSetup
+    from annotator.nlp.learner_protocol import LearnerSetup
 
     gold = Path(__file__).resolve().parents[1] / "tests" / "data" / "sample_gold.jsonl"
     pairs = paragraphs(*from_record(orjson.loads(gold.read_bytes().splitlines()[0])))

@@ -43,7 +43,7 @@ from annotator.core.paragraphs import paragraphs  # noqa: E402
 from annotator.core.scheme import LabelScheme  # noqa: E402
 from annotator.learn import LearnerClient, attach  # noqa: E402
 from annotator.nlp.examples import task_doc  # noqa: E402
-from annotator.nlp.learner import LearnerSetup  # noqa: E402
+from annotator.nlp.learner_protocol import LearnerSetup  # noqa: E402
 from annotator.nlp.model import entity_labels, load_model, model_name  # noqa: E402
 from annotator.nlp.preannotate import suggest  # noqa: E402
 from annotator.session import AnnotationSession  # noqa: E402

@@ -1,4 +1,6 @@
-"""Shared by every test folder: where the files written by other tools live.
+"""Shared by every test folder: where the files written by other tools live, and the fixtures more
+than one suite uses (the real pipeline and its scheme, a working folder for commands). Each folder's
+own ``conftest.py`` holds what only its suite shares (``tests/tui/conftest.py``: the demo database).
 
 Every file a test reads is in this repository. ``tests/fixtures/`` holds real files written by
 Prodigy, doccano, brat, Label Studio and two annotation projects with published agreement figures,
@@ -9,8 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:  # spaCy takes a second to import: only the tests that use the model pay for it
+    from spacy.language import Language
+
+    from annotator.core.scheme import LabelScheme
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 REPO = Path(__file__).resolve().parents[1]
@@ -25,6 +33,34 @@ def _no_user_keymap(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("config")))
         yield
+
+
+@pytest.fixture(scope="session")
+def nlp() -> Language:
+    """The real default pipeline (en_core_web_sm 3.8.0), loaded once per test process. Tests use
+    it as it is; a test that changes a pipeline loads its own."""
+    from annotator.nlp.model import load_model
+
+    return load_model(None)
+
+
+@pytest.fixture(scope="session")
+def scheme(nlp: Language) -> LabelScheme:
+    """The scheme annotate gives the default pipeline's labels (PERSON, ORG, GPE first) and the
+    news relations."""
+    from annotator.config import resolve_scheme
+    from annotator.nlp.model import entity_labels
+
+    return resolve_scheme(None, None, None, entity_labels(nlp))
+
+
+@pytest.fixture
+def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh folder as the current one and no $ANNOTATOR_DB, as a person runs the commands: the
+    default ./annotator.db and exports/ land here."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("ANNOTATOR_DB", raising=False)
+    return tmp_path
 
 
 # A real PostgreSQL server for the store tests (started on first use; see pg_server.py).

@@ -18,7 +18,7 @@ Usage::
 from __future__ import annotations
 
 import unicodedata
-from typing import Any
+from typing import Any, Literal
 
 from hypothesis import strategies as st
 
@@ -33,7 +33,8 @@ SOURCES: tuple[str | None, ...] = (None, "en_core_web_sm", "alice")
 
 _WHITESPACE = " \n\t\u00a0\u3000\u2028"  # NBSP, ideographic space and line separator too
 
-_any_char = st.characters(exclude_categories=("Cs",))  # lone surrogates cannot be written as UTF-8
+_SURROGATES: tuple[Literal["Cs"]] = ("Cs",)
+_any_char = st.characters(exclude_categories=_SURROGATES)  # lone surrogates cannot be written as UTF-8
 _non_space_char = st.one_of(
     st.characters(min_codepoint=ord("a"), max_codepoint=ord("z")),
     st.characters(min_codepoint=ord("A"), max_codepoint=ord("Z")),
@@ -154,7 +155,7 @@ def schemes(draw: st.DrawFn) -> LabelScheme:
 
 
 @st.composite
-def annotations(
+def annotations_of(
     draw: st.DrawFn,
     task: Task,
     *,
@@ -233,7 +234,7 @@ def annotated_tasks(
     """A task with a valid annotation. ``min_relations`` > 0 needs ``min_spans`` >= 2 and, with a
     scheme, is met only where the scheme allows a relation between the drawn labels."""
     task = draw(tasks(min_tokens=max(min_tokens, min_spans)))
-    annotation = draw(annotations(task, scheme=scheme, min_spans=min_spans, min_relations=min_relations))
+    annotation = draw(annotations_of(task, scheme=scheme, min_spans=min_spans, min_relations=min_relations))
     return task, annotation
 
 

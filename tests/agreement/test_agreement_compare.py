@@ -19,7 +19,7 @@ from annotator.core.agreement import Counts, Version, compare, compare_all
 from annotator.core.hashing import input_hash
 from annotator.core.model import Annotation, Relation, Span, Task
 from annotator.core.validate import make_span
-from tests.strategies import annotations, tasks, tokenize
+from tests.strategies import annotations_of, tasks, tokenize
 
 TEXTS = [
     "Lloyd Austin met Lee Jong-sup in Seoul on Friday .",
@@ -206,9 +206,11 @@ def corpora(draw: st.DrawFn, coders: int = 2) -> list[list[tuple[Task, Annotatio
         if t.input_hash in seen:
             continue
         seen.add(t.input_hash)
-        first = replace(draw(annotations(t)), answer="accept")
+        first = replace(draw(annotations_of(t)), answer="accept")
         for c in range(coders):
-            ann = first if c == 0 or draw(st.booleans()) else replace(draw(annotations(t)), answer="accept")
+            ann = (
+                first if c == 0 or draw(st.booleans()) else replace(draw(annotations_of(t)), answer="accept")
+            )
             out[c].append((t, ann))
     return out
 

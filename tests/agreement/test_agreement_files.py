@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pytest
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from annotator.cli import app
 from annotator.formats.tokens import tokenize
@@ -18,7 +19,7 @@ runner = CliRunner()
 TEXT = "Gen Nakatani met Ahn Gyu-back in Seoul 😀 on Sunday."
 
 
-def spans(*pieces: tuple[str, str]) -> list[dict]:
+def spans(*pieces: tuple[str, str]) -> list[dict[str, Any]]:
     out = []
     for piece, label in pieces:
         start = TEXT.index(piece)
@@ -26,7 +27,7 @@ def spans(*pieces: tuple[str, str]) -> list[dict]:
     return out
 
 
-def with_tokens(record: dict) -> dict:
+def with_tokens(record: dict[str, Any]) -> dict[str, Any]:
     tokens = tokenize(record["text"])
     out = dict(record)
     out["tokens"] = [{"text": t.text, "start": t.start, "end": t.end, "id": t.id, "ws": t.ws} for t in tokens]
@@ -40,11 +41,11 @@ A = {"text": TEXT, "spans": spans(("Gen Nakatani", "PERSON"), ("Ahn Gyu-back", "
 B = {"text": TEXT, "spans": spans(("Nakatani", "PERSON"), ("Ahn Gyu-back", "PERSON"), ("Seoul", "GPE"))}
 
 
-def agreement(a: Path, b: Path):
+def agreement(a: Path, b: Path) -> Result:
     return runner.invoke(app, ["agreement", str(a), str(b), "--json"])
 
 
-def check(report: dict) -> None:
+def check(report: dict[str, Any]) -> None:
     assert report["tasks"] == {"compared": 1, "only_a": 0, "only_b": 0, "answer_mismatch": 0}
     assert (
         report["spans"]["exact"]["tp"],

@@ -24,7 +24,7 @@ from sklearn.metrics import cohen_kappa_score
 
 from annotator.core.agreement import Version, cohen_kappa, compare
 from annotator.core.hashing import input_hash
-from annotator.core.model import Annotation, Task, Token
+from annotator.core.model import Annotation, Span, Task, Token
 from annotator.core.validate import make_span
 from tests.conftest import FIXTURES
 
@@ -87,7 +87,8 @@ def as_version(data: list[tuple[str, str, str]], tags: tuple[str, ...]) -> Versi
     text = " ".join(words)
     task = Task(text, tuple(tokens), input_hash(text))
     bio = thesis_labels(kept, tags, repair=True)
-    spans, start = [], None
+    spans: list[Span] = []
+    start: int | None = None
     for i, tag in enumerate([*bio, "O"]):
         if start is not None and tag != "I-PER":
             spans.append(make_span(task, tokens[start].start, tokens[i - 1].end, "PER", None, len(spans) + 1))

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pytest
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from annotator.cli import app
 from annotator.store import Store
@@ -16,24 +17,17 @@ from tests.formats_support import BRAT_NEWS, DOCCANO, LABEL_STUDIO, NOVELS, REL_
 runner = CliRunner()
 
 
-def run(*args: str | Path):
+def run(*args: str | Path) -> Result:
     return runner.invoke(app, [str(a) for a in args])
 
 
-def records(path: Path) -> list[dict]:
+def records(path: Path) -> list[dict[str, Any]]:
     return [orjson.loads(line) for line in path.read_bytes().splitlines() if line.strip()]
 
 
-def rel_key(rel: dict) -> tuple:
+def rel_key(rel: dict[str, Any]) -> tuple[object, ...]:
     h, c = rel["head_span"], rel["child_span"]
     return (h["start"], h["end"], h["label"], rel["label"], c["start"], c["end"], c["label"])
-
-
-@pytest.fixture
-def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("ANNOTATOR_DB", raising=False)
-    return tmp_path
 
 
 def test_rel_component_round_trip_through_the_store_keeps_every_span_and_relation(workdir: Path) -> None:

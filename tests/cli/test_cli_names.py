@@ -4,8 +4,6 @@ export to exports/.._.._etc.jsonl)."""
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -27,14 +25,10 @@ BAD = [
 
 
 @pytest.fixture
-def workdir(tmp_path: Path) -> Iterator[Path]:
-    before = Path.cwd()
-    os.chdir(tmp_path)
-    (tmp_path / "doc.txt").write_text("Ana met Li in Lisbon.", encoding="utf-8")
-    try:
-        yield tmp_path
-    finally:
-        os.chdir(before)
+def workdir(workdir: Path) -> Path:
+    """The shared working folder, with a text to annotate."""
+    (workdir / "doc.txt").write_text("Ana met Li in Lisbon.", encoding="utf-8")
+    return workdir
 
 
 def commands(name: str) -> list[list[str]]:

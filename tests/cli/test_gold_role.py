@@ -4,9 +4,7 @@ so that the annotators' export (exports/<dataset>.jsonl) never overwrites it."""
 
 from __future__ import annotations
 
-import os
 import sqlite3
-from collections.abc import Iterator
 from pathlib import Path
 
 import orjson
@@ -24,16 +22,6 @@ from annotator.review import ReviewSession
 from annotator.store import Store
 
 TEXT = "Gen Nakatani met Ahn Gyu Back in Seoul ."
-
-
-@pytest.fixture
-def workdir(tmp_path: Path) -> Iterator[Path]:
-    before = Path.cwd()
-    os.chdir(tmp_path)
-    try:
-        yield tmp_path
-    finally:
-        os.chdir(before)
 
 
 def run(*args: str) -> Result:

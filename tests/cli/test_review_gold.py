@@ -158,8 +158,8 @@ def test_a_relation_waiting_for_its_argument_is_said(tmp_path: Path) -> None:
     assert waiting and "'Gen Nakatani'" in waiting[0] and "MET" in waiting[0]
     assert all(r.label != "MET" or review.result.span(r.head) is None for r in review.result.relations)
     review.choose(0, Choice.A)  # its head arrives; its child (a label conflict) is still open
-    (waiting,) = review.waiting(rel)
-    assert "child 'Ahn Gyu Back'" in waiting
+    (only,) = review.waiting(rel)
+    assert "child 'Ahn Gyu Back'" in only
     review.choose(1, Choice.B)  # B's label for the child: the relation is there now
     assert review.waiting(rel) == [] and review.waiting() == []
     _, rels = described(TEXT, review.result)

@@ -21,7 +21,7 @@ from annotator.core.errors import AnnotatorError, InvalidAnnotation
 from annotator.core.hashing import input_hash
 from annotator.core.model import Annotation, Relation, Span, Task
 from annotator.core.validate import make_span, validate_annotation
-from tests.strategies import annotations, tasks, tokenize
+from tests.strategies import annotations_of, tasks, tokenize
 
 TEXT = "Lloyd Austin met Lee Jong-sup in Seoul on Friday and visited Busan ."
 TASK = Task(TEXT, tokenize(TEXT), input_hash(TEXT))
@@ -66,7 +66,7 @@ def every(adj: Adjudication, choice: Choice) -> Annotation:
 def content(ann: Annotation) -> set[tuple[str, ...]]:
     """Spans and relations with their source, as text, for readable assertions."""
     by_sid = {s.sid: s for s in ann.spans}
-    out = {("span", TEXT[s.start : s.end], s.label, str(s.source)) for s in ann.spans}
+    out: set[tuple[str, ...]] = {("span", TEXT[s.start : s.end], s.label, str(s.source)) for s in ann.spans}
     for r in ann.relations:
         out.add(
             (
@@ -232,11 +232,11 @@ def test_find_disagreements_tolerates_overlap_inside_one_version() -> None:
 @st.composite
 def version_pairs(draw: st.DrawFn) -> tuple[Task, Annotation, Annotation]:
     task = draw(tasks(min_tokens=1))
-    a = draw(annotations(task))
+    a = draw(annotations_of(task))
     # B: sometimes a copy of A with edits, sometimes independent, so that both agreements and
     # every kind of disagreement come up.
     if draw(st.booleans()):
-        b = draw(annotations(task))
+        b = draw(annotations_of(task))
     else:
         keep = draw(st.lists(st.booleans(), min_size=len(a.spans), max_size=len(a.spans)))
         spans = [replace(s, label="ORG") if k else s for s, k in zip(a.spans, keep, strict=True)]
@@ -283,11 +283,13 @@ def test_any_resolution_is_a_valid_annotation_with_known_origins(
     _, rels = result.content()
     by_sid = {s.sid: s for s in result.spans}
     for r in result.relations:
-        key = (by_sid[r.head].key, by_sid[r.child].key, r.label)
-        assert key in rels
-        assert {"A-name": key in a_rels, "B-name": key in b_rels, "both": key in a_rels and key in b_rels}[
-            str(r.source)
-        ]
+        rkey = (by_sid[r.head].key, by_sid[r.child].key, r.label)
+        assert rkey in rels
+        assert {
+            "A-name": rkey in a_rels,
+            "B-name": rkey in b_rels,
+            "both": rkey in a_rels and rkey in b_rels,
+        }[str(r.source)]
 
 
 @given(version_pairs())

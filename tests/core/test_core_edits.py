@@ -7,6 +7,7 @@ edit serialised through JSON as the store keeps it, must rebuild the same state.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
 import orjson
@@ -92,9 +93,9 @@ def draw_edit(
         assert after.span(span.sid) is not None and after.span(span.sid).label == label  # type: ignore[union-attr]
         mine = [r for r in annotation.relations if span.sid in (r.head, r.child)]
         for rel in mine:
-            head = label if rel.head == span.sid else by_sid[rel.head].label
-            child = label if rel.child == span.sid else by_sid[rel.child].label
-            allowed = scheme is None or scheme.relation_error(rel.label, head, child) is None
+            head_label = label if rel.head == span.sid else by_sid[rel.head].label
+            child_label = label if rel.child == span.sid else by_sid[rel.child].label
+            allowed = scheme is None or scheme.relation_error(rel.label, head_label, child_label) is None
             assert (rel in after.relations) == allowed, (rel, label)
         return op, edit
     if op == "delete_span":
@@ -188,9 +189,9 @@ def test_any_edit_sequence_undoes_redoes_and_replays(data: st.DataObject) -> Non
                 past.append(before)
                 future.clear()
         elif event == "undo":
-            undone = history.undo()
+            taken_back = history.undo()
             log.append(("undo", None))
-            assert (undone is None) == (not past)
+            assert (taken_back is None) == (not past)
             if past:
                 future.append(before)
                 assert state(history.current) == past.pop()
@@ -209,8 +210,8 @@ def test_any_edit_sequence_undoes_redoes_and_replays(data: st.DataObject) -> Non
 
     # Replaying the log, as a restart does from the store, rebuilds the same state and stacks.
     replayed = History(original)
-    for event, blob in log:
-        replayed.replay(event, Edit.from_json(orjson.loads(blob)) if blob is not None else None)
+    for event, logged in log:
+        replayed.replay(event, Edit.from_json(orjson.loads(logged)) if logged is not None else None)
     assert replayed.current == edited
     assert replayed.done == done and replayed.undone == undone
 
@@ -340,11 +341,12 @@ def test_relabel_relation_merges_into_an_existing_one_and_refuses_forbidden(anno
 
 
 def test_edits_on_missing_spans_are_refused(annotation: Annotation) -> None:
-    for call in (
+    calls: tuple[Callable[[], Edit], ...] = (
         lambda: delete_span(annotation, 99),
         lambda: relabel_span(annotation, 99, "ORG"),
         lambda: toggle_relation(annotation, 1, 99, "NEAR"),
-    ):
+    )
+    for call in calls:
         with pytest.raises(InvalidAnnotation, match="no span with id 99"):
             call()
 

@@ -27,17 +27,20 @@ def ann_lines(folder: Path) -> list[tuple[str, list[str]]]:
     return [(p.stem, p.read_text(encoding="utf-8").splitlines()) for p in sorted(folder.rglob("*.ann"))]
 
 
-def held(folder: Path) -> dict[str, tuple[set, set]]:
+Held = tuple[set[tuple[str, int, int, str]], set[tuple[str, tuple[int, int], tuple[int, int]]]]
+
+
+def held(folder: Path) -> dict[str, Held]:
     """Per document: T lines as (type, start, end, text) and R lines as (type, arg1, arg2) spans."""
-    out = {}
+    out: dict[str, Held] = {}
     for stem, lines in ann_lines(folder):
-        ts = {}
+        ts: dict[str, tuple[str, int, int, str]] = {}
         for line in lines:
             if line.startswith("T") and ";" not in line.split("\t")[1]:
                 ident, head, text = line.split("\t")
                 label, start, end = head.split()
                 ts[ident] = (label, int(start), int(end), text)
-        rs = set()
+        rs: set[tuple[str, tuple[int, int], tuple[int, int]]] = set()
         for line in lines:
             if line.startswith("R"):
                 label, a1, a2 = line.split("\t")[1].split()

@@ -44,7 +44,9 @@ def tag_sequences(path: Path) -> list[list[str]]:
     return [s for s in sents if s]
 
 
-def test_seqeval_reads_the_tags_strictly_as_iob2_and_finds_every_span(gold, tmp_path: Path) -> None:
+def test_seqeval_reads_the_tags_strictly_as_iob2_and_finds_every_span(
+    gold: list[tuple[Task, Annotation]], tmp_path: Path
+) -> None:
     out = tmp_path / "gold.conll"
     conll.write(out, gold)
     tags = tag_sequences(out)
@@ -56,7 +58,9 @@ def test_seqeval_reads_the_tags_strictly_as_iob2_and_finds_every_span(gold, tmp_
     assert report["micro avg"]["support"] == found
 
 
-def test_spacy_convert_accepts_the_file_with_the_same_documents_and_entities(gold, tmp_path: Path) -> None:
+def test_spacy_convert_accepts_the_file_with_the_same_documents_and_entities(
+    gold: list[tuple[Task, Annotation]], tmp_path: Path
+) -> None:
     out = tmp_path / "gold.conll"
     conll.write(out, gold)
     done = subprocess.run(
@@ -77,7 +81,7 @@ def test_spacy_convert_accepts_the_file_with_the_same_documents_and_entities(gol
 
 
 def test_reading_back_rebuilds_text_and_offsets_exactly_and_writing_again_is_identical(
-    gold, tmp_path: Path
+    gold: list[tuple[Task, Annotation]], tmp_path: Path
 ) -> None:
     first = tmp_path / "a.conll"
     conll.write(first, gold)

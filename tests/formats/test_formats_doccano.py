@@ -11,7 +11,7 @@ from typing import Any
 import orjson
 import pytest
 
-from annotator.core.model import Annotation, Relation, Span, Task
+from annotator.core.model import Annotation, Relation, Span, Task, Token
 from annotator.formats import doccano
 from annotator.formats.problems import Problems
 from annotator.formats.tokens import tokenize
@@ -29,7 +29,8 @@ OVERLAPPING = DOCCANO / "data_import-tests-data-sequence_labeling-example_overla
 
 def raw_records(path: Path) -> list[Any]:
     """Every JSON value in the file, one per line or pretty-printed one after another."""
-    text, out, pos = path.read_text(encoding="utf-8"), [], 0
+    text, pos = path.read_text(encoding="utf-8"), 0
+    out: list[Any] = []
     decoder = json.JSONDecoder()
     while True:
         while pos < len(text) and text[pos].isspace():
@@ -148,7 +149,7 @@ def test_an_overlapping_span_is_reported_and_the_rest_of_its_record_kept(tmp_pat
 @pytest.mark.parametrize("path", sorted(NOVELS.glob("*.jsonl")), ids=lambda p: p.stem)
 def test_raw_multi_user_export_gives_one_annotation_per_user_with_every_span(path: Path) -> None:
     records = [orjson.loads(line) for line in path.read_bytes().splitlines() if line.strip()]
-    expected = Counter()
+    expected: Counter[tuple[Any, str]] = Counter()
     for rec in records:
         for a in rec["annotations"]:
             expected[(rec["id"], str(a["user"]))] += 0
@@ -163,7 +164,7 @@ def test_raw_multi_user_export_gives_one_annotation_per_user_with_every_span(pat
     got = Counter({(t.extra["id"], a.annotator): len(a.spans) for t, a in items})
     assert got == expected
     # The users' annotations of one text share its tokens, so they can be compared token by token.
-    by_text: dict[str, set] = {}
+    by_text: dict[str, set[tuple[Token, ...]]] = {}
     for task, _ in items:
         by_text.setdefault(task.text, set()).add(task.tokens)
     assert all(len(v) == 1 for v in by_text.values())
@@ -173,7 +174,10 @@ def test_raw_multi_user_export_gives_one_annotation_per_user_with_every_span(pat
 def test_utf16_offsets_are_converted_and_written_back(tmp_path: Path) -> None:
     # doccano's browser counts 😀 as two: "firetrucks" is at 22..32 in UTF-16, 20..30 in Python.
     text = "👨‍🚒 firemen drive firetrucks 😀 in Köln"
-    js = lambda i: len(text[:i].encode("utf-16-le")) // 2  # noqa: E731
+
+    def js(i: int) -> int:  # doccano's browser counts in UTF-16 code units
+        return len(text[:i].encode("utf-16-le")) // 2
+
     cp_start = text.index("firetrucks")
     cp_koln = text.index("Köln")
     rec = {
@@ -242,4 +246,5 @@ def test_a_broken_pretty_printed_record_is_reported_and_the_next_one_is_read(tmp
     path.write_text(good + "\n" + '{\n    "text": "oops",\n    "entities": [\n' + "\n" + good + "\n")
     items, problems = read(path)
     assert totals(items) == (2, 2, 0)
-    assert len(problems.bad) == 1 and problems.bad[0].line > len(good.splitlines())
+    (bad,) = problems.bad
+    assert bad.line is not None and bad.line > len(good.splitlines())

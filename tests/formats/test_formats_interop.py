@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pytest
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from annotator.cli import app
 from annotator.store import Store
@@ -18,22 +19,15 @@ from tests.formats_support import REL_FILE
 runner = CliRunner()
 
 
-def run(*args: str | Path):
+def run(*args: str | Path) -> Result:
     return runner.invoke(app, [str(a) for a in args])
 
 
-def records(path: Path) -> list[dict]:
+def records(path: Path) -> list[dict[str, Any]]:
     return [orjson.loads(line) for line in path.read_bytes().splitlines() if line.strip()]
 
 
-@pytest.fixture
-def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("ANNOTATOR_DB", raising=False)
-    return tmp_path
-
-
-def first_records(n: int) -> list[dict]:
+def first_records(n: int) -> list[dict[str, Any]]:
     return records(REL_FILE)[:n]
 
 
@@ -193,8 +187,14 @@ def test_a_docbin_with_span_groups_says_they_are_not_imported(workdir: Path) -> 
 
     nlp = spacy.blank("en")
     doc = nlp("Ahn met Nakatani in Seoul.")
-    doc.ents = [doc.char_span(0, 3, label="PER")]
-    doc.spans["sc"] = [doc.char_span(8, 16, label="PER"), doc.char_span(20, 25, label="LOC")]
+    ahn, nakatani, seoul = (
+        doc.char_span(0, 3, "PER"),
+        doc.char_span(8, 16, "PER"),
+        doc.char_span(20, 25, "LOC"),
+    )
+    assert ahn is not None and nakatani is not None and seoul is not None
+    doc.ents = [ahn]
+    doc.spans["sc"] = [nakatani, seoul]
     DocBin(docs=[doc], store_user_data=True).to_disk(workdir / "sc.spacy")
     done = run("import", workdir / "sc.spacy", "-d", "sc", "-a", "a", "--db", "s.db")
     assert done.exit_code == 0, done.output

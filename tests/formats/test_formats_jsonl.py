@@ -3,23 +3,27 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pytest
+from spacy.language import Language
 
 from annotator.core.errors import AnnotatorError
 from annotator.core.model import Annotation, Span, Task
 from annotator.formats import jsonl
 from annotator.formats.problems import Problems
-from tests.formats_support import FIXTURES, REL_FILE, messages, totals
+from tests.conftest import FIXTURES
+from tests.formats_support import REL_FILE, messages, totals
 
 
-def raw(path: Path) -> list[dict]:
+def raw(path: Path) -> list[dict[str, Any]]:
     return [orjson.loads(line) for line in path.read_bytes().splitlines() if line.strip()]
 
 
-def rel_key(rel: dict) -> tuple:
+def rel_key(rel: dict[str, Any]) -> tuple[object, ...]:
     h, c = rel["head_span"], rel["child_span"]
     return (
         rel["head"],
@@ -143,7 +147,7 @@ def test_writer_is_atomic_an_error_leaves_the_old_file(tmp_path: Path) -> None:
     out.write_text("old\n")
     task = Task("a b", (), 1)
 
-    def items():
+    def items() -> Iterator[tuple[Task, Annotation]]:
         yield task, Annotation()
         raise AnnotatorError("stop in the middle")
 
@@ -153,7 +157,7 @@ def test_writer_is_atomic_an_error_leaves_the_old_file(tmp_path: Path) -> None:
     assert os.listdir(tmp_path) == ["gold.jsonl"]
 
 
-def test_writer_output_reads_back_with_doc_char_span(tmp_path: Path, blank_en) -> None:
+def test_writer_output_reads_back_with_doc_char_span(tmp_path: Path, blank_en: Language) -> None:
     from spacy.tokens import Doc
 
     items = list(jsonl.read(REL_FILE, Problems()))[:20]
@@ -170,7 +174,7 @@ def test_writer_output_reads_back_with_doc_char_span(tmp_path: Path, blank_en) -
 
 
 @pytest.fixture(scope="session")
-def blank_en():
+def blank_en() -> Language:
     import spacy
 
     return spacy.blank("en")

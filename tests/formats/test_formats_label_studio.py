@@ -9,11 +9,12 @@ from typing import Any
 import pytest
 
 from annotator.formats import label_studio
+from annotator.formats.base import Item
 from annotator.formats.problems import Problems
 from tests.formats_support import LABEL_STUDIO, messages, totals
 
 
-def read(path: Path) -> tuple[list, Problems]:
+def read(path: Path) -> tuple[list[Item], Problems]:
     problems = Problems()
     return list(label_studio.read(path, problems)), problems
 
@@ -76,7 +77,10 @@ def write(tmp_path: Path, tasks: list[dict[str, Any]]) -> Path:
 
 def test_utf16_offsets_of_old_exports_are_converted_by_the_span_text(tmp_path: Path) -> None:
     text = "💩This is an annotation in 東京 😀 by Zoë"
-    js = lambda i: len(text[:i].encode("utf-16-le")) // 2  # noqa: E731
+
+    def js(i: int) -> int:  # doccano's and Label Studio's browser count in UTF-16 code units
+        return len(text[:i].encode("utf-16-le")) // 2
+
     a, z = text.index("annotation"), text.index("Zoë")
     task = {
         "id": 1,
@@ -181,7 +185,7 @@ def test_directions_several_users_cancelled_and_unsupported_results(tmp_path: Pa
     ],
 )
 def test_a_bad_result_is_reported_and_the_rest_of_its_task_and_the_file_kept(
-    tmp_path: Path, result: dict, reason: str
+    tmp_path: Path, result: dict[str, Any], reason: str
 ) -> None:
     good = {
         "id": 2,

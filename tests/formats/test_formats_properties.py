@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
+from types import ModuleType
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -20,7 +21,7 @@ batches = st.lists(annotated_tasks(min_spans=0), min_size=1, max_size=3)
 SETTINGS = settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
-def round_trip(module, items: Items) -> Items:
+def round_trip(module: ModuleType, items: Items) -> Items:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "out"
         counts = module.write(path, items)
@@ -36,11 +37,11 @@ def round_trip(module, items: Items) -> Items:
         return back
 
 
-def spans_with_sources(a: Annotation) -> list[tuple]:
+def spans_with_sources(a: Annotation) -> list[tuple[int, int, str, str | None]]:
     return sorted((s.start, s.end, s.label, s.source) for s in a.spans)
 
 
-def relations_with_sources(a: Annotation) -> list[tuple]:
+def relations_with_sources(a: Annotation) -> list[tuple[tuple[int, int], tuple[int, int], str, str]]:
     by = {s.sid: (s.start, s.end) for s in a.spans}
     return sorted((by[r.head], by[r.child], r.label, r.source or "") for r in a.relations)
 

@@ -83,6 +83,7 @@ def test_spacy_debug_data_finds_nothing_misaligned(exported: Path) -> None:
     assert "119 training docs" in out and "30 evaluation docs" in out
 
 
+@pytest.mark.slow
 def test_spacy_train_runs_on_the_export(exported: Path) -> None:
     cfg = ner_config(exported, "train.cfg")
     done = spacy_cli(

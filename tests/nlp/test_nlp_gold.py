@@ -17,7 +17,7 @@ from annotator.config import resolve_scheme
 from annotator.core.model import Annotation, Task
 from annotator.core.records import from_record
 from annotator.core.validate import validate_annotation
-from annotator.nlp.model import entity_labels, load_model, model_name
+from annotator.nlp.model import entity_labels, model_name
 from annotator.nlp.preannotate import doc_to_task
 from annotator.nlp.relations import RelationSuggester
 from annotator.nlp.scoring import Score, score_relations, score_spans
@@ -38,11 +38,6 @@ def gold_script() -> ModuleType:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
-
-
-@pytest.fixture(scope="module")
-def nlp() -> Language:
-    return load_model(None)
 
 
 @pytest.fixture(scope="module")

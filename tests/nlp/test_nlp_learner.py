@@ -12,9 +12,11 @@ from annotator.core.model import Annotation
 from annotator.core.scheme import LabelScheme
 from annotator.learn import LearnerClient
 from annotator.nlp.examples import task_doc
-from annotator.nlp.learner import Batch, Learner, LearnerSetup
+from annotator.nlp.learner import Learner
+from annotator.nlp.learner_protocol import Batch, LearnerSetup
 from annotator.nlp.model import load_model
 from tests.gold_support import paragraph_tasks
+from tests.nlp_support import trainable
 
 pytestmark = pytest.mark.slow
 SCHEME = LabelScheme(("PERSON", "ORG", "GPE"))  # DATE, NORP, ... are outside it
@@ -32,7 +34,7 @@ def test_updates_fix_the_corrected_mistake_and_keep_what_the_scheme_lacks(tmp_pa
     learner = Learner(LearnerSetup(None, SCHEME, TEXTS, canary_every=1000))
     before = learner.predict([(i, PAIRS[i][0]) for i in HELD])
     assert all(nakatani(before[i], i) == ["ORG"] for i in HELD)
-    tagger = learner.nlp.get_pipe("tagger").model.to_bytes()
+    tagger = trainable(learner.nlp, "tagger").model.to_bytes()
     for i in (0, 1, 2, 3, 4, 5, 6, 7, 8):
         done = learner.batch(Batch([PAIRS[i]], [(h, PAIRS[h][0]) for h in HELD]))
     assert done.updates == 9
@@ -48,10 +50,10 @@ def test_updates_fix_the_corrected_mistake_and_keep_what_the_scheme_lacks(tmp_pa
     ]
     assert dates, "the model forgot DATE"
     assert learner.agreement() > 0.8
-    assert learner.nlp.get_pipe("tagger").model.to_bytes() == tagger
+    assert trainable(learner.nlp, "tagger").model.to_bytes() == tagger
     learner.save(tmp_path / "learned")
     saved = load_model(str(tmp_path / "learned"))
-    assert saved.get_pipe("ner").model.to_bytes() == learner.ner.model.to_bytes()
+    assert trainable(saved, "ner").model.to_bytes() == learner.ner.model.to_bytes()
     assert saved.meta["name"].endswith("_learned")
 
 

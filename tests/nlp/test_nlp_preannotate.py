@@ -13,21 +13,11 @@ from annotator.core.model import Task, Token
 from annotator.core.records import from_record, to_record
 from annotator.core.scheme import LabelScheme
 from annotator.core.validate import validate_annotation
-from annotator.nlp.model import entity_labels, load_model, model_name
+from annotator.nlp.model import entity_labels, model_name
 from annotator.nlp.preannotate import doc_to_task, preannotate_stream
 from annotator.nlp.relations import RelationSuggester
 from annotator.sources import SourceItem
 from tests.conftest import SAMPLE
-
-
-@pytest.fixture(scope="module")
-def nlp() -> Language:
-    return load_model(None)
-
-
-@pytest.fixture(scope="module")
-def scheme(nlp: Language) -> LabelScheme:
-    return resolve_scheme(None, None, None, entity_labels(nlp))
 
 
 @pytest.fixture(scope="module")

@@ -35,16 +35,6 @@ pattern = [
 """
 
 
-@pytest.fixture(scope="module")
-def nlp() -> Language:
-    return load_model(None)
-
-
-@pytest.fixture(scope="module")
-def scheme(nlp: Language) -> LabelScheme:
-    return resolve_scheme(None, None, None, entity_labels(nlp))
-
-
 def spans_of(text: str, *marks: tuple[str, str]) -> list[Span]:
     """Spans by their text (first occurrence), with token indices from the model's tokenizer."""
     out = []

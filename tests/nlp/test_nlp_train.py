@@ -14,6 +14,7 @@ from annotator.cli import app
 from annotator.nlp.model import load_model
 from annotator.nlp.train import TrainSettings, split, training_config
 from tests.gold_support import paragraph_tasks, store_accepted
+from tests.nlp_support import trainable
 
 runner = CliRunner()
 
@@ -21,11 +22,6 @@ runner = CliRunner()
 def alice(command: str, db: Path, *extra: str) -> list[str]:
     """The command line of ``command`` on alice's accepted tasks of dataset "news" in ``db``."""
     return [command, "--dataset", "news", "--annotator", "alice", "--db", str(db), *extra]
-
-
-@pytest.fixture(scope="module")
-def nlp() -> Language:
-    return load_model(None)
 
 
 def test_split_is_seeded_and_keeps_texts_apart() -> None:
@@ -70,8 +66,8 @@ def test_train_writes_a_pipeline_that_model_opens(nlp: Language, tmp_path: Path)
     assert meta["name"].endswith("_tuned") and meta["annotator"]["train_tasks"] == 12
     # Frozen: the tagger and parser (and so the relation rules) are the base's to the byte.
     for name in ("tok2vec", "tagger", "parser"):
-        assert tuned.get_pipe(name).model.to_bytes() == nlp.get_pipe(name).model.to_bytes()
-    assert tuned.get_pipe("ner").model.to_bytes() != nlp.get_pipe("ner").model.to_bytes()
+        assert trainable(tuned, name).model.to_bytes() == trainable(nlp, name).model.to_bytes()
+    assert trainable(tuned, "ner").model.to_bytes() != trainable(nlp, "ner").model.to_bytes()
     text = "Nakatani met Ahn in Seoul on Monday."
     assert [(t.tag_, t.dep_, t.head.i) for t in tuned(text)] == [
         (t.tag_, t.dep_, t.head.i) for t in nlp(text)
@@ -129,5 +125,5 @@ def test_train_in_the_scheme_labels_through_a_label_map(tmp_path: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     tuned = load_model(str(out))
-    assert "PER" in tuned.get_pipe("ner").labels  # learned in the scheme's labels
-    assert "DATE" in tuned.get_pipe("ner").labels
+    assert "PER" in trainable(tuned, "ner").labels  # learned in the scheme's labels
+    assert "DATE" in trainable(tuned, "ner").labels

@@ -24,11 +24,6 @@ from tests.conftest import SAMPLE
 runner = CliRunner()
 
 
-@pytest.fixture(scope="module")
-def nlp() -> Language:
-    return load_model(None)
-
-
 @pytest.fixture
 def same_model(nlp: Language, monkeypatch: pytest.MonkeyPatch) -> None:
     """The command loads the real default pipeline; reuse the one this module loaded."""

@@ -14,18 +14,12 @@ from annotator.core.model import Annotation, Task
 from annotator.core.records import to_record
 from annotator.core.scheme import LabelScheme
 from annotator.nlp.examples import task_doc
-from annotator.nlp.model import load_model
 from annotator.nlp.preannotate import suggest
 from annotator.session import AnnotationSession
 from annotator.store import Store
 from tests.gold_support import paragraph_tasks
 
 SCHEME = LabelScheme(("PERSON", "ORG", "GPE", "NORP", "DATE"))
-
-
-@pytest.fixture(scope="module")
-def nlp() -> Language:
-    return load_model(None)
 
 
 @pytest.fixture

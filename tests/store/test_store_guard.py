@@ -16,6 +16,7 @@ import sys
 import time
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pytest
@@ -48,7 +49,7 @@ def stress_db(db: str) -> list[int]:
         return store.add_tasks("stress", tasks)
 
 
-def run_windows(db: str, tmp: Path) -> dict[str, list[dict[str, object]]]:
+def run_windows(db: str, tmp: Path) -> dict[str, list[dict[str, Any]]]:
     go = tmp / "go"
     windows = [("alice", f"a{w}") for w in range(WINDOWS)] + [(who, who) for who in OTHERS]
     procs = []
@@ -75,7 +76,7 @@ def run_windows(db: str, tmp: Path) -> dict[str, list[dict[str, object]]]:
         )
     time.sleep(1.0)  # every window is open and waiting
     go.touch()
-    reports: dict[str, list[dict[str, object]]] = {}
+    reports: dict[str, list[dict[str, Any]]] = {}
     for annotator, out, proc in procs:
         _, err = proc.communicate(timeout=600)
         assert proc.returncode == 0, err
@@ -83,16 +84,16 @@ def run_windows(db: str, tmp: Path) -> dict[str, list[dict[str, object]]]:
     return reports
 
 
-def check(db: str, ids: list[int], annotator: str, reports: list[dict[str, object]]) -> tuple[int, int]:
+def check(db: str, ids: list[int], annotator: str, reports: list[dict[str, Any]]) -> tuple[int, int]:
     """Compare what the windows reported with what the store holds; returns (committed, refused)."""
     committed: Counter[tuple[int, int, str]] = Counter()
     refused: set[tuple[int, int, str]] = set()
     decisions = 0
     for report in reports:
-        committed.update(tuple(a) for a in report["committed"])  # type: ignore[attr-defined]
-        refused.update(tuple(a) for a in report["refused"])  # type: ignore[attr-defined]
-        decisions += report["decisions"]["committed"]  # type: ignore[index]
-    assert sum(len(r["committed"]) + len(r["refused"]) for r in reports) == EDITS * len(reports)  # type: ignore[arg-type]
+        committed.update(tuple(a) for a in report["committed"])
+        refused.update(tuple(a) for a in report["refused"])
+        decisions += report["decisions"]["committed"]
+    assert sum(len(r["committed"]) + len(r["refused"]) for r in reports) == EDITS * len(reports)
     assert max(committed.values()) == 1  # labels are unique per attempt
     stored: set[tuple[int, int, str]] = set()
     with Store(db) as store:

@@ -5,24 +5,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from textual.pilot import Pilot
 
 from annotator.core.model import Span
 from annotator.store import Store
 from annotator.tui.app import AnnotatorApp
 from annotator.tui.launch import DEMO_LABELS
-from tests.tui_support import SIZE, copy_db, make_app, prepare_demo_db, span_with_text
-
-
-@pytest.fixture(scope="session")
-def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return prepare_demo_db(tmp_path_factory.mktemp("demo") / "template.db")
-
-
-@pytest.fixture
-def demo_db(demo_template: Path, tmp_path: Path) -> Path:
-    return copy_db(demo_template, tmp_path / "annotator.db")
+from tests.tui_support import SIZE, make_app, span_with_text
 
 
 def stored(db: Path, annotator: str = "alice") -> object:
@@ -303,7 +292,9 @@ async def test_label_picker_help_palette_and_mouse(demo_db: Path) -> None:
         await pilot.pause()
         assert screen.selection == (tok_a, tok_b)
         await pilot.press("2")  # ORG
-        task = app.session.current.task  # type: ignore[union-attr]
+        current = app.session.current
+        assert current is not None
+        task = current.task
         phrase = task.text[task.tokens[tok_a].start : task.tokens[tok_b].end]
         assert texts(app)[phrase] == ["ORG"]
 
@@ -334,12 +325,14 @@ async def test_accepted_work_exports_and_reads_back_with_doc_char_span(demo_db: 
     doc = Doc(vocab, words=[t["text"] for t in record["tokens"]], spaces=[t["ws"] for t in record["tokens"]])
     assert doc.text == record["text"]
     assert record["spans"]
+    ents = []
     for span in record["spans"]:
         rebuilt = doc.char_span(span["start"], span["end"], label=span["label"])
         assert rebuilt is not None, span
         assert (rebuilt.text, rebuilt.label_) == (record["text"][span["start"] : span["end"]], span["label"])
         assert (rebuilt.start, rebuilt.end - 1) == (span["token_start"], span["token_end"])
-    doc.ents = [doc.char_span(s["start"], s["end"], label=s["label"]) for s in record["spans"]]
+        ents.append(rebuilt)
+    doc.ents = ents
     for rel in record["relations"]:
         assert rel["head"] == rel["head_span"]["token_end"] and rel["child"] == rel["child_span"]["token_end"]
         assert doc.char_span(rel["head_span"]["start"], rel["head_span"]["end"]) is not None

@@ -6,17 +6,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from annotator.core.search import matches
 from annotator.tui.app import AnnotatorApp
 from tests.tui.test_tui_annotate import tab_to
-from tests.tui_support import SIZE, copy_db, make_app, prepare_demo_db, span_with_text
-
-
-@pytest.fixture
-def demo_db(tmp_path_factory: pytest.TempPathFactory, tmp_path: Path) -> Path:
-    return copy_db(prepare_demo_db(tmp_path_factory.mktemp("demo") / "template.db"), tmp_path / "a.db")
+from tests.tui_support import SIZE, make_app, span_with_text
 
 
 def nakatani(app: AnnotatorApp) -> list[str]:

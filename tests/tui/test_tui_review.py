@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from textual.pilot import Pilot
 from typer.testing import CliRunner
 
 from annotator.cli import app as cli_app
@@ -16,6 +17,7 @@ from annotator.core.validate import make_span
 from annotator.review import ReviewSession
 from annotator.store import Store
 from annotator.tui.app import ReviewApp
+from annotator.tui.screens.review import ReviewScreen
 
 TEXT = "Gen Nakatani met Ahn Gyu Back in Seoul on Monday while North Korea tested missiles near Japan."
 AGREED_TEXT = "Angela Merkel visited Paris."
@@ -163,10 +165,8 @@ async def test_review_resumes_with_its_choices_after_a_restart(tmp_path: Path) -
     assert answer == "reject"
 
 
-def app_screen(pilot: object) -> object:
-    from annotator.tui.screens.review import ReviewScreen
-
-    screen = pilot.app.screen  # type: ignore[attr-defined]
+def app_screen(pilot: Pilot[None]) -> ReviewScreen:
+    screen = pilot.app.screen
     assert isinstance(screen, ReviewScreen)
     return screen
 

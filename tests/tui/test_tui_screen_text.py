@@ -202,7 +202,7 @@ async def test_label_picker_takes_a_digit(tmp_path: Path) -> None:
         await pilot.press("tab", "0")
         assert isinstance(app.screen, LabelPicker)
         await pilot.press("3")
-        assert app.screen is app.annotate_screen
+        assert app.screen_stack[-1] is app.annotate_screen  # (app.screen is narrowed above)
         ann = app.session.current.annotation  # type: ignore[union-attr]
         assert ann.span(1).label == "GPE"  # type: ignore[union-attr]
 
