@@ -10,8 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-import pytest
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from annotator.cli import app
 from annotator.store import Store
@@ -19,15 +18,8 @@ from annotator.store import Store
 runner = CliRunner()
 
 
-def run(*args: str | Path):
+def run(*args: str | Path) -> Result:
     return runner.invoke(app, [str(a) for a in args])
-
-
-@pytest.fixture
-def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("ANNOTATOR_DB", raising=False)
-    return tmp_path
 
 
 def test_the_headline_counts_what_is_stored_and_a_repeat_is_named_as_one(workdir: Path) -> None:

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from annotator.cli import app
 from annotator.store import Store
@@ -20,7 +20,7 @@ from annotator.store import Store
 runner = CliRunner()
 
 
-def run(*args: str | Path, stdin: str | None = None):
+def run(*args: str | Path, stdin: str | None = None) -> Result:
     return runner.invoke(app, [str(a) for a in args], input=stdin)
 
 
@@ -30,13 +30,6 @@ def shell(command: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         ["bash", "-c", command], cwd=cwd, env=env, capture_output=True, text=True, timeout=300
     )
-
-
-@pytest.fixture
-def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("ANNOTATOR_DB", raising=False)
-    return tmp_path
 
 
 def stored(db: Path, dataset: str) -> list[str]:
