@@ -55,7 +55,7 @@ def binaries(user: str | None = None) -> Path:
     reach (a clone in /root): then the machine's own PostgreSQL is the fallback."""
     candidates: list[Path] = []
     with contextlib.suppress(ImportError):
-        from pgserver._commands import POSTGRES_BIN_PATH  # type: ignore[import-untyped]
+        from pgserver._commands import POSTGRES_BIN_PATH
 
         candidates.append(Path(POSTGRES_BIN_PATH))
     on_path = shutil.which("initdb")
@@ -107,7 +107,7 @@ class LocalPostgres:
             self.stop()
             raise
 
-    def _run_as(self) -> dict[str, str]:
+    def _run_as(self) -> dict[str, Any]:
         return {"user": self.user, "group": "nogroup"} if self.user else {}
 
     def _start(self) -> None:
@@ -129,7 +129,7 @@ class LocalPostgres:
             check=True,
             capture_output=True,
             cwd=self.folder,
-            **self._run_as(),  # type: ignore[arg-type]
+            **self._run_as(),
         )
         for attempt in range(5):
             self.port = _free_port()
@@ -151,7 +151,7 @@ class LocalPostgres:
                 stderr=subprocess.STDOUT,
                 cwd=self.folder,
                 start_new_session=True,  # a Ctrl-C in the terminal reaches pytest, which stops it
-                **self._run_as(),  # type: ignore[arg-type]
+                **self._run_as(),
             )
             log.close()
             if self._wait_ready():

@@ -17,7 +17,7 @@ from annotator.core.model import Annotation, Task
 from annotator.core.scheme import LabelScheme
 from annotator.session import AnnotationSession
 from annotator.store import Store, TaskState
-from annotator.store.dump import fingerprint
+from annotator.store.dump import DatasetDump, fingerprint
 from tests.pg_server import raw_sql
 from tests.strategies import tokenize
 
@@ -135,8 +135,10 @@ def test_a_copy_that_differs_is_rolled_back(
     build(db)
     real = sql_store.SqlStore._insert_dump
 
-    def lossy(self: sql_store.SqlStore, conn: sql_store.Connection, dataset_id: int, dump: object) -> None:
-        real(self, conn, dataset_id, replace(dump, log=(row for i, row in enumerate(dump.log) if i != 5)))  # type: ignore[attr-defined,type-var]
+    def lossy(
+        self: sql_store.SqlStore, conn: sql_store.Connection, dataset_id: int, dump: DatasetDump
+    ) -> None:
+        real(self, conn, dataset_id, replace(dump, log=(row for i, row in enumerate(dump.log) if i != 5)))
 
     monkeypatch.setattr(sql_store.SqlStore, "_insert_dump", lossy)
     result = runner.invoke(app, ["migrate", "--from", str(db), "--to", pg_url, "-d", "news"])
