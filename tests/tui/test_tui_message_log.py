@@ -39,7 +39,7 @@ async def test_a_cut_message_is_marked_and_m_shows_it_whole(tmp_path: Path) -> N
         said = str(app.screen.query_one(Static).render())
         assert WHOLE in said and "span 2 of 3" in said  # the earlier message (tab) is there too
         await pilot.press("escape")
-        assert app.screen is app.annotate_screen
+        assert app.screen_stack[-1] is app.annotate_screen  # (app.screen is narrowed above)
         # a short message is not marked
         await pilot.press("escape", "tab")
         assert not drawn(line).strip().endswith("…m")
