@@ -29,6 +29,7 @@ from annotator.core.errors import AnnotatorError
 from annotator.core.gold import choice_edit, choices_in, reviewers_own, waiting
 from annotator.core.model import Annotation
 from annotator.core.scheme import LabelScheme, RelationType
+from annotator.core.wording import counted
 from annotator.session import AnnotationSession
 from annotator.store import Store
 
@@ -53,7 +54,7 @@ class ReviewPlan:
         """What the plan found, in one line (most important first)."""
         only = ", ".join(f"{n} {who} only" for who, n in self.only.items())
         return (
-            f"{len(self.queue)} task(s) to review; {self.agreed_to_gold} agreed task(s) went straight into "
+            f"{counted(len(self.queue), 'task')} to review; {counted(self.agreed_to_gold, 'agreed task')} went straight into "
             "the gold set"
             + (f" ({self.already_gold} already in it)" if self.already_gold else "")
             + f"; {self.not_accepted} neither accepted"
@@ -145,7 +146,7 @@ class ReviewSession:
             )
             if own:
                 raise AnnotatorError(
-                    f"{reviewer} has annotations of their own in dataset {dataset!r} ({own} task(s)); the "
+                    f"{reviewer} has annotations of their own in dataset {dataset!r} ({counted(own, 'task')}); the "
                     "gold set is stored as the reviewer's annotations and would take theirs: give another "
                     "--reviewer"
                 )

@@ -24,6 +24,7 @@ from textual.screen import Screen
 from annotator.core import edits
 from annotator.core.model import Annotation, Span, Task
 from annotator.core.scheme import LabelScheme
+from annotator.core.wording import counted
 from annotator.session import AnnotationSession, ConcurrentEdit
 from annotator.tui.components.dialogs import HelpScreen, LabelPicker
 from annotator.tui.components.document_view import DocumentView
@@ -330,7 +331,8 @@ class EditorScreen(KeyDispatch, Screen[None]):
         rels = len(edit.removed_relations)
         text = self.current_task.text[target.start : target.end] if self.current_task else ""
         self.apply(
-            edit, f"deleted {target.label} {text!r}" + (f" and {rels} relation(s)" if rels else "") + left
+            edit,
+            f"deleted {target.label} {text!r}" + (f" and {counted(rels, 'relation')}" if rels else "") + left,
         )
 
     def move_cursor(self, token: int) -> None:

@@ -10,6 +10,7 @@ from pathlib import Path
 from annotator.config import PREFERRED_ORDER, keep_scheme, resolve_scheme
 from annotator.core.errors import AnnotatorError, BadRecord
 from annotator.core.scheme import LabelScheme
+from annotator.core.wording import counted
 from annotator.feed import FeedEvent, feed
 from annotator.learn import LearnerClient, attach, check_model_folder, setup_from_store
 from annotator.nlp.lazy import LazyPreannotator
@@ -158,7 +159,7 @@ def summary(app: AnnotatorApp) -> tuple[str, int]:
     code = 0
     if app.problems:
         code = 1
-        lines.append(f"{len(app.problems)} bad record(s) in the source were skipped:")
+        lines.append(f"{counted(len(app.problems), 'bad record')} in the source skipped:")
         lines.extend(f"  {p}" for p in app.problems[:50])
         if len(app.problems) > 50:
             lines.append(f"  … and {len(app.problems) - 50} more")

@@ -331,8 +331,8 @@ def test_the_plan_says_which_agreed_tasks_went_into_the_gold_now_and_which_befor
     first = ReviewSession(Store(db), "news", "alice", "bob").plan
     assert (first.agreed_to_gold, first.already_gold) == (1, 0)
     assert first.summary() == (
-        "3 task(s) to review; 1 agreed task(s) went straight into the gold set; 0 neither accepted"
+        "3 tasks to review; 1 agreed task went straight into the gold set; 0 neither accepted"
     )
     again = ReviewSession(Store(db), "news", "alice", "bob").plan  # the review run a second time
     assert (again.agreed_to_gold, again.already_gold) == (0, 1)
-    assert "0 agreed task(s) went straight into the gold set (1 already in it)" in again.summary()
+    assert "0 agreed tasks went straight into the gold set (1 already in it)" in again.summary()

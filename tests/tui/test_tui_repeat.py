@@ -44,7 +44,7 @@ async def test_star_hash_and_bang_fix_every_nakatani_in_two_keys_and_undo_in_one
         await pilot.press("1")  # PERSON
         await pilot.press("exclamation_mark")
         assert set(nakatani(app)) == {"PERSON"}
-        assert f"relabelled PERSON {before.count('ORG') - 1} other mention(s)" in message(app)
+        assert f"relabelled PERSON {before.count('ORG') - 1} other mentions" in message(app)
         await pilot.press("u")  # one step undoes every repeated relabel
         assert nakatani(app).count("PERSON") == before.count("PERSON") + 1
         await pilot.press("U")

@@ -71,10 +71,26 @@ async def test_a_choice_says_what_it_took_and_the_status_names_the_reviewer(tmp_
         await pilot.press("p", "p", "1")  # the selection had moved on to the next open one
         assert message(app) == "took A (alice) for disagreement 1 of 3: 'Macron' PERSON"
         await pilot.press("0")  # and on to the last open one
-        assert message(app).startswith("took neither for disagreement 3 of 3: left out 'Monday' DATE")
+        assert message(app) == (
+            "took neither for disagreement 3 of 3: no span, left out 'Monday' DATE; "
+            "every disagreement is resolved: a accepts the result"
+        )
         await pilot.press("a")
-        assert "accepted into the gold set → judge" in message(app)
+        assert message(app) == "every task is reviewed: annotator export --dataset news --gold"
+        assert app.said.entries[-2][0] == "accepted into the gold set → judge"  # kept for m
         assert "accepted → judge" in status(app)
+
+
+async def test_taking_a_side_that_had_nothing_says_what_went(tmp_path: Path) -> None:
+    app = judged(tmp_path)
+    async with app.run_test(size=(140, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("2")  # Macron: only A marked it
+        assert message(app) == "took B (bob) for disagreement 1 of 3: no span, left out 'Macron' PERSON"
+        await pilot.press("u")  # back on the disagreement the undone choice was for
+        assert message(app) == "undone: B (bob) for disagreement 1"
+        await pilot.press("0")
+        assert message(app) == "took neither for disagreement 1 of 3: no span, left out 'Macron' PERSON"
 
 
 async def test_a_narrow_status_line_keeps_the_position_first(tmp_path: Path) -> None:

@@ -54,6 +54,8 @@ class MessagesScreen(KeyDispatch, ModalScreen[None]):
             scroll.border_title = f"messages ({len(self.log_entries)}, latest last; esc closes)"
             text = Text()
             for message, error in self.log_entries:
+                # a mark before each: a long message wraps, and the next must not read as its end
+                text.append("› ", style="dim")
                 text.append_text(display.text(message, style="bold red" if error else ""))
                 text.append("\n")
             yield Static(text if self.log_entries else Text("nothing said yet", style="dim"))

@@ -7,6 +7,7 @@ from annotator.core.errors import InvalidAnnotation
 from annotator.core.memory import form_of
 from annotator.core.model import Span, Task
 from annotator.core.repeat import repeat_on_all, what_to_repeat
+from annotator.core.wording import counted
 from annotator.tui.components.side_panels import span_names
 from annotator.tui.keymap import Key
 from annotator.tui.modes.base import Mode, cycle_index, quote, spans_in_order
@@ -151,7 +152,7 @@ class EditMode(Mode):
         verb = {"relabel": f"relabelled {what.label}", "delete": "deleted", "add": f"labelled {what.label}"}[
             what.kind
         ]
-        ed.apply(done.edit, f"{verb} {done.changed} other mention(s) of {text}{refused}")
+        ed.apply(done.edit, f"{verb} {counted(done.changed, 'other mention')} of {text}{refused}")
 
     # -- labels ------------------------------------------------------------------------------------
 

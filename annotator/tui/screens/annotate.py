@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from annotator.core.model import Annotation, Answer, Task
 from annotator.core.tokenize import provisional_tokens
+from annotator.core.wording import counted
 from annotator.learn import news
 from annotator.session import ConcurrentEdit
 from annotator.tui.editor import EditorScreen, first_visible
@@ -45,7 +46,7 @@ class AnnotateScreen(EditorScreen):
             self.say(message.error, error=True)
         elif message.problems:
             first = message.problems[0]
-            self.say(f"{len(message.problems)} bad record(s) skipped; first: {first}", error=True)
+            self.say(f"{counted(len(message.problems), 'bad record')} skipped; first: {first}", error=True)
         elif not self.session.task_ids:
             self.say("the source has no texts", error=True)
 

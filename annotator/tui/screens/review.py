@@ -161,7 +161,7 @@ class ReviewScreen(KeyDispatch, Screen[None]):
         if self.review.adjudication is None and self.review.open_first() is None:
             plan = r.plan
             self.say(
-                f"nothing to review: {plan.agreed_to_gold} agreed task(s) went straight into the gold set",
+                f"nothing to review: {counted(plan.agreed_to_gold, 'agreed task')} went straight into the gold set",
             )
             self.update_status()
             return
@@ -262,7 +262,9 @@ class ReviewScreen(KeyDispatch, Screen[None]):
         choices = self.review.resolution().choices
         open_rel = [d for d in adj.disagreements if d.kind == "relation" and choices[d.index] is None]
         if open_rel:
-            text.append(f"{len(open_rel)} relation disagreement(s) open\n", style=KIND_COLOR["relation"])
+            text.append(
+                f"{counted(len(open_rel), 'relation disagreement')} open\n", style=KIND_COLOR["relation"]
+            )
         panel.update(text if text.plain else Text("none", style="dim"))
 
     def _note(self) -> Text:
@@ -283,11 +285,14 @@ class ReviewScreen(KeyDispatch, Screen[None]):
         else:
             a = [_describe((s,), adj.task.text) for s in d.a_spans]
             b = [_describe((s,), adj.task.text) for s in d.b_spans]
-        taken = {Choice.A: a, Choice.B: b, Choice.BOTH: a + [x for x in b if x not in a]}.get(choice)
-        if taken is None:  # neither
-            left = a + [x for x in b if x not in a]
-            return "left out " + ", ".join(left) if left else "nothing"
-        return ", ".join(taken) if taken else "nothing there"
+        both = a + [x for x in b if x not in a]
+        taken = {Choice.A: a, Choice.B: b, Choice.BOTH: both}.get(choice)
+        if taken:
+            return ", ".join(taken)
+        # neither, or a side that had nothing there: what the choice left out
+        left = both if taken is None else (b if choice is Choice.A else a)
+        none = "no relation" if d.kind == "relation" else "no span"
+        return f"{none}, left out " + ", ".join(left) if left else none
 
     def _taken(self, choice: Choice) -> str:
         return {
@@ -370,13 +375,17 @@ class ReviewScreen(KeyDispatch, Screen[None]):
         if here:  # "alice's MET waits for its head ...": the message named the relation already
             message += f"; it waits {here[0].partition(' waits ')[2]}: take that span first"
         elif elsewhere:
-            message += f"; {len(elsewhere)} relation(s) wait for a span not in the gold ({elsewhere[0]})"
+            message += (
+                f"; {counted(len(elsewhere), 'relation')} waiting for a span not in the gold ({elsewhere[0]})"
+            )
         elif not unresolved:
             message += "; every disagreement is resolved: a accepts the result"
         self.say(message)
 
     def action_undo(self) -> None:
         edit = self.review.gold.undo()
+        if edit is not None and edit.choice is not None:
+            self.selected = edit.choice.disagreement  # back on the disagreement the choice was for
         self.after_change()
         self.say("nothing to undo" if edit is None else f"undone: {self._edit_name(edit)}")
 
@@ -395,7 +404,7 @@ class ReviewScreen(KeyDispatch, Screen[None]):
             return
         open_left = self.review.resolution().unresolved
         self.review.accept()
-        note = f" ({len(open_left)} left open count as neither)" if open_left else ""
+        note = f" ({len(open_left)} left open: taken as neither)" if open_left else ""
         self._next(f"accepted into the gold set → {self.review.reviewer}{note}")
 
     def action_reject(self) -> None:
@@ -408,7 +417,8 @@ class ReviewScreen(KeyDispatch, Screen[None]):
         if self.review.next_open(1) is None:
             self.update_status()
             self.after_change()
-            self.say(f"{message}. Every task is reviewed: {self.review.export_command}")
+            self.say(message)  # kept in the log (m); the line shows what comes next
+            self.say(f"every task is reviewed: {self.review.export_command}")
             return
         self.load_task()
         item = self.review.item
