@@ -618,7 +618,9 @@ def stats(
     ] = None,
     db: DbOption = None,
 ) -> None:
-    """Count accepted, rejected, ignored and drafted tasks and spans per label, per dataset and annotator."""
+    """Count accepted, rejected, ignored and drafted tasks and spans per label, per dataset and annotator (a reviewer's gold set marked "(gold)")."""
+    from dataclasses import replace
+
     from annotator.store import StatsRow, Store, resolve_db
     from annotator.store.stats import render_stats
 
@@ -629,7 +631,12 @@ def stats(
         if dataset is not None and dataset not in names:
             known = ", ".join(names) if names else "none"
             raise fail(f"no dataset {dataset!r} in {store.location} (datasets: {known})")
-        rows = store.stats(dataset)
+        # A reviewer's row is a gold set: said, since the gold set is a role, not a name.
+        gold = {(name, r.reviewer) for name in names for r in store.reviewers(name)}
+        rows = [
+            replace(r, annotator=f"{r.annotator} (gold)") if (r.dataset, r.annotator) in gold else r
+            for r in store.stats(dataset)
+        ]
         shown = {r.dataset for r in rows}
         # Datasets nobody has annotated yet still show, with their task count.
         for name in names if dataset is None else [dataset]:

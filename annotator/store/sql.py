@@ -5,7 +5,8 @@ of SqlStore).
 
 Tables (see migrations.py): datasets; tasks with their suggestion; edit_log, every edit and decision,
 append-only; annotations, one current row per (task, annotator) with its version (``last_log_id``,
-the latest log row) and its base (``base_log_id``, the last decision, that history() replays from).
+the latest log row) and its base (``base_log_id``, the last import, that history() replays from,
+across the decisions made since).
 """
 
 from __future__ import annotations
@@ -81,7 +82,7 @@ _INSERT_LOG = """
     RETURNING id
 """
 
-# An edit keeps the row's base (the last decision) and makes it a draft.
+# An edit keeps the row's base (the last import) and makes it a draft.
 _UPSERT_DRAFT = """
     INSERT INTO annotations (task_id, annotator, answer, session, timestamp, data, base_log_id, last_log_id)
     VALUES (?, ?, NULL, ?, ?, ?, NULL, ?)

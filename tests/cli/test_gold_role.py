@@ -61,6 +61,8 @@ def test_export_gold_writes_the_set_of_whoever_reviewed_beside_the_plain_export(
     assert sorted(str(r["_annotator_id"]) for r in plain) == ["alice", "bob", "judge"]
     assert run("export", "--dataset", "news", "--gold", "-f", "conll", "--db", "a.db").exit_code == 0
     assert (workdir / "exports" / "news.gold.conll").exists()
+    table = run("stats", "--db", "a.db").stdout
+    assert "judge (gold)" in table and "alice (gold)" not in table
 
 
 def test_several_gold_sets_are_asked_for_by_name(workdir: Path) -> None:
