@@ -59,6 +59,18 @@ DbOption = Annotated[
         help="SQLite database file, or postgresql://user@host:port/dbname (default: $ANNOTATOR_DB, else ./annotator.db).",
     ),
 ]
+RouteAnnotatorsOption = Annotated[
+    str | None,
+    typer.Option(
+        "--annotators",
+        help="Route the dataset's tasks to these annotators: A,B,C (see assign).",
+        callback=_checked_names("--annotators"),
+    ),
+]
+OverlapOption = Annotated[
+    str | None,
+    typer.Option("--overlap", help="Annotators per task: a number, or all (the default)."),
+]
 SourceArgument = Annotated[
     Path, typer.Argument(help="A .txt file, a folder of .txt files, or a .jsonl of tasks.")
 ]
@@ -122,9 +134,13 @@ def annotate(
         Path | None,
         typer.Option("--save-model", help="With --learn: keep the updated pipeline in this folder."),
     ] = None,
+    annotators: RouteAnnotatorsOption = None,
+    overlap: OverlapOption = None,
     db: DbOption = None,
 ) -> None:
-    """Correct spaCy's suggestions in the terminal; every edit is saved as you make it."""
+    """Correct spaCy's suggestions in the terminal; every edit is saved as you make it.
+
+    On a routed dataset (annotator assign, or --annotators/--overlap on its first annotate) you see your own tasks only; a name the routing does not have yet joins it."""
     from annotator.tui.launch import finish_learning, run_annotate, summary
 
     if str(source) == "-":  # the screen reads its keys from standard input
@@ -146,6 +162,8 @@ def annotate(
         memory=not no_memory,
         learn=learn,
         save_model=save_model,
+        annotators=annotators,
+        overlap=overlap,
     )
     for note in notes:
         typer.echo(f"annotator: {note}", err=True)
@@ -358,7 +376,7 @@ def agreement(
 ) -> None:
     """Measure how far two (or more) annotators agree on spans, tokens and relations.
 
-    Compares annotators in the database (--dataset D --annotators A,B[,C]) or gold JSONL files (A.jsonl B.jsonl).
+    Compares annotators in the database (--dataset D --annotators A,B[,C]; without --annotators, the annotators the dataset is routed to, each pair on the tasks it shares) or gold JSONL files (A.jsonl B.jsonl).
 
     Tasks are paired by input hash; only tasks both accepted are compared. The first annotator is the reference: precision = matches / spans of the second."""
     from annotator.core.agreement import compare_all
@@ -371,6 +389,17 @@ def agreement(
     if files:
         loaded = from_files(files)
         report = compare_all(loaded.sides, details=details)
+    elif dataset and not annotators:
+        from annotator.routing import routed_annotators
+
+        routed = routed_annotators(resolve_db(db), dataset)
+        if len(routed) < 2:
+            raise fail(
+                "give two gold JSONL files, or --dataset D --annotators A,B "
+                f"(dataset {dataset!r} is not routed to two or more annotators)"
+            )
+        loaded = Sides()
+        report = compare_store(resolve_db(db), dataset, routed, details=details)
     elif dataset and annotators:
         # Streamed from the database, task by task: memory does not grow with the dataset.
         loaded = Sides()
@@ -407,11 +436,13 @@ def review(
         ),
     ],
     annotators: Annotated[
-        str,
+        str | None,
         typer.Option(
-            "--annotators", help="The two annotators: A,B.", callback=_checked_names("--annotators")
+            "--annotators",
+            help="The two annotators: A,B (on a routed dataset: the pair routing made, if it made one).",
+            callback=_checked_names("--annotators"),
         ),
-    ],
+    ] = None,
     reviewer: Annotated[
         str,
         typer.Option(
@@ -431,20 +462,24 @@ def review(
 ) -> None:
     """Resolve two annotators' disagreements, task by task, into a gold set.
 
+    Without --annotators on a routed dataset, the pair routing made (when it made one pair; else the pairs are listed).
+
     The edit screen (e) uses the dataset's label scheme, stored when it was first annotated; --labels, --relations and --config override it (and are stored as the dataset's)."""
     from annotator.review import ReviewSession, review_scheme
+    from annotator.routing import review_pair
     from annotator.store import Store, resolve_db
     from annotator.tui.app import ReviewApp
     from annotator.tui.user_keymap import load_keymap
 
-    names = [n.strip() for n in annotators.split(",") if n.strip()]
-    if len(names) != 2:
+    names = [n.strip() for n in annotators.split(",") if n.strip()] if annotators is not None else []
+    if annotators is not None and len(names) != 2:
         raise fail(f"--annotators takes two names, A,B (got {annotators!r})")
     path = resolve_db(db)
     if isinstance(path, Path) and not path.exists():
         raise fail(f"{path}: no such database (annotate or import first, or pass --db)")
     keymap = load_keymap(config)  # a mistake in it is said before anything is read
     with Store(path, create=False) as store:
+        names = names or review_pair(store, dataset)
         notes: list[str] = []
         scheme = review_scheme(store, dataset, names, labels, config, relations, notes)
         session = ReviewSession(store, dataset, names[0], names[1], reviewer, include_agreed, scheme)
@@ -647,6 +682,57 @@ def stats(
         return
     rows.sort(key=lambda r: (r.dataset, r.annotator))
     typer.echo(render_stats(rows))
+
+
+@app.command()
+def assign(
+    dataset: Annotated[str, typer.Option("--dataset", "-d", callback=_checked_names("--dataset"))],
+    annotators: Annotated[
+        str,
+        typer.Option("--annotators", help="Who annotates: A,B,C.", callback=_checked_names("--annotators")),
+    ],
+    overlap: Annotated[
+        str, typer.Option("--overlap", help="Annotators per task: a number, or all (everyone every task).")
+    ] = "all",
+    db: DbOption = None,
+) -> None:
+    """Route a dataset's tasks: each task to --overlap of the annotators, spread evenly so that every pair shares about as many tasks; tasks stored later are routed as they arrive.
+
+    Each annotator then sees only their own tasks (annotate --annotator A), never another's annotations. An annotator named later (here, or by starting annotate) joins mid-way and takes over untouched tasks until everyone has about as much left. A routed dataset keeps its overlap."""
+    from annotator.core.routing import parse_overlap
+    from annotator.routing import assign as route
+    from annotator.routing import parse_names
+    from annotator.store import Store, resolve_db
+
+    names = parse_names(annotators)
+    chosen = parse_overlap(overlap, len(names))
+    with Store(resolve_db(db)) as store:
+        done = route(store, dataset, names, chosen)
+        typer.echo(done.describe())
+        shared = store.shared_tasks(dataset)
+    if shared:
+        typer.echo("tasks shared: " + ", ".join(f"{a}+{b} {n}" for (a, b), n in shared.items()))
+
+
+@app.command()
+def progress(
+    dataset: Annotated[str, typer.Option("--dataset", "-d", callback=_checked_names("--dataset"))],
+    json_: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    db: DbOption = None,
+) -> None:
+    """Per annotator: tasks done of assigned, accepted, rejected, ignored, drafts, time per task and tasks per hour (active time only: gaps over 5 minutes are breaks), agreement so far for each pair sharing tasks (exact span F1), and what is left."""
+    from annotator.reports.progress import measure, render_progress, to_json
+    from annotator.store import Store, resolve_db
+
+    path = resolve_db(db)
+    if isinstance(path, Path) and not path.exists():
+        raise fail(f"no database at {path} (give --db or set ANNOTATOR_DB)")
+    with Store(path, create=False) as store:
+        figures = measure(store, dataset)
+    if json_:
+        typer.echo(to_json(figures))
+    else:
+        render_progress(figures)
 
 
 @app.command()

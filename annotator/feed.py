@@ -16,6 +16,7 @@ from typing import Protocol
 from annotator.core.errors import AnnotatorError, BadRecord
 from annotator.core.model import Annotation, Task
 from annotator.core.tokenize import provisional_tokens
+from annotator.routing import top_up
 from annotator.sources import SourceItem
 from annotator.store import Store
 
@@ -93,7 +94,9 @@ def feed(
 
         def store_tasks(items: list[tuple[Task, Annotation]]) -> None:
             if items:
-                notify(TasksAdded(tuple(store.add_tasks(dataset, items))))
+                stored = tuple(store.add_tasks(dataset, items))
+                top_up(store, dataset)  # a routed dataset gives its new tasks out as they arrive
+                notify(TasksAdded(stored))
 
         def flush() -> None:
             nonlocal model_ready, pending, ready

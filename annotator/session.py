@@ -54,7 +54,9 @@ class AnnotationSession:
         self.annotator = annotator
         self.scheme = scheme
         self.session_id = session_id or f"{dataset}-{annotator}"
-        self.task_ids: list[int] = store.task_ids(dataset)
+        # The tasks this annotator works through: their assignments when the dataset is routed (the
+        # others' tasks are never opened here), else every task.
+        self.task_ids: list[int] = store.queue(dataset, annotator)
         self.current: OpenTask | None = None
         self.total: int | None = None  # known size of the source, when it can be known cheaply
         self.finished = True  # False while a source is still being prepared into the store
@@ -78,11 +80,11 @@ class AnnotationSession:
     # -- navigation -------------------------------------------------------------------------------
 
     def tasks_added(self, task_ids: Sequence[int]) -> None:
-        """The feed stored these tasks. Ids grow in the order tasks are stored, so a new one comes
-        after every id already listed; one that does not was listed already (another process had
-        stored that text)."""
+        """The feed stored these tasks (and routed them). Ids grow in the order tasks are stored, so
+        a new one comes after every id already listed; one that does not was listed already
+        (another process had stored that text). Tasks routed to others are not this annotator's."""
         last = self.task_ids[-1] if self.task_ids else -1
-        for task_id in task_ids:
+        for task_id in self.store.assigned_to(self.dataset, self.annotator, task_ids):
             if task_id > last:
                 self.task_ids.append(task_id)
                 last = task_id

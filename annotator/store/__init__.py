@@ -1,8 +1,8 @@
 """Durable storage of datasets, tasks, annotations and the edit log, in SQLite or PostgreSQL behind
 one interface (``Store``); SQL lives only here."""
 
-from annotator.store.base import UNCHECKED, Decision, Expect, Store, TaskState
-from annotator.store.errors import StaleWrite, StoreError, UnknownTask
+from annotator.store.base import UNCHECKED, Decision, Expect, Routing, Store, TaskState
+from annotator.store.errors import RoutedMeanwhile, StaleWrite, StoreError, UnknownTask
 from annotator.store.stats import StatsRow
 from annotator.store.target import is_url, mask_url, resolve_db
 
@@ -10,6 +10,8 @@ __all__ = [
     "UNCHECKED",
     "Decision",
     "Expect",
+    "RoutedMeanwhile",
+    "Routing",
     "StaleWrite",
     "StatsRow",
     "Store",

@@ -61,6 +61,22 @@ class Decision:
     version: int
 
 
+@dataclass(frozen=True, slots=True)
+class Routing:
+    """How a dataset's tasks go to annotators: ``overlap`` annotators a task (None: every annotator
+    every task), the routed annotators with how many tasks each was given (in the order they were
+    named), and the last task id given out (tasks stored later are routed as they arrive)."""
+
+    overlap: int | None
+    loads: dict[str, int]
+    assigned_upto: int = 0
+    version: int = 0  # as read; route() refuses to write over a newer one
+
+    @property
+    def annotators(self) -> tuple[str, ...]:
+        return tuple(self.loads)
+
+
 class Store:
     """The interface. ``Store(target)`` returns the backend for ``target``; a Store is also a
     context manager that closes it. One Store may be used from several threads."""
@@ -255,6 +271,57 @@ class Store:
 
     def stats(self, dataset: str | None = None) -> list[StatsRow]:
         """Per dataset and annotator: decided and drafted tasks, spans per label of accepted tasks."""
+        raise NotImplementedError
+
+    # -- routing --------------------------------------------------------------------------------
+
+    def routing(self, dataset: str) -> Routing | None:
+        """The dataset's routing, None when it has none (every annotator sees every task)."""
+        raise NotImplementedError
+
+    def route(
+        self,
+        dataset: str,
+        routing: Routing,
+        assign: Iterable[tuple[int, str]] = (),
+        unassign: Iterable[tuple[int, str]] = (),
+        *,
+        expect: Routing | None = None,
+    ) -> None:
+        """Store the routing and give (take) these (task, annotator) assignments, in one
+        transaction. ``expect``: the routing this change was planned from; if another process
+        changed it since, nothing is written (RoutedMeanwhile), so that two processes never route
+        the same tasks. Without it the routing is set whatever it was (``assign`` on a new one)."""
+        raise NotImplementedError
+
+    def task_ids_after(self, dataset: str, after: int) -> list[int]:
+        """The dataset's task ids above ``after``, in order (an index range)."""
+        raise NotImplementedError
+
+    def queue(self, dataset: str, annotator: str) -> list[int]:
+        """The tasks this annotator works through, in order: their assignments when the dataset is
+        routed, else every task."""
+        raise NotImplementedError
+
+    def assigned_to(self, dataset: str, annotator: str, task_ids: Collection[int]) -> list[int]:
+        """Those of ``task_ids`` in this annotator's queue, in order."""
+        raise NotImplementedError
+
+    def unstarted(self, dataset: str, annotator: str, limit: int) -> list[int]:
+        """Up to ``limit`` of the annotator's assigned tasks they have not touched, last first."""
+        raise NotImplementedError
+
+    def shared_tasks(self, dataset: str) -> dict[tuple[str, str], int]:
+        """Tasks each pair of annotators is assigned together (the pairs routing made)."""
+        raise NotImplementedError
+
+    def open_assignments(self, dataset: str) -> tuple[int, int]:
+        """Assignments not decided yet, and the tasks they are on."""
+        raise NotImplementedError
+
+    def activity(self, dataset: str) -> dict[str, list[tuple[float, int, str]]]:
+        """Per annotator, their edits and decisions on the dataset from the edit log, in time
+        order: (time, task id, event)."""
         raise NotImplementedError
 
     # -- copying a dataset between databases (annotator migrate) ------------------------------

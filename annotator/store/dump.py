@@ -61,6 +61,12 @@ class ReviewRow(NamedTuple):
     updated: float
 
 
+class AssignmentRow(NamedTuple):
+    task_id: int
+    annotator: str
+    done: int
+
+
 @dataclass
 class DatasetDump:
     """Streams: each iterator reads its table page by page, in id order, when consumed."""
@@ -73,6 +79,8 @@ class DatasetDump:
     annotations: Iterator[AnnotationRow]
     memory: Iterator[MemoryRow]
     reviews: Iterator[ReviewRow]
+    routing: tuple[int | None, bytes, int] | None  # overlap, loads, last task routed
+    assignments: Iterator[AssignmentRow]
 
 
 def remap(log_id: int | None, shift: int) -> int | None:
@@ -84,7 +92,14 @@ class Fingerprint:
     """Counts and digests of a dataset's tables."""
 
     counts: dict[str, int] = field(
-        default_factory=lambda: {"tasks": 0, "edit_log": 0, "annotations": 0, "memory": 0, "reviews": 0}
+        default_factory=lambda: {
+            "tasks": 0,
+            "edit_log": 0,
+            "annotations": 0,
+            "memory": 0,
+            "reviews": 0,
+            "assignments": 0,
+        }
     )
     digests: dict[str, str] = field(default_factory=dict)
     _hashes: dict[str, Any] = field(default_factory=dict, repr=False)
@@ -94,6 +109,8 @@ class Fingerprint:
         """The same dump, fingerprinted as it is read."""
         head = self._hash("dataset")
         _feed(head, (dump.name, dump.created, *(dump.scheme or (None, None))))
+        if dump.routing is not None:
+            _feed(head, dump.routing[:2])
         return replace(
             dump,
             tasks=self._rows("tasks", dump.tasks, self._task),
@@ -101,6 +118,7 @@ class Fingerprint:
             annotations=self._rows("annotations", dump.annotations, self._annotation),
             memory=self._rows("memory", dump.memory, self._memory),
             reviews=self._rows("reviews", dump.reviews, tuple),
+            assignments=self._rows("assignments", dump.assignments, self._assignment),
         )
 
     def finish(self) -> Fingerprint:
@@ -141,11 +159,21 @@ class Fingerprint:
     def _memory(self, m: MemoryRow) -> tuple[Any, ...]:
         return (*m[:3], self._relative("tasks", m.task_id), m.updated)
 
+    def _assignment(self, a: AssignmentRow) -> tuple[Any, ...]:
+        return (self._relative("tasks", a.task_id), a.annotator, a.done)
+
 
 def fingerprint(dump: DatasetDump) -> Fingerprint:
     fp = Fingerprint()
     watched = fp.watch(dump)
-    for rows in (watched.tasks, watched.log, watched.annotations, watched.memory, watched.reviews):
+    for rows in (
+        watched.tasks,
+        watched.log,
+        watched.annotations,
+        watched.memory,
+        watched.reviews,
+        watched.assignments,
+    ):
         for _ in rows:
             pass
     return fp.finish()
@@ -178,7 +206,7 @@ class Copied:
 
 def copy_dataset(source: Store, target: Store, dataset: str) -> Copied:
     """Copy one dataset (tasks, suggestions, the scheme, every annotation, the whole edit log and the
-    correction memory, the reviews)
+    correction memory, the reviews, the routing and its assignments)
     into ``target`` in one transaction, verified before it commits: the row counts and the digests
     of every table read back from the target equal those of the rows read from the source."""
     expected = Fingerprint()

@@ -25,3 +25,10 @@ class StaleWrite(AnnotatorError):
         self.task_id = task_id
         self.annotator = annotator
         super().__init__(f"task {task_id} was changed by another process of {annotator} since it was read")
+
+
+class RoutedMeanwhile(AnnotatorError):
+    """Another process routed the dataset's new tasks first (nothing was written; read and retry)."""
+
+    def __init__(self, dataset: str) -> None:
+        super().__init__(f"the routing of dataset {dataset!r} changed while it was being extended")

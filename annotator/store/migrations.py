@@ -184,6 +184,110 @@ MIGRATIONS: tuple[tuple[Statement, ...], ...] = (
                WHERE e.task_id = annotations.task_id AND e.annotator = annotations.annotator
                  AND e.event = 'import')""",
     ),
+    # 7: task routing (issue 13), and counts kept up to date beside the rows they count, so that an
+    # annotator's next task and every count is an index lookup, never a scan of every task.
+    # - routing: a dataset's annotators and overlap (NULL: every annotator sees every task);
+    #   assigned_upto is the last task id given out, so tasks stored later are routed on arrival;
+    #   version counts the changes, so that two processes never route from the same reading.
+    # - assignments: (task, annotator) pairs; done mirrors whether the annotator decided the task.
+    # - tally: tasks per (dataset, annotator, answer or 'draft').
+    # - resume: per (dataset, annotator) a task id below which every task is decided (a hint that
+    #   next_unanswered raises as it finds decided tasks; a reopened task lowers it).
+    # - datasets.tasks: the number of tasks.
+    # The triggers keep done, tally and resume in step with every write of an annotation.
+    (
+        """CREATE TABLE routing (
+            dataset_id {int} PRIMARY KEY REFERENCES datasets(id),
+            overlap {int},
+            annotators {blob} NOT NULL,
+            assigned_upto {int} NOT NULL,
+            version {int} NOT NULL,
+            updated {real} NOT NULL
+        )""",
+        """CREATE TABLE assignments (
+            task_id {int} NOT NULL REFERENCES tasks(id),
+            annotator {name} NOT NULL,
+            dataset_id {int} NOT NULL REFERENCES datasets(id),
+            done {int} NOT NULL,
+            PRIMARY KEY (task_id, annotator)
+        )""",
+        "CREATE INDEX assignments_queue ON assignments(dataset_id, annotator, done, task_id)",
+        "CREATE INDEX assignments_open ON assignments(dataset_id, done, task_id)",
+        """CREATE TABLE tally (
+            dataset_id {int} NOT NULL REFERENCES datasets(id),
+            annotator {name} NOT NULL,
+            answer {name} NOT NULL,
+            n {int} NOT NULL,
+            PRIMARY KEY (dataset_id, annotator, answer)
+        )""",
+        """INSERT INTO tally (dataset_id, annotator, answer, n)
+           SELECT t.dataset_id, a.annotator, COALESCE(a.answer, 'draft'), COUNT(*)
+           FROM annotations a JOIN tasks t ON t.id = a.task_id GROUP BY 1, 2, 3""",
+        """CREATE TABLE resume (
+            dataset_id {int} NOT NULL REFERENCES datasets(id),
+            annotator {name} NOT NULL,
+            task_id {int} NOT NULL,
+            PRIMARY KEY (dataset_id, annotator)
+        )""",
+        "ALTER TABLE datasets ADD COLUMN tasks {int} NOT NULL DEFAULT 0",
+        "UPDATE datasets SET tasks = (SELECT COUNT(*) FROM tasks t WHERE t.dataset_id = datasets.id)",
+        Dialects(
+            sqlite="""CREATE TRIGGER annotations_kept_insert AFTER INSERT ON annotations BEGIN
+                INSERT INTO tally (dataset_id, annotator, answer, n)
+                    SELECT t.dataset_id, NEW.annotator, COALESCE(NEW.answer, 'draft'), 1 FROM tasks t WHERE t.id = NEW.task_id
+                    ON CONFLICT (dataset_id, annotator, answer) DO UPDATE SET n = n + 1;
+                UPDATE assignments SET done = (NEW.answer IS NOT NULL)
+                    WHERE task_id = NEW.task_id AND annotator = NEW.annotator;
+                UPDATE resume SET task_id = NEW.task_id
+                    WHERE NEW.answer IS NULL AND annotator = NEW.annotator AND task_id > NEW.task_id
+                      AND dataset_id = (SELECT dataset_id FROM tasks WHERE id = NEW.task_id);
+            END""",
+            postgresql="""CREATE FUNCTION annotations_kept() RETURNS trigger LANGUAGE plpgsql AS $$
+                DECLARE ds BIGINT;
+                BEGIN
+                    SELECT dataset_id INTO ds FROM tasks WHERE id = NEW.task_id;
+                    IF TG_OP = 'INSERT' THEN
+                        INSERT INTO tally (dataset_id, annotator, answer, n)
+                            SELECT ds, NEW.annotator, k, 0 FROM unnest(ARRAY['accept', 'draft', 'ignore', 'reject']) AS k
+                            ON CONFLICT DO NOTHING;
+                    END IF;
+                    -- one statement for both rows, so that every writer locks them in the same order
+                    UPDATE tally SET n = n + (CASE WHEN answer = COALESCE(NEW.answer, 'draft') THEN 1 ELSE 0 END)
+                        - (CASE WHEN TG_OP = 'UPDATE' AND answer = COALESCE(OLD.answer, 'draft') THEN 1 ELSE 0 END)
+                        WHERE dataset_id = ds AND annotator = NEW.annotator;
+                    UPDATE assignments SET done = (CASE WHEN NEW.answer IS NULL THEN 0 ELSE 1 END)
+                        WHERE task_id = NEW.task_id AND annotator = NEW.annotator;
+                    IF NEW.answer IS NULL THEN
+                        UPDATE resume SET task_id = NEW.task_id
+                            WHERE dataset_id = ds AND annotator = NEW.annotator AND task_id > NEW.task_id;
+                    END IF;
+                    RETURN NULL;
+                END $$""",
+        ),
+        Dialects(
+            sqlite="""CREATE TRIGGER annotations_kept_update AFTER UPDATE OF answer ON annotations
+                WHEN OLD.answer IS NOT NEW.answer BEGIN
+                UPDATE tally SET n = n - 1
+                    WHERE annotator = OLD.annotator AND answer = COALESCE(OLD.answer, 'draft')
+                      AND dataset_id = (SELECT dataset_id FROM tasks WHERE id = NEW.task_id);
+                INSERT INTO tally (dataset_id, annotator, answer, n)
+                    SELECT t.dataset_id, NEW.annotator, COALESCE(NEW.answer, 'draft'), 1 FROM tasks t WHERE t.id = NEW.task_id
+                    ON CONFLICT (dataset_id, annotator, answer) DO UPDATE SET n = n + 1;
+                UPDATE assignments SET done = (NEW.answer IS NOT NULL)
+                    WHERE task_id = NEW.task_id AND annotator = NEW.annotator;
+                UPDATE resume SET task_id = NEW.task_id
+                    WHERE NEW.answer IS NULL AND annotator = NEW.annotator AND task_id > NEW.task_id
+                      AND dataset_id = (SELECT dataset_id FROM tasks WHERE id = NEW.task_id);
+            END""",
+            postgresql="""CREATE TRIGGER annotations_kept_insert AFTER INSERT ON annotations
+                FOR EACH ROW EXECUTE FUNCTION annotations_kept()""",
+        ),
+        Dialects(
+            sqlite="",
+            postgresql="""CREATE TRIGGER annotations_kept_update AFTER UPDATE OF answer ON annotations
+                FOR EACH ROW WHEN (OLD.answer IS DISTINCT FROM NEW.answer) EXECUTE FUNCTION annotations_kept()""",
+        ),
+    ),
 )
 
 LATEST = len(MIGRATIONS)

@@ -27,9 +27,10 @@ from annotator.core.errors import AnnotatorError
 from annotator.core.model import ANSWERS, Annotation, Task
 from annotator.core.reviews import Review
 from annotator.core.scheme import LabelScheme, scheme_from_dict, scheme_to_dict
-from annotator.store.base import DRAFT, EDIT_EVENTS, UNCHECKED, Decision, Expect, Store, TaskState
+from annotator.store.base import DRAFT, EDIT_EVENTS, UNCHECKED, Decision, Expect, Routing, Store, TaskState
 from annotator.store.dump import (
     AnnotationRow,
+    AssignmentRow,
     DatasetDump,
     Fingerprint,
     LogRow,
@@ -39,7 +40,7 @@ from annotator.store.dump import (
     fingerprint,
     remap,
 )
-from annotator.store.errors import StaleWrite, StoreError, UnknownTask
+from annotator.store.errors import RoutedMeanwhile, StaleWrite, StoreError, UnknownTask
 from annotator.store.serialize import (
     annotation_from_blob,
     annotation_to_blob,
@@ -306,6 +307,7 @@ class SqlStore(Store):
                 )
             with self._write() as conn:
                 dataset_id = self._ensure_dataset(conn, dataset)
+                added = 0
                 for row in rows:
                     found = conn.execute(_INSERT_TASK, (dataset_id, *row)).fetchone()
                     if found is None:
@@ -313,7 +315,11 @@ class SqlStore(Store):
                             "SELECT id FROM tasks WHERE dataset_id = ? AND input_hash = ?",
                             (dataset_id, row[0]),
                         ).fetchone()
+                    else:
+                        added += 1
                     ids.append(int(found[0]))
+                if added:
+                    conn.execute("UPDATE datasets SET tasks = tasks + ? WHERE id = ?", (added, dataset_id))
             if not batch:
                 break
         return ids
@@ -348,7 +354,7 @@ class SqlStore(Store):
         dataset_id = self._dataset_id(dataset)
         if dataset_id is None:
             return 0
-        return int(self._query("SELECT COUNT(*) FROM tasks WHERE dataset_id = ?", (dataset_id,))[0][0])
+        return int(self._query("SELECT tasks FROM datasets WHERE id = ?", (dataset_id,))[0][0])  # kept
 
     def task(self, task_id: int) -> Task:
         rows = self._query(f"SELECT {_TASK_COLUMNS} FROM tasks t WHERE t.id = ?", (task_id,))
@@ -546,6 +552,23 @@ class SqlStore(Store):
         if dataset_id is None:
             return None
         start = -1 if after is None else after
+        if self._routed(dataset_id):
+            rows = self._query(
+                """SELECT task_id FROM assignments
+                   WHERE dataset_id = ? AND annotator = ? AND done = 0 AND task_id > ?
+                   ORDER BY task_id LIMIT 1""",
+                (dataset_id, annotator, start),
+            )
+            return int(rows[0][0]) if rows else None
+        # Every task is this annotator's: walk the tasks from the resume hint, below which every task
+        # is decided (a restart does not walk the decided ones again), then raise the hint.
+        hint = None
+        if after is None:
+            found = self._query(
+                "SELECT task_id FROM resume WHERE dataset_id = ? AND annotator = ?", (dataset_id, annotator)
+            )
+            hint = int(found[0][0]) if found else None
+            start = -1 if hint is None else hint - 1
         rows = self._query(
             """SELECT t.id FROM tasks t
                WHERE t.dataset_id = ? AND t.id > ?
@@ -554,21 +577,200 @@ class SqlStore(Store):
                ORDER BY t.id LIMIT 1""",
             (dataset_id, start, annotator),
         )
-        return int(rows[0][0]) if rows else None
+        task_id = int(rows[0][0]) if rows else None
+        if after is None:
+            self._raise_hint(dataset_id, annotator, hint, task_id)
+        return task_id
+
+    def _raise_hint(self, dataset_id: int, annotator: str, hint: int | None, found: int | None) -> None:
+        """Move the resume hint up to ``found`` (past the last task when every task is decided),
+        only if no writer lowered it since it was read. A hint that cannot be written (a database
+        opened read-only) only costs the next restart a longer walk."""
+        if found is None:
+            last = self._query("SELECT MAX(id) FROM tasks WHERE dataset_id = ?", (dataset_id,))[0][0]
+            found = int(last or 0) + 1
+        if hint is not None and found <= hint:
+            return
+        try:
+            with self._write() as conn:
+                if hint is None:
+                    conn.execute(
+                        """INSERT INTO resume (dataset_id, annotator, task_id) VALUES (?, ?, ?)
+                           ON CONFLICT (dataset_id, annotator) DO NOTHING""",
+                        (dataset_id, annotator, found),
+                    )
+                else:
+                    conn.execute(
+                        "UPDATE resume SET task_id = ? WHERE dataset_id = ? AND annotator = ? AND task_id = ?",
+                        (found, dataset_id, annotator, hint),
+                    )
+        except StoreError:
+            pass
 
     def answer_counts(self, dataset: str, annotator: str) -> dict[str, int]:
         counts = dict.fromkeys((*ANSWERS, DRAFT), 0)
         dataset_id = self._dataset_id(dataset)
         if dataset_id is None:
             return counts
-        rows = self._query(
-            """SELECT a.answer, COUNT(*) FROM annotations a JOIN tasks t ON t.id = a.task_id
-               WHERE t.dataset_id = ? AND a.annotator = ? GROUP BY a.answer""",
-            (dataset_id, annotator),
+        rows = self._query(  # kept by the annotations' triggers
+            "SELECT answer, n FROM tally WHERE dataset_id = ? AND annotator = ?", (dataset_id, annotator)
         )
         for answer, count in rows:
-            counts[answer if answer is not None else DRAFT] = int(count)
+            counts[answer] = int(count)
         return counts
+
+    # -- routing ----------------------------------------------------------------------------------
+
+    def _routed(self, dataset_id: int) -> bool:
+        """Whether the dataset's tasks are routed (assigned to annotators with an overlap)."""
+        rows = self._query("SELECT overlap FROM routing WHERE dataset_id = ?", (dataset_id,))
+        return bool(rows) and rows[0][0] is not None
+
+    def routing(self, dataset: str) -> Routing | None:
+        rows = self._dataset_rows(
+            "SELECT overlap, annotators, assigned_upto, version FROM routing WHERE dataset_id = ?", dataset
+        )
+        if not rows:
+            return None
+        overlap, loads, upto, version = rows[0]
+        return Routing(
+            None if overlap is None else int(overlap), dict(orjson.loads(loads)), int(upto), int(version)
+        )
+
+    def route(
+        self,
+        dataset: str,
+        routing: Routing,
+        assign: Iterable[tuple[int, str]] = (),
+        unassign: Iterable[tuple[int, str]] = (),
+        *,
+        expect: Routing | None = None,
+    ) -> None:
+        with self._write() as conn:
+            dataset_id = self._ensure_dataset(conn, dataset)
+            blob = orjson.dumps(routing.loads)
+            if expect is None:
+                conn.execute(
+                    """INSERT INTO routing (dataset_id, overlap, annotators, assigned_upto, version, updated)
+                       VALUES (?, ?, ?, ?, 1, ?)
+                       ON CONFLICT (dataset_id) DO UPDATE SET overlap = excluded.overlap,
+                           annotators = excluded.annotators, assigned_upto = excluded.assigned_upto,
+                           version = routing.version + 1, updated = excluded.updated""",
+                    (dataset_id, routing.overlap, blob, routing.assigned_upto, time.time()),
+                )
+            elif (
+                conn.execute(
+                    """UPDATE routing SET annotators = ?, assigned_upto = ?, version = version + 1, updated = ?
+                       WHERE dataset_id = ? AND version = ? RETURNING dataset_id""",
+                    (blob, routing.assigned_upto, time.time(), dataset_id, expect.version),
+                ).fetchone()
+                is None
+            ):
+                raise RoutedMeanwhile(dataset)
+            for task_id, annotator in unassign:
+                conn.execute(
+                    "DELETE FROM assignments WHERE task_id = ? AND annotator = ?", (task_id, annotator)
+                )
+            for task_id, annotator in assign:
+                conn.execute(
+                    """INSERT INTO assignments (task_id, annotator, dataset_id, done)
+                       SELECT ?, ?, ?, CASE WHEN EXISTS (
+                           SELECT 1 FROM annotations x
+                           WHERE x.task_id = ? AND x.annotator = ? AND x.answer IS NOT NULL) THEN 1 ELSE 0 END
+                       WHERE EXISTS (SELECT 1 FROM tasks WHERE id = ? AND dataset_id = ?)
+                       ON CONFLICT (task_id, annotator) DO NOTHING""",
+                    (task_id, annotator, dataset_id, task_id, annotator, task_id, dataset_id),
+                )
+
+    def task_ids_after(self, dataset: str, after: int) -> list[int]:
+        dataset_id = self._dataset_id(dataset)
+        if dataset_id is None:
+            return []
+        rows = self._query(
+            "SELECT id FROM tasks WHERE dataset_id = ? AND id > ? ORDER BY id", (dataset_id, after)
+        )
+        return [int(r[0]) for r in rows]
+
+    def queue(self, dataset: str, annotator: str) -> list[int]:
+        dataset_id = self._dataset_id(dataset)
+        if dataset_id is None:
+            return []
+        if not self._routed(dataset_id):
+            return self.task_ids(dataset)
+        rows = self._query(
+            "SELECT task_id FROM assignments WHERE dataset_id = ? AND annotator = ? ORDER BY task_id",
+            (dataset_id, annotator),
+        )
+        return [int(r[0]) for r in rows]
+
+    def assigned_to(self, dataset: str, annotator: str, task_ids: Collection[int]) -> list[int]:
+        dataset_id = self._dataset_id(dataset)
+        if dataset_id is None or not task_ids:
+            return []
+        if not self._routed(dataset_id):
+            return sorted(task_ids)
+        found: list[int] = []
+        ordered = sorted(task_ids)
+        for i in range(0, len(ordered), BATCH_SIZE):
+            chunk = ordered[i : i + BATCH_SIZE]
+            rows = self._query(
+                f"""SELECT task_id FROM assignments WHERE annotator = ? AND task_id IN ({", ".join("?" * len(chunk))})""",
+                (annotator, *chunk),
+            )
+            found.extend(int(r[0]) for r in rows)
+        return sorted(found)
+
+    def unstarted(self, dataset: str, annotator: str, limit: int) -> list[int]:
+        dataset_id = self._dataset_id(dataset)
+        if dataset_id is None:
+            return []
+        rows = self._query(
+            f"""SELECT a.task_id FROM assignments a
+                WHERE a.dataset_id = ? AND a.annotator = ? AND a.done = 0
+                  AND NOT EXISTS (SELECT 1 FROM annotations x WHERE x.task_id = a.task_id AND x.annotator = ?)
+                ORDER BY a.task_id DESC LIMIT {int(limit):d}""",
+            (dataset_id, annotator, annotator),
+        )
+        return [int(r[0]) for r in rows]
+
+    def shared_tasks(self, dataset: str) -> dict[tuple[str, str], int]:
+        dataset_id = self._dataset_id(dataset)
+        if dataset_id is None:
+            return {}
+        rows = self._query(
+            """SELECT x.annotator, y.annotator, COUNT(*) FROM assignments x
+               JOIN assignments y ON y.task_id = x.task_id AND y.annotator > x.annotator
+               WHERE x.dataset_id = ? GROUP BY x.annotator, y.annotator ORDER BY 1, 2""",
+            (dataset_id,),
+        )
+        return {(a, b): int(n) for a, b, n in rows}
+
+    def open_assignments(self, dataset: str) -> tuple[int, int]:
+        dataset_id = self._dataset_id(dataset)
+        if dataset_id is None:
+            return 0, 0
+        rows = self._query(
+            "SELECT COUNT(*), COUNT(DISTINCT task_id) FROM assignments WHERE dataset_id = ? AND done = 0",
+            (dataset_id,),
+        )
+        return int(rows[0][0]), int(rows[0][1])
+
+    def activity(self, dataset: str) -> dict[str, list[tuple[float, int, str]]]:
+        dataset_id = self._dataset_id(dataset)
+        if dataset_id is None:
+            return {}
+        out: dict[str, list[tuple[float, int, str]]] = {}
+        rows = self._query(
+            """SELECT e.annotator, e.created, e.task_id, e.event FROM tasks t
+               JOIN edit_log e ON e.task_id = t.id
+               WHERE t.dataset_id = ? AND e.event IN ('do', 'undo', 'redo', 'answer')""",
+            (dataset_id,),
+        )
+        for annotator, created, task_id, event in rows:
+            out.setdefault(annotator, []).append((float(created), int(task_id), event))
+        for events in out.values():
+            events.sort()
+        return out
 
     def log_counts(self, dataset: str, annotator: str | None = None) -> dict[str, int]:
         where, params = ("AND e.annotator = ?", (annotator,)) if annotator is not None else ("", ())
@@ -763,6 +965,17 @@ class SqlStore(Store):
                 (dataset_id,),
             )
         )
+        routing = self._query(
+            "SELECT overlap, annotators, assigned_upto FROM routing WHERE dataset_id = ?", (dataset_id,)
+        )
+        assignments = (
+            AssignmentRow(int(r[0]), r[1], int(r[2]))
+            for r in self._query(
+                """SELECT task_id, annotator, done FROM assignments WHERE dataset_id = ?
+                   ORDER BY task_id, annotator""",
+                (dataset_id,),
+            )
+        )
         return DatasetDump(
             name=dataset,
             created=created,
@@ -772,6 +985,8 @@ class SqlStore(Store):
             annotations=annotations,
             memory=memory,
             reviews=reviews,
+            routing=(routing[0][0], bytes(routing[0][1]), int(routing[0][2])) if routing else None,
+            assignments=assignments,
         )
 
     def load(self, dump: DatasetDump, expected: Fingerprint) -> Fingerprint:
@@ -839,6 +1054,22 @@ class SqlStore(Store):
             )
         for r in dump.reviews:
             self._put_review(conn, dataset_id, *r)
+        if dump.routing is not None:
+            overlap, loads, upto = dump.routing
+            conn.execute(
+                """INSERT INTO routing (dataset_id, overlap, annotators, assigned_upto, version, updated)
+                   VALUES (?, ?, ?, ?, 1, ?)""",
+                (dataset_id, overlap, loads, upto + task_shift if upto else 0, time.time()),
+            )
+        for given in dump.assignments:
+            conn.execute(
+                "INSERT INTO assignments (task_id, annotator, dataset_id, done) VALUES (?, ?, ?, ?)",
+                (given.task_id + task_shift, given.annotator, dataset_id, given.done),
+            )
+        conn.execute(
+            "UPDATE datasets SET tasks = (SELECT COUNT(*) FROM tasks WHERE dataset_id = ?) WHERE id = ?",
+            (dataset_id, dataset_id),
+        )
 
 
 def _bytes_or_none(value: Any) -> bytes | None:

@@ -9,12 +9,14 @@ from pathlib import Path
 
 from annotator.config import PREFERRED_ORDER, keep_scheme, resolve_scheme
 from annotator.core.errors import AnnotatorError, BadRecord
+from annotator.core.routing import parse_overlap
 from annotator.core.scheme import LabelScheme
 from annotator.core.wording import counted
 from annotator.feed import FeedEvent, feed
 from annotator.learn import LearnerClient, attach, check_model_folder, setup_from_store
 from annotator.nlp.lazy import LazyPreannotator
 from annotator.nlp.meta import display_from_meta, ner_labels_from_meta, read_meta
+from annotator.routing import assign, join, parse_names, top_up
 from annotator.session import AnnotationSession
 from annotator.sources import count_source, read_source, require_items
 from annotator.store import Store, resolve_db
@@ -82,6 +84,8 @@ def run_annotate(
     memory: bool = True,
     learn: bool = False,
     save_model: Path | None = None,
+    annotators: str | None = None,
+    overlap: str | None = None,
 ) -> tuple[AnnotatorApp, list[str]]:
     """Build the app for a run; the caller runs it (and, with ``learn``, stops ``app.learner``
     after it, saving it to ``save_model`` first). Bad arguments raise AnnotatorError before any
@@ -112,17 +116,22 @@ def run_annotate(
         if store is None:
             store = Store(db_path)
         keep_scheme(store, dataset, scheme, stored, notes)
+        who = annotator or default_annotator()
+        route_for(store, dataset, who, annotators, overlap, notes)
     except BaseException:
         if store is not None:
             store.close()
         raise
-    who = annotator or default_annotator()
     session = AnnotationSession(store, dataset, who, scheme)
     session.guard = True  # the same annotator may have this dataset open in another terminal
     if memory:
         session.use_memory()
-    total = count_source(source)
-    session.total = max(total, len(session.task_ids)) if total is not None else None
+    routed = store.routing(dataset)
+    if routed is not None and routed.overlap is not None:
+        session.total = None  # this annotator's share of the source is known as it is routed
+    else:
+        total = count_source(source)
+        session.total = max(total, len(session.task_ids)) if total is not None else None
     preannotator = LazyPreannotator(model, scheme, relation_rules)
 
     def run_feed(notify: Callable[[FeedEvent], None], should_stop: Callable[[], bool]) -> None:
@@ -147,6 +156,24 @@ def run_annotate(
         attach(session, client)
         app.learner = client
     return app, notes
+
+
+def route_for(
+    store: Store, dataset: str, who: str, annotators: str | None, overlap: str | None, notes: list[str]
+) -> None:
+    """``--annotators``/``--overlap`` route a dataset on its first annotate (as ``annotator assign``
+    does); an annotator a routed dataset does not name yet joins it; tasks stored since the last
+    run are routed."""
+    if annotators is not None or overlap is not None:
+        if annotators is None:
+            raise AnnotatorError("--overlap routes the dataset to --annotators A,B,...: name them too")
+        names = parse_names(annotators)
+        done = assign(store, dataset, names, parse_overlap(overlap or "all", len(names)))
+        notes.append(done.describe())
+    joined = join(store, dataset, who)
+    if joined.joined:
+        notes.append(f"{who} joined {dataset}: took over {joined.moved} untouched task(s) from the others")
+    top_up(store, dataset)
 
 
 def summary(app: AnnotatorApp) -> tuple[str, int]:

@@ -20,6 +20,7 @@ from annotator.core.tokenize import provisional_tokens
 from annotator.core.validate import make_span
 from annotator.review import ReviewSession
 from annotator.store import Store
+from tests.schema_support import downgrade
 
 TEXT = "Gen Nakatani met Ahn Gyu Back in Seoul ."
 
@@ -107,8 +108,7 @@ def test_reviews_made_before_the_role_was_recorded_are_found(tmp_path: Path) -> 
         # what a review wrote before version 5
         store.save_annotation(task_id, "judge", Annotation(answer="accept"), session="news-review-judge")
     raw = sqlite3.connect(db, isolation_level=None)
-    raw.execute("DROP TABLE reviews")  # back to version 4
-    raw.execute("PRAGMA user_version = 4")
+    downgrade(raw, 4)  # before the reviews table
     raw.close()
     with Store(db) as store:
         assert store.reviewers("news") == [Review("judge", ())]

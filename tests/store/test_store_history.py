@@ -24,6 +24,7 @@ from annotator.core.hashing import input_hash
 from annotator.core.model import Annotation, Span, Task
 from annotator.store import Store
 from tests.pg_server import raw_sql
+from tests.schema_support import downgrade
 from tests.strategies import ENTITY_LABELS, RELATION_LABELS, tokenize
 
 EXAMPLES = itertools.count()
@@ -168,7 +169,7 @@ def test_a_database_whose_decisions_were_bases_reaches_across_them_after_the_mig
     raw.execute(  # as version 5 left it: the answer's log row is the base
         "UPDATE annotations SET base_log_id = (SELECT MAX(id) FROM edit_log WHERE event = 'answer')"
     )
-    raw.execute("PRAGMA user_version = 5")
+    downgrade(raw, 5)
     raw.close()
     with Store(path) as store:
         h = store.history(task_id, "alice")

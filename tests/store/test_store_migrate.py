@@ -10,6 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 import annotator.store.sql as sql_store
+from annotator import routing
 from annotator.cli import app
 from annotator.core.edits import delete_span, set_span
 from annotator.core.hashing import input_hash
@@ -58,6 +59,7 @@ def build(path: Path) -> None:
         news = store.task_ids("news")
         store.remember("news", "alice", news[2], {("Alice", "Smith"): "PERSON", ("Paris",): None})
         store.record_review("news", "carol", ["alice", "bob"])
+        routing.assign(store, "news", ["alice", "bob", "carol"], 2)
 
 
 def states(store: Store, dataset: str) -> dict[tuple[str, str], tuple[object, ...]]:
@@ -96,6 +98,11 @@ def test_migrate_copies_everything_and_verifies_it(tmp_path: Path, pg_url: str) 
             assert fingerprint(new.dump(name)).digests == fingerprint(old.dump(name)).digests
         assert new.scheme("news") == old.scheme("news")
         assert new.reviewers("news") == old.reviewers("news") and len(new.reviewers("news")) == 1
+        assert new.routing("news").loads == old.routing("news").loads  # type: ignore[union-attr]
+        for who in ("alice", "bob", "carol"):
+            texts = [new.task(t).text for t in new.queue("news", who)]
+            assert texts == [old.task(t).text for t in old.queue("news", who)] and texts
+            assert new.answer_counts("news", who) == old.answer_counts("news", who)
         assert (
             new.memory("news", "alice")
             == old.memory("news", "alice")

@@ -1,0 +1,30 @@
+"""Taking an SQLite database of the newest version back to an older one, to test a migration on it
+(a test that sets PRAGMA user_version back by hand would run later migrations a second time over
+their own tables). Whoever adds a migration that creates objects adds their removal here."""
+
+from __future__ import annotations
+
+import sqlite3
+
+# What each migration made, undone newest first; migrations that only change data have nothing.
+UNDO: dict[int, tuple[str, ...]] = {
+    7: (
+        "DROP TRIGGER annotations_kept_insert",
+        "DROP TRIGGER annotations_kept_update",
+        "DROP TABLE routing",
+        "DROP TABLE assignments",
+        "DROP TABLE tally",
+        "DROP TABLE resume",
+        "ALTER TABLE datasets DROP COLUMN tasks",
+    ),
+    5: ("DROP TABLE reviews",),
+}
+
+
+def downgrade(raw: sqlite3.Connection, version: int) -> None:
+    """Undo the migrations after ``version`` and say the file is of that version."""
+    current = int(raw.execute("PRAGMA user_version").fetchone()[0])
+    for number in range(current, version, -1):
+        for statement in UNDO.get(number, ()):
+            raw.execute(statement)
+    raw.execute(f"PRAGMA user_version = {version:d}")
