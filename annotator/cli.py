@@ -488,11 +488,7 @@ def review(
         plan = session.plan
         typer.echo(plan.summary())
         ReviewApp(session, keymap).run()
-        left = session.tasks_left()
-        typer.echo(
-            f"{len(plan.queue) - left} of {len(plan.queue)} reviewed, {left} left; the gold set, reviewed by "
-            f"{reviewer}, is stored in {store.location}. Export it: {session.export_command}"
-        )
+        typer.echo(session.closing(store.location))
 
 
 GoldOption = Annotated[

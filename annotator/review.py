@@ -210,6 +210,15 @@ class ReviewSession:
         who = f" --reviewer {self.reviewer}" if others else ""
         return f"annotator export --dataset {self.dataset} --gold{who}"
 
+    def closing(self, where: str) -> str:
+        """What the review command says when the screen closes."""
+        left = self.tasks_left()
+        total = len(self.plan.queue)
+        return (
+            f"{total - left} of {total} reviewed, {left} left; the gold set (reviewer: {self.reviewer}) is "
+            f"stored in {where}. Export it: {self.export_command}"
+        )
+
     def answered(self, item: ReviewItem) -> bool:
         gold = self.store.annotation(item.task_id, self.reviewer)
         return gold is not None and gold.answer is not None

@@ -52,6 +52,10 @@ def test_export_gold_writes_the_set_of_whoever_reviewed_beside_the_plain_export(
         assert review.plan.agreed_to_gold == 1
         assert store.reviewers("news") == [Review("judge", ("alice", "bob"))]
         assert review.export_command == "annotator export --dataset news --gold"
+        assert review.closing("a.db") == (
+            "0 of 0 reviewed, 0 left; the gold set (reviewer: judge) is stored in a.db. "
+            "Export it: annotator export --dataset news --gold"
+        )
     done = run("export", "--dataset", "news", "--gold", "--db", "a.db")
     assert done.exit_code == 0, done.output
     assert "the gold set reviewed by judge" in done.stdout and "exports/news.gold.jsonl" in done.stdout
