@@ -255,10 +255,17 @@ class AnnotationSession:
     def decide(self, answer: Answer) -> Annotation:
         cur = self._require()
         wanted = replace(cur.annotation, answer=answer)
+        # What an accept teaches the correction memory is stored with the decision, in one
+        # transaction: a crash right after the accept cannot lose it.
+        lesson = (
+            self.memory.lesson(cur.task, cur.shown, wanted)
+            if answer == "accept" and self.memory is not None and cur.shown is not None
+            else {}
+        )
         decision = self._guarded(
             cur,
             lambda expect: self.store.record_answer(
-                cur.task_id, self.annotator, self.session_id, wanted, expect=expect
+                cur.task_id, self.annotator, self.session_id, wanted, expect=expect, remember=lesson
             ),
         )
         cur.seen = decision.version
@@ -266,9 +273,8 @@ class AnnotationSession:
         # The history goes on through the decision: undo reaches the edits made before it (and,
         # like any edit, makes the task a draft again).
         cur.history.current = decision.annotation
-        if answer == "accept" and self.memory is not None and cur.shown is not None:
-            changes = self.memory.learn(cur.task, cur.shown, decision.annotation)
-            self.store.remember(self.dataset, self.annotator, cur.task_id, changes)
+        if self.memory is not None:
+            self.memory.update(lesson)
         if answer == "accept" and self.on_accept is not None:
             self.on_accept(cur, decision.annotation)
         return decision.annotation

@@ -74,15 +74,14 @@ class Memory:
         """A later decision replaces an earlier one."""
         self.entries.update(changes)
 
-    def learn(self, task: Task, shown: Annotation, accepted: Annotation) -> dict[Form, str | None]:
-        """Take in an accepted task; returns the entries it set (for the store to keep)."""
-        changes = {
+    def lesson(self, task: Task, shown: Annotation, accepted: Annotation) -> dict[Form, str | None]:
+        """The entries accepting ``accepted`` (started from ``shown``) would set: the store writes
+        them with the decision, then ``update`` takes them in."""
+        return {
             form: value
             for form, value in decisions(task, shown, accepted, self.entries).items()
             if self.entries.get(form, ...) != value
         }
-        self.update(changes)
-        return changes
 
     def apply(self, task: Task, suggestion: Annotation, scheme: LabelScheme) -> tuple[Annotation, int]:
         """The suggestion as the memory would have it, and how many spans the memory changed or

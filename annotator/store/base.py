@@ -125,13 +125,6 @@ class Store:
         entity)."""
         raise NotImplementedError
 
-    def remember(
-        self, dataset: str, annotator: str, task_id: int, changes: Mapping[tuple[str, ...], str | None]
-    ) -> None:
-        """Keep what an accepted task decided about surface forms; a form's later decision
-        replaces its earlier one."""
-        raise NotImplementedError
-
     def record_review(self, dataset: str, reviewer: str, annotators: Sequence[str]) -> None:
         """Record that ``reviewer`` adjudicates ``annotators``' work on the dataset: the reviewer's
         annotations are then one of its gold sets (``reviewers``)."""
@@ -212,10 +205,13 @@ class Store:
         annotation: Annotation,
         *,
         expect: Expect = UNCHECKED,
+        remember: Mapping[tuple[str, ...], str | None] | None = None,
     ) -> Decision:
         """Store a decision (annotation.answer is accept, reject or ignore), durably; returns the
         annotation as stored, with annotator, session and timestamp filled in, and its version.
-        ``expect`` as in record_edit."""
+        ``expect`` as in record_edit. ``remember``: what the decision teaches the annotator's
+        correction memory in the task's dataset (surface form -> label, None: not an entity; a
+        form's later decision replaces its earlier one), written in the same transaction."""
         raise NotImplementedError
 
     def save_annotation(

@@ -221,17 +221,6 @@ class SqlStore(Store):
         )
         return {tuple(orjson.loads(form)): label for form, label in rows}
 
-    def remember(
-        self, dataset: str, annotator: str, task_id: int, changes: Mapping[tuple[str, ...], str | None]
-    ) -> None:
-        if not changes:
-            return
-        now = time.time()
-        with self._write() as conn:
-            dataset_id = self._ensure_dataset(conn, dataset)
-            for form, label in changes.items():
-                self._put_memory(conn, dataset_id, annotator, orjson.dumps(list(form)), label, task_id, now)
-
     @staticmethod
     def _put_memory(
         conn: Connection,
@@ -467,13 +456,14 @@ class SqlStore(Store):
         annotation: Annotation,
         *,
         expect: Expect = UNCHECKED,
+        remember: Mapping[tuple[str, ...], str | None] | None = None,
     ) -> Decision:
         if annotation.answer not in ANSWERS:
             raise ValueError(f"answer must be one of {', '.join(ANSWERS)}, not {annotation.answer!r}")
         now = time.time()
         filled = replace(annotation, annotator=annotator, session=session, timestamp=int(now))
         version = self._decide(
-            task_id, annotator, session, "answer", filled, now, durable=True, expect=expect
+            task_id, annotator, session, "answer", filled, now, durable=True, expect=expect, remember=remember
         )
         return Decision(filled, version)
 
@@ -501,6 +491,7 @@ class SqlStore(Store):
         *,
         durable: bool,
         expect: Expect,
+        remember: Mapping[tuple[str, ...], str | None] | None = None,
     ) -> int:
         data = annotation_to_blob(annotation)
         with self._write(durable=durable) as conn:
@@ -516,6 +507,15 @@ class SqlStore(Store):
                 log_id,
             )
             self._set_current(conn, _UPSERT_DECISION, params, task_id, annotator, expect)
+            if remember:
+                # In the decision's transaction: a crash after the accept cannot lose what it taught.
+                (dataset_id,) = conn.execute(
+                    "SELECT dataset_id FROM tasks WHERE id = ?", (task_id,)
+                ).fetchone()
+                for form, label in remember.items():
+                    self._put_memory(
+                        conn, dataset_id, annotator, orjson.dumps(list(form)), label, task_id, now
+                    )
         return log_id
 
     def state(self, task_id: int, annotator: str) -> TaskState:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from annotator.core.memory import MEMORY_SOURCE, Memory, decisions
+from annotator.core.memory import MEMORY_SOURCE, Form, Memory, decisions
 from annotator.core.model import Annotation, Relation, Span, Task, Token
 from annotator.core.scheme import LabelScheme, RelationType
 
@@ -63,6 +63,13 @@ def test_nothing_changed_teaches_nothing_and_ambiguity_is_not_remembered() -> No
     assert decisions(t, shown, deleted_one, {}) == {}
 
 
+def learn(memory: Memory, t: Task, shown: Annotation, accepted: Annotation) -> dict[Form, str | None]:
+    """What the session does on an accept: the lesson (stored with the decision), then taken in."""
+    lesson = memory.lesson(t, shown, accepted)
+    memory.update(lesson)
+    return lesson
+
+
 def test_apply_relabels_drops_and_adds_with_source_memory() -> None:
     memory = Memory()
     first = task("Gen Nakatani met Ahn Gyu Back in North Korea ’s capital")
@@ -74,7 +81,7 @@ def test_apply_relabels_drops_and_adds_with_source_memory() -> None:
             span(first, 7, 8, "GPE", 2, None),
         )
     )
-    assert len(memory.learn(first, shown, accepted)) == 4
+    assert len(learn(memory, first, shown, accepted)) == 4
     later = task("Nakatani and Ahn Gyu Back talked about North Korea ’s missiles and Nakatani left")
     suggestion = Annotation(
         (span(later, 0, 0, "ORG", 1), span(later, 7, 9, "GPE", 2), span(later, 12, 12, "ORG", 3)),
@@ -95,14 +102,14 @@ def test_apply_relabels_drops_and_adds_with_source_memory() -> None:
 def test_a_later_contrary_decision_wins_and_labels_outside_the_scheme_are_not_applied() -> None:
     memory = Memory()
     t = task("Nakatani spoke")
-    memory.learn(t, Annotation((span(t, 0, 0, "ORG", 1),)), Annotation((span(t, 0, 0, "PERSON", 1),)))
+    learn(memory, t, Annotation((span(t, 0, 0, "ORG", 1),)), Annotation((span(t, 0, 0, "PERSON", 1),)))
     assert memory.entries == {("Nakatani",): "PERSON"}
     # Shown as PERSON (the memory's doing), accepted as ORG: the later decision replaces it.
-    memory.learn(t, Annotation((span(t, 0, 0, "PERSON", 1),)), Annotation((span(t, 0, 0, "ORG", 1),)))
+    learn(memory, t, Annotation((span(t, 0, 0, "PERSON", 1),)), Annotation((span(t, 0, 0, "ORG", 1),)))
     assert memory.entries == {("Nakatani",): "ORG"}
     # Shown and accepted as the memory says: nothing new.
     assert (
-        memory.learn(t, Annotation((span(t, 0, 0, "ORG", 1),)), Annotation((span(t, 0, 0, "ORG", 1),))) == {}
+        learn(memory, t, Annotation((span(t, 0, 0, "ORG", 1),)), Annotation((span(t, 0, 0, "ORG", 1),))) == {}
     )
     # A memory entry whose label this scheme lacks leaves the suggestion alone.
     memory.update({("spoke",): "EVENT"})

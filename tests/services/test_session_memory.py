@@ -3,6 +3,9 @@ annotator, applied to the suggestions of tasks opened later (source "memory"), r
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -17,6 +20,7 @@ from annotator.nlp.examples import task_doc
 from annotator.nlp.preannotate import suggest
 from annotator.session import AnnotationSession
 from annotator.store import Store
+from tests.conftest import REPO
 from tests.gold_support import paragraph_tasks
 
 SCHEME = LabelScheme(("PERSON", "ORG", "GPE", "NORP", "DATE"))
@@ -47,6 +51,11 @@ def nakatani(s: AnnotationSession) -> list[tuple[str, str | None]]:
     return [(x.label, x.source) for x in cur.annotation.spans if cur.task.text[x.start : x.end] == "Nakatani"]
 
 
+def remember(store: Store, lesson: dict[tuple[str, ...], str | None]) -> None:
+    """Alice's memory as an accept of the first task would leave it."""
+    store.record_answer(store.task_ids("news")[0], "alice", "s", Annotation(answer="accept"), remember=lesson)
+
+
 def test_a_relabel_in_an_accepted_task_follows_the_annotator(db: Path) -> None:
     with Store(db) as store:
         s = session(store)
@@ -72,7 +81,7 @@ def test_a_relabel_in_an_accepted_task_follows_the_annotator(db: Path) -> None:
 
 def test_the_first_edit_stores_the_improved_suggestion_as_a_history_step(db: Path) -> None:
     with Store(db) as store:
-        store.remember("news", "alice", store.task_ids("news")[0], {("Nakatani",): "PERSON"})
+        remember(store, {("Nakatani",): "PERSON"})
         s = session(store)
         cur = s.open(store.task_ids("news")[1])
         shown = cur.annotation
@@ -102,6 +111,49 @@ def test_rejected_and_ignored_tasks_teach_nothing_and_without_memory_nothing_cha
         assert store.memory("news", "alice") == {}
         plain = session(store, memory=False)
         plain.open(store.task_ids("news")[0])
-        store.remember("news", "alice", store.task_ids("news")[0], {("Nakatani",): "PERSON"})
+        remember(store, {("Nakatani",): "PERSON"})
         plain.open(store.task_ids("news")[1])
         assert nakatani(plain) == [("ORG", "model")] * len(nakatani(plain))
+
+
+CRASH_AFTER_ACCEPT = """
+import os, sys
+from annotator.core.edits import relabel_span
+from annotator.core.scheme import LabelScheme
+from annotator.session import AnnotationSession
+from annotator.store import Store
+
+store = Store(sys.argv[1])
+decide = store.record_answer
+
+def then_crash(*args, **kwargs):
+    decide(*args, **kwargs)
+    os._exit(9)  # the process dies the moment the decision is committed
+
+store.record_answer = then_crash
+s = AnnotationSession(store, "news", "alice", LabelScheme(("PERSON", "ORG", "GPE", "NORP", "DATE")))
+s.use_memory()
+cur = s.open_first_unanswered()
+span = next(x for x in cur.annotation.spans if cur.task.text[x.start : x.end] == "Nakatani")
+s.apply(relabel_span(cur.annotation, span.sid, "PERSON"))
+s.decide("accept")
+"""
+
+
+def test_a_crash_right_after_an_accept_keeps_what_it_taught(db: Path) -> None:
+    """The memory's entry is written with the decision, not after it: a process that dies as soon
+    as the accept is committed has stored both."""
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    done = subprocess.run(
+        [sys.executable, "-c", CRASH_AFTER_ACCEPT, str(db)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 9, done.stderr
+    with Store(db) as store:
+        first = store.task_ids("news")[0]
+        stored = store.annotation(first, "alice")
+        assert stored is not None and stored.answer == "accept"
+        assert store.memory("news", "alice") == {("Nakatani",): "PERSON"}

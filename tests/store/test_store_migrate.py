@@ -57,7 +57,13 @@ def build(path: Path) -> None:
             store.task_ids("news")[-1], "imported", Annotation(answer="accept", session="s\x00")
         )
         news = store.task_ids("news")
-        store.remember("news", "alice", news[2], {("Alice", "Smith"): "PERSON", ("Paris",): None})
+        store.record_answer(
+            news[2],
+            "alice",
+            "s",
+            Annotation(answer="accept"),
+            remember={("Alice", "Smith"): "PERSON", ("Paris",): None},
+        )
         store.record_review("news", "carol", ["alice", "bob"])
         routing.assign(store, "news", ["alice", "bob", "carol"], 2)
 
