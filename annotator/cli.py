@@ -9,9 +9,23 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
+from annotator.core.display import json_for_terminal, visible
 from annotator.core.errors import AnnotatorError
 from annotator.core.names import NAME_RULE, name_problem, shown
 from annotator.core.wording import counted
+
+
+def say(text: str, err: bool = False) -> None:
+    """Print a line (or lines) of output. Every line the CLI prints goes through here, and every
+    control character in it is drawn as a visible stand-in: names, labels and messages quoting
+    data never reach the terminal as escape sequences. Callers map one-line fields with
+    ``visible`` themselves, so that a newline inside a name cannot forge a line either."""
+    typer.echo(visible(text, keep="\n"), err=err)
+
+
+def warn(message: str) -> None:
+    """One line on stderr, ``annotator: `` first; a newline inside the message is drawn too."""
+    say(f"annotator: {visible(message)}", err=True)
 
 
 class _ErrorsForUsers(TyperGroup):
@@ -22,7 +36,7 @@ class _ErrorsForUsers(TyperGroup):
         try:
             return super().invoke(ctx)
         except AnnotatorError as exc:
-            typer.echo(f"annotator: {exc}", err=True)
+            warn(str(exc))
             raise typer.Exit(1) from None
 
 
@@ -98,7 +112,7 @@ LabelMapOption = Annotated[
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
-    typer.echo(f"annotator: {message}", err=True)
+    warn(message)
     return typer.Exit(code)
 
 
@@ -166,12 +180,12 @@ def annotate(
         overlap=overlap,
     )
     for note in notes:
-        typer.echo(f"annotator: {note}", err=True)
+        warn(note)
     app.run()
     for line in finish_learning(app, save_model):
-        typer.echo(line, err=True)
+        say(line, err=True)
     text, code = summary(app)
-    typer.echo(text)
+    say(text)
     raise typer.Exit(code)
 
 
@@ -186,8 +200,8 @@ def demo(
     app, _ = run_annotate(sample_path(), "demo", annotator, DEMO_LABELS, None, None, None, None, db)
     app.run()
     text, code = summary(app)
-    typer.echo(text)
-    typer.echo("next: annotator export --dataset demo   (writes exports/demo.jsonl)")
+    say(text)
+    say("next: annotator export --dataset demo   (writes exports/demo.jsonl)")
     raise typer.Exit(code)
 
 
@@ -227,10 +241,14 @@ def preannotate(
         else None
     )
     for note in notes:
-        typer.echo(f"annotator: {note}", err=True)
+        warn(note)
     console = Console(stderr=True)
     with Progress(
-        TextColumn(f"pre-annotating with {display_name(nlp)}"),
+        # The model's name is data: neither markup nor a str.format field ({task} is filled in).
+        TextColumn(
+            visible(f"pre-annotating with {display_name(nlp)}").replace("{", "{{").replace("}", "}}"),
+            markup=False,
+        ),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
@@ -250,10 +268,10 @@ def preannotate(
             on_task=lambda n: progress.update(bar, completed=n),
         )
     for warning in result.warnings:
-        typer.echo(f"annotator: {warning}", err=True)
+        warn(warning)
     for problem in result.problems:
-        typer.echo(f"annotator: {problem}", err=True)
-    typer.echo(
+        warn(str(problem))
+    say(
         f"wrote {counted(result.tasks, 'task')} ({counted(result.spans, 'span')}, "
         f"{counted(result.relations, 'relation')}) to {output}"
     )
@@ -287,9 +305,9 @@ def import_(
         )
     out, err = import_lines(report, source, dataset)
     for line in err:
-        typer.echo(f"annotator: {line}", err=True)
+        warn(line)
     for line in out:
-        typer.echo(line)
+        say(line)
     if report.problems.bad:
         raise fail(f"{len(report.problems.bad)} bad record(s), or parts of records, not imported; see above")
 
@@ -345,9 +363,9 @@ def export(
         )
     out, err = export_lines(report)
     for line in err:
-        typer.echo(f"annotator: {line}", err=True)
+        warn(line)
     for line in out:
-        typer.echo(line)
+        say(line)
     if report.counts.failed:
         raise fail(
             f"{report.counts.failed} task(s) that {report.format} cannot hold were left out; see above"
@@ -407,22 +425,22 @@ def agreement(
     else:
         raise fail("give two gold JSONL files, or --dataset D --annotators A,B")
     for problem in loaded.bad:
-        typer.echo(f"annotator: bad record: {problem}", err=True)
+        warn(f"bad record: {problem}")
     for warning in loaded.warnings:
-        typer.echo(f"annotator: warning: {warning}", err=True)
+        warn(f"warning: {warning}")
     for message in report.problems:
-        typer.echo(f"annotator: {message}", err=True)
+        warn(message)
     for pair in report.pairs:
         if pair.tasks.compared == 0:
             a, b = pair.annotators
-            typer.echo(f"annotator: no task was accepted by both {a} and {b}", err=True)
+            warn(f"no task was accepted by both {a} and {b}")
     if json_:
-        typer.echo(to_json(report, details))
+        say(json_for_terminal(to_json(report, details)))
     else:
-        typer.echo(render_table(report))
+        say(render_table(report))
         if details:
-            typer.echo("")
-            typer.echo(render_details(report))
+            say("")
+            say(render_details(report))
     if loaded.bad or report.problems:
         raise typer.Exit(1)
 
@@ -484,11 +502,11 @@ def review(
         scheme = review_scheme(store, dataset, names, labels, config, relations, notes)
         session = ReviewSession(store, dataset, names[0], names[1], reviewer, include_agreed, scheme)
         for note in notes:
-            typer.echo(f"annotator: {note}", err=True)
+            warn(note)
         plan = session.plan
-        typer.echo(plan.summary())
+        say(plan.summary())
         ReviewApp(session, keymap).run()
-        typer.echo(session.closing(store.location))
+        say(session.closing(store.location))
 
 
 GoldOption = Annotated[
@@ -538,7 +556,7 @@ def evaluate(
         else None
     )
     for note in notes:
-        typer.echo(f"annotator: {note}", err=True)
+        warn(note)
     report = run_evaluate(
         nlp,
         pairs,
@@ -547,7 +565,7 @@ def evaluate(
         model_source=model_name(nlp),
         relation_suggester=suggester,
     )
-    typer.echo(orjson.dumps(report.to_json()).decode() if json_ else render(report))
+    say(json_for_terminal(orjson.dumps(report.to_json()).decode()) if json_ else render(report))
 
 
 @app.command()
@@ -601,7 +619,7 @@ def train(
     base_nlp = load_model(base_name, notes)
     scheme = scoring_scheme(pairs, labels, config, label_map, entity_labels(base_nlp), notes)
     for note in notes:
-        typer.echo(f"annotator: {note}", err=True)
+        warn(note)
 
     def score(nlp: Any, part: Any) -> Any:
         return run_evaluate(nlp, part, scheme, model=display_name(nlp), model_source=model_name(nlp))
@@ -622,23 +640,23 @@ def train(
         curve=curve,
         load=lambda name: base_nlp if name == base_name else load_model(name),
         evaluate=score,
-        say=lambda text: typer.echo(f"annotator: {text}", err=True),
+        say=warn,
     )
     if result.curve:
-        typer.echo("training data   tasks   entity F1 on the evaluation part")
+        say("training data   tasks   entity F1 on the evaluation part")
         for point in result.curve:
-            typer.echo(f"{point.fraction:>12.0%}   {point.train_tasks:>5}   {point.report.ents.f1:.3f}")
+            say(f"{point.fraction:>12.0%}   {point.train_tasks:>5}   {point.report.ents.f1:.3f}")
         rising = len(result.curve) > 1 and result.curve[-1].report.ents.f1 > result.curve[-2].report.ents.f1
-        typer.echo(
+        say(
             "the last step still rises: more annotated data should help"
             if rising
             else "the last step does not rise: more of the same data may not help"
         )
-    typer.echo(
+    say(
         f"entity F1 on {result.dev_tasks} evaluation task(s): base {result.base.ents.f1:.3f}, "
         f"tuned {result.tuned.ents.f1:.3f}"
     )
-    typer.echo(f"wrote {output}; use it with --model {output}")
+    say(f"wrote {output}; use it with --model {output}")
 
 
 @app.command()
@@ -674,10 +692,10 @@ def stats(
             if name not in shown:
                 rows.append(StatsRow(name, "-", 0, 0, 0, 0, {}, tasks=store.task_count(name)))
     if not rows:
-        typer.echo(f"{store.location}: no datasets yet")
+        say(f"{store.location}: no datasets yet")
         return
     rows.sort(key=lambda r: (r.dataset, r.annotator))
-    typer.echo(render_stats(rows))
+    say(render_stats(rows))
 
 
 @app.command()
@@ -761,7 +779,7 @@ def migrate(
         for name in names:
             done = copy_dataset(source_store, target_store, name)
             counts = done.fingerprint.counts
-            typer.echo(
+            say(
                 f"copied {name!r} to {target_store.location}: {counted(counts['tasks'], 'task')}, "
                 f"{counted(counts['annotations'], 'annotation')}, {counted(counts['edit_log'], 'edit log row')}; "
                 "verified (counts and digests match the source: "

@@ -9,6 +9,7 @@ import orjson
 
 from annotator.core.adjudication import Disagreement
 from annotator.core.agreement import AgreementReport, Counts, PairReport, TaskDiff
+from annotator.core.display import visible
 from annotator.core.model import Annotation, Relation, Span
 
 CONTEXT = 40  # characters of text shown on each side of a disagreement
@@ -28,7 +29,7 @@ def _row(name: str, c: Counts, defined: bool) -> str:
 
 
 def render_pair(pair: PairReport) -> str:
-    a, b = pair.annotators
+    a, b = (visible(name) for name in pair.annotators)
     t = pair.tasks
     defined = t.compared > 0
     lines = [
@@ -43,7 +44,7 @@ def render_pair(pair: PairReport) -> str:
     ]
     if pair.per_label:
         lines.append("  by label (exact)")
-        lines.extend(_row("  " + label, c, defined) for label, c in pair.per_label.items())
+        lines.extend(_row("  " + visible(label), c, defined) for label, c in pair.per_label.items())
     lines.append(_row("relations exact", pair.relations_exact, defined))
     lines.append(_row("relations aligned", pair.relations_aligned, defined))
     tok = pair.tokens
@@ -63,14 +64,15 @@ def render_table(report: AgreementReport) -> str:
         f = report.fleiss
         left = f"; {f.tasks_left_out} task(s) left out: different tokens" if f.tasks_left_out else ""
         blocks.append(
-            f"all {len(report.annotators)} annotators ({', '.join(report.annotators)}): Fleiss' kappa on IO "
+            f"all {len(report.annotators)} annotators ({', '.join(visible(n) for n in report.annotators)}): Fleiss' kappa on IO "
             f"token labels {_num(f.kappa)} ({f.tasks} tasks accepted by all, {f.tokens} tokens{left})"
         )
     return "\n\n".join(blocks)
 
 
 def _flat(text: str) -> str:
-    return re.sub(r"\s+", " ", text)
+    """One line of text as a terminal may show it: runs of whitespace as one space, controls drawn."""
+    return visible(re.sub(r"\s+", " ", text))
 
 
 def context(text: str, start: int, end: int, width: int = CONTEXT) -> str:
@@ -89,14 +91,14 @@ def context(text: str, start: int, end: int, width: int = CONTEXT) -> str:
 
 
 def _span(text: str, s: Span) -> str:
-    return f"[{s.start}:{s.end}] {s.label} {_flat(text[s.start : s.end])!r}"
+    return f"[{s.start}:{s.end}] {visible(s.label)} {_flat(text[s.start : s.end])!r}"
 
 
 def _relation(text: str, ann: Annotation, r: Relation) -> str:
     head, child = ann.span(r.head), ann.span(r.child)
     if head is None or child is None:
-        return f"{r.label} (dangling)"
-    return f"{_flat(text[head.start : head.end])!r} [{head.start}:{head.end}] -{r.label}-> " + (
+        return f"{visible(r.label)} (dangling)"
+    return f"{_flat(text[head.start : head.end])!r} [{head.start}:{head.end}] -{visible(r.label)}-> " + (
         f"{_flat(text[child.start : child.end])!r} [{child.start}:{child.end}]"
     )
 
@@ -114,13 +116,13 @@ def render_disagreement(diff: TaskDiff, d: Disagreement, names: tuple[str, str])
     else:
         a = _side(_span(text, s) for s in d.a_spans)
         b = _side(_span(text, s) for s in d.b_spans)
-    ref = diff.ref_a if diff.ref_a == diff.ref_b else f"{diff.ref_a} / {diff.ref_b}"
+    ref = visible(diff.ref_a if diff.ref_a == diff.ref_b else f"{diff.ref_a} / {diff.ref_b}")
     return "\n".join(
         [
             f"{ref}  [{d.start}:{d.end}]  {d.kind}",
             f"    {context(text, d.start, d.end)}",
-            f"    {names[0]}: {a}",
-            f"    {names[1]}: {b}",
+            f"    {visible(names[0])}: {a}",
+            f"    {visible(names[1])}: {b}",
         ]
     )
 
@@ -129,7 +131,8 @@ def render_details(report: AgreementReport) -> str:
     blocks = []
     for pair in report.pairs:
         count = sum(len(d.disagreements) for d in pair.details)
-        head = f"disagreements, {pair.annotators[0]} (A) vs {pair.annotators[1]} (B): {count}"
+        a, b = (visible(name) for name in pair.annotators)
+        head = f"disagreements, {a} (A) vs {b} (B): {count}"
         items = [
             render_disagreement(diff, d, pair.annotators) for diff in pair.details for d in diff.disagreements
         ]

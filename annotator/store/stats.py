@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from annotator.core.display import visible
+
 
 @dataclass(frozen=True, slots=True)
 class StatsRow:
@@ -26,7 +28,7 @@ def label_summary(spans_per_label: dict[str, int]) -> str:
     if not spans_per_label:
         return "-"
     ordered = sorted(spans_per_label.items(), key=lambda item: (-item[1], item[0]))
-    return ", ".join(f"{label} {count}" for label, count in ordered)
+    return ", ".join(f"{visible(label)} {count}" for label, count in ordered)
 
 
 def render_stats(rows: Sequence[StatsRow]) -> str:
@@ -34,8 +36,8 @@ def render_stats(rows: Sequence[StatsRow]) -> str:
     headers = (*HEADERS, "spans per label (accepted)")
     body = [
         (
-            r.dataset,
-            r.annotator,
+            visible(r.dataset),  # names from data: no control character reaches the terminal
+            visible(r.annotator),
             str(r.tasks),
             str(r.accepted),
             str(r.rejected),

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO
 
+from annotator.core.display import visible
 from annotator.core.errors import AnnotatorError
 from annotator.core.hashing import input_hash
 from annotator.core.model import Annotation, Answer, Task
@@ -377,7 +378,7 @@ def import_lines(report: ImportReport, source: Path, dataset: str) -> tuple[list
         err.append(f"not supported, not imported: {n} x {kind} (first at {p.unsupported_example[kind]})")
     err += [f"note: {n} x {what}" for what, n in sorted(p.notes.items())]
     c = report.counts
-    who = ", ".join(f"{name} ({n})" for name, n in sorted(report.annotators.items())) or "nobody"
+    who = ", ".join(f"{visible(name)} ({n})" for name, n in sorted(report.annotators.items())) or "nobody"
     out = [
         f"imported {c.tasks} annotations of {len(report.task_ids)} tasks from {source} into dataset "
         f"{dataset!r}: {c.spans} spans, {c.relations} relations; annotators: {who}",
