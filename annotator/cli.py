@@ -10,7 +10,7 @@ import typer
 from typer.core import TyperGroup
 
 from annotator.core.display import json_for_terminal, visible
-from annotator.core.errors import AnnotatorError
+from annotator.core.errors import AnnotatorError, describe_os_error
 from annotator.core.names import NAME_RULE, name_problem, shown
 from annotator.core.wording import counted
 
@@ -30,13 +30,18 @@ def warn(message: str) -> None:
 
 class _ErrorsForUsers(TyperGroup):
     """Every command's AnnotatorError becomes one line on stderr and exit status 1: a user error is
-    never a traceback, whichever way the app is invoked (console script, python -m, CliRunner)."""
+    never a traceback, whichever way the app is invoked (console script, python -m, CliRunner). So
+    does an OSError (a disk that fills up while an output is written, a place that cannot be
+    written): a storage fault, not a bug."""
 
     def invoke(self, ctx: Any) -> Any:  # click.Context, vendored by typer under a private name
         try:
             return super().invoke(ctx)
         except AnnotatorError as exc:
             warn(str(exc))
+            raise typer.Exit(1) from None
+        except OSError as exc:
+            warn(describe_os_error(exc))
             raise typer.Exit(1) from None
 
 
@@ -348,7 +353,7 @@ def export(
     path = resolve_db(db)
     if isinstance(path, Path) and not path.exists():
         raise fail(f"no database at {path} (give --db or set ANNOTATOR_DB)")
-    with Store(path, create=False) as store:
+    with Store(path, create=False, read_only=True) as store:
         report = export_dataset(
             store,
             dataset,
@@ -675,7 +680,7 @@ def stats(
 
     path = resolve_db(db)
     # create=False: a mistyped --db must not leave an empty database behind.
-    with Store(path, create=False) as store:
+    with Store(path, create=False, read_only=True) as store:
         names = store.datasets()
         if dataset is not None and dataset not in names:
             known = ", ".join(names) if names else "none"

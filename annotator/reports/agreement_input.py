@@ -146,7 +146,7 @@ def compare_store(
 ) -> AgreementReport:
     """Every pair of the annotators in the database, compared task by task as the rows are read."""
     # create=False: a mistyped --db must not leave an empty database behind.
-    with Store(db, create=False) as store:
+    with Store(db, create=False, read_only=True) as store:
         datasets = store.datasets()
         if dataset not in datasets:
             known = ", ".join(datasets) if datasets else "none"

@@ -81,10 +81,13 @@ class Store:
     """The interface. ``Store(target)`` returns the backend for ``target``; a Store is also a
     context manager that closes it. One Store may be used from several threads."""
 
-    def __new__(cls, target: str | Path, *, create: bool = True, durable_edits: bool = False) -> Store:
+    def __new__(
+        cls, target: str | Path, *, create: bool = True, durable_edits: bool = False, read_only: bool = False
+    ) -> Store:
         """``create=False`` refuses a database that does not exist yet (a mistyped ``--db`` must not
         leave an empty one behind). ``durable_edits`` fsyncs every edit, not only every decision
-        (SQLite; PostgreSQL commits every transaction durably)."""
+        (SQLite; PostgreSQL commits every transaction durably). ``read_only`` (commands that only
+        read) opens an SQLite file that cannot be written instead of refusing it."""
         if cls is Store:
             from annotator.store.target import backend_for
 

@@ -62,8 +62,11 @@ def _pair_key(task_id: int, annotator: str) -> int:
 class PostgresStore(SqlStore):
     """One PostgreSQL database, through one connection (a lock serialises threads on it)."""
 
-    def __init__(self, url: str | Path, *, create: bool = True, durable_edits: bool = False) -> None:
-        """``durable_edits`` is accepted for the interface: every commit here is durable."""
+    def __init__(
+        self, url: str | Path, *, create: bool = True, durable_edits: bool = False, read_only: bool = False
+    ) -> None:
+        """``durable_edits`` is accepted for the interface: every commit here is durable; so is
+        ``read_only``: what a role may write is the server's to say."""
         super().__init__()
         self.url = str(url)
         self._lock = threading.RLock()

@@ -18,6 +18,7 @@ threads (a Textual worker and the UI thread); a lock serialises them on its one 
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 import time
@@ -28,7 +29,7 @@ from typing import Any
 from urllib.parse import quote
 
 from annotator.store.errors import StoreError
-from annotator.store.migrations import migrate
+from annotator.store.migrations import LATEST, migrate, schema_version
 from annotator.store.sql import SqlStore
 
 BUSY_TIMEOUT_S = 10.0
@@ -38,19 +39,25 @@ AUTOCHECKPOINT_PAGES = 10_000  # ~40 MB of WAL at 4 KiB pages
 class SQLiteStore(SqlStore):
     """One SQLite database file."""
 
-    def __init__(self, path: Path | str, *, create: bool = True, durable_edits: bool = False) -> None:
+    def __init__(
+        self, path: Path | str, *, create: bool = True, durable_edits: bool = False, read_only: bool = False
+    ) -> None:
         """Open (and create, unless ``create`` is False) the database and bring its schema up to
-        date. ``durable_edits`` fsyncs every edit, not only every decision (see the module doc)."""
+        date. ``durable_edits`` fsyncs every edit, not only every decision (see the module doc).
+
+        ``read_only`` is for commands that only read (stats, export, agreement): a database whose
+        file or folder cannot be written is then opened read-only instead of refused. Without it,
+        a database that cannot be written is refused at once, before any work is done on it."""
         super().__init__()
         self.path = Path(path)
         self._lock = threading.RLock()
         self._durable_edits = durable_edits
         self._closed = False
-        self._conn = self._open(create)
+        self._conn = self._open(create, read_only)
 
     # -- connection ---------------------------------------------------------------------------
 
-    def _open(self, create: bool) -> sqlite3.Connection:
+    def _open(self, create: bool, read_only: bool) -> sqlite3.Connection:
         memory = str(self.path) == ":memory:"
         if memory:
             target = ":memory:"
@@ -64,6 +71,10 @@ class SQLiteStore(SqlStore):
                     raise StoreError(
                         f"cannot create database {self.path}: folder {self.path.parent} does not exist"
                     )
+            if not _writable(self.path):
+                if read_only and self.path.exists():
+                    return self._open_read_only()
+                raise StoreError(_read_only_message(self.path))
             # mode=rw never creates the file, so a mistyped --db does not leave an empty database.
             mode = "rwc" if create else "rw"
             target = f"file:{quote(str(self.path.absolute()))}?mode={mode}"
@@ -72,7 +83,7 @@ class SQLiteStore(SqlStore):
                 target, uri=True, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
             )
         except sqlite3.Error as exc:
-            raise StoreError(f"cannot open database {self.path}: {exc}") from exc
+            raise self._sqlite_error(exc) from exc
         try:
             conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
             mode_now = _enable_wal(conn)
@@ -89,12 +100,57 @@ class SQLiteStore(SqlStore):
             # for it; at 10,000 pages (a WAL of up to ~40 MB while the store is open) every 300th.
             conn.execute(f"PRAGMA wal_autocheckpoint = {AUTOCHECKPOINT_PAGES}")
             migrate(conn, where=str(self.path))
-        except sqlite3.OperationalError as exc:
+        except sqlite3.Error as exc:  # locked, "file is not a database", corruption, disk full
             conn.close()
             raise self._sqlite_error(exc) from exc
-        except sqlite3.DatabaseError as exc:  # "file is not a database", corruption
+        except BaseException:
             conn.close()
-            raise StoreError(f"cannot open database {self.path}: {exc}") from exc
+            raise
+        return conn
+
+    def _open_read_only(self) -> sqlite3.Connection:
+        """The database of a read-only command, when its file or folder cannot be written.
+
+        SQLite reads a WAL database read-only only if it can create the ``-shm`` file beside it or
+        finds one there. In a read-only folder it can do neither, and the database is opened as
+        immutable instead: right when no ``-wal`` file holds writes that are not in the main file
+        yet (a closed database has none), and refused when one does, as reading the main file alone
+        would then miss them."""
+        uri = f"file:{quote(str(self.path.absolute()))}?mode=ro"
+        try:
+            return self._connect_read_only(uri)
+        except sqlite3.OperationalError as exc:
+            if getattr(exc, "sqlite_errorname", "") != "SQLITE_CANTOPEN":
+                raise self._sqlite_error(exc) from exc
+            wal = Path(f"{self.path}-wal")
+            if wal.exists() and wal.stat().st_size > 0:
+                raise StoreError(
+                    f"cannot read database {self.path}: its folder is read-only and {wal} holds "
+                    "writes not yet merged into it; open it once where the folder can be written, "
+                    "or copy both files to a folder that can"
+                ) from exc
+            try:
+                return self._connect_read_only(uri + "&immutable=1")
+            except sqlite3.Error as again:
+                raise self._sqlite_error(again) from again
+        except sqlite3.Error as exc:
+            raise self._sqlite_error(exc) from exc
+
+    def _connect_read_only(self, uri: str) -> sqlite3.Connection:
+        conn = sqlite3.connect(
+            uri, uri=True, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
+        )
+        try:
+            conn.execute("PRAGMA query_only = ON")
+            version = schema_version(conn)  # the first read: where SQLite finds it cannot open
+            if version == 0:
+                raise StoreError(f"{self.path} holds no annotator database")
+            if version < LATEST:
+                raise StoreError(
+                    f"database {self.path} was written by an older annotator and its schema needs "
+                    "an upgrade, which cannot be written there (read-only); make it writable once"
+                )
+            migrate(conn, where=str(self.path))  # refuses a newer schema; writes nothing here
         except BaseException:
             conn.close()
             raise
@@ -105,12 +161,37 @@ class SQLiteStore(SqlStore):
         return "FULL" if self._durable_edits else "NORMAL"
 
     def _sqlite_error(self, exc: sqlite3.Error) -> StoreError:
+        """A storage fault as one line for the user: what happened to which file, and what to do.
+        Said by SQLite's error code (``SQLITE_FULL``, ``SQLITE_READONLY_*``, ...), not its wording."""
         text = str(exc)
-        if "locked" in text or "busy" in text:
+        code = getattr(exc, "sqlite_errorname", "") or ""
+        where = self.path
+        if code.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "locked" in text or "busy" in text:
+            return StoreError(f"database {where} is locked by another process (waited {BUSY_TIMEOUT_S:g} s)")
+        if code == "SQLITE_FULL" or "disk is full" in text:
             return StoreError(
-                f"database {self.path} is locked by another process (waited {BUSY_TIMEOUT_S:g} s)"
+                f"database {where}: the disk is full; nothing more was written (what was saved "
+                "before is kept): free space on that disk and run the command again"
             )
-        return StoreError(f"database {self.path}: {text}")
+        if code.startswith("SQLITE_READONLY") or "readonly" in text:
+            return StoreError(_read_only_message(where))
+        if code == "SQLITE_NOTADB":
+            return StoreError(f"{where} is not an annotator database ({text}); check the --db path")
+        if code.startswith("SQLITE_CORRUPT") or "malformed" in text:
+            return StoreError(
+                f"database {where} is damaged ({text}); restore it from a backup, or recover what "
+                f"it holds with: sqlite3 {where} .recover | sqlite3 recovered.db"
+            )
+        if code.startswith("SQLITE_IOERR"):
+            return StoreError(
+                f"database {where}: the disk failed to read or write it ({text}); check the disk "
+                "and that the file is still there, then run the command again"
+            )
+        if code.startswith("SQLITE_CANTOPEN"):
+            return StoreError(
+                f"cannot open database {where} ({text}): check that it and its folder exist and can be read"
+            )
+        return StoreError(f"database {where}: {text}")
 
     def close(self) -> None:
         with self._lock:
@@ -173,6 +254,27 @@ class SQLiteStore(SqlStore):
                 return self._conn.execute(sql, params).fetchall()
             except sqlite3.Error as exc:
                 raise self._sqlite_error(exc) from exc
+
+
+def _writable(path: Path) -> bool:
+    """Whether SQLite can write the database: the file (if it exists) and its folder, where the
+    ``-wal`` and ``-shm`` files go. A read-only mount or an immutable file says no even to root."""
+    folder = path.absolute().parent
+    return os.access(folder, os.W_OK) and (not path.exists() or os.access(path, os.W_OK))
+
+
+def _read_only_message(path: Path) -> str:
+    folder = path.absolute().parent
+    if not path.exists() or os.access(path, os.W_OK):
+        what = f"its folder {folder} is read-only"
+    elif os.access(folder, os.W_OK):
+        what = "the file is read-only"
+    else:
+        what = f"the file and its folder {folder} are read-only"
+    return (
+        f"database {path} cannot be written: {what}; make it writable, or give --db a copy in a "
+        "folder you can write (stats, export and agreement read it as it is)"
+    )
 
 
 def _enable_wal(conn: sqlite3.Connection) -> str:
