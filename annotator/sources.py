@@ -19,6 +19,7 @@ from typing import Any, Literal
 from annotator.core.errors import AnnotatorError, BadRecord, InvalidAnnotation
 from annotator.core.hashing import input_hash
 from annotator.core.model import Annotation, Task, Token
+from annotator.core.pieces import MAX_TASK_CHARS, cut_points, pieces
 from annotator.core.records import KNOWN_KEYS, from_record, record_hash, token_dict, tokens_from_record
 from annotator.formats.jsontext import RecordError, records
 
@@ -121,9 +122,9 @@ def count_source(path: Path) -> int | None:
     if str(path) == STDIN or not (path.is_file() or path.is_dir()):
         return None  # a pipe is read once, by the reader
     if path.is_dir():
-        return len(_folder_files(path))
+        return sum(_txt_parts(f) for f in _folder_files(path))
     if path.suffix.lower() == ".txt":
-        return 1
+        return _txt_parts(path)
     try:
         if path.stat().st_size > COUNT_LIMIT_BYTES:
             return None
@@ -149,12 +150,40 @@ def read_source(
         files = _folder_files(path)
         if not files:
             raise AnnotatorError(f"{path}: the folder holds no .txt files")
-        return (item for f in files for item in _read_txt(f, f.relative_to(path).as_posix(), problems))
-    if str(path) == STDIN:  # standard input: tasks as JSON lines
-        return _read_jsonl(Path("/dev/stdin"), problems, warnings, where=STDIN)
-    if path.suffix.lower() == ".txt":
-        return _read_txt(path, path.name, problems)
-    return _read_jsonl(path, problems, warnings)
+        items: Iterator[SourceItem] = (
+            item for f in files for item in _read_txt(f, f.relative_to(path).as_posix(), problems)
+        )
+    elif str(path) == STDIN:  # standard input: tasks as JSON lines
+        items = _read_jsonl(Path("/dev/stdin"), problems, warnings, where=STDIN)
+    elif path.suffix.lower() == ".txt":
+        items = _read_txt(path, path.name, problems)
+    else:
+        items = _read_jsonl(path, problems, warnings)
+    return (part for item in items for part in parts(item))
+
+
+def parts(item: SourceItem, limit: int = MAX_TASK_CHARS) -> Iterator[SourceItem]:
+    """A plain text longer than ``limit`` characters as several tasks, its parts, cut at paragraph
+    then sentence boundaries (``core.pieces``); each part's meta says which it is (``part``, of
+    ``parts``) and where it starts in the whole text (``part_start``, a character offset). Other
+    items, and texts that fit, as they are."""
+    if item.kind != "text" or len(item.text) <= limit:
+        yield item
+        return
+    cut = list(pieces(item.text, limit))
+    for number, (start, text) in enumerate(cut, 1):
+        meta = {**item.meta, "part": number, "parts": len(cut), "part_start": start}
+        yield SourceItem(text, meta, input_hash(text, meta), item.source, item.line, item.extra)
+
+
+def _txt_parts(path: Path) -> int:
+    """How many tasks a .txt file makes; reads it only if it may be longer than one task."""
+    try:
+        if path.stat().st_size <= MAX_TASK_CHARS:  # UTF-8 takes at least a byte a character
+            return 1
+        return len(cut_points(path.read_bytes().decode("utf-8-sig"), MAX_TASK_CHARS)) - 1
+    except (OSError, UnicodeDecodeError):
+        return 1  # reported when it is read
 
 
 def require_items(path: Path, items: Iterator[SourceItem], problems: list[BadRecord]) -> Iterator[SourceItem]:

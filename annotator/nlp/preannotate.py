@@ -7,8 +7,10 @@ one over the entities, the relation matcher), so a corpus runs at nearly the spe
 
 from __future__ import annotations
 
+import bisect
 import itertools
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from spacy.language import Language
@@ -17,6 +19,7 @@ from spacy.tokens import Doc
 from annotator.core.errors import BadRecord
 from annotator.core.hashing import input_hash as compute_input_hash
 from annotator.core.model import Annotation, Relation, Span, Task, Token
+from annotator.core.pieces import PIECE_CHARS, cut_points, pieces
 from annotator.core.scheme import LabelScheme
 from annotator.nlp.relations import RelationSuggester
 from annotator.sources import SourceItem
@@ -127,23 +130,184 @@ def preannotate_stream(
 ) -> Iterator[tuple[Task, Annotation]]:
     """Every item as a task with its starting annotation, in input order, through ``nlp.pipe``.
 
-    Items whose given spans do not fit the model's tokens go to ``problems`` (else raise)."""
-    # The pipe carries a sequence number, not the item: with n_process > 1 contexts travel to the
-    # worker processes and back, and the items (with their texts) need not.
-    pending: dict[int, SourceItem] = {}
-    counter = itertools.count()
+    A text longer than ``PIECE_CHARS`` is read by the model piece by piece (``core.pieces``) into
+    one task, so memory does not grow with the length of a text. Items whose given spans do not
+    fit the model's tokens, and texts the model fails on, go to ``problems`` (else raise): one bad
+    text never stops the others (with ``n_process`` > 1, a model failure stops the batch)."""
+    run = _Run(nlp, scheme, model_name, relation_suggester, problems)
+    limit = min(PIECE_CHARS, nlp.max_length)
+    source = iter(items)
+    held: list[SourceItem] = []  # the long item that ended the last run of short ones
+    more = True
 
-    def inputs() -> Iterator[tuple[str | Doc, int]]:
-        for item in items:
-            n = next(counter)
-            pending[n] = item
-            yield _pipe_input(nlp, item), n
+    def shorts() -> Iterator[SourceItem]:
+        nonlocal more
+        for item in source:
+            if item.kind != "ready" and len(item.text) > limit:
+                held.append(item)
+                return
+            yield item
+        more = False
 
-    for doc, n in nlp.pipe(inputs(), as_tuples=True, batch_size=batch_size, n_process=n_process):
-        item = pending.pop(n)
+    while more:
+        if n_process == 1:
+            yield from run.pipe_recovering(shorts(), batch_size or nlp.batch_size)
+        else:
+            yield from run.pipe(shorts(), batch_size, n_process)
+        while held:
+            item = held.pop()
+            done = run.guarded(item, run.in_pieces, item, limit)
+            if done is not None:
+                yield done
+
+
+PIECE_BATCH = 4  # pieces the model reads at once: ~4 x 30 MB of the parser's memory
+
+
+@dataclass(frozen=True)
+class _Run:
+    """What one pre-annotation run suggests with, and where its bad records go."""
+
+    nlp: Language
+    scheme: LabelScheme
+    model_name: str
+    suggester: RelationSuggester | None
+    problems: list[BadRecord] | None
+
+    def finish(self, doc: Doc, item: SourceItem) -> tuple[Task, Annotation]:
+        return _finish(self.nlp, doc, item, self.scheme, self.model_name, self.suggester)
+
+    def guarded(
+        self, item: SourceItem, make: Callable[..., tuple[Task, Annotation]], *args: Any
+    ) -> tuple[Task, Annotation] | None:
+        """``make(*args)``, or None with the item reported when it is bad or the model fails on it."""
         try:
-            yield _finish(nlp, doc, item, scheme, model_name, relation_suggester)
+            return make(*args)
         except BadRecord as exc:
-            if problems is None:
+            if self.problems is None:
                 raise
-            problems.append(exc)
+            self.problems.append(exc)
+        except Exception as exc:  # the model's own failure on one text must not stop the rest
+            if self.problems is None:
+                raise
+            self.problems.append(item.bad(f"the model failed on this text: {type(exc).__name__}: {exc}"))
+        return None
+
+    def alone(self, item: SourceItem) -> tuple[Task, Annotation]:
+        return self.finish(self.nlp(_pipe_input(self.nlp, item)), item)
+
+    def pipe(
+        self, items: Iterator[SourceItem], batch_size: int | None, n_process: int
+    ) -> Iterator[tuple[Task, Annotation]]:
+        # The pipe carries a sequence number, not the item: with n_process > 1 contexts travel to
+        # the worker processes and back, and the items (with their texts) need not.
+        pending: dict[int, SourceItem] = {}
+        counter = itertools.count()
+
+        def inputs() -> Iterator[tuple[str | Doc, int]]:
+            for item in items:
+                n = next(counter)
+                pending[n] = item
+                yield _pipe_input(self.nlp, item), n
+
+        docs = self.nlp.pipe(inputs(), as_tuples=True, batch_size=batch_size, n_process=n_process)
+        for doc, n in docs:
+            item = pending.pop(n)
+            done = self.guarded(item, self.finish, doc, item)
+            if done is not None:
+                yield done
+
+    def pipe_recovering(
+        self, items: Iterator[SourceItem], batch_size: int
+    ) -> Iterator[tuple[Task, Annotation]]:
+        """``pipe`` in one process, batch by batch: when the model fails inside a batch, its items
+        are read again one by one, so that only the text it fails on is reported."""
+        while batch := list(itertools.islice(items, batch_size)):
+            try:
+                docs = list(self.nlp.pipe((_pipe_input(self.nlp, i) for i in batch), batch_size=batch_size))
+            except Exception:
+                if self.problems is None:
+                    raise
+                for item in batch:
+                    done = self.guarded(item, self.alone, item)
+                    if done is not None:
+                        yield done
+                continue
+            for doc, item in zip(docs, batch, strict=True):
+                done = self.guarded(item, self.finish, doc, item)
+                if done is not None:
+                    yield done
+
+    def in_pieces(self, item: SourceItem, limit: int) -> tuple[Task, Annotation]:
+        """A long item as one task, the model reading it ``limit`` characters at a time: a plain
+        text is cut at paragraph, then sentence boundaries; given tokens are cut at the token
+        nearest such a boundary; given spans wait for tokens made piece by piece."""
+        nlp = self.nlp
+        if item.kind == "spans":
+            tokens: list[Token] = []
+            for offset, piece in pieces(item.text, limit):
+                tokens.extend(_shifted(doc_tokens(nlp.make_doc(piece)), offset, len(tokens)))
+            return item.with_tokens(tokens)
+        merged = _Merged()
+        if item.kind == "tokens" and item.task is not None:
+            given = item.task.tokens
+            starts = [t.start for t in given]
+            bounds = sorted(
+                {bisect.bisect_left(starts, c) for c in cut_points(item.text, limit)} | {0, len(given)}
+            )
+            ranges = list(itertools.pairwise(bounds))
+            docs = nlp.pipe(
+                (
+                    Doc(nlp.vocab, words=[t.text for t in given[a:b]], spaces=[t.ws for t in given[a:b]])
+                    for a, b in ranges
+                ),
+                batch_size=PIECE_BATCH,
+            )
+            for (a, b), doc in zip(ranges, docs, strict=True):
+                local = Task(item.text, given[a:b], 0)
+                merged.add((), suggest(doc, local, self.scheme, self.model_name, self.suggester), 0, a)
+            return item.task, merged.annotation()
+        cut = list(pieces(item.text, limit))
+        docs = nlp.pipe((piece for _, piece in cut), batch_size=PIECE_BATCH)
+        for (offset, _), doc in zip(cut, docs, strict=True):
+            local = Task(doc.text, doc_tokens(doc), 0)
+            annotation = suggest(doc, local, self.scheme, self.model_name, self.suggester)
+            merged.add(local.tokens, annotation, offset, len(merged.tokens))
+        task = Task(item.text, tuple(merged.tokens), item.input_hash, dict(item.meta), dict(item.extra))
+        return task, merged.annotation()
+
+
+def _shifted(tokens: Iterable[Token], offset: int, first: int) -> Iterator[Token]:
+    return (Token(t.text, t.start + offset, t.end + offset, t.id + first, t.ws) for t in tokens)
+
+
+@dataclass
+class _Merged:
+    """Tokens and suggestions of consecutive pieces of one text, renumbered as one task's."""
+
+    tokens: list[Token] = field(default_factory=list)
+    spans: list[Span] = field(default_factory=list)
+    relations: list[Relation] = field(default_factory=list)
+
+    def add(self, tokens: Sequence[Token], annotation: Annotation, offset: int, first: int) -> None:
+        """One piece's tokens (if the task has none of its own) and suggestions, whose characters
+        start at ``offset`` and whose first token is the task's token ``first``."""
+        self.tokens.extend(_shifted(tokens, offset, first))
+        sid = len(self.spans)
+        self.spans.extend(
+            replace(
+                s,
+                start=s.start + offset,
+                end=s.end + offset,
+                token_start=s.token_start + first,
+                token_end=s.token_end + first,
+                sid=s.sid + sid,
+            )
+            for s in annotation.spans
+        )
+        self.relations.extend(
+            replace(r, head=r.head + sid, child=r.child + sid) for r in annotation.relations
+        )
+
+    def annotation(self) -> Annotation:
+        return Annotation(spans=tuple(self.spans), relations=tuple(self.relations))

@@ -1,0 +1,69 @@
+"""Cutting a long text into pieces at paragraph, then sentence boundaries.
+
+Two limits use it. A text longer than ``MAX_TASK_CHARS`` becomes several tasks (its parts), so
+that no task holds more tokens than the store, the undo log and the screen handle briskly (a
+10 MB text as one task took 2 million token objects, ~700 MB to load). And the model reads any
+text longer than ``PIECE_CHARS`` piece by piece: spaCy's parser and entity recognizer need memory
+in proportion to the length of what they read at once (about 3 MB per 1,000 characters with
+``en_core_web_sm``), so a 1,000,000-character text read whole needed 2.9 GB.
+
+A cut falls just after the last blank line (a paragraph break) in the second half of the window,
+else after the last sentence end there (``.``, ``!``, ``?`` and their kin, closing quotes or
+brackets, then whitespace), else after the last line break or whitespace, else at the limit.
+Pieces are contiguous: joined, they are the text.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Iterator
+
+# spaCy's default ``nlp.max_length``: longer texts were refused whole before they were cut.
+MAX_TASK_CHARS = 1_000_000
+# What the model reads at once: a few MB of the parser's memory, and still whole paragraphs.
+PIECE_CHARS = 10_000
+
+_PARAGRAPH = re.compile(r"\n[^\S\n]*\n\s*")
+_SENTENCE = re.compile(r"[.!?…。！？][\"'”’»)\]]*\s+")
+_LINE = re.compile(r"\n\s*")
+_SPACE = re.compile(r"\s+")
+
+
+def _last_end(pattern: re.Pattern[str], text: str, start: int, lo: int, hi: int) -> int | None:
+    """The last end past ``lo`` of a match of ``pattern`` inside ``text[start:hi]``, if any."""
+    end = None
+    for match in pattern.finditer(text, start, hi):
+        if match.end() > lo:
+            end = match.end()
+    return end
+
+
+def cut_points(text: str, limit: int) -> list[int]:
+    """Offsets ``[0, c1, ..., len(text)]`` such that every ``text[c_k:c_k+1]`` is at most ``limit``
+    characters long (and at least one character)."""
+    if limit < 1:
+        raise ValueError("limit must be at least 1")
+    cuts = [0]
+    start, n = 0, len(text)
+    while n - start > limit:
+        hi = start + limit
+        lo = start + limit // 2  # a cut in the first half would make many small pieces
+        cut = None
+        for pattern in (_PARAGRAPH, _SENTENCE, _LINE, _SPACE):
+            cut = _last_end(pattern, text, start, lo, hi)
+            if cut is not None:
+                break
+        if cut is None:
+            cut = hi
+        cuts.append(cut)
+        start = cut
+    cuts.append(n)
+    return cuts
+
+
+def pieces(text: str, limit: int) -> Iterator[tuple[int, str]]:
+    """``(offset, piece)`` for each piece of ``text`` (one piece if it fits)."""
+    cuts = cut_points(text, limit)
+    for start, end in itertools.pairwise(cuts):
+        yield start, text[start:end]
