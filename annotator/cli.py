@@ -492,6 +492,7 @@ def review(
     from annotator.routing import review_pair
     from annotator.store import Store, resolve_db
     from annotator.tui.app import ReviewApp
+    from annotator.tui.launch import failure
     from annotator.tui.user_keymap import load_keymap
 
     names = [n.strip() for n in annotators.split(",") if n.strip()] if annotators is not None else []
@@ -510,7 +511,12 @@ def review(
             warn(note)
         plan = session.plan
         say(plan.summary())
-        ReviewApp(session, keymap).run()
+        app = ReviewApp(session, keymap)
+        app.run()
+        bad = failure(app, store.location)
+        if bad is not None:
+            warn(bad)
+            raise typer.Exit(1)
         say(session.closing(store.location))
 
 

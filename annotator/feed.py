@@ -15,6 +15,7 @@ from typing import Protocol
 
 from annotator.core.errors import AnnotatorError, BadRecord
 from annotator.core.model import Annotation, Task
+from annotator.core.pieces import MAX_TASK_CHARS
 from annotator.core.tokenize import provisional_tokens
 from annotator.routing import top_up
 from annotator.sources import SourceItem
@@ -130,8 +131,10 @@ def feed(
                 notify(first_text)
                 first_text.shown.wait(timeout=2.0)
             pending.append(item)
-            # The first text alone, so that it is ready as soon as the model is; then in batches.
-            if first or len(pending) >= batch_size:
+            # The first text alone, so that it is ready as soon as the model is; then in batches,
+            # no bigger than one long text: the batch's tasks are held until it is stored, and a
+            # million characters make some 35 MB of tokens.
+            if first or len(pending) >= batch_size or sum(len(p.text) for p in pending) >= MAX_TASK_CHARS:
                 flush()
             first = False
         flush()

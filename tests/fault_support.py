@@ -50,7 +50,7 @@ def read_only_folder(folder: Path) -> Iterator[Path]:
         _assert_refused(folder / "probe", {errno.EROFS})
         yield folder
     finally:
-        _run("umount", str(folder))
+        _run("umount", "--lazy", str(folder))
 
 
 @contextlib.contextmanager
@@ -72,7 +72,7 @@ def small_disk(folder: Path, size_kib: int) -> Iterator[Path]:
     try:
         yield folder
     finally:
-        _run("umount", str(folder))
+        _run("umount", "--lazy", str(folder))  # detached now, even if a file is still open
 
 
 def fill(folder: Path) -> None:

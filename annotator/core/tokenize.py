@@ -10,8 +10,9 @@ import re
 
 from annotator.core.model import Token
 
-# Words (with inner apostrophes/hyphens/dots), numbers, or any single other non-space character.
-_TOKEN = re.compile(r"\w+(?:[’'.\-]\w+)*|[^\w\s]|\s*\n\s*", re.UNICODE)
+# Words (with inner apostrophes/hyphens/dots), numbers, any single other non-space character, or
+# a control character other than tab and newline (a token, so that it is drawn as a stand-in).
+_TOKEN = re.compile(r"\w+(?:[’'.\-]\w+)*|[^\w\s]|\s*\n\s*|[\x00-\x08\x0b-\x1f\x7f-\x9f]", re.UNICODE)
 
 
 def provisional_tokens(text: str) -> tuple[Token, ...]:

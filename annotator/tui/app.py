@@ -15,8 +15,9 @@ from annotator.review import ReviewSession
 from annotator.session import AnnotationSession
 from annotator.tui.components.message_log import MessageLog
 from annotator.tui.display import palette_title
+from annotator.tui.faults import FaultReporting
 from annotator.tui.feed_messages import FeedFinished, feed_message
-from annotator.tui.keymap import KeyedApp, shown_keys
+from annotator.tui.keymap import shown_keys
 from annotator.tui.modes.edit import EditMode
 from annotator.tui.screens.annotate import AnnotateScreen
 from annotator.tui.screens.review import ReviewScreen
@@ -25,7 +26,7 @@ from annotator.tui.screens.review import ReviewScreen
 FeedRunner = Callable[[Callable[[FeedEvent], None], Callable[[], bool]], None]
 
 
-class AnnotatorApp(KeyedApp):
+class AnnotatorApp(FaultReporting):
     TITLE = "annotator"
     ENABLE_COMMAND_PALETTE = True
 
@@ -108,7 +109,7 @@ class AnnotatorApp(KeyedApp):
         self._stop.set()
 
 
-class ReviewApp(KeyedApp):
+class ReviewApp(FaultReporting):
     TITLE = "annotator review"
 
     def __init__(self, review: ReviewSession, keymap: Mapping[str, str] | None = None) -> None:

@@ -8,8 +8,8 @@ document view's segments and the widths its layout computes) or ``text`` (a ``Te
 as markup, for panels, messages, titles and lists); the command palette, which parses its titles,
 gets ``palette_title``.
 
-``cells`` is where control characters are to become visible one-cell stand-ins, so that data never
-writes to the terminal and the columns the user sees stay the stored offsets.
+``cells`` draws control characters as visible one-cell stand-ins (``core.display``), so that data
+never writes to the terminal and the columns the user sees stay the stored offsets.
 """
 
 from __future__ import annotations
@@ -17,10 +17,13 @@ from __future__ import annotations
 from rich.style import StyleType
 from rich.text import Text
 
+from annotator.core.display import visible
+
 
 def cells(data: str) -> str:
-    """What the terminal draws for ``data``, one cell per character of it."""
-    return data
+    """What the terminal draws for ``data``, one cell per character of it: every control character
+    (C0, DEL, C1; newline and tab too, for a string drawn on one line) a visible stand-in."""
+    return visible(data)
 
 
 def text(data: str, style: StyleType = "") -> Text:

@@ -26,12 +26,14 @@ from annotator.core.model import Annotation, Span, Task
 from annotator.core.scheme import LabelScheme
 from annotator.core.wording import counted
 from annotator.session import AnnotationSession, ConcurrentEdit
+from annotator.store import StoreError
 from annotator.tui.components.dialogs import HelpScreen, LabelPicker
 from annotator.tui.components.document_view import DocumentView
 from annotator.tui.components.layout import Layout
 from annotator.tui.components.message_log import MessagesScreen, log_of
 from annotator.tui.components.side_panels import Legend, MessageLine, RelationsPanel
 from annotator.tui.components.status_line import StatusLine, status_parts
+from annotator.tui.faults import FaultReporting, fault_message
 from annotator.tui.keymap import Key, KeyDispatch, key_bindings, ordered
 from annotator.tui.modes import MODES, Mode
 from annotator.tui.modes.base import MOVE_KEYS, quote
@@ -93,6 +95,7 @@ class EditorScreen(KeyDispatch, Screen[None]):
         self.done = False
         self.notes: list[str] = []  # about the scheme and model, said when the first task opens
         self._picker_closed = float("-inf")  # when the label list last closed (time.monotonic)
+        self.unprepared = ""  # why the text on screen could not be made a task, when it could not
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="main"):
@@ -272,15 +275,28 @@ class EditorScreen(KeyDispatch, Screen[None]):
     # -- what the modes ask of the screen ---------------------------------------------------------
 
     def editable(self) -> bool:
+        if self.fault is not None:
+            self.storage_fault(self.fault)
+            return False
         if self.session.current is None:
-            self.say(
-                "nothing to edit yet: the model is still preparing this text"
-                if self.pending_task
-                else "no task is open",
-                error=True,
-            )
+            if self.unprepared:
+                self.say(f"nothing to edit: this text could not be prepared ({self.unprepared})", error=True)
+            elif self.pending_task:
+                self.say("nothing to edit yet: the model is still preparing this text", error=True)
+            else:
+                self.say("no task is open", error=True)
             return False
         return True
+
+    def storage_fault(self, exc: StoreError) -> None:
+        """The database refused a read or a write: say so, take no more edits, and make the app
+        exit non-zero (its summary says what was not saved)."""
+        self.fault = exc
+        if isinstance(self.app, FaultReporting):
+            self.app.record_fault(exc)
+        self.saved_note = "NOT SAVED"
+        self.say(fault_message(exc), error=True)
+        self.update_status()
 
     def reloaded(self, exc: ConcurrentEdit) -> None:
         """Another window of this annotator saved the task: show what it saved."""
@@ -295,6 +311,9 @@ class EditorScreen(KeyDispatch, Screen[None]):
             self.session.apply(edit)
         except ConcurrentEdit as exc:
             self.reloaded(exc)
+            return False
+        except StoreError as exc:  # reached from the label picker too, not only from keys
+            self.storage_fault(exc)
             return False
         self.repaint_annotation(edit)
         said = " · ".join(part for part in (message, edit.note) if part)

@@ -18,8 +18,12 @@ from textual.app import App
 from textual.binding import Binding
 from textual.keys import format_key
 
+from annotator.store import StoreError
+
 # The help screen and the README list keys in this order of groups.
 GROUPS = ("move", "spans", "relations", "review", "history", "decide", "app", "dialog")
+# Keys that still work after a storage fault: they only read, or leave.
+SAFE_AFTER_FAULT = frozenset({"move", "app", "dialog"})
 
 
 # Keys that go before the focused widget's own: the document view is a scroll view with its own
@@ -99,6 +103,13 @@ class KeyDispatch:
     """Mixed into a screen whose bindings come from ``key_bindings(KEYS)``."""
 
     KEYS: ClassVar[tuple[Key, ...]] = ()
+    # The storage fault that stopped the edits: only keys that read or leave work after it.
+    fault: StoreError | None = None
+
+    def storage_fault(self, exc: StoreError) -> None:
+        """The database refused a read or a write: take no more edits. Screens that edit also say
+        so in their message line."""
+        self.fault = exc
 
     def key_handler(self, action: str) -> Callable[..., object] | None:
         """Who runs ``action`` now; the annotate screen asks its active mode first."""
@@ -114,13 +125,26 @@ class KeyDispatch:
     async def action_key(self, key_id: str, *digit: int) -> None:
         result = self.run_key(key_id, *digit)
         if isawaitable(result):
-            await result
+            try:
+                await result
+            except StoreError as exc:
+                self.storage_fault(exc)
 
     def run_key(self, key_id: str, *digit: int) -> object:
-        """What pressing the key does (the command palette runs keys this way too)."""
+        """What pressing the key does (the command palette runs keys this way too). A storage
+        fault is said, not raised: it would end the app with a traceback."""
         key = _by_id(self.KEYS)[key_id]
         handler = self.key_handler(key.action_name)
-        return None if handler is None else handler(*key.params, *digit)
+        if handler is None:
+            return None
+        if self.fault is not None and key.group not in SAFE_AFTER_FAULT:
+            self.storage_fault(self.fault)  # said again: this key would edit
+            return None
+        try:
+            return handler(*key.params, *digit)
+        except StoreError as exc:
+            self.storage_fault(exc)
+            return None
 
 
 class KeyedApp(App[None]):

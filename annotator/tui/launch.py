@@ -19,8 +19,9 @@ from annotator.nlp.meta import display_from_meta, ner_labels_from_meta, read_met
 from annotator.routing import assign, join, parse_names, top_up
 from annotator.session import AnnotationSession
 from annotator.sources import count_source, read_source, require_items
-from annotator.store import Store, resolve_db
+from annotator.store import Store, StoreError, resolve_db
 from annotator.tui.app import AnnotatorApp
+from annotator.tui.faults import FaultReporting
 from annotator.tui.feed_messages import LearnerNews
 from annotator.tui.user_keymap import load_keymap
 
@@ -176,14 +177,46 @@ def route_for(
     top_up(store, dataset)
 
 
+def failure(app: FaultReporting, where: str) -> str | None:
+    """What went wrong in the app, for the line after it quits: a storage fault or a crash. Never
+    "all saved": after a fault the last edit was not written; after a crash, what the screen drew
+    had been written, what it was doing when it stopped maybe not."""
+    if app.fault is not None:
+        return (
+            f"NOT everything is saved: the database stopped taking writes ({app.fault}); "
+            f"every edit shown before the fault is in {where}"
+        )
+    if app.return_code:
+        reason = app.crash or "an internal error"
+        return (
+            f"the screen stopped on an error: {reason} (the report above); every edit it had "
+            f"shown before it is in {where}"
+        )
+    return None
+
+
 def summary(app: AnnotatorApp) -> tuple[str, int]:
     s = app.session
-    counts = s.counts()
-    lines = [
-        f"{s.dataset} · {s.annotator}: {counts.get('accept', 0)} accepted, {counts.get('reject', 0)} rejected, "
-        f"{counts.get('ignore', 0)} ignored, {counts.get('draft', 0)} drafts; all saved in {s.store.location}",
-    ]
     code = 0
+    lines: list[str] = []
+    bad = failure(app, s.store.location)
+    try:
+        counts = s.counts()
+    except StoreError as exc:
+        counts = None
+        bad = bad or f"NOT everything may be saved: {exc}"
+    done = (
+        f"{counts.get('accept', 0)} accepted, {counts.get('reject', 0)} rejected, "
+        f"{counts.get('ignore', 0)} ignored, {counts.get('draft', 0)} drafts"
+        if counts is not None
+        else "counts unknown"
+    )
+    if bad:
+        code = 1
+        lines.append(f"{s.dataset} · {s.annotator}: {done}")
+        lines.append(bad)
+    else:
+        lines.append(f"{s.dataset} · {s.annotator}: {done}; all saved in {s.store.location}")
     if app.problems:
         code = 1
         lines.append(f"{counted(len(app.problems), 'bad record')} in the source skipped:")

@@ -64,7 +64,7 @@ def hostile_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def test_import_and_stats_draw_every_control_as_a_stand_in(hostile_db: Path) -> None:
-    done = run("import", "hostile.jsonl", "--dataset", "d\x1b]0;DS\x07", "-a", "x", "--db", hostile_db)
+    done = run("import", "hostile.jsonl", "--dataset", "d[bold]X", "-a", "x", "--db", hostile_db)
     assert_clean(done)
     # The names were printed, drawn: the import names every annotator it stored.
     assert "x-ann␛]0;PWNED␇" in done.stdout, done.stdout
@@ -82,20 +82,25 @@ def test_import_and_stats_draw_every_control_as_a_stand_in(hostile_db: Path) -> 
     assert visible("P\x9b2J") in stats.stdout  # a C1 CSI in a label, drawn
 
 
-def test_agreement_table_details_and_json_over_hostile_names(hostile_db: Path) -> None:
-    lines_b = [json.dumps(r).encode() for r in hostile_records("bob")]
-    Path("b.jsonl").write_bytes(b"\n".join(lines_b) + b"\n")
-    assert run("import", "hostile.jsonl", "-d", "d", "-a", "x", "--db", hostile_db).exit_code in (0, 1)
-    assert run("import", "b.jsonl", "-d", "d", "-a", "y", "--db", hostile_db).exit_code in (0, 1)
-    a, b = "x-ann\x1b[2J\x1b[H", "y-bob\x1b[2J\x1b[H"
-    table = run("agreement", "-d", "d", "--annotators", f"{a},{b}", "--db", hostile_db, "--details")
+def test_agreement_table_details_and_json_over_hostile_labels(hostile_db: Path) -> None:
+    """Names given on the command line may not hold control characters (refused, the name shown
+    escaped); the labels and texts compared come from the data."""
+    for who, name in (("a", "x"), ("b", "y")):
+        records = [dict(r, _annotator_id="1") for r in hostile_records(who)]
+        Path(f"{who}.jsonl").write_bytes(b"\n".join(json.dumps(r).encode() for r in records) + b"\n")
+        assert run("import", f"{who}.jsonl", "-d", "d", "-a", name, "--db", hostile_db).exit_code == 1
+    table = run("agreement", "-d", "d", "--annotators", "x,y", "--db", hostile_db, "--details")
     assert_clean(table)
     assert table.exit_code == 0, table.output
-    assert "x-ann␛[2J␛[H (A, reference)" in table.stdout
-    as_json = run("agreement", "-d", "d", "--annotators", f"{a},{b}", "--db", hostile_db, "--json")
+    assert "  PG␛]52;c;UFdORUQ=␇" in table.stdout or "  P␛]52;c;UFdORUQ=␇" in table.stdout
+    as_json = run("agreement", "-d", "d", "--annotators", "x,y", "--db", hostile_db, "--json")
     assert_clean(as_json)
-    # The JSON printed to the terminal escapes them instead: it reads back as the same names.
-    assert json.loads(as_json.stdout)["annotators"] == [a, b]
+    # The JSON printed to the terminal escapes them instead: it reads back as the same labels.
+    labels = set(json.loads(as_json.stdout)["spans"]["per_label"])
+    assert "P\x9b2J" in labels and "P\x1b]0;PWNED\x07" in labels
+    refused = run("agreement", "-d", "d", "--annotators", "x,y\x1b[2J", "--db", hostile_db)
+    assert_clean(refused)
+    assert refused.exit_code == 1 and "\\x1b[2J" in refused.stderr
 
 
 def test_agreement_of_two_files_quotes_text_and_labels_drawn(tmp_path: Path) -> None:
@@ -125,13 +130,22 @@ def test_bad_records_and_file_names_quoting_data_are_drawn(tmp_path: Path) -> No
 
 
 def test_export_and_missing_dataset_messages(hostile_db: Path) -> None:
-    assert run("import", "hostile.jsonl", "-d", "d\x9b", "-a", "x", "--db", hostile_db).exit_code in (0, 1)
+    """Names in a database written elsewhere (another tool, an older version) are data too."""
+    from annotator.store import Store
+    from tests.tui_support import make_task
+
+    assert run("import", "hostile.jsonl", "-d", "d", "-a", "x", "--db", hostile_db).exit_code == 1
+    with Store(hostile_db) as store:
+        store.add_tasks("old\x9b2J", [make_task("Alice met Bob.")])
     missing = run("stats", "-d", "nope", "--db", hostile_db)
     assert_clean(missing)
-    assert "d␦" in missing.stderr
-    done = run("export", "-d", "d\x9b", "--db", hostile_db, "-o", "out.jsonl")
+    assert "old␦2J" in missing.stderr
+    done = run("export", "-d", "d", "--db", hostile_db, "-o", "out.jsonl")
     assert_clean(done)
     assert done.exit_code == 0, done.output
-    wrong = run("export", "-d", "d\x9b", "-a", "nobody\x1b[2J", "--db", hostile_db, "-o", "o.jsonl")
+    wrong = run("export", "-d", "d", "-a", "nobody", "--db", hostile_db, "-o", "o.jsonl")
     assert_clean(wrong)
     assert wrong.exit_code == 1 and "x-ann␛[2J␛[H" in wrong.stderr, wrong.stderr
+    unknown = run("export", "-d", "nope", "--db", hostile_db, "-o", "o.jsonl")
+    assert_clean(unknown)
+    assert unknown.exit_code == 1 and "old␦2J" in unknown.stderr, unknown.stderr

@@ -300,7 +300,7 @@ class DocumentView(ScrollView, can_focus=True):
 
     def _render_row(self, row: int) -> Strip:
         assert self.wrap is not None and self.doc_task is not None
-        layout, tokens = self.wrap, self.doc_task.tokens
+        layout = self.wrap
         base = self._base
         first, end = layout.rows[row]
         sel = self.selection
@@ -313,7 +313,7 @@ class DocumentView(ScrollView, can_focus=True):
                 pass  # a tab or a second space, as spaCy makes a token of: drawn as its gap below
             else:
                 style = self._token_style(i, span, sel, marked)
-                segments.append(Segment(cells(tokens[i].text), style))
+                segments.append(Segment(layout.shown(i), style))
                 if span is not None and span.token_end == i:
                     segments.append(Segment(self._tag_after[i], self._tag_style(span, marked)))
             if layout.spaces_after[i] and i + 1 < end:

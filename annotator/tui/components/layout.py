@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 from rich.cells import cell_len
 
+from annotator.core.display import has_unsafe
 from annotator.core.model import Task
 from annotator.tui.display import cells
 
@@ -29,22 +30,38 @@ class Layout:
         tokens = task.tokens
         text = task.text
         n = len(tokens)
-        self.base_width: list[int] = [cell_len(cells(t.text)) for t in tokens]
+        # A text with control characters in it (rare: one scan tells) is drawn with stand-ins.
+        self.raw = not has_unsafe(text, keep="\n\t")
+        self.base_width: list[int] = [cell_len(self.shown(i)) for i in range(n)]
         # What lies between token i and token i+1: -1 = nothing, 0 = line break(s), k = k spaces.
         self.newlines_after: list[int] = [0] * n
         self.spaces_after: list[int] = [0] * n
         for i, tok in enumerate(tokens):
             nxt = tokens[i + 1].start if i + 1 < n else len(text)
             gap = text[tok.end : nxt]
-            if tok.text.isspace():
-                gap = tok.text + gap
-                self.base_width[i] = 0
             nl = gap.count("\n")
+            if tok.text.isspace():
+                nl += tok.text.count("\n")  # its line breaks are the layout's
+                if not self.base_width[i]:
+                    gap = tok.text + gap  # nothing else in it (no control drawn): it is the gap
             self.newlines_after[i] = nl
             self.spaces_after[i] = 0 if nl else (1 if gap else 0)
         self.rows: list[Row] = []
         self.starts: list[int] = []
         self.relayout()
+
+    def shown(self, i: int) -> str:
+        """Token ``i`` as drawn: its text, every control character in it a one-cell stand-in, so
+        that data never writes to the terminal and the n-th cell of a token is its n-th character.
+        A whitespace token is drawn as the gap the layout gives it (spaces, tabs and line breaks,
+        CRLF included): only the other controls in it (a lone CR, a form feed) are drawn."""
+        text = self.task.tokens[i].text
+        if text.isspace():
+            if self.raw:
+                return ""
+            kept = text.replace("\r\n", "\n")
+            return cells("".join(c for c in kept if not c.isspace() or has_unsafe(c, keep="\n\t")))
+        return text if self.raw else cells(text)
 
     def is_space(self, i: int) -> bool:
         return self.base_width[i] == 0

@@ -87,12 +87,12 @@ class Legend(Static):
                     text.append(" ✓ drawn", style="bold green")
                 elif refused:
                     text.append(" ✗", style="bold red")
-                heads = "/".join(sorted(rel.heads)) or "any"
-                children = "/".join(sorted(rel.children)) or "any"
+                heads = display.cells("/".join(sorted(rel.heads))) or "any"
+                children = display.cells("/".join(sorted(rel.children))) or "any"
                 line = f"  {heads} → {children}"
                 if len(line) > width:  # the child labels on a line of their own, indented
                     line = f"  {_clip(heads, width - 4)} →\n    {_clip(children, width - 4)}"
-                text.append(f"\n{display.cells(line)}\n", style="dim")
+                text.append(f"\n{line}\n", style="dim")  # heads and children drawn above
             if len(scheme.relations) > 9:
                 text.append("0 ", style="bold")
                 text.append(f"pick any of {len(scheme.relations)}\n", style="dim")
@@ -135,7 +135,7 @@ def span_names(task: Task, annotation: Annotation) -> dict[int, str]:
     names: dict[int, str] = {}
     for text, sids in by_text.items():
         for k, sid in enumerate(sids, 1):
-            names[sid] = text if len(sids) == 1 else f"{text} #{k}"
+            names[sid] = display.cells(text if len(sids) == 1 else f"{text} #{k}")
     return names
 
 
@@ -160,7 +160,7 @@ def relation_line(
     names = names if names is not None else span_names(task, annotation)
     h = names.get(rel.head, "?")
     c = names.get(rel.child, "?")
-    label = rel.label
+    label = display.cells(rel.label)
     indent = 4 if width - 4 - len(label) - 3 >= 8 else 2
     room = width - indent - len(label) - 3
     if room < 6:

@@ -9,6 +9,7 @@ from annotator.core.tokenize import provisional_tokens
 from annotator.core.wording import counted
 from annotator.learn import news
 from annotator.session import ConcurrentEdit
+from annotator.store import StoreError
 from annotator.tui.editor import EditorScreen, first_visible
 from annotator.tui.feed_messages import FeedFinished, FirstTextRead, LearnerNews, ModelReady, TasksStored
 
@@ -42,11 +43,19 @@ class AnnotateScreen(EditorScreen):
     def on_feed_finished(self, message: FeedFinished) -> None:
         self.session.finished = True
         self.tasks_arrived(())
+        if self.fault is not None:
+            return  # the storage fault stays said
+        if self.session.current is None and self.pending_task is not None:
+            # The text on screen never became a task: say why, not "still preparing", for good.
+            first = message.problems[0].reason if message.problems else None
+            self.unprepared = message.error or first or "it holds no text"
         if message.error:
             self.say(message.error, error=True)
         elif message.problems:
-            first = message.problems[0]
-            self.say(f"{counted(len(message.problems), 'bad record')} skipped; first: {first}", error=True)
+            first_problem = message.problems[0]
+            self.say(
+                f"{counted(len(message.problems), 'bad record')} skipped; first: {first_problem}", error=True
+            )
         elif not self.session.task_ids:
             self.say("the source has no texts", error=True)
 
@@ -61,6 +70,12 @@ class AnnotateScreen(EditorScreen):
         self.update_status()
 
     def tasks_arrived(self, task_ids: tuple[int, ...]) -> None:
+        try:
+            self._open_arrived(task_ids)
+        except StoreError as exc:
+            self.storage_fault(exc)
+
+    def _open_arrived(self, task_ids: tuple[int, ...]) -> None:
         s = self.session
         s.tasks_added(task_ids)
         if s.current is None and not (self.done and s.finished):
@@ -104,6 +119,9 @@ class AnnotateScreen(EditorScreen):
             self.session.decide(answer)
         except ConcurrentEdit as exc:
             self.reloaded(exc)
+            return
+        except StoreError as exc:  # from the palette too
+            self.storage_fault(exc)
             return
         past = {"accept": "accepted", "reject": "rejected", "ignore": "ignored"}[answer]
         if self.session.advance() is None:

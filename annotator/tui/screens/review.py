@@ -17,13 +17,16 @@ from annotator.core.gold import focus, marks
 from annotator.core.model import Annotation, Relation, Span
 from annotator.core.wording import counted
 from annotator.review import PAST, ReviewSession
+from annotator.store import StoreError
 from annotator.tui import display
 from annotator.tui.components.dialogs import HelpScreen
 from annotator.tui.components.document_view import DocumentView, Marks
 from annotator.tui.components.message_log import MessagesScreen, log_of
 from annotator.tui.components.side_panels import MessageLine, chip
 from annotator.tui.components.status_line import StatusLine
+from annotator.tui.display import cells
 from annotator.tui.editor import EditorScreen
+from annotator.tui.faults import FaultReporting, fault_message
 from annotator.tui.keymap import Key, KeyDispatch, key_bindings
 
 AGREED, A_ONLY, B_ONLY, LABEL, BOUNDARY = "#6cc070", "#4aa3df", "#e07ac0", "#f08c3a", "#e6b422"
@@ -221,7 +224,8 @@ class ReviewScreen(KeyDispatch, Screen[None]):
         text = self._note()
         text.append_text(chip(KIND_NAME[d.kind], KIND_COLOR[d.kind]))
         text.append(
-            f"  {'taken: ' + self._taken(choice) if choice else 'open'}\n", style="bold" if choice else "dim"
+            f"  {'taken: ' + cells(self._taken(choice)) if choice else 'open'}\n",
+            style="bold" if choice else "dim",
         )
         t = adj.task.text
         if d.kind == "relation":
@@ -230,14 +234,14 @@ class ReviewScreen(KeyDispatch, Screen[None]):
                     h, c = version.span(r.head), version.span(r.child)
                     ht = t[h.start : h.end] if h else "?"
                     ct = t[c.start : c.end] if c else "?"
-                    text.append(f"{who}: {ht} ─{r.label}→ {ct}\n")
+                    text.append(cells(f"{who}: {ht} ─{r.label}→ {ct}") + "\n")
                 if not rels:
                     text.append(f"{who}: —\n")
         else:
-            text.append(f"A {self.review.a}: ", style=f"bold {A_ONLY}")
-            text.append(_describe(d.a_spans, t) + "\n")
-            text.append(f"B {self.review.b}: ", style=f"bold {B_ONLY}")
-            text.append(_describe(d.b_spans, t) + "\n")
+            text.append(cells(f"A {self.review.a}: "), style=f"bold {A_ONLY}")
+            text.append(cells(_describe(d.a_spans, t)) + "\n")
+            text.append(cells(f"B {self.review.b}: "), style=f"bold {B_ONLY}")
+            text.append(cells(_describe(d.b_spans, t)) + "\n")
         keys = "1 A · 2 B · " + ("b both · " if d.can_take_both else "") + "0 neither · n/p move"
         text.append(keys, style="dim")
         panel.update(text)
@@ -257,7 +261,8 @@ class ReviewScreen(KeyDispatch, Screen[None]):
             color = {"both": AGREED, self.review.a: A_ONLY, self.review.b: B_ONLY}.get(r.source or "", EDITED)
             text.append("● ", style=color)
             text.append(
-                f"{t[h.start : h.end] if h else '?'} ─{r.label}→ {t[c.start : c.end] if c else '?'}\n"
+                cells(f"{t[h.start : h.end] if h else '?'} ─{r.label}→ {t[c.start : c.end] if c else '?'}")
+                + "\n"
             )
         choices = self.review.resolution().choices
         open_rel = [d for d in adj.disagreements if d.kind == "relation" and choices[d.index] is None]
@@ -272,7 +277,7 @@ class ReviewScreen(KeyDispatch, Screen[None]):
         item = self.review.item
         text = Text()
         if item is not None and item.note:
-            text.append(item.note + "\n", style=f"bold {LABEL}")
+            text.append(cells(item.note) + "\n", style=f"bold {LABEL}")
         return text
 
     def _what(self, d: Disagreement, choice: Choice) -> str:
@@ -304,6 +309,13 @@ class ReviewScreen(KeyDispatch, Screen[None]):
 
     def say(self, message: str, error: bool = False) -> None:
         self.query_one(MessageLine).say(message, error)
+
+    def storage_fault(self, exc: StoreError) -> None:
+        """As on the annotate screen: say it, take no more choices, exit non-zero."""
+        self.fault = exc
+        if isinstance(self.app, FaultReporting):
+            self.app.record_fault(exc)
+        self.say(fault_message(exc), error=True)
 
     def update_status(self) -> None:
         """Where the review is, and whose gold set it writes (the reviewer's: "→ judge" wherever

@@ -1,0 +1,97 @@
+"""A real terminal for tests: a tmux pane running one command, every byte the program writes to the
+terminal copied to a file (``pipe-pane``), its screen read back with ``capture-pane``.
+
+Each Terminal runs its own tmux server (``-S`` a socket in the test's folder), so tests never touch
+a user's tmux and closing it kills everything it started. The command waits for the copy to be on
+before it starts, so that the file holds every byte from the first."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from types import TracebackType
+from typing import Self
+
+
+class Terminal:
+    def __init__(
+        self,
+        folder: Path,
+        argv: Sequence[str],
+        size: tuple[int, int] = (120, 36),
+        env: dict[str, str] | None = None,
+    ) -> None:
+        self.folder = folder
+        self.socket = folder / "tmux.sock"
+        self.bytes_file = folder / "terminal.bytes"
+        self.go = folder / "go"
+        command = " ".join(shlex.quote(a) for a in argv)
+        script = f"while [ ! -e {shlex.quote(str(self.go))} ]; do sleep 0.02; done; exec {command}"
+        self.env = {**os.environ, **(env or {}), "TERM": "xterm-256color"}
+        self._tmux("new-session", "-d", "-s", "t", "-x", str(size[0]), "-y", str(size[1]), "sh", "-c", script)
+        self._tmux("set-option", "-t", "t", "remain-on-exit", "on")
+        self._tmux("pipe-pane", "-o", "-t", "t", f"cat >> {shlex.quote(str(self.bytes_file))}")
+        self.go.touch()
+
+    def _tmux(self, *args: str) -> str:
+        done = subprocess.run(
+            ["tmux", "-S", str(self.socket), *args], capture_output=True, text=True, env=self.env, check=True
+        )
+        return done.stdout
+
+    def keys(self, *keys: str, pause: float = 0.15) -> None:
+        """Send keys as tmux names them (``Tab``, ``Escape``, ``C-p``, ``a``)."""
+        for key in keys:
+            self._tmux("send-keys", "-t", "t", key)
+            # An escape followed at once by another key reads as one alt+key sequence.
+            time.sleep(max(pause, 0.5) if key == "Escape" else pause)
+
+    def type(self, text: str) -> None:
+        self._tmux("send-keys", "-t", "t", "-l", text)
+        time.sleep(0.15)
+
+    def screen(self) -> str:
+        return self._tmux("capture-pane", "-p", "-t", "t")
+
+    def wait_for(self, text: str, timeout: float = 60.0) -> str:
+        deadline = time.monotonic() + timeout
+        while True:
+            shown = self.screen()
+            if text in shown:
+                return shown
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{text!r} never appeared on the screen:\n{shown}")
+            time.sleep(0.1)
+
+    def exit_status(self, timeout: float = 30.0) -> int:
+        """The program's exit status once it ended (128 + N if killed by signal N)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            shown = self._tmux(
+                "display", "-p", "-t", "t", "#{pane_dead}:#{pane_dead_status}:#{pane_dead_signal}"
+            )
+            dead, status, signal = ([*shown.strip().split(":"), "", ""])[:3]
+            if dead == "1" and (status or signal):
+                return int(status) if status else 128 + int(signal)
+            time.sleep(0.1)
+        raise AssertionError(f"the program did not end:\n{self.screen()}")
+
+    def written(self) -> bytes:
+        """Every byte the program wrote to the terminal so far."""
+        time.sleep(0.3)  # pipe-pane copies asynchronously
+        return self.bytes_file.read_bytes() if self.bytes_file.exists() else b""
+
+    def close(self) -> None:
+        subprocess.run(["tmux", "-S", str(self.socket), "kill-server"], capture_output=True, env=self.env)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
