@@ -173,7 +173,10 @@ def parts(item: SourceItem, limit: int = MAX_TASK_CHARS) -> Iterator[SourceItem]
     cut = list(pieces(item.text, limit))
     for number, (start, text) in enumerate(cut, 1):
         meta = {**item.meta, "part": number, "parts": len(cut), "part_start": start}
-        yield SourceItem(text, meta, input_hash(text, meta), item.source, item.line, item.extra)
+        # Where the part starts is part of what it is: two parts of one text with the same
+        # characters (a repeated chapter) are two tasks, as the text's own two places are.
+        ihash = input_hash(text, meta, ("part_start",))
+        yield SourceItem(text, meta, ihash, item.source, item.line, item.extra)
 
 
 def _txt_parts(path: Path) -> int:

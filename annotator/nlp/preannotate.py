@@ -161,7 +161,7 @@ def preannotate_stream(
                 yield done
 
 
-PIECE_BATCH = 4  # pieces the model reads at once: ~4 x 30 MB of the parser's memory
+PIECE_BATCH = 2  # pieces the model reads at once: ~2 x 30 MB of the parser's memory
 
 
 @dataclass(frozen=True)

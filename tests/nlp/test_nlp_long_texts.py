@@ -104,6 +104,13 @@ def test_a_text_past_max_task_chars_becomes_parts(tmp_path: Path) -> None:
         {"source": "huge.txt", "part": 2, "parts": 2, "part_start": len(parts[0].text)},
     ]
     assert len({p.input_hash for p in parts}) == 2
+    # A text whose parts hold the same characters (here each part is the same run of copies)
+    # still makes one task a part: none is taken for another already stored.
+    same = "".join(f"{ARTICLE}\n\n" for _ in range(3 * MAX_TASK_CHARS // (len(ARTICLE) + 2) + 3))
+    (tmp_path / "same.txt").write_text(same, encoding="utf-8")
+    repeated = list(read_source(tmp_path / "same.txt", problems))
+    assert len(repeated) >= 3 and len({p.text for p in repeated[:-1]}) < len(repeated) - 1
+    assert len({p.input_hash for p in repeated}) == len(repeated)
     # Cut after a blank line, not inside a word or the article.
     assert parts[0].text.endswith("\n\n") or parts[0].text.endswith(" ")
 
