@@ -136,3 +136,27 @@ async def test_a_text_the_model_cannot_prepare_is_not_said_to_be_preparing(tmp_p
     text, code = summary(app)
     assert code == 1 and "error while preparing the source" in text
     assert isinstance(app, AnnotatorApp)
+
+
+async def test_disk_full_on_the_review_screen(tmp_path: Path) -> None:
+    from annotator.review import ReviewSession
+    from annotator.tui.app import ReviewApp
+    from tests.tui.test_tui_review import build
+
+    disk = tmp_path / "disk"
+    with small_disk(disk, 2048):
+        build(disk / "r.db")
+        store = Store(disk / "r.db")
+        app = ReviewApp(ReviewSession(store, "news", "alice", "bob"))
+        async with app.run_test(size=(140, 40)) as pilot:
+            await pilot.pause()
+            fill(disk)
+            for key in ("1", "2", "a"):  # take A's version, B's, accept: each a write
+                await pilot.press(key)
+                await pilot.pause()
+                said = plain(app.screen.query_one(MessageLine))
+                assert "the disk is full" in said and "no more edits are taken" in said, said
+            assert app.is_running
+            await pilot.press("q")
+        store.close()
+        assert app.fault is not None
