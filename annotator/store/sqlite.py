@@ -170,8 +170,8 @@ class SQLiteStore(SqlStore):
             return StoreError(f"database {where} is locked by another process (waited {BUSY_TIMEOUT_S:g} s)")
         if code == "SQLITE_FULL" or "disk is full" in text:
             return StoreError(
-                f"database {where}: the disk is full; nothing more was written (what was saved "
-                "before is kept): free space on that disk and run the command again"
+                f"the disk is full (database {where}): nothing more was written, what was saved "
+                "before is kept; free space on that disk and run the command again"
             )
         if code.startswith("SQLITE_READONLY") or "readonly" in text:
             return StoreError(_read_only_message(where))
@@ -184,8 +184,8 @@ class SQLiteStore(SqlStore):
             )
         if code.startswith("SQLITE_IOERR"):
             return StoreError(
-                f"database {where}: the disk failed to read or write it ({text}); check the disk "
-                "and that the file is still there, then run the command again"
+                f"the disk failed to read or write database {where} ({text}); check the disk and "
+                "that the file is still there, then run the command again"
             )
         if code.startswith("SQLITE_CANTOPEN"):
             return StoreError(

@@ -41,4 +41,6 @@ class FaultReporting(KeyedApp):
 
 
 def fault_message(exc: StoreError) -> str:
-    return f"{exc} · no more edits are taken: q quits"
+    """What the message line says: first that the edits stopped (a long message is cut at the
+    edge, and m shows it whole), then the fault."""
+    return f"no more edits are taken (q quits): {exc}"

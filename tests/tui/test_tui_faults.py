@@ -38,7 +38,7 @@ async def test_disk_full_mid_session_stops_the_edits_and_the_exit_says_so(tmp_pa
     with small_disk(disk, 2048):
         db = make_db(disk / "a.db", *(make_task(t) for t in TEXTS))
         app = app_for(db)
-        async with app.run_test(size=SIZE) as pilot:
+        async with app.run_test(size=(200, 40)) as pilot:  # wide: the message holds the path
             await pilot.pause()
             await pilot.press("1")  # an edit while there is room: stored
             await pilot.pause()
@@ -148,7 +148,7 @@ async def test_disk_full_on_the_review_screen(tmp_path: Path) -> None:
         build(disk / "r.db")
         store = Store(disk / "r.db")
         app = ReviewApp(ReviewSession(store, "news", "alice", "bob"))
-        async with app.run_test(size=(140, 40)) as pilot:
+        async with app.run_test(size=(220, 40)) as pilot:  # wide: the message holds the path
             await pilot.pause()
             fill(disk)
             for key in ("1", "2", "a"):  # take A's version, B's, accept: each a write
