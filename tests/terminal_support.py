@@ -67,7 +67,7 @@ class Terminal:
                 raise AssertionError(f"{text!r} never appeared on the screen:\n{shown}")
             time.sleep(0.1)
 
-    def exit_status(self, timeout: float = 30.0) -> int:
+    def exit_status(self, timeout: float = 90.0) -> int:
         """The program's exit status once it ended (128 + N if killed by signal N)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

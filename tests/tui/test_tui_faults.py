@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from annotator.core.records import to_record
 from annotator.store import Store
 from annotator.tui.app import AnnotatorApp
 from annotator.tui.components.side_panels import MessageLine
@@ -85,8 +86,8 @@ async def test_a_crash_exits_non_zero_with_its_reason_drawn(
 def test_a_crash_in_a_real_terminal(tmp_path: Path) -> None:
     """The same in tmux: exit status 1, the reason after the screen is gone, no raw escape."""
     db = make_db(tmp_path / "a.db", *(make_task(t) for t in TEXTS))
-    source = tmp_path / "tasks.jsonl"
-    source.write_text("\n".join(json.dumps({"text": t}) for t in TEXTS), encoding="utf-8")
+    source = tmp_path / "tasks.jsonl"  # tasks with their tokens: no model is loaded
+    source.write_text("\n".join(json.dumps(to_record(*make_task(t))) for t in TEXTS), encoding="utf-8")
     harness = (
         "import sys\n"
         "from annotator.tui.editor import EditorScreen\n"
@@ -102,7 +103,7 @@ def test_a_crash_in_a_real_terminal(tmp_path: Path) -> None:
     with Terminal(tmp_path, argv) as term:
         term.wait_for("Ana Costa")
         term.keys("u")
-        assert term.exit_status() == 1
+        assert term.exit_status(timeout=120) == 1
         screen = term.screen()
         written = term.written()
     assert b"\x1b]0;PWNED" not in written
