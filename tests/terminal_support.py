@@ -50,7 +50,7 @@ class Terminal:
             # An escape followed at once by another key reads as one alt+key sequence.
             time.sleep(max(pause, 0.5) if key == "Escape" else pause)
 
-    def type(self, text: str) -> None:
+    def type_text(self, text: str) -> None:
         self._tmux("send-keys", "-t", "t", "-l", text)
         time.sleep(0.15)
 

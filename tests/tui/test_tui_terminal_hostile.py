@@ -129,7 +129,7 @@ def test_annotate_screen_in_a_terminal(corpus: Path, tmp_path: Path) -> None:
             term.keys("0")
             seen += term.screen()
             term.keys("Escape", "C-p")
-            term.type("Label")
+            term.type_text("Label")
             seen += term.wait_for("Label [bold]X[/]", 10)  # the palette's hits, as they are
             term.keys("Escape", "?", "Escape", "Tab", "r", "Tab")
             seen += term.screen()
