@@ -733,10 +733,10 @@ def assign(
     chosen = parse_overlap(overlap, len(names))
     with Store(resolve_db(db)) as store:
         done = route(store, dataset, names, chosen)
-        typer.echo(done.describe())
+        say(done.describe())
         shared = store.shared_tasks(dataset)
     if shared:
-        typer.echo("tasks shared: " + ", ".join(f"{a}+{b} {n}" for (a, b), n in shared.items()))
+        say("tasks shared: " + ", ".join(f"{visible(a)}+{visible(b)} {n}" for (a, b), n in shared.items()))
 
 
 @app.command()
@@ -755,7 +755,7 @@ def progress(
     with Store(path, create=False) as store:
         figures = measure(store, dataset)
     if json_:
-        typer.echo(to_json(figures))
+        say(json_for_terminal(to_json(figures)))
     else:
         render_progress(figures)
 

@@ -16,6 +16,7 @@ from rich.table import Table
 from rich.text import Text
 
 from annotator.core.agreement import Counts, exact_counts
+from annotator.core.display import visible
 from annotator.core.model import Span
 from annotator.core.progress import BREAK_S, Timing, timing
 from annotator.routing import pairs
@@ -135,10 +136,11 @@ def _number(value: float | None, digits: int = 1) -> str:
 
 
 def render_progress(progress: Progress, console: Console | None = None) -> None:
-    """Rich tables; every name from the data goes in as Text, never as markup."""
+    """Rich tables; every name from the data goes in as Text, never as markup, and with its control
+    characters drawn as stand-ins (core/display)."""
     console = console or Console()
     overlap = "every annotator" if progress.overlap is None else f"{progress.overlap} annotators"
-    console.print(Text(f"{progress.dataset}: {progress.tasks} tasks, each to {overlap}"))
+    console.print(Text(f"{visible(progress.dataset)}: {progress.tasks} tasks, each to {overlap}"))
     table = Table(box=None, pad_edge=False)
     # short headings: the table fits 80 columns
     for heading in (
@@ -156,7 +158,7 @@ def render_progress(progress: Progress, console: Console | None = None) -> None:
         table.add_column(heading, justify="left" if heading == "annotator" else "right")
     for p in progress.annotators:
         table.add_row(
-            Text(p.annotator),
+            Text(visible(p.annotator)),
             str(p.done),
             str(p.assigned),
             str(p.counts["accept"]),
@@ -174,7 +176,10 @@ def render_progress(progress: Progress, console: Console | None = None) -> None:
             pairs_table.add_column(heading, justify="left" if heading == "pair" else "right")
         for pair in progress.pairs:
             pairs_table.add_row(
-                Text(" + ".join(pair.annotators)), str(pair.shared), str(pair.compared), _number(pair.f1, 3)
+                Text(" + ".join(visible(a) for a in pair.annotators)),
+                str(pair.shared),
+                str(pair.compared),
+                _number(pair.f1, 3),
             )
         console.print(pairs_table)
     if progress.overlap is None:
