@@ -58,6 +58,16 @@ class SQLiteStore(SqlStore):
     # -- connection ---------------------------------------------------------------------------
 
     def _open(self, create: bool, read_only: bool) -> sqlite3.Connection:
+        try:
+            return self._open_for_writing(create, read_only)
+        except StoreError:
+            # A full disk cannot take the ``-shm`` file a WAL reader needs (SQLite says "disk I/O
+            # error"); a command that only reads then reads the file as it is, as in a read-only folder.
+            if not read_only or not self.path.exists() or str(self.path) == ":memory:":
+                raise
+            return self._open_read_only()
+
+    def _open_for_writing(self, create: bool, read_only: bool) -> sqlite3.Connection:
         memory = str(self.path) == ":memory:"
         if memory:
             target = ":memory:"
@@ -112,7 +122,7 @@ class SQLiteStore(SqlStore):
         """The database of a read-only command, when its file or folder cannot be written.
 
         SQLite reads a WAL database read-only only if it can create the ``-shm`` file beside it or
-        finds one there. In a read-only folder it can do neither, and the database is opened as
+        finds one there. In a read-only folder (or on a full disk) it can do neither, and the database is opened as
         immutable instead: right when no ``-wal`` file holds writes that are not in the main file
         yet (a closed database has none), and refused when one does, as reading the main file alone
         would then miss them."""
@@ -120,12 +130,13 @@ class SQLiteStore(SqlStore):
         try:
             return self._connect_read_only(uri)
         except sqlite3.OperationalError as exc:
-            if getattr(exc, "sqlite_errorname", "") != "SQLITE_CANTOPEN":
+            if not getattr(exc, "sqlite_errorname", "").startswith(("SQLITE_CANTOPEN", "SQLITE_IOERR")):
                 raise self._sqlite_error(exc) from exc
             wal = Path(f"{self.path}-wal")
             if wal.exists() and wal.stat().st_size > 0:
                 raise StoreError(
-                    f"cannot read database {self.path}: its folder is read-only and {wal} holds "
+                    f"cannot read database {self.path}: its folder cannot be written (read-only or a "
+                    f"full disk) and {wal} holds "
                     "writes not yet merged into it; open it once where the folder can be written, "
                     "or copy both files to a folder that can"
                 ) from exc
@@ -168,7 +179,11 @@ class SQLiteStore(SqlStore):
         where = self.path
         if code.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "locked" in text or "busy" in text:
             return StoreError(f"database {where} is locked by another process (waited {BUSY_TIMEOUT_S:g} s)")
-        if code == "SQLITE_FULL" or "disk is full" in text:
+        if (
+            code == "SQLITE_FULL"
+            or "disk is full" in text
+            or (code.startswith("SQLITE_IOERR") and _disk_full(where))
+        ):
             return StoreError(
                 f"the disk is full (database {where}): nothing more was written, what was saved "
                 "before is kept; free space on that disk and run the command again"
@@ -254,6 +269,16 @@ class SQLiteStore(SqlStore):
                 return self._conn.execute(sql, params).fetchall()
             except sqlite3.Error as exc:
                 raise self._sqlite_error(exc) from exc
+
+
+def _disk_full(path: Path) -> bool:
+    """Whether the disk holding ``path`` has no room left: SQLite reports a full disk met while
+    creating or growing the ``-shm`` file as a plain I/O error."""
+    try:
+        room = os.statvfs(path.absolute().parent)
+    except OSError:
+        return False
+    return room.f_bavail * room.f_frsize < 64 * 1024
 
 
 def _writable(path: Path) -> bool:

@@ -154,7 +154,7 @@ def test_disk_full_during_import_export_and_reads(tmp_path: Path) -> None:
     disk = tmp_path / "disk"
     big = tasks_file(tmp_path, 2000, repeat=40)
     small = tasks_file(tmp_path)
-    with small_disk(disk, 1024):
+    with small_disk(disk, 4096):
         db = disk / "a.db"
         done = runner.invoke(app, ["import", str(small), "-d", "d", "-a", "alice", "--db", str(db)])
         assert done.exit_code == 0, done.output
