@@ -103,6 +103,13 @@ LabelsOption = Annotated[
     str | None, typer.Option("--labels", "-l", help="Entity labels in key order: L1,L2,...")
 ]
 RelationsOption = Annotated[str | None, typer.Option("--relations", help="Relation labels in key order.")]
+SpanGroupsOption = Annotated[
+    str | None,
+    typer.Option(
+        "--span-groups",
+        help="Span groups (doc.spans[KEY], spans may overlap) with their labels: sc:SKILL,TOOL;facts:CLAIM.",
+    ),
+]
 RulesOption = Annotated[
     Path | None, typer.Option("--relation-rules", help="Relation suggestion rules (TOML or JSON).")
 ]
@@ -140,6 +147,7 @@ def annotate(
     model: ModelOption = None,
     config: ConfigOption = None,
     label_map: LabelMapOption = None,
+    span_groups: SpanGroupsOption = None,
     no_memory: Annotated[
         bool,
         typer.Option(
@@ -178,6 +186,7 @@ def annotate(
         config,
         db,
         label_map=label_map,
+        span_groups=span_groups,
         memory=not no_memory,
         learn=learn,
         save_model=save_model,
@@ -225,6 +234,7 @@ def preannotate(
     relation_rules: RulesOption = None,
     config: ConfigOption = None,
     label_map: LabelMapOption = None,
+    span_groups: SpanGroupsOption = None,
 ) -> None:
     """Pre-annotate a corpus with spaCy (entities and relations) into gold-schema JSONL, without the UI."""
     from rich.console import Console
@@ -239,7 +249,9 @@ def preannotate(
     total = count_source(source)
     notes: list[str] = []
     nlp = load_model(model, notes)
-    scheme = resolve_scheme(labels, config, relations, entity_labels(nlp), notes, label_map)
+    scheme = resolve_scheme(
+        labels, config, relations, entity_labels(nlp), notes, label_map, span_groups=span_groups
+    )
     suggester = (
         RelationSuggester.from_file(nlp.vocab, scheme, relation_rules, model_source=model_name(nlp))
         if scheme.relations
@@ -481,6 +493,7 @@ def review(
     labels: LabelsOption = None,
     relations: RelationsOption = None,
     config: ConfigOption = None,
+    span_groups: SpanGroupsOption = None,
     db: DbOption = None,
 ) -> None:
     """Resolve two annotators' disagreements, task by task, into a gold set.
@@ -505,7 +518,7 @@ def review(
     with Store(path, create=False) as store:
         names = names or review_pair(store, dataset)
         notes: list[str] = []
-        scheme = review_scheme(store, dataset, names, labels, config, relations, notes)
+        scheme = review_scheme(store, dataset, names, labels, config, relations, notes, span_groups)
         session = ReviewSession(store, dataset, names[0], names[1], reviewer, include_agreed, scheme)
         for note in notes:
             warn(note)

@@ -15,6 +15,7 @@ from annotator.core.scheme import (
     LabelScheme,
     parse_label_list,
     parse_label_map,
+    parse_span_groups,
     scheme_from_dict,
     scheme_from_toml,
     scheme_to_dict,
@@ -72,6 +73,7 @@ def resolve_scheme(
     notes: list[str] | None = None,
     label_map: str | None = None,
     base: LabelScheme | None = None,
+    span_groups: str | None = None,
 ) -> LabelScheme:
     """The scheme for a run: each part from the flags when given, else from ``base`` (the scheme
     stored with the dataset), else the defaults (the model's labels, the news relations).
@@ -79,15 +81,20 @@ def resolve_scheme(
     labels no rule proposes, relations no entity label can take part in).
 
     ``label_map`` (``PERSON=PER,GPE=LOC``) adds to, and overrides, the config's ``[label_map]``: the
-    model's labels are seen through it everywhere, so without --labels the scheme is the mapped labels."""
+    model's labels are seen through it everywhere, so without --labels the scheme is the mapped labels.
+
+    ``span_groups`` (``sc:SKILL,TOOL;facts:CLAIM``) replaces the config's ``[span_groups.KEY]``
+    tables, which replace the stored scheme's groups."""
     said: list[str] = notes if notes is not None else []
     configured: LabelScheme | None = None
     config_has_relations = False
+    config_has_groups = False
     mapping: dict[str, str] = dict(base.label_map) if base is not None else {}
     if config is not None:
         data = _read_toml(config)
         configured = scheme_from_toml(config)
         config_has_relations = "relations" in data
+        config_has_groups = "span_groups" in data
         mapping.update(configured.label_map)
     if label_map is not None:
         mapping.update(parse_label_map(label_map))
@@ -130,7 +137,19 @@ def resolve_scheme(
             f"the label map maps onto {', '.join(outside)}, not among the entity labels "
             f"({', '.join(entity)}); add them with --labels or [labels]"
         )
-    scheme = LabelScheme(entity, colors, rel_types, mapping)
+    groups: dict[str, tuple[str, ...]] = {}
+    if span_groups is not None:
+        groups = parse_span_groups(span_groups)
+    elif configured is not None and config_has_groups:
+        groups = dict(configured.span_groups)
+    elif base is not None:
+        groups = dict(base.span_groups)
+    # A group label keeps its colour (the config's, else the dataset's) like an entity label.
+    known = {**(base.colors if base else {}), **(configured.colors if configured else {})}
+    colors.update(
+        {k: v for group in groups.values() for k in group if (v := known.get(k)) and k not in colors}
+    )
+    scheme = LabelScheme(entity, colors, rel_types, mapping, groups)
     if relations is not None:
         names = parse_label_list(relations, "--relations")
         if len(set(names)) != len(names):
@@ -142,9 +161,10 @@ def resolve_scheme(
                 "and no rule suggests them"
             )
         scheme = scheme.with_relations(names)
+    every = set(scheme.all_labels)
     for rel in scheme.relations:
-        heads_ok = not rel.heads or bool(rel.heads & set(entity))
-        children_ok = not rel.children or bool(rel.children & set(entity))
+        heads_ok = not rel.heads or bool(rel.heads & every)
+        children_ok = not rel.children or bool(rel.children & every)
         if not (heads_ok and children_ok):
             said.append(
                 f"relation {rel.label} links {'/'.join(sorted(rel.heads)) or 'any'} to "
@@ -176,7 +196,8 @@ def keep_scheme(
 
 def describe_scheme(scheme: LabelScheme) -> str:
     rels = ",".join(scheme.relation_labels) or "none"
-    return f"labels {','.join(scheme.labels)}, relations {rels}"
+    groups = "".join(f", span group {k} {','.join(v)}" for k, v in scheme.span_groups.items())
+    return f"labels {','.join(scheme.labels)}{groups}, relations {rels}"
 
 
 def scoring_scheme(

@@ -27,7 +27,7 @@ from annotator.core.agreement import by_task
 from annotator.core.edits import Edit
 from annotator.core.errors import AnnotatorError
 from annotator.core.gold import choice_edit, choices_in, reviewers_own, waiting
-from annotator.core.model import Annotation
+from annotator.core.model import ENTS, Annotation
 from annotator.core.scheme import LabelScheme, RelationType
 from annotator.core.wording import counted
 from annotator.session import AnnotationSession
@@ -65,20 +65,26 @@ class ReviewPlan:
 def scheme_from_versions(store: Store, dataset: str, annotators: list[str]) -> LabelScheme:
     """A scheme holding every label the annotators used, in the default key order, for a dataset
     stored without a scheme (imported work)."""
-    labels, relations = _used_labels(store, dataset, annotators)
+    labels, relations, groups = _used_labels(store, dataset, annotators)
     return LabelScheme(
-        tuple(order_model_labels(labels)), relations=tuple(RelationType(r) for r in sorted(relations))
+        tuple(order_model_labels(labels)),
+        relations=tuple(RelationType(r) for r in sorted(relations)),
+        span_groups={key: tuple(sorted(group)) for key, group in sorted(groups.items())},
     )
 
 
-def _used_labels(store: Store, dataset: str, annotators: list[str]) -> tuple[list[str], list[str]]:
+def _used_labels(
+    store: Store, dataset: str, annotators: list[str]
+) -> tuple[list[str], list[str], dict[str, dict[str, None]]]:
     labels: dict[str, None] = {}
     relations: dict[str, None] = {}
+    groups: dict[str, dict[str, None]] = {}
     for _, _, ann in store.annotations(dataset, None, answers=None):
         if ann.annotator in annotators:
-            labels.update(dict.fromkeys(s.label for s in ann.spans))
+            for s in ann.spans:
+                (labels if s.layer == ENTS else groups.setdefault(s.layer, {}))[s.label] = None
             relations.update(dict.fromkeys(r.label for r in ann.relations))
-    return list(labels), list(relations)
+    return list(labels), list(relations), groups
 
 
 def review_scheme(
@@ -89,6 +95,7 @@ def review_scheme(
     config: Path | None,
     relations: str | None,
     notes: list[str],
+    span_groups: str | None = None,
 ) -> LabelScheme:
     """The scheme of the review's edit screen: the flags, else the scheme stored with the dataset
     (its key order), else the labels the annotators used. A label the versions use that the scheme
@@ -97,18 +104,30 @@ def review_scheme(
     if dataset not in store.datasets():
         return used  # the review refuses it with the datasets there are
     stored = store.scheme(dataset)
-    scheme = resolve_scheme(labels, config, relations, [], notes, base=stored or used)
-    if stored is not None or labels is not None or config is not None or relations is not None:
+    scheme = resolve_scheme(
+        labels, config, relations, [], notes, base=stored or used, span_groups=span_groups
+    )
+    flags = (labels, config, relations, span_groups)
+    if stored is not None or any(flag is not None for flag in flags):
         keep_scheme(store, dataset, scheme, stored, notes)
     extra = [label for label in used.labels if label not in scheme.labels]
     extra_rels = [r for r in used.relations if scheme.relation(r.label) is None]
-    if extra or extra_rels:
+    groups = dict(scheme.span_groups)
+    extra_groups = []
+    for key, group in used.span_groups.items():
+        missing = tuple(label for label in group if label not in groups.get(key, ()))
+        groups[key] = groups.get(key, ()) + missing
+        extra_groups += [f"{key}:{label}" for label in missing]
+    if extra or extra_rels or extra_groups:
         notes.append(
             "the annotators used labels the scheme does not have, added at the end of the keys: "
-            + ", ".join([*extra, *(r.label for r in extra_rels)])
+            + ", ".join([*extra, *(r.label for r in extra_rels), *extra_groups])
         )
         scheme = replace(
-            scheme, labels=scheme.labels + tuple(extra), relations=scheme.relations + tuple(extra_rels)
+            scheme,
+            labels=scheme.labels + tuple(extra),
+            relations=scheme.relations + tuple(extra_rels),
+            span_groups=groups,
         )
     return scheme
 

@@ -26,7 +26,7 @@ from annotator.core.records import from_record  # noqa: E402
 from annotator.nlp.model import entity_labels, load_model, model_name  # noqa: E402
 from annotator.nlp.preannotate import doc_to_task  # noqa: E402
 from annotator.nlp.relations import RelationSuggester  # noqa: E402
-from annotator.nlp.scoring import relation_keys, score_relations, score_spans, span_keys  # noqa: E402
+from annotator.nlp.scoring import RelKey, relation_keys, score_relations, score_spans, span_keys  # noqa: E402
 
 GOLD = ROOT / "tests" / "data" / "sample_gold.jsonl"
 CORE_LABELS = ("PERSON", "ORG", "GPE", "NORP", "DATE")
@@ -85,7 +85,7 @@ def main() -> None:
         for what, ann in (("model entities", predicted), ("gold entities", on_gold)):
             g_rels, p_rels = relation_keys(gold, symmetric), relation_keys(ann, symmetric)
 
-            def rel(k: tuple[tuple[int, int], tuple[int, int], str]) -> str:
+            def rel(k: RelKey) -> str:
                 return f"{text[k[0][0] : k[0][1]]!r} {k[2]} {text[k[1][0] : k[1][1]]!r} @{k[0][0]}"
 
             print(f"relation misses ({what}):", *(rel(k) for k in sorted(g_rels - p_rels)), sep="\n  ")

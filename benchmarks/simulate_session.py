@@ -38,7 +38,7 @@ sys.path.insert(0, str(ROOT))
 
 from annotator.config import order_model_labels, resolve_scheme  # noqa: E402
 from annotator.core import edits  # noqa: E402
-from annotator.core.model import Annotation, Span, Task  # noqa: E402
+from annotator.core.model import Annotation, Span, SpanKey, Task  # noqa: E402
 from annotator.core.paragraphs import paragraphs  # noqa: E402
 from annotator.core.scheme import LabelScheme  # noqa: E402
 from annotator.learn import LearnerClient, attach  # noqa: E402
@@ -104,7 +104,7 @@ def corrections(
     """The edits that turn ``shown`` into ``gold`` (its spans in the scheme's labels), in an order
     that keeps every intermediate state valid: (kind, edit) where the edit is made on the state
     after the ones before it; the caller applies them one by one through the session."""
-    want = {(s.start, s.end): s for s in gold.spans if s.label in scheme.labels}
+    want: dict[SpanKey, Span] = {s.key: s for s in gold.spans if s.label in scheme.labels}
     plan: list[tuple[str, Any]] = []
     unmatched_gold = dict(want)
     leftovers: list[Span] = []

@@ -47,7 +47,7 @@ from enum import StrEnum
 from typing import Any, Literal
 
 from annotator.core.errors import AnnotatorError, InvalidAnnotation
-from annotator.core.model import Annotation, Relation, Span, Task
+from annotator.core.model import ENTS, Annotation, Relation, Span, SpanKey, Task
 from annotator.core.validate import align
 
 Kind = Literal["boundary", "label", "a_only", "b_only", "relation"]
@@ -82,7 +82,7 @@ class ReviewChoice:
         return cls(index, Choice(choice))
 
 
-Offsets = tuple[int, int]
+Offsets = SpanKey  # a relation argument: its offsets (and, in a span group, its layer and label)
 RelationKey = tuple[Offsets, Offsets, str]
 
 
@@ -110,11 +110,15 @@ class Disagreement:
     b_spans: tuple[Span, ...] = ()
     a_relations: tuple[Relation, ...] = ()
     b_relations: tuple[Relation, ...] = ()
+    layer: str = ENTS  # the layer of its spans (a relation disagreement: the entity layer)
 
     @property
     def can_take_both(self) -> bool:
-        """Whether "take both" is allowed: no span of A here overlaps one of B."""
-        return not any(x.overlaps(y) for x in self.a_spans for y in self.b_spans) or self.kind == "relation"
+        """Whether "take both" is allowed: in a span group always (its spans may overlap), on the
+        entity layer when no span of A here overlaps one of B."""
+        if self.kind == "relation" or self.layer != ENTS:
+            return True
+        return not any(x.overlaps(y) for x in self.a_spans for y in self.b_spans)
 
 
 def _components(a: Sequence[Span], b: Sequence[Span]) -> list[tuple[list[Span], list[Span]]]:
@@ -145,25 +149,53 @@ def _relation_index(annotation: Annotation) -> dict[RelationKey, Relation]:
     return out
 
 
+def _layers(a: Annotation, b: Annotation) -> list[str]:
+    return [ENTS, *sorted({s.layer for s in (*a.spans, *b.spans)} - {ENTS})]
+
+
+def _span_groups(
+    a: Annotation, b: Annotation, agreed: list[Span]
+) -> list[tuple[Kind, str, list[Span], list[Span]]]:
+    """The span disagreements of every layer (kind, layer, A's spans, B's), in text order, and the
+    agreed spans added to ``agreed``. In a span group the spans both have (same place and label)
+    are agreed first: its spans nest, and grouping them all by overlap would make one
+    disagreement of a whole paragraph."""
+    out: list[tuple[Kind, str, list[Span], list[Span]]] = []
+    for layer in _layers(a, b):
+        la = [s for s in a.spans if s.layer == layer]
+        lb = [s for s in b.spans if s.layer == layer]
+        if layer != ENTS:
+            b_keys = {s.key for s in lb}
+            same = [s for s in la if s.key in b_keys]
+            agreed.extend(same)
+            done = {s.key for s in same}
+            la = [s for s in la if s.key not in done]
+            lb = [s for s in lb if s.key not in done]
+        for sa, sb in _components(la, lb):
+            if len(sa) == 1 and len(sb) == 1 and (sa[0].start, sa[0].end) == (sb[0].start, sb[0].end):
+                if sa[0].label == sb[0].label:
+                    agreed.append(sa[0])
+                else:
+                    out.append(("label", layer, sa, sb))
+            elif not sb:
+                out.append(("a_only", layer, sa, sb))
+            elif not sa:
+                out.append(("b_only", layer, sa, sb))
+            else:
+                out.append(("boundary", layer, sa, sb))
+    # Stable: with the entity layer alone, the order (and so every stored choice's index) is the
+    # one the review had before span groups existed.
+    out.sort(key=lambda g: min(s.start for s in g[2] + g[3]))
+    return out
+
+
 def split(a: Annotation, b: Annotation) -> tuple[list[Span], list[RelationKey], list[Disagreement]]:
     """The agreed spans (A's copies), the agreed relation keys, and the disagreements.
 
     Works on character offsets only; spans need not be aligned to any tokens, and overlapping spans
     inside one version are tolerated (they end up in one group)."""
     agreed: list[Span] = []
-    span_groups: list[tuple[Kind, list[Span], list[Span]]] = []
-    for sa, sb in _components(a.spans, b.spans):
-        if len(sa) == 1 and len(sb) == 1 and sa[0].key == sb[0].key:
-            if sa[0].label == sb[0].label:
-                agreed.append(sa[0])
-            else:
-                span_groups.append(("label", sa, sb))
-        elif not sb:
-            span_groups.append(("a_only", sa, sb))
-        elif not sa:
-            span_groups.append(("b_only", sa, sb))
-        else:
-            span_groups.append(("boundary", sa, sb))
+    span_groups = _span_groups(a, b, agreed)
 
     rel_a, rel_b = _relation_index(a), _relation_index(b)
     agreed_rels = [k for k in rel_a if k in rel_b]
@@ -178,7 +210,7 @@ def split(a: Annotation, b: Annotation) -> tuple[list[Span], list[RelationKey], 
             by_args[(key[0], key[1])][1].append(rel)
 
     out: list[Disagreement] = []
-    for kind, sa, sb in span_groups:
+    for kind, layer, sa, sb in span_groups:
         both = sa + sb
         out.append(
             Disagreement(
@@ -188,6 +220,7 @@ def split(a: Annotation, b: Annotation) -> tuple[list[Span], list[RelationKey], 
                 end=max(s.end for s in both),
                 a_spans=tuple(sa),
                 b_spans=tuple(sb),
+                layer=layer,
             )
         )
     a_by_sid = {s.sid: s for s in a.spans}
@@ -236,7 +269,7 @@ def _realign(task: Task, annotation: Annotation, who: str) -> Annotation:
             if found == (s.token_start, s.token_end)
             else replace(s, token_start=found[0], token_end=found[1])
         )
-    ordered = sorted(spans, key=lambda s: (s.start, s.end))
+    ordered = sorted((s for s in spans if s.layer == ENTS), key=lambda s: (s.start, s.end))
     for x, y in itertools.pairwise(ordered):
         if x.overlaps(y):
             raise InvalidAnnotation(
@@ -298,7 +331,7 @@ def _assemble(
     spans: list[Span], relations: Iterable[RelationKey], extra: Iterable[tuple[RelationKey, str]]
 ) -> tuple[tuple[Span, ...], tuple[Relation, ...]]:
     """Spans with ids 1..n in text order, and the relations whose two arguments are among them."""
-    ordered = sorted(spans, key=lambda s: (s.start, s.end))
+    ordered = sorted(spans, key=lambda s: (s.start, s.end, s.layer != ENTS, s.layer, s.label))
     numbered = tuple(replace(s, sid=i + 1) for i, s in enumerate(ordered))
     sid_at = {s.key: s.sid for s in numbered}
     out: list[Relation] = []
@@ -335,6 +368,11 @@ def _build(adj: Adjudication, choices: Sequence[Choice | None]) -> Annotation:
             spans.extend(replace(s, source=adj.b_name) for s in d.b_spans)
     new_spans, relations = _assemble(spans, adj.agreed_relations, extra)
     return Annotation(spans=new_spans, relations=relations)
+
+
+def _place(s: Span) -> tuple[int, int, str, str]:
+    """Where a span is and what it says, whatever its layer."""
+    return (s.start, s.end, s.label, s.layer)
 
 
 def _key(rel: Relation, by_sid: Mapping[int, Span]) -> RelationKey:
@@ -394,7 +432,7 @@ def choices_from_result(adj: Adjudication, result: Annotation) -> list[Choice | 
     relations) there, B B's, BOTH both, NEITHER when it holds nothing there,
     and None when it holds something else (the reviewer edited it). For a result whose choices are
     not recorded any more, such as a gold version accepted earlier."""
-    spans = {(s.start, s.end, s.label) for s in result.spans}
+    spans = {_place(s) for s in result.spans}
     by_sid = {s.sid: s for s in result.spans}
     rels = {
         (by_sid[r.head].key, by_sid[r.child].key, r.label)
@@ -403,12 +441,20 @@ def choices_from_result(adj: Adjudication, result: Annotation) -> list[Choice | 
     }
     a_by_sid = {s.sid: s for s in adj.a.spans}
     b_by_sid = {s.sid: s for s in adj.b.spans}
-    ordered = sorted(result.spans, key=lambda s: (s.start, s.end))
-    starts = [s.start for s in ordered]
-    reach = list(itertools.accumulate((s.end for s in ordered), max, initial=0))[1:]
+    # The agreed spans of a group may overlap a disagreement there; they are not the reviewer's edits.
+    agreed = {_place(s) for s in adj.agreed.spans if s.layer != ENTS}
+    by_layer: dict[str, tuple[list[Span], list[int], list[int]]] = {}
+    for layer in {s.layer for s in result.spans}:
+        ordered = sorted(
+            (s for s in result.spans if s.layer == layer and _place(s) not in agreed),
+            key=lambda s: (s.start, s.end),
+        )
+        reach = list(itertools.accumulate((s.end for s in ordered), max, initial=0))[1:]
+        by_layer[layer] = (ordered, [s.start for s in ordered], reach)
 
-    def around(start: int, end: int) -> list[Span]:
-        """The result's spans sharing a character with [start, end)."""
+    def around(layer: str, start: int, end: int) -> list[Span]:
+        """The result's spans of ``layer`` sharing a character with [start, end)."""
+        ordered, starts, reach = by_layer.get(layer, ([], [], []))
         hi = bisect.bisect_left(starts, end)
         lo = bisect.bisect_right(reach, start, 0, hi)  # before lo, nothing reaches past ``start``
         return [s for s in ordered[lo:hi] if s.end > start]
@@ -421,10 +467,10 @@ def choices_from_result(adj: Adjudication, result: Annotation) -> list[Choice | 
             have: set[object] = set(rels)
             other = False
         else:
-            a = {(s.start, s.end, s.label) for s in d.a_spans}
-            b = {(s.start, s.end, s.label) for s in d.b_spans}
+            a = {_place(s) for s in d.a_spans}
+            b = {_place(s) for s in d.b_spans}
             have = set(spans)
-            other = any((s.start, s.end, s.label) not in a | b for s in around(d.start, d.end))
+            other = any(_place(s) not in a | b for s in around(d.layer, d.start, d.end))
         got_a, got_b = bool(a) and a <= have, bool(b) and b <= have
         if other:
             out.append(None)

@@ -26,11 +26,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from annotator.core.adjudication import Disagreement, find_disagreements
-from annotator.core.model import Annotation, Relation, Span, Task
+from annotator.core.model import Annotation, Relation, Span, SpanKey, Task
 
 OUTSIDE = "O"
 Offsets = tuple[int, int]
-RelationKey = tuple[Offsets, Offsets, str]
+RelationKey = tuple[SpanKey, SpanKey, str]
 
 
 @dataclass(frozen=True, slots=True)

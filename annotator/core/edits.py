@@ -13,7 +13,7 @@ from typing import Any
 
 from annotator.core.adjudication import Choice, ReviewChoice
 from annotator.core.errors import InvalidAnnotation
-from annotator.core.model import Annotation, Relation, Span, Task
+from annotator.core.model import ENTS, Annotation, Relation, Span, Task
 from annotator.core.scheme import LabelScheme
 from annotator.core.validate import validate_span
 from annotator.core.wording import counted
@@ -99,11 +99,16 @@ def _legacy_choice(note: str) -> ReviewChoice | None:
 
 
 def span_to_json(s: Span) -> list[Any]:
-    return [s.start, s.end, s.token_start, s.token_end, s.label, s.source, s.sid]
+    # An entity span is written as before layers existed (seven fields); a group span adds its key.
+    out = [s.start, s.end, s.token_start, s.token_end, s.label, s.source, s.sid]
+    if s.layer != ENTS:
+        out.append(s.layer)
+    return out
 
 
 def span_from_json(d: list[Any]) -> Span:
-    return Span(int(d[0]), int(d[1]), int(d[2]), int(d[3]), str(d[4]), d[5], int(d[6]))
+    layer = str(d[7]) if len(d) > 7 else ENTS
+    return Span(int(d[0]), int(d[1]), int(d[2]), int(d[3]), str(d[4]), d[5], int(d[6]), layer)
 
 
 def relation_to_json(r: Relation) -> list[Any]:
@@ -149,15 +154,21 @@ def set_span(
     keep_sid: int | None = None,
     scheme: LabelScheme | None = None,
     kind: str = "add",
+    layer: str = ENTS,
 ) -> Edit:
-    """Put a span over tokens ``token_start..token_end`` (inclusive), replacing every span it
-    overlaps. Relations follow when the new span takes the place of exactly one old span (or of
-    ``keep_sid``); relations of the other replaced spans go with them."""
+    """Put a span over tokens ``token_start..token_end`` (inclusive) on ``layer``. On the entity
+    layer it replaces every span it overlaps; relations follow when it takes the place of exactly
+    one old span (or of ``keep_sid``), and relations of the other replaced spans go with them. In a
+    span group spans may overlap and nest, so it replaces only ``keep_sid`` (a resize) and the same
+    place with the same label (which it is)."""
     if not 0 <= token_start <= token_end < len(task.tokens):
         raise InvalidAnnotation(f"tokens {token_start}..{token_end} are outside the document")
     start, end = task.tokens[token_start].start, task.tokens[token_end].end
-    new = Span(start, end, token_start, token_end, label, source, 0)
-    overlapped = [s for s in annotation.spans if s.overlaps(new)]
+    if keep_sid is not None:
+        kept = annotation.span(keep_sid)
+        layer = kept.layer if kept is not None else layer
+    new = Span(start, end, token_start, token_end, label, source, 0, layer)
+    overlapped = [s for s in annotation.spans if s.clashes(new)]
     keep = None
     if keep_sid is not None:
         keep = annotation.span(keep_sid)
@@ -182,6 +193,10 @@ def relabel_span(annotation: Annotation, sid: int, label: str, scheme: LabelSche
     if old.label == label:
         return Edit("relabel")
     new = replace(old, label=label, source=None)
+    if any(s.clashes(new) for s in annotation.spans if s.sid != sid):
+        raise InvalidAnnotation(
+            f"span group {old.layer} has a {label} span on these tokens already; delete this one instead"
+        )
     dropped = _disallowed_relations(annotation, new, scheme)
     note = f"removed {counted(len(dropped), 'relation')} that {label} does not allow" if dropped else ""
     return Edit("relabel", (old,), (new,), dropped, (), note)

@@ -30,10 +30,11 @@ from annotator.core.adjudication import (
 )
 from annotator.core.edits import Edit, History
 from annotator.core.errors import InvalidAnnotation
-from annotator.core.model import Annotation, Relation, Span
+from annotator.core.model import ENTS, Annotation, Relation, Span
+from annotator.core.model import SpanKey as ArgKey
 
-SpanKey = tuple[int, int, str]
-RelationKey = tuple[tuple[int, int], tuple[int, int], str]
+SpanKey = tuple[int, int, str, str]  # offsets, label, layer
+RelationKey = tuple[ArgKey, ArgKey, str]
 
 # Where a drawn span of the gold came from ("edited": drawn or changed by the reviewer), or, for a
 # stand-in, the kind of the open disagreement it stands for (never "relation": no stand-in).
@@ -54,7 +55,7 @@ def choice_edit(current: Annotation, before: Annotation, after: Annotation, choi
 
 
 def _span_key(s: Span) -> SpanKey:
-    return (s.start, s.end, s.label)
+    return (s.start, s.end, s.label, s.layer)
 
 
 def _relation_key(ann: Annotation, r: Relation) -> RelationKey | None:
@@ -77,7 +78,7 @@ def _span_changes(
     have = was | {_span_key(s) for s in kept}
     new = [s for s in after.spans if _span_key(s) not in have]
     for s in new:
-        clash = next((k for k in kept if k.overlaps(s)), None)
+        clash = next((k for k in kept if k.clashes(s)), None)
         if clash is not None:
             raise InvalidAnnotation(
                 f"the gold already has [{clash.start}:{clash.end}] {clash.label} where this choice "
@@ -241,13 +242,15 @@ def marks(resolution: Resolution, result: Annotation) -> tuple[Mark, ...]:
         for d in adj.disagreements
         if d.kind != "relation" and resolution.choices[d.index] is None
     ]
-    # Disagreements are in text order and never overlap each other: only the last stand-in
-    # starting before a span ends can overlap it.
-    starts = [m.span.start for m in stand_ins]
+    # The entity layer's disagreements are in text order and never overlap each other: only the
+    # last stand-in starting before a span ends can overlap it. A span group's spans nest, and its
+    # gold spans are drawn beside its stand-ins.
+    ents = [m for m in stand_ins if m.span.layer == ENTS]
+    starts = [m.span.start for m in ents]
     gold = []
     for s in result.spans:
         k = bisect.bisect_left(starts, s.end) - 1
-        if k < 0 or stand_ins[k].span.end <= s.start:
+        if s.layer != ENTS or k < 0 or ents[k].span.end <= s.start:
             gold.append(Mark(s, _origin(adj, s)))
     return (*gold, *stand_ins)
 
@@ -266,7 +269,14 @@ def _stand_in(adj: Adjudication, d: Disagreement) -> Mark:
     last = max(s.token_end for s in involved)
     tokens = adj.task.tokens
     span = Span(
-        tokens[first].start, tokens[last].end, first, last, stand_in_label(d), None, STAND_IN_SID + d.index
+        tokens[first].start,
+        tokens[last].end,
+        first,
+        last,
+        stand_in_label(d),
+        None,
+        STAND_IN_SID + d.index,
+        d.layer,
     )
     return Mark(span, d.kind, d.index)
 

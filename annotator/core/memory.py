@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
-from annotator.core.model import Annotation, Span, Task
+from annotator.core.model import ENTS, Annotation, Span, Task
 from annotator.core.scheme import LabelScheme
 
 Form = tuple[str, ...]
@@ -26,7 +26,9 @@ def form_of(task: Task, span: Span) -> Form:
 
 
 def _by_tokens(annotation: Annotation) -> dict[tuple[int, int], Span]:
-    return {(s.token_start, s.token_end): s for s in annotation.spans}
+    # The memory is of entity decisions: span groups hold several labels a place, so a form there
+    # says nothing about the entity the tokens are.
+    return {(s.token_start, s.token_end): s for s in annotation.spans if s.layer == ENTS}
 
 
 def decisions(
@@ -55,6 +57,8 @@ def decisions(
     # Every label the task accepts a decided form with, so that a form kept as shown in one place
     # and changed in another is seen as ambiguous.
     for span in accepted.spans:
+        if span.layer != ENTS:
+            continue
         form = form_of(task, span)
         if form in said:
             said[form].add(span.label)
@@ -95,7 +99,7 @@ class Memory:
         dropped: set[int] = set()
         for span in suggestion.spans:
             form = form_of(task, span)
-            if form not in self.entries:
+            if span.layer != ENTS or form not in self.entries:
                 spans.append(span)
                 continue
             value = self.entries[form]
@@ -137,6 +141,8 @@ class Memory:
             options.sort(key=lambda fv: -len(fv[0]))
         taken = bytearray(len(task.tokens))
         for s in spans:
+            if s.layer != ENTS:
+                continue
             taken[s.token_start : s.token_end + 1] = b"\x01" * (s.token_end - s.token_start + 1)
         texts = [t.text for t in task.tokens]
         out: list[Span] = []

@@ -11,6 +11,13 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 Answer = Literal["accept", "reject", "ignore"]
+# The entity layer: spans that never overlap, as spaCy's ``doc.ents``. Every other layer is a span
+# group (``doc.spans[key]``), whose spans may overlap and nest.
+ENTS = "ents"
+# A span's identity within one annotation, compared across annotations: its offsets on the entity
+# layer (one span a place), and offsets, layer and label in a group (where one place may carry
+# several labels).
+SpanKey = tuple[int, int] | tuple[int, int, str, str]
 ANSWERS: tuple[Answer, ...] = ("accept", "reject", "ignore")
 
 
@@ -25,8 +32,10 @@ class Token:
 
 @dataclass(frozen=True, slots=True)
 class Span:
-    """An entity span. ``sid`` names the span inside one annotation so that relations follow it
-    through relabels and resizes; it is never written to files."""
+    """A labelled span on a layer: ``ents`` (the default) or a span group's key. ``sid`` names the
+    span inside one annotation so that relations follow it through relabels and resizes; it is
+    never written to files. ``layer`` comes last so that spans stored before layers existed (seven
+    fields) read as entity spans."""
 
     start: int
     end: int
@@ -35,13 +44,25 @@ class Span:
     label: str
     source: str | None = None
     sid: int = 0
+    layer: str = ENTS
 
     @property
-    def key(self) -> tuple[int, int]:
-        return (self.start, self.end)
+    def key(self) -> SpanKey:
+        if self.layer == ENTS:
+            return (self.start, self.end)
+        return (self.start, self.end, self.layer, self.label)
 
     def overlaps(self, other: Span) -> bool:
         return self.start < other.end and other.start < self.end
+
+    def clashes(self, other: Span) -> bool:
+        """Whether the two cannot both be in one annotation: overlapping entity spans, or the same
+        place and label twice in one group."""
+        if self.layer != other.layer:
+            return False
+        if self.layer == ENTS:
+            return self.overlaps(other)
+        return self.key == other.key
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,11 +123,21 @@ class Annotation:
                 return span
         return None
 
-    def span_at_token(self, token: int) -> Span | None:
+    def span_at_token(self, token: int, layer: str = ENTS) -> Span | None:
+        """The span of ``layer`` over ``token``; in a group, the innermost (shortest) one."""
+        found: Span | None = None
         for span in self.spans:
-            if span.token_start <= token <= span.token_end:
-                return span
-        return None
+            if span.layer == layer and span.token_start <= token <= span.token_end:
+                if layer == ENTS:
+                    return span
+                if found is None or span.end - span.start < found.end - found.start:
+                    found = span
+        return found
+
+    def layers(self) -> tuple[str, ...]:
+        """The layers its spans are on, the entity layer first, then the groups by name."""
+        groups = sorted({s.layer for s in self.spans if s.layer != ENTS})
+        return (ENTS, *groups)
 
     def next_sid(self) -> int:
         return max((s.sid for s in self.spans), default=0) + 1
@@ -123,7 +154,9 @@ class Annotation:
 
     def sorted(self) -> Annotation:
         """Spans in text order and relations in a stable order, so equal content compares equal."""
-        spans = tuple(sorted(self.spans, key=lambda s: (s.start, s.end, s.label, s.sid)))
+        spans = tuple(
+            sorted(self.spans, key=lambda s: (s.start, s.end, s.layer != ENTS, s.layer, s.label, s.sid))
+        )
         order = {s.sid: i for i, s in enumerate(spans)}
         relations = tuple(
             sorted(self.relations, key=lambda r: (order.get(r.head, -1), order.get(r.child, -1), r.label))
@@ -132,10 +165,17 @@ class Annotation:
 
     def content(
         self,
-    ) -> tuple[tuple[tuple[int, int, str], ...], tuple[tuple[tuple[int, int], tuple[int, int], str], ...]]:
-        """What the annotation says, independent of span ids and order: for equality and hashing."""
+    ) -> tuple[tuple[tuple[int | str, ...], ...], tuple[tuple[SpanKey, SpanKey, str], ...]]:
+        """What the annotation says, independent of span ids and order: for equality and hashing.
+        An entity span is (start, end, label), as before layers existed, so the hashes of such
+        annotations did not change; a group span adds its layer."""
         by_sid = {s.sid: s for s in self.spans}
-        spans = tuple(sorted((s.start, s.end, s.label) for s in self.spans))
+        spans = tuple(
+            sorted(
+                ((s.start, s.end, s.label) if s.layer == ENTS else (s.start, s.end, s.label, s.layer))
+                for s in self.spans
+            )
+        )
         rels = tuple(
             sorted(
                 (by_sid[r.head].key, by_sid[r.child].key, r.label)

@@ -7,12 +7,12 @@ Prodigy and friends carry both.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, TypeGuard
 
 from annotator.core.errors import InvalidAnnotation
 from annotator.core.hashing import input_hash, task_hash
-from annotator.core.model import ANSWERS, Annotation, Relation, Span, Task, Token
+from annotator.core.model import ANSWERS, ENTS, Annotation, Relation, Span, SpanKey, Task, Token
 from annotator.core.validate import make_span, validate_relations, validate_spans, validate_tokens
 
 KNOWN_KEYS = frozenset(
@@ -36,7 +36,14 @@ def token_dict(t: Token) -> dict[str, Any]:
     return {"text": t.text, "start": t.start, "end": t.end, "id": t.id, "ws": t.ws}
 
 
-def span_dict(s: Span) -> dict[str, Any]:
+# Prodigy's spans.manual view: spans that may overlap, the spancat data ``data-to-spacy`` reads
+# into ``doc.spans["sc"]``. A record with span-group spans is written in it.
+SPANS_VIEW = "spans_manual"
+DEFAULT_GROUP = "sc"  # spaCy's default span group key, and where spans_manual spans go
+
+
+def span_dict(s: Span, keyed: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """A span as the JSONL writes it; a span of a layer in ``keyed`` carries it as ``key``."""
     out: dict[str, Any] = {
         "start": s.start,
         "end": s.end,
@@ -46,10 +53,30 @@ def span_dict(s: Span) -> dict[str, Any]:
     }
     if s.source:
         out["source"] = s.source
+    if s.layer in keyed:
+        out["key"] = s.layer
     return out
 
 
-def relation_dict(annotation: Annotation, rel: Relation) -> dict[str, Any]:
+def keyed_layers(spans: Sequence[Span], view: Any) -> tuple[frozenset[str], bool]:
+    """Which layers' spans a record names with ``key``, and whether it is a spans_manual record.
+
+    Prodigy's spans.manual writes no key: its spans are one span group. So a record whose spans are
+    all in the group ``sc`` is written as Prodigy writes it; any other record with group spans
+    names the group of each of them (its entity spans have none). A spans_manual record kept from
+    an import with only entity spans left names them ``ents``, so that they read back as such."""
+    layers = {s.layer for s in spans}
+    groups = layers - {ENTS}
+    if groups == {DEFAULT_GROUP} and ENTS not in layers:
+        return frozenset(), True
+    if groups:
+        return frozenset(groups), True
+    return (frozenset({ENTS}) if view == SPANS_VIEW and spans else frozenset()), view == SPANS_VIEW
+
+
+def relation_dict(
+    annotation: Annotation, rel: Relation, keyed: frozenset[str] = frozenset()
+) -> dict[str, Any]:
     head, child = annotation.span(rel.head), annotation.span(rel.child)
     if head is None or child is None:
         raise InvalidAnnotation(f"relation {rel.label} refers to a span that is not in the task")
@@ -57,8 +84,8 @@ def relation_dict(annotation: Annotation, rel: Relation) -> dict[str, Any]:
         "head": head.token_end,
         "child": child.token_end,
         "label": rel.label,
-        "head_span": span_dict(head),
-        "child_span": span_dict(child),
+        "head_span": span_dict(head, keyed),
+        "child_span": span_dict(child, keyed),
     }
     if rel.source:
         out["source"] = rel.source
@@ -68,7 +95,10 @@ def relation_dict(annotation: Annotation, rel: Relation) -> dict[str, Any]:
 def to_record(task: Task, annotation: Annotation) -> dict[str, Any]:
     """One line of the gold JSONL."""
     ordered = annotation.sorted()
+    keyed, spans_view = keyed_layers(ordered.spans, task.extra.get("_view_id"))
     record: dict[str, Any] = dict(task.extra)
+    if spans_view:
+        record["_view_id"] = SPANS_VIEW
     record.update(
         {
             "text": task.text,
@@ -79,8 +109,8 @@ def to_record(task: Task, annotation: Annotation) -> dict[str, Any]:
             "tokens": [
                 {"text": t.text, "start": t.start, "end": t.end, "id": t.id, "ws": t.ws} for t in task.tokens
             ],
-            "spans": [span_dict(s) for s in ordered.spans],
-            "relations": [relation_dict(ordered, r) for r in ordered.relations],
+            "spans": [span_dict(s, keyed) for s in ordered.spans],
+            "relations": [relation_dict(ordered, r, keyed) for r in ordered.relations],
         }
     )
     if annotation.answer is not None:
@@ -147,7 +177,15 @@ def tokens_from_record(text: str, raw: Any) -> tuple[Token, ...]:
     return tuple(tokens)
 
 
-def span_from_record(task: Task, raw: Any, where: str, sid: int) -> Span:
+def span_layer(raw: Mapping[str, Any], default: str, where: str) -> str:
+    """The layer a record's span names with ``key`` (``ents``: the entity layer), else ``default``."""
+    key = raw.get("key", default)
+    if not isinstance(key, str) or not key or not key.isprintable() or key != key.strip():
+        raise InvalidAnnotation(f"{where}: its span group key {key!r} is not a name")
+    return key
+
+
+def span_from_record(task: Task, raw: Any, where: str, sid: int, default_layer: str = ENTS) -> Span:
     if not isinstance(raw, Mapping):
         raise InvalidAnnotation(f"{where} is not an object")
     start, end = _int(raw.get("start"), f"{where} start"), _int(raw.get("end"), f"{where} end")
@@ -155,7 +193,8 @@ def span_from_record(task: Task, raw: Any, where: str, sid: int) -> Span:
     if not isinstance(label, str) or not label:
         raise InvalidAnnotation(f"{where} [{start}:{end}] has no label")
     source = raw.get("source")
-    span = make_span(task, start, end, label, source if isinstance(source, str) else None, sid, where)
+    layer = span_layer(raw, default_layer, where)
+    span = make_span(task, start, end, label, source if isinstance(source, str) else None, sid, where, layer)
     if "token_start" in raw and "token_end" in raw:
         ts, te = (
             _int(raw["token_start"], f"{where} token_start"),
@@ -202,9 +241,12 @@ def from_record(
         raise InvalidAnnotation("'spans' and 'relations' must be lists")
     if (raw_spans or raw_rels) and not tokens:
         raise InvalidAnnotation("the task has spans but no 'tokens'; spans need tokens to align to")
-    spans = [span_from_record(task, s, f"span {i}", i + 1) for i, s in enumerate(raw_spans)]
+    # Prodigy's spans.manual writes its spans without a key: they are one span group (``sc``).
+    keyed = any(isinstance(s, Mapping) and "key" in s for s in raw_spans)
+    default_layer = DEFAULT_GROUP if record.get("_view_id") == SPANS_VIEW and not keyed else ENTS
+    spans = [span_from_record(task, s, f"span {i}", i + 1, default_layer) for i, s in enumerate(raw_spans)]
     # Prodigy's relation UI can write the same span twice; keep one, they mean the same thing.
-    by_key: dict[tuple[int, int], Span] = {}
+    by_key: dict[SpanKey, Span] = {}
     for s in spans:
         prior = by_key.get(s.key)
         if prior is not None:
@@ -236,7 +278,8 @@ def from_record(
             # token_start in head_span/child_span for a span at offset 0, so that copy is not trusted.
             start = _int(arg.get("start"), f"relation {i} {label} {role}_span start")
             end = _int(arg.get("end"), f"relation {i} {label} {role}_span end")
-            found = by_key.get((start, end))
+            layer = span_layer(arg, default_layer, f"relation {i} {label} {role}_span")
+            found = by_key.get((start, end) if layer == ENTS else (start, end, layer, str(arg.get("label"))))
             if found is None:
                 raise InvalidAnnotation(
                     f"relation {i} {label}: its {role} [{start}:{end}] {task.text[start:end]!r} "

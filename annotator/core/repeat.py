@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from annotator.core.edits import Edit
-from annotator.core.model import Annotation, Relation, Span, Task
+from annotator.core.model import ENTS, Annotation, Relation, Span, Task
 from annotator.core.scheme import LabelScheme
 
 Form = tuple[str, ...]
@@ -25,6 +25,8 @@ class Repeat:
     form: Form
     label: str | None
     done_at: tuple[int, int]  # the token run it was made on (not repeated there)
+    layer: str = ENTS  # the layer of the span it was made on: it is repeated on that layer
+    was: str | None = None  # a group relabel: the label it replaced (a place may hold several)
 
 
 @dataclass
@@ -44,15 +46,23 @@ def what_to_repeat(task: Task, edit: Edit | None) -> Repeat | None:
         return None
     if edit.kind == "relabel" and len(edit.added_spans) == 1:
         s = edit.added_spans[0]
+        old = edit.removed_spans[0].label if len(edit.removed_spans) == 1 else None
         return Repeat(
-            "relabel", _form(task, s.token_start, s.token_end), s.label, (s.token_start, s.token_end)
+            "relabel",
+            _form(task, s.token_start, s.token_end),
+            s.label,
+            (s.token_start, s.token_end),
+            s.layer,
+            old,
         )
     if edit.kind == "delete" and len(edit.removed_spans) == 1:
         s = edit.removed_spans[0]
-        return Repeat("delete", _form(task, s.token_start, s.token_end), None, (s.token_start, s.token_end))
+        run = (s.token_start, s.token_end)
+        return Repeat("delete", _form(task, *run), None, run, s.layer, s.label)
     if edit.kind == "add" and len(edit.added_spans) == 1:
         s = edit.added_spans[0]
-        return Repeat("add", _form(task, s.token_start, s.token_end), s.label, (s.token_start, s.token_end))
+        run = (s.token_start, s.token_end)
+        return Repeat("add", _form(task, *run), s.label, run, s.layer)
     return None
 
 
@@ -66,8 +76,15 @@ def occurrences(task: Task, form: Form) -> list[tuple[int, int]]:
 def repeat_on_all(
     task: Task, annotation: Annotation, what: Repeat, scheme: LabelScheme | None = None
 ) -> Repeated:
-    """One edit making ``what`` at every other mention of its form."""
-    by_run = {(s.token_start, s.token_end): s for s in annotation.spans}
+    """One edit making ``what`` at every other mention of its form, on its layer. In a span group
+    a place may hold several labels, so a deletion or relabel there is of the span with the label
+    the first edit changed, and an addition overlaps whatever it likes."""
+    group = what.layer != ENTS
+    by_run = {
+        (s.token_start, s.token_end): s
+        for s in annotation.spans
+        if s.layer == what.layer and (not group or s.label == (what.was or what.label))
+    }
     removed: list[Span] = []
     added: list[Span] = []
     dropped: list[Relation] = []
@@ -75,6 +92,8 @@ def repeat_on_all(
     next_sid = annotation.next_sid()
     taken = [False] * len(task.tokens)
     for s in annotation.spans:
+        if s.layer != ENTS or group:
+            continue
         for i in range(s.token_start, s.token_end + 1):
             taken[i] = True
     text = " ".join(what.form)
@@ -105,7 +124,7 @@ def repeat_on_all(
                 continue
             assert what.label is not None
             first, last = task.tokens[run[0]], task.tokens[run[1]]
-            added.append(Span(first.start, last.end, run[0], run[1], what.label, None, next_sid))
+            added.append(Span(first.start, last.end, run[0], run[1], what.label, None, next_sid, what.layer))
             next_sid += 1
     changed = len(added) if what.kind != "delete" else len(removed)
     edit = Edit(

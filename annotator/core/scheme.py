@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from annotator.core.errors import AnnotatorError
+from annotator.core.model import ENTS
 
 # Distinct on dark and light terminals; label N gets colour N, cycling past the end.
 PALETTE: tuple[str, ...] = (
@@ -44,6 +45,9 @@ class LabelScheme:
     relations: tuple[RelationType, ...] = ()
     # The model's label -> the scheme's label (PERSON -> PER), applied wherever suggestions are made.
     label_map: Mapping[str, str] = field(default_factory=dict)
+    # Span groups (spaCy's ``doc.spans[key]``): key -> its labels in key order. Their spans may
+    # overlap and nest; the entity layer's (``labels``) never do.
+    span_groups: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if len(set(self.labels)) != len(self.labels):
@@ -51,16 +55,39 @@ class LabelScheme:
         names = [r.label for r in self.relations]
         if len(set(names)) != len(names):
             raise AnnotatorError(f"relation labels repeat: {', '.join(names)}")
+        for key, group in self.span_groups.items():
+            if key == ENTS:
+                raise AnnotatorError(f"{ENTS!r} names the entity layer; a span group needs another key")
+            if len(set(group)) != len(group):
+                raise AnnotatorError(f"labels of span group {key} repeat: {', '.join(group)}")
 
     @property
     def relation_labels(self) -> tuple[str, ...]:
         return tuple(r.label for r in self.relations)
 
+    @property
+    def layers(self) -> tuple[str, ...]:
+        """The entity layer, then the span groups in the order they were given (``g`` cycles)."""
+        return (ENTS, *self.span_groups)
+
+    def layer_labels(self, layer: str) -> tuple[str, ...]:
+        """The labels of one layer, in key order (none for a layer the scheme lacks)."""
+        return self.labels if layer == ENTS else tuple(self.span_groups.get(layer, ()))
+
+    @property
+    def all_labels(self) -> tuple[str, ...]:
+        """Every label of every layer, each once, entity labels first."""
+        out = dict.fromkeys(self.labels)
+        for group in self.span_groups.values():
+            out.update(dict.fromkeys(group))
+        return tuple(out)
+
     def color(self, label: str) -> str:
         if label in self.colors:
             return self.colors[label]
-        if label in self.labels:
-            return PALETTE[self.labels.index(label) % len(PALETTE)]
+        every = self.all_labels
+        if label in every:
+            return PALETTE[every.index(label) % len(PALETTE)]
         return "#888888"
 
     def relation(self, label: str) -> RelationType | None:
@@ -80,11 +107,11 @@ class LabelScheme:
             return f"{label} needs a child labelled {' or '.join(sorted(rel.children))}, not {child_label}"
         return None
 
-    def suggested_label(self, model_label: str) -> str | None:
-        """The scheme's label for a span the model labelled ``model_label``; None when the scheme
-        has no place for it (the suggestion is dropped)."""
+    def suggested_label(self, model_label: str, layer: str = ENTS) -> str | None:
+        """The scheme's label for a span the model labelled ``model_label`` on ``layer``; None when
+        the scheme has no place for it there (the suggestion is dropped)."""
         label = self.label_map.get(model_label, model_label)
-        return label if label in self.labels else None
+        return label if label in self.layer_labels(layer) else None
 
     def with_relations(self, names: Sequence[str]) -> LabelScheme:
         """This scheme with only the named relation labels, in the given order.
@@ -101,7 +128,7 @@ def scheme_to_dict(scheme: LabelScheme) -> dict[str, Any]:
     """The scheme in the shape of a scheme file (``scheme_from_dict`` reads it back), with every
     colour written out: how it is stored with a dataset, so that the colours stay when a later
     run reorders the labels."""
-    return {
+    out: dict[str, Any] = {
         "labels": {label: scheme.color(label) for label in scheme.labels},
         "relations": {
             r.label: {"head": sorted(r.heads), "child": sorted(r.children), "color": r.color}
@@ -109,6 +136,13 @@ def scheme_to_dict(scheme: LabelScheme) -> dict[str, Any]:
         },
         "label_map": dict(scheme.label_map),
     }
+    # Only when there are groups: a scheme without any is stored as before they existed, so that
+    # comparing it with one stored then finds no change.
+    if scheme.span_groups:
+        out["span_groups"] = {
+            key: {label: scheme.color(label) for label in group} for key, group in scheme.span_groups.items()
+        }
+    return out
 
 
 LABEL_RULE = "a label is one word: no spaces, control characters, ',', ';' or '='"
@@ -183,9 +217,44 @@ def label_map_from_dict(raw: Any, where: str) -> dict[str, str]:
     return {str(k): str(v) for k, v in raw.items()}
 
 
+def parse_span_groups(value: str, option: str = "--span-groups") -> dict[str, tuple[str, ...]]:
+    """``sc:SKILL,TOOL;facts:CLAIM`` -> {"sc": ("SKILL", "TOOL"), "facts": ("CLAIM",)}: span group
+    keys with their labels in key order."""
+    out: dict[str, tuple[str, ...]] = {}
+    for part in value.split(";"):
+        if not part.strip():
+            continue
+        key, sep, labels = (x.strip() for x in part.partition(":"))
+        if not sep:
+            raise AnnotatorError(
+                f"{option}: {part.strip()!r} is not KEY:LABEL,LABEL; e.g. sc:SKILL,TOOL (groups apart by ';')"
+            )
+        check_group_key(key, option)
+        if key in out:
+            raise AnnotatorError(f"{option}: span group {key} is given twice")
+        names = parse_label_list(labels, f"{option} {key}")
+        if len(set(names)) != len(names):
+            raise AnnotatorError(f"{option}: span group {key} names a label twice: {labels}")
+        out[key] = tuple(names)
+    if not out:
+        raise AnnotatorError(f"{option}: no span groups in {value!r}; give them as sc:SKILL,TOOL")
+    return out
+
+
+def check_group_key(key: str, where: str) -> str:
+    """A span group's key follows the label rule (it is typed, shown and written as spaCy's
+    ``doc.spans`` key), and ``ents`` is the entity layer."""
+    check_label_name(key, f"{where}: span group key")
+    if key == ENTS:
+        raise AnnotatorError(
+            f"{where}: {ENTS!r} is the entity layer; a span group needs another key, e.g. sc"
+        )
+    return key
+
+
 # [keys] remaps the keys of the screens: the TUI reads it (annotator.tui.user_keymap), the scheme does not.
-SECTIONS = ("labels", "relations", "label_map", "keys")
-SECTION_NAMES = ("[labels]", "[relations.NAME]", "[label_map]", "[keys]")
+SECTIONS = ("labels", "relations", "label_map", "span_groups", "keys")
+SECTION_NAMES = ("[labels]", "[relations.NAME]", "[label_map]", "[span_groups.KEY]", "[keys]")
 RELATION_KEYS = ("head", "child", "color")
 _HEX = re.compile(r"#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})")
 
@@ -214,6 +283,9 @@ def scheme_from_toml(path: Path) -> LabelScheme:
 
     [label_map]         # optional: the model's labels onto the scheme's
     PERSON = "PER"
+
+    [span_groups.sc]    # optional: a span group (doc.spans["sc"]) and its labels, in key order
+    SKILL = "#4ccfc4"
     """
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -265,6 +337,20 @@ def scheme_from_dict(data: Mapping[str, Any], where: str = "scheme", *, written:
         for k, v in labels_raw.items()
         if v is not None and v != ""
     }
+    span_groups: dict[str, tuple[str, ...]] = {}
+    groups_raw = data.get("span_groups", {})
+    if not isinstance(groups_raw, Mapping):
+        raise AnnotatorError(f'{where}: [span_groups.KEY] must be tables of LABEL = "#colour"')
+    for raw_key, spec in groups_raw.items():
+        key = check_group_key(str(raw_key), where) if written else str(raw_key)
+        if isinstance(spec, list):
+            spec = dict.fromkeys(str(x) for x in spec)
+        if not isinstance(spec, Mapping):
+            raise AnnotatorError(f'{where}: [span_groups.{key}] must be a table of LABEL = "#colour"')
+        span_groups[key] = tuple(label_name(k, f"[span_groups.{key}]") for k in spec)
+        for k, v in spec.items():
+            if v is not None and v != "" and str(k) not in colors:
+                colors[str(k)] = parse_color(v, f"{where}: [span_groups.{key}] {k}")
     rels_raw = data.get("relations", {})
     if not isinstance(rels_raw, Mapping):
         raise AnnotatorError(f"{where}: [relations] must be a table of tables")
@@ -283,7 +369,8 @@ def scheme_from_dict(data: Mapping[str, Any], where: str = "scheme", *, written:
             )
         heads = _label_set(spec.get("head", []), f"{where}: relation {name} head")
         children = _label_set(spec.get("child", []), f"{where}: relation {name} child")
-        unknown = (heads | children) - set(labels) if labels and written else set()
+        every = set(labels).union(*span_groups.values())
+        unknown = (heads | children) - every if labels and written else set()
         if unknown:
             raise AnnotatorError(
                 f"{where}: relation {name} names entity labels not in [labels]: {', '.join(sorted(unknown))}"
@@ -293,4 +380,4 @@ def scheme_from_dict(data: Mapping[str, Any], where: str = "scheme", *, written:
         )
         relations.append(RelationType(name, heads, children, color))
     label_map = label_map_from_dict(data.get("label_map", {}), where)
-    return LabelScheme(labels, colors, tuple(relations), label_map)
+    return LabelScheme(labels, colors, tuple(relations), label_map, span_groups)

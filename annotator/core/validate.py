@@ -7,7 +7,7 @@ import itertools
 from collections.abc import Iterable, Sequence
 
 from annotator.core.errors import InvalidAnnotation
-from annotator.core.model import Annotation, Relation, Span, Task, Token
+from annotator.core.model import ENTS, Annotation, Relation, Span, Task, Token
 
 
 def validate_tokens(text: str, tokens: Sequence[Token]) -> None:
@@ -63,16 +63,29 @@ def validate_span(task: Task, span: Span) -> None:
 
 
 def validate_spans(task: Task, spans: Iterable[Span]) -> None:
+    """Each span on the task's tokens; entity spans never overlap; a group holds a place and label
+    once (its spans may overlap and nest)."""
     ordered = sorted(spans, key=lambda s: (s.start, s.end))
     for span in ordered:
         validate_span(task, span)
-    for a, b in itertools.pairwise(ordered):
+    ents = [s for s in ordered if s.layer == ENTS]
+    for a, b in itertools.pairwise(ents):
         if a.overlaps(b):
             raise InvalidAnnotation(
                 f"spans [{a.start}:{a.end}] {a.label} {task.text[a.start : a.end]!r} and "
                 f"[{b.start}:{b.end}] {b.label} {task.text[b.start : b.end]!r} overlap; "
                 "entity spans must not overlap"
             )
+    seen: set[object] = set()
+    for s in ordered:
+        if s.layer == ENTS:
+            continue
+        if s.key in seen:
+            raise InvalidAnnotation(
+                f"span [{s.start}:{s.end}] {s.label} {task.text[s.start : s.end]!r} is given twice "
+                f"in span group {s.layer!r}"
+            )
+        seen.add(s.key)
 
 
 def validate_relations(spans: Sequence[Span], relations: Iterable[Relation]) -> None:
@@ -101,7 +114,14 @@ def validate_annotation(task: Task, annotation: Annotation) -> None:
 
 
 def make_span(
-    task: Task, start: int, end: int, label: str, source: str | None = None, sid: int = 0, where: str = "span"
+    task: Task,
+    start: int,
+    end: int,
+    label: str,
+    source: str | None = None,
+    sid: int = 0,
+    where: str = "span",
+    layer: str = ENTS,
 ) -> Span:
     """A span from character offsets, with its token range; offsets outside the text or off the
     token boundaries are an InvalidAnnotation whose message starts with ``where``."""
@@ -114,4 +134,4 @@ def make_span(
         raise InvalidAnnotation(
             f"{where} [{start}:{end}] {label} {task.text[start:end]!r} does not fall on token boundaries"
         )
-    return Span(start, end, aligned[0], aligned[1], label, source, sid)
+    return Span(start, end, aligned[0], aligned[1], label, source, sid, layer)

@@ -11,9 +11,10 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
 from annotator.core.model import Annotation
+from annotator.core.model import SpanKey as ArgKey
 
 SpanKey = tuple[int, int, str]
-RelKey = tuple[tuple[int, int], tuple[int, int], str]
+RelKey = tuple[ArgKey, ArgKey, str]
 
 
 @dataclass(frozen=True, slots=True)

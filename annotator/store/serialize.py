@@ -14,7 +14,7 @@ from typing import Any, cast
 import orjson
 
 from annotator.core.edits import Edit
-from annotator.core.model import ANSWERS, Annotation, Answer, Relation, Span, Token
+from annotator.core.model import ANSWERS, ENTS, Annotation, Answer, Relation, Span, Token
 
 # Keys of meta/extra that are not strings (possible in hand-built tasks) are written as strings
 # rather than failing the whole batch.
@@ -67,8 +67,12 @@ def annotation_to_json(annotation: Annotation) -> dict[str, Any]:
     return {
         # Inline tuples in span_to_json's field order: a call a span was most of an edit's cost on
         # a document of thousands of spans (the whole current annotation is rewritten each edit).
+        # An entity span has seven fields, as before layers existed; a group span adds its key.
         "spans": [
-            (s.start, s.end, s.token_start, s.token_end, s.label, s.source, s.sid) for s in annotation.spans
+            (s.start, s.end, s.token_start, s.token_end, s.label, s.source, s.sid)
+            if s.layer == ENTS
+            else (s.start, s.end, s.token_start, s.token_end, s.label, s.source, s.sid, s.layer)
+            for s in annotation.spans
         ],
         "relations": [(r.head, r.child, r.label, r.source) for r in annotation.relations],
         "answer": annotation.answer,

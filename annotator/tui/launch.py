@@ -50,6 +50,7 @@ def scheme_for(
     notes: list[str],
     label_map: str | None = None,
     stored: LabelScheme | None = None,
+    span_groups: str | None = None,
 ) -> tuple[LabelScheme, str]:
     """The scheme, and the model's display name, read from its meta.json so that spaCy is not
     imported before the first paint."""
@@ -67,7 +68,8 @@ def scheme_for(
         model_labels, display = entity_labels(nlp), display_name(nlp)
     elif model is not None and not Path(model).exists():
         raise AnnotatorError(f"cannot find the spaCy pipeline {model!r}; pass an installed name or a folder")
-    return resolve_scheme(labels, config, relations, model_labels, notes, label_map, stored), display
+    scheme = resolve_scheme(labels, config, relations, model_labels, notes, label_map, stored, span_groups)
+    return scheme, display
 
 
 def run_annotate(
@@ -82,6 +84,7 @@ def run_annotate(
     db: str | Path | None,
     *,
     label_map: str | None = None,
+    span_groups: str | None = None,
     memory: bool = True,
     learn: bool = False,
     save_model: Path | None = None,
@@ -108,7 +111,7 @@ def run_annotate(
     store = Store(db_path) if not isinstance(db_path, Path) or db_path.exists() else None
     try:
         stored = store.scheme(dataset) if store is not None else None
-        scheme, display = scheme_for(model, labels, config, relations, notes, label_map, stored)
+        scheme, display = scheme_for(model, labels, config, relations, notes, label_map, stored, span_groups)
         problems: list[BadRecord] = []
         # Opened here, not in the feed's thread: a source it cannot read at all (a folder without
         # .txt files) is a user error to print before any screen or database, not a dead thread

@@ -70,7 +70,9 @@ def test_a_misspelt_section_or_key_is_refused_naming_those_allowed(
         scheme_from_toml(toml(tmp_path, text))
     assert message in str(info.value)
     if "section" in message:
-        assert "the sections are [labels], [relations.NAME], [label_map], [keys]" in str(info.value)
+        assert "the sections are [labels], [relations.NAME], [label_map], [span_groups.KEY], [keys]" in str(
+            info.value
+        )
     else:
         assert "head" in str(info.value) and "child" in str(info.value)
 

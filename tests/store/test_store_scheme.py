@@ -76,3 +76,35 @@ def test_a_stored_scheme_may_hold_labels_of_imported_work(tmp_path: Path) -> Non
         store.save_scheme("news", LabelScheme(("PERSON", "Person Name")))
         back = store.scheme("news")
     assert back is not None and back.labels == ("PERSON", "Person Name")
+
+
+def test_span_groups_and_their_spans_are_stored_with_the_dataset(db_target: str) -> None:
+    """Issue 14: the scheme's span groups, and group spans that overlap and nest, come back whole."""
+    from annotator.core.hashing import input_hash
+    from annotator.core.model import Annotation, Span, Task
+    from tests.strategies import tokenize
+
+    grouped = LabelScheme(
+        ("PERSON",), {"SKILL": "#4ccfc4"}, span_groups={"sc": ("SKILL", "TOOL"), "x": ("Y",)}
+    )
+    text = "Ana knows Python well"
+    task = Task(text, tokenize(text), input_hash(text))
+    ann = Annotation(
+        spans=(
+            Span(0, 3, 0, 0, "PERSON", None, 1),
+            Span(10, 16, 2, 2, "TOOL", None, 2, "sc"),
+            Span(10, 21, 2, 3, "SKILL", None, 3, "sc"),
+            Span(10, 16, 2, 2, "SKILL", None, 4, "sc"),
+        ),
+        answer="accept",
+    )
+    with Store(db_target) as store:
+        store.save_scheme("skills", grouped)
+        [task_id] = store.add_tasks("skills", [(task, ann)])
+        store.save_annotation(task_id, "alice", ann)
+    with Store(db_target) as store:
+        back = store.scheme("skills")
+        stored = store.annotation(task_id, "alice")
+    assert back is not None and back.span_groups == {"sc": ("SKILL", "TOOL"), "x": ("Y",)}
+    assert back.color("SKILL") == "#4ccfc4"
+    assert stored is not None and stored.spans == ann.spans
