@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from annotator.core.adjudication import Disagreement, find_disagreements
-from annotator.core.model import Annotation, Relation, Span, SpanKey, Task
+from annotator.core.model import ENTS, Annotation, Relation, Span, SpanKey, Task
 
 OUTSIDE = "O"
 Offsets = tuple[int, int]
@@ -101,7 +101,7 @@ def exact_counts(a: Sequence[Span], b: Sequence[Span]) -> Counts:
 
 def boundary_counts(a: Sequence[Span], b: Sequence[Span]) -> Counts:
     """Same start and end, label ignored."""
-    return _multiset_counts((s.key for s in a), (s.key for s in b))
+    return _multiset_counts(((s.start, s.end) for s in a), ((s.start, s.end) for s in b))
 
 
 def per_label_counts(a: Sequence[Span], b: Sequence[Span]) -> dict[str, Counts]:
@@ -150,7 +150,14 @@ def overlap_matching(a: Sequence[Span], b: Sequence[Span]) -> dict[int, int]:
             if b[js[k]].end > span.start:
                 found.append(js[k])
             k -= 1
-        found.sort(key=lambda j: (b[j].key != span.key, -_shared(span, b[j]), b[j].start, b[j].end))
+        found.sort(
+            key=lambda j: (
+                (b[j].start, b[j].end) != (span.start, span.end),
+                -_shared(span, b[j]),
+                b[j].start,
+                b[j].end,
+            )
+        )
         candidates[i] = found
 
     match_a: dict[int, int] = {}
@@ -360,6 +367,65 @@ def aligned_relation_counts(a: Annotation, b: Annotation, matching: Mapping[int,
     return _multiset_counts(relation_keys(a), b_keys)
 
 
+# Why token kappa and alpha are not given for a span group.
+TOKENS_UNDEFINED = (
+    "not defined: spans of a span group may overlap and nest, so a token has no single label "
+    "to compare (see the span figures)"
+)
+
+
+def layer_matching(a: Sequence[Span], b: Sequence[Span]) -> dict[int, int]:
+    """``overlap_matching`` within each layer (a span matches only one of its own layer), as
+    {index in a: index in b}."""
+    out: dict[int, int] = {}
+    for layer in {s.layer for s in a} & {s.layer for s in b}:
+        ia = [i for i, s in enumerate(a) if s.layer == layer]
+        ib = [j for j, s in enumerate(b) if s.layer == layer]
+        found = overlap_matching([a[i] for i in ia], [b[j] for j in ib])
+        out.update({ia[i]: ib[j] for i, j in found.items()})
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class LayerReport:
+    """The span figures of one span group (its token figures are not defined)."""
+
+    exact: Counts = Counts()
+    overlap: Counts = Counts()
+    boundary: Counts = Counts()
+    per_label: dict[str, Counts] = field(default_factory=dict)
+
+    def add(self, a: Sequence[Span], b: Sequence[Span]) -> LayerReport:
+        """This layer's figures with one more task's spans (of this layer) added."""
+        per_label = dict(self.per_label)
+        for label, counts in per_label_counts(a, b).items():
+            per_label[label] = per_label.get(label, Counts()) + counts
+        matched = len(overlap_matching(a, b))
+        return LayerReport(
+            self.exact + exact_counts(a, b),
+            self.overlap + Counts(matched, len(b) - matched, len(a) - matched),
+            self.boundary + boundary_counts(a, b),
+            per_label,
+        )
+
+    def as_dict(self, defined: bool) -> dict[str, Any]:
+        return {
+            "spans": {
+                "exact": self.exact.as_dict(defined),
+                "overlap": self.overlap.as_dict(defined),
+                "boundary": self.boundary.as_dict(defined),
+                "per_label": {label: c.as_dict(defined) for label, c in sorted(self.per_label.items())},
+            },
+            "tokens": {
+                "scheme": None,
+                "observed": None,
+                "cohen_kappa": None,
+                "krippendorff_alpha": None,
+                "undefined": TOKENS_UNDEFINED,
+            },
+        }
+
+
 @dataclass(frozen=True, slots=True)
 class TaskCounts:
     """compared: both accepted. only_a/only_b: only one side has the task (whatever its answer).
@@ -422,6 +488,9 @@ class PairReport:
     relations_aligned: Counts
     details: tuple[TaskDiff, ...] = ()
     problems: tuple[str, ...] = ()  # pairs of tasks that could not be compared, said for the user
+    # The span groups' figures by key (the fields above are the entity layer's, and relations are
+    # of every layer); empty when neither annotator used a span group.
+    layers: dict[str, LayerReport] = field(default_factory=dict)
 
     def as_dict(self, details: bool = False) -> dict[str, Any]:
         """The JSON object of ``annotator agreement --json`` for two annotators."""
@@ -441,6 +510,8 @@ class PairReport:
                 "aligned": self.relations_aligned.as_dict(defined),
             },
         }
+        if self.layers:
+            out["layers"] = {key: layer.as_dict(defined) for key, layer in sorted(self.layers.items())}
         if details:
             out["disagreements"] = [disagreement_dict(d) for d in self.details]
         return out
@@ -448,7 +519,10 @@ class PairReport:
 
 def disagreement_dict(diff: TaskDiff) -> dict[str, Any]:
     def span(s: Span) -> dict[str, Any]:
-        return {"start": s.start, "end": s.end, "label": s.label, "text": diff.task.text[s.start : s.end]}
+        out = {"start": s.start, "end": s.end, "label": s.label, "text": diff.task.text[s.start : s.end]}
+        if s.layer != ENTS:
+            out["key"] = s.layer
+        return out
 
     def rel(ann: Annotation, r: Relation) -> dict[str, Any]:
         head, child = ann.span(r.head), ann.span(r.child)
@@ -502,6 +576,7 @@ class PairTally:
         self._alike_items = 0
         self.diffs: list[TaskDiff] = []
         self.problems: list[str] = []
+        self.layers: dict[str, LayerReport] = {}
 
     def add(self, key: int, va: Version | None, vb: Version | None) -> None:
         """One task: A's and B's version of it (None: that annotator has not got it)."""
@@ -522,6 +597,11 @@ class PairTally:
             return
         self.compared += 1
         sa, sb = va.annotation.spans, vb.annotation.spans
+        grouped = any(s.layer != ENTS for s in sa) or any(s.layer != ENTS for s in sb)
+        if grouped:
+            self._groups(sa, sb)
+            sa = tuple(s for s in sa if s.layer == ENTS)
+            sb = tuple(s for s in sb if s.layer == ENTS)
         same_tokens = va.task.tokens is vb.task.tokens or _token_offsets(va.task) == _token_offsets(vb.task)
         triples = _span_triples(sa)
         relations = Counts()
@@ -537,7 +617,11 @@ class PairTally:
             self.overlap += Counts(n)
             for span in sa:
                 self._label_tp[span.label] = self._label_tp.get(span.label, 0) + 1
-            self.rel_aligned += relations
+            if grouped:
+                matching = layer_matching(va.annotation.spans, vb.annotation.spans)
+                self.rel_aligned += aligned_relation_counts(va.annotation, vb.annotation, matching)
+            else:
+                self.rel_aligned += relations
             if same_tokens:
                 self._tokens_alike(va.task, sa)
         else:
@@ -547,6 +631,8 @@ class PairTally:
             self.overlap += Counts(len(matching), len(sb) - len(matching), len(sa) - len(matching))
             for label, counts in per_label_counts(sa, sb).items():
                 self.per_label[label] = self.per_label.get(label, Counts()) + counts
+            if grouped:  # relations may join spans of any layer: each matched within its layer
+                matching = layer_matching(va.annotation.spans, vb.annotation.spans)
             self.rel_aligned += aligned_relation_counts(va.annotation, vb.annotation, matching)
             if same_tokens:
                 offsets = _token_offsets(va.task)
@@ -557,6 +643,12 @@ class PairTally:
             found = find_disagreements(va.annotation, vb.annotation)
             if found:
                 self.diffs.append(TaskDiff(va.ref, vb.ref, va.task, va.annotation, vb.annotation, found))
+
+    def _groups(self, sa: Sequence[Span], sb: Sequence[Span]) -> None:
+        for layer in sorted({s.layer for s in (*sa, *sb)} - {ENTS}):
+            self.layers[layer] = self.layers.get(layer, LayerReport()).add(
+                [s for s in sa if s.layer == layer], [s for s in sb if s.layer == layer]
+            )
 
     def _tokens_alike(self, task: Task, spans: Sequence[Span]) -> None:
         """Both annotators gave every token the same label: count the labels from the spans' token
@@ -608,6 +700,7 @@ class PairTally:
             relations_aligned=self.rel_aligned,
             details=tuple(self.diffs),
             problems=tuple(self.problems),
+            layers=dict(self.layers),
         )
 
 
@@ -660,7 +753,7 @@ class FleissOver:
             self.left_out += 1
             return
         self.tasks += 1
-        columns = [token_labels(offsets, v.annotation.spans) for v in present]
+        columns = [token_labels(offsets, [s for s in v.annotation.spans if s.layer == ENTS]) for v in present]
         for row in zip(*columns, strict=True):
             self.tally.add(row)
 

@@ -10,7 +10,8 @@ from typing import Any
 
 from annotator.core.errors import InvalidAnnotation
 from annotator.core.hashing import input_hash
-from annotator.core.model import Annotation, Answer, Relation, Span, Task, Token
+from annotator.core.model import ENTS, Annotation, Answer, Relation, Span, Task, Token
+from annotator.core.records import DEFAULT_GROUP
 from annotator.core.validate import align, validate_annotation
 from annotator.formats.problems import Problems
 from annotator.formats.tokens import split_tokens, tokenize
@@ -25,6 +26,9 @@ class RawSpan:
     label: str
     key: Any = None  # the format's own id for the span (brat "T3", doccano entity id, ...)
     line: int | None = None  # where the file gives it, when that is its own line (brat)
+    # The layer the file names; None (formats that name none): the entity layer where the span
+    # fits, else the span group sc (see _kept).
+    layer: str | None = None
 
 
 @dataclass
@@ -117,9 +121,12 @@ def _ids(spans: Sequence[RawSpan], place: Place) -> set[Any]:
     return unusable
 
 
-def _kept(text: str, spans: Sequence[RawSpan], place: Place) -> dict[int, RawSpan | None]:
+def _kept(
+    text: str, spans: Sequence[RawSpan], place: Place
+) -> tuple[dict[int, RawSpan | None], dict[int, str]]:
     """For each span (by position in ``spans``), the span kept for it (itself, or an identical one
-    listed before it), or None when it is not imported (reported)."""
+    listed before it), or None when it is not imported (reported); and the layer of each kept
+    span (by its ``id()``)."""
     out: dict[int, RawSpan | None] = {}
     valid: list[int] = []
     for i, s in enumerate(spans):
@@ -131,16 +138,29 @@ def _kept(text: str, spans: Sequence[RawSpan], place: Place) -> dict[int, RawSpa
             out[i] = None
         else:
             valid.append(i)
-    # In text order (at one start, in the file's order) a span is kept unless it overlaps the last
-    # one kept: kept spans never overlap, so that one reaches furthest. O(n log n) in all.
+    # In text order (at one start, in the file's order) a span is kept on the entity layer unless
+    # it overlaps the last one kept there: those never overlap, so that one reaches furthest. A
+    # span that overlaps it goes to the span group sc, where spans may overlap and nest (brat,
+    # doccano and Label Studio do not say which spans are entities: these files' overlapping spans
+    # are the span-group data a scheme's groups hold). O(n log n) in all.
     last: RawSpan | None = None
+    grouped: dict[tuple[int, int, str, str], RawSpan] = {}
+    layer_of: dict[int, str] = {}
+    moved: list[RawSpan] = []
     for i in sorted(valid, key=lambda i: (spans[i].start, i)):
         s = spans[i]
-        if last is None or s.start >= last.end:
+        if s.layer is not None and s.layer != ENTS:
+            out[i] = _in_group(s, s.layer, grouped, layer_of, place)
+        elif last is None or s.start >= last.end:
+            layer_of[id(s)] = ENTS
             out[i] = last = s
         elif (last.start, last.end, last.label) == (s.start, s.end, s.label):
             place.warn(f"{_span_name(s)} is listed twice; kept once", s.line)
             out[i] = last
+        elif s.layer is None:
+            out[i] = _in_group(s, DEFAULT_GROUP, grouped, layer_of, place)
+            if out[i] is s:
+                moved.append(s)
         else:
             named = f" ({last.key}, line {last.line})" if last.line is not None else ""
             place.bad(
@@ -150,7 +170,27 @@ def _kept(text: str, spans: Sequence[RawSpan], place: Place) -> dict[int, RawSpa
                 s.line,
             )
             out[i] = None
-    return out
+    if moved:
+        place.warn(
+            f"{len(moved)} span{'s' if len(moved) > 1 else ''} overlapping an entity span kept in span "
+            f"group {DEFAULT_GROUP!r} (entity spans do not overlap), e.g. {_span_name(moved[0])}"
+        )
+    return out, layer_of
+
+
+def _in_group(
+    s: RawSpan,
+    layer: str,
+    grouped: dict[tuple[int, int, str, str], RawSpan],
+    layer_of: dict[int, str],
+    place: Place,
+) -> RawSpan:
+    """``s`` in span group ``layer``, or the identical span kept there before it (said)."""
+    first = grouped.setdefault((s.start, s.end, s.label, layer), s)
+    if first is not s:
+        place.warn(f"{_span_name(s)} is listed twice; kept once", s.line)
+    layer_of[id(first)] = layer
+    return first
 
 
 def build(
@@ -176,8 +216,11 @@ def build(
     reader reported already (relations naming them are reported as not imported). InvalidAnnotation
     only when the task itself cannot be made."""
     unusable = _ids(spans, place)
-    holder = _kept(text, spans, place)
-    kept = sorted({id(h): h for h in holder.values() if h is not None}.values(), key=lambda h: h.start)
+    holder, layer_of = _kept(text, spans, place)
+    kept = sorted(
+        {id(h): h for h in holder.values() if h is not None}.values(),
+        key=lambda h: (h.start, h.end, layer_of[id(h)] != ENTS, layer_of[id(h)], h.label),
+    )
     # What each usable id names: the span kept for the first span given it (None: not imported).
     names: dict[Any, RawSpan | None] = dict.fromkeys(lost)
     for i, s in enumerate(spans):
@@ -210,7 +253,7 @@ def build(
         aligned = align(toks, s.start, s.end)
         if aligned is None:  # split_tokens guarantees alignment; this guards against its bugs
             raise InvalidAnnotation(f"span [{s.start}:{s.end}] {s.label} does not fall on token boundaries")
-        out_spans.append(Span(s.start, s.end, aligned[0], aligned[1], s.label, None, i + 1))
+        out_spans.append(Span(s.start, s.end, aligned[0], aligned[1], s.label, None, i + 1, layer_of[id(s)]))
         sid_of[id(s)] = i + 1
 
     out_rels: list[Relation] = []

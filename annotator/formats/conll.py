@@ -18,12 +18,12 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from annotator.core.errors import AnnotatorError, InvalidAnnotation
 from annotator.core.hashing import input_hash
-from annotator.core.model import Annotation, Task, Token
+from annotator.core.model import ENTS, Annotation, Task, Token
 from annotator.formats.assemble import Place, RawSpan, build
 from annotator.formats.atomic import atomic_binary
 from annotator.formats.base import Counts, Item, describe
@@ -83,12 +83,27 @@ def sentences(
     return [s for s in out if s]
 
 
+GROUP_SPANS = "spans in span groups (conll holds the entity layer only)"
+
+
+def entity_layer(annotation: Annotation, counts: Counts) -> Annotation:
+    """The annotation's entity layer: CoNLL has one tag a token, so the spans of span groups (which
+    overlap) are left out, counted. Relations stay, for the export to count as left out (CoNLL holds
+    none)."""
+    group = {s.sid for s in annotation.spans if s.layer != ENTS}
+    if not group:
+        return annotation
+    counts.leave_out(GROUP_SPANS, len(group))
+    return replace(annotation, spans=tuple(s for s in annotation.spans if s.sid not in group))
+
+
 def write(path: Path, items: Iterable[Item]) -> Counts:
     """Every task CoNLL can hold; one it cannot (a token or label with whitespace inside) is left
     out and said, and the others are written."""
     counts = Counts(paths=[Path(path)])
     with atomic_binary(Path(path)) as handle:
-        for task, annotation in items:
+        for task, full in items:
+            annotation = entity_layer(full, counts)
             try:
                 written = sentences(task, annotation, counts)
             except AnnotatorError as exc:

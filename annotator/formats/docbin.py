@@ -8,7 +8,9 @@ spaCy relation-extraction tutorial (explosion/projects ``tutorials/rel_component
 answer and annotator go in ``doc.user_data["annotator"]``, so a DocBin written here reads back into
 the same tasks.
 
-Span groups (``doc.spans``, as spancat data holds them) are counted as not supported on import.
+Span groups are ``doc.spans[key]`` (spancat data); a relation with an argument in a span group goes
+in ``user_data["annotator"]["span_relations"]`` as ``[head, child, label]`` with each argument
+``[start_char, end_char, key, label]`` (``doc._.rel`` names entities only, by their first token).
 
 ``spacy train`` reads these files directly (``--paths.train train.spacy --paths.dev dev.spacy``).
 """
@@ -25,7 +27,7 @@ from typing import Any
 import orjson
 
 from annotator.core.errors import AnnotatorError, InvalidAnnotation
-from annotator.core.model import ANSWERS, Annotation, Relation, Span, Task, Token
+from annotator.core.model import ANSWERS, ENTS, Annotation, Relation, Span, Task, Token
 from annotator.core.records import INT64, record_hash
 from annotator.core.validate import make_span, validate_annotation, validate_tokens
 from annotator.formats.atomic import write_bytes
@@ -51,26 +53,40 @@ def to_doc(vocab: Any, task: Task, annotation: Annotation) -> Any:
     if doc.text != task.text:  # words_and_spaces guarantees it; a failure here is a bug, not input
         raise AnnotatorError(f"{describe(task)}: the Doc's text differs from the task's")
     ents = []
+    groups: dict[str, list[Any]] = {}
     start_of: dict[int, int] = {}
-    for s in sorted(annotation.spans, key=lambda s: s.start):
+    for s in sorted(annotation.spans, key=lambda s: (s.start, s.end)):
         ent = doc.char_span(s.start, s.end, label=s.label)
         if ent is None:
             raise AnnotatorError(
                 f"{describe(task)}: span [{s.start}:{s.end}] {s.label} does not fit the Doc's tokens"
             )
-        ents.append(ent)
-        start_of[s.sid] = ent.start
+        if s.layer == ENTS:
+            ents.append(ent)
+            start_of[s.sid] = ent.start
+        else:
+            groups.setdefault(s.layer, []).append(ent)
     try:
         doc.ents = ents
     except ValueError as exc:  # overlapping spans: a Doc's ents cannot overlap
         raise AnnotatorError(f"{describe(task)}: {exc}") from exc
+    for key, group in groups.items():
+        doc.spans[key] = group
     rel: dict[tuple[int, int], dict[str, float]] = {}
+    by_sid = {s.sid: s for s in annotation.spans}
+    span_relations = []
     for r in annotation.relations:
-        rel.setdefault((start_of[r.head], start_of[r.child]), {})[r.label] = 1.0
+        if r.head in start_of and r.child in start_of:
+            rel.setdefault((start_of[r.head], start_of[r.child]), {})[r.label] = 1.0
+        else:
+            head, child = by_sid[r.head], by_sid[r.child]
+            span_relations.append([_argument(head), _argument(child), r.label])
     if rel:
         user_data: dict[Any, Any] = doc.user_data
         user_data[REL_KEY] = rel
     info: dict[str, Any] = {"input_hash": task.input_hash}
+    if span_relations:
+        info["span_relations"] = span_relations
     if task.meta:
         info["meta"] = dict(task.meta)
     if task.extra:
@@ -81,6 +97,10 @@ def to_doc(vocab: Any, task: Task, annotation: Annotation) -> Any:
             info[key] = value
     doc.user_data[INFO_KEY] = info
     return doc
+
+
+def _argument(s: Span) -> list[Any]:
+    return [s.start, s.end, s.layer, s.label]
 
 
 TRIMMED = "entity spans trimmed of whitespace at an edge (spaCy's debug data refuses it there)"
@@ -117,7 +137,7 @@ def trimmed(task: Task, annotation: Annotation, counts: Counts) -> tuple[Task, A
         if s.sid in blank:
             continue
         start, end = edges.get(s.sid, (s.start, s.end))
-        spans.append(make_span(task, start, end, s.label, s.source, s.sid))
+        spans.append(make_span(task, start, end, s.label, s.source, s.sid, layer=s.layer))
     relations = tuple(r for r in annotation.relations if r.head not in blank and r.child not in blank)
     return task, replace(annotation, spans=tuple(spans), relations=relations)
 
@@ -231,6 +251,59 @@ def _relations(rel: Any, sid_at: Mapping[int, int]) -> list[Relation]:
     return relations
 
 
+def _group_spans(doc: Any, first_sid: int, warnings: list[str]) -> tuple[Span, ...]:
+    """The spans of every ``doc.spans[key]``, in the groups' order; a span a group lists twice (the
+    same tokens and label) is kept once and said, one without a label is left out and said."""
+    out: list[Span] = []
+    for key, group in doc.spans.items():
+        if not isinstance(key, str) or not key or not key.isprintable() or key.strip() != key or key == ENTS:
+            raise InvalidAnnotation(f"doc.spans key {key!r} cannot name a span group")
+        seen: set[tuple[int, int, str]] = set()
+        for g in group:
+            place = (g.start_char, g.end_char, g.label_)
+            if not g.label_:
+                warnings.append(f"doc.spans[{key!r}] [{g.start_char}:{g.end_char}] has no label; left out")
+            elif place in seen:
+                warnings.append(
+                    f"doc.spans[{key!r}] [{g.start_char}:{g.end_char}] {g.label_} is listed twice; kept once"
+                )
+            else:
+                seen.add(place)
+                out.append(
+                    Span(
+                        g.start_char,
+                        g.end_char,
+                        g.start,
+                        g.end - 1,
+                        g.label_,
+                        None,
+                        first_sid + len(out),
+                        key,
+                    )
+                )
+    return tuple(out)
+
+
+def _span_relations(raw: Any, spans: Iterable[Span]) -> list[Relation]:
+    """The relations with an argument in a span group, from ``user_data`` (see the module doc)."""
+    if raw is None:
+        return []
+    at = {(s.start, s.end, s.layer, s.label): s.sid for s in spans}
+    out = []
+    for item in raw if isinstance(raw, list | tuple) else [raw]:
+        try:
+            head, child, label = item
+            ends = [at.get((int(a[0]), int(a[1]), str(a[2]), str(a[3]))) for a in (head, child)]
+        except (TypeError, ValueError, IndexError) as exc:
+            raise InvalidAnnotation(
+                f"span_relations item {item!r} is not [head, child, label] ({exc})"
+            ) from exc
+        if ends[0] is None or ends[1] is None or not isinstance(label, str):
+            raise InvalidAnnotation(f"span_relations item {item!r} does not join two of the Doc's spans")
+        out.append(Relation(ends[0], ends[1], label))
+    return out
+
+
 def from_doc(doc: Any, warnings: list[str] | None = None) -> Item:
     said: list[str] = [] if warnings is None else warnings
     text = doc.text
@@ -245,6 +318,8 @@ def from_doc(doc: Any, warnings: list[str] | None = None) -> Item:
         for i, e in enumerate(doc.ents)
     )
     relations = _relations(doc.user_data.get(REL_KEY), {s.token_start: s.sid for s in spans})
+    spans += _group_spans(doc, len(spans) + 1, said)
+    relations += _span_relations(info.get("span_relations"), spans)
     answer = info.get("answer")
 
     def text_or_none(key: str) -> str | None:
@@ -360,10 +435,6 @@ def read(path: Path, problems: Problems, *, lang: str = "en") -> Iterator[Item]:
             problems.report(source, None, f"not a spaCy DocBin file ({type(exc).__name__}: {exc})")
             continue
         for n, doc in _docs(docbin, vocab, source, problems):
-            # Span groups (spancat data) may overlap and are no entity spans: counted, not held.
-            for key, group in doc.spans.items():
-                for _ in group:
-                    problems.not_supported(f"span in doc.spans[{key!r}] (a span group)", source, None)
             item = problems.attempt(source, None, _from_doc, doc, n, source, problems, default=None)
             if item is not None:
                 yield item

@@ -99,37 +99,36 @@ def _utf16_slice(text: str, start: int, end: int) -> str | None:
     return None if a is None or b is None else text[a:b]
 
 
-def _region(r: Mapping[str, Any], i: int, text: str, place: Place) -> RawSpan | None:
-    """A ``labels`` result as a span, or None after saying why it cannot be one."""
+def _region(r: Mapping[str, Any], i: int, text: str, place: Place) -> list[RawSpan]:
+    """A ``labels`` result as spans (a region with several labels is a span each, on the same
+    characters: they go to a span group), or none after saying why it cannot be one."""
     v = r.get("value")
     if not isinstance(v, Mapping):
         place.bad(f"result {i} has no value")
-        return None
+        return []
     start, end, labels = v.get("start"), v.get("end"), v.get("labels")
     if not isinstance(start, int) or not isinstance(end, int) or isinstance(start | end, bool):
         place.problems.not_supported(
             "labels result without character offsets (HTML or hypertext)", place.source, place.line
         )
-        return None
+        return []
     if not isinstance(labels, list) or not labels:
         place.bad(f"result {i} [{start}:{end}] has no label")
-        return None
-    if len(labels) > 1:
-        place.bad(
-            f"result {i} [{start}:{end}] has the labels {', '.join(map(str, labels))}; "
-            "entity spans must not overlap, so a region takes one label: not imported"
-        )
-        return None
+        return []
     said = v.get("text")
     if isinstance(said, str) and text[start:end] != said:
         conv = Utf16Offsets(text)
         a, b = conv.from_utf16(start), conv.from_utf16(end)
         if a is None or b is None or text[a:b] != said:
             place.bad(f"result {i} says {said!r} but the text at [{start}:{end}] is {text[start:end]!r}")
-            return None
+            return []
         place.problems.note(UTF16_NOTE)
         start, end = a, b
-    return RawSpan(start, end, str(labels[0]), r.get("id", f"#{i}"))
+    # A relation names the region: its first label's span.
+    return [
+        RawSpan(start, end, str(label), r.get("id", f"#{i}") if k == 0 else None)
+        for k, label in enumerate(labels)
+    ]
 
 
 def _link(r: Mapping[str, Any], i: int, place: Place) -> list[RawRelation]:
@@ -163,8 +162,7 @@ def _annotation(ann: Mapping[str, Any], text: str, place: Place) -> tuple[list[R
             continue
         kind = r.get("type")
         if kind == "labels":
-            span = _region(r, i, text, place)
-            spans += [span] if span is not None else []
+            spans += _region(r, i, text, place)
         elif kind == "relation":
             rels += _link(r, i, place)
         else:

@@ -28,6 +28,9 @@ class Format:
     names_annotators: bool = False  # who made each record (else copies by several look alike)
     holds_relations: bool = False
     holds_overlaps: bool = False  # its spans may overlap (entity spans here may not)
+    # Its files say which spans are entities and which are in which span group (else the import
+    # places them by the dataset's scheme: core/layers.py).
+    names_layers: bool = False
 
 
 FORMATS: dict[str, Format] = {
@@ -43,6 +46,7 @@ FORMATS: dict[str, Format] = {
             names_annotators=True,
             holds_relations=True,
             holds_overlaps=True,
+            names_layers=True,
         ),
         Format(
             "doccano",
@@ -64,6 +68,8 @@ FORMATS: dict[str, Format] = {
             keeps_answers=True,
             names_annotators=True,
             holds_relations=True,
+            holds_overlaps=True,
+            names_layers=True,
         ),
         Format(
             "label-studio",

@@ -8,9 +8,9 @@ from collections.abc import Iterable
 import orjson
 
 from annotator.core.adjudication import Disagreement
-from annotator.core.agreement import AgreementReport, Counts, PairReport, TaskDiff
+from annotator.core.agreement import TOKENS_UNDEFINED, AgreementReport, Counts, PairReport, TaskDiff
 from annotator.core.display import visible
-from annotator.core.model import Annotation, Relation, Span
+from annotator.core.model import ENTS, Annotation, Relation, Span
 
 CONTEXT = 40  # characters of text shown on each side of a disagreement
 
@@ -55,6 +55,20 @@ def render_pair(pair: PairReport) -> str:
         f"    observed agreement {_num(tok.observed)}   Cohen's kappa {_num(tok.cohen_kappa)}   "
         f"Krippendorff's alpha {_num(tok.krippendorff_alpha)}",
     ]
+    for key, layer in sorted(pair.layers.items()):
+        lines += [
+            "",
+            f"  {'span group ' + visible(key):<22}{'precision':>10}{'recall':>8}{'f1':>8}{'tp':>7}{'fp':>7}{'fn':>7}",
+            _row("exact", layer.exact, defined),
+            _row("overlap", layer.overlap, defined),
+            _row("boundary (any label)", layer.boundary, defined),
+        ]
+        if layer.per_label:
+            lines.append("  by label (exact)")
+            lines.extend(_row("  " + label, c, defined) for label, c in sorted(layer.per_label.items()))
+        lines.append(f"  tokens: {TOKENS_UNDEFINED}")
+    if pair.layers:
+        lines.insert(3, "  the spans and tokens below are the entity layer's; span groups follow")
     return "\n".join(lines)
 
 
@@ -91,7 +105,8 @@ def context(text: str, start: int, end: int, width: int = CONTEXT) -> str:
 
 
 def _span(text: str, s: Span) -> str:
-    return f"[{s.start}:{s.end}] {visible(s.label)} {_flat(text[s.start : s.end])!r}"
+    group = f" (span group {visible(s.layer)})" if s.layer != ENTS else ""
+    return f"[{s.start}:{s.end}] {visible(s.label)}{group} {_flat(text[s.start : s.end])!r}"
 
 
 def _relation(text: str, ann: Annotation, r: Relation) -> str:

@@ -20,6 +20,7 @@ from typing import IO
 from annotator.core.display import visible
 from annotator.core.errors import AnnotatorError
 from annotator.core.hashing import input_hash
+from annotator.core.layers import homes, place
 from annotator.core.model import Annotation, Answer, Task
 from annotator.core.validate import align
 from annotator.core.wording import counted
@@ -252,6 +253,9 @@ def _import(
     seen: dict[str, IdSet] = {}  # tasks stored for each annotator by this import
     source = str(path)
     index = _TextIndex(store, dataset)
+    # A file that names no layers: its spans go to the layers the dataset's scheme gives their labels.
+    scheme = store.scheme(dataset) if not spec.names_layers and dataset in store.datasets() else None
+    home = homes(scheme) if scheme is not None and scheme.span_groups else {}
 
     def rehash(task: Task) -> tuple[Task, bool]:
         found, held = index.hash_for(task)
@@ -335,6 +339,9 @@ def _import(
 
     batch: list[Item] = []
     for item in spec.read(path, problems, lang=lang):
+        if home:
+            task, annotation = item
+            item = (task, place(task, annotation, home))  # a Suggestion stays one (replace keeps its type)
         batch.append(item)
         if len(batch) >= BATCH:
             flush(batch)

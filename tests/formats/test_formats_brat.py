@@ -103,7 +103,7 @@ def test_bad_lines_are_reported_by_line_and_the_rest_of_the_document_is_kept(tmp
             "T1\tPerson 0 9\tAnn Smith",
             "T2\tPerson 14 17\tBOB",  # text does not match
             "T3\tGPE 21 26\tParis",
-            "T4\tPerson 4 9\tSmith",  # overlaps T1
+            "T4\tPerson 4 9\tSmith",  # overlaps T1: kept in the span group sc
             "T5\tPerson 14 17;18 20\tBob in",  # discontinuous: not supported
             "R1\tMet Arg1:T1 Arg2:T2\t",  # argument was bad
             "R2\tIn Arg1:T1 Arg2:T3\t",
@@ -119,7 +119,6 @@ def test_bad_lines_are_reported_by_line_and_the_rest_of_the_document_is_kept(tmp
     [(task, annotation)] = list(brat.read(tmp_path, problems))
     assert sorted((b.line, b.reason.split()[0]) for b in problems.bad) == [
         (2, "T2"),
-        (4, "T4"),
         (6, "R1:"),
         (9, "R4:"),
         (10, "'Q1'"),
@@ -129,10 +128,12 @@ def test_bad_lines_are_reported_by_line_and_the_rest_of_the_document_is_kept(tmp
         "T with a discontinuous span (start end;start end)": 1,
         "R whose argument is not held (event or discontinuous span)": 1,
     }
-    assert [(task.text[s.start : s.end], s.label) for s in annotation.spans] == [
-        ("Ann Smith", "Person"),
-        ("Paris", "GPE"),
+    assert [(task.text[s.start : s.end], s.label, s.layer) for s in annotation.spans] == [
+        ("Ann Smith", "Person", "ents"),
+        ("Smith", "Person", "sc"),
+        ("Paris", "GPE", "ents"),
     ]
+    assert any("kept in span group 'sc'" in w.reason for w in problems.warnings)
     assert [r.label for r in annotation.relations] == ["In"]
 
 

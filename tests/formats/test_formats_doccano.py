@@ -115,8 +115,9 @@ def test_identical_spans_listed_twice_are_kept_once_with_a_warning() -> None:
     assert not problems.bad
 
 
-def test_an_overlapping_span_is_reported_and_the_rest_of_its_record_kept(tmp_path: Path) -> None:
-    """Issue 9 item 15: one overlapping span dropped its whole record (15 of 22 records)."""
+def test_an_overlapping_span_is_kept_in_the_span_group_sc_with_its_relation(tmp_path: Path) -> None:
+    """Issue 9 item 15: one overlapping span dropped its whole record (15 of 22 records); issue 14:
+    doccano's overlapping entities are kept, the one that overlaps an entity in span group sc."""
     path = tmp_path / "in.jsonl"
     path.write_bytes(
         orjson.dumps(
@@ -137,12 +138,28 @@ def test_an_overlapping_span_is_reported_and_the_rest_of_its_record_kept(tmp_pat
         + orjson.dumps({"text": "Paris", "label": [[0, 5, "GPE"]]})
     )
     items, problems = read(path)
-    assert totals(items) == (2, 3, 1)
+    assert totals(items) == (2, 4, 2)
     (task, annotation), _ = items
-    assert [task.text[s.start : s.end] for s in annotation.spans] == ["New York", "big"]
-    assert [(b.line, b.reason.split(" overlaps")[0]) for b in problems.bad] == [
-        (1, "span [4:13] GPE 'York City'"),
-        (1, "relation IS: its head 2 was not imported (see above)"),
+    assert [(task.text[s.start : s.end], s.layer) for s in annotation.spans] == [
+        ("New York", "ents"),
+        ("York City", "sc"),
+        ("big", "ents"),
+    ]
+    assert not problems.bad
+    assert [w.line for w in problems.warnings if "kept in span group 'sc'" in w.reason] == [1]
+    by_sid = {s.sid: task.text[s.start : s.end] for s in annotation.spans}
+    assert sorted((by_sid[r.head], r.label) for r in annotation.relations) == [
+        ("New York", "IS"),
+        ("York City", "IS"),
+    ]
+    # Written back, both overlapping entities are there.
+    out = tmp_path / "out.jsonl"
+    doccano.write(out, items)
+    back = orjson.loads(out.read_bytes().splitlines()[0])
+    assert sorted((e["start_offset"], e["end_offset"]) for e in back["entities"]) == [
+        (0, 8),
+        (4, 13),
+        (17, 20),
     ]
 
 

@@ -174,13 +174,6 @@ def test_directions_several_users_cancelled_and_unsupported_results(tmp_path: Pa
     ("result", "reason"),
     [
         (region("a", 0, 3, "Bob", "PER"), "says 'Bob'"),
-        (
-            {
-                **region("a", 0, 3, "Ann", "PER"),
-                "value": {"start": 0, "end": 3, "text": "Ann", "labels": ["A", "B"]},
-            },
-            "labels A, B",
-        ),
         ({"from_id": "a", "to_id": "zz", "type": "relation", "labels": ["X"]}, "not one of the spans"),
     ],
 )
@@ -211,3 +204,33 @@ def test_a_bad_result_is_reported_and_the_rest_of_its_task_and_the_file_kept(
     assert [len(a.spans) for _, a in items] == [kept, 1] and not items[0][1].relations
     assert len(problems.bad) == 1 and reason in problems.bad[0].reason
     assert "task 1 (id 1)" in problems.bad[0].reason and problems.bad[0].line == 2
+
+
+def test_a_region_with_two_labels_and_overlapping_regions_are_kept(tmp_path: Path) -> None:
+    """Issue 14: Label Studio's overlapping labels regions (and a region given two labels) are
+    kept: the spans that overlap an entity span go to the span group sc."""
+    task = {
+        "id": 1,
+        "data": {"text": "Bank of America"},
+        "annotations": [
+            {
+                "id": 4,
+                "completed_by": 1,
+                "result": [
+                    {**region("a", 0, 15, "Bank of America", "ORG")},
+                    {
+                        **region("b", 8, 15, "America", "GPE"),
+                        "value": {"start": 8, "end": 15, "text": "America", "labels": ["GPE", "COUNTRY"]},
+                    },
+                ],
+            }
+        ],
+    }
+    items, problems = read(write(tmp_path, [task]))
+    [(t, ann)] = items
+    assert not problems.bad
+    assert [(t.text[s.start : s.end], s.label, s.layer) for s in ann.spans] == [
+        ("Bank of America", "ORG", "ents"),
+        ("America", "COUNTRY", "sc"),
+        ("America", "GPE", "sc"),
+    ]

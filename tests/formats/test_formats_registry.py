@@ -44,4 +44,4 @@ def test_declared_capabilities_are_what_survives_a_round_trip(name: str, tmp_pat
 
 
 def test_only_formats_whose_files_cannot_overlap_say_so() -> None:
-    assert {n for n, f in FORMATS.items() if not f.holds_overlaps} == {"conll", "spacy"}
+    assert {n for n, f in FORMATS.items() if not f.holds_overlaps} == {"conll"}
