@@ -16,6 +16,7 @@ from annotator.core.edits import Edit, History
 from annotator.core.errors import AnnotatorError
 from annotator.core.memory import Memory
 from annotator.core.model import Annotation, Answer, Task
+from annotator.core.retokenize import edge_users, merge_tokens, realign, realign_history, split_token
 from annotator.core.scheme import LabelScheme
 from annotator.store import UNCHECKED, Expect, StaleWrite, Store
 
@@ -100,7 +101,8 @@ class AnnotationSession:
     def open(self, task_id: int) -> OpenTask:
         task = self.store.task(task_id)
         state = self.store.state(task_id, self.annotator)
-        history = state.history
+        # The log keeps offsets; a token split since (by anyone) moved only token indices.
+        history = realign_history(task, state.history)
         if state.stored is None:
             # A task this annotator never touched starts from the suggestion, undecided.
             suggestion = replace(history.current, answer=None, annotator=None, session=None, timestamp=None)
@@ -206,6 +208,8 @@ class AnnotationSession:
 
     def undo(self) -> Edit | None:
         cur = self._require()
+        if cur.history.done:
+            self._retokenize(cur, cur.history.done[-1].inverse())
         edit = cur.history.undo()
         if edit is not None:
             self._record(cur, "undo", None)
@@ -213,10 +217,55 @@ class AnnotationSession:
 
     def redo(self) -> Edit | None:
         cur = self._require()
+        if cur.history.undone:
+            self._retokenize(cur, cur.history.undone[-1])
         edit = cur.history.redo()
         if edit is not None:
             self._record(cur, "redo", None)
         return edit
+
+    def split_token(self, at: int) -> Edit:
+        """Split the token holding character ``at`` there, for every annotator of the dataset (the
+        tokens are the task's), as a step of this annotator's history that ``u`` undoes."""
+        cur = self._require()
+        tok = cur.task.tokens[cur.task.token_index_at_char(at) or 0]
+        shown = f"{tok.text[: at - tok.start]}|{tok.text[at - tok.start :]}"
+        edit = Edit("split-token", note=f"split {tok.text!r} into {shown!r}", split_at=at)
+        self._retokenize(cur, edit)
+        self.apply(edit)
+        return edit
+
+    def _retokenize(self, cur: OpenTask, edit: Edit) -> None:
+        """Make the token change ``edit`` carries (a split, or the merge that undoes one) on the
+        task, the stored annotations and this history; AnnotatorError, with nothing changed, when a
+        merge would cut a span (one of anyone's that begins or ends between the two halves)."""
+        if edit.split_at is not None:
+            task = split_token(cur.task, edit.split_at)
+        elif edit.merge_at is not None:
+            at = edit.merge_at
+            holders = [("you", cur.annotation), ("the suggestion", self.store.suggestion(cur.task_id))]
+            holders += [
+                (who, a)
+                for who in self.store.annotators(self.dataset)
+                if who != self.annotator and (a := self.store.annotation(cur.task_id, who)) is not None
+            ]
+            for who, annotation in holders:
+                cut = edge_users(annotation, at)
+                if cut:
+                    s = cut[0]
+                    raise AnnotatorError(
+                        f"cannot undo the split at character {at}: {who} {'have' if who == 'you' else 'has'} "
+                        f"a span that begins or ends there ({cur.task.text[s.start : s.end]!r} {s.label}); "
+                        "delete or resize it first"
+                    )
+            task = merge_tokens(cur.task, at)
+        else:
+            return
+        self.store.retokenize(cur.task_id, task)
+        cur.task = task
+        cur.history = realign_history(task, cur.history)
+        if cur.shown is not None:
+            cur.shown = realign(task, cur.shown)
 
     def _record(self, cur: OpenTask, event: str, edit: Edit | None) -> None:
         if cur.pending is not None:

@@ -31,6 +31,10 @@ class Edit:
     added_relations: tuple[Relation, ...] = ()
     note: str = ""
     choice: ReviewChoice | None = None  # the reviewer's choice this edit applies to a gold version
+    # A token split (``s``) at this character, or its undo (the two halves merged back there): the
+    # task's tokens change, the spans do not (core/retokenize.py; the session applies it).
+    split_at: int | None = None
+    merge_at: int | None = None
 
     def apply(self, annotation: Annotation) -> Annotation:
         # Removal by span id, not by equality: one int compare a span keeps a keystroke on a
@@ -51,6 +55,8 @@ class Edit:
             added_spans=self.removed_spans,
             removed_relations=self.added_relations,
             added_relations=self.removed_relations,
+            split_at=self.merge_at,
+            merge_at=self.split_at,
         )
 
     @property
@@ -59,10 +65,11 @@ class Edit:
         review choice (a reviewer's "take neither" where the result already has neither) is still
         a step of the history, so that undo and a restart know about it."""
         changes = self.removed_spans or self.added_spans or self.removed_relations or self.added_relations
-        return not (changes or self.note or self.choice)
+        tokens = self.split_at is not None or self.merge_at is not None
+        return not (changes or tokens or self.note or self.choice)
 
     def to_json(self) -> dict[str, Any]:
-        data = {
+        data: dict[str, Any] = {
             "kind": self.kind,
             "removed_spans": [span_to_json(s) for s in self.removed_spans],
             "added_spans": [span_to_json(s) for s in self.added_spans],
@@ -72,6 +79,10 @@ class Edit:
         }
         if self.choice is not None:  # only review edits: every other edit's row stays as it was
             data["choice"] = self.choice.to_json()
+        if self.split_at is not None:
+            data["split_at"] = self.split_at
+        if self.merge_at is not None:
+            data["merge_at"] = self.merge_at
         return data
 
     @classmethod
@@ -86,7 +97,13 @@ class Edit:
             added_relations=tuple(relation_from_json(r) for r in data["added_relations"]),
             note="" if choice is not None and "choice" not in data else note,
             choice=choice,
+            split_at=_offset(data.get("split_at")),
+            merge_at=_offset(data.get("merge_at")),
         )
+
+
+def _offset(value: Any) -> int | None:
+    return int(value) if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def _legacy_choice(note: str) -> ReviewChoice | None:

@@ -151,6 +151,12 @@ class Store:
         """Replace a task's tokens; the text must be the same."""
         raise NotImplementedError
 
+    def retokenize(self, task_id: int, task: Task) -> None:
+        """Replace a task's tokens (the text the same, every old span still on token boundaries: a
+        split or its undo) and move the suggestion and every current annotation onto them, in one
+        transaction."""
+        raise NotImplementedError
+
     def task_ids(self, dataset: str) -> list[int]:
         """The dataset's task ids in insertion order."""
         raise NotImplementedError

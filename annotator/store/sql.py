@@ -25,6 +25,7 @@ import orjson
 from annotator.core.edits import Edit, History
 from annotator.core.errors import AnnotatorError
 from annotator.core.model import ANSWERS, Annotation, Task
+from annotator.core.retokenize import realign
 from annotator.core.reviews import Review
 from annotator.core.scheme import LabelScheme, scheme_from_dict, scheme_to_dict
 from annotator.store.base import DRAFT, EDIT_EVENTS, UNCHECKED, Decision, Expect, Routing, Store, TaskState
@@ -331,6 +332,30 @@ class SqlStore(Store):
             if self._text_out(row[0]) != task.text:
                 raise ValueError(f"set_tokens: task {task_id} has a different text")
             conn.execute("UPDATE tasks SET tokens = ? WHERE id = ?", (blob, task_id))
+
+    def retokenize(self, task_id: int, task: Task) -> None:
+        # One transaction: the tokens, the suggestion and every annotator's current row together,
+        # so no reader ever sees spans whose token indices belong to the other tokens. No log row:
+        # the edit log keeps offsets, which a split never changes (a history is realigned as read).
+        blob = tokens_to_blob(task.tokens)
+        with self._write() as conn:
+            row = conn.execute("SELECT text, suggestion FROM tasks WHERE id = ?", (task_id,)).fetchone()
+            if row is None:
+                raise UnknownTask(task_id)
+            if self._text_out(row[0]) != task.text:
+                raise ValueError(f"retokenize: task {task_id} has a different text")
+            suggestion = annotation_to_blob(realign(task, annotation_from_blob(row[1])))
+            conn.execute(
+                "UPDATE tasks SET tokens = ?, suggestion = ? WHERE id = ?", (blob, suggestion, task_id)
+            )
+            rows = conn.execute("SELECT id, data FROM annotations WHERE task_id = ?", (task_id,)).fetchall()
+            for row_id, data in rows:
+                before = annotation_from_blob(data)
+                after = realign(task, before)
+                if after is not before:
+                    conn.execute(
+                        "UPDATE annotations SET data = ? WHERE id = ?", (annotation_to_blob(after), row_id)
+                    )
 
     def task_ids(self, dataset: str) -> list[int]:
         dataset_id = self._dataset_id(dataset)
