@@ -324,30 +324,26 @@ class SqlStore(Store):
                 raise UnknownTask(task_id)
 
     def set_tokens(self, task_id: int, task: Task) -> None:
-        blob = tokens_to_blob(task.tokens)
         with self._write() as conn:
-            row = conn.execute("SELECT text FROM tasks WHERE id = ?", (task_id,)).fetchone()
-            if row is None:
-                raise UnknownTask(task_id)
-            if self._text_out(row[0]) != task.text:
-                raise ValueError(f"set_tokens: task {task_id} has a different text")
-            conn.execute("UPDATE tasks SET tokens = ? WHERE id = ?", (blob, task_id))
+            self._put_tokens(conn, task_id, task)
+
+    def _put_tokens(self, conn: Connection, task_id: int, task: Task) -> None:
+        row = conn.execute("SELECT text FROM tasks WHERE id = ?", (task_id,)).fetchone()
+        if row is None:
+            raise UnknownTask(task_id)
+        if self._text_out(row[0]) != task.text:
+            raise ValueError(f"task {task_id} has a different text; its tokens are not replaced")
+        conn.execute("UPDATE tasks SET tokens = ? WHERE id = ?", (tokens_to_blob(task.tokens), task_id))
 
     def retokenize(self, task_id: int, task: Task) -> None:
         # One transaction: the tokens, the suggestion and every annotator's current row together,
         # so no reader ever sees spans whose token indices belong to the other tokens. No log row:
         # the edit log keeps offsets, which a split never changes (a history is realigned as read).
-        blob = tokens_to_blob(task.tokens)
         with self._write() as conn:
-            row = conn.execute("SELECT text, suggestion FROM tasks WHERE id = ?", (task_id,)).fetchone()
-            if row is None:
-                raise UnknownTask(task_id)
-            if self._text_out(row[0]) != task.text:
-                raise ValueError(f"retokenize: task {task_id} has a different text")
-            suggestion = annotation_to_blob(realign(task, annotation_from_blob(row[1])))
-            conn.execute(
-                "UPDATE tasks SET tokens = ?, suggestion = ? WHERE id = ?", (blob, suggestion, task_id)
-            )
+            self._put_tokens(conn, task_id, task)
+            [(blob,)] = conn.execute("SELECT suggestion FROM tasks WHERE id = ?", (task_id,)).fetchall()
+            suggestion = annotation_to_blob(realign(task, annotation_from_blob(blob)))
+            conn.execute("UPDATE tasks SET suggestion = ? WHERE id = ?", (suggestion, task_id))
             rows = conn.execute("SELECT id, data FROM annotations WHERE task_id = ?", (task_id,)).fetchall()
             for row_id, data in rows:
                 before = annotation_from_blob(data)
