@@ -103,6 +103,13 @@ LabelsOption = Annotated[
     str | None, typer.Option("--labels", "-l", help="Entity labels in key order: L1,L2,...")
 ]
 RelationsOption = Annotated[str | None, typer.Option("--relations", help="Relation labels in key order.")]
+PatternsOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--patterns",
+        help="spaCy SpanRuler patterns (JSONL) whose matches are suggested, on the layer of their label.",
+    ),
+]
 SpanGroupsOption = Annotated[
     str | None,
     typer.Option(
@@ -148,6 +155,7 @@ def annotate(
     config: ConfigOption = None,
     label_map: LabelMapOption = None,
     span_groups: SpanGroupsOption = None,
+    patterns: PatternsOption = None,
     no_memory: Annotated[
         bool,
         typer.Option(
@@ -187,6 +195,7 @@ def annotate(
         db,
         label_map=label_map,
         span_groups=span_groups,
+        patterns=patterns,
         memory=not no_memory,
         learn=learn,
         save_model=save_model,
@@ -235,6 +244,7 @@ def preannotate(
     config: ConfigOption = None,
     label_map: LabelMapOption = None,
     span_groups: SpanGroupsOption = None,
+    patterns: PatternsOption = None,
 ) -> None:
     """Pre-annotate a corpus with spaCy (entities and relations) into gold-schema JSONL, without the UI."""
     from rich.console import Console
@@ -252,6 +262,10 @@ def preannotate(
     scheme = resolve_scheme(
         labels, config, relations, entity_labels(nlp), notes, label_map, span_groups=span_groups
     )
+    if patterns is not None:
+        from annotator.nlp.patterns import add_patterns
+
+        notes.append(f"{add_patterns(nlp, patterns)} patterns from {patterns} suggest spans too")
     suggester = (
         RelationSuggester.from_file(nlp.vocab, scheme, relation_rules, model_source=model_name(nlp))
         if scheme.relations

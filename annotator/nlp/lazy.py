@@ -19,8 +19,15 @@ if TYPE_CHECKING:
 
 
 class LazyPreannotator:
-    def __init__(self, model: str | None, scheme: LabelScheme, relation_rules: Path | None = None) -> None:
+    def __init__(
+        self,
+        model: str | None,
+        scheme: LabelScheme,
+        relation_rules: Path | None = None,
+        patterns: Path | None = None,
+    ) -> None:
         self.model = model
+        self.patterns = patterns
         self.scheme = scheme
         self.relation_rules = relation_rules
         self.nlp: Any = None
@@ -37,6 +44,10 @@ class LazyPreannotator:
             self.nlp = load_model(self.model, self.notes)
             self.model_name = model_name(self.nlp)
             self.display = display_name(self.nlp)
+            if self.patterns is not None:
+                from annotator.nlp.patterns import add_patterns
+
+                add_patterns(self.nlp, self.patterns)
             if self.scheme.relations:
                 self.suggester = RelationSuggester.from_file(
                     self.nlp.vocab, self.scheme, self.relation_rules, model_source=self.model_name

@@ -18,9 +18,11 @@ from spacy.tokens import Doc
 
 from annotator.core.errors import BadRecord
 from annotator.core.hashing import input_hash as compute_input_hash
-from annotator.core.model import Annotation, Relation, Span, Task, Token
+from annotator.core.layers import homes
+from annotator.core.model import ENTS, Annotation, Relation, Span, Task, Token
 from annotator.core.pieces import PIECE_CHARS, cut_points, pieces
 from annotator.core.scheme import LabelScheme
+from annotator.nlp.patterns import PATTERNS_KEY, PATTERNS_SOURCE
 from annotator.nlp.relations import RelationSuggester
 from annotator.sources import SourceItem
 
@@ -49,7 +51,91 @@ def suggest(
     relations: tuple[Relation, ...] = ()
     if relation_suggester is not None and len(spans) > 1:
         relations = tuple(relation_suggester(doc, spans))
+    spans += group_suggestions(doc, task, scheme, model_name, len(spans) + 1)
+    spans += pattern_suggestions(doc, task, scheme, spans)
     return Annotation(spans=tuple(spans), relations=relations)
+
+
+def pattern_suggestions(doc: Doc, task: Task, scheme: LabelScheme, taken: list[Span]) -> list[Span]:
+    """The patterns file's matches (``--patterns``), each on the layer the scheme gives its label:
+    in a span group each place and label once; on the entity layer where it overlaps no entity
+    suggested already (the model's, or a longer match)."""
+    matches = doc.spans.get(PATTERNS_KEY)
+    if not matches:
+        return []
+    tokens = task.tokens
+    home = homes(scheme)
+    out: list[Span] = []
+    places = {(s.start, s.end, s.layer, s.label) for s in taken}
+    ents = [s for s in taken if s.layer == ENTS]
+    first_sid = max((s.sid for s in taken), default=0) + 1
+    for match in sorted(matches, key=lambda m: (m.start, -(m.end - m.start))):
+        label = scheme.label_map.get(match.label_, match.label_)
+        layer = home.get(label)
+        if layer is None:
+            continue
+        first, last = tokens[match.start], tokens[match.end - 1]
+        span = Span(
+            first.start,
+            last.end,
+            match.start,
+            match.end - 1,
+            label,
+            PATTERNS_SOURCE,
+            first_sid + len(out),
+            layer,
+        )
+        if (span.start, span.end, layer, label) in places:
+            continue
+        if layer == ENTS:
+            if any(e.overlaps(span) for e in ents):
+                continue
+            ents.append(span)
+        places.add((span.start, span.end, layer, label))
+        out.append(span)
+    return out
+
+
+# A span a spancat component scores below this is not suggested (spancat's own default threshold).
+SPANCAT_THRESHOLD = 0.5
+
+
+def group_suggestions(
+    doc: Doc, task: Task, scheme: LabelScheme, model_name: str, first_sid: int
+) -> list[Span]:
+    """The spans a pipeline's ``spancat`` / ``spancat_singlelabel`` put in ``doc.spans[key]`` for
+    each span group of the scheme: those scored at least SPANCAT_THRESHOLD (a group without scores,
+    such as a SpanRuler's, is taken whole), their labels through the label map, each place and
+    label once."""
+    out: list[Span] = []
+    seen: set[tuple[int, int, str, str]] = set()
+    tokens = task.tokens
+    for key in scheme.span_groups:
+        group = doc.spans.get(key)
+        if group is None:
+            continue
+        scores = group.attrs.get("scores")
+        for k, span in enumerate(group):
+            if scores is not None and k < len(scores) and float(scores[k]) < SPANCAT_THRESHOLD:
+                continue
+            label = scheme.suggested_label(span.label_, key)
+            if label is None or (span.start_char, span.end_char, key, label) in seen:
+                continue
+            seen.add((span.start_char, span.end_char, key, label))
+            first, last = tokens[span.start], tokens[span.end - 1]
+            out.append(
+                Span(
+                    first.start,
+                    last.end,
+                    span.start,
+                    span.end - 1,
+                    label,
+                    model_name,
+                    first_sid + len(out),
+                    key,
+                )
+            )
+    return out
 
 
 def doc_to_task(

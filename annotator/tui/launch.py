@@ -16,6 +16,7 @@ from annotator.feed import FeedEvent, feed
 from annotator.learn import LearnerClient, attach, check_model_folder, setup_from_store
 from annotator.nlp.lazy import LazyPreannotator
 from annotator.nlp.meta import display_from_meta, ner_labels_from_meta, read_meta
+from annotator.nlp.patterns import read_patterns
 from annotator.routing import assign, join, parse_names, top_up
 from annotator.session import AnnotationSession
 from annotator.sources import count_source, read_source, require_items
@@ -85,6 +86,7 @@ def run_annotate(
     *,
     label_map: str | None = None,
     span_groups: str | None = None,
+    patterns: Path | None = None,
     memory: bool = True,
     learn: bool = False,
     save_model: Path | None = None,
@@ -102,6 +104,8 @@ def run_annotate(
         raise AnnotatorError(f"{source}: no such file or folder")
     if relation_rules is not None and not relation_rules.exists():
         raise AnnotatorError(f"{relation_rules}: no such relation rules file")
+    if patterns is not None:
+        read_patterns(patterns)  # a bad line is said before any screen, not in the feed's thread
     keymap = load_keymap(config)
     notes: list[str] = []
     db_path = resolve_db(db)
@@ -136,7 +140,7 @@ def run_annotate(
     else:
         total = count_source(source)
         session.total = max(total, len(session.task_ids)) if total is not None else None
-    preannotator = LazyPreannotator(model, scheme, relation_rules)
+    preannotator = LazyPreannotator(model, scheme, relation_rules, patterns)
 
     def run_feed(notify: Callable[[FeedEvent], None], should_stop: Callable[[], bool]) -> None:
         feed(
