@@ -65,7 +65,9 @@ def render_pair(pair: PairReport) -> str:
         ]
         if layer.per_label:
             lines.append("  by label (exact)")
-            lines.extend(_row("  " + label, c, defined) for label, c in sorted(layer.per_label.items()))
+            lines.extend(
+                _row("  " + visible(label), c, defined) for label, c in sorted(layer.per_label.items())
+            )
         lines.append(f"  tokens: {TOKENS_UNDEFINED}")
     if pair.layers:
         lines.insert(3, "  the spans and tokens below are the entity layer's; span groups follow")
