@@ -7,6 +7,7 @@ Prodigy and friends carry both.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Mapping, Sequence
 from typing import Any, TypeGuard
 
@@ -160,9 +161,44 @@ def _int(value: Any, what: str) -> int:
     return value
 
 
+_TOKEN_FIELDS = operator.itemgetter("text", "start", "end", "id", "ws")
+
+
+def _plain_tokens(text: str, raw: list[Any]) -> tuple[Token, ...] | None:
+    """The tokens when they are as Prodigy writes them (every key, of the right type, ids 0, 1, 2,
+    ..., in order, each the text at its offsets), checked a column at a time; None when any is not,
+    and the careful reading below says what is wrong. Reading a token at a time was a third of an
+    import's time."""
+    try:
+        rows = list(map(_TOKEN_FIELDS, raw))
+    except (TypeError, KeyError, IndexError):
+        return None
+    if not rows:
+        return ()
+    texts, starts, ends, ids, spaces = zip(*rows, strict=True)
+    if (
+        set(map(type, starts)) != {int}
+        or set(map(type, ends)) != {int}
+        or set(map(type, ids)) != {int}
+        or set(map(type, spaces)) != {bool}
+        or set(map(type, texts)) != {str}
+        or ids != tuple(range(len(ids)))
+        or starts[0] < 0
+        or ends[-1] > len(text)
+        or not all(map(operator.lt, starts, ends))
+        or not all(map(operator.le, ends[:-1], starts[1:]))
+        or list(map(text.__getitem__, map(slice, starts, ends))) != list(texts)
+    ):
+        return None
+    return tuple(map(Token, texts, starts, ends, ids, spaces))
+
+
 def tokens_from_record(text: str, raw: Any) -> tuple[Token, ...]:
     if not isinstance(raw, list):
         raise InvalidAnnotation("'tokens' must be a list")
+    plain = _plain_tokens(text, raw)
+    if plain is not None:
+        return plain
     tokens = []
     for i, t in enumerate(raw):
         if not isinstance(t, Mapping):

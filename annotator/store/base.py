@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Self
+from typing import TYPE_CHECKING, NamedTuple, Self
 
 from annotator.core.edits import Edit, History
 from annotator.core.model import Annotation, Task
@@ -51,6 +51,16 @@ class TaskState:
     history: History
     stored: Annotation | None
     version: int | None
+
+
+class Saved(NamedTuple):
+    """One row for ``save_annotations``: the annotation stored as ``annotator``'s current row of
+    the task, the log row naming ``session`` as its writer."""
+
+    task_id: int
+    annotator: str
+    annotation: Annotation
+    session: str = "import"
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,6 +183,11 @@ class Store:
     def find_task(self, dataset: str, input_hash: int) -> int | None:
         raise NotImplementedError
 
+    def find_tasks(self, dataset: str, input_hashes: Iterable[int]) -> dict[int, int]:
+        """input hash -> task id, for those of ``input_hashes`` the dataset holds (one query a
+        few hundred hashes: an import looks up a batch of records at once)."""
+        raise NotImplementedError
+
     # -- annotations and the edit log ---------------------------------------------------------
 
     def annotation(self, task_id: int, annotator: str) -> Annotation | None:
@@ -230,6 +245,11 @@ class Store:
         or None. The annotation keeps its own session and timestamp when it has them (an imported
         record's ``_session_id``/``_timestamp``); the log row names ``session`` as its writer.
         Not fsynced in SQLite: importers write thousands of rows and still have their source file."""
+        self.save_annotations([Saved(task_id, annotator, annotation, session)])
+
+    def save_annotations(self, rows: Iterable[Saved]) -> None:
+        """``save_annotation`` for many rows, in one transaction: all are stored or none (an
+        import writes a batch of records at once; a transaction each was most of its time)."""
         raise NotImplementedError
 
     def history(self, task_id: int, annotator: str) -> History:

@@ -28,7 +28,17 @@ from annotator.core.model import ANSWERS, Annotation, Task
 from annotator.core.retokenize import realign
 from annotator.core.reviews import Review
 from annotator.core.scheme import LabelScheme, scheme_from_dict, scheme_to_dict
-from annotator.store.base import DRAFT, EDIT_EVENTS, UNCHECKED, Decision, Expect, Routing, Store, TaskState
+from annotator.store.base import (
+    DRAFT,
+    EDIT_EVENTS,
+    UNCHECKED,
+    Decision,
+    Expect,
+    Routing,
+    Saved,
+    Store,
+    TaskState,
+)
 from annotator.store.dump import (
     AnnotationRow,
     AssignmentRow,
@@ -42,12 +52,16 @@ from annotator.store.dump import (
     remap,
 )
 from annotator.store.errors import RoutedMeanwhile, StaleWrite, StoreError, UnknownTask
+from annotator.store.migrations import count_accepted_labels
 from annotator.store.serialize import (
     annotation_from_blob,
     annotation_to_blob,
     answer_or_none,
     edit_from_blob,
     edit_to_blob,
+    label_from_key,
+    label_key,
+    labels_of_blob,
     mapping_from_blob,
     mapping_to_blob,
     tokens_from_blob,
@@ -387,6 +401,22 @@ class SqlStore(Store):
         )
         return int(rows[0][0]) if rows else None
 
+    def find_tasks(self, dataset: str, input_hashes: Iterable[int]) -> dict[int, int]:
+        dataset_id = self._dataset_id(dataset)
+        if dataset_id is None:
+            return {}
+        wanted = sorted({h for h in input_hashes if INT64[0] <= h <= INT64[1]})
+        found: dict[int, int] = {}
+        for i in range(0, len(wanted), BATCH_SIZE):
+            chunk = wanted[i : i + BATCH_SIZE]
+            rows = self._query(
+                f"""SELECT input_hash, id FROM tasks
+                    WHERE dataset_id = ? AND input_hash IN ({", ".join("?" * len(chunk))})""",
+                (dataset_id, *chunk),
+            )
+            found.update((int(h), int(task_id)) for h, task_id in rows)
+        return found
+
     def _task_from_row(self, row: Iterable[Any]) -> Task:
         text, tokens, input_hash, meta, extra = row
         return Task(
@@ -465,8 +495,10 @@ class SqlStore(Store):
         data = annotation_to_blob(stored)
         with self._write() as conn:
             log_id = self._log(conn, task_id, annotator, session, event, payload, now)
+            labels = self._labels_before(conn, task_id, annotator)
             params = (task_id, annotator, self._text_in(session), int(now), data, log_id)
             self._set_current(conn, _UPSERT_DRAFT, params, task_id, annotator, expect)
+            self._put_labels(conn, labels)  # a draft counts no labels: only an accept left does
         return log_id
 
     def record_answer(
@@ -488,18 +520,30 @@ class SqlStore(Store):
         )
         return Decision(filled, version)
 
-    def save_annotation(
-        self, task_id: int, annotator: str, annotation: Annotation, session: str = "import"
-    ) -> None:
-        answer_or_none(annotation.answer)
+    def save_annotations(self, rows: Iterable[Saved]) -> None:
         now = time.time()
-        filled = replace(
-            annotation,
-            annotator=annotator,
-            session=annotation.session if annotation.session is not None else session,
-            timestamp=annotation.timestamp if annotation.timestamp is not None else int(now),
-        )
-        self._decide(task_id, annotator, session, "import", filled, now, durable=False, expect=UNCHECKED)
+        prepared = []
+        for task_id, annotator, annotation, session in rows:
+            answer_or_none(annotation.answer)
+            filled = replace(
+                annotation,
+                annotator=annotator,
+                session=annotation.session if annotation.session is not None else session,
+                timestamp=annotation.timestamp if annotation.timestamp is not None else int(now),
+            )
+            prepared.append((task_id, annotator, session, filled))
+        if not prepared:
+            return
+        # In (task, annotator) order: PostgreSQL locks each pair, and two imports taking the same
+        # pairs in different orders could deadlock. (A batch names a pair once.)
+        prepared.sort(key=lambda row: (row[0], row[1]))
+        with self._write() as conn:
+            labels: Counter[tuple[int, str, str]] = Counter()
+            for task_id, annotator, session, filled in prepared:
+                self._put_decision(
+                    conn, task_id, annotator, session, "import", filled, now, expect=UNCHECKED, labels=labels
+                )
+            self._put_labels(conn, labels)
 
     def _decide(
         self,
@@ -514,30 +558,94 @@ class SqlStore(Store):
         expect: Expect,
         remember: Mapping[tuple[str, ...], str | None] | None = None,
     ) -> int:
-        data = annotation_to_blob(annotation)
         with self._write(durable=durable) as conn:
-            log_id = self._log(conn, task_id, annotator, session, event, data, now)
-            params = (
+            labels: Counter[tuple[int, str, str]] = Counter()
+            log_id = self._put_decision(
+                conn,
                 task_id,
                 annotator,
-                annotation.answer,
-                self._text_or_none(annotation.session),
-                annotation.timestamp,
-                data,
-                log_id if event == "import" else None,
-                log_id,
+                session,
+                event,
+                annotation,
+                now,
+                expect=expect,
+                remember=remember,
+                labels=labels,
             )
-            self._set_current(conn, _UPSERT_DECISION, params, task_id, annotator, expect)
-            if remember:
-                # In the decision's transaction: a crash after the accept cannot lose what it taught.
-                (dataset_id,) = conn.execute(
-                    "SELECT dataset_id FROM tasks WHERE id = ?", (task_id,)
-                ).fetchone()
-                for form, label in remember.items():
-                    self._put_memory(
-                        conn, dataset_id, annotator, orjson.dumps(list(form)), label, task_id, now
-                    )
+            self._put_labels(conn, labels)
+            return log_id
+
+    def _put_decision(
+        self,
+        conn: Connection,
+        task_id: int,
+        annotator: str,
+        session: str,
+        event: str,
+        annotation: Annotation,
+        now: float,
+        *,
+        expect: Expect,
+        labels: Counter[tuple[int, str, str]],
+        remember: Mapping[tuple[str, ...], str | None] | None = None,
+    ) -> int:
+        """Log a decision and make it the current row, inside the caller's transaction; add what it
+        changes in the label tally to ``labels`` (the caller writes them with ``_put_labels``)."""
+        data = annotation_to_blob(annotation)
+        log_id = self._log(conn, task_id, annotator, session, event, data, now)
+        labels.update(self._labels_before(conn, task_id, annotator))
+        if annotation.answer == "accept":
+            dataset_id = self._dataset_of(conn, task_id)
+            labels.update((dataset_id, annotator, s.label) for s in annotation.spans)
+        params = (
+            task_id,
+            annotator,
+            annotation.answer,
+            self._text_or_none(annotation.session),
+            annotation.timestamp,
+            data,
+            log_id if event == "import" else None,
+            log_id,
+        )
+        self._set_current(conn, _UPSERT_DECISION, params, task_id, annotator, expect)
+        if remember:
+            # In the decision's transaction: a crash after the accept cannot lose what it taught.
+            (dataset_id,) = conn.execute("SELECT dataset_id FROM tasks WHERE id = ?", (task_id,)).fetchone()
+            for form, label in remember.items():
+                self._put_memory(conn, dataset_id, annotator, orjson.dumps(list(form)), label, task_id, now)
         return log_id
+
+    @staticmethod
+    def _dataset_of(conn: Connection, task_id: int) -> int:
+        return int(conn.execute("SELECT dataset_id FROM tasks WHERE id = ?", (task_id,)).fetchone()[0])
+
+    def _labels_before(self, conn: Connection, task_id: int, annotator: str) -> Counter[tuple[int, str, str]]:
+        """What the row about to be replaced counts in the label tally, negated: the spans of an
+        accepted annotation (read before the row is replaced, in the same transaction)."""
+        out: Counter[tuple[int, str, str]] = Counter()
+        row = conn.execute(
+            "SELECT answer FROM annotations WHERE task_id = ? AND annotator = ?", (task_id, annotator)
+        ).fetchone()
+        if row is not None and row[0] == "accept":
+            (data,) = conn.execute(
+                "SELECT data FROM annotations WHERE task_id = ? AND annotator = ?", (task_id, annotator)
+            ).fetchone()
+            dataset_id = self._dataset_of(conn, task_id)
+            out.subtract((dataset_id, annotator, label) for label in labels_of_blob(bytes(data)))
+        return out
+
+    @staticmethod
+    def _put_labels(conn: Connection, labels: Counter[tuple[int, str, str]]) -> None:
+        """Add the changes to the label tally, in key order (PostgreSQL locks each row, and writers
+        taking them in the same order cannot deadlock), at the end of the write: after the
+        annotations' triggers have taken the tally's rows, as every writer does."""
+        for (dataset_id, annotator, label), n in sorted(labels.items()):
+            if n:
+                conn.execute(
+                    """INSERT INTO label_tally (dataset_id, annotator, label, n) VALUES (?, ?, ?, ?)
+                       ON CONFLICT (dataset_id, annotator, label) DO UPDATE SET n = label_tally.n + excluded.n""",
+                    (dataset_id, annotator, label_key(label), n),
+                )
 
     def state(self, task_id: int, annotator: str) -> TaskState:
         with self._read() as conn:
@@ -861,33 +969,28 @@ class SqlStore(Store):
 
     def stats(self, dataset: str | None = None) -> list[StatsRow]:
         filter_sql, params = ("WHERE d.name = ?", (dataset,)) if dataset is not None else ("", ())
+        # Read from the counts kept beside the rows (migrations 7 and 8): a few rows per annotator.
         with self._read() as conn:
             counts = conn.execute(
-                f"""SELECT d.name, a.annotator, a.answer, COUNT(*)
-                    FROM annotations a JOIN tasks t ON t.id = a.task_id JOIN datasets d ON d.id = t.dataset_id
-                    {filter_sql} GROUP BY d.name, a.annotator, a.answer""",
+                f"""SELECT d.name, k.annotator, k.answer, k.n FROM tally k JOIN datasets d ON d.id = k.dataset_id
+                    {filter_sql}""",
                 params,
             ).fetchall()
             accepted = conn.execute(
-                f"""SELECT d.name, a.annotator, a.data
-                    FROM annotations a JOIN tasks t ON t.id = a.task_id JOIN datasets d ON d.id = t.dataset_id
-                    {filter_sql} {"AND" if filter_sql else "WHERE"} a.answer = 'accept'""",
+                f"""SELECT d.name, k.annotator, k.label, k.n FROM label_tally k
+                    JOIN datasets d ON d.id = k.dataset_id {filter_sql}""",
                 params,
             ).fetchall()
             sizes = dict(
-                conn.execute(
-                    f"""SELECT d.name, COUNT(t.id) FROM datasets d LEFT JOIN tasks t ON t.dataset_id = d.id
-                        {filter_sql} GROUP BY d.name""",
-                    params,
-                ).fetchall()
+                conn.execute(f"SELECT d.name, d.tasks FROM datasets d {filter_sql}", params).fetchall()
             )
         tally: dict[tuple[str, str], dict[str, int]] = {}
         for name, who, answer, count in counts:
-            tally.setdefault((name, who), {})[answer if answer is not None else DRAFT] = int(count)
-        labels: dict[tuple[str, str], Counter[str]] = {}
-        for name, who, data in accepted:
-            spans = orjson.loads(data)["spans"]
-            labels.setdefault((name, who), Counter()).update(s[4] for s in spans)
+            tally.setdefault((name, who), {})[answer] = int(count)
+        labels: dict[tuple[str, str], dict[str, int]] = {}
+        for name, who, label, count in accepted:
+            if count:
+                labels.setdefault((name, who), {})[label_from_key(label)] = int(count)
         return [
             StatsRow(
                 dataset=name,
@@ -896,10 +999,11 @@ class SqlStore(Store):
                 rejected=t.get("reject", 0),
                 ignored=t.get("ignore", 0),
                 drafted=t.get(DRAFT, 0),
-                spans_per_label=dict(sorted(labels.get((name, who), Counter()).items())),
+                spans_per_label=dict(sorted(labels.get((name, who), {}).items())),
                 tasks=int(sizes.get(name, 0)),
             )
             for (name, who), t in sorted(tally.items())
+            if any(t.values())
         ]
 
     # -- copying a dataset between databases ------------------------------------------------------
@@ -1091,6 +1195,7 @@ class SqlStore(Store):
             "UPDATE datasets SET tasks = (SELECT COUNT(*) FROM tasks WHERE dataset_id = ?) WHERE id = ?",
             (dataset_id, dataset_id),
         )
+        count_accepted_labels(conn, dataset_id)
 
 
 def _bytes_or_none(value: Any) -> bytes | None:

@@ -29,6 +29,7 @@ from annotator.formats.guess import check_fits, guess
 from annotator.formats.problems import Problems
 from annotator.formats.registry import Format, get
 from annotator.formats.tokens import split_tokens
+from annotator.store.base import Saved
 from annotator.transfer.storelike import StoreLike
 
 BATCH = 500
@@ -176,20 +177,47 @@ class _TextIndex:
                         self._foreign.setdefault(fingerprint, stored.input_hash)
         return self._foreign
 
-    def hash_for(self, task: Task) -> tuple[int, bool]:
-        """The hash to store the task under, and whether the dataset held it before this call."""
-        if self.store.find_task(self.dataset, task.input_hash) is not None:
-            return task.input_hash, True
-        fingerprint = input_hash(task.text)
-        if fingerprint != task.input_hash and self.store.find_task(self.dataset, fingerprint) is not None:
-            return fingerprint, True
-        foreign = self._stored_foreign()
-        found = foreign.get(fingerprint)
-        if found is not None:
-            return found, True
-        if fingerprint != task.input_hash:
-            foreign[fingerprint] = task.input_hash  # for a later record of the same text
-        return task.input_hash, False
+    def hashes_for(self, tasks: list[Task]) -> list[tuple[int, bool]]:
+        """For each task, in order: the hash to store it under, and whether the dataset held it
+        before this call (tasks of this call are stored after it). Two queries for the batch."""
+        held = self.store.find_tasks(self.dataset, (t.input_hash for t in tasks))
+        prints = [None if t.input_hash in held else input_hash(t.text) for t in tasks]
+        held_by_print = self.store.find_tasks(
+            self.dataset,
+            (p for t, p in zip(tasks, prints, strict=True) if p is not None and p != t.input_hash),
+        )
+        out = []
+        for task, fingerprint in zip(tasks, prints, strict=True):
+            if fingerprint is None:
+                out.append((task.input_hash, True))
+            elif fingerprint != task.input_hash and fingerprint in held_by_print:
+                out.append((fingerprint, True))
+            else:
+                foreign = self._stored_foreign()
+                found = foreign.get(fingerprint)
+                if found is not None:
+                    out.append((found, True))
+                    continue
+                if fingerprint != task.input_hash:
+                    foreign[fingerprint] = task.input_hash  # for a later record of the same text
+                out.append((task.input_hash, False))
+        return out
+
+
+class _Pending:
+    """Annotations waiting to be stored, a batch a transaction."""
+
+    def __init__(self, store: StoreLike) -> None:
+        self.store = store
+        self.rows: list[Saved] = []
+
+    def add(self, row: Saved) -> None:
+        self.rows.append(row)
+
+    def write(self) -> None:
+        if self.rows:
+            self.store.save_annotations(self.rows)
+            self.rows = []
 
 
 def import_file(
@@ -256,13 +284,16 @@ def _import(
     # A file that names no layers: its spans go to the layers the dataset's scheme gives their labels.
     scheme = store.scheme(dataset) if not spec.names_layers and dataset in store.datasets() else None
     home = homes(scheme) if scheme is not None and scheme.span_groups else {}
+    pending = _Pending(store)
 
-    def rehash(task: Task) -> tuple[Task, bool]:
-        found, held = index.hash_for(task)
-        if found == task.input_hash:
-            return task, held
-        problems.note(BY_TEXT_NOTE)
-        return replace(task, input_hash=found), held
+    def rehash(tasks: list[Task]) -> list[tuple[Task, bool]]:
+        out = []
+        for task, (found, held) in zip(tasks, index.hashes_for(tasks), strict=True):
+            if found != task.input_hash:
+                problems.note(BY_TEXT_NOTE)
+                task = replace(task, input_hash=found)
+            out.append((task, held))
+        return out
 
     def name_of(annotation: Annotation) -> str:
         if per_user and annotation.annotator:
@@ -273,6 +304,7 @@ def _import(
         """A task this file gave already for ``who``: the later one replaces the earlier in the
         store and in the counts (read back from the store: repeats are rare, and keeping every
         annotation of a large file to compare would not be)."""
+        pending.write()  # the earlier one may be waiting in this batch
         earlier = store.annotation(task_id, who)
         report.repeats += 1
         same = earlier is not None and (earlier.content(), earlier.answer) == (
@@ -292,7 +324,7 @@ def _import(
         counts.relations += len(annotation.relations)
 
     def flush(batch: list[Item]) -> None:
-        keyed = [(*rehash(t), a) for t, a in batch]
+        keyed = [(t, held, a) for (t, held), (_, a) in zip(rehash([t for t, _ in batch]), batch, strict=True)]
         ids = store.add_tasks(dataset, [(t, Annotation(a.spans, a.relations)) for t, _, a in keyed])
         for task_id, (task, held, annotation) in zip(ids, keyed, strict=True):
             # A task the dataset did not hold was stored from this record (or an earlier one of
@@ -307,6 +339,7 @@ def _import(
             if stored.tokens != task.tokens:
                 moved = _on_tokens(stored, annotation)
                 if moved is None:
+                    pending.write()  # refine_tokens moves every stored annotation of the task
                     refined = refine_tokens(store, dataset, task_id, stored, annotation)
                     if isinstance(refined, str):
                         problems.report(source, None, f"{describe(task)}: {refined}")
@@ -334,8 +367,9 @@ def _import(
                     problems.note(REPLACED_NOTE)
                 counts.add(annotation)
                 report.annotators[who] = report.annotators.get(who, 0) + 1
-            store.save_annotation(task_id, who, annotation, session=annotation.session or "import")
+            pending.add(Saved(task_id, who, annotation, annotation.session or "import"))
             report.task_ids.add(task_id)
+        pending.write()
 
     batch: list[Item] = []
     for item in spec.read(path, problems, lang=lang):

@@ -5,15 +5,19 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 from typing import Any
+from unittest.mock import patch
 
 import orjson
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from annotator.core.errors import InvalidAnnotation
-from annotator.core.model import Annotation, Task
-from annotator.core.records import from_record, to_record
+from annotator.core.model import Annotation, Task, Token
+from annotator.core.records import from_record, to_record, token_dict, tokens_from_record
 from annotator.core.validate import validate_annotation
 from tests.conftest import FIXTURES
+from tests.strategies import tasks
 
 PRODIGY = FIXTURES / "prodigy"
 REL_FILE = PRODIGY / "rel_component_annotations.jsonl"
@@ -221,3 +225,65 @@ def test_what_does_not_matter_is_accepted() -> None:
     assert to_record(task, annotation)["_custom"] == {"kept": True}
     with pytest.raises(InvalidAnnotation, match="must be a JSON object"):
         from_record([record])
+
+
+def _careful(text: str, raw: list[Any]) -> tuple[Token, ...] | str:
+    """What tokens_from_record gives without its column-at-a-time path: the tokens, or the reason."""
+    try:
+        with patch("annotator.core.records._plain_tokens", return_value=None):
+            return tokens_from_record(text, raw)
+    except InvalidAnnotation as exc:
+        return str(exc)
+
+
+def _either(text: str, raw: list[Any]) -> tuple[Token, ...] | str:
+    try:
+        return tokens_from_record(text, raw)
+    except InvalidAnnotation as exc:
+        return str(exc)
+
+
+TOKEN_CHANGES: list[tuple[str, Any]] = [
+    ("start", 1),
+    ("end", -1),
+    ("end", 10**6),
+    ("start", -1),
+    ("start", True),
+    ("end", 2.0),
+    ("id", 7),
+    ("id", "0"),
+    ("ws", None),
+    ("ws", 1),
+    ("text", "other"),
+    ("text", 3),
+]
+
+
+@given(st.data())
+def test_tokens_read_a_column_at_a_time_are_the_tokens_read_one_by_one(data: st.DataObject) -> None:
+    """The fast path (every token as Prodigy writes it, checked a column at a time) never accepts
+    what the careful reading refuses, and gives the same tokens when it accepts."""
+    task = data.draw(tasks(min_tokens=1))
+    raw: list[Any] = [token_dict(t) for t in task.tokens]
+    for _ in range(data.draw(st.integers(0, 2))):
+        i = data.draw(st.integers(0, len(raw) - 1))
+        change = data.draw(st.sampled_from([*TOKEN_CHANGES, ("drop", None), ("swap", None), ("list", None)]))
+        key, value = change
+        if key == "drop":
+            raw[i] = {k: v for k, v in raw[i].items() if k != data.draw(st.sampled_from(list(raw[i])))}
+        elif key == "swap" and len(raw) > 1:
+            j = (i + 1) % len(raw)
+            raw[i], raw[j] = raw[j], raw[i]
+        elif key == "list":
+            raw[i] = list(raw[i].values()) if isinstance(raw[i], dict) else raw[i]
+        elif isinstance(raw[i], dict):
+            old = raw[i].get(key)
+            raw[i] = {
+                **raw[i],
+                key: value
+                if not isinstance(value, int) or isinstance(value, bool) or key == "id"
+                else (old if isinstance(old, int) else 0) + value,
+            }
+    assert _either(task.text, raw) == _careful(task.text, raw)
+    if orjson.dumps(raw) == orjson.dumps([token_dict(t) for t in task.tokens]):  # (True == 1)
+        assert _either(task.text, raw) == task.tokens

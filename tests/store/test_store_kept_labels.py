@@ -1,0 +1,160 @@
+"""The counts `stats` reads (migration 8's spans per label of accepted tasks, migration 7's tally and
+task count) stay equal to a count over the stored rows through every kind of write, on both
+backends; a database made before migration 8 gets them; a batch of imported rows is stored whole
+or not at all."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from annotator.core.edits import delete_span, set_span
+from annotator.core.model import Annotation, Span, Task
+from annotator.store import StaleWrite, Store, UnknownTask
+from annotator.store.base import Saved
+from annotator.store.dump import copy_dataset
+from tests.schema_support import downgrade
+from tests.strategies import tokenize
+
+TEXT = "Alice met Bob in Paris and \x00Rome\x00 ."
+
+
+def task(i: int) -> Task:
+    text = f"{TEXT} {i}"
+    return Task(text, tokenize(text), 5000 + i)
+
+
+def spans(t: Task, *labels: tuple[int, str]) -> tuple[Span, ...]:
+    return tuple(
+        Span(t.tokens[k].start, t.tokens[k].end, k, k, label, None, sid)
+        for sid, (k, label) in enumerate(labels, start=1)
+    )
+
+
+@pytest.fixture
+def store(db_target: str) -> Iterator[Store]:
+    s = Store(db_target)
+    yield s
+    s.close()
+
+
+def recount(store: Store, dataset: str) -> dict[str, dict[str, int]]:
+    """Spans per label of each annotator's accepted tasks, counted over the stored rows."""
+    out: dict[str, Counter[str]] = {}
+    for _task_id, _task, a in store.annotations(dataset, answers=("accept",)):
+        assert a.annotator is not None
+        out.setdefault(a.annotator, Counter()).update(s.label for s in a.spans)
+    return {who: dict(sorted(c.items())) for who, c in out.items() if c}
+
+
+def kept(store: Store, dataset: str) -> dict[str, dict[str, int]]:
+    return {r.annotator: r.spans_per_label for r in store.stats(dataset) if r.spans_per_label}
+
+
+def test_labels_of_accepted_tasks_follow_every_write(store: Store) -> None:
+    ids = store.add_tasks("d", [(task(i), Annotation()) for i in range(4)])
+    t = [store.task(i) for i in ids]
+    hostile = "\x00LABEL\u200b"  # labels come from files: NUL and invisible characters included
+    store.record_answer(
+        ids[0], "alice", "s", Annotation(spans(t[0], (0, "PERSON"), (2, "PERSON")), answer="accept")
+    )
+    store.record_answer(
+        ids[1], "alice", "s", Annotation(spans(t[1], (4, "GPE"), (6, hostile)), answer="accept")
+    )
+    store.record_answer(ids[2], "alice", "s", Annotation(spans(t[2], (4, "GPE")), answer="reject"))
+    store.save_annotation(ids[0], "bob", Annotation(spans(t[0], (0, "ORG")), answer="accept"))
+    assert (
+        kept(store, "d")
+        == recount(store, "d")
+        == {
+            "alice": {"GPE": 1, "PERSON": 2, hostile: 1},
+            "bob": {"ORG": 1},
+        }
+    )
+    # an edit reopens an accepted task: its spans no longer count
+    current = store.annotation(ids[0], "alice")
+    assert current is not None
+    edit = delete_span(current, current.spans[0].sid)
+    store.record_edit(ids[0], "alice", "s", "do", edit, edit.apply(current))
+    assert kept(store, "d") == recount(store, "d") == {"alice": {"GPE": 1, hostile: 1}, "bob": {"ORG": 1}}
+    # accepted again with one span fewer; a rejected task accepted; an accepted one rejected
+    store.record_answer(ids[0], "alice", "s", replace(edit.apply(current), answer="accept"))
+    store.record_answer(ids[2], "alice", "s", Annotation(spans(t[2], (4, "GPE")), answer="accept"))
+    store.record_answer(ids[1], "alice", "s", Annotation(spans(t[1], (4, "GPE")), answer="reject"))
+    # an import replaces an accepted row with another accepted one
+    store.save_annotations(
+        [Saved(ids[0], "bob", Annotation(spans(t[0], (0, "GPE"), (2, "GPE")), answer="accept"))]
+    )
+    assert kept(store, "d") == recount(store, "d") == {"alice": {"GPE": 1, "PERSON": 1}, "bob": {"GPE": 2}}
+    rows = {r.annotator: r for r in store.stats("d")}
+    assert (rows["alice"].accepted, rows["alice"].rejected, rows["alice"].tasks) == (2, 1, 4)
+
+
+def test_a_guarded_write_that_loses_leaves_the_counts_alone(store: Store) -> None:
+    [task_id] = store.add_tasks("d", [(task(0), Annotation())])
+    t = store.task(task_id)
+    first = store.record_answer(task_id, "alice", "s", Annotation(spans(t, (0, "PERSON")), answer="accept"))
+    store.record_answer(task_id, "alice", "other", Annotation(spans(t, (0, "PERSON")), answer="accept"))
+    edit = set_span(t, first.annotation, 2, 2, "PERSON")
+    with pytest.raises(StaleWrite):  # another process wrote the task since
+        store.record_edit(
+            task_id, "alice", "s", "do", edit, edit.apply(first.annotation), expect=first.version
+        )
+    assert kept(store, "d") == recount(store, "d") == {"alice": {"PERSON": 1}}
+
+
+def test_a_batch_of_imported_rows_is_stored_whole_or_not_at_all(store: Store) -> None:
+    ids = store.add_tasks("d", [(task(i), Annotation()) for i in range(2)])
+    t = store.task(ids[0])
+    good = Saved(ids[0], "alice", Annotation(spans(t, (0, "PERSON")), answer="accept"))
+    with pytest.raises(UnknownTask):
+        store.save_annotations([good, Saved(10**9, "alice", Annotation(answer="accept"))])
+    assert store.annotation(ids[0], "alice") is None
+    assert store.stats("d") == [] and store.log_counts("d") == {}
+    store.save_annotations([good, Saved(ids[1], "alice", Annotation(answer="ignore"), "file")])
+    assert kept(store, "d") == {"alice": {"PERSON": 1}}
+    assert store.answer_counts("d", "alice") == {"accept": 1, "reject": 0, "ignore": 1, "draft": 0}
+    assert store.log_counts("d") == {"import": 2}
+
+
+def test_find_tasks_gives_the_ids_of_the_hashes_held(store: Store) -> None:
+    ids = store.add_tasks("d", [(task(i), Annotation()) for i in range(700)])  # more than a query's batch
+    store.add_tasks("other", [(task(1000), Annotation())])
+    wanted = [5000 + i for i in range(0, 700, 3)] + [6000, 5000 + 1000, -(2**63), 2**64]
+    assert store.find_tasks("d", wanted) == {5000 + i: ids[i] for i in range(0, 700, 3)}
+    assert store.find_tasks("nothing", wanted) == {}
+
+
+def test_a_database_made_before_the_label_counts_gets_them(tmp_path: Path) -> None:
+    db = tmp_path / "old.db"
+    with Store(db) as store:
+        ids = store.add_tasks("d", [(task(i), Annotation()) for i in range(3)])
+        t = [store.task(i) for i in ids]
+        store.record_answer(
+            ids[0], "alice", "s", Annotation(spans(t[0], (0, "PERSON"), (2, "ORG")), answer="accept")
+        )
+        store.record_answer(ids[1], "alice", "s", Annotation(spans(t[1], (0, "PERSON")), answer="accept"))
+        store.record_answer(ids[2], "bob", "s", Annotation(spans(t[2], (0, "PERSON")), answer="reject"))
+        before = kept(store, "d")
+    raw = sqlite3.connect(db, isolation_level=None)
+    downgrade(raw, 7)
+    assert "label_tally" not in {r[0] for r in raw.execute("SELECT name FROM sqlite_master")}
+    raw.close()
+    with Store(db) as store:
+        assert kept(store, "d") == before == recount(store, "d") == {"alice": {"ORG": 1, "PERSON": 2}}
+
+
+def test_a_copied_dataset_has_its_label_counts(store: Store, tmp_path: Path) -> None:
+    ids = store.add_tasks("d", [(task(i), Annotation()) for i in range(2)])
+    t = store.task(ids[0])
+    store.record_answer(
+        ids[0], "alice", "s", Annotation(spans(t, (0, "PERSON"), (4, "GPE")), answer="accept")
+    )
+    with Store(tmp_path / "copy.db") as target:
+        copy_dataset(store, target, "d")
+        assert kept(target, "d") == kept(store, "d") == {"alice": {"GPE": 1, "PERSON": 1}}
