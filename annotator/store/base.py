@@ -294,6 +294,11 @@ class Store:
         so the caller may write to the store while iterating."""
         raise NotImplementedError
 
+    def accepted_labels(self, dataset: str, annotators: Collection[str]) -> tuple[list[str], list[str]]:
+        """The span labels and the relation labels of these annotators' accepted tasks, from the
+        counts the store keeps (no pass over the annotations), most used first."""
+        raise NotImplementedError
+
     def stats(self, dataset: str | None = None) -> list[StatsRow]:
         """Per dataset and annotator: decided and drafted tasks, spans per label of accepted tasks."""
         raise NotImplementedError

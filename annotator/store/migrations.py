@@ -299,18 +299,20 @@ MIGRATIONS: tuple[tuple[Statement, ...], ...] = (
                 FOR EACH ROW WHEN (OLD.answer IS DISTINCT FROM NEW.answer) EXECUTE FUNCTION annotations_kept()""",
         ),
     ),
-    # 8: spans per label of each annotator's accepted tasks, kept beside the rows they count (as the
-    # tally of migration 7), so that ``stats`` reads a few rows instead of every accepted annotation.
-    # The store's writes keep it (store/sql.py, in the transaction of the write: the labels are inside
-    # the annotation blobs, which SQL cannot read in both databases). A label is its UTF-8 bytes
-    # (PostgreSQL's TEXT cannot hold NUL, and labels come from files).
+    # 8: spans and relations per label of each annotator's accepted tasks, kept beside the rows they
+    # count (as the tally of migration 7), so that ``stats`` reads a few rows instead of every accepted
+    # annotation, and ``review`` knows the labels in use without reading every annotation. The store's
+    # writes keep it (store/sql.py, in the transaction of the write: the labels are inside the
+    # annotation blobs, which SQL cannot read in both databases). ``kind`` is 'span' or 'relation'; a
+    # label is its UTF-8 bytes (PostgreSQL's TEXT cannot hold NUL, and labels come from files).
     (
         """CREATE TABLE label_tally (
             dataset_id {int} NOT NULL REFERENCES datasets(id),
             annotator {name} NOT NULL,
+            kind {name} NOT NULL CHECK (kind IN ('span', 'relation')),
             label {blob} NOT NULL,
             n {int} NOT NULL,
-            PRIMARY KEY (dataset_id, annotator, label)
+            PRIMARY KEY (dataset_id, annotator, kind, label)
         )""",
         Backfill(lambda conn: count_accepted_labels(conn)),
     ),
@@ -322,7 +324,7 @@ LATEST = len(MIGRATIONS)
 def count_accepted_labels(conn: Any, dataset_id: int | None = None) -> None:
     """Fill label_tally from the accepted annotations already stored (of one dataset, or of all),
     a page at a time."""
-    counts: Counter[tuple[int, str, bytes]] = Counter()
+    counts: Counter[tuple[int, str, str, bytes]] = Counter()
     last = 0
     only = "" if dataset_id is None else f"AND t.dataset_id = {int(dataset_id):d}"
     while True:
@@ -332,15 +334,15 @@ def count_accepted_labels(conn: Any, dataset_id: int | None = None) -> None:
             (last,),
         ).fetchall()
         for _, dataset_id, annotator, data in page:
-            for label in labels_of_blob(bytes(data)):
-                counts[(int(dataset_id), annotator, label_key(label))] += 1
+            for kind, label in labels_of_blob(bytes(data)):
+                counts[(int(dataset_id), annotator, kind, label_key(label))] += 1
         if len(page) < 1000:
             break
         last = int(page[-1][0])
-    for (dataset_id, annotator, key), n in sorted(counts.items()):
+    for (dataset_id, annotator, kind, key), n in sorted(counts.items()):
         conn.execute(
-            "INSERT INTO label_tally (dataset_id, annotator, label, n) VALUES (?, ?, ?, ?)",
-            (dataset_id, annotator, key, n),
+            "INSERT INTO label_tally (dataset_id, annotator, kind, label, n) VALUES (?, ?, ?, ?, ?)",
+            (dataset_id, annotator, kind, key, n),
         )
 
 

@@ -111,9 +111,18 @@ def edit_from_blob(blob: bytes) -> Edit:
     return Edit.from_json(orjson.loads(blob))
 
 
-def labels_of_blob(blob: bytes) -> list[str]:
-    """The label of each span of a stored annotation, without building the annotation."""
-    return [str(span[4]) for span in orjson.loads(blob)["spans"]]
+SPAN, RELATION = "span", "relation"  # the kinds of label the label tally counts
+
+
+def labels_of_blob(blob: bytes) -> list[tuple[str, str]]:
+    """(kind, label) of each span and relation of a stored annotation, without building it."""
+    value = orjson.loads(blob)
+    return [(SPAN, str(s[4])) for s in value["spans"]] + [(RELATION, str(r[2])) for r in value["relations"]]
+
+
+def labels_of(annotation: Annotation) -> list[tuple[str, str]]:
+    """(kind, label) of each span and relation of an annotation, as labels_of_blob gives them."""
+    return [(SPAN, s.label) for s in annotation.spans] + [(RELATION, r.label) for r in annotation.relations]
 
 
 def label_key(label: str) -> bytes:

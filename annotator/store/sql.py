@@ -54,6 +54,8 @@ from annotator.store.dump import (
 from annotator.store.errors import RoutedMeanwhile, StaleWrite, StoreError, UnknownTask
 from annotator.store.migrations import count_accepted_labels
 from annotator.store.serialize import (
+    RELATION,
+    SPAN,
     annotation_from_blob,
     annotation_to_blob,
     answer_or_none,
@@ -61,6 +63,7 @@ from annotator.store.serialize import (
     edit_to_blob,
     label_from_key,
     label_key,
+    labels_of,
     labels_of_blob,
     mapping_from_blob,
     mapping_to_blob,
@@ -538,7 +541,7 @@ class SqlStore(Store):
         # pairs in different orders could deadlock. (A batch names a pair once.)
         prepared.sort(key=lambda row: (row[0], row[1]))
         with self._write() as conn:
-            labels: Counter[tuple[int, str, str]] = Counter()
+            labels: Counter[tuple[int, str, str, str]] = Counter()
             for task_id, annotator, session, filled in prepared:
                 self._put_decision(
                     conn, task_id, annotator, session, "import", filled, now, expect=UNCHECKED, labels=labels
@@ -559,7 +562,7 @@ class SqlStore(Store):
         remember: Mapping[tuple[str, ...], str | None] | None = None,
     ) -> int:
         with self._write(durable=durable) as conn:
-            labels: Counter[tuple[int, str, str]] = Counter()
+            labels: Counter[tuple[int, str, str, str]] = Counter()
             log_id = self._put_decision(
                 conn,
                 task_id,
@@ -586,7 +589,7 @@ class SqlStore(Store):
         now: float,
         *,
         expect: Expect,
-        labels: Counter[tuple[int, str, str]],
+        labels: Counter[tuple[int, str, str, str]],
         remember: Mapping[tuple[str, ...], str | None] | None = None,
     ) -> int:
         """Log a decision and make it the current row, inside the caller's transaction; add what it
@@ -596,7 +599,7 @@ class SqlStore(Store):
         labels.update(self._labels_before(conn, task_id, annotator))
         if annotation.answer == "accept":
             dataset_id = self._dataset_of(conn, task_id)
-            labels.update((dataset_id, annotator, s.label) for s in annotation.spans)
+            labels.update((dataset_id, annotator, kind, label) for kind, label in labels_of(annotation))
         params = (
             task_id,
             annotator,
@@ -619,10 +622,12 @@ class SqlStore(Store):
     def _dataset_of(conn: Connection, task_id: int) -> int:
         return int(conn.execute("SELECT dataset_id FROM tasks WHERE id = ?", (task_id,)).fetchone()[0])
 
-    def _labels_before(self, conn: Connection, task_id: int, annotator: str) -> Counter[tuple[int, str, str]]:
+    def _labels_before(
+        self, conn: Connection, task_id: int, annotator: str
+    ) -> Counter[tuple[int, str, str, str]]:
         """What the row about to be replaced counts in the label tally, negated: the spans of an
         accepted annotation (read before the row is replaced, in the same transaction)."""
-        out: Counter[tuple[int, str, str]] = Counter()
+        out: Counter[tuple[int, str, str, str]] = Counter()
         row = conn.execute(
             "SELECT answer FROM annotations WHERE task_id = ? AND annotator = ?", (task_id, annotator)
         ).fetchone()
@@ -631,20 +636,20 @@ class SqlStore(Store):
                 "SELECT data FROM annotations WHERE task_id = ? AND annotator = ?", (task_id, annotator)
             ).fetchone()
             dataset_id = self._dataset_of(conn, task_id)
-            out.subtract((dataset_id, annotator, label) for label in labels_of_blob(bytes(data)))
+            out.subtract((dataset_id, annotator, kind, label) for kind, label in labels_of_blob(bytes(data)))
         return out
 
     @staticmethod
-    def _put_labels(conn: Connection, labels: Counter[tuple[int, str, str]]) -> None:
+    def _put_labels(conn: Connection, labels: Counter[tuple[int, str, str, str]]) -> None:
         """Add the changes to the label tally, in key order (PostgreSQL locks each row, and writers
         taking them in the same order cannot deadlock), at the end of the write: after the
         annotations' triggers have taken the tally's rows, as every writer does."""
-        for (dataset_id, annotator, label), n in sorted(labels.items()):
+        for (dataset_id, annotator, kind, label), n in sorted(labels.items()):
             if n:
                 conn.execute(
-                    """INSERT INTO label_tally (dataset_id, annotator, label, n) VALUES (?, ?, ?, ?)
-                       ON CONFLICT (dataset_id, annotator, label) DO UPDATE SET n = label_tally.n + excluded.n""",
-                    (dataset_id, annotator, label_key(label), n),
+                    """INSERT INTO label_tally (dataset_id, annotator, kind, label, n) VALUES (?, ?, ?, ?, ?)
+                       ON CONFLICT (dataset_id, annotator, kind, label) DO UPDATE SET n = label_tally.n + excluded.n""",
+                    (dataset_id, annotator, kind, label_key(label), n),
                 )
 
     def state(self, task_id: int, annotator: str) -> TaskState:
@@ -967,8 +972,24 @@ class SqlStore(Store):
                 return
             last = (page[-1][0], page[-1][1])
 
+    def accepted_labels(self, dataset: str, annotators: Collection[str]) -> tuple[list[str], list[str]]:
+        dataset_id = self._dataset_id(dataset)
+        names = sorted(set(annotators))
+        if dataset_id is None or not names:
+            return [], []
+        rows = self._query(
+            f"""SELECT kind, label, SUM(n) FROM label_tally
+                WHERE dataset_id = ? AND annotator IN ({", ".join("?" * len(names))}) AND n > 0
+                GROUP BY kind, label ORDER BY 3 DESC, 2""",
+            (dataset_id, *names),
+        )
+        spans = [label_from_key(label) for kind, label, _ in rows if kind == SPAN]
+        relations = [label_from_key(label) for kind, label, _ in rows if kind == RELATION]
+        return spans, relations
+
     def stats(self, dataset: str | None = None) -> list[StatsRow]:
         filter_sql, params = ("WHERE d.name = ?", (dataset,)) if dataset is not None else ("", ())
+        by_name = "AND d.name = ?" if dataset is not None else ""
         # Read from the counts kept beside the rows (migrations 7 and 8): a few rows per annotator.
         with self._read() as conn:
             counts = conn.execute(
@@ -978,7 +999,7 @@ class SqlStore(Store):
             ).fetchall()
             accepted = conn.execute(
                 f"""SELECT d.name, k.annotator, k.label, k.n FROM label_tally k
-                    JOIN datasets d ON d.id = k.dataset_id {filter_sql}""",
+                    JOIN datasets d ON d.id = k.dataset_id WHERE k.kind = 'span' {by_name}""",
                 params,
             ).fetchall()
             sizes = dict(

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from annotator.core.edits import delete_span, set_span
-from annotator.core.model import Annotation, Span, Task
+from annotator.core.model import Annotation, Relation, Span, Task
 from annotator.store import StaleWrite, Store, UnknownTask
 from annotator.store.base import Saved
 from annotator.store.dump import copy_dataset
@@ -93,6 +93,20 @@ def test_labels_of_accepted_tasks_follow_every_write(store: Store) -> None:
     assert kept(store, "d") == recount(store, "d") == {"alice": {"GPE": 1, "PERSON": 1}, "bob": {"GPE": 2}}
     rows = {r.annotator: r for r in store.stats("d")}
     assert (rows["alice"].accepted, rows["alice"].rejected, rows["alice"].tasks) == (2, 1, 4)
+    assert store.accepted_labels("d", ["alice", "bob"]) == (["GPE", "PERSON"], [])
+    assert store.accepted_labels("d", ["carol"]) == ([], [])
+
+
+def test_relation_labels_in_use_are_kept_too(store: Store) -> None:
+    ids = store.add_tasks("d", [(task(i), Annotation()) for i in range(2)])
+    t = store.task(ids[0])
+    met = Annotation(spans(t, (0, "PERSON"), (2, "PERSON")), (Relation(1, 2, "MET"),), answer="accept")
+    store.record_answer(ids[0], "alice", "s", met)
+    store.record_answer(ids[1], "bob", "s", replace(met, answer="reject"))
+    assert store.accepted_labels("d", ["alice", "bob"]) == (["PERSON"], ["MET"])
+    assert store.accepted_labels("d", ["bob"]) == ([], [])
+    store.record_answer(ids[0], "alice", "s", replace(met, relations=(), answer="accept"))
+    assert store.accepted_labels("d", ["alice"]) == (["PERSON"], [])
 
 
 def test_a_guarded_write_that_loses_leaves_the_counts_alone(store: Store) -> None:
