@@ -16,7 +16,7 @@ from spacy.tokens import Span as SpacySpan
 from spacy.training import Example
 from spacy.vocab import Vocab
 
-from annotator.core.model import Annotation, Task
+from annotator.core.model import ENTS, Annotation, Task
 from annotator.core.scheme import LabelScheme
 
 
@@ -26,14 +26,14 @@ def task_doc(vocab: Vocab, task: Task) -> Doc:
 
 
 def entity_doc(vocab: Vocab, task: Task, annotation: Annotation, labels: Iterable[str] | None = None) -> Doc:
-    """The task's Doc with the annotation's spans (those with a label in ``labels``) as ``doc.ents``;
-    every other token is outside (``O``)."""
+    """The task's Doc with the annotation's entity spans (those with a label in ``labels``) as
+    ``doc.ents``; every other token is outside (``O``). Span-group spans are no entities."""
     doc = task_doc(vocab, task)
     keep = None if labels is None else set(labels)
     doc.ents = [
         SpacySpan(doc, s.token_start, s.token_end + 1, label=s.label)
         for s in sorted(annotation.spans, key=lambda s: s.start)
-        if keep is None or s.label in keep
+        if s.layer == ENTS and (keep is None or s.label in keep)
     ]
     return doc
 
@@ -57,7 +57,7 @@ def reference_doc(
     ents = [
         SpacySpan(doc, s.token_start, s.token_end + 1, label=s.label)
         for s in annotation.spans
-        if s.label in scheme.labels
+        if s.layer == ENTS and s.label in scheme.labels
     ]
     taken = [False] * len(doc)
     for e in ents:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
-from annotator.core.model import Annotation
+from annotator.core.model import ENTS, Annotation
 from annotator.core.model import SpanKey as ArgKey
 
 SpanKey = tuple[int, int, str]
@@ -48,7 +48,12 @@ def _score(predicted: set[object], gold: set[object]) -> Score:
 
 
 def span_keys(annotation: Annotation, labels: Collection[str] | None = None) -> set[SpanKey]:
-    return {(s.start, s.end, s.label) for s in annotation.spans if labels is None or s.label in labels}
+    # The entity layer's: a model's NER is scored, and span groups are no entities.
+    return {
+        (s.start, s.end, s.label)
+        for s in annotation.spans
+        if s.layer == ENTS and (labels is None or s.label in labels)
+    }
 
 
 def relation_keys(annotation: Annotation, symmetric: Iterable[str] = ()) -> set[RelKey]:

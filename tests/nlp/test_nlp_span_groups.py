@@ -163,3 +163,27 @@ def test_spacy_train_on_the_export_trains_a_spancat_whose_spans_are_suggested(gr
     ann = suggest(doc, task, SCHEME, "trained", None)
     assert all(s.layer == "sc" and s.label in {"SKILL", "TOOL"} for s in ann.spans)
     assert PATTERNS_KEY not in doc.spans
+
+
+def test_the_learner_and_the_scorer_see_the_entity_layer_only(nlp: Language) -> None:
+    """Group spans overlap entities: the learner's reference Doc and the NER scores leave them out
+    (doc.ents could not hold them, and they are no entities)."""
+    from annotator.nlp.examples import entity_doc, training_example
+    from annotator.nlp.scoring import span_keys
+
+    doc = nlp(TEXT)
+    task = Task(TEXT, doc_tokens(doc), input_hash(TEXT))
+    acme = doc.char_span(TEXT.index("Acme"), TEXT.index(" uses"))
+    corp = doc.char_span(TEXT.index("Corp"), TEXT.index(" uses"))
+    assert acme is not None and corp is not None
+    ann = Annotation(
+        (
+            Span(acme.start_char, acme.end_char, acme.start, acme.end - 1, "ORG", None, 1),
+            Span(acme.start_char, acme.end_char, acme.start, acme.end - 1, "SKILL", None, 2, "sc"),
+            Span(corp.start_char, corp.end_char, corp.start, corp.end - 1, "TOOL", None, 3, "sc"),
+        )
+    )
+    assert [(e.text, e.label_) for e in entity_doc(nlp.vocab, task, ann).ents] == [("Acme Corp", "ORG")]
+    example = training_example(nlp.vocab, task, ann, SCHEME, nlp(TEXT))
+    assert ("Acme Corp", "ORG") in [(e.text, e.label_) for e in example.reference.ents]
+    assert span_keys(ann) == {(acme.start_char, acme.end_char, "ORG")}
