@@ -176,3 +176,36 @@ def test_output_may_not_overwrite_the_source(tmp_path: Path, nlp: Language) -> N
     with pytest.raises(AnnotatorError, match="overwrite the source"):
         preannotate_file(source, source, nlp, scheme, model_name="m")
     assert source.read_bytes() == b'{"text": "Seoul."}\n'
+
+
+def test_span_groups_and_patterns_suggest_group_spans_in_the_output(tmp_path: Path) -> None:
+    """Issue 14: preannotate --span-groups --patterns writes the patterns' matches in their group,
+    overlapping the model's entities, as spans_manual records; a bad pattern line is refused
+    naming the file and the line."""
+    text = tmp_path / "in.txt"
+    text.write_text("Barack Obama worked at Google and knows machine learning and Python.", encoding="utf-8")
+    patterns = tmp_path / "p.jsonl"
+    patterns.write_text(
+        '{"label": "SKILL", "pattern": "machine learning"}\n{"label": "TOOL", "pattern": "Python"}\n'
+        '{"label": "EMPLOYER", "pattern": "Google"}\n',
+        encoding="utf-8",
+    )
+    out = tmp_path / "out.jsonl"
+    done = runner.invoke(
+        app,
+        ["preannotate", str(text), "-o", str(out), "--labels", "PERSON,ORG",
+         "--span-groups", "sc:SKILL,TOOL,EMPLOYER", "--patterns", str(patterns)],
+    )  # fmt: skip
+    assert done.exit_code == 0, done.output
+    record = orjson.loads(out.read_bytes().splitlines()[0])
+    assert record["_view_id"] == "spans_manual"
+    source = record["text"]
+    got = {
+        (source[s["start"] : s["end"]], s["label"], s.get("key"), s.get("source")) for s in record["spans"]
+    }
+    assert {("machine learning", "SKILL", "sc", "patterns"), ("Python", "TOOL", "sc", "patterns")} <= got
+    assert ("Google", "EMPLOYER", "sc", "patterns") in got  # beside the model's ORG, overlapping it
+    assert any(text == "Google" and label == "ORG" and key is None for text, label, key, _ in got)
+    patterns.write_text('{"label": "SKILL", "pattern": "x"}\n{"label": "SKILL"}\n', encoding="utf-8")
+    bad = runner.invoke(app, ["preannotate", str(text), "-o", str(out), "--patterns", str(patterns)])
+    assert bad.exit_code != 0 and "p.jsonl:2: 'pattern' must be a phrase" in bad.output
