@@ -63,6 +63,8 @@ def _read_toml(path: Path) -> dict[str, object]:
         raise AnnotatorError(f"{path}: cannot read the label scheme: {exc}") from exc
     except tomllib.TOMLDecodeError as exc:
         raise AnnotatorError(f"{path}: not valid TOML: {exc}") from exc
+    except RecursionError as exc:  # tomllib recurses into nested arrays and tables
+        raise AnnotatorError(f"{path}: nested too deeply to be a label scheme") from exc
 
 
 def resolve_scheme(

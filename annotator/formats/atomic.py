@@ -1,13 +1,130 @@
-"""Write files so that a crash never leaves half a file where the output should be."""
+"""Write files so that a crash never leaves half a file where the output should be, and nothing but
+a regular file is ever replaced.
+
+Every output goes to a temporary file beside it (``.NAME.<pid>.<random>.annotator-tmp``), is
+fsynced, takes the mode the file would have had (an existing file keeps its own; a new one gets
+0666 less the umask) and is renamed onto the target. A symbolic link, a folder, a pipe or a device
+node where the file should go is refused: export must not write through a link or replace
+``/dev/full``. A write that fails is one ``AnnotatorError`` naming the file and the reason (a
+read-only place, a name over 255 bytes, a full disk), and its temporary file is removed; one left
+by an export that was killed is removed by the next export to the same file.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
+
+from annotator.core.errors import AnnotatorError
+
+TMP_SUFFIX = ".annotator-tmp"
+NAME_MAX = 255  # bytes in one file name, on every file system this runs on
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISLNK(mode):
+        return "a symbolic link"
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a pipe"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "a file"
+
+
+def existing_mode(path: Path) -> int | None:
+    """The permission bits of the regular file at ``path``, None when there is none; AnnotatorError
+    when something else is there."""
+    try:
+        found = os.lstat(path)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise AnnotatorError(f"{path}: cannot write there ({exc.strerror or exc})") from exc
+    if not stat.S_ISREG(found.st_mode):
+        raise AnnotatorError(
+            f"{path} is {_kind(found.st_mode)}; export writes only regular files: give another -o"
+        )
+    return stat.S_IMODE(found.st_mode)
+
+
+def check_name(path: Path) -> None:
+    size = len(os.fsencode(path.name))
+    if size > NAME_MAX:
+        raise AnnotatorError(
+            f"{str(path)[:60]}...: the file name is {size} bytes; file systems allow {NAME_MAX}"
+        )
+
+
+def new_file_mode() -> int:
+    """0666 less the umask: what ``open()`` would give a new file."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+def _tmp_prefix(path: Path) -> str:
+    # The target's name, shortened so that the temporary name fits NAME_MAX too.
+    short = os.fsdecode(os.fsencode(path.name)[:150])
+    return f".{short}."
+
+
+def clean_leftovers(path: Path) -> None:
+    """Remove temporary files of ``path`` left by exports that were killed (their process is
+    gone); those of an export still running are left alone."""
+    prefix = _tmp_prefix(path)
+    try:
+        names = os.listdir(path.parent)
+    except OSError:
+        return
+    for name in names:
+        if not (name.startswith(prefix) and name.endswith(TMP_SUFFIX)):
+            continue
+        pid = name[len(prefix) :].split(".", 1)[0]
+        if pid.isdigit() and not _running(int(pid)):
+            with contextlib.suppress(OSError):
+                os.unlink(path.parent / name)
+
+
+def _running(pid: int) -> bool:
+    if pid == os.getpid():
+        return False  # this process writes one file at a time: a leftover of its own is stale
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process
+    return True
+
+
+def _failed(path: Path, exc: OSError) -> AnnotatorError:
+    return AnnotatorError(f"{path}: cannot write there ({exc.strerror or exc})")
+
+
+def make_folder(folder: Path) -> None:
+    """``folder`` and its parents, created; AnnotatorError when something else is in the way."""
+    try:
+        found = os.lstat(folder)
+    except FileNotFoundError:
+        found = None
+    except OSError as exc:
+        raise _failed(folder, exc) from exc
+    if found is not None and not stat.S_ISDIR(found.st_mode):
+        raise AnnotatorError(f"{folder} is {_kind(found.st_mode)}, not a folder: give another -o")
+    check_name(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise _failed(folder, exc) from exc
 
 
 @contextlib.contextmanager
@@ -15,16 +132,30 @@ def atomic_binary(path: Path) -> Iterator[IO[bytes]]:
     """A binary file handle on a temporary file beside ``path``, renamed onto it when the block
     ends without an exception and removed otherwise."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    check_name(path)
+    mode = existing_mode(path)
+    make_folder(path.parent)
+    clean_leftovers(path)
+    try:
+        fd, tmp = tempfile.mkstemp(
+            prefix=f"{_tmp_prefix(path)}{os.getpid()}.", suffix=TMP_SUFFIX, dir=path.parent
+        )
+    except OSError as exc:
+        raise _failed(path, exc) from exc
     try:
         with os.fdopen(fd, "wb") as handle:
             yield handle
             handle.flush()
+            os.fchmod(handle.fileno(), mode if mode is not None else new_file_mode())
             os.fsync(handle.fileno())
+        existing_mode(path)  # what appeared there meanwhile is refused too, unless a regular file
         os.replace(tmp, path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise _failed(path, exc) from exc
     except BaseException:
-        with contextlib.suppress(FileNotFoundError):
+        with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
 

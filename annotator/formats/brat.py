@@ -21,7 +21,7 @@ from pathlib import Path
 from annotator.core.errors import AnnotatorError, InvalidAnnotation
 from annotator.core.model import Annotation, Task
 from annotator.formats.assemble import SPLIT_NOTE, Place, RawRelation, RawSpan, build
-from annotator.formats.atomic import write_text
+from annotator.formats.atomic import existing_mode, make_folder, write_text
 from annotator.formats.base import Counts, Item, describe, reiterable
 from annotator.formats.problems import Problems
 
@@ -239,7 +239,7 @@ def write(path: Path, items: Iterable[Item]) -> Counts:
                     f"{describe(task)}: label {label!r} holds whitespace, which brat types cannot"
                 )
     folder = Path(path)
-    folder.mkdir(parents=True, exist_ok=True)
+    make_folder(folder)
     counts = Counts(paths=[folder])
     used: set[str] = set()
     labels: set[str] = set()
@@ -252,13 +252,15 @@ def write(path: Path, items: Iterable[Item]) -> Counts:
             name = f"{stem}-{k}"
         used.add(name)
         ann = ann_text(task, annotation)
-        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        make_folder((folder / name).parent)
         write_text(folder / f"{name}.txt", task.text)
         write_text(folder / f"{name}.ann", ann)
         labels.update(s.label for s in annotation.spans)
         rel_labels.update(r.label for r in annotation.relations)
         counts.add(annotation)
     conf = folder / "annotation.conf"
-    if not conf.exists() or conf.read_text(encoding="utf-8", errors="replace").startswith(CONF_MARK):
+    if existing_mode(conf) is None or conf.read_text(encoding="utf-8", errors="replace").startswith(
+        CONF_MARK
+    ):
         write_text(conf, conf_text(labels, rel_labels))
     return counts

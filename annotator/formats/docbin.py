@@ -30,7 +30,7 @@ from annotator.core.errors import AnnotatorError, InvalidAnnotation
 from annotator.core.model import ANSWERS, ENTS, Annotation, Relation, Span, Task, Token
 from annotator.core.records import INT64, record_hash
 from annotator.core.validate import make_span, validate_annotation, validate_tokens
-from annotator.formats.atomic import write_bytes
+from annotator.formats.atomic import existing_mode, write_bytes
 from annotator.formats.base import Counts, Item, describe
 from annotator.formats.problems import Problems
 from annotator.formats.tokens import split_tokens, words_and_spaces
@@ -157,6 +157,8 @@ def write(path: Path, items: Iterable[Item]) -> Counts:
     from spacy.tokens import DocBin
 
     path = Path(path)
+    if path.is_symlink() or not path.is_dir():
+        existing_mode(path)  # refuses a link, a pipe or a device before anything is written
     vocab = _vocab()
     counts = Counts(paths=[path])
     docbin = DocBin(store_user_data=True)
@@ -198,7 +200,9 @@ def _replaceable(path: Path) -> None:
     if not path.is_dir() or path.is_symlink():
         return
     inside = list(path.iterdir())
-    if any(not (p.is_file() and p.name.startswith("part-") and p.suffix == ".spacy") for p in inside):
+    if not inside or any(
+        not (p.is_file() and p.name.startswith("part-") and p.suffix == ".spacy") for p in inside
+    ):
         raise AnnotatorError(f"{path} is a folder that is not a spaCy export of this tool; not replaced")
     for part in inside:
         part.unlink()
@@ -393,9 +397,13 @@ def _docs(docbin: Any, vocab: Any, source: str, problems: Problems) -> Iterator[
     from spacy.attrs import ORTH
     from spacy.tokens import Doc
 
-    for string in docbin.strings:
-        vocab[string]
-    orth = docbin.attrs.index(ORTH)
+    try:
+        for string in docbin.strings:
+            vocab[string]
+        orth = docbin.attrs.index(ORTH)
+    except Exception as exc:  # a string table or attribute list spaCy cannot take: the whole file
+        problems.report(source, None, f"not a spaCy DocBin file ({type(exc).__name__}: {exc})")
+        return
 
     def one(i: int) -> Any:
         tokens, spaces = docbin.tokens[i], docbin.spaces[i]

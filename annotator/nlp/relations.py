@@ -75,11 +75,15 @@ def _read_rules_file(path: Path) -> Any:
             return json.loads(text)
         except json.JSONDecodeError as exc:
             raise AnnotatorError(f"{path}: not valid JSON: {exc}") from exc
+        except RecursionError as exc:  # the decoder recurses into nested arrays and objects
+            raise AnnotatorError(f"{path}: nested too deeply to be relation rules") from exc
     if path.suffix.lower() == ".toml":
         try:
             return tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
             raise AnnotatorError(f"{path}: not valid TOML: {exc}") from exc
+        except RecursionError as exc:
+            raise AnnotatorError(f"{path}: nested too deeply to be relation rules") from exc
     raise AnnotatorError(f"{path}: relation rules must be a .toml or .json file")
 
 

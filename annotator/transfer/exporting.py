@@ -11,6 +11,7 @@ from annotator.core.errors import AnnotatorError
 from annotator.core.model import ANSWERS
 from annotator.core.reviews import gold_reviewer
 from annotator.core.wording import counted
+from annotator.formats.atomic import make_folder
 from annotator.formats.base import Counts, Item
 from annotator.formats.registry import FORMATS, Format, get
 from annotator.transfer.storelike import StoreLike
@@ -147,6 +148,7 @@ def export_dataset(
     else:
         if out.exists() and not out.is_dir():
             raise AnnotatorError(f"{out} is a file; with --split, -o names the folder for train and dev")
+        make_folder(out)  # refuses a link or anything else that is not a folder
         train, dev = split_items(items, split, seed)
         suffix = spec.suffix
         for part, chunk in (("train", train), ("dev", dev)):

@@ -10,16 +10,12 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from typer.testing import CliRunner, Result
 
-from annotator.cli import app
 from annotator.store import Store
+from tests import cli_support
+from tests.cli_support import run
 
-runner = CliRunner()
-
-
-def run(*args: str | Path) -> Result:
-    return runner.invoke(app, [str(a) for a in args])
+workdir = cli_support.workdir  # the fixture
 
 
 def test_the_headline_counts_what_is_stored_and_a_repeat_is_named_as_one(workdir: Path) -> None:

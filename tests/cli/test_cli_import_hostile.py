@@ -12,16 +12,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner, Result
 
-from annotator.cli import app
 from annotator.store import Store
+from tests import cli_support
+from tests.cli_support import run
 
-runner = CliRunner()
-
-
-def run(*args: str | Path, stdin: str | None = None) -> Result:
-    return runner.invoke(app, [str(a) for a in args], input=stdin)
+workdir = cli_support.workdir  # the fixture
 
 
 def shell(command: str, cwd: Path) -> subprocess.CompletedProcess[str]:
