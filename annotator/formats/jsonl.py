@@ -116,6 +116,53 @@ def _without_token_relations(
     return {**record, "relations": kept}
 
 
+def without_overlaps(record: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """The record without the spans that overlap one kept before them (in text order; at one
+    start, the one listed first) and without the relations naming them, and why each was left out:
+    one overlapping span no longer costs its whole record. A span listed twice with one label is
+    not an overlap (from_record keeps it once)."""
+    spans = record.get("spans")
+    if not isinstance(spans, list):
+        return record, []
+    text = record["text"] if isinstance(record.get("text"), str) else ""
+    at = {i: _offsets(s) for i, s in enumerate(spans)}
+    ordered = sorted((i for i, o in at.items() if o is not None and o[0] < o[1]), key=lambda i: (at[i], i))
+    last: tuple[int, int, Any] | None = None
+    dropped: set[int] = set()
+    said: list[str] = []
+    for i in ordered:
+        (start, end), label = at[i] or (0, 0), spans[i].get("label")
+        if last is None or start >= last[1]:
+            last = (start, end, label)
+        elif (start, end, label) != last:
+            dropped.add(i)
+            said.append(
+                f"span {i} [{start}:{end}] {label} {text[start:end]!r} overlaps [{last[0]}:{last[1]}] "
+                f"{last[2]} {text[last[0] : last[1]]!r}; entity spans must not overlap, so it is not imported"
+            )
+    if not dropped:
+        return record, []
+    gone = {at[i] for i in dropped} - {at[i] for i in at if i not in dropped}
+    rels = record.get("relations")
+    kept_rels = []
+    for k, r in enumerate(rels if isinstance(rels, list) else []):
+        ends = [
+            _offsets(r.get(f"{role}_span")) if isinstance(r, Mapping) else None for role in ("head", "child")
+        ]
+        lost = [e for e in ends if e is not None and e in gone]
+        if lost:
+            said.append(
+                f"relation {k} {r.get('label')}: its argument [{lost[0][0]}:{lost[0][1]}] was not "
+                "imported (see above)"
+            )
+            continue
+        kept_rels.append(r)
+    out = {**record, "spans": [s for i, s in enumerate(spans) if i not in dropped]}
+    if isinstance(rels, list):
+        out["relations"] = kept_rels
+    return out, said
+
+
 def _highlighted_chars(record: dict[str, Any]) -> bool:
     """Whether a record with tokens has a span without token indices whose edges are not token
     edges: Prodigy's ner.manual with --highlight-chars writes those. (A span that gives token
@@ -146,6 +193,9 @@ def read_record(
     cuts = 0
     if isinstance(record, dict):
         record = _without_token_relations(record, source, line, problems)
+        record, left_out = without_overlaps(record)
+        for reason in left_out:
+            problems.report(source, line, reason)
     if isinstance(record, dict) and record.get("tokens") is None and isinstance(record.get("text"), str):
         record, cuts = _with_tokens(record, lang)
     elif isinstance(record, dict) and _highlighted_chars(record):

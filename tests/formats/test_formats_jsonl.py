@@ -204,3 +204,34 @@ def test_a_bad_first_line_costs_only_itself_and_a_json_array_is_read_too(tmp_pat
     items = list(jsonl.read(array, problems))
     assert [(t.text, a.answer) for t, a in items] == [("Ann", None), ("Bob", "reject")]
     assert not problems.bad
+
+
+def test_an_overlapping_span_is_reported_and_the_rest_of_its_record_kept(tmp_path: Path) -> None:
+    """Issue 9 item 15: one overlapping span dropped its whole Prodigy record."""
+    span = {"start": 4, "end": 13, "label": "GPE"}
+    size = {"start": 17, "end": 20, "label": "SIZE"}
+    record = {
+        "text": "New York City is big",
+        "spans": [{"start": 0, "end": 8, "label": "GPE"}, span, size, dict(size)],
+        "relations": [
+            {"label": "IS", "head_span": span, "child_span": size},
+            {"label": "IS", "head_span": {"start": 0, "end": 8, "label": "GPE"}, "child_span": size},
+        ],
+        "answer": "accept",
+    }
+    path = tmp_path / "o.jsonl"
+    path.write_bytes(orjson.dumps(record) + b"\n" + orjson.dumps({"text": "fine"}) + b"\n")
+    problems = Problems()
+    items = list(jsonl.read(path, problems))
+    assert [t.text for t, _ in items] == ["New York City is big", "fine"]
+    (task, annotation), _ = items
+    assert [task.text[s.start : s.end] for s in annotation.spans] == ["New York", "big"]
+    assert len(annotation.relations) == 1 and annotation.answer == "accept"
+    assert [(b.line, b.reason) for b in problems.bad] == [
+        (
+            1,
+            "span 1 [4:13] GPE 'York City' overlaps [0:8] GPE 'New York'; entity spans must not overlap, so it is not imported",
+        ),
+        (1, "relation 0 IS: its argument [4:13] was not imported (see above)"),
+    ]
+    assert [w.reason for w in problems.warnings] == ["span [17:20] SIZE is listed twice; kept once"]
