@@ -35,7 +35,7 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 @pytest.fixture
-def umask() -> Iterator[Callable[[int], None]]:
+def umask() -> Iterator[Callable[[int], int]]:
     before = os.umask(0o022)
     os.umask(before)
     yield os.umask
@@ -108,7 +108,7 @@ def test_a_read_only_place_and_a_long_name_are_one_line(workdir: Path) -> None:
 
 
 def test_modes_follow_the_umask_and_an_existing_file_keeps_its_own(
-    workdir: Path, umask: Callable[[int], None]
+    workdir: Path, umask: Callable[[int], int]
 ) -> None:
     umask(0o027)
     assert run("export", "-d", "e", "-o", "new.jsonl", "--db", "e.db").exit_code == 0

@@ -131,7 +131,7 @@ def reader(module: Any) -> Callable[[Path, Problems], Iterator[Item]]:
     return lambda path, problems: module.read(path, problems)
 
 
-def in_tmp(test: Callable[[Path], None]) -> None:
+def in_tmp(test: Callable[[Path], object]) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         test(Path(tmp))
 
@@ -490,7 +490,8 @@ def docbins(draw: st.DrawFn) -> bytes:
             )
         )
         doc.user_data["annotator"] = info
-        doc.user_data[docbin.REL_KEY] = draw(
+        user_data: dict[Any, Any] = doc.user_data
+        user_data[docbin.REL_KEY] = draw(
             st.one_of(
                 msgpack_junk,
                 st.dictionaries(
