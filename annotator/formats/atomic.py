@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
-from annotator.core.errors import AnnotatorError
+from annotator.core.errors import AnnotatorError, describe_os_error
 
 TMP_SUFFIX = ".annotator-tmp"
 NAME_MAX = 255  # bytes in one file name, on every file system this runs on
@@ -107,7 +107,11 @@ def _running(pid: int) -> bool:
 
 
 def _failed(path: Path, exc: OSError) -> AnnotatorError:
-    return AnnotatorError(f"{path}: cannot write there ({exc.strerror or exc})")
+    """One line naming the output (not the temporary file beside it): a full disk, a read-only
+    place, or the system's reason."""
+    if exc.errno is None:
+        return AnnotatorError(f"{path}: cannot write there ({exc})")
+    return AnnotatorError(describe_os_error(OSError(exc.errno, exc.strerror or str(exc), str(path))))
 
 
 def make_folder(folder: Path) -> None:
