@@ -99,7 +99,8 @@ def test_a_read_only_place_and_a_long_name_are_one_line(workdir: Path) -> None:
     done = run("export", "-d", "e", "-o", "/sys/out.jsonl", "--db", "e.db")
     assert (
         done.exit_code == 1
-        and done.stderr.strip() == "annotator: /sys/out.jsonl: cannot write there (Permission denied)"
+        and done.stderr.strip()
+        == "annotator: /sys/out.jsonl: cannot write there (Permission denied); choose a place you can write"
     )
     long = "n" * 300 + ".jsonl"
     done = run("export", "-d", "e", "-o", long, "--db", "e.db")
