@@ -20,8 +20,15 @@ from typing import Any
 import orjson
 
 from annotator.core.errors import InvalidAnnotation
-from annotator.core.model import Token
-from annotator.core.records import from_record, to_record, token_dict, tokens_from_record
+from annotator.core.model import ENTS, Token
+from annotator.core.records import (
+    DEFAULT_GROUP,
+    SPANS_VIEW,
+    from_record,
+    to_record,
+    token_dict,
+    tokens_from_record,
+)
 from annotator.formats.assemble import SPLIT_NOTE
 from annotator.formats.atomic import atomic_binary
 from annotator.formats.base import Counts, Item
@@ -120,12 +127,19 @@ def without_overlaps(record: dict[str, Any]) -> tuple[dict[str, Any], list[str]]
     """The record without the spans that overlap one kept before them (in text order; at one
     start, the one listed first) and without the relations naming them, and why each was left out:
     one overlapping span no longer costs its whole record. A span listed twice with one label is
-    not an overlap (from_record keeps it once)."""
+    not an overlap (from_record keeps it once). Only the entity layer is checked: a span group's
+    spans (``key``, or every span of a spans_manual record without keys) may overlap freely."""
     spans = record.get("spans")
     if not isinstance(spans, list):
         return record, []
     text = record["text"] if isinstance(record.get("text"), str) else ""
-    at = {i: _offsets(s) for i, s in enumerate(spans)}
+    keyed = any(isinstance(s, Mapping) and "key" in s for s in spans)
+    default = DEFAULT_GROUP if record.get("_view_id") == SPANS_VIEW and not keyed else ENTS
+
+    def entity(raw: Any) -> bool:
+        return isinstance(raw, Mapping) and raw.get("key", default) == ENTS
+
+    at = {i: _offsets(s) for i, s in enumerate(spans) if entity(s)}
     ordered = sorted((i for i, o in at.items() if o is not None and o[0] < o[1]), key=lambda i: (at[i], i))
     last: tuple[int, int, Any] | None = None
     dropped: set[int] = set()
@@ -147,7 +161,10 @@ def without_overlaps(record: dict[str, Any]) -> tuple[dict[str, Any], list[str]]
     kept_rels = []
     for k, r in enumerate(rels if isinstance(rels, list) else []):
         ends = [
-            _offsets(r.get(f"{role}_span")) if isinstance(r, Mapping) else None for role in ("head", "child")
+            _offsets(r.get(f"{role}_span"))
+            if isinstance(r, Mapping) and entity(r.get(f"{role}_span"))
+            else None
+            for role in ("head", "child")
         ]
         lost = [e for e in ends if e is not None and e in gone]
         if lost:

@@ -7,10 +7,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from textual.widgets import OptionList
 
 from annotator.config import PREFERRED_ORDER
 from annotator.core.scheme import LabelScheme
+from annotator.tui import editor
 from annotator.tui.app import AnnotatorApp
 from annotator.tui.components.dialogs import LabelPicker
 from tests.tui_support import QA_SCHEME, app_for, drawn, make_db, make_task
@@ -72,7 +74,12 @@ async def test_letters_narrow_the_list_and_enter_takes_the_first(tmp_path: Path)
         assert a.screen is a.annotate_screen and label_of(a, 1) == PREFERRED_ORDER[2]
 
 
-async def test_a_digit_never_leaks_into_the_main_screen(tmp_path: Path) -> None:
+async def test_a_digit_never_leaks_into_the_main_screen(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A person types "1 4" within a fraction of a second; Pilot's keys on a loaded 2-core machine
+    # can be further apart than that, so the window is widened here (the logic is what is tested).
+    monkeypatch.setattr(editor, "DIGIT_AFTER_PICKER_S", 3.0)
     a = app(tmp_path)
     async with a.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
@@ -85,6 +92,6 @@ async def test_a_digit_never_leaks_into_the_main_screen(tmp_path: Path) -> None:
         message = str(a.annotate_screen.query_one("#message").render())
         assert message.startswith("4 not applied")
         # later the digit keys work as ever
-        await pilot.pause(0.7)
+        await pilot.pause(3.1)
         await pilot.press("3")
         assert label_of(a, 2) == "GPE"
