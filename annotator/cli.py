@@ -169,6 +169,20 @@ def annotate(
         Path | None,
         typer.Option("--save-model", help="With --learn: keep the updated pipeline in this folder."),
     ] = None,
+    order: Annotated[
+        str,
+        typer.Option(
+            "--order",
+            help="Which task opens next: 'source' (in order) or 'uncertain' (the least sure of the next 10; every 5th in order).",
+        ),
+    ] = "source",
+    committee: Annotated[
+        str | None,
+        typer.Option(
+            "--committee",
+            help="A second spaCy pipeline: where it disagrees with the model is unsure, and --order uncertain sorts by the disagreements.",
+        ),
+    ] = None,
     annotators: RouteAnnotatorsOption = None,
     overlap: OverlapOption = None,
     db: DbOption = None,
@@ -201,6 +215,8 @@ def annotate(
         save_model=save_model,
         annotators=annotators,
         overlap=overlap,
+        order=order,
+        committee=committee,
     )
     for note in notes:
         warn(note)

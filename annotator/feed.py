@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+from annotator.core.doubts import Doubts
 from annotator.core.errors import AnnotatorError, BadRecord
 from annotator.core.model import Annotation, Task
 from annotator.core.pieces import MAX_TASK_CHARS
@@ -68,6 +69,8 @@ class Preannotator(Protocol):
         self, items: list[SourceItem], problems: list[BadRecord]
     ) -> list[tuple[Task, Annotation]]: ...
 
+    def take_doubts(self) -> dict[int, Doubts]: ...  # how sure it was, by input hash, since the last call
+
 
 def feed(
     store_path: str | Path,
@@ -93,9 +96,17 @@ def feed(
         ready: list[tuple[Task, Annotation]] = []
         model_ready = False
 
-        def store_tasks(items: list[tuple[Task, Annotation]]) -> None:
+        def store_tasks(
+            items: list[tuple[Task, Annotation]], doubts: dict[int, Doubts] | None = None
+        ) -> None:
             if items:
                 stored = tuple(store.add_tasks(dataset, items))
+                if doubts:
+                    store.set_doubts(
+                        (task_id, doubts[task.input_hash])
+                        for task_id, (task, _) in zip(stored, items, strict=True)
+                        if task.input_hash in doubts
+                    )
                 top_up(store, dataset)  # a routed dataset gives its new tasks out as they arrive
                 notify(TasksAdded(stored))
 
@@ -108,7 +119,7 @@ def feed(
             if not model_ready:
                 notify(ModelLoaded(preannotator.load()))
                 model_ready = True
-            store_tasks(preannotator(pending, problems))
+            store_tasks(preannotator(pending, problems), preannotator.take_doubts())
             pending = []
 
         for item in items:

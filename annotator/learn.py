@@ -17,6 +17,7 @@ from multiprocessing import resource_tracker
 from multiprocessing.connection import Connection
 from pathlib import Path
 
+from annotator.core.doubts import Doubts
 from annotator.core.errors import AnnotatorError
 from annotator.core.model import Annotation, Task
 from annotator.core.scheme import LabelScheme
@@ -72,6 +73,7 @@ class LearnerClient:
         self.canaries = 0
         self.rollbacks = 0
         self._predicted: dict[int, Annotation] = {}
+        self._doubts: dict[int, Doubts] = {}
         self._lock = threading.Lock()
         self._idle = threading.Condition(self._lock)
         self._busy = False
@@ -100,10 +102,16 @@ class LearnerClient:
 
     # -- what the session asks ----------------------------------------------------------------------
 
-    def predicted(self, task_id: int) -> Annotation | None:
-        """The learner's latest suggestion for a task, if it re-predicted it."""
+    def predicted(self, task_id: int) -> tuple[Annotation, Doubts | None] | None:
+        """The learner's latest suggestion for a task, if it re-predicted it, with how sure it was."""
         with self._lock:
-            return self._predicted.get(task_id)
+            found = self._predicted.get(task_id)
+            return None if found is None else (found, self._doubts.get(task_id))
+
+    def scores(self, task_ids: Sequence[int]) -> dict[int, float]:
+        """The uncertainty of those tasks the learner re-predicted, as of its latest prediction."""
+        with self._lock:
+            return {task_id: self._doubts[task_id].score for task_id in task_ids if task_id in self._doubts}
 
     def accepted(self, task: Task, annotation: Annotation, upcoming: Sequence[tuple[int, Task]]) -> None:
         """One more accepted task to learn from; ``upcoming`` are the next tasks nobody opened."""
@@ -184,6 +192,7 @@ class LearnerClient:
                 elif isinstance(reply, BatchDone):
                     self.updates = reply.updates
                     self._predicted.update(reply.predictions)
+                    self._doubts.update(reply.doubts)
                     self.errors.extend(reply.errors)
                     self.canaries += len(reply.canaries)
                     self.rollbacks += sum(c.rolled_back for c in reply.canaries)
@@ -216,6 +225,10 @@ def attach(session: AnnotationSession, client: LearnerClient, upcoming: int = UP
 
     session.learned = client.predicted
     session.on_accept = accepted
+    if not session.committee:
+        # The learner's margins are fresher than those measured when the task was stored (a
+        # committee's disagreements are another scale: they are kept).
+        session.fresh_scores = client.scores
     session.model_note = lambda: f"model +{client.updates} updates"
 
 

@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import TypeVar
 
+from annotator.core.doubts import SOURCE_EVERY, WINDOW, Doubts, uncertain_order
 from annotator.core.edits import Edit, History
 from annotator.core.errors import AnnotatorError
 from annotator.core.memory import Memory
@@ -40,6 +41,10 @@ class OpenTask:
     # that the history replays from the suggestion) and never for a task only looked at.
     pending: Edit | None = None
     from_memory: int = 0  # spans the correction memory changed or added in ``shown``
+    # How sure the model was of the suggestion ``shown`` started from (the learner's, when its
+    # re-prediction was shown): the unsure spans and near misses the screen marks.
+    doubts: Doubts | None = None
+    why: str = ""  # why it opened now (--order uncertain), for the message line
 
     @property
     def annotation(self) -> Annotation:
@@ -70,7 +75,13 @@ class AnnotationSession:
         self.memory: Memory | None = None
         # Suggestions the learner re-predicted for tasks not opened yet (task id -> annotation), and
         # what to tell it when a task is accepted (annotator.learn.attach sets both).
-        self.learned: Callable[[int], Annotation | None] | None = None
+        self.learned: Callable[[int], tuple[Annotation, Doubts | None] | None] | None = None
+        # "source": tasks open in source order; "uncertain": the least sure of the next WINDOW
+        # unanswered tasks, every SOURCE_EVERY-th in source order (core/doubts.py).
+        self.order = "source"
+        # Uncertainty scores fresher than the stored ones (the learner's re-predictions), if any.
+        self.fresh_scores: Callable[[Sequence[int]], dict[int, float]] | None = None
+        self.committee = False  # the stored scores are a committee's (--committee)
         self.on_accept: Callable[[OpenTask, Annotation], None] | None = None
         self.model_note: Callable[[], str] | None = None  # "model +N updates" for the status line
 
@@ -106,7 +117,7 @@ class AnnotationSession:
         if state.stored is None:
             # A task this annotator never touched starts from the suggestion, undecided.
             suggestion = replace(history.current, answer=None, annotator=None, session=None, timestamp=None)
-            shown, from_memory = self._improve(task_id, task, suggestion)
+            shown, from_memory, doubts = self._improve(task_id, task, suggestion)
             pending = None
             if shown is not suggestion:
                 pending = Edit(
@@ -117,23 +128,30 @@ class AnnotationSession:
                     shown.relations,
                     note=f"{from_memory} from memory" if from_memory else "",
                 )
-            self.current = OpenTask(task_id, task, History(shown), state.version, shown, pending, from_memory)
+            self.current = OpenTask(
+                task_id, task, History(shown), state.version, shown, pending, from_memory, doubts
+            )
         else:
-            shown, _ = self._improve(task_id, task, self.store.suggestion(task_id))
-            self.current = OpenTask(task_id, task, history, state.version, shown)
+            shown, _, doubts = self._improve(task_id, task, self.store.suggestion(task_id))
+            self.current = OpenTask(task_id, task, history, state.version, shown, doubts=doubts)
         return self.current
 
-    def _improve(self, task_id: int, task: Task, suggestion: Annotation) -> tuple[Annotation, int]:
+    def _improve(
+        self, task_id: int, task: Task, suggestion: Annotation
+    ) -> tuple[Annotation, int, Doubts | None]:
         """The suggestion as the learner re-predicted it (if it did), then as the correction memory
-        has it; the same object when neither changed anything. The second value counts the spans
-        the memory changed or added."""
+        has it; the same object when neither changed anything. Then the count of spans the memory
+        changed or added, and how sure the model was of what it suggested."""
         shown = suggestion
-        if self.learned is not None:
-            shown = self.learned(task_id) or suggestion
+        learned = self.learned(task_id) if self.learned is not None else None
+        if learned is not None:
+            shown, doubts = learned
+        else:
+            doubts = self.store.doubts(task_id)
         if self.memory is not None:
             shown, touched = self.memory.apply(task, shown, self.scheme)
-            return shown, touched
-        return shown, 0
+            return shown, touched, doubts
+        return shown, 0, doubts
 
     def _guarded(self, cur: OpenTask, write: Callable[[Expect], T]) -> T:
         """Run one store write with the version this copy was made on; on a stale copy nothing is
@@ -148,7 +166,16 @@ class AnnotationSession:
 
     def upcoming(self, count: int, skip: int = 0) -> list[tuple[int, Task]]:
         """The next ``count`` tasks after the open one that this annotator never touched, after
-        leaving out the first ``skip`` of them (the one the screen opens next is never changed)."""
+        leaving out the first ``skip`` of them (the one the screen opens next is never changed).
+        In the uncertain order, every untouched task of the window it picks from (re-predicted,
+        they are also scored again)."""
+        if self.order == "uncertain":
+            current = self.current.task_id if self.current else None
+            return [
+                (task_id, self.store.task(task_id))
+                for task_id in self.window()
+                if task_id != current and self.store.annotation(task_id, self.annotator) is None
+            ]
         idx = self.index
         out: list[tuple[int, Task]] = []
         if idx is None:
@@ -165,6 +192,8 @@ class AnnotationSession:
         return out
 
     def open_first_unanswered(self) -> OpenTask | None:
+        if self.order == "uncertain":
+            return self.advance()
         task_id = self.store.next_unanswered(self.dataset, self.annotator)
         if task_id is None:
             return None
@@ -181,15 +210,47 @@ class AnnotationSession:
         return self.open(self.task_ids[new])
 
     def advance(self) -> OpenTask | None:
-        """Open the next unanswered task after the current one, wrapping to any earlier one."""
-        after = self.current.task_id if self.current else None
-        task_id = self.store.next_unanswered(self.dataset, self.annotator, after=after)
-        if task_id is None and after is not None:
-            task_id = self.store.next_unanswered(self.dataset, self.annotator)
+        """Open the next unanswered task after the current one, wrapping to any earlier one; in
+        the uncertain order, the least sure of the next unanswered ones (see ``pick``)."""
+        if self.order == "uncertain":
+            task_id, why = self.pick()
+        else:
+            after = self.current.task_id if self.current else None
+            task_id, why = self.store.next_unanswered(self.dataset, self.annotator, after=after), ""
+            if task_id is None and after is not None:
+                task_id = self.store.next_unanswered(self.dataset, self.annotator)
         if task_id is None:
             self.current = None
             return None
-        return self.open(task_id)
+        opened = self.open(task_id)
+        opened.why = why
+        return opened
+
+    def window(self) -> list[int]:
+        """The first WINDOW unanswered tasks in source order: what the uncertain order picks from."""
+        return self.store.unanswered(self.dataset, self.annotator, WINDOW)
+
+    def scores(self, task_ids: Sequence[int]) -> dict[int, float]:
+        """The tasks' uncertainty: the learner's latest where it re-predicted them, else as stored."""
+        scores = self.store.doubt_scores(task_ids)
+        if self.fresh_scores is not None:
+            scores.update(self.fresh_scores(task_ids))
+        return scores
+
+    def pick(self) -> tuple[int | None, str]:
+        """The task the uncertain order opens next, and why (for the message line)."""
+        window = self.window()
+        if not window:
+            return None, ""
+        counts = self.counts()
+        decided = sum(counts.get(answer, 0) for answer in ("accept", "reject", "ignore"))
+        scores = self.scores(window)
+        task_id = uncertain_order(window, scores, decided)
+        if task_id == window[0] and (decided + 1) % SOURCE_EVERY == 0:
+            return task_id, f"in source order (every {SOURCE_EVERY}th task is)"
+        score = scores.get(task_id)
+        shown = "no score" if score is None else f"uncertainty {score:.1f}"
+        return task_id, f"the least sure of the next {len(window)} ({shown})"
 
     # -- edits and decisions ----------------------------------------------------------------------
 

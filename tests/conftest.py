@@ -64,4 +64,4 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 # A real PostgreSQL server for the store tests (started on first use; see pg_server.py).
-from tests.pg_server import db_target, pg_url, postgres  # noqa: E402, F401
+from tests.pg_server import db_target, pg_url, postgres, store  # noqa: E402, F401

@@ -32,6 +32,8 @@ from typing import Any
 import psycopg
 import pytest
 
+from annotator.store import Store
+
 START_TIMEOUT_S = 60.0
 SETTINGS = {
     "shared_buffers": "32MB",  # several servers may run at once on a small machine
@@ -224,6 +226,14 @@ def db_target(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return str(tmp_path / "a.db")
     return str(request.getfixturevalue("pg_url"))
+
+
+@pytest.fixture
+def store(db_target: str) -> Iterator[Store]:
+    """A store on ``db_target`` (both backends), closed after the test."""
+    s = Store(db_target)
+    yield s
+    s.close()
 
 
 def raw_sql(target: str, sql: str) -> list[tuple[Any, ...]]:

@@ -9,37 +9,50 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from annotator.core.doubts import Doubts
 from annotator.core.errors import BadRecord
 from annotator.core.model import Annotation, Task
 from annotator.core.scheme import LabelScheme
 from annotator.sources import SourceItem
 
 if TYPE_CHECKING:
+    from spacy.tokens import Doc
+
     from annotator.nlp.relations import RelationSuggester
+    from annotator.nlp.uncertainty import DoubtFinder
 
 
 class LazyPreannotator:
+    """Pre-annotates the feed's batches, and measures how sure the model was of each text's
+    suggestions (``take_doubts``): the step-wise margins, and the committee's disagreement when a
+    second model is given."""
+
     def __init__(
         self,
         model: str | None,
         scheme: LabelScheme,
         relation_rules: Path | None = None,
         patterns: Path | None = None,
+        committee: str | None = None,
     ) -> None:
         self.model = model
         self.patterns = patterns
         self.scheme = scheme
         self.relation_rules = relation_rules
+        self.committee = committee
         self.nlp: Any = None
         self.model_name = ""
         self.display = ""
         self.suggester: RelationSuggester | None = None
+        self.finder: DoubtFinder | None = None
         self.notes: list[str] = []
+        self._doubts: dict[int, Doubts] = {}  # by input hash, until the feed takes them
 
     def load(self) -> str:
         if self.nlp is None:
             from annotator.nlp.model import display_name, load_model, model_name
             from annotator.nlp.relations import RelationSuggester
+            from annotator.nlp.uncertainty import DoubtFinder
 
             self.nlp = load_model(self.model, self.notes)
             self.model_name = model_name(self.nlp)
@@ -52,7 +65,18 @@ class LazyPreannotator:
                 self.suggester = RelationSuggester.from_file(
                     self.nlp.vocab, self.scheme, self.relation_rules, model_source=self.model_name
                 )
+            other = load_model(self.committee, self.notes) if self.committee else None
+            self.finder = DoubtFinder(self.nlp, self.scheme, self.model_name, other)
         return self.display
+
+    def _parsed(self, doc: Doc, task: Task) -> None:
+        assert self.finder is not None
+        (self._doubts[task.input_hash],) = self.finder([doc], [task])
+
+    def take_doubts(self) -> dict[int, Doubts]:
+        """The doubts measured since the last call, by the task's input hash."""
+        taken, self._doubts = self._doubts, {}
+        return taken
 
     def __call__(self, items: list[SourceItem], problems: list[BadRecord]) -> list[tuple[Task, Annotation]]:
         from annotator.nlp.preannotate import preannotate_stream
@@ -67,5 +91,6 @@ class LazyPreannotator:
                 model_name=self.model_name,
                 relation_suggester=self.suggester,
                 problems=problems,
+                parsed=self._parsed,
             )
         )

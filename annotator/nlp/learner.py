@@ -33,6 +33,7 @@ from spacy.tokens import Span as SpacySpan
 from spacy.training import Example
 from spacy.util import fix_random_seed  # type: ignore[attr-defined]  # thinc's, re-exported
 
+from annotator.core.doubts import Doubts
 from annotator.core.model import Annotation, Task
 from annotator.core.scheme import LabelScheme
 from annotator.nlp.examples import task_doc, training_example
@@ -51,6 +52,7 @@ from annotator.nlp.model import load_model, model_name
 from annotator.nlp.preannotate import suggest
 from annotator.nlp.relations import RelationSuggester
 from annotator.nlp.scoring import Score, score_spans
+from annotator.nlp.uncertainty import DoubtFinder
 
 
 def _agreement(
@@ -95,6 +97,7 @@ class Learner:
         self._sentences(setup.texts)
         self.optimizer = self.nlp.resume_training()
         self.snapshot = (self.ner.model.to_bytes(), 0)
+        self.doubts = DoubtFinder(self.nlp, setup.scheme, self.model_name)
         self.gold_f1 = self._gold_f1()
 
     # -- the original model's view of the user's texts -------------------------------------------
@@ -185,12 +188,15 @@ class Learner:
             self.gold_f1 = gold_f1
         return Canary(agreement, gold_f1, False, self.updates)
 
-    def predict(self, tasks: Sequence[tuple[int, Task]]) -> dict[int, Annotation]:
-        docs = self.nlp.pipe(task_doc(self.nlp.vocab, task) for _, task in tasks)
-        return {
+    def predict(self, tasks: Sequence[tuple[int, Task]]) -> tuple[dict[int, Annotation], dict[int, Doubts]]:
+        """The suggestions of the model as it is now for these tasks, and how sure it is of them."""
+        docs = list(self.nlp.pipe(task_doc(self.nlp.vocab, task) for _, task in tasks))
+        doubts = self.doubts(docs, [task for _, task in tasks])
+        suggestions = {
             task_id: suggest(doc, task, self.setup.scheme, self.model_name, self.suggester)
             for (task_id, task), doc in zip(tasks, docs, strict=True)
         }
+        return suggestions, {task_id: d for (task_id, _), d in zip(tasks, doubts, strict=True)}
 
     def batch(self, batch: Batch) -> BatchDone:
         start = time.perf_counter()
@@ -204,9 +210,9 @@ class Learner:
                 continue
             if self.updates % self.setup.canary_every == 0:
                 canaries.append(self.canary())
-        predictions = self.predict(batch.upcoming)
+        predictions, doubts = self.predict(batch.upcoming)
         return BatchDone(
-            self.updates, predictions, tuple(canaries), time.perf_counter() - start, tuple(errors)
+            self.updates, predictions, tuple(canaries), time.perf_counter() - start, tuple(errors), doubts
         )
 
     def save(self, path: Path) -> None:

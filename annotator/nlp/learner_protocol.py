@@ -4,9 +4,10 @@ client (and the UI that imports it) starts without importing spaCy."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from annotator.core.doubts import Doubts
 from annotator.core.model import Annotation, Task
 from annotator.core.scheme import LabelScheme
 
@@ -66,6 +67,7 @@ class BatchDone:
     canaries: tuple[Canary, ...] = ()
     seconds: float = 0.0
     errors: tuple[str, ...] = ()  # accepted tasks it could not learn from, and why
+    doubts: dict[int, Doubts] = field(default_factory=dict)  # how sure it was of ``predictions``
 
 
 @dataclass(frozen=True)

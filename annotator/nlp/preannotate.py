@@ -213,14 +213,17 @@ def preannotate_stream(
     model_name: str,
     relation_suggester: RelationSuggester | None = None,
     problems: list[BadRecord] | None = None,
+    parsed: Callable[[Doc, Task], None] | None = None,
 ) -> Iterator[tuple[Task, Annotation]]:
     """Every item as a task with its starting annotation, in input order, through ``nlp.pipe``.
+    ``parsed`` is told each Doc the model parsed whole with its task (to measure how sure the
+    model was; a text read in pieces is not told).
 
     A text longer than ``PIECE_CHARS`` is read by the model piece by piece (``core.pieces``) into
     one task, so memory does not grow with the length of a text. Items whose given spans do not
     fit the model's tokens, and texts the model fails on, go to ``problems`` (else raise): one bad
     text never stops the others (with ``n_process`` > 1, a model failure stops the batch)."""
-    run = _Run(nlp, scheme, model_name, relation_suggester, problems)
+    run = _Run(nlp, scheme, model_name, relation_suggester, problems, parsed)
     limit = min(PIECE_CHARS, nlp.max_length)
     source = iter(items)
     held: list[SourceItem] = []  # the long item that ended the last run of short ones
@@ -259,9 +262,13 @@ class _Run:
     model_name: str
     suggester: RelationSuggester | None
     problems: list[BadRecord] | None
+    parsed: Callable[[Doc, Task], None] | None = None
 
     def finish(self, doc: Doc, item: SourceItem) -> tuple[Task, Annotation]:
-        return _finish(self.nlp, doc, item, self.scheme, self.model_name, self.suggester)
+        task, annotation = _finish(self.nlp, doc, item, self.scheme, self.model_name, self.suggester)
+        if self.parsed is not None and item.kind in ("text", "tokens"):
+            self.parsed(doc, task)
+        return task, annotation
 
     def guarded(
         self, item: SourceItem, make: Callable[..., tuple[Task, Annotation]], *args: Any

@@ -17,6 +17,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, NamedTuple, Self
 
+from annotator.core.doubts import Doubts
 from annotator.core.edits import Edit, History
 from annotator.core.model import Annotation, Task
 from annotator.core.reviews import Review
@@ -157,6 +158,18 @@ class Store:
         """Replace a task's suggestion (model output that arrived after the task was stored)."""
         raise NotImplementedError
 
+    def set_doubts(self, items: Iterable[tuple[int, Doubts]]) -> None:
+        """Keep how sure the model was of these tasks' suggestions (replacing what was kept)."""
+        raise NotImplementedError
+
+    def doubts(self, task_id: int) -> Doubts | None:
+        """How sure the model was of the task's suggestion; None when nothing was kept."""
+        raise NotImplementedError
+
+    def doubt_scores(self, task_ids: Collection[int]) -> dict[int, float]:
+        """The uncertainty score of those of ``task_ids`` that have one."""
+        raise NotImplementedError
+
     def set_tokens(self, task_id: int, task: Task) -> None:
         """Replace a task's tokens; the text must be the same."""
         raise NotImplementedError
@@ -269,6 +282,12 @@ class Store:
     def next_unanswered(self, dataset: str, annotator: str, after: int | None = None) -> int | None:
         """The first task in insertion order (after task ``after``, if given) that this annotator
         has not decided; drafts count as undecided. None when there is none (no wrap-around)."""
+        found = self.unanswered(dataset, annotator, 1, after)
+        return found[0] if found else None
+
+    def unanswered(self, dataset: str, annotator: str, limit: int, after: int | None = None) -> list[int]:
+        """The first ``limit`` tasks in insertion order (after task ``after``) this annotator has not
+        decided, as ``next_unanswered`` finds them."""
         raise NotImplementedError
 
     def answer_counts(self, dataset: str, annotator: str) -> dict[str, int]:

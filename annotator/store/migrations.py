@@ -316,6 +316,15 @@ MIGRATIONS: tuple[tuple[Statement, ...], ...] = (
         )""",
         Backfill(lambda conn: count_accepted_labels(conn)),
     ),
+    # 9: how sure the model was of each task's suggestion (core/doubts.py): the uncertainty score
+    # that --order uncertain sorts by, and the unsure spans and near misses drawn on screen.
+    (
+        """CREATE TABLE doubts (
+            task_id {int} PRIMARY KEY REFERENCES tasks(id),
+            score {real} NOT NULL,
+            data {blob} NOT NULL
+        )""",
+    ),
 )
 
 LATEST = len(MIGRATIONS)

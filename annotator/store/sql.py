@@ -22,6 +22,7 @@ from typing import Any, Protocol
 
 import orjson
 
+from annotator.core.doubts import Doubts
 from annotator.core.edits import Edit, History
 from annotator.core.errors import AnnotatorError
 from annotator.core.model import ANSWERS, Annotation, Task
@@ -339,6 +340,34 @@ class SqlStore(Store):
             ).fetchone()
             if found is None:
                 raise UnknownTask(task_id)
+
+    def set_doubts(self, items: Iterable[tuple[int, Doubts]]) -> None:
+        rows = [(task_id, d.score, orjson.dumps(d.to_dict())) for task_id, d in items]
+        if not rows:
+            return
+        with self._write() as conn:
+            for row in rows:
+                conn.execute(
+                    """INSERT INTO doubts (task_id, score, data) VALUES (?, ?, ?)
+                       ON CONFLICT (task_id) DO UPDATE SET score = excluded.score, data = excluded.data""",
+                    row,
+                )
+
+    def doubts(self, task_id: int) -> Doubts | None:
+        rows = self._query("SELECT data FROM doubts WHERE task_id = ?", (task_id,))
+        return Doubts.from_dict(orjson.loads(rows[0][0])) if rows else None
+
+    def doubt_scores(self, task_ids: Collection[int]) -> dict[int, float]:
+        out: dict[int, float] = {}
+        ordered = sorted(task_ids)
+        for i in range(0, len(ordered), BATCH_SIZE):
+            chunk = ordered[i : i + BATCH_SIZE]
+            rows = self._query(
+                f"SELECT task_id, score FROM doubts WHERE task_id IN ({', '.join('?' * len(chunk))})",
+                tuple(chunk),
+            )
+            out.update((int(task_id), float(score)) for task_id, score in rows)
+        return out
 
     def set_tokens(self, task_id: int, task: Task) -> None:
         with self._write() as conn:
@@ -681,19 +710,19 @@ class SqlStore(Store):
         stored = annotation_from_blob(data)
         return TaskState(_replay(base_blob, events, stored), stored, version)
 
-    def next_unanswered(self, dataset: str, annotator: str, after: int | None = None) -> int | None:
+    def unanswered(self, dataset: str, annotator: str, limit: int, after: int | None = None) -> list[int]:
         dataset_id = self._dataset_id(dataset)
         if dataset_id is None:
-            return None
+            return []
         start = -1 if after is None else after
         if self._routed(dataset_id):
             rows = self._query(
                 """SELECT task_id FROM assignments
                    WHERE dataset_id = ? AND annotator = ? AND done = 0 AND task_id > ?
-                   ORDER BY task_id LIMIT 1""",
-                (dataset_id, annotator, start),
+                   ORDER BY task_id LIMIT ?""",
+                (dataset_id, annotator, start, limit),
             )
-            return int(rows[0][0]) if rows else None
+            return [int(r[0]) for r in rows]
         # Every task is this annotator's: walk the tasks from the resume hint, below which every task
         # is decided (a restart does not walk the decided ones again), then raise the hint.
         hint = None
@@ -708,13 +737,13 @@ class SqlStore(Store):
                WHERE t.dataset_id = ? AND t.id > ?
                  AND NOT EXISTS (SELECT 1 FROM annotations a
                                  WHERE a.task_id = t.id AND a.annotator = ? AND a.answer IS NOT NULL)
-               ORDER BY t.id LIMIT 1""",
-            (dataset_id, start, annotator),
+               ORDER BY t.id LIMIT ?""",
+            (dataset_id, start, annotator, limit),
         )
-        task_id = int(rows[0][0]) if rows else None
+        task_ids = [int(r[0]) for r in rows]
         if after is None:
-            self._raise_hint(dataset_id, annotator, hint, task_id)
-        return task_id
+            self._raise_hint(dataset_id, annotator, hint, task_ids[0] if task_ids else None)
+        return task_ids
 
     def _raise_hint(self, dataset_id: int, annotator: str, hint: int | None, found: int | None) -> None:
         """Move the resume hint up to ``found`` (past the last task when every task is decided),

@@ -73,6 +73,9 @@ def scheme_for(
     return scheme, display
 
 
+ORDERS = ("source", "uncertain")  # --order
+
+
 def run_annotate(
     source: Path,
     dataset: str,
@@ -92,10 +95,18 @@ def run_annotate(
     save_model: Path | None = None,
     annotators: str | None = None,
     overlap: str | None = None,
+    order: str = "source",
+    committee: str | None = None,
 ) -> tuple[AnnotatorApp, list[str]]:
     """Build the app for a run; the caller runs it (and, with ``learn``, stops ``app.learner``
     after it, saving it to ``save_model`` first). Bad arguments raise AnnotatorError before any
     screen is drawn."""
+    if order not in ORDERS:
+        raise AnnotatorError(f"--order {order!r}: use {' or '.join(ORDERS)}")
+    if committee is not None and read_meta(committee) is None:
+        raise AnnotatorError(
+            f"--committee: cannot find the spaCy pipeline {committee!r}; pass an installed name or a folder"
+        )
     if save_model is not None:
         if not learn:
             raise AnnotatorError("--save-model keeps what --learn learnt; give --learn too")
@@ -132,6 +143,8 @@ def run_annotate(
         raise
     session = AnnotationSession(store, dataset, who, scheme)
     session.guard = True  # the same annotator may have this dataset open in another terminal
+    session.order = order
+    session.committee = committee is not None
     if memory:
         session.use_memory()
     routed = store.routing(dataset)
@@ -140,7 +153,7 @@ def run_annotate(
     else:
         total = count_source(source)
         session.total = max(total, len(session.task_ids)) if total is not None else None
-    preannotator = LazyPreannotator(model, scheme, relation_rules, patterns)
+    preannotator = LazyPreannotator(model, scheme, relation_rules, patterns, committee)
 
     def run_feed(notify: Callable[[FeedEvent], None], should_stop: Callable[[], bool]) -> None:
         feed(

@@ -29,6 +29,11 @@ def corpus(tmp_path: Path) -> Path:
         (["--config", "missing.toml"], "missing.toml"),
         (["--relation-rules", "nope.toml"], "nope.toml"),
         (["--model", "no_such_pipeline_xyz", "--labels", "PERSON"], "no_such_pipeline_xyz"),
+        (["--order", "random"], "--order 'random': use source or uncertain"),
+        (
+            ["--committee", "no_such_pipeline_xyz"],
+            "--committee: cannot find the spaCy pipeline 'no_such_pipeline_xyz'",
+        ),
     ],
 )
 def test_bad_arguments(tmp_path: Path, corpus: Path, extra: list[str], message: str) -> None:

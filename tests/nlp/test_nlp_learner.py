@@ -32,7 +32,8 @@ def nakatani(annotation: Annotation, index: int) -> list[str]:
 
 def test_updates_fix_the_corrected_mistake_and_keep_what_the_scheme_lacks(tmp_path: Path) -> None:
     learner = Learner(LearnerSetup(None, SCHEME, TEXTS, canary_every=1000))
-    before = learner.predict([(i, PAIRS[i][0]) for i in HELD])
+    before, doubts = learner.predict([(i, PAIRS[i][0]) for i in HELD])
+    assert set(doubts) == set(HELD) and all(d.score > 0 for d in doubts.values())
     assert all(nakatani(before[i], i) == ["ORG"] for i in HELD)
     tagger = trainable(learner.nlp, "tagger").model.to_bytes()
     for i in (0, 1, 2, 3, 4, 5, 6, 7, 8):
@@ -106,7 +107,8 @@ def test_the_client_sends_batches_to_a_process_and_gets_spans_back(tmp_path: Pat
         assert client.wait_idle(300), client.failed
         assert client.failed is None and client.updates == 2
         predicted = client.predicted(102)
-        assert isinstance(predicted, Annotation) and predicted.spans
+        assert predicted is not None and isinstance(predicted[0], Annotation) and predicted[0].spans
+        assert predicted[1] is not None and client.scores([102, 999]).keys() == {102}
         assert client.predicted(999) is None
         assert client.save(tmp_path / "saved")
         assert (tmp_path / "saved" / "ner").is_dir()

@@ -8,6 +8,7 @@ from pathlib import Path
 import orjson
 from textual.message import Message
 
+from annotator.core.doubts import Doubts
 from annotator.core.errors import BadRecord
 from annotator.core.hashing import input_hash
 from annotator.core.model import Annotation, Span, Task
@@ -86,6 +87,9 @@ class _NoModel:
 
     def __call__(self, items: list[SourceItem], problems: list[BadRecord]) -> list[tuple[Task, Annotation]]:
         raise AssertionError("the model was asked for tasks that need none")
+
+    def take_doubts(self) -> dict[int, Doubts]:
+        raise AssertionError("the model's doubts were asked for tasks that need none")
 
 
 def test_ready_tasks_are_stored_in_batches_and_a_restart_stores_and_says_nothing(tmp_path: Path) -> None:
