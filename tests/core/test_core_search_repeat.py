@@ -94,3 +94,51 @@ def test_add_and_delete_repeat_and_overlaps_and_constraints_are_refused() -> Non
     done2 = repeat_on_all(t2, ann2, what_to_repeat(t2, relabel), SCHEME)  # type: ignore[arg-type]
     assert done2.changed == 0 and len(done2.refused) == 2
     assert what_to_repeat(t2, edits.toggle_relation(ann2, 2, 3, "MET")) is None
+
+
+def test_a_boundary_change_repeats_on_spans_of_the_same_words_and_label() -> None:
+    t = task(
+        [
+            "North",
+            "Korea",
+            "’s",
+            "missile",
+            ";",
+            "North",
+            "Korea",
+            "’s",
+            "leader",
+            ";",
+            "North",
+            "Korea",
+            "’s",
+            "x",
+        ],
+    )
+    ann = Annotation(
+        (
+            span(t, 0, 2, "GPE", 1),
+            span(t, 5, 7, "GPE", 2),
+            span(t, 10, 12, "ORG", 3),  # another label: left alone
+        )
+    )
+    shrink = edits.resize_span(t, ann, 1, 0, 1, SCHEME)
+    ann = shrink.apply(ann)
+    what = what_to_repeat(t, shrink)
+    assert what is not None and what.kind == "resize" and what.shift == (0, -1)
+    assert what.form == ("North", "Korea", "’s") and what.label == "GPE"
+    done = repeat_on_all(t, ann, what, SCHEME)
+    assert done.changed == 1 and done.refused == []
+    after = done.edit.apply(ann)
+    assert sorted((s.token_start, s.token_end, s.label) for s in after.spans) == [
+        (0, 1, "GPE"),
+        (5, 6, "GPE"),
+        (10, 12, "ORG"),
+    ]
+    assert done.edit.inverse().apply(after).content() == ann.content()
+    # Growing into another span is refused, not forced.
+    t2 = task(["Seoul", "Dialogue", ";", "Seoul", "Dialogue"])
+    ann2 = Annotation((span(t2, 0, 0, "GPE", 1), span(t2, 3, 3, "GPE", 2), span(t2, 4, 4, "ORG", 3)))
+    grow = edits.resize_span(t2, ann2, 1, 0, 1, SCHEME)
+    done2 = repeat_on_all(t2, grow.apply(ann2), what_to_repeat(t2, grow), SCHEME)  # type: ignore[arg-type]
+    assert done2.changed == 0 and "overlap" in done2.refused[0]

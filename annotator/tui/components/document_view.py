@@ -17,6 +17,7 @@ from textual.reactive import var
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from annotator.core.doubts import Doubts
 from annotator.core.model import Annotation, Span, Task
 from annotator.core.scheme import LabelScheme
 from annotator.tui.components.layout import Layout
@@ -106,12 +107,22 @@ class DocumentView(ScrollView, can_focus=True):
         self._base = Style()
         self._styles: dict[str, Style] = {}
         self.provisional = False
+        # What the model doubted (core/doubts.py): a span that is still the one it doubted (same
+        # tokens, same label) carries "?" after its label; the tokens of a near miss no span covers
+        # are underlined.
+        self._doubted: frozenset[tuple[int, int, str]] = frozenset()
+        self._near: set[int] = set()
 
     # -- content ----------------------------------------------------------------------------------
 
-    def show(self, task: Task, annotation: Annotation, provisional: bool = False) -> None:
+    def show(
+        self, task: Task, annotation: Annotation, provisional: bool = False, doubts: Doubts | None = None
+    ) -> None:
         self.doc_task = task
         self.provisional = provisional
+        places = doubts.places if doubts is not None else ()
+        self._doubted = frozenset((d.token_start, d.token_end, d.label) for d in places if not d.missed)
+        self._near = {i for d in places if d.missed for i in range(d.token_start, d.token_end + 1)}
         self._index(annotation)
         self._layout_all()
         self.scroll_to(0, 0, animate=False)
@@ -141,7 +152,8 @@ class DocumentView(ScrollView, can_focus=True):
 
     def _tag(self, span: Span) -> str:
         markers = ("▶" if span.sid in self._heads else "") + ("◀" if span.sid in self._children else "")
-        return f" {cells(span.label)}{markers}"
+        unsure = "?" if (span.token_start, span.token_end, span.label) in self._doubted else ""
+        return f" {cells(span.label)}{unsure}{markers}"
 
     def _extra_width(self, i: int) -> int:
         tag = self._tag_after.get(i)
@@ -344,6 +356,8 @@ class DocumentView(ScrollView, can_focus=True):
         style = self._span_style(span)
         if self.provisional:
             style += Style(dim=True)
+        if span is None and i in self._near:
+            style += Style(underline=True)
         if span is not None:
             if span.sid == marked.head:
                 # inverted, so the head stands apart from the child and the cursor

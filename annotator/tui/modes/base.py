@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from typing import ClassVar, Protocol
 
 from annotator.core import edits
+from annotator.core.doubts import Doubts
 from annotator.core.model import Annotation, Span, Task
 from annotator.core.scheme import LabelScheme
 from annotator.tui.components.layout import Layout
@@ -35,6 +36,9 @@ class Editor(Protocol):
 
     @property
     def current_task(self) -> Task | None: ...
+
+    @property
+    def doubts(self) -> Doubts | None: ...
 
     pending_task: Task | None  # a text shown before its task is stored: it can be selected, not edited
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from annotator.core import edits
+from annotator.core.doubts import Look, looks, next_look
 from annotator.core.errors import InvalidAnnotation
 from annotator.core.memory import form_of
 from annotator.core.model import Span, Task
@@ -59,6 +60,14 @@ class EditMode(Mode):
         ),
         Key("same_prev", "number_sign", "select the previous span with the same text", "#", "spans"),
         Key(
+            "next_doubt",
+            "semicolon",
+            "go to the next place worth a look: an unsure span (?), a near miss, a contradiction",
+            ";",
+            "spans",
+        ),
+        Key("prev_doubt", "comma", "go to the previous place worth a look", ",", "spans"),
+        Key(
             "repeat_all",
             "exclamation_mark",
             "repeat the last span edit on every other mention of the same text (one undo)",
@@ -74,6 +83,20 @@ class EditMode(Mode):
             if span is None or not span.token_start <= token <= span.token_end:
                 ed.selected_sid = None
                 ed.say("")  # what was said about the span it leaves
+
+    def action_cursor_right(self) -> None:
+        """With a span selected, → leaves it in one key (to the token after it): tab, which goes on
+        from the selected span, and the cursor agree on where the work continues."""
+        span = self._selected_span()
+        self.editor.move_cursor(self.step_token(span.token_end if span else self.editor.cursor, 1))
+
+    def action_cursor_left(self) -> None:
+        span = self._selected_span()
+        self.editor.move_cursor(self.step_token(span.token_start if span else self.editor.cursor, -1))
+
+    def _selected_span(self) -> Span | None:
+        ed = self.editor
+        return ed.annotation.span(ed.selected_sid) if ed.selected_sid is not None else None
 
     def clicked(self, token: int, sid: int | None) -> None:
         ed = self.editor
@@ -132,6 +155,42 @@ class EditMode(Mode):
             f"{span.label} {quote(task.text[span.start : span.end], 40)} · {(idx + delta) % len(spans) + 1} of {len(spans)} with this text"
         )
 
+    # -- where the model doubts, and where the annotation contradicts itself --------------------------
+
+    def action_next_doubt(self) -> None:
+        self._look(True)
+
+    def action_prev_doubt(self) -> None:
+        self._look(False)
+
+    def _look(self, forward: bool) -> None:
+        """Select the next (previous) place worth a look, in text order, round at the ends: a span
+        as it selects any span, a near miss as a selection of its tokens (a digit labels it)."""
+        ed = self.editor
+        task = ed.current_task
+        if task is None:
+            return
+        places = looks(task, ed.annotation, ed.doubts)
+        if not places:
+            ed.say("nothing here the model doubts or the spans contradict")
+            return
+        current = next((p for p in places if self._at(p)), None)
+        place = next_look(places, ed.cursor, current, forward)
+        assert place is not None
+        ed.selected_sid = place.sid
+        ed.selection = None if place.sid is not None else (place.token_start, place.token_end)
+        ed.cursor = place.token_start
+        text = task.text[task.tokens[place.token_start].start : task.tokens[place.token_end].end]
+        head = f"{place.label} {quote(text, 30)}" if place.sid is not None else f"{quote(text, 30)}"
+        ed.say(f"{head} · {place.why} · {places.index(place) + 1} of {len(places)} to look at")
+
+    def _at(self, place: Look) -> bool:
+        """Whether the screen is on ``place`` (its span selected, or its tokens)."""
+        ed = self.editor
+        if place.sid is not None:
+            return ed.selected_sid == place.sid
+        return ed.selected_sid is None and ed.selection == (place.token_start, place.token_end)
+
     def action_repeat_all(self) -> None:
         """The last span edit (relabel, delete, new span) again on every other mention of its text."""
         ed = self.editor
@@ -141,7 +200,9 @@ class EditMode(Mode):
         assert task is not None
         what = what_to_repeat(task, ed.last_edit)
         if what is None:
-            ed.say("! repeats a relabel, a deletion or a new span: make one first", error=True)
+            ed.say(
+                "! repeats a relabel, a deletion, a new span or a boundary change: make one first", error=True
+            )
             return
         done = repeat_on_all(task, ed.annotation, what, ed.scheme)
         text = quote(" ".join(what.form), 30)
@@ -149,9 +210,12 @@ class EditMode(Mode):
         if not done.changed:
             ed.say(f"no other mention of {text} to change{refused}", error=bool(done.refused))
             return
-        verb = {"relabel": f"relabelled {what.label}", "delete": "deleted", "add": f"labelled {what.label}"}[
-            what.kind
-        ]
+        verb = {
+            "relabel": f"relabelled {what.label}",
+            "delete": "deleted",
+            "add": f"labelled {what.label}",
+            "resize": "resized",
+        }[what.kind]
         ed.apply(done.edit, f"{verb} {counted(done.changed, 'other mention')} of {text}{refused}")
 
     # -- labels ------------------------------------------------------------------------------------

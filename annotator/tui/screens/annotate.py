@@ -128,7 +128,8 @@ class AnnotateScreen(EditorScreen):
             self.show_done(f"{past}; no unanswered task is left" + ("" if self.session.finished else " yet"))
             return
         self.load_current()
-        self.say(f"{past}; next task")
+        why = self.session.current.why if self.session.current else ""
+        self.say(f"{past}; next task" + (f": {why}" if why else ""))
 
     def action_accept(self) -> None:
         self._decide("accept")
