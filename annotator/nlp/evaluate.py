@@ -12,6 +12,7 @@ from spacy.language import Language
 from spacy.scorer import Scorer
 from spacy.training import Example
 
+from annotator.core.display import visible
 from annotator.core.model import Annotation, Task
 from annotator.core.scheme import LabelScheme
 from annotator.nlp.examples import entity_doc, task_doc
@@ -98,13 +99,15 @@ def evaluate(
 
 def render(report: EvalReport) -> str:
     """The report as a table for the terminal."""
+    # The model's name (its meta.json) and the labels (the stored annotations') are data: their
+    # control characters are drawn as stand-ins, a newline too (it would forge a row).
     lines = [
-        f"{report.model} on {report.tasks} task(s)",
+        f"{visible(report.model)} on {report.tasks} task(s)",
         f"{'':<16}{'precision':>10}{'recall':>10}{'f1':>10}",
         f"{'entities':<16}{report.ents.precision:>10.3f}{report.ents.recall:>10.3f}{report.ents.f1:>10.3f}",
     ]
     for label, prf in report.per_label.items():
-        lines.append(f"  {label:<14}{prf.precision:>10.3f}{prf.recall:>10.3f}{prf.f1:>10.3f}")
+        lines.append(f"  {visible(label):<14}{prf.precision:>10.3f}{prf.recall:>10.3f}{prf.f1:>10.3f}")
     r, c = report.relations, report.relation_counts
     lines.append(
         f"{'relations':<16}{r.precision:>10.3f}{r.recall:>10.3f}{r.f1:>10.3f}"

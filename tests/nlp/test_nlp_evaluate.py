@@ -114,3 +114,26 @@ def test_out_of_scheme_entities_of_the_model_are_kept_in_the_reference(nlp: Lang
     assert [(e.start, e.end, e.label_) for e in doc.ents if e.label_ != "PERSON"] == [(1, 2, "DATE")]
     assert {e.label_ for e in doc.ents} == {"PERSON", "DATE"}
     assert all(t.ent_iob_ in ("B", "I", "O") for t in doc)
+
+
+def test_the_table_draws_the_model_s_name_and_the_labels_as_text(
+    db: Path, nlp: Language, tmp_path: Path
+) -> None:
+    """A pipeline's name comes from its meta.json: its control characters, a newline too, reach the
+    terminal as stand-ins, never as a row of their own or an escape sequence."""
+    folder = tmp_path / "hostile-model"
+    name = nlp.meta["name"]
+    nlp.meta["name"] = "pwned\x1b]0;title\x07\nFAKE ROW"
+    try:
+        nlp.to_disk(folder)
+    finally:
+        nlp.meta["name"] = name
+    result = runner.invoke(
+        app,
+        ["evaluate", "--dataset", "news", "--annotator", "alice", "--db", str(db), "--model", str(folder)],
+    )
+    assert result.exit_code == 0, result.output
+    assert "\x1b" not in result.output and "\x07" not in result.output
+    assert not any(line.startswith("FAKE ROW") for line in result.output.splitlines())
+    assert "pwned␛]0;title␇␊FAKE ROW" in result.output
+    assert "  PERSON" in result.output  # the labels' rows
