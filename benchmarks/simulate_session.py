@@ -45,6 +45,7 @@ sys.path.insert(0, str(ROOT))
 from annotator.config import order_model_labels, resolve_scheme  # noqa: E402
 from annotator.core import edits  # noqa: E402
 from annotator.core.doubts import Doubts  # noqa: E402
+from annotator.core.model import Annotation, Span, SpanKey, Task  # noqa: E402
 from annotator.core.paragraphs import paragraphs  # noqa: E402
 from annotator.core.scheme import LabelScheme  # noqa: E402
 from annotator.learn import LearnerClient, attach  # noqa: E402

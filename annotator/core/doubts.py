@@ -1,5 +1,5 @@
-"""Where a task is worth a second look: the model's doubts about its suggestions, and places where
-the annotation contradicts itself.
+"""Where a task is worth a second look: the model's doubts about its entity suggestions, and places
+where the entities contradict each other (span groups, which may overlap, are left out).
 
 The model side (nlp/uncertainty.py) measures, for every token, the margin between the probabilities
 of the best and the second-best transition of a step-wise decode that reproduces the greedy parse.
@@ -21,7 +21,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from annotator.core.model import Annotation, Span, Task
+from annotator.core.model import ENTS, Annotation, Span, Task
 
 # A margin under this is unsure: the runner-up had at least a third of the best action's probability
 # mass left over after it (p1 - p2 < 0.5).
@@ -90,7 +90,7 @@ def open_misses(annotation: Annotation, doubts: Doubts | None) -> list[Doubt]:
     """Near misses no span of the annotation covers any token of."""
     if doubts is None:
         return []
-    taken = [(s.token_start, s.token_end) for s in annotation.spans]
+    taken = [(s.token_start, s.token_end) for s in annotation.spans if s.layer == ENTS]
     return [
         d
         for d in doubts.places
@@ -113,7 +113,7 @@ def contradictions(task: Task, annotation: Annotation) -> dict[int, str]:
       "Gen Nakatani" is a PERSON): the shorter one, the partial mention;
     - a span ending in a possessive ("North Korea ’s"): names stop before it.
     """
-    spans = sorted(annotation.spans, key=lambda s: s.start)
+    spans = sorted((s for s in annotation.spans if s.layer == ENTS), key=lambda s: s.start)
     forms = {s.sid: _form(task, s) for s in spans}
     labels_of: dict[tuple[str, ...], set[str]] = {}
     for s in spans:
@@ -150,6 +150,8 @@ def looks(task: Task, annotation: Annotation, doubts: Doubts | None) -> list[Loo
     against = contradictions(task, annotation)
     doubted = {(d.token_start, d.token_end, d.label): d for d in doubts.places} if doubts else {}
     for s in annotation.spans:
+        if s.layer != ENTS:
+            continue  # the model's doubts and these rules are about entities; a group overlaps freely
         reasons = []
         d = doubted.get((s.token_start, s.token_end, s.label))
         if d is not None and not d.missed:

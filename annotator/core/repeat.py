@@ -68,11 +68,11 @@ def what_to_repeat(task: Task, edit: Edit | None) -> Repeat | None:
         return Repeat("add", _form(task, *run), s.label, run, s.layer)
     if edit.kind in ("grow", "shrink") and len(edit.added_spans) == 1:
         new = edit.added_spans[0]
-        old = next((s for s in edit.removed_spans if s.sid == new.sid), None)
-        if old is not None:
-            shift = (new.token_start - old.token_start, new.token_end - old.token_end)
-            run = (old.token_start, old.token_end)
-            return Repeat("resize", _form(task, *run), old.label, run, old.layer, shift=shift)
+        before = next((s for s in edit.removed_spans if s.sid == new.sid), None)
+        if before is not None:
+            shift = (new.token_start - before.token_start, new.token_end - before.token_end)
+            run = (before.token_start, before.token_end)
+            return Repeat("resize", _form(task, *run), before.label, run, before.layer, shift=shift)
     return None
 
 

@@ -18,7 +18,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from annotator.core.doubts import Doubts
-from annotator.core.model import Annotation, Span, Task
+from annotator.core.model import ENTS, Annotation, Span, Task
 from annotator.core.scheme import LabelScheme
 from annotator.tui.components.layout import Layout
 from annotator.tui.display import cells
@@ -152,7 +152,8 @@ class DocumentView(ScrollView, can_focus=True):
 
     def _tag(self, span: Span) -> str:
         markers = ("▶" if span.sid in self._heads else "") + ("◀" if span.sid in self._children else "")
-        unsure = "?" if (span.token_start, span.token_end, span.label) in self._doubted else ""
+        doubted = span.layer == ENTS and (span.token_start, span.token_end, span.label) in self._doubted
+        unsure = "?" if doubted else ""
         return f" {cells(span.label)}{unsure}{markers}"
 
     def _extra_width(self, i: int) -> int:
