@@ -55,6 +55,12 @@ class MemoryRow(NamedTuple):
     updated: float
 
 
+class DoubtRow(NamedTuple):
+    task_id: int
+    score: float
+    data: bytes
+
+
 class ReviewRow(NamedTuple):
     reviewer: str
     annotators: bytes
@@ -81,6 +87,7 @@ class DatasetDump:
     reviews: Iterator[ReviewRow]
     routing: tuple[int | None, bytes, int] | None  # overlap, loads, last task routed
     assignments: Iterator[AssignmentRow]
+    doubts: Iterator[DoubtRow]
 
 
 def remap(log_id: int | None, shift: int) -> int | None:
@@ -99,6 +106,7 @@ class Fingerprint:
             "memory": 0,
             "reviews": 0,
             "assignments": 0,
+            "doubts": 0,
         }
     )
     digests: dict[str, str] = field(default_factory=dict)
@@ -119,6 +127,7 @@ class Fingerprint:
             memory=self._rows("memory", dump.memory, self._memory),
             reviews=self._rows("reviews", dump.reviews, tuple),
             assignments=self._rows("assignments", dump.assignments, self._assignment),
+            doubts=self._rows("doubts", dump.doubts, self._doubt),
         )
 
     def finish(self) -> Fingerprint:
@@ -162,6 +171,9 @@ class Fingerprint:
     def _assignment(self, a: AssignmentRow) -> tuple[Any, ...]:
         return (self._relative("tasks", a.task_id), a.annotator, a.done)
 
+    def _doubt(self, d: DoubtRow) -> tuple[Any, ...]:
+        return (self._relative("tasks", d.task_id), d.score, d.data)
+
 
 def fingerprint(dump: DatasetDump) -> Fingerprint:
     fp = Fingerprint()
@@ -173,6 +185,7 @@ def fingerprint(dump: DatasetDump) -> Fingerprint:
         watched.memory,
         watched.reviews,
         watched.assignments,
+        watched.doubts,
     ):
         for _ in rows:
             pass

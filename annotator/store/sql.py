@@ -44,6 +44,7 @@ from annotator.store.dump import (
     AnnotationRow,
     AssignmentRow,
     DatasetDump,
+    DoubtRow,
     Fingerprint,
     LogRow,
     MemoryRow,
@@ -1151,6 +1152,14 @@ class SqlStore(Store):
                 (dataset_id,),
             )
         )
+        doubts = (
+            DoubtRow(int(r[0]), float(r[1]), bytes(r[2]))
+            for r in self._pages(
+                f"""SELECT d.task_id, d.score, d.data FROM doubts d JOIN tasks t ON t.id = d.task_id
+                    WHERE t.dataset_id = ? AND d.task_id > ? {limit}""",
+                dataset_id,
+            )
+        )
         return DatasetDump(
             name=dataset,
             created=created,
@@ -1162,6 +1171,7 @@ class SqlStore(Store):
             reviews=reviews,
             routing=(routing[0][0], bytes(routing[0][1]), int(routing[0][2])) if routing else None,
             assignments=assignments,
+            doubts=doubts,
         )
 
     def load(self, dump: DatasetDump, expected: Fingerprint) -> Fingerprint:
@@ -1240,6 +1250,11 @@ class SqlStore(Store):
             conn.execute(
                 "INSERT INTO assignments (task_id, annotator, dataset_id, done) VALUES (?, ?, ?, ?)",
                 (given.task_id + task_shift, given.annotator, dataset_id, given.done),
+            )
+        for d in dump.doubts:
+            conn.execute(
+                "INSERT INTO doubts (task_id, score, data) VALUES (?, ?, ?)",
+                (d.task_id + task_shift, d.score, d.data),
             )
         conn.execute(
             "UPDATE datasets SET tasks = (SELECT COUNT(*) FROM tasks WHERE dataset_id = ?) WHERE id = ?",

@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 import annotator.store.sql as sql_store
 from annotator import routing
 from annotator.cli import app
+from annotator.core.doubts import Doubt, Doubts
 from annotator.core.edits import delete_span, set_span
 from annotator.core.hashing import input_hash
 from annotator.core.model import Annotation, Task
@@ -66,6 +67,9 @@ def build(path: Path) -> None:
         )
         store.record_review("news", "carol", ["alice", "bob"])
         routing.assign(store, "news", ["alice", "bob", "carol"], 2)
+        store.set_doubts(
+            [(news[0], Doubts(2.5, (Doubt(0, 1, "PERSON", 0.3), Doubt(3, 3, "GPE", None, True)), "m"))]
+        )
 
 
 def states(store: Store, dataset: str) -> dict[tuple[str, str], tuple[object, ...]]:
@@ -117,6 +121,9 @@ def test_migrate_copies_everything_and_verifies_it(tmp_path: Path, pg_url: str) 
                 ("Paris",): None,
             }
         )
+        doubted = [(new.task(t).text, new.doubts(t)) for t in new.task_ids("news") if new.doubts(t)]
+        assert doubted == [(old.task(t).text, old.doubts(t)) for t in old.task_ids("news") if old.doubts(t)]
+        assert len(doubted) == 1
         # Work goes on in the copy: new ids come after the copied ones, undo history included.
         task_id = new.task_ids("news")[-2]
         session = AnnotationSession(new, "news", "alice", SCHEME)
