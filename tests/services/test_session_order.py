@@ -69,3 +69,15 @@ def test_a_routed_annotator_picks_from_their_own_tasks(store: Store) -> None:
         s.decide("ignore")
         cur = s.advance()
     assert sorted(served) == mine and set(mine) < set(ids)
+
+
+def test_the_learner_s_fresh_scores_replace_the_stored_ones(store: Store) -> None:
+    ids, scores = scored(store, 6)
+    s = AnnotationSession(store, "d", "alice", SCHEME)
+    s.order = "uncertain"
+    stored_pick = max(ids, key=lambda t: (scores[t], -ids.index(t)))
+    fresh = {ids[0]: 99.0}
+    s.fresh_scores = lambda task_ids: {t: v for t, v in fresh.items() if t in task_ids}
+    cur = s.open_first_unanswered()
+    assert cur is not None and cur.task_id == ids[0] != stored_pick
+    assert cur.why == "the least sure of the next 6 (uncertainty 99.0)"
