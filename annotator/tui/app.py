@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
 
 from textual.app import SystemCommand
 from textual.screen import Screen
@@ -22,12 +23,16 @@ from annotator.tui.modes.edit import EditMode
 from annotator.tui.screens.annotate import AnnotateScreen
 from annotator.tui.screens.review import ReviewScreen
 
+# The look of both apps: every screen's and component's CSS, in one file a theme restyles.
+STYLESHEET = Path(__file__).parent / "annotator.tcss"
+
 # Runs the feed in its own thread: (notify, should_stop) -> None.
 FeedRunner = Callable[[Callable[[FeedEvent], None], Callable[[], bool]], None]
 
 
 class AnnotatorApp(FaultReporting):
     TITLE = "annotator"
+    CSS_PATH = STYLESHEET
     ENABLE_COMMAND_PALETTE = True
 
     def __init__(
@@ -111,6 +116,7 @@ class AnnotatorApp(FaultReporting):
 
 class ReviewApp(FaultReporting):
     TITLE = "annotator review"
+    CSS_PATH = STYLESHEET
 
     def __init__(self, review: ReviewSession, keymap: Mapping[str, str] | None = None) -> None:
         super().__init__(keymap)

@@ -71,12 +71,6 @@ class EditorScreen(KeyDispatch, Screen[None]):
     MODES: tuple[type[Mode], ...] = MODES
     KEYS = ANNOTATE_KEYS
     BINDINGS = key_bindings(ANNOTATE_KEYS)  # type: ignore[assignment]
-    DEFAULT_CSS = """
-    EditorScreen #main { height: 1fr; }
-    EditorScreen DocumentView { width: 1fr; height: 1fr; border: round $panel-lighten-2; }
-    EditorScreen DocumentView:focus { border: round $accent; }
-    EditorScreen #side { width: 36; height: 1fr; }
-    """
 
     mode: var[str] = var(MODES[0].name, init=False, bindings=True)  # the active mode's name
     cursor: var[int] = var(0, init=False)
@@ -128,12 +122,6 @@ class EditorScreen(KeyDispatch, Screen[None]):
     @property
     def controller(self) -> Mode:
         return self.modes[self.mode]
-
-    def on_resize(self, event: events.Resize) -> None:
-        # The side panels take about a third of a wide terminal, less of a narrow one, so that an
-        # 80-column terminal still gives the text most of its width.
-        width = event.size.width
-        self.query_one("#side").styles.width = min(max(round(width * 0.3), 30), 44, width // 2)
 
     def on_mount(self) -> None:
         self.doc.focus()

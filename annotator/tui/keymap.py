@@ -151,6 +151,9 @@ class KeyedApp(App[None]):
     """An app started with a user keymap (id -> keys), which Textual applies to every binding with
     that id; the help screen and the command palette show the keys it gives."""
 
+    # The screens get the class -narrow under 60 columns (annotator.tcss gives the text half).
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (60, "-normal")]
+
     def __init__(self, keymap: Mapping[str, str] | None = None) -> None:
         super().__init__()
         self.keymap: dict[str, str] = dict(keymap or {})

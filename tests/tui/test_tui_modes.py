@@ -11,6 +11,7 @@ from textual.app import App
 
 from annotator.session import AnnotationSession
 from annotator.store import Store
+from annotator.tui.app import STYLESHEET
 from annotator.tui.components.document_view import DocumentView
 from annotator.tui.components.side_panels import Legend
 from annotator.tui.editor import editor_keys
@@ -120,6 +121,8 @@ async def test_a_new_mode_is_one_class_and_one_registration(tmp_path: Path) -> N
     screen = CountingScreen(session, "test model")
 
     class CountingApp(App[None]):
+        CSS_PATH = STYLESHEET
+
         def on_mount(self) -> None:
             self.push_screen(screen)
 

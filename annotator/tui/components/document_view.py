@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import ClassVar, NamedTuple
 
-from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
@@ -18,10 +17,10 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from annotator.core.doubts import Doubts
-from annotator.core.model import ENTS, Annotation, Span, Task
+from annotator.core.model import Annotation, Span, Task
 from annotator.core.scheme import LabelScheme
 from annotator.tui.components.layout import Layout
-from annotator.tui.display import cells
+from annotator.tui.components.span_index import SpanIndex
 
 
 class _Marked(NamedTuple):
@@ -29,6 +28,24 @@ class _Marked(NamedTuple):
     selected: int | None
     head: int | None
     child: int | None
+
+
+class _Look(NamedTuple):
+    """The styles of the marks, from the component classes (so from the theme and the CSS)."""
+
+    cursor: Style
+    selection: Style
+    selection_gap: Style  # the space between two selected tokens
+    head: Style
+    pointed: Style
+    tag: Style
+    provisional: Style
+    near_miss: Style
+
+
+# Where a span shown in the review came from, or the kind of an open disagreement: each a component
+# class, document-view--<state>, whose background the span is drawn on instead of its label colour.
+REVIEW_STATES = ("agreed", "a", "b", "edited", "a-only", "b-only", "label", "boundary", "relation")
 
 
 def _token_range(tokens: tuple[int, int] | None) -> set[int]:
@@ -54,8 +71,8 @@ class Marks:
     selected_sid: int | None = None
     relation_head: int | None = None  # sid
     relation_child: int | None = None  # sid
-    # Spans shown with a reviewer's colour instead of their label colour (sid -> colour).
-    span_colors: dict[int, str] = field(default_factory=dict)
+    # Spans shown in the colour of a review state instead of their label's (sid -> REVIEW_STATES).
+    span_states: dict[int, str] = field(default_factory=dict)
 
 
 class DocumentView(ScrollView, can_focus=True):
@@ -63,14 +80,17 @@ class DocumentView(ScrollView, can_focus=True):
     head and child of a relation) are reactive: each watcher repaints the rows of the old and the
     new place only, and the cursor's watcher keeps the cursor on screen."""
 
-    DEFAULT_CSS = """
-    DocumentView {
-        scrollbar-size-vertical: 1;
-        overflow-y: scroll;
-        scrollbar-size-horizontal: 0;
-        padding: 0 1;
+    # Styled in annotator.tcss; a theme restyles them. Labels keep the scheme's colours.
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "document-view--cursor",
+        "document-view--selection",
+        "document-view--head",
+        "document-view--pointed",
+        "document-view--tag",
+        "document-view--provisional",
+        "document-view--near-miss",
+        *(f"document-view--{state}" for state in REVIEW_STATES),
     }
-    """
 
     cursor: var[int] = var(0, init=False)
     selection: var[tuple[int, int] | None] = var(None, init=False)
@@ -94,26 +114,27 @@ class DocumentView(ScrollView, can_focus=True):
         super().__init__(id=id)
         self.scheme = scheme
         self.doc_task: Task | None = None
-        self.annotation = Annotation()
-        self.span_colors: dict[int, str] = {}
+        self.spans = SpanIndex()
+        self.span_states: dict[int, str] = {}  # sid -> one of REVIEW_STATES
         self.wrap: Layout | None = None
-        self._span_at: dict[int, Span] = {}
-        self._by_sid: dict[int, Span] = {}
-        self._tag_after: dict[int, str] = {}
-        self._heads: set[int] = set()  # sids that head some relation
-        self._children: set[int] = set()
         self._cache: dict[int, Strip] = {}
         self._drag_from: int | None = None
         self._base = Style()
-        self._styles: dict[str, Style] = {}
+        self._styles: dict[str, Style] = {}  # label colour -> style
+        self._look: _Look | None = None
+        self._state_styles: dict[str, Style] = {}  # review state -> style
         self.provisional = False
         # What the model doubted (core/doubts.py): a span that is still the one it doubted (same
         # tokens, same label) carries "?" after its label; the tokens of a near miss no span covers
         # are underlined.
-        self._doubted: frozenset[tuple[int, int, str]] = frozenset()
         self._near: set[int] = set()
 
     # -- content ----------------------------------------------------------------------------------
+
+    @property
+    def annotation(self) -> Annotation:
+        """The annotation drawn."""
+        return self.spans.annotation
 
     def show(
         self, task: Task, annotation: Annotation, provisional: bool = False, doubts: Doubts | None = None
@@ -121,9 +142,9 @@ class DocumentView(ScrollView, can_focus=True):
         self.doc_task = task
         self.provisional = provisional
         places = doubts.places if doubts is not None else ()
-        self._doubted = frozenset((d.token_start, d.token_end, d.label) for d in places if not d.missed)
+        self.spans.doubted = frozenset((d.token_start, d.token_end, d.label) for d in places if not d.missed)
         self._near = {i for d in places if d.missed for i in range(d.token_start, d.token_end + 1)}
-        self._index(annotation)
+        self.spans.rebuild(annotation)
         self._layout_all()
         self.scroll_to(0, 0, animate=False)
         self.scroll_to_token(self.cursor)
@@ -131,34 +152,12 @@ class DocumentView(ScrollView, can_focus=True):
 
     def set_marks(self, marks: Marks) -> None:
         """Set every mark at once; each watcher repaints what moved."""
-        self.span_colors = marks.span_colors
+        self.span_states = marks.span_states
         self.cursor = marks.cursor
         self.selection = marks.selection
         self.selected_sid = marks.selected_sid
         self.relation_head = marks.relation_head
         self.relation_child = marks.relation_child
-
-    def _index(self, annotation: Annotation) -> None:
-        self.annotation = annotation
-        self._heads = {r.head for r in annotation.relations}
-        self._children = {r.child for r in annotation.relations}
-        self._span_at = {}
-        self._tag_after = {}
-        self._by_sid = {s.sid: s for s in annotation.spans}
-        for span in annotation.spans:
-            for i in range(span.token_start, span.token_end + 1):
-                self._span_at[i] = span
-            self._tag_after[span.token_end] = self._tag(span)
-
-    def _tag(self, span: Span) -> str:
-        markers = ("▶" if span.sid in self._heads else "") + ("◀" if span.sid in self._children else "")
-        doubted = span.layer == ENTS and (span.token_start, span.token_end, span.label) in self._doubted
-        unsure = "?" if doubted else ""
-        return f" {cells(span.label)}{unsure}{markers}"
-
-    def _extra_width(self, i: int) -> int:
-        tag = self._tag_after.get(i)
-        return cell_len(tag) if tag else 0
 
     def _content_width(self) -> int:
         return max(self.scrollable_content_region.width, 20)
@@ -166,7 +165,7 @@ class DocumentView(ScrollView, can_focus=True):
     def _layout_all(self) -> None:
         if self.doc_task is None:
             return
-        self.wrap = Layout(self.doc_task, self._content_width(), self._extra_width)
+        self.wrap = Layout(self.doc_task, self._content_width(), self.spans.tag_width)
         self._cache.clear()
         self._set_virtual_height(len(self.wrap.rows))
 
@@ -179,19 +178,12 @@ class DocumentView(ScrollView, can_focus=True):
         """Redraw after an edit: re-wrap only from the rows whose tags changed, repaint only the rows
         of spans that changed. ``removed``/``added`` (what an edit did) let a keystroke skip
         comparing every span of a long document; without them, it compares."""
-        old_annotation = self.annotation
         if removed is None:
-            old_tags = dict(self._tag_after)
-            changed = list(set(old_annotation.spans) ^ set(annotation.spans))
-            self._index(annotation)
-            tag_changed = {
-                i
-                for i in old_tags.keys() | self._tag_after.keys()
-                if old_tags.get(i) != self._tag_after.get(i)
-            }
+            changed = list(set(self.spans.annotation.spans) ^ set(annotation.spans))
+            tag_changed = self.spans.rebuild(annotation)
         else:
             changed = [*removed, *added]
-            tag_changed = self._reindex(annotation, removed, added)
+            tag_changed = self.spans.update(annotation, removed, added)
         layout = self.wrap
         if layout is None:
             return
@@ -223,34 +215,6 @@ class DocumentView(ScrollView, can_focus=True):
         if size != self.virtual_size:
             self.virtual_size = size
 
-    def _reindex(self, annotation: Annotation, removed: Sequence[Span], added: Sequence[Span]) -> set[int]:
-        """Update the token -> span map and the tags for what one edit removed and added, and the
-        tags of spans whose relation markers changed; returns the tokens whose tag changed."""
-        self.annotation = annotation
-        heads = {r.head for r in annotation.relations}
-        children = {r.child for r in annotation.relations}
-        markers = (heads ^ self._heads) | (children ^ self._children)
-        self._heads, self._children = heads, children
-        before: dict[int, str | None] = {}
-        for span in removed:
-            before.setdefault(span.token_end, self._tag_after.get(span.token_end))
-            self._by_sid.pop(span.sid, None)
-            for i in range(span.token_start, span.token_end + 1):
-                if (at := self._span_at.get(i)) is not None and at.sid == span.sid:
-                    del self._span_at[i]
-            self._tag_after.pop(span.token_end, None)
-        for span in added:
-            before.setdefault(span.token_end, self._tag_after.get(span.token_end))
-            self._by_sid[span.sid] = span
-            for i in range(span.token_start, span.token_end + 1):
-                self._span_at[i] = span
-            self._tag_after[span.token_end] = self._tag(span)
-        for sid in markers:
-            if (marked := self._by_sid.get(sid)) is not None:
-                before.setdefault(marked.token_end, self._tag_after.get(marked.token_end))
-                self._tag_after[marked.token_end] = self._tag(marked)
-        return {i for i, tag in before.items() if self._tag_after.get(i) != tag}
-
     # -- the marks: each watcher repaints the rows of where the mark was and where it is ----------
 
     def watch_cursor(self, old: int, new: int) -> None:
@@ -270,12 +234,7 @@ class DocumentView(ScrollView, can_focus=True):
         self._invalidate_spans(old, new)
 
     def _invalidate_spans(self, *sids: int | None) -> None:
-        tokens: set[int] = set()
-        for sid in sids:
-            span = self._by_sid.get(sid) if sid is not None else None
-            if span is not None:
-                tokens.update(range(span.token_start, span.token_end + 1))
-        self._invalidate_tokens(tokens)
+        self._invalidate_tokens(self.spans.tokens_of(*sids))
 
     def _invalidate_tokens(self, tokens: set[int]) -> None:
         if self.wrap is None or not tokens:
@@ -311,66 +270,106 @@ class DocumentView(ScrollView, can_focus=True):
             self._cache[row] = strip
         return strip.crop_extend(0, width, self._base)
 
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        # The CSS or the theme changed: the rows were drawn with the old styles.
+        self._look = None
+        self._state_styles = {}
+        self._cache.clear()
+
+    def _marks_look(self) -> _Look:
+        if self._look is None:
+
+            def style(name: str, partial: bool = True) -> Style:
+                return self.get_component_rich_style(f"document-view--{name}", partial=partial)
+
+            selection = style("selection", partial=False)
+            self._look = _Look(
+                cursor=style("cursor"),
+                selection=selection,
+                selection_gap=Style(bgcolor=selection.bgcolor),
+                head=style("head"),
+                pointed=style("pointed"),
+                tag=style("tag"),
+                provisional=style("provisional"),
+                near_miss=style("near-miss"),
+            )
+        return self._look
+
     def _render_row(self, row: int) -> Strip:
         assert self.wrap is not None and self.doc_task is not None
         layout = self.wrap
         base = self._base
         first, end = layout.rows[row]
         sel = self.selection
+        look = self._marks_look()
         # The marks read once a row: reactive attributes are descriptors, slower than locals.
         marked = _Marked(self.cursor, self.selected_sid, self.relation_head, self.relation_child)
         segments: list[Segment] = []
         for i in range(first, end):
-            span = self._span_at.get(i)
+            span = self.spans.span_at.get(i)
             if layout.is_space(i):
                 pass  # a tab or a second space, as spaCy makes a token of: drawn as its gap below
             else:
-                style = self._token_style(i, span, sel, marked)
+                style = self._token_style(i, span, sel, marked, look)
                 segments.append(Segment(layout.shown(i), style))
                 if span is not None and span.token_end == i:
-                    segments.append(Segment(self._tag_after[i], self._tag_style(span, marked)))
+                    segments.append(Segment(self.spans.tag_after[i], self._tag_style(span, marked, look)))
             if layout.spaces_after[i] and i + 1 < end:
                 inside = span is not None and span.token_end > i
                 in_sel = sel is not None and sel[0] <= i < sel[1]
                 gap_style = self._span_style(span) if inside else base
                 if in_sel:
-                    gap_style = gap_style + Style(bgcolor="grey37")
+                    gap_style = gap_style + look.selection_gap
                 segments.append(Segment(" " * layout.spaces_after[i], gap_style))
         return Strip(segments)
 
     def _span_style(self, span: Span | None) -> Style:
         if span is None:
             return self._base
-        color = self.span_colors.get(span.sid) or self.scheme.color(span.label)
+        state = self.span_states.get(span.sid)
+        if state is not None:
+            return self.state_style(state)
+        color = self.scheme.color(span.label)
         style = self._styles.get(color)
         if style is None:
             style = self._styles[color] = Style(color=_text_on(color), bgcolor=color)
         return style
 
-    def _tag_style(self, span: Span, marked: _Marked) -> Style:
-        style = self._span_style(span) + Style(bold=True, italic=True)
+    def state_style(self, state: str) -> Style:
+        """How a span of a review state is drawn (its background and text colour); the review's
+        panels colour their chips with it."""
+        found = self._state_styles.get(state)
+        if found is None:
+            found = self.get_component_rich_style(f"document-view--{state}", partial=False)
+            self._state_styles[state] = found
+        return found
+
+    def _tag_style(self, span: Span, marked: _Marked, look: _Look) -> Style:
+        style = self._span_style(span) + look.tag
         if span.sid in (marked.head, marked.child, marked.selected):
             style += Style(underline=True)
         return style
 
-    def _token_style(self, i: int, span: Span | None, sel: tuple[int, int] | None, marked: _Marked) -> Style:
+    def _token_style(
+        self, i: int, span: Span | None, sel: tuple[int, int] | None, marked: _Marked, look: _Look
+    ) -> Style:
         style = self._span_style(span)
         if self.provisional:
-            style += Style(dim=True)
+            style += look.provisional
         if span is None and i in self._near:
-            style += Style(underline=True)
+            style += look.near_miss
         if span is not None:
             if span.sid == marked.head:
-                # inverted, so the head stands apart from the child and the cursor
-                style += Style(reverse=True, bold=True, underline=True)
+                style += look.head
             elif span.sid == marked.child or span.sid == marked.selected:
-                style += Style(underline=True, bold=True)
+                style += look.pointed
         if sel is not None and sel[0] <= i <= sel[1]:
-            style += Style(bgcolor="grey37", color="white", underline=True)
+            style += look.selection
         # On the child of a relation being drawn the cursor is not inverted, so that the child
         # never looks like the head (inverted as a whole).
         if i == marked.cursor and (span is None or span.sid != marked.child):
-            style += Style(reverse=True, bold=True)
+            style += look.cursor
         return style
 
     # -- geometry ---------------------------------------------------------------------------------
@@ -410,7 +409,7 @@ class DocumentView(ScrollView, can_focus=True):
         if start is None or end is None:
             return
         if start == end:
-            span = self._span_at.get(end)
+            span = self.spans.span_at.get(end)
             self.post_message(self.TokenClicked(end, span.sid if span else None))
         else:
             self.post_message(self.TokensDragged(min(start, end), max(start, end)))

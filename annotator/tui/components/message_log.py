@@ -38,10 +38,6 @@ def log_of(app: App[object]) -> MessageLog:
 
 
 class MessagesScreen(KeyDispatch, ModalScreen[None]):
-    DEFAULT_CSS = """
-    MessagesScreen { align: center middle; }
-    MessagesScreen > VerticalScroll { width: 90%; height: 80%; border: thick $accent; background: $surface; padding: 0 1; }
-    """
     KEYS = MESSAGES_KEYS
     BINDINGS = key_bindings(MESSAGES_KEYS)  # type: ignore[assignment]
 

@@ -16,10 +16,6 @@ class MessageLine(Static):
     """The latest message, on one line. One that does not fit ends in a mark saying that ``m``
     shows it whole: every message goes into the app's log (``said``), so none is lost."""
 
-    DEFAULT_CSS = """
-    MessageLine { height: 1; padding: 0 1; color: $text-muted; }
-    MessageLine.-error { color: $error; text-style: bold; }
-    """
     MORE = " …m"  # said at the end of a message cut at the edge: m shows it whole
 
     _said: tuple[str, bool] = ("", False)
@@ -49,14 +45,6 @@ def chip(label: str, color: str) -> Text:
 
 
 class Legend(Static):
-    DEFAULT_CSS = """
-    Legend {
-        height: auto; max-height: 60%; padding: 0 1;
-        border-title-color: $text-muted; border: round $panel-lighten-2;
-    }
-    Legend.-relations { max-height: 70%; }
-    """
-
     _shown: tuple[LabelScheme, bool, tuple[str, str] | None, frozenset[str]] | None = None
 
     def show_labels(
@@ -175,11 +163,6 @@ def relation_line(
 
 
 class RelationsPanel(Static):
-    DEFAULT_CSS = """
-    RelationsPanel { height: 1fr; padding: 0 1; border: round $panel-lighten-2; border-title-color: $text-muted; }
-    RelationsPanel.-browsing { border: round $accent; }
-    """
-
     _shown: tuple[Task | None, Annotation, int | None, bool] | None = None
 
     def show_relations(

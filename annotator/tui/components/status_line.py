@@ -62,10 +62,6 @@ def status_parts(
 
 
 class StatusLine(Static):
-    DEFAULT_CSS = """
-    StatusLine { height: 1; background: $panel; color: $text; padding: 0 1; }
-    """
-
     _parts: list[tuple[Text, int]] = []
 
     def show_parts(self, parts: list[tuple[Text, int]]) -> None:

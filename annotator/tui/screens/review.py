@@ -4,7 +4,6 @@ the result stored as the gold version."""
 from __future__ import annotations
 
 from rich.text import Text
-from textual import events
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
@@ -14,7 +13,7 @@ from annotator.core.adjudication import CannotTakeBoth, Choice, Disagreement
 from annotator.core.edits import Edit
 from annotator.core.errors import InvalidAnnotation
 from annotator.core.gold import focus, marks
-from annotator.core.model import Annotation, Relation, Span
+from annotator.core.model import Annotation, Relation
 from annotator.core.wording import counted
 from annotator.review import PAST, ReviewSession
 from annotator.store import StoreError
@@ -22,25 +21,19 @@ from annotator.tui import display
 from annotator.tui.components.dialogs import HelpScreen
 from annotator.tui.components.document_view import DocumentView, Marks
 from annotator.tui.components.message_log import MessagesScreen, log_of
-from annotator.tui.components.side_panels import MessageLine, chip
+from annotator.tui.components.review_panels import (
+    describe,
+    disagreement_detail,
+    gold_relations,
+    note_line,
+    state_of,
+    versions_legend,
+)
+from annotator.tui.components.side_panels import MessageLine
 from annotator.tui.components.status_line import StatusLine
-from annotator.tui.display import cells
 from annotator.tui.editor import EditorScreen
 from annotator.tui.faults import FaultReporting, fault_message
 from annotator.tui.keymap import Key, KeyDispatch, key_bindings
-
-AGREED, A_ONLY, B_ONLY, LABEL, BOUNDARY = "#6cc070", "#4aa3df", "#e07ac0", "#f08c3a", "#e6b422"
-EDITED = "#a8a8a8"  # spans the reviewer drew or relabelled in the edit screen
-KIND_COLOR = {"a_only": A_ONLY, "b_only": B_ONLY, "label": LABEL, "boundary": BOUNDARY, "relation": "#b48ee0"}
-KIND_NAME = {
-    "a_only": "A only",
-    "b_only": "B only",
-    "label": "label conflict",
-    "boundary": "boundary",
-    "relation": "relation",
-}
-# The colour of each state of core.gold.marks: where a gold span came from, or an open disagreement's kind.
-STATE_COLOR = {"agreed": AGREED, "a": A_ONLY, "b": B_ONLY, "edited": EDITED, **KIND_COLOR}
 
 # The ids the annotate screen also has (accept, undo, ...) are the same keys: one keymap entry
 # moves both.
@@ -78,12 +71,6 @@ def _relation_text(version: Annotation, r: Relation, text: str) -> str:
     return f"{text[h.start : h.end] if h else '?'!r} ─{r.label}→ {text[c.start : c.end] if c else '?'!r}"
 
 
-def _describe(spans: tuple[Span, ...], text: str) -> str:
-    if not spans:
-        return "—"
-    return ", ".join(f"{text[s.start : s.end]!r} {s.label}" for s in spans)
-
-
 class GoldEditScreen(EditorScreen):
     """The annotate keys on the gold version of one task; a (or enter) goes back to the review."""
 
@@ -109,13 +96,6 @@ class GoldEditScreen(EditorScreen):
 class ReviewScreen(KeyDispatch, Screen[None]):
     KEYS = REVIEW_KEYS
     BINDINGS = key_bindings(REVIEW_KEYS)  # type: ignore[assignment]
-    DEFAULT_CSS = """
-    ReviewScreen #main { height: 1fr; }
-    ReviewScreen DocumentView { width: 1fr; height: 1fr; border: round $panel-lighten-2; }
-    ReviewScreen #side { width: 44; height: 1fr; }
-    ReviewScreen #legend, ReviewScreen #detail { height: auto; border: round $panel-lighten-2; padding: 0 1; }
-    ReviewScreen #relations { height: 1fr; border: round $panel-lighten-2; padding: 0 1; }
-    """
 
     def __init__(self, review: ReviewSession) -> None:
         super().__init__()
@@ -136,31 +116,12 @@ class ReviewScreen(KeyDispatch, Screen[None]):
     def doc(self) -> DocumentView:
         return self.query_one(DocumentView)
 
-    def on_resize(self, event: events.Resize) -> None:
-        # As on the annotate screen: the panels give way on a narrow terminal, so that the text
-        # keeps most of an 80-column one.
-        self.query_one("#side").styles.width = min(max(round(event.size.width * 0.35), 32), 44)
-
     def on_mount(self) -> None:
         self.doc.focus()
         legend = self.query_one("#legend", Static)
         legend.border_title = "versions"
         r = self.review
-        legend.update(
-            Text.assemble(
-                chip("agreed", AGREED),
-                " ",
-                chip(f"A {r.a}", A_ONLY),
-                " ",
-                chip(f"B {r.b}", B_ONLY),
-                "\n",
-                chip("label conflict", LABEL),
-                " ",
-                chip("boundary", BOUNDARY),
-                " ",
-                chip("edited", EDITED),
-            )
-        )
+        legend.update(versions_legend(r.a, r.b, self.doc.state_style))
         if self.review.adjudication is None and self.review.open_first() is None:
             plan = r.plan
             self.say(
@@ -196,7 +157,7 @@ class ReviewScreen(KeyDispatch, Screen[None]):
             cursor=at.cursor,
             selection=at.tokens,
             selected_sid=at.stand_in,
-            span_colors={m.span.sid: STATE_COLOR[m.state] for m in drawn},
+            span_states={m.span.sid: state_of(m.state) for m in drawn},
             relation_head=at.head,
             relation_child=at.child,
         )
@@ -212,39 +173,21 @@ class ReviewScreen(KeyDispatch, Screen[None]):
     def show_detail(self) -> None:
         panel = self.query_one("#detail", Static)
         adj = self.review.adjudication
+        item = self.review.item
+        note = item.note if item is not None else None
         if adj is None or not adj.disagreements:
             panel.border_title = "disagreements"
-            text = self._note()
+            text = note_line(note, self.doc.state_style)
             text.append("the two versions' spans and relations agree: a accepts them", style="dim")
             panel.update(text)
             return
         d = adj.disagreements[self.selected]
         choice = self.review.resolution().choices[d.index]
         panel.border_title = f"disagreement {d.index + 1} of {len(adj.disagreements)}"
-        text = self._note()
-        text.append_text(chip(KIND_NAME[d.kind], KIND_COLOR[d.kind]))
-        text.append(
-            f"  {'taken: ' + cells(self._taken(choice)) if choice else 'open'}\n",
-            style="bold" if choice else "dim",
+        taken = self._taken(choice) if choice else None
+        panel.update(
+            disagreement_detail(adj, d, taken, self.review.a, self.review.b, note, self.doc.state_style)
         )
-        t = adj.task.text
-        if d.kind == "relation":
-            for who, rels, version in (("A", d.a_relations, adj.a), ("B", d.b_relations, adj.b)):
-                for r in rels:
-                    h, c = version.span(r.head), version.span(r.child)
-                    ht = t[h.start : h.end] if h else "?"
-                    ct = t[c.start : c.end] if c else "?"
-                    text.append(cells(f"{who}: {ht} ─{r.label}→ {ct}") + "\n")
-                if not rels:
-                    text.append(f"{who}: —\n")
-        else:
-            text.append(cells(f"A {self.review.a}: "), style=f"bold {A_ONLY}")
-            text.append(cells(_describe(d.a_spans, t)) + "\n")
-            text.append(cells(f"B {self.review.b}: "), style=f"bold {B_ONLY}")
-            text.append(cells(_describe(d.b_spans, t)) + "\n")
-        keys = "1 A · 2 B · " + ("b both · " if d.can_take_both else "") + "0 neither · n/p move"
-        text.append(keys, style="dim")
-        panel.update(text)
 
     def show_relations(self) -> None:
         panel = self.query_one("#relations", Static)
@@ -254,31 +197,15 @@ class ReviewScreen(KeyDispatch, Screen[None]):
         if adj is None:
             panel.update("")
             return
-        t = adj.task.text
-        text = Text()
-        for r in result.sorted_relations():
-            h, c = result.span(r.head), result.span(r.child)
-            color = {"both": AGREED, self.review.a: A_ONLY, self.review.b: B_ONLY}.get(r.source or "", EDITED)
-            text.append("● ", style=color)
-            text.append(
-                cells(f"{t[h.start : h.end] if h else '?'} ─{r.label}→ {t[c.start : c.end] if c else '?'}")
-                + "\n"
-            )
         choices = self.review.resolution().choices
-        open_rel = [d for d in adj.disagreements if d.kind == "relation" and choices[d.index] is None]
-        if open_rel:
-            text.append(
-                f"{counted(len(open_rel), 'relation disagreement')} open\n", style=KIND_COLOR["relation"]
+        open_relations = sum(
+            1 for d in adj.disagreements if d.kind == "relation" and choices[d.index] is None
+        )
+        panel.update(
+            gold_relations(
+                adj.task.text, result, self.review.a, self.review.b, open_relations, self.doc.state_style
             )
-        panel.update(text if text.plain else Text("none", style="dim"))
-
-    def _note(self) -> Text:
-        """What the plan noted about the open task (one annotator did not accept it), bold."""
-        item = self.review.item
-        text = Text()
-        if item is not None and item.note:
-            text.append(cells(item.note) + "\n", style=f"bold {LABEL}")
-        return text
+        )
 
     def _what(self, d: Disagreement, choice: Choice) -> str:
         """What the choice put into (or, for neither, left out of) the gold: "'Germany' GPE"."""
@@ -288,8 +215,8 @@ class ReviewScreen(KeyDispatch, Screen[None]):
             a = [_relation_text(adj.a, r, adj.task.text) for r in d.a_relations]
             b = [_relation_text(adj.b, r, adj.task.text) for r in d.b_relations]
         else:
-            a = [_describe((s,), adj.task.text) for s in d.a_spans]
-            b = [_describe((s,), adj.task.text) for s in d.b_spans]
+            a = [describe((s,), adj.task.text) for s in d.a_spans]
+            b = [describe((s,), adj.task.text) for s in d.b_spans]
         both = a + [x for x in b if x not in a]
         taken = {Choice.A: a, Choice.B: b, Choice.BOTH: both}.get(choice)
         if taken:
