@@ -38,7 +38,6 @@ from annotator.tui.faults import FaultReporting, fault_message
 from annotator.tui.keymap import Key, KeyDispatch, key_bindings, ordered
 from annotator.tui.modes import MODES, Mode
 from annotator.tui.modes.base import MOVE_KEYS, quote
-from annotator.tui.modes.search import SearchMode
 
 # How soon after the label list closed a digit is taken for the rest of a number typed into it.
 DIGIT_AFTER_PICKER_S = 0.6
@@ -138,33 +137,23 @@ class EditorScreen(KeyDispatch, Screen[None]):
     def key_handler(self, action: str) -> Callable[..., object] | None:
         return self.controller.handler(action) or super().key_handler(action)
 
-    def action_enter(self, mode: str) -> None:
-        self.modes[mode].enter()
+    def action_mode(self, mode: str, method: str = "enter") -> None:
+        """A key a mode gives every mode: turn it on (``r``, ``R``, ``/``), or another of its
+        methods (``n``: the search mode's next match)."""
+        getattr(self.modes[mode], method)()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # While a mode takes text, no key is a command (the movement keys are priority bindings).
-        if action == "key" and getattr(self.controller, "text_key", None) is not None:
+        if action == "key" and self.controller.takes_text:
             return False
         return super().check_action(action, parameters)
 
     def on_key(self, event: events.Key) -> None:
         """A mode that takes text (the search query) gets every key while it is on."""
-        text_key = getattr(self.controller, "text_key", None)
-        if text_key is not None:
+        if self.controller.takes_text:
             event.stop()
             event.prevent_default()
-            text_key(event.key, event.character)
-
-    def action_search_next(self) -> None:
-        self._search(True)
-
-    def action_search_prev(self) -> None:
-        self._search(False)
-
-    def _search(self, forward: bool) -> None:
-        search = self.modes["search"]
-        assert isinstance(search, SearchMode)
-        search.jump(forward)
+            self.controller.text_key(event.key, event.character)
 
     # -- what the watchers redraw ---------------------------------------------------------------
 

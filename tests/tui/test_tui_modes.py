@@ -92,7 +92,7 @@ class CountMode(Mode):
     name = "count"
     badge = "COUNT"
     KEYS: ClassVar[tuple[Key, ...]] = (
-        Key("count_mode", "c", "count digits", "c", "spans", action="enter", params=("count",)),
+        Key("count_mode", "c", "count digits", "c", "spans", action="mode", params=("count",)),
     )
     total = 0
 

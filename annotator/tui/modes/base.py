@@ -91,6 +91,7 @@ class Mode:
     badge: ClassVar[str] = ""  # in the status line while the mode is on
     shows_relations: ClassVar[bool] = False  # the legend lists relation labels, not entity labels
     browsing: ClassVar[bool] = False  # the relations panel has the focus of the keys
+    takes_text: ClassVar[bool] = False  # every key goes to text_key: none is a command
     KEYS: ClassVar[tuple[Key, ...]] = ()  # the keys this mode adds to the screen's table
 
     def __init__(self, editor: Editor) -> None:
@@ -124,6 +125,9 @@ class Mode:
         ed.selected_sid = None
         ed.selection = (first, last)
         ed.cursor = last
+
+    def text_key(self, key: str, character: str | None) -> None:
+        """A key pressed while a mode that takes text is on."""
 
     def annotation_changed(self) -> None:
         """An undo or redo changed the annotation under the mode."""

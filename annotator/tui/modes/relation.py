@@ -23,7 +23,7 @@ class RelationMode(Mode):
             "arrows choose the child, 1…9 the label (again removes it), esc leaves",
             "r",
             "relations",
-            action="enter",
+            action="mode",
             params=("relation",),
         ),
     )

@@ -23,7 +23,7 @@ class RelationsListMode(Mode):
             "go through the task's relations (j/k, 1…9 relabel, d delete)",
             "R",
             "relations",
-            action="enter",
+            action="mode",
             params=("relations",),
         ),
     )

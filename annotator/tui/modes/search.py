@@ -13,11 +13,14 @@ class SearchMode(Mode):
     name = "search"
     badge = "SEARCH"
     takes_text = True  # printable keys are the query, not commands
+    # Keys of every mode: / turns this one on; n and N go to the matches of the last search.
     KEYS = (
         Key("search", "slash", "search: type text, enter jumps to it, esc cancels", "/", "move",
-            action="enter", params=("search",)),
-        Key("search_next", "n", "the next match of the last search", "n", "move"),
-        Key("search_prev", "N", "the previous match of the last search", "N", "move"),
+            action="mode", params=("search",)),
+        Key("search_next", "n", "the next match of the last search", "n", "move",
+            action="mode", params=("search", "next_match")),
+        Key("search_prev", "N", "the previous match of the last search", "N", "move",
+            action="mode", params=("search", "prev_match")),
     )  # fmt: skip
 
     def __init__(self, editor: Editor) -> None:
@@ -51,6 +54,12 @@ class SearchMode(Mode):
         elif character is not None and character.isprintable():
             self.query += character
             self.prompt()
+
+    def next_match(self) -> None:
+        self.jump(forward=True)
+
+    def prev_match(self) -> None:
+        self.jump(forward=False)
 
     def jump(self, forward: bool) -> None:
         ed = self.editor
