@@ -137,10 +137,12 @@ class EditorScreen(KeyDispatch, Screen[None]):
     def key_handler(self, action: str) -> Callable[..., object] | None:
         return self.controller.handler(action) or super().key_handler(action)
 
-    def action_mode(self, mode: str, method: str = "enter") -> None:
-        """A key a mode gives every mode: turn it on (``r``, ``R``, ``/``), or another of its
-        methods (``n``: the search mode's next match)."""
-        getattr(self.modes[mode], method)()
+    def action_mode(self, mode: str, action: str = "enter") -> None:
+        """A key a mode gives every mode: turn it on (``r``, ``R``, ``/``: its ``action_enter``), or
+        another of its actions (``n``: the search mode's ``action_next_match``)."""
+        handler = self.modes[mode].handler(action)
+        if handler is not None:
+            handler()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # While a mode takes text, no key is a command (the movement keys are priority bindings).

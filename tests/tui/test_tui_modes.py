@@ -96,9 +96,9 @@ class CountMode(Mode):
     )
     total = 0
 
-    def enter(self) -> None:
+    def action_enter(self) -> None:
         self.total = 0
-        super().enter()
+        super().action_enter()
 
     def action_label(self, n: int) -> None:
         self.total += n

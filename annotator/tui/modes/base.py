@@ -105,7 +105,7 @@ class Mode:
         found = getattr(self, f"action_{action}", None)
         return found if callable(found) else None
 
-    def enter(self) -> None:
+    def action_enter(self) -> None:
         """What the mode's key does (``r``, ``R``): turn the mode on, when it can be."""
         self.editor.mode = self.name
 

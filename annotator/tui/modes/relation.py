@@ -28,7 +28,7 @@ class RelationMode(Mode):
         ),
     )
 
-    def enter(self) -> None:
+    def action_enter(self) -> None:
         ed = self.editor
         if not ed.editable():
             return

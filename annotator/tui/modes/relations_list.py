@@ -30,7 +30,7 @@ class RelationsListMode(Mode):
 
     index = 0  # of the selected relation, in sorted order
 
-    def enter(self) -> None:
+    def action_enter(self) -> None:
         ed = self.editor
         if self.active:  # R again leaves
             self.action_clear()

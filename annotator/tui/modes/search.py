@@ -28,7 +28,7 @@ class SearchMode(Mode):
         self.query = ""
         self.last = ""  # the last query searched for, for n and N
 
-    def enter(self) -> None:
+    def action_enter(self) -> None:
         if (self.editor.current_task or self.editor.pending_task) is None:
             return
         self.query = ""
@@ -55,10 +55,10 @@ class SearchMode(Mode):
             self.query += character
             self.prompt()
 
-    def next_match(self) -> None:
+    def action_next_match(self) -> None:
         self.jump(forward=True)
 
-    def prev_match(self) -> None:
+    def action_prev_match(self) -> None:
         self.jump(forward=False)
 
     def jump(self, forward: bool) -> None:
