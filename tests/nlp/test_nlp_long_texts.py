@@ -29,7 +29,7 @@ from tests.nlp.test_preannotate_cli import same_model  # noqa: F401  (a fixture)
 ARTICLE = SAMPLE.read_text(encoding="utf-8")
 LONG = "\n\n".join([ARTICLE] * 5)  # five copies: past PIECE_CHARS, so read in pieces
 # Past MAX_TASK_CHARS with little for the model to read: long runs of spaces between copies.
-HUGE = "".join(f"{ARTICLE}\n\n{' ' * 250_000}\n\n" for _ in range(4))
+HUGE = "".join(f"{ARTICLE}\n\n{' ' * (MAX_TASK_CHARS // 4)}\n\n" for _ in range(4))
 
 
 @pytest.fixture(scope="module")
