@@ -1,6 +1,6 @@
 """Keystroke to repaint on a long document, and time to the first task on screen.
 
-    python benchmarks/bench_tui.py [--tokens 20000] [--keys 300] [--learn]
+    python benchmarks/bench_tui.py [--tokens 20000] [--keys 300] [--groups 2000] [--learn]
 
 Each key is pressed through Textual's Pilot on the real app and timed until the app is idle again
 with the frame drawn. Pilot and Textual's event loop cost time of their own, so the same keys are
@@ -54,6 +54,26 @@ def long_task(n_tokens: int) -> tuple[Task, Annotation]:
     return Task(text, tokens, input_hash(text)), Annotation(tuple(spans))
 
 
+def with_groups(task: Task, suggestion: Annotation, n: int) -> Annotation:
+    """``n`` span-group spans (group sc) nested two deep: a three-token span and a one-token span
+    inside it, every few tokens, so that most rows carry two underline rows."""
+    tokens = task.tokens
+    spans = list(suggestion.spans)
+    sid = max((s.sid for s in spans), default=0)
+    step = max(len(tokens) // max(n // 2, 1), 4)
+    i = 0
+    while i + 2 < len(tokens) and sid - len(suggestion.spans) < n:
+        if not any(t.text.isspace() for t in tokens[i : i + 3]):
+            sid += 1
+            spans.append(Span(tokens[i].start, tokens[i + 2].end, i, i + 2, "SKILL", "bench", sid, "sc"))
+            sid += 1
+            spans.append(
+                Span(tokens[i + 1].start, tokens[i + 1].end, i + 1, i + 1, "TOOL", "bench", sid, "sc")
+            )
+        i += step
+    return Annotation(tuple(spans))
+
+
 def pct(values: list[float], q: float) -> float:
     values = sorted(values)
     return values[min(int(q * len(values)), len(values) - 1)]
@@ -79,6 +99,7 @@ class Bare(App[None]):
         ("k", "tick", ""),
         ("1", "tick", ""),
         ("u", "tick", ""),
+        ("g", "tick", ""),
     ]
 
     def compose(self) -> ComposeResult:
@@ -94,12 +115,17 @@ def main() -> None:
     parser.add_argument("--tokens", type=int, default=20000)
     parser.add_argument("--keys", type=int, default=300)
     parser.add_argument("--learn", action="store_true", help="time keys while the learner trains")
+    parser.add_argument(
+        "--groups", type=int, default=0, help="also time a copy with this many span-group spans (nested)"
+    )
     args = parser.parse_args()
     if args.learn:
         learn_bench(args.tokens, args.keys)
         return
     task, suggestion = long_task(args.tokens)
-    scheme = LabelScheme(LABELS, relations=(RelationType("MET"),))
+    scheme = LabelScheme(
+        LABELS, relations=(RelationType("MET"),), span_groups={"sc": ("SKILL", "TOOL")} if args.groups else {}
+    )
     with tempfile.TemporaryDirectory() as tmp:
         store = Store(Path(tmp) / "bench.db")
         store.add_tasks("bench", [(task, suggestion)])
@@ -107,19 +133,38 @@ def main() -> None:
             "cursor move (l/h/j/k)": (["l", "l", "j", "h", "k"] * args.keys)[: args.keys],
             "label + undo (1/u)": (["l", "l", "1", "u"] * args.keys)[: args.keys],
         }
+        datasets = [("bench", cases)]
+        if args.groups:
+            grouped = with_groups(task, suggestion, args.groups)
+            store.add_tasks("grouped", [(task, grouped)])
+            n_groups = sum(1 for s in grouped.spans if s.layer != "ents")
+            print(f"the same document with {n_groups} span-group spans (sc, nested two deep): 'grouped'")
+            datasets.append(
+                (
+                    "grouped",
+                    {
+                        **cases,
+                        "group label + undo (g, then 1/u)": [
+                            "g",
+                            *(["l", "l", "1", "u"] * args.keys)[: args.keys - 1],
+                        ],
+                    },
+                )
+            )
         print(
             f"document: {len(task.tokens)} tokens, {len(suggestion.spans)} spans, {task.text.count(chr(10))} newlines"
         )
-        for name, keys in cases.items():
-            session = AnnotationSession(store, "bench", "bench", scheme)
-            ours = asyncio.run(time_keys(AnnotatorApp(session, "bench"), keys))
-            floor = asyncio.run(time_keys(Bare(), keys))
-            m, p95 = statistics.median(ours), pct(ours, 0.95)
-            fm, fp95 = statistics.median(floor), pct(floor, 0.95)
-            print(
-                f"{name:24s} median {m:6.2f} ms  p95 {p95:6.2f} ms | bare Textual median {fm:6.2f} ms "
-                f"p95 {fp95:6.2f} ms | added median {m - fm:5.2f} ms, ratio {m / fm:4.2f}"
-            )
+        for dataset, dataset_cases in datasets:
+            for case, keys in dataset_cases.items():
+                session = AnnotationSession(store, dataset, "bench", scheme)
+                ours = asyncio.run(time_keys(AnnotatorApp(session, "bench"), keys))
+                floor = asyncio.run(time_keys(Bare(), keys))
+                m, p95 = statistics.median(ours), pct(ours, 0.95)
+                fm, fp95 = statistics.median(floor), pct(floor, 0.95)
+                print(
+                    f"{dataset + ': ' + case:44s} median {m:6.2f} ms  p95 {p95:6.2f} ms | bare Textual "
+                    f"median {fm:6.2f} ms p95 {fp95:6.2f} ms | added median {m - fm:5.2f} ms, ratio {m / fm:4.2f}"
+                )
         store.close()
     first_task_on_screen()
 

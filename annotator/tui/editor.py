@@ -23,7 +23,8 @@ from textual.screen import Screen
 
 from annotator.core import edits
 from annotator.core.doubts import Doubts
-from annotator.core.model import Annotation, Span, Task
+from annotator.core.errors import AnnotatorError
+from annotator.core.model import ENTS, Annotation, Span, Task
 from annotator.core.scheme import LabelScheme
 from annotator.core.wording import counted
 from annotator.session import AnnotationSession, ConcurrentEdit
@@ -90,6 +91,7 @@ class EditorScreen(KeyDispatch, Screen[None]):
         self.notes: list[str] = []  # about the scheme and model, said when the first task opens
         self._picker_closed = float("-inf")  # when the label list last closed (time.monotonic)
         self.unprepared = ""  # why the text on screen could not be made a task, when it could not
+        self.active_layer = ENTS  # the active layer (g): the span keys work on it
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="main"):
@@ -124,7 +126,7 @@ class EditorScreen(KeyDispatch, Screen[None]):
 
     def on_mount(self) -> None:
         self.doc.focus()
-        self.query_one(Legend).show_labels(self.scheme, relations=False)
+        self.query_one(Legend).show_labels(self.scheme, relations=False, layer=self.active_layer)
         self.open_first()
         self.update_status()
 
@@ -231,7 +233,7 @@ class EditorScreen(KeyDispatch, Screen[None]):
             key = (self.head_sid, self.child_sid)
             drawn = frozenset(r.label for r in ann.relations if (r.head, r.child) == key)
         self.query_one(Legend).show_labels(
-            self.scheme, relations=mode.shows_relations, pair=pair, drawn=drawn
+            self.scheme, relations=mode.shows_relations, pair=pair, drawn=drawn, layer=self.active_layer
         )
         self.query_one(RelationsPanel).show_relations(
             self.current_task, ann, mode.selected_relation(), mode.browsing
@@ -255,7 +257,14 @@ class EditorScreen(KeyDispatch, Screen[None]):
 
     def update_status(self) -> None:
         self.query_one(StatusLine).show_parts(
-            status_parts(self.session, self.controller.badge, self.model_name, self.saved_note, self.done)
+            status_parts(
+                self.session,
+                self.controller.badge,
+                self.model_name,
+                self.saved_note,
+                self.done,
+                self.active_layer,
+            )
         )
 
     # -- what the modes ask of the screen ---------------------------------------------------------
@@ -313,13 +322,44 @@ class EditorScreen(KeyDispatch, Screen[None]):
         return cur.history.done[-1] if cur is not None and cur.history.done else None
 
     def target_span(self) -> Span | None:
-        """The selected span, else the span under the cursor."""
+        """The selected span, else the span of the active layer under the cursor (in a span
+        group, the innermost)."""
         ann = self.annotation
         if self.selected_sid is not None:
             span = ann.span(self.selected_sid)
             if span is not None:
                 return span
-        return ann.span_at_token(self.cursor)
+        return ann.span_at_token(self.cursor, self.active_layer)
+
+    def split_token(self, at: int) -> None:
+        """Split the token holding character ``at`` there (the split mode's enter)."""
+        if not self.editable():
+            return
+        try:
+            edit = self.session.split_token(at)
+        except ConcurrentEdit as exc:
+            self.reloaded(exc)
+            return
+        except StoreError as exc:
+            self.storage_fault(exc)
+            return
+        except AnnotatorError as exc:
+            self.say(str(exc), error=True)
+            return
+        self.retokenized(at - 1)
+        self.say(f"{edit.note} (for every annotator of the dataset) · u merges it back")
+
+    def retokenized(self, char: int) -> None:
+        """The open task's tokens changed (a split, or its undo): draw it anew, the cursor on the
+        token holding ``char``."""
+        task = self.current_task
+        if task is None:
+            return
+        self.selection = self.selected_sid = None
+        self.cursor = task.token_index_at_char(char) or 0
+        self.doc.show(task, self.annotation)
+        self.refresh_side()
+        self.update_status()
 
     def delete_target(self, before: Callable[[Span], str] | None = None) -> None:
         """Delete the target span and its relations; ``before`` (the mode's) says what else
@@ -386,8 +426,16 @@ class EditorScreen(KeyDispatch, Screen[None]):
         except ConcurrentEdit as exc:
             self.reloaded(exc)
             return
+        except AnnotatorError as exc:  # a split that a span needs cannot be undone
+            self.say(str(exc), error=True)
+            return
         if edit is None:
             self.say(nothing)
+            return
+        at = edit.split_at if edit.split_at is not None else edit.merge_at
+        if at is not None:
+            self.retokenized(at - 1)
+            self.say(f"{verb}: {edit.note}" + reopened(was, self.annotation.answer))
             return
         ann = self.annotation
         if self.selected_sid is not None and ann.span(self.selected_sid) is None:

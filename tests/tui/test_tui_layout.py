@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -29,10 +31,14 @@ WORDS = st.sampled_from(
 )
 
 
+TEXTS = st.lists(WORDS, min_size=1, max_size=80)
+WIDTHS = st.integers(min_value=8, max_value=40)
+
+
 @settings(max_examples=150, deadline=None)
 @given(
-    words=st.lists(WORDS, min_size=1, max_size=80),
-    width=st.integers(min_value=8, max_value=40),
+    words=TEXTS,
+    width=WIDTHS,
     changes=st.lists(
         st.tuples(st.integers(min_value=0, max_value=200), st.integers(min_value=0, max_value=12)), max_size=6
     ),
@@ -92,3 +98,48 @@ def test_punctuation_stays_on_the_line_of_the_word_it_touches() -> None:
                 run_end += 1
             run = sum(layout.token_width(k) for k in range(run_start, run_end + 1))
             assert run > width, (width, tokens[first].text)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    words=TEXTS,
+    width=WIDTHS,
+    groups=st.lists(
+        st.tuples(st.integers(min_value=0, max_value=200), st.integers(min_value=0, max_value=6)), max_size=12
+    ),
+)
+def test_underline_rows_of_span_groups_rewrap_as_a_full_wrap(
+    words: list[str], width: int, groups: list[tuple[int, int]]
+) -> None:
+    """Issue 14: a row whose tokens carry span-group spans is followed by one underline row a level;
+    adding spans one by one and re-wrapping gives the rows (and kinds) a full wrap gives, and spans
+    on one level of a row never touch."""
+    text = " ".join(words)
+    task = Task(text, provisional_tokens(text), input_hash(text))
+    if not task.tokens:
+        return
+    n = len(task.tokens)
+    spans: list[tuple[int, int, int]] = []
+
+    def under(first: int, end: int) -> list[tuple[int, int, int]]:
+        return [s for s in spans if s[0] < end and s[1] >= first]
+
+    layout = Layout(task, width, lambda i: 0, under)
+    for start, length in groups:
+        start %= n
+        spans.append((start, min(start + length, n - 1), 4))
+        layout.rewrap(start, spans[-1][1])
+        full = Layout(task, width, lambda i: 0, under)
+        assert (layout.rows, layout.kinds) == (full.rows, full.kinds)
+    for row, kind in enumerate(layout.kinds):
+        if kind:
+            continue
+        placed = layout.placed(row)
+        depth = 0
+        while row + depth + 1 < len(layout.kinds) and layout.kinds[row + depth + 1] == depth + 1:
+            depth += 1
+        assert depth == max((level for level, *_ in placed), default=0)
+        for level in range(1, depth + 1):
+            cells = sorted((x, w) for lv, x, w, _ in placed if lv == level)
+            for (x1, w1), (x2, _) in itertools.pairwise(cells):
+                assert x1 + w1 < x2

@@ -17,8 +17,9 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from annotator.core.doubts import Doubts
-from annotator.core.model import Annotation, Span, Task
+from annotator.core.model import ENTS, Annotation, Span, Task
 from annotator.core.scheme import LabelScheme
+from annotator.tui.components.group_lines import underline_row
 from annotator.tui.components.layout import Layout
 from annotator.tui.components.span_index import SpanIndex
 
@@ -165,7 +166,9 @@ class DocumentView(ScrollView, can_focus=True):
     def _layout_all(self) -> None:
         if self.doc_task is None:
             return
-        self.wrap = Layout(self.doc_task, self._content_width(), self.spans.tag_width)
+        self.wrap = Layout(
+            self.doc_task, self._content_width(), self.spans.tag_width, self.spans.groups.under
+        )
         self._cache.clear()
         self._set_virtual_height(len(self.wrap.rows))
 
@@ -184,6 +187,10 @@ class DocumentView(ScrollView, can_focus=True):
         else:
             changed = [*removed, *added]
             tag_changed = self.spans.update(annotation, removed, added)
+        # A group span changes the underline rows of the rows it lies on: they are wrapped again.
+        for span in changed:
+            if span.layer != ENTS:
+                tag_changed |= {span.token_start, span.token_end}
         layout = self.wrap
         if layout is None:
             return
@@ -237,9 +244,16 @@ class DocumentView(ScrollView, can_focus=True):
         self._invalidate_tokens(self.spans.tokens_of(*sids))
 
     def _invalidate_tokens(self, tokens: set[int]) -> None:
-        if self.wrap is None or not tokens:
+        layout = self.wrap
+        if layout is None or not tokens:
             return
-        self._invalidate_rows({self.wrap.row_of(t) for t in tokens})
+        rows = {layout.row_of(t) for t in tokens}
+        for r in list(rows):  # and the underline rows of each
+            k = r + 1
+            while k < len(layout.kinds) and layout.kinds[k]:
+                rows.add(k)
+                k += 1
+        self._invalidate_rows(rows)
 
     def _invalidate_rows(self, rows: Iterable[int]) -> None:
         scroll_y = int(self.scroll_offset.y)
@@ -266,7 +280,10 @@ class DocumentView(ScrollView, can_focus=True):
             return Strip.blank(width, self._base)
         strip = self._cache.get(row)
         if strip is None:
-            strip = self._render_row(row)
+            if layout.kinds[row]:
+                strip = Strip(underline_row(layout, row, self.spans.groups, self._group_style, self._base))
+            else:
+                strip = self._render_row(row)
             self._cache[row] = strip
         return strip.crop_extend(0, width, self._base)
 
@@ -323,6 +340,16 @@ class DocumentView(ScrollView, can_focus=True):
                     gap_style = gap_style + look.selection_gap
                 segments.append(Segment(" " * layout.spaces_after[i], gap_style))
         return Strip(segments)
+
+    def _group_style(self, span: Span) -> Style:
+        """A group span's line: its label's colour (on the review screen, its state's); the
+        selected one inverted, like a selection."""
+        state = self.span_states.get(span.sid)
+        color = self.state_style(state).bgcolor if state is not None else None
+        style = Style(color=color or self.scheme.color(span.label))
+        if span.sid == self.selected_sid:
+            style += Style(reverse=True, bold=True)
+        return style
 
     def _span_style(self, span: Span | None) -> Style:
         if span is None:

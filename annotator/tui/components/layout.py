@@ -1,7 +1,9 @@
 """Wrapping a task's tokens into screen rows, at token boundaries, with incremental re-wrapping.
 
 A row is ``(first, end)``: tokens ``first .. end-1``. A blank row (from an empty line in the text)
-has ``first == end``. Rows depend only on where they start, so after an edit that changes token
+has ``first == end``. Under a text row whose tokens carry span-group spans come its underline rows
+(``kinds[r]`` = 1, 2, ...: one a nesting level, each span drawn as a line under its tokens and
+labelled at its end), as blank rows that the cursor passes over. Rows depend only on where they start, so after an edit that changes token
 widths (a span's label tag), wrapping restarts one row before the change and stops as soon as a new
 row starts where an old one did: a keystroke re-wraps a row or two, not the whole document.
 """
@@ -9,7 +11,7 @@ row starts where an old one did: a keystroke re-wraps a row or two, not the whol
 from __future__ import annotations
 
 import bisect
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from rich.cells import cell_len
 
@@ -18,15 +20,46 @@ from annotator.core.model import Task
 from annotator.tui.display import cells
 
 Row = tuple[int, int]
+# A span-group span as the layout places it under a row: its first and last token, and the width of
+# the label written after its end.
+Under = tuple[int, int, int]
+# One span on an underline row: (level from 1, first cell, cells of its line, its index in the list
+# the ``under`` callback gave).
+Placed = tuple[int, int, int, int]
+
+
+def place_levels(items: Sequence[tuple[int, int]]) -> list[int]:
+    """A level (1, 2, ...) for each range of cells ``(x, width)``: ranges on one level never touch
+    (one cell apart at least), the widest first at each place; the fewest levels an interval
+    colouring needs."""
+    order = sorted(range(len(items)), key=lambda k: (items[k][0], -items[k][1]))
+    reach: list[int] = []  # the first free cell of each level
+    out = [0] * len(items)
+    for k in order:
+        x, w = items[k]
+        level = next((n for n, free in enumerate(reach) if free <= x), len(reach))
+        if level == len(reach):
+            reach.append(0)
+        reach[level] = x + w + 1
+        out[k] = level + 1
+    return out
 
 
 class Layout:
-    def __init__(self, task: Task, width: int, extra_width: Callable[[int], int]) -> None:
+    def __init__(
+        self,
+        task: Task,
+        width: int,
+        extra_width: Callable[[int], int],
+        under: Callable[[int, int], Sequence[Under]] | None = None,
+    ) -> None:
         """``extra_width(i)`` is the width of what is drawn after token ``i`` besides the token
-        itself (a span's label tag)."""
+        itself (a span's label tag); ``under(first, end)`` the span-group spans touching tokens
+        ``first..end-1``, drawn on underline rows below them."""
         self.task = task
         self.width = max(width, 8)
         self.extra_width = extra_width
+        self.under = under
         tokens = task.tokens
         text = task.text
         n = len(tokens)
@@ -47,6 +80,7 @@ class Layout:
             self.newlines_after[i] = nl
             self.spaces_after[i] = 0 if nl else (1 if gap else 0)
         self.rows: list[Row] = []
+        self.kinds: list[int] = []  # 0: a text or blank row; k: the k-th underline row of the row above
         self.starts: list[int] = []
         self.relayout()
 
@@ -69,12 +103,51 @@ class Layout:
     def token_width(self, i: int) -> int:
         return self.base_width[i] + self.extra_width(i)
 
+    def placed(self, row: int) -> list[Placed]:
+        """The span-group spans under text row ``row``, each with its level and cells (its line
+        runs under its tokens; its label follows the line on the row where the span ends)."""
+        if self.under is None or self.kinds[row]:
+            return []
+        return self._placed_in(*self.rows[row])
+
+    def _placed_in(self, first: int, end: int) -> list[Placed]:
+        spans = self.under(first, end) if self.under is not None and end > first else ()
+        if not spans:
+            return []
+        xs = dict(self._positions(first, end))
+        ranges = []
+        for a, b, tag in spans:
+            lo, hi = max(a, first), min(b, end - 1)
+            while lo < hi and lo not in xs:
+                lo += 1
+            while hi > lo and hi not in xs:
+                hi -= 1
+            x0 = xs.get(lo, 0)
+            x1 = xs.get(hi, x0) + self.base_width[hi]
+            ranges.append((x0, x1 - x0 + (tag if b < end else 0)))
+        levels = place_levels(ranges)
+        return [(levels[k], ranges[k][0], ranges[k][1], k) for k in range(len(spans))]
+
+    def _under_count(self, first: int, end: int) -> int:
+        return max((level for level, *_ in self._placed_in(first, end)), default=0)
+
     def _wrap(
         self, first: int, stop_after: int, old_row_at: Callable[[int], int | None] | None
     ) -> tuple[list[Row], int | None]:
         """Rows from token ``first``; with ``old_row_at``, stop at the first row past ``stop_after``
-        that starts where an old row started and return that old row's index."""
+        that starts where an old row started and return that old row's index. The new rows' kinds
+        are left in ``self._new_kinds``."""
         rows: list[Row] = []
+        kinds: list[int] = []
+        self._new_kinds = kinds
+
+        def emit(row_first: int, row_end: int) -> None:
+            rows.append((row_first, row_end))
+            kinds.append(0)
+            for level in range(1, self._under_count(row_first, row_end) + 1):
+                rows.append((row_end, row_end))
+                kinds.append(level)
+
         n = len(self.task.tokens)
         width = self.width
         start = first
@@ -91,15 +164,16 @@ class Layout:
                 # Break before the run ("spending" + ".", "(" + "Ahn" + ")") rather than inside
                 # it, unless the run began the row: then it is wider than a line anyway.
                 cut = run if run > start else i
-                rows.append((start, cut))
+                emit(start, cut)
                 start = cut
                 x = sum(self.token_width(k) for k in range(cut, i))
                 continue
             x += w
             nl = self.newlines_after[i]
             if nl:
-                rows.append((start, i + 1))
+                emit(start, i + 1)
                 rows.extend((i + 1, i + 1) for _ in range(nl - 1))
+                kinds.extend(0 for _ in range(nl - 1))
                 start, x = i + 1, 0
                 run = i + 1
             else:
@@ -108,11 +182,13 @@ class Layout:
                     run = i + 1
             i += 1
         if start < n or not rows:
-            rows.append((start, n))
+            emit(start, n)
         return rows, None
 
     def relayout(self) -> None:
-        self.rows, _ = self._wrap(0, 0, None)
+        self.rows, self.kinds = [], []
+        rows, _ = self._wrap(0, 0, None)
+        self.rows, self.kinds = rows, self._new_kinds
         self.starts = [r[0] for r in self.rows]
 
     def rewrap(self, first_token: int, last_token: int) -> tuple[int, int, int]:
@@ -128,9 +204,9 @@ class Layout:
         while run > 0 and self._glued(run - 1):
             run -= 1
         r = max(self.row_of(run) - 1, 0)
-        while r > 0 and self.rows[r][0] == self.rows[r][1]:
-            r -= 1  # start from a real row, not a blank one
-        old_rows, old_starts_list = self.rows, self.starts
+        while r > 0 and (self.rows[r][0] == self.rows[r][1] or self.kinds[r]):
+            r -= 1  # start from a real row, not a blank or an underline one
+        old_rows, old_starts_list, old_kinds = self.rows, self.starts, self.kinds
 
         def old_row_at(token: int) -> int | None:
             # the real (not blank) old row after r starting at ``token``: found by bisection, as
@@ -141,8 +217,10 @@ class Layout:
             return None
 
         new_rows, resync = self._wrap(self.rows[r][0], last_token, old_row_at)
-        old_end = resync if resync is not None else len(self.rows)
+        new_kinds = self._new_kinds
+        old_end = resync if resync is not None else len(old_rows)
         self.rows = old_rows[:r] + new_rows + old_rows[old_end:]
+        self.kinds = old_kinds[:r] + new_kinds + old_kinds[old_end:]
         self.starts = old_starts_list[:r] + [row[0] for row in new_rows] + old_starts_list[old_end:]
         return r, old_end, r + len(new_rows)
 
@@ -156,7 +234,9 @@ class Layout:
 
     def positions(self, row: int) -> list[tuple[int, int]]:
         """(token, x) for the visible tokens of a row."""
-        first, end = self.rows[row]
+        return self._positions(*self.rows[row])
+
+    def _positions(self, first: int, end: int) -> list[tuple[int, int]]:
         out = []
         x = 0
         for i in range(first, end):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
-from annotator.core.model import Annotation, Relation, Task
+from annotator.core.model import ENTS, Annotation, Relation, Task
 from annotator.core.scheme import LabelScheme
 from annotator.tui import display
 from annotator.tui.components.document_view import _text_on
@@ -45,7 +45,7 @@ def chip(label: str, color: str) -> Text:
 
 
 class Legend(Static):
-    _shown: tuple[LabelScheme, bool, tuple[str, str] | None, frozenset[str]] | None = None
+    _shown: tuple[LabelScheme, bool, tuple[str, str] | None, frozenset[str], str] | None = None
 
     def show_labels(
         self,
@@ -53,12 +53,13 @@ class Legend(Static):
         relations: bool,
         pair: tuple[str, str] | None = None,
         drawn: frozenset[str] = frozenset(),
+        layer: str = ENTS,
     ) -> None:
         """The entity labels with their keys; in relation mode the relation labels with their
         constraints, and, for the ``(head label, child label)`` pair chosen, a ✗ on each label
         that would be refused and "drawn" on those already drawn between the two spans (their key
         removes them)."""
-        shown = (scheme, relations, pair, drawn)
+        shown = (scheme, relations, pair, drawn, layer)
         if shown == self._shown:
             return  # unchanged: no re-render and no layout pass on every keystroke
         self._shown = shown
@@ -87,19 +88,25 @@ class Legend(Static):
             if not scheme.relations:
                 text.append("no relation labels in this scheme", style="dim")
         else:
-            self.border_title = "labels"
-            for n, label in enumerate(scheme.labels[:9], 1):
+            labels = scheme.layer_labels(layer)
+            # The active layer's labels (g switches): the title says which layer the keys are on.
+            self.border_title = "labels" if not scheme.span_groups else display.text(_layer_title(layer))
+            for n, label in enumerate(labels[:9], 1):
                 text.append(f"{n} ", style="bold")
                 text.append_text(chip(_clip(label, width - 4), scheme.color(label)))
                 text.append("\n")
-            if len(scheme.labels) > 9:
+            if len(labels) > 9:
                 # The rest on a few wrapped lines, so that a model's eighteen labels leave room for
                 # the relations below.
                 text.append("0 ", style="bold")
                 text.append("picks any label:\n", style="dim")
-                for label in scheme.labels[9:]:
+                for label in labels[9:]:
                     text.append_text(chip(label, scheme.color(label)))
                     text.append(" ")
+            if scheme.span_groups:
+                others = [_layer_title(other) for other in scheme.layers if other != layer]
+                text.append("\ng ", style="bold")
+                text.append(display.cells("next layer: " + ", ".join(others)), style="dim")
         text.rstrip()
         self.update(text)
 
@@ -107,6 +114,10 @@ class Legend(Static):
         shown, self._shown = self._shown, None  # what fits has changed: draw it again
         if shown is not None:
             self.show_labels(*shown)
+
+
+def _layer_title(layer: str) -> str:
+    return "entity labels" if layer == ENTS else f"span group {layer}"
 
 
 def _clip(text: str, room: int) -> str:

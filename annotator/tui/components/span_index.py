@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from rich.cells import cell_len
 
 from annotator.core.model import ENTS, Annotation, Span
+from annotator.tui.components.group_lines import GroupIndex
 from annotator.tui.display import cells
 
 
@@ -24,6 +25,8 @@ class SpanIndex:
         # (first token, last token, label) of entity suggestions the model was unsure of: drawn
         # with "?" after the label until the span is changed
         self.doubted: frozenset[tuple[int, int, str]] = frozenset()
+        # Span-group spans are drawn on underline rows, not in the text: indexed apart.
+        self.groups = GroupIndex()
 
     def rebuild(self, annotation: Annotation) -> set[int]:
         """Index ``annotation`` anew; returns the tokens whose tag changed."""
@@ -33,8 +36,10 @@ class SpanIndex:
         self._children = {r.child for r in annotation.relations}
         self.span_at = {}
         self.tag_after = {}
-        self.by_sid = {s.sid: s for s in annotation.spans}
-        for span in annotation.spans:
+        self.groups.rebuild(annotation)
+        ents = [s for s in annotation.spans if s.layer == ENTS]
+        self.by_sid = {s.sid: s for s in ents}
+        for span in ents:
             for i in range(span.token_start, span.token_end + 1):
                 self.span_at[i] = span
             self.tag_after[span.token_end] = self._tag(span)
@@ -46,6 +51,10 @@ class SpanIndex:
         """What one edit removed and added, and the tags of spans whose relation markers changed;
         returns the tokens whose tag changed."""
         self.annotation = annotation
+        self.groups.remove(s for s in removed if s.layer != ENTS)
+        self.groups.add(s for s in added if s.layer != ENTS)
+        removed = [s for s in removed if s.layer == ENTS]
+        added = [s for s in added if s.layer == ENTS]
         heads = {r.head for r in annotation.relations}
         children = {r.child for r in annotation.relations}
         markers = (heads ^ self._heads) | (children ^ self._children)
@@ -83,7 +92,7 @@ class SpanIndex:
     def tokens_of(self, *sids: int | None) -> set[int]:
         tokens: set[int] = set()
         for sid in sids:
-            span = self.by_sid.get(sid) if sid is not None else None
+            span = (self.by_sid.get(sid) or self.groups.by_sid.get(sid)) if sid is not None else None
             if span is not None:
                 tokens.update(range(span.token_start, span.token_end + 1))
         return tokens

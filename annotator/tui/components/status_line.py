@@ -6,12 +6,13 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
+from annotator.core.model import ENTS
 from annotator.session import AnnotationSession
 from annotator.tui import display
 
 
 def status_parts(
-    s: AnnotationSession, badge: str, model_name: str, saved_note: str, done: bool
+    s: AnnotationSession, badge: str, model_name: str, saved_note: str, done: bool, layer: str = ENTS
 ) -> list[tuple[Text, int]]:
     """The parts of the line in display order, each with a priority: a narrow terminal leaves out
     the lowest first; the mode and the position stay."""
@@ -42,6 +43,16 @@ def status_parts(
         f" ✎{counts.get('draft', 0)}",
     )
     mode = [(Text(f" {badge} ", style="bold reverse"), 9)] if badge else []
+    # With span groups, which layer the span keys work on (g switches): kept as long as the mode.
+    if s.scheme.span_groups:
+        mode.append(
+            (
+                display.text(
+                    "layer: " + ("entities" if layer == ENTS else f"span group {layer}"), style="bold"
+                ),
+                9,
+            )
+        )
     # Where the suggestions came from, beyond the model: the correction memory and the learner.
     learnt: list[tuple[Text, int]] = []
     from_memory = s.current.from_memory if s.current is not None and not done else 0

@@ -8,8 +8,9 @@ from annotator.tui.modes.edit import EditMode
 from annotator.tui.modes.relation import RelationMode
 from annotator.tui.modes.relations_list import RelationsListMode
 from annotator.tui.modes.search import SearchMode
+from annotator.tui.modes.split import SplitMode
 
 # The first is where a task opens and where esc comes back to.
-MODES: tuple[type[Mode], ...] = (EditMode, RelationMode, RelationsListMode, SearchMode)
+MODES: tuple[type[Mode], ...] = (EditMode, RelationMode, RelationsListMode, SearchMode, SplitMode)
 
 __all__ = ["MODES", "Editor", "Mode"]

@@ -25,6 +25,7 @@ class Editor(Protocol):
 
     scheme: LabelScheme
     mode: str
+    active_layer: str  # the active layer: ents, or a span group's key (g switches)
     cursor: int
     selection: tuple[int, int] | None
     selected_sid: int | None
@@ -68,6 +69,10 @@ class Editor(Protocol):
     def refresh_side(self) -> None: ...
 
     def pick_label(self, names: tuple[str, ...], title: str, then: Callable[[str], None]) -> None: ...
+
+    def split_token(self, at: int) -> None: ...
+
+    def update_status(self) -> None: ...
 
 
 # Every mode moves the cursor with these (the relations list gives j/k a meaning of its own).
@@ -227,8 +232,10 @@ class Mode:
         ed.say(f"selection {quote(' '.join(text.split()), 30)}: 1…9 gives it a label, esc clears it")
 
 
-def spans_in_order(annotation: Annotation) -> list[Span]:
-    return sorted(annotation.spans, key=lambda s: s.start)
+def spans_in_order(annotation: Annotation, layer: str | None = None) -> list[Span]:
+    """The spans (of ``layer``, when given) in text order, the longer first at one start."""
+    spans = annotation.spans if layer is None else [s for s in annotation.spans if s.layer == layer]
+    return sorted(spans, key=lambda s: (s.start, -s.end))
 
 
 def cycle_index(

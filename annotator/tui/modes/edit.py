@@ -6,10 +6,11 @@ from annotator.core import edits
 from annotator.core.doubts import Look, looks, next_look
 from annotator.core.errors import InvalidAnnotation
 from annotator.core.memory import form_of
-from annotator.core.model import Span, Task
+from annotator.core.model import ENTS, Span, Task
 from annotator.core.repeat import repeat_on_all, what_to_repeat
 from annotator.core.wording import counted
 from annotator.tui.components.side_panels import span_names
+from annotator.tui.display import cells
 from annotator.tui.keymap import Key
 from annotator.tui.modes.base import Mode, cycle_index, quote, spans_in_order
 
@@ -49,6 +50,13 @@ class EditMode(Mode):
             numbered=True,
         ),
         Key("pick_label", "0", "pick any label from a list (letters narrow it)", "0", "spans"),
+        Key(
+            "next_layer",
+            "g",
+            "switch the active layer: the entities, then each span group (the span keys work on it)",
+            "g",
+            "spans",
+        ),
         Key("delete", "d,delete", "delete the span under the cursor and its relations", "d del", "spans"),
         Key("clear", "escape", "clear the selection; leave relation mode", "esc", "spans"),
         Key(
@@ -108,9 +116,9 @@ class EditMode(Mode):
 
     def cycle(self, delta: int) -> None:
         ed = self.editor
-        spans = spans_in_order(ed.annotation)
+        spans = spans_in_order(ed.annotation, ed.active_layer)
         if not spans:
-            ed.say("no spans in this task")
+            ed.say(f"no spans {layer_name(ed.active_layer, 'in')} in this task")
             return
         cursor = ed.cursor
         idx = cycle_index(
@@ -221,16 +229,40 @@ class EditMode(Mode):
     # -- labels ------------------------------------------------------------------------------------
 
     def action_label(self, n: int) -> None:
-        labels = self.editor.scheme.labels
+        ed = self.editor
+        labels = ed.scheme.layer_labels(ed.active_layer)
         if n > len(labels):
-            self.editor.say(
-                f"no label {n}: this scheme has {len(labels)} labels (0 lists them all)", error=True
+            ed.say(
+                f"no label {n}: {layer_name(ed.active_layer, 'of')} has {len(labels)} labels (0 lists them all)",
+                error=True,
             )
             return
         self.label_with(labels[n - 1])
 
     def action_pick_label(self) -> None:
-        self.editor.pick_label(self.editor.scheme.labels, "entity label", self.label_with)
+        ed = self.editor
+        title = "entity label" if ed.active_layer == ENTS else f"label of span group {ed.active_layer}"
+        ed.pick_label(ed.scheme.layer_labels(ed.active_layer), title, self.label_with)
+
+    def action_next_layer(self) -> None:
+        """The next layer of the scheme (after the last group, the entities again)."""
+        ed = self.editor
+        layers = ed.scheme.layers
+        if len(layers) == 1:
+            ed.say(
+                "this scheme has no span groups: --span-groups sc:SKILL,TOOL (or [span_groups.sc]) adds one"
+            )
+            return
+        ed.active_layer = layers[
+            (layers.index(ed.active_layer) + 1) % len(layers) if ed.active_layer in layers else 0
+        ]
+        ed.selected_sid = None
+        ed.refresh_side()
+        ed.update_status()
+        labels = ", ".join(ed.scheme.layer_labels(ed.active_layer)[:9])
+        ed.say(
+            f"active layer: {layer_name(ed.active_layer, 'of')} ({labels}); the span keys work on it · g: next"
+        )
 
     def label_with(self, label: str) -> None:
         """Give ``label`` to the selection, else to the selected span or the one under the cursor,
@@ -243,13 +275,15 @@ class EditMode(Mode):
         try:
             if ed.selection is not None:
                 first, last = ed.selection
-                edit = edits.set_span(task, ann, first, last, label, scheme=ed.scheme)
+                edit = edits.set_span(task, ann, first, last, label, scheme=ed.scheme, layer=ed.active_layer)
                 ed.selection = None
                 ed.cursor = first
-            elif (target := ed.target_span()) is not None:
+            elif (target := self._relabelled()) is not None:
                 edit = edits.relabel_span(ann, target.sid, label, ed.scheme)
             else:
-                edit = edits.set_span(task, ann, ed.cursor, ed.cursor, label, scheme=ed.scheme)
+                edit = edits.set_span(
+                    task, ann, ed.cursor, ed.cursor, label, scheme=ed.scheme, layer=ed.active_layer
+                )
         except InvalidAnnotation as exc:
             ed.say(str(exc), error=True)
             return
@@ -259,6 +293,14 @@ class EditMode(Mode):
         ed.apply(
             edit, f"{label}: {task.text[added.start : added.end]!r}{replaced(task, edit)}" if added else ""
         )
+
+    def _relabelled(self) -> Span | None:
+        """The span a digit relabels: the target span; in a span group only a selected one, since
+        there the token under the cursor may take a label more (a nested or stacked span)."""
+        ed = self.editor
+        if ed.active_layer == ENTS:
+            return ed.target_span()
+        return ed.annotation.span(ed.selected_sid) if ed.selected_sid is not None else None
 
     # -- changing spans ----------------------------------------------------------------------------
 
@@ -294,6 +336,11 @@ class EditMode(Mode):
         ed.cursor = last if d_end else first
         new_text = task.text[task.tokens[first].start : task.tokens[last].end]
         ed.apply(edit, f"{target.label}: {new_text!r}{replaced(task, edit)}")
+
+
+def layer_name(layer: str, preposition: str) -> str:
+    """How a message names a layer: "in the entities", "of span group sc"."""
+    return f"{preposition} the entities" if layer == ENTS else f"{preposition} span group {cells(layer)}"
 
 
 def replaced(task: Task, edit: edits.Edit) -> str:
