@@ -186,3 +186,55 @@ def test_review_cli_errors(tmp_path: Path) -> None:
         cli_app, ["review", "--dataset", "news", "--annotators", "alice,carol", "--db", str(db)]
     )
     assert nobody.exit_code != 0 and "'carol' has no annotations" in nobody.output
+
+
+async def test_span_group_disagreements_are_reviewed_with_the_same_keys_and_b_takes_both(
+    tmp_path: Path,
+) -> None:
+    """Issue 14: in a span group, where spans may overlap, b takes both versions of a disagreement
+    (refused on the entity layer); the gold keeps each span in its group."""
+    t = task_of("The Bank of America hired Ana in New York today.")
+
+    def grouped(spans: list[tuple[str, str, str]]) -> Annotation:
+        made = []
+        for i, (phrase, label, layer) in enumerate(spans, 1):
+            start = t.text.index(phrase)
+            made.append(make_span(t, start, start + len(phrase), label, sid=i, layer=layer))
+        return Annotation(tuple(made), answer="accept")
+
+    a = grouped(
+        [
+            ("Bank of America", "ORG", "ents"),
+            ("Bank of America", "INSTITUTION", "sc"),
+            ("America", "PLACE", "sc"),
+        ]
+    )
+    b = grouped(
+        [
+            ("Bank of America", "ORG", "ents"),
+            ("Bank of America", "COMPANY", "sc"),
+            ("New York", "PLACE", "sc"),
+        ]
+    )
+    db = tmp_path / "g.db"
+    with Store(db) as store:
+        [task_id] = store.add_tasks("news", [(t, Annotation())])
+        store.save_annotation(task_id, "alice", a)
+        store.save_annotation(task_id, "bob", b)
+    review = ReviewSession(Store(db), "news", "alice", "bob")
+    async with ReviewApp(review).run_test(size=(140, 40)) as pilot:
+        await pilot.pause()
+        adj = review.adjudication
+        assert adj is not None
+        assert [(d.kind, d.layer) for d in adj.disagreements] == [("boundary", "sc"), ("b_only", "sc")]
+        await pilot.press("b", "b", "a")
+    with Store(db) as store:
+        gold = store.annotation(task_id, "gold")
+    assert gold is not None and gold.answer == "accept"
+    assert {(t.text[s.start : s.end], s.label, s.layer) for s in gold.spans} == {
+        ("Bank of America", "ORG", "ents"),
+        ("Bank of America", "INSTITUTION", "sc"),
+        ("Bank of America", "COMPANY", "sc"),
+        ("America", "PLACE", "sc"),
+        ("New York", "PLACE", "sc"),
+    }
