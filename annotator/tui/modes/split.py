@@ -21,7 +21,7 @@ class SplitMode(Mode):
             "split the token under the cursor: ←/→ choose where, enter splits, esc cancels",
             "s",
             "spans",
-            action="enter",
+            action="mode",
             params=("split",),
         ),
     )
@@ -31,7 +31,7 @@ class SplitMode(Mode):
         self.at = 0  # the character the token is cut before
         self.token: Token | None = None
 
-    def enter(self) -> None:
+    def action_enter(self) -> None:
         ed = self.editor
         if not ed.editable():
             return
