@@ -38,9 +38,10 @@ def test_nested_group_spans_are_drawn_and_a_token_split_with_the_keys(tmp_path: 
         "--labels", "ORG,GPE,PERSON", "--span-groups", "sc:INSTITUTION,PLACE", "--db", str(db),
     ]  # fmt: skip
     with Terminal(tmp_path, argv, size=(100, 24)) as term:
-        term.wait_for("layer: entities")
+        term.wait_for("task 1 of 1")
+        term.wait_for("saved")  # the first task open and editable: the keys go to it
         # "Bank of America" ORG on the entity layer: cursor to Bank, select three tokens, 1.
-        term.keys("l", "L", "L", "1")
+        term.keys("l", "L", "L", "1", pause=0.4)
         term.wait_for("Bank of America ORG")
         # To the group: the legend and the status line say so.
         term.keys("g")
