@@ -63,13 +63,13 @@ def with_groups(task: Task, suggestion: Annotation, n: int) -> Annotation:
     step = max(len(tokens) // max(n // 2, 1), 4)
     i = 0
     while i + 2 < len(tokens) and sid - len(suggestion.spans) < n:
-        if not any(t.text.isspace() for t in tokens[i : i + 3]):
-            sid += 1
-            spans.append(Span(tokens[i].start, tokens[i + 2].end, i, i + 2, "SKILL", "bench", sid, "sc"))
-            sid += 1
-            spans.append(
-                Span(tokens[i + 1].start, tokens[i + 1].end, i + 1, i + 1, "TOOL", "bench", sid, "sc")
-            )
+        if any(t.text.isspace() for t in tokens[i : i + 3]):
+            i += 1  # no span over a line break: the next three tokens instead
+            continue
+        sid += 1
+        spans.append(Span(tokens[i].start, tokens[i + 2].end, i, i + 2, "SKILL", "bench", sid, "sc"))
+        sid += 1
+        spans.append(Span(tokens[i + 1].start, tokens[i + 1].end, i + 1, i + 1, "TOOL", "bench", sid, "sc"))
         i += step
     return Annotation(tuple(spans))
 
