@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from rich.text import Text
+
 from annotator.core.model import ENTS
 from annotator.core.scheme import LabelScheme
 from annotator.store import Store
@@ -109,3 +111,29 @@ async def test_s_splits_the_token_at_the_chosen_character_undoably(tmp_path: Pat
         screen.cursor = token(app, "today")
         await pilot.press("s", "escape")
         assert screen.mode == "edit" and "today" in [t.text for t in app.session.current.task.tokens]  # type: ignore[union-attr]
+
+
+async def test_group_keys_and_labels_from_data_are_shown_as_text(tmp_path: Path) -> None:
+    """Data is data: a group key and labels that look like markup reach the screen as they are."""
+    from annotator.core.validate import make_span
+
+    scheme = LabelScheme(("ORG",), span_groups={"[b]G[/b]": ("[red]L", "[@click=app.quit]Q")})
+    task, ann = make_task(TEXT, (("Bank of America", "ORG"),))
+    start = TEXT.index("America")
+    nested = make_span(task, start, start + 7, "[red]L", None, 2, layer="[b]G[/b]")
+    from annotator.core.model import Annotation
+
+    db = make_db(tmp_path / "a.db", (task, Annotation((*ann.spans, nested))))
+    app = app_for(db, scheme=scheme)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("g")
+        assert "layer: span group [b]G[/b]" in status(app)
+        legend = app.annotate_screen.query_one(Legend)
+        assert "[red]L" in drawn(legend) and "[@click=app.quit]Q" in drawn(legend)
+        # A border title is markup: the key is escaped there, so it reads as it is.
+        assert Text.from_markup(str(legend.border_title)).plain == "span group [b]G[/b]"
+        doc = app.annotate_screen.doc
+        rows = ["".join(seg.text for seg in doc.render_line(y)) for y in range(4)]
+        assert any("─────── [red]L" in row for row in rows), rows
+        assert app.is_running  # the @click in a label did not run
