@@ -137,3 +137,30 @@ async def test_group_keys_and_labels_from_data_are_shown_as_text(tmp_path: Path)
         rows = ["".join(seg.text for seg in doc.render_line(y)) for y in range(4)]
         assert any("─────── [red]L" in row for row in rows), rows
         assert app.is_running  # the @click in a label did not run
+
+
+async def test_a_relation_joins_an_entity_and_a_group_span(tmp_path: Path) -> None:
+    """Relations may join spans of any layer: r on the entity, tab to the group span, a label."""
+    from annotator.core.model import Annotation
+    from annotator.core.scheme import RelationType
+    from annotator.core.validate import make_span
+
+    scheme = LabelScheme(
+        ("ORG", "GPE", "PERSON"),
+        relations=(RelationType("HAS"),),
+        span_groups={"sc": ("INSTITUTION", "PLACE")},
+    )
+    task, ann = make_task(TEXT, (("Ana", "PERSON"),))
+    start = TEXT.index("Bank of America")
+    group = make_span(task, start, start + 15, "INSTITUTION", None, 2, layer="sc")
+    db = make_db(tmp_path / "a.db", (task, Annotation((*ann.spans, group))))
+    app = app_for(db, scheme=scheme)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        screen = app.annotate_screen
+        screen.cursor = token(app, "Ana")
+        await pilot.press("r")
+        assert screen.mode == "relation" and screen.child_sid == 2  # tab went to the group span
+        await pilot.press("1", "escape")
+        ann = app.session.current.annotation  # type: ignore[union-attr]
+        assert [(r.head, r.child, r.label) for r in ann.relations] == [(1, 2, "HAS")]

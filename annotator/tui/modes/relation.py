@@ -57,7 +57,8 @@ class RelationMode(Mode):
 
     def cursor_moved(self, token: int) -> None:
         ed = self.editor
-        under = ed.annotation.span_at_token(token)
+        # The active layer's span under the cursor, else the entity's: a relation may join any two.
+        under = ed.annotation.span_at_token(token, ed.active_layer) or ed.annotation.span_at_token(token)
         if under is not None and under.sid not in (ed.head_sid, ed.child_sid):
             ed.child_sid = under.sid
             self.prompt()
