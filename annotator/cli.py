@@ -492,6 +492,16 @@ def agreement(
         raise typer.Exit(1)
 
 
+ReviewPairOption = Annotated[
+    str | None,
+    typer.Option(
+        "--annotators",
+        help="The two annotators reviewed: A,B (on a routed dataset: the pair routing made, if it made one).",
+        callback=_checked_names("--annotators"),
+    ),
+]
+
+
 @app.command()
 def review(
     dataset: Annotated[
@@ -500,14 +510,7 @@ def review(
             "--dataset", "-d", help="Dataset both annotators worked on.", callback=_checked_names("--dataset")
         ),
     ],
-    annotators: Annotated[
-        str | None,
-        typer.Option(
-            "--annotators",
-            help="The two annotators: A,B (on a routed dataset: the pair routing made, if it made one).",
-            callback=_checked_names("--annotators"),
-        ),
-    ] = None,
+    annotators: ReviewPairOption = None,
     reviewer: Annotated[
         str,
         typer.Option(
@@ -842,6 +845,102 @@ def migrate(
                 )
                 + ")"
             )
+
+
+@app.command()
+def serve(
+    dataset: Annotated[
+        str,
+        typer.Option("--dataset", "-d", help="Dataset to annotate.", callback=_checked_names("--dataset")),
+    ],
+    host: Annotated[
+        str, typer.Option("--host", help="Address to listen on (another than this machine's: add --token).")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port to listen on.")] = 8000,
+    review: Annotated[
+        bool, typer.Option("--review", help="Serve the review screen: the page's name is the reviewer.")
+    ] = False,
+    annotators: ReviewPairOption = None,
+    token: Annotated[
+        str | None,
+        typer.Option(
+            "--token", envvar="ANNOTATOR_TOKEN", help="A secret the page's address must carry: ?token=T."
+        ),
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """The annotate screen (or --review the review screen) in a browser, through textual-serve.
+
+    Each browser tab is one annotator's session against the shared database: open http://HOST:PORT/?annotator=NAME (without annotator= the page asks the name first). Binds to this machine only unless --host says otherwise; the page has no other authentication than --token."""
+    import socket
+    from urllib.parse import quote, urlencode
+
+    from annotator.serve import TeamServer, is_loopback, session_command
+    from annotator.store import Store, resolve_db
+
+    names = [n.strip() for n in annotators.split(",") if n.strip()] if annotators is not None else None
+    if names is not None and (not review or len(names) != 2):
+        raise fail("--annotators names the two annotators a --review compares: A,B")
+    if token is not None and not token.strip():
+        raise fail("--token is empty")
+    path = resolve_db(db)
+    if isinstance(path, Path) and not path.exists():
+        raise fail(f"no database at {path} (give --db or set ANNOTATOR_DB)")
+    with Store(path, create=False) as store:
+        if dataset not in store.datasets():
+            known = ", ".join(store.datasets()) or "none"
+            raise fail(f"no dataset {dataset!r} in {store.location} (datasets: {known})")
+        if not store.task_count(dataset):
+            raise fail(f"dataset {dataset!r} has no tasks yet: annotate or import some first")
+        if review and names is None:
+            from annotator.routing import review_pair
+
+            names = review_pair(store, dataset)
+        missing = [n for n in names or [] if n not in store.annotators(dataset)]
+        if missing:
+            raise fail(f"{', '.join(map(repr, missing))} annotated nothing in dataset {dataset!r}")
+        location = store.location
+    # The sessions find the database in their environment, so that a password is never on a command line.
+    environment = {"ANNOTATOR_DB": str(path.resolve()) if isinstance(path, Path) else path}
+    argv = session_command(dataset, review, ",".join(names) if names else None)
+    what = f"review of {names[0]} and {names[1]}" if review and names else "annotation"
+    server = TeamServer(argv, environment, host=host, port=port, token=token, title=f"annotator · {dataset}")
+    # Listening on every address: the page is opened by this machine's name.
+    shown_host = socket.gethostname() if host in ("0.0.0.0", "::") else host
+    shown_host = f"[{shown_host}]" if ":" in shown_host else shown_host
+    query = {"annotator": "NAME", **({"token": token} if token is not None else {})}
+    typer.echo(f"serving the {what} of dataset {dataset!r} ({location}) on http://{shown_host}:{port}/")
+    typer.echo(
+        f"each browser tab is one session: http://{shown_host}:{port}/?{urlencode(query, quote_via=quote)}"
+    )
+    if not is_loopback(host) and token is None:
+        typer.echo(
+            f"annotator: warning: the page has no authentication: anyone who reaches {host}:{port} can "
+            "annotate under any name; give --token T (the address must then carry ?token=T)",
+            err=True,
+        )
+    typer.echo("Ctrl+C stops the server")
+    try:
+        server.serve()
+    except OSError as exc:
+        raise fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+
+
+@app.command("serve-session", hidden=True)
+def serve_session(
+    dataset: Annotated[str, typer.Option("--dataset", "-d", callback=_checked_names("--dataset"))],
+    annotator: AnnotatorOption = None,
+    review: Annotated[bool, typer.Option("--review")] = False,
+    annotators: Annotated[
+        str | None, typer.Option("--annotators", callback=_checked_names("--annotators"))
+    ] = None,
+) -> None:
+    """One browser connection's app, started by annotator serve (its terminal is the page; the database is $ANNOTATOR_DB)."""
+    from annotator.tui.launch import served_annotate, served_review
+
+    pair = [n.strip() for n in annotators.split(",")] if annotators is not None else None
+    # Nothing goes to stdout: it carries the terminal's packets to textual-serve.
+    (served_review(dataset, pair, annotator) if review else served_annotate(dataset, annotator)).run()
 
 
 def main() -> None:

@@ -13,6 +13,7 @@ from annotator.formats.registry import Format
 from annotator.learn import LearnerClient
 from annotator.nlp import learner_protocol
 from annotator.nlp.examples import training_example
+from annotator.serve import TeamServer, _ArgvAppService
 from annotator.store import migrations
 from annotator.store.sqlite import Store
 from annotator.tui.modes.search import SearchMode
@@ -62,3 +63,9 @@ SearchMode.takes_text  # noqa: B018
 # The labels of accepted tasks read from the kept tally (migration 8), for the review's scheme at
 # scale (helper scale2, in progress): tested in tests/store/test_store_kept_labels.py, not read yet.
 Store.accepted_labels  # noqa: B018
+
+# annotator serve overrides textual-serve's hooks, which textual-serve calls: how a connection's
+# process is started, and the page handler (its route is textual-serve's).
+TeamServer.handle_index  # noqa: B018
+_ArgvAppService._open_app_process  # noqa: B018
+_ArgvAppService._stdin  # noqa: B018

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Generic
 
 from textual.app import SystemCommand
 from textual.screen import Screen
@@ -21,10 +23,27 @@ from annotator.tui.feed_messages import FeedFinished, feed_message
 from annotator.tui.keymap import shown_keys
 from annotator.tui.modes.edit import EditMode
 from annotator.tui.screens.annotate import AnnotateScreen
+from annotator.tui.screens.name import NameScreen, Started
 from annotator.tui.screens.review import ReviewScreen
 
 # The look of both apps: every screen's and component's CSS, in one file a theme restyles.
 STYLESHEET = Path(__file__).parent / "annotator.tcss"
+
+
+@dataclass(frozen=True)
+class NamedLater(Generic[Started]):
+    """A session that starts once the person has said their name (``annotator serve`` in a
+    browser): the app opens on the name screen, which calls ``start`` with the name (``name``, from
+    the page's address, is tried first)."""
+
+    start: Callable[[str], Started]
+    who: str  # "annotator" or "reviewer", for the question
+    dataset: str
+    name: str | None = None
+
+    def screen(self) -> NameScreen[Started]:
+        return NameScreen(self.start, self.who, self.dataset, self.name)
+
 
 # Runs the feed in its own thread: (notify, should_stop) -> None.
 FeedRunner = Callable[[Callable[[FeedEvent], None], Callable[[], bool]], None]
@@ -35,26 +54,45 @@ class AnnotatorApp(FaultReporting):
     CSS_PATH = STYLESHEET
     ENABLE_COMMAND_PALETTE = True
 
+    session: AnnotationSession
+    annotate_screen: AnnotateScreen
+
     def __init__(
         self,
-        session: AnnotationSession,
+        session: AnnotationSession | NamedLater[AnnotationSession],
         model_name: str = "",
         feed: FeedRunner | None = None,
         keymap: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(keymap)
         self.said = MessageLog()  # every message of the run, for m
-        self.session = session
         self.model_name = model_name
         self._feed = feed
         self._stop = threading.Event()
         self.feed_thread: threading.Thread | None = None
         self.problems: list[BadRecord] = []
         self.feed_error: str | None = None
-        self.annotate_screen = AnnotateScreen(session, model_name)
         self.learner: LearnerClient | None = None  # annotate --learn: the learner process's client
+        self._later = session if isinstance(session, NamedLater) else None
+        if isinstance(session, AnnotationSession):
+            self._use(session)
+
+    def _use(self, session: AnnotationSession | None) -> None:
+        assert session is not None  # the name screen is only dismissed with a session
+        self.session = session
+        self.annotate_screen = AnnotateScreen(session, self.model_name)
 
     def on_mount(self) -> None:
+        if self._later is not None:
+            self.push_screen(self._later.screen(), self._named)
+        else:
+            self._open()
+
+    def _named(self, session: AnnotationSession | None) -> None:
+        self._use(session)
+        self._open()
+
+    def _open(self) -> None:
         self.session.finished = self._feed is None
         if self.session.current is None:
             self.session.open_first_unanswered()
@@ -118,10 +156,20 @@ class ReviewApp(FaultReporting):
     TITLE = "annotator review"
     CSS_PATH = STYLESHEET
 
-    def __init__(self, review: ReviewSession, keymap: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self, review: ReviewSession | NamedLater[ReviewSession], keymap: Mapping[str, str] | None = None
+    ) -> None:
         super().__init__(keymap)
         self.said = MessageLog()  # every message of the run, for m
         self.review = review
 
     def on_mount(self) -> None:
-        self.push_screen(ReviewScreen(self.review))
+        if isinstance(self.review, NamedLater):
+            self.push_screen(self.review.screen(), self._named)
+        else:
+            self.push_screen(ReviewScreen(self.review))
+
+    def _named(self, review: ReviewSession | None) -> None:
+        assert review is not None  # the name screen is only dismissed with a session
+        self.review = review
+        self.push_screen(ReviewScreen(review))

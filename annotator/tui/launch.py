@@ -17,11 +17,12 @@ from annotator.learn import LearnerClient, attach, check_model_folder, setup_fro
 from annotator.nlp.lazy import LazyPreannotator
 from annotator.nlp.meta import display_from_meta, ner_labels_from_meta, read_meta
 from annotator.nlp.patterns import read_patterns
-from annotator.routing import assign, join, parse_names, top_up
+from annotator.review import ReviewSession, review_scheme
+from annotator.routing import assign, join, parse_names, review_pair, top_up
 from annotator.session import AnnotationSession
 from annotator.sources import count_source, read_source, require_items
 from annotator.store import Store, StoreError, resolve_db
-from annotator.tui.app import AnnotatorApp
+from annotator.tui.app import AnnotatorApp, NamedLater, ReviewApp
 from annotator.tui.faults import FaultReporting
 from annotator.tui.feed_messages import LearnerNews
 from annotator.tui.user_keymap import load_keymap
@@ -270,3 +271,35 @@ def finish_learning(app: AnnotatorApp, save_model: Path | None) -> list[str]:
     finally:
         client.stop()
     return lines
+
+
+def served_annotate(dataset: str, name: str | None) -> AnnotatorApp:
+    """The annotate app of one browser connection (``annotator serve``): the tasks the dataset
+    holds, in the database ``$ANNOTATOR_DB`` names, as the annotator the page named, or the one the
+    first screen asks for. Every session of a dataset shares the store: routing, the guard against
+    two windows of one annotator, and the correction memory work as in the terminal."""
+    store = Store(resolve_db(None), create=False)
+    scheme, display = scheme_for(None, None, None, None, [], None, store.scheme(dataset))
+
+    def start(who: str) -> AnnotationSession:
+        route_for(store, dataset, who, None, None, [])
+        session = AnnotationSession(store, dataset, who, scheme)
+        session.guard = True
+        session.use_memory()
+        return session
+
+    # The server's own keys.toml is not the browser user's: the default keys.
+    return AnnotatorApp(NamedLater(start, "annotator", dataset, name), display or "model", None, {})
+
+
+def served_review(dataset: str, annotators: list[str] | None, name: str | None) -> ReviewApp:
+    """The review app of one browser connection (``annotator serve --review``): the page's name (or
+    the one the first screen asks for) is the reviewer."""
+    store = Store(resolve_db(None), create=False)
+    pair = annotators or review_pair(store, dataset)
+    scheme = review_scheme(store, dataset, pair, None, None, None, [])
+
+    def start(reviewer: str) -> ReviewSession:
+        return ReviewSession(store, dataset, pair[0], pair[1], reviewer, False, scheme)
+
+    return ReviewApp(NamedLater(start, "reviewer", dataset, name), {})

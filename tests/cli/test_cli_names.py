@@ -50,6 +50,8 @@ def commands(name: str) -> list[list[str]]:
         ["stats", "--dataset", name],
         ["evaluate", "--dataset", name, "--gold"],
         ["train", "--dataset", "d", "--annotator", name, "-o", "out"],
+        ["serve", "--dataset", name],
+        ["serve", "--dataset", "d", "--review", "--annotators", f"a,{name}"],
     ]
 
 
