@@ -33,6 +33,7 @@ TEXTS = (
     "Nakatani returned to Tokyo the next day.",
 )
 START_TIMEOUT_S = 60.0
+KEY_INTERVAL_MS = 40
 
 
 def make_dataset(db: str | Path, dataset: str = DATASET) -> list[int]:
@@ -140,26 +141,32 @@ class Terminal:
         # text would move the app's cursor).
         self.page.locator(".xterm-helper-textarea").focus()
 
-    def text(self) -> str:
-        return _ESCAPES.sub(b"", b"".join(self.frames)).decode("utf-8", "replace")
+    def mark(self) -> int:
+        """Where the page's bytes are now: ``wait_for(..., since=mark)`` looks only at what came after."""
+        return len(self.frames)
 
-    def wait_for(self, wanted: str, timeout: float = START_TIMEOUT_S) -> None:
-        """Until the app has drawn ``wanted`` (at any time since the page opened)."""
+    def text(self, since: int = 0) -> str:
+        return _ESCAPES.sub(b"", b"".join(self.frames[since:])).decode("utf-8", "replace")
+
+    def wait_for(self, wanted: str, since: int = 0, timeout: float = START_TIMEOUT_S) -> None:
+        """Until the app has drawn ``wanted`` (since the page opened, or since ``since``)."""
         deadline = time.monotonic() + timeout
-        while wanted not in self.text():
+        while wanted not in self.text(since):
             if time.monotonic() > deadline:
                 raise AssertionError(f"the page never showed {wanted!r}; it showed: {self.text()[-2000:]!r}")
             self.page.wait_for_timeout(100)
 
-    def drawn_since(self, mark: int) -> str:
-        return _ESCAPES.sub(b"", b"".join(self.frames[mark:])).decode("utf-8", "replace")
-
     def press(self, *keys: str) -> None:
+        """Keys at a fast typist's pace. Sent without a pause, a key bound to an action (backspace)
+        can run after a letter sent behind it: Textual runs the binding's action later than an
+        Input inserts a character, in a terminal too (backspace backspace c came out as deleting
+        the c)."""
         for key in keys:
             self.page.keyboard.press(key)
+            self.page.wait_for_timeout(KEY_INTERVAL_MS)
 
     def type(self, text: str) -> None:
-        self.page.keyboard.type(text)
+        self.press(*text)
 
 
 @contextlib.contextmanager

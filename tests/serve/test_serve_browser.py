@@ -134,6 +134,7 @@ def test_the_review_screen_for_the_reviewer_the_page_names(tmp_path: Path) -> No
         tab.type("judge")
         tab.press("Enter")
         tab.wait_for("PERSON≠ORG")  # the disagreement, drawn
+        before = tab.mark()
         tab.press("2", "a")  # take bob's version, accept into the gold set
-        tab.wait_for("accepted")
+        tab.wait_for("every task is reviewed", since=before)
     assert spans_of(db, ids[0], "judge") == ("accept", [("Gen", "ORG")])

@@ -3,14 +3,21 @@ fails in its thread is said on screen and in the exit status instead of leaving 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 
+import orjson
 import pytest
 from typer.testing import CliRunner
 
 from annotator.cli import app as cli_app
 from annotator.core.errors import AnnotatorError
+from annotator.core.hashing import input_hash
+from annotator.core.model import Annotation, Task
+from annotator.core.records import to_record
+from annotator.core.tokenize import provisional_tokens
+from annotator.core.validate import make_span
 from annotator.session import AnnotationSession
 from annotator.store import Store
 from annotator.tui.app import AnnotatorApp
@@ -76,3 +83,34 @@ def test_correction_memory_is_on_unless_no_memory(tmp_path: Path) -> None:
         text, "d", "alice", "PERSON", None, None, None, None, tmp_path / "a.db", memory=False
     )
     assert app.session.memory is None
+
+
+async def test_the_first_annotate_routes_the_dataset(tmp_path: Path) -> None:
+    """``annotate --annotators a,b,c --overlap 2`` on a new dataset routes it as ``assign`` would,
+    also the tasks its source stores after the screen opened; ``a`` then sees only their own."""
+    source = tmp_path / "tasks.jsonl"
+    with source.open("w", encoding="utf-8") as out:
+        for i in range(6):
+            text = f"Ana met Li in Lisbon on day {i} ."
+            task = Task(text, provisional_tokens(text), input_hash(text))
+            span = make_span(task, 0, 3, "PERSON")
+            out.write(orjson.dumps(to_record(task, Annotation((span,)))).decode() + "\n")
+    db = tmp_path / "a.db"
+    with pytest.raises(
+        AnnotatorError, match=re.escape("--overlap routes the dataset to --annotators A,B,...: name them too")
+    ):
+        run_annotate(source, "d", "a", "PERSON", None, None, None, None, db, overlap="2")
+    app, notes = run_annotate(
+        source, "d", "a", "PERSON", None, None, None, None, db, annotators="a,b,c", overlap="2"
+    )
+    assert "d: each task to 2 of 3 annotators; tasks each: a 0, b 0, c 0" in notes  # none stored yet
+    async with app.run_test(size=(100, 24)) as pilot:
+        for _ in range(200):
+            await pilot.pause(0.05)
+            if app.session.finished:
+                break
+        assert app.session.finished
+        with Store(db) as store:
+            assert store.task_count("d") == 6
+            assert store.shared_tasks("d") == {("a", "b"): 2, ("a", "c"): 2, ("b", "c"): 2}
+            assert app.session.task_ids == store.queue("d", "a") and len(app.session.task_ids) == 4
