@@ -909,17 +909,14 @@ def serve(
     shown_host = socket.gethostname() if host in ("0.0.0.0", "::") else host
     shown_host = f"[{shown_host}]" if ":" in shown_host else shown_host
     query = {"annotator": "NAME", **({"token": token} if token is not None else {})}
-    typer.echo(f"serving the {what} of dataset {dataset!r} ({location}) on http://{shown_host}:{port}/")
-    typer.echo(
-        f"each browser tab is one session: http://{shown_host}:{port}/?{urlencode(query, quote_via=quote)}"
-    )
+    say(f"serving the {what} of dataset {dataset!r} ({location}) on http://{shown_host}:{port}/")
+    say(f"each browser tab is one session: http://{shown_host}:{port}/?{urlencode(query, quote_via=quote)}")
     if not is_loopback(host) and token is None:
-        typer.echo(
-            f"annotator: warning: the page has no authentication: anyone who reaches {host}:{port} can "
-            "annotate under any name; give --token T (the address must then carry ?token=T)",
-            err=True,
+        warn(
+            f"warning: the page has no authentication: anyone who reaches {host}:{port} can annotate "
+            "under any name; give --token T (the address must then carry ?token=T)"
         )
-    typer.echo("Ctrl+C stops the server")
+    say("Ctrl+C stops the server")
     try:
         server.serve()
     except OSError as exc:
@@ -936,11 +933,19 @@ def serve_session(
     ] = None,
 ) -> None:
     """One browser connection's app, started by annotator serve (its terminal is the page; the database is $ANNOTATOR_DB)."""
-    from annotator.tui.launch import served_annotate, served_review
+    from annotator.store import mask_url, resolve_db
+    from annotator.tui.launch import failure, served_annotate, served_review
 
     pair = [n.strip() for n in annotators.split(",")] if annotators is not None else None
-    # Nothing goes to stdout: it carries the terminal's packets to textual-serve.
-    (served_review(dataset, pair, annotator) if review else served_annotate(dataset, annotator)).run()
+    # Nothing goes to stdout: it carries the terminal's packets to textual-serve. What goes to
+    # stderr (a storage fault, a crash) is in the server's log.
+    app = served_review(dataset, pair, annotator) if review else served_annotate(dataset, annotator)
+    app.run()
+    target = resolve_db(None)
+    bad = failure(app, mask_url(target) if isinstance(target, str) else str(target))
+    if bad is not None:
+        warn(bad)
+        raise typer.Exit(1)
 
 
 def main() -> None:
