@@ -156,16 +156,20 @@ class ReviewApp(FaultReporting):
     TITLE = "annotator review"
     CSS_PATH = STYLESHEET
 
+    review: ReviewSession
+
     def __init__(
         self, review: ReviewSession | NamedLater[ReviewSession], keymap: Mapping[str, str] | None = None
     ) -> None:
         super().__init__(keymap)
         self.said = MessageLog()  # every message of the run, for m
-        self.review = review
+        self._later = review if isinstance(review, NamedLater) else None
+        if isinstance(review, ReviewSession):
+            self.review = review
 
     def on_mount(self) -> None:
-        if isinstance(self.review, NamedLater):
-            self.push_screen(self.review.screen(), self._named)
+        if self._later is not None:
+            self.push_screen(self._later.screen(), self._named)
         else:
             self.push_screen(ReviewScreen(self.review))
 
