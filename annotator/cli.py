@@ -185,19 +185,53 @@ def annotate(
     ] = None,
     annotators: RouteAnnotatorsOption = None,
     overlap: OverlapOption = None,
+    prepare: Annotated[
+        bool,
+        typer.Option(
+            "--prepare-only",
+            help="Store (and route) the source's tasks, pre-annotated, then exit without a screen: for a team that annotates them with annotator serve or on other machines.",
+        ),
+    ] = False,
     db: DbOption = None,
 ) -> None:
     """Correct spaCy's suggestions in the terminal; every edit is saved as you make it.
 
     On a routed dataset (annotator assign, or --annotators/--overlap on its first annotate) you see your own tasks only; a name the routing does not have yet joins it."""
-    from annotator.tui.launch import finish_learning, run_annotate, summary
+    from annotator.tui.launch import finish_learning, open_source, prepare_only, run_annotate, summary
 
+    if prepare:
+        if learn or annotator is not None:
+            raise fail(
+                "--prepare-only opens no screen: nobody annotates, so --annotator and --learn do not go with it"
+            )
+        notes: list[str] = []
+        opened = open_source(
+            source,
+            dataset,
+            None,
+            labels,
+            relations,
+            relation_rules,
+            model,
+            config,
+            db,
+            notes,
+            label_map=label_map,
+            span_groups=span_groups,
+            patterns=patterns,
+            annotators=annotators,
+            overlap=overlap,
+            committee=committee,
+        )
+        for note in notes:
+            warn(note)
+        raise typer.Exit(prepare_only(opened, dataset, say))
     if str(source) == "-":  # the screen reads its keys from standard input
         raise fail(
             "annotate takes its keys from the terminal, so it cannot read tasks from standard input; "
             "give a file, a folder or a pipe (<(command)), or `preannotate - -o tasks.jsonl` first"
         )
-    app, notes = run_annotate(
+    app, said = run_annotate(
         source,
         dataset,
         annotator,
@@ -218,7 +252,7 @@ def annotate(
         order=order,
         committee=committee,
     )
-    for note in notes:
+    for note in said:
         warn(note)
     app.run()
     for line in finish_learning(app, save_model):

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import getpass
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from annotator.core.errors import AnnotatorError, BadRecord
 from annotator.core.routing import parse_overlap
 from annotator.core.scheme import LabelScheme
 from annotator.core.wording import counted
-from annotator.feed import FeedEvent, feed
+from annotator.feed import FeedDone, FeedEvent, FirstText, ModelLoaded, TasksAdded, feed
 from annotator.learn import LearnerClient, attach, check_model_folder, setup_from_store
 from annotator.nlp.lazy import LazyPreannotator
 from annotator.nlp.meta import display_from_meta, ner_labels_from_meta, read_meta
@@ -20,7 +21,7 @@ from annotator.nlp.patterns import read_patterns
 from annotator.review import ReviewSession, review_scheme
 from annotator.routing import assign, join, parse_names, review_pair, top_up
 from annotator.session import AnnotationSession
-from annotator.sources import count_source, read_source, require_items
+from annotator.sources import SourceItem, count_source, read_source, require_items
 from annotator.store import Store, StoreError, resolve_db
 from annotator.tui.app import AnnotatorApp, NamedLater, ReviewApp
 from annotator.tui.faults import FaultReporting
@@ -77,6 +78,90 @@ def scheme_for(
 ORDERS = ("source", "uncertain")  # --order
 
 
+@dataclass(frozen=True)
+class OpenedSource:
+    """What an annotate run has opened before any screen: the database, the scheme it settled on,
+    and the source, read as a stream (``problems`` fills as it is read)."""
+
+    store: Store
+    db_path: str | Path
+    scheme: LabelScheme
+    display: str  # the model's name
+    items: Iterator[SourceItem]
+    problems: list[BadRecord]
+    preannotator: LazyPreannotator
+
+    def run_feed(
+        self, dataset: str, notify: Callable[[FeedEvent], None], should_stop: Callable[[], bool]
+    ) -> None:
+        feed(
+            self.db_path,
+            dataset,
+            self.items,
+            self.preannotator,
+            notify,
+            self.problems,
+            should_stop=should_stop,
+        )
+
+
+def open_source(
+    source: Path,
+    dataset: str,
+    who: str | None,
+    labels: str | None,
+    relations: str | None,
+    relation_rules: Path | None,
+    model: str | None,
+    config: Path | None,
+    db: str | Path | None,
+    notes: list[str],
+    *,
+    label_map: str | None = None,
+    span_groups: str | None = None,
+    patterns: Path | None = None,
+    annotators: str | None = None,
+    overlap: str | None = None,
+    committee: str | None = None,
+) -> OpenedSource:
+    """The database, the scheme and the source of an annotate run, the dataset routed (``who``
+    joins it; None: nobody, for ``--prepare-only``). Bad arguments raise AnnotatorError before
+    anything is written."""
+    if committee is not None and read_meta(committee) is None:
+        raise AnnotatorError(
+            f"--committee: cannot find the spaCy pipeline {committee!r}; pass an installed name or a folder"
+        )
+    if not source.exists():
+        raise AnnotatorError(f"{source}: no such file or folder")
+    if relation_rules is not None and not relation_rules.exists():
+        raise AnnotatorError(f"{relation_rules}: no such relation rules file")
+    if patterns is not None:
+        read_patterns(patterns)  # a bad line is said before any screen, not in the feed's thread
+    db_path = resolve_db(db)
+    # A database file that does not exist yet is created only once the arguments and the source
+    # have been found good: a mistake must not leave an empty database behind. (A PostgreSQL
+    # database exists already; the store only adds its tables.)
+    store = Store(db_path) if not isinstance(db_path, Path) or db_path.exists() else None
+    try:
+        stored = store.scheme(dataset) if store is not None else None
+        scheme, display = scheme_for(model, labels, config, relations, notes, label_map, stored, span_groups)
+        problems: list[BadRecord] = []
+        # Opened here, not in the feed's thread: a source it cannot read at all (a folder without
+        # .txt files) is a user error to print before any screen or database, not a dead thread
+        # behind an empty screen.
+        items = require_items(source, read_source(source, problems), problems)
+        if store is None:
+            store = Store(db_path)
+        keep_scheme(store, dataset, scheme, stored, notes)
+        route_for(store, dataset, who, annotators, overlap, notes)
+    except BaseException:
+        if store is not None:
+            store.close()
+        raise
+    preannotator = LazyPreannotator(model, scheme, relation_rules, patterns, committee)
+    return OpenedSource(store, db_path, scheme, display, items, problems, preannotator)
+
+
 def run_annotate(
     source: Path,
     dataset: str,
@@ -104,44 +189,32 @@ def run_annotate(
     screen is drawn."""
     if order not in ORDERS:
         raise AnnotatorError(f"--order {order!r}: use {' or '.join(ORDERS)}")
-    if committee is not None and read_meta(committee) is None:
-        raise AnnotatorError(
-            f"--committee: cannot find the spaCy pipeline {committee!r}; pass an installed name or a folder"
-        )
     if save_model is not None:
         if not learn:
             raise AnnotatorError("--save-model keeps what --learn learnt; give --learn too")
         check_model_folder(save_model)
-    if not source.exists():
-        raise AnnotatorError(f"{source}: no such file or folder")
-    if relation_rules is not None and not relation_rules.exists():
-        raise AnnotatorError(f"{relation_rules}: no such relation rules file")
-    if patterns is not None:
-        read_patterns(patterns)  # a bad line is said before any screen, not in the feed's thread
     keymap = load_keymap(config)
     notes: list[str] = []
-    db_path = resolve_db(db)
-    # A database file that does not exist yet is created only once the arguments and the source
-    # have been found good: a mistake must not leave an empty database behind. (A PostgreSQL
-    # database exists already; the store only adds its tables.)
-    store = Store(db_path) if not isinstance(db_path, Path) or db_path.exists() else None
-    try:
-        stored = store.scheme(dataset) if store is not None else None
-        scheme, display = scheme_for(model, labels, config, relations, notes, label_map, stored, span_groups)
-        problems: list[BadRecord] = []
-        # Opened here, not in the feed's thread: a source it cannot read at all (a folder without
-        # .txt files) is a user error to print before any screen or database, not a dead thread
-        # behind an empty screen.
-        items = require_items(source, read_source(source, problems), problems)
-        if store is None:
-            store = Store(db_path)
-        keep_scheme(store, dataset, scheme, stored, notes)
-        who = annotator or default_annotator()
-        route_for(store, dataset, who, annotators, overlap, notes)
-    except BaseException:
-        if store is not None:
-            store.close()
-        raise
+    who = annotator or default_annotator()
+    opened = open_source(
+        source,
+        dataset,
+        who,
+        labels,
+        relations,
+        relation_rules,
+        model,
+        config,
+        db,
+        notes,
+        label_map=label_map,
+        span_groups=span_groups,
+        patterns=patterns,
+        annotators=annotators,
+        overlap=overlap,
+        committee=committee,
+    )
+    store, scheme = opened.store, opened.scheme
     session = AnnotationSession(store, dataset, who, scheme)
     session.guard = True  # the same annotator may have this dataset open in another terminal
     session.order = order
@@ -154,20 +227,11 @@ def run_annotate(
     else:
         total = count_source(source)
         session.total = max(total, len(session.task_ids)) if total is not None else None
-    preannotator = LazyPreannotator(model, scheme, relation_rules, patterns, committee)
 
     def run_feed(notify: Callable[[FeedEvent], None], should_stop: Callable[[], bool]) -> None:
-        feed(
-            db_path,
-            dataset,
-            items,
-            preannotator,
-            notify,
-            problems,
-            should_stop=should_stop,
-        )
+        opened.run_feed(dataset, notify, should_stop)
 
-    app = AnnotatorApp(session, display or "model", run_feed, keymap)
+    app = AnnotatorApp(session, opened.display or "model", run_feed, keymap)
     app.annotate_screen.notes = list(notes)
     if learn:
         screen = app.annotate_screen
@@ -180,21 +244,58 @@ def run_annotate(
     return app, notes
 
 
+def prepare_only(opened: OpenedSource, dataset: str, say: Callable[[str], None]) -> int:
+    """``annotate --prepare-only``: what the screen's feed does behind it, here without a screen:
+    every task of the source not stored yet is stored (pre-annotated by the model when it needs
+    it) and routed. Says how far it got; returns the exit status."""
+    stored = 0
+    done = FeedDone()
+
+    def notify(event: FeedEvent) -> None:
+        nonlocal stored, done
+        if isinstance(event, FirstText):
+            event.shown.set()  # nothing to draw: the feed need not wait for a screen
+        elif isinstance(event, ModelLoaded):
+            say(f"the model {event.name} is loaded")
+        elif isinstance(event, TasksAdded):
+            stored += event.count
+            say(f"{counted(stored, 'task')} stored")
+        else:
+            done = event
+
+    try:
+        opened.run_feed(dataset, notify, lambda: False)
+        total = opened.store.task_count(dataset)
+    finally:
+        opened.store.close()
+    say(f"dataset {dataset!r} holds {counted(total, 'task')} ({stored} new); open it with annotate or serve")
+    for problem in done.problems[:50]:
+        say(f"bad record: {problem}")
+    if len(done.problems) > 50:
+        say(f"… and {len(done.problems) - 50} more bad records")
+    if done.error:
+        say(f"error while preparing the source: {done.error}")
+    return 1 if done.problems or done.error else 0
+
+
 def route_for(
-    store: Store, dataset: str, who: str, annotators: str | None, overlap: str | None, notes: list[str]
+    store: Store, dataset: str, who: str | None, annotators: str | None, overlap: str | None, notes: list[str]
 ) -> None:
     """``--annotators``/``--overlap`` route a dataset on its first annotate (as ``annotator assign``
-    does); an annotator a routed dataset does not name yet joins it; tasks stored since the last
-    run are routed."""
+    does); an annotator a routed dataset does not name yet joins it (``who``; None: nobody); tasks
+    stored since the last run are routed."""
     if annotators is not None or overlap is not None:
         if annotators is None:
             raise AnnotatorError("--overlap routes the dataset to --annotators A,B,...: name them too")
         names = parse_names(annotators)
         done = assign(store, dataset, names, parse_overlap(overlap or "all", len(names)))
         notes.append(done.describe())
-    joined = join(store, dataset, who)
-    if joined.joined:
-        notes.append(f"{who} joined {dataset}: took over {joined.moved} untouched task(s) from the others")
+    if who is not None:
+        joined = join(store, dataset, who)
+        if joined.joined:
+            notes.append(
+                f"{who} joined {dataset}: took over {joined.moved} untouched task(s) from the others"
+            )
     top_up(store, dataset)
 
 
