@@ -16,11 +16,13 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
+import orjson
 from playwright.sync_api import Browser, Page, WebSocket, sync_playwright
 
 from annotator.config import resolve_scheme
 from annotator.core.hashing import input_hash
 from annotator.core.model import Annotation, Task
+from annotator.core.records import to_record
 from annotator.core.tokenize import provisional_tokens
 from annotator.core.validate import make_span
 from annotator.store import Store
@@ -36,19 +38,37 @@ START_TIMEOUT_S = 60.0
 KEY_INTERVAL_MS = 40
 
 
+def suggested_tasks() -> list[tuple[Task, Annotation]]:
+    """Three tasks, each with the model-like suggestion of its first word as PERSON."""
+    items = []
+    for text in TEXTS:
+        task = Task(text, provisional_tokens(text), input_hash(text), {"source": "serve-test"})
+        first = task.tokens[0]
+        items.append((task, Annotation((make_span(task, first.start, first.end, "PERSON", "test-model"),))))
+    return items
+
+
 def make_dataset(db: str | Path, dataset: str = DATASET) -> list[int]:
-    """Three tasks, each with the model-like suggestion of its first word as PERSON; the scheme
-    stored as a first annotate stores it. Returns the task ids."""
+    """The tasks stored with the scheme, as a first annotate stores them. Returns the task ids."""
     with Store(db) as store:
-        items = []
-        for text in TEXTS:
-            task = Task(text, provisional_tokens(text), input_hash(text), {"source": "serve-test"})
-            first = task.tokens[0]
-            suggestion = Annotation((make_span(task, first.start, first.end, "PERSON", "test-model"),))
-            items.append((task, suggestion))
-        ids = store.add_tasks(dataset, items)
+        ids = store.add_tasks(dataset, suggested_tasks())
         store.save_scheme(dataset, resolve_scheme(LABELS, None, None, []))
     return ids
+
+
+def prepare_dataset(db: str, folder: Path) -> list[int]:
+    """The same tasks stored as a team does it: a JSONL of them, ``annotator annotate FILE
+    --prepare-only`` run as a command."""
+    source = folder / "tasks.jsonl"
+    source.write_text("".join(orjson.dumps(to_record(t, a)).decode() + "\n" for t, a in suggested_tasks()))
+    argv = ["annotate", str(source), "-d", DATASET, "--labels", LABELS, "--prepare-only", "--db", db]
+    done = subprocess.run(
+        [sys.executable, "-m", "annotator", *argv], capture_output=True, text=True, cwd=folder
+    )
+    assert done.returncode == 0, done.stderr
+    assert f"dataset {DATASET!r} holds 3 tasks (3 new)" in done.stdout, done.stdout
+    with Store(db, create=False) as store:
+        return store.task_ids(DATASET)
 
 
 def free_port() -> int:

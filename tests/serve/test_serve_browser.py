@@ -15,6 +15,7 @@ from tests.serve.serve_support import (
     chromium,
     get,
     make_dataset,
+    prepare_dataset,
     running_server,
     terminal,
 )
@@ -34,10 +35,9 @@ def log_events(db: str, who: str) -> list[str]:
     return [str(row[0]) for row in rows]
 
 
-def annotate_in_two_tabs(db: str, tmp_path: Path) -> None:
+def annotate_in_two_tabs(db: str, tmp_path: Path, ids: list[int]) -> None:
     """Alice and bob at once, each in a tab of their own: alice labels a token and accepts, bob
     rejects; each tab is its own session."""
-    ids = make_dataset(db)
     with running_server(["--dataset", DATASET, "--db", db], tmp_path) as (port, _), chromium() as browser:
         alice, bob = terminal(browser), terminal(browser)
         alice.open(f"http://127.0.0.1:{port}/?annotator=alice")
@@ -57,11 +57,13 @@ def annotate_in_two_tabs(db: str, tmp_path: Path) -> None:
 
 
 def test_each_tab_is_an_annotators_session_sqlite(tmp_path: Path) -> None:
-    annotate_in_two_tabs(str(tmp_path / "team.db"), tmp_path)
+    db = str(tmp_path / "team.db")
+    annotate_in_two_tabs(db, tmp_path, make_dataset(db))
 
 
 def test_each_tab_is_an_annotators_session_postgresql(tmp_path: Path, pg_url: str) -> None:
-    annotate_in_two_tabs(pg_url, tmp_path)
+    """The dataset prepared as a team prepares it, with annotate --prepare-only."""
+    annotate_in_two_tabs(pg_url, tmp_path, prepare_dataset(pg_url, tmp_path))
 
 
 def test_the_first_screen_asks_the_name(tmp_path: Path) -> None:
