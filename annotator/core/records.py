@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Mapping, Sequence
+from functools import partial
 from typing import Any, TypeGuard
 
 from annotator.core.errors import InvalidAnnotation
@@ -108,7 +109,8 @@ def to_record(task: Task, annotation: Annotation) -> dict[str, Any]:
             "_task_hash": task_hash(task.input_hash, annotation),
             # token_dict inlined: a call a token was a sixth of an export's time
             "tokens": [
-                {"text": t.text, "start": t.start, "end": t.end, "id": t.id, "ws": t.ws} for t in task.tokens
+                {"text": text, "start": start, "end": end, "id": i, "ws": ws}
+                for text, start, end, i, ws in task.tokens  # a Token is a named tuple
             ],
             "spans": [span_dict(s, keyed) for s in ordered.spans],
             "relations": [relation_dict(ordered, r, keyed) for r in ordered.relations],
@@ -162,6 +164,7 @@ def _int(value: Any, what: str) -> int:
 
 
 _TOKEN_FIELDS = operator.itemgetter("text", "start", "end", "id", "ws")
+_new_token = partial(tuple.__new__, Token)  # Token._make without its length check (five fields taken)
 
 
 def _plain_tokens(text: str, raw: list[Any]) -> tuple[Token, ...] | None:
@@ -170,12 +173,12 @@ def _plain_tokens(text: str, raw: list[Any]) -> tuple[Token, ...] | None:
     and the careful reading below says what is wrong. Reading a token at a time was a third of an
     import's time."""
     try:
-        rows = list(map(_TOKEN_FIELDS, raw))
+        tokens = tuple(map(_new_token, map(_TOKEN_FIELDS, raw)))
     except (TypeError, KeyError, IndexError):
         return None
-    if not rows:
+    if not tokens:
         return ()
-    texts, starts, ends, ids, spaces = zip(*rows, strict=True)
+    texts, starts, ends, ids, spaces = zip(*tokens, strict=True)
     if (
         set(map(type, starts)) != {int}
         or set(map(type, ends)) != {int}
@@ -190,7 +193,7 @@ def _plain_tokens(text: str, raw: list[Any]) -> tuple[Token, ...] | None:
         or list(map(text.__getitem__, map(slice, starts, ends))) != list(texts)
     ):
         return None
-    return tuple(map(Token, texts, starts, ends, ids, spaces))
+    return tokens
 
 
 def tokens_from_record(text: str, raw: Any) -> tuple[Token, ...]:

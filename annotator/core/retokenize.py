@@ -25,7 +25,7 @@ def split_token(task: Task, at: int) -> Task:
         raise AnnotatorError(f"{tok.text!r} cannot be split at its edge; move to a character inside it")
     left = Token(task.text[tok.start : at], tok.start, at, index, False)
     right = Token(task.text[at : tok.end], at, tok.end, index + 1, tok.ws)
-    after = tuple(replace(t, id=t.id + 1) for t in task.tokens[index + 1 :])
+    after = tuple(t._replace(id=t.id + 1) for t in task.tokens[index + 1 :])
     return replace(task, tokens=(*task.tokens[:index], left, right, *after))
 
 
@@ -36,7 +36,7 @@ def merge_tokens(task: Task, at: int) -> Task:
         raise AnnotatorError(f"no two tokens meet at character {at}")
     left, right = task.tokens[index - 1], task.tokens[index]
     whole = Token(left.text + right.text, left.start, right.end, left.id, right.ws)
-    after = tuple(replace(t, id=t.id - 1) for t in task.tokens[index + 1 :])
+    after = tuple(t._replace(id=t.id - 1) for t in task.tokens[index + 1 :])
     return replace(task, tokens=(*task.tokens[: index - 1], whole, *after))
 
 

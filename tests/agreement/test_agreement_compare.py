@@ -110,9 +110,9 @@ def test_tasks_with_different_tokens_are_compared_on_characters_and_left_out_of_
     # B's tokenizer kept "Jong-sup" together: same text, other tokens.
     b_tokens = list(t.tokens)
     i = next(k for k, tok in enumerate(b_tokens) if tok.text == "Jong")
-    merged = replace(b_tokens[i], text="Jong-sup", end=b_tokens[i + 2].end)
+    merged = b_tokens[i]._replace(text="Jong-sup", end=b_tokens[i + 2].end)
     b_tokens[i : i + 3] = [merged]
-    tb = replace(t, tokens=tuple(replace(tok, id=k) for k, tok in enumerate(b_tokens)))
+    tb = replace(t, tokens=tuple(tok._replace(id=k) for k, tok in enumerate(b_tokens)))
     a = Annotation(spans(t, ("Lee Jong-sup", "PERSON")), answer="accept")
     b = Annotation(spans(tb, ("Lee Jong-sup", "PERSON")), answer="accept")
     other = task(TEXTS[1])

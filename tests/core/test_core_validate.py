@@ -291,13 +291,13 @@ def test_broken_tokens_are_refused_with_their_index() -> None:
     text = "Ann met Bob"
     good = tokenize(text)
     with pytest.raises(InvalidAnnotation, match="token 1 says"):
-        validate_tokens(text, (good[0], replace(good[1], text="mat"), good[2]))
+        validate_tokens(text, (good[0], good[1]._replace(text="mat"), good[2]))
     with pytest.raises(InvalidAnnotation, match=r"token 1 .* overlaps"):
         validate_tokens(text, (good[0], Token("n met", 2, 7, 1, True), good[2]))
     with pytest.raises(InvalidAnnotation, match=r"token 2 .* outside"):
         validate_tokens(text, (good[0], good[1], Token("Bob!", 8, 12, 2, False)))
     with pytest.raises(InvalidAnnotation, match="token 1 has id 5"):
-        validate_tokens(text, (good[0], replace(good[1], id=5), good[2]))
+        validate_tokens(text, (good[0], good[1]._replace(id=5), good[2]))
 
 
 @SETTINGS

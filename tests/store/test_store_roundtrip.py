@@ -125,7 +125,7 @@ def test_set_suggestion_and_set_tokens(store: Store) -> None:
     assert store.history(task_id, "alice").current == later
 
     # The model's tokens arrive later and join "New York" into one token.
-    merged_tokens = (Token("New York", 0, 8, 0, True), *(replace(t, id=t.id - 1) for t in task.tokens[2:]))
+    merged_tokens = (Token("New York", 0, 8, 0, True), *(t._replace(id=t.id - 1) for t in task.tokens[2:]))
     store.set_tokens(task_id, replace(task, tokens=merged_tokens))
     assert store.task(task_id).tokens == merged_tokens
     assert store.task(task_id).text == task.text
