@@ -11,6 +11,7 @@ that logic is pure and lives in ``core/gold.py``.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -27,13 +28,16 @@ from annotator.core.agreement import by_task
 from annotator.core.edits import Edit
 from annotator.core.errors import AnnotatorError
 from annotator.core.gold import choice_edit, choices_in, reviewers_own, waiting
-from annotator.core.model import ENTS, Annotation
+from annotator.core.model import Annotation
 from annotator.core.scheme import LabelScheme, RelationType
 from annotator.core.wording import counted
 from annotator.session import AnnotationSession
 from annotator.store import Store
+from annotator.store.base import Saved
 
 PAST: dict[str | None, str] = {"accept": "accepted", "reject": "rejected", "ignore": "ignored"}
+STEP = 2_000  # tasks read between two pauses of the plan (a worker's turn; the progress said)
+STORE_BATCH = 500  # agreed tasks stored as gold in one transaction
 
 
 @dataclass(frozen=True)
@@ -44,11 +48,24 @@ class ReviewItem:
 
 @dataclass
 class ReviewPlan:
+    """What the review found so far: the tasks to review (in task order), and what became of the
+    others. It grows while the tasks are read (``ReviewSession.plan_some``)."""
+
     queue: list[ReviewItem] = field(default_factory=list)
     agreed_to_gold: int = 0  # agreed tasks stored as gold without review
     already_gold: int = 0  # agreed tasks whose gold was stored before (a review run again)
     only: Counter[str] = field(default_factory=Counter)  # tasks only one annotator answered
     not_accepted: int = 0  # both rejected or ignored: nothing for the gold set
+    read: int = 0  # tasks read so far (with a row of either annotator)
+    total: int = 0  # tasks in the dataset when the review started
+    done: bool = False  # every task read
+
+    def progress(self) -> str:
+        """How far the reading has got, for the status line while it goes on."""
+        return (
+            f"reading tasks {self.read:,} of {self.total:,}: {counted(len(self.queue), 'task')} to review, "
+            f"{self.agreed_to_gold:,} agreed into the gold set so far"
+        )
 
     def summary(self) -> str:
         """What the plan found, in one line (most important first)."""
@@ -63,28 +80,13 @@ class ReviewPlan:
 
 
 def scheme_from_versions(store: Store, dataset: str, annotators: list[str]) -> LabelScheme:
-    """A scheme holding every label the annotators used, in the default key order, for a dataset
-    stored without a scheme (imported work)."""
-    labels, relations, groups = _used_labels(store, dataset, annotators)
+    """A scheme holding every label of the annotators' accepted tasks, in the default key order,
+    for a dataset stored without a scheme (imported work). Read from the counts the store keeps:
+    no pass over the annotations."""
+    labels, relations = store.accepted_labels(dataset, annotators)
     return LabelScheme(
-        tuple(order_model_labels(labels)),
-        relations=tuple(RelationType(r) for r in sorted(relations)),
-        span_groups={key: tuple(sorted(group)) for key, group in sorted(groups.items())},
+        tuple(order_model_labels(labels)), relations=tuple(RelationType(r) for r in sorted(relations))
     )
-
-
-def _used_labels(
-    store: Store, dataset: str, annotators: list[str]
-) -> tuple[list[str], list[str], dict[str, dict[str, None]]]:
-    labels: dict[str, None] = {}
-    relations: dict[str, None] = {}
-    groups: dict[str, dict[str, None]] = {}
-    for _, _, ann in store.annotations(dataset, None, answers=None):
-        if ann.annotator in annotators:
-            for s in ann.spans:
-                (labels if s.layer == ENTS else groups.setdefault(s.layer, {}))[s.label] = None
-            relations.update(dict.fromkeys(r.label for r in ann.relations))
-    return list(labels), list(relations), groups
 
 
 def review_scheme(
@@ -142,7 +144,11 @@ class ReviewSession:
         reviewer: str = "gold",
         include_agreed: bool = False,
         scheme: LabelScheme | None = None,
+        *,
+        background: bool = False,
     ) -> None:
+        """``background``: the tasks are read by ``plan_some`` (the review screen calls it from a
+        worker while the first disagreements are already on screen), else here, all of them."""
         if len({a, b, reviewer}) != 3:
             raise AnnotatorError(
                 f"the two annotators and the reviewer must be three names (got {a}, {b}, {reviewer})"
@@ -158,11 +164,7 @@ class ReviewSession:
                 )
         session_id = f"{dataset}-review-{reviewer}"
         if reviewer in known_annotators:
-            own = sum(
-                1
-                for _, _, ann in store.annotations(dataset, reviewer, answers=None)
-                if ann.session != session_id
-            )
+            own = store.rows_not_of(dataset, reviewer, session_id)
             if own:
                 raise AnnotatorError(
                     f"{reviewer} has annotations of their own in dataset {dataset!r} ({counted(own, 'task')}); the "
@@ -178,21 +180,37 @@ class ReviewSession:
         self.include_agreed = include_agreed
         self.scheme = scheme or scheme_from_versions(store, dataset, [a, b])
         self.gold = AnnotationSession(store, dataset, reviewer, self.scheme, session_id=session_id)
-        self.plan = self._plan()
+        self.plan = ReviewPlan(total=store.task_count(dataset))
+        self._steps = self._plan()
+        if not background:
+            while not self.plan_some():
+                pass
         self.position: int | None = None
         self.adjudication: Adjudication | None = None
         self._resolution_cache: tuple[tuple[object, ...], Resolution] | None = None
 
     # -- which tasks need a review --------------------------------------------------------------
 
-    def _plan(self) -> ReviewPlan:
+    def plan_some(self) -> bool:
+        """Read the next tasks (about STEP of them) into the plan; True once every task is read."""
+        if not self.plan.done:
+            next(self._steps, None)
+        return self.plan.done
+
+    def _plan(self) -> Iterator[None]:
         """One pass over the dataset's rows (a task's versions arrive together), not three queries
-        a task. An agreed task goes into the gold set with one unsynced commit: it is derived from
-        the two versions, so a power cut costs nothing a second start would not redo, and the next
-        decision fsyncs it with everything before (one fsync a task took 44 s at 100,000 tasks)."""
-        plan = ReviewPlan()
+        a task, pausing after every STEP tasks. An agreed task goes into the gold set in a batch of
+        unsynced commits: it is derived from the two versions, so a power cut costs nothing a second
+        start would not redo, and the next decision fsyncs it with everything before (one fsync a
+        task took 44 s at 100,000 tasks)."""
+        plan = self.plan
+        agreed: list[Saved] = []
         rows = self.store.annotations(self.dataset, None, answers=None)
         for task_id, (version_a, version_b, version_gold) in by_task(rows, [self.a, self.b, self.reviewer]):
+            plan.read += 1
+            if plan.read % STEP == 0:
+                self._store_agreed(agreed)
+                yield
             va = version_a.annotation if version_a is not None else None
             vb = version_b.annotation if version_b is not None else None
             answered = [v for v in (va, vb) if v is not None and v.answer is not None]
@@ -215,12 +233,21 @@ class ReviewSession:
                 plan.queue.append(ReviewItem(task_id))
             elif gold is None or gold.answer is None:
                 session = self.gold.session_id
-                agreed = replace(adj.agreed, answer="accept", session=session, timestamp=None)
-                self.store.save_annotation(task_id, self.reviewer, agreed, session=session)
-                plan.agreed_to_gold += 1
+                agreed_gold = replace(adj.agreed, answer="accept", session=session, timestamp=None)
+                agreed.append(Saved(task_id, self.reviewer, agreed_gold, session))
+                if len(agreed) >= STORE_BATCH:
+                    self._store_agreed(agreed)
             else:
                 plan.already_gold += 1
-        return plan
+        self._store_agreed(agreed)
+        plan.done = True
+
+    def _store_agreed(self, agreed: list[Saved]) -> None:
+        """Store the agreed tasks waiting in ``agreed`` as gold, one transaction, and empty it."""
+        if agreed:
+            self.store.save_annotations(agreed)
+            self.plan.agreed_to_gold += len(agreed)
+            agreed.clear()
 
     @property
     def export_command(self) -> str:

@@ -300,6 +300,12 @@ class Store:
         raise NotImplementedError
 
     def annotators(self, dataset: str) -> list[str]:
+        """Who has a row (a draft or a decision) in the dataset, by name."""
+        raise NotImplementedError
+
+    def rows_not_of(self, dataset: str, annotator: str, session: str) -> int:
+        """The annotator's rows in the dataset that another session than ``session`` wrote (a
+        reviewer's work of their own, beside the gold set their review writes)."""
         raise NotImplementedError
 
     def annotations(
