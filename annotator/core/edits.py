@@ -185,7 +185,9 @@ def set_span(
         kept = annotation.span(keep_sid)
         layer = kept.layer if kept is not None else layer
     new = Span(start, end, token_start, token_end, label, source, 0, layer)
-    overlapped = [s for s in annotation.spans if s.clashes(new)]
+    # Only a span that overlaps can clash: compared inline first (a method call a span cost tens of
+    # milliseconds a label on a document of 50,000 spans).
+    overlapped = [s for s in annotation.spans if s.start < end and start < s.end and s.clashes(new)]
     keep = None
     if keep_sid is not None:
         keep = annotation.span(keep_sid)
@@ -210,7 +212,9 @@ def relabel_span(annotation: Annotation, sid: int, label: str, scheme: LabelSche
     if old.label == label:
         return Edit("relabel")
     new = replace(old, label=label, source=None)
-    if any(s.clashes(new) for s in annotation.spans if s.sid != sid):
+    if any(
+        s.clashes(new) for s in annotation.spans if s.start < new.end and new.start < s.end and s.sid != sid
+    ):
         raise InvalidAnnotation(
             f"span group {old.layer} has a {label} span on these tokens already; delete this one instead"
         )

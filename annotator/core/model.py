@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from operator import attrgetter
 from typing import Any, Literal, NamedTuple
 
 Answer = Literal["accept", "reject", "ignore"]
@@ -109,6 +110,9 @@ class Task:
         return None
 
 
+_SID = attrgetter("sid")
+
+
 @dataclass(frozen=True, slots=True)
 class Annotation:
     """A task's spans and relations as one annotator left them (or as a model suggested them)."""
@@ -143,10 +147,12 @@ class Annotation:
         return (ENTS, *groups)
 
     def next_sid(self) -> int:
-        return max((s.sid for s in self.spans), default=0) + 1
+        return max(map(_SID, self.spans), default=0) + 1  # attrgetter: a document holds 50,000 spans
 
     def sorted_relations(self) -> tuple[Relation, ...]:
         """Relations in text order of their heads, then children: the order lists show them in."""
+        if not self.relations:
+            return ()
         start = {s.sid: (s.start, s.end) for s in self.spans}
         return tuple(
             sorted(

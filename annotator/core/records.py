@@ -233,7 +233,11 @@ def span_from_record(task: Task, raw: Any, where: str, sid: int, default_layer: 
         raise InvalidAnnotation(f"{where} [{start}:{end}] has no label")
     source = raw.get("source")
     layer = span_layer(raw, default_layer, where)
-    span = make_span(task, start, end, label, source if isinstance(source, str) else None, sid, where, layer)
+    first, last = raw.get("token_start"), raw.get("token_end")
+    hint = (first, last) if _whole(first) and _whole(last) else None
+    span = make_span(
+        task, start, end, label, source if isinstance(source, str) else None, sid, where, layer, hint
+    )
     if "token_start" in raw and "token_end" in raw:
         ts, te = (
             _int(raw["token_start"], f"{where} token_start"),

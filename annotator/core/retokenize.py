@@ -46,7 +46,9 @@ def edge_users(annotation: Annotation, at: int) -> list[Span]:
 
 
 def _moved(task: Task, span: Span) -> Span:
-    found = align(task.tokens, span.start, span.end)
+    # A span that still fits its own token indices (as every span does until a token is split) is
+    # found without a search: a history is realigned whenever a task opens.
+    found = align(task.tokens, span.start, span.end, (span.token_start, span.token_end))
     if found is None or found == (span.token_start, span.token_end):
         return span  # kept as it is: it fits other tokens (an undone step, after a merge)
     return replace(span, token_start=found[0], token_end=found[1])

@@ -27,8 +27,16 @@ def validate_tokens(text: str, tokens: Sequence[Token]) -> None:
         prev_end = tok.end
 
 
-def align(tokens: Sequence[Token], start: int, end: int) -> tuple[int, int] | None:
-    """Token indices (end inclusive) of the tokens exactly covering ``[start, end)``, or None."""
+def align(
+    tokens: Sequence[Token], start: int, end: int, hint: tuple[int, int] | None = None
+) -> tuple[int, int] | None:
+    """Token indices (end inclusive) of the tokens exactly covering ``[start, end)``, or None.
+    ``hint``: the indices the span says it has, taken when they fit (token starts increase, so
+    they are the only ones that can): no search for a span read back with its own indices."""
+    if hint is not None:
+        first, last = hint
+        if 0 <= first <= last < len(tokens) and tokens[first].start == start and tokens[last].end == end:
+            return first, last
     # Binary search: this runs on every keystroke that labels a range of a long document.
     i = bisect.bisect_left(tokens, start, key=lambda t: t.start)
     if i >= len(tokens) or tokens[i].start != start:
@@ -122,14 +130,16 @@ def make_span(
     sid: int = 0,
     where: str = "span",
     layer: str = ENTS,
+    hint: tuple[int, int] | None = None,
 ) -> Span:
     """A span from character offsets, with its token range; offsets outside the text or off the
-    token boundaries are an InvalidAnnotation whose message starts with ``where``."""
+    token boundaries are an InvalidAnnotation whose message starts with ``where``. ``hint``: the
+    token range the span is said to have (see ``align``)."""
     if not 0 <= start < end <= len(task.text):
         raise InvalidAnnotation(
             f"{where} [{start}:{end}] {label} lies outside the text (length {len(task.text)})"
         )
-    aligned = align(task.tokens, start, end)
+    aligned = align(task.tokens, start, end, hint)
     if aligned is None:
         raise InvalidAnnotation(
             f"{where} [{start}:{end}] {label} {task.text[start:end]!r} does not fall on token boundaries"
