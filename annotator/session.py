@@ -273,7 +273,7 @@ class AnnotationSession:
             self._retokenize(cur, cur.history.done[-1].inverse())
         edit = cur.history.undo()
         if edit is not None:
-            self._record(cur, "undo", None)
+            self._record(cur, "undo", edit)
         return edit
 
     def redo(self) -> Edit | None:
@@ -282,7 +282,7 @@ class AnnotationSession:
             self._retokenize(cur, cur.history.undone[-1])
         edit = cur.history.redo()
         if edit is not None:
-            self._record(cur, "redo", None)
+            self._record(cur, "redo", edit)
         return edit
 
     def split_token(self, at: int) -> Edit:

@@ -325,6 +325,11 @@ MIGRATIONS: tuple[tuple[Statement, ...], ...] = (
             data {blob} NOT NULL
         )""",
     ),
+    # 10: an edit of a large annotation no longer rewrites it whole. ``data`` may then hold the
+    # annotation as it was at log row ``data_log_id`` (a snapshot), the current one being that with
+    # the edits logged after it applied (each such log row holds its edit; store/sql.py bounds how
+    # many). NULL: ``data`` is the current annotation, as every row written before was.
+    ("ALTER TABLE annotations ADD COLUMN data_log_id {int} REFERENCES edit_log(id)",),
 )
 
 LATEST = len(MIGRATIONS)

@@ -75,6 +75,12 @@ from annotator.store.serialize import (
 from annotator.store.stats import StatsRow
 
 BATCH_SIZE = 500  # tasks per transaction in add_tasks, rows per page in annotations() and dump()
+# An edit of an annotation of at least this many spans and relations is stored as its log row alone,
+# the row keeping the annotation as it was (a snapshot): rewriting 50,000 spans took ~45 ms a key. At
+# most MAX_REPLAY edits pile up on a snapshot before the next edit writes the annotation whole, so
+# reading the current annotation replays a bounded number of edits.
+SNAPSHOT_FROM = 1_000
+MAX_REPLAY = 32
 INT64 = (-(2**63), 2**63 - 1)
 
 
@@ -109,7 +115,14 @@ _UPSERT_DRAFT = """
     VALUES (?, ?, NULL, ?, ?, ?, NULL, ?)
     ON CONFLICT (task_id, annotator) DO UPDATE SET
         answer = NULL, session = excluded.session, timestamp = excluded.timestamp, data = excluded.data,
-        last_log_id = excluded.last_log_id
+        last_log_id = excluded.last_log_id, data_log_id = NULL
+"""
+
+# An edit of a large annotation (see SNAPSHOT_FROM): the row becomes a draft and names the edit as
+# its version, ``data`` stays the snapshot it was (as of log row data_log_id).
+_DRAFT_ON_SNAPSHOT = """
+    UPDATE annotations SET answer = NULL, session = ?, timestamp = ?, last_log_id = ?, data_log_id = ?
+    WHERE task_id = ? AND annotator = ?
 """
 
 # A decision replaces the current row. An import (a whole annotation from elsewhere) is the new base
@@ -120,7 +133,7 @@ _UPSERT_DECISION = """
     ON CONFLICT (task_id, annotator) DO UPDATE SET
         answer = excluded.answer, session = excluded.session, timestamp = excluded.timestamp,
         data = excluded.data, base_log_id = COALESCE(excluded.base_log_id, annotations.base_log_id),
-        last_log_id = excluded.last_log_id
+        last_log_id = excluded.last_log_id, data_log_id = NULL
 """
 
 # The same-annotator guard: the row is replaced only if it is still the version the writer read, in
@@ -391,13 +404,18 @@ class SqlStore(Store):
             [(blob,)] = conn.execute("SELECT suggestion FROM tasks WHERE id = ?", (task_id,)).fetchall()
             suggestion = annotation_to_blob(realign(task, annotation_from_blob(blob)))
             conn.execute("UPDATE tasks SET suggestion = ? WHERE id = ?", (suggestion, task_id))
-            rows = conn.execute("SELECT id, data FROM annotations WHERE task_id = ?", (task_id,)).fetchall()
-            for row_id, data in rows:
-                before = annotation_from_blob(data)
+            rows = conn.execute(
+                "SELECT id, annotator, data, data_log_id, session, timestamp FROM annotations WHERE task_id = ?",
+                (task_id,),
+            ).fetchall()
+            for row_id, annotator, data, data_log_id, session, timestamp in rows:
+                # A snapshot is made whole here: the edits logged on it hold the old token indices.
+                before = self._stored(conn, task_id, annotator, data, data_log_id, session, timestamp)
                 after = realign(task, before)
-                if after is not before:
+                if after is not before or data_log_id is not None:
                     conn.execute(
-                        "UPDATE annotations SET data = ? WHERE id = ?", (annotation_to_blob(after), row_id)
+                        "UPDATE annotations SET data = ?, data_log_id = NULL WHERE id = ?",
+                        (annotation_to_blob(after), row_id),
                     )
 
     def task_ids(self, dataset: str) -> list[int]:
@@ -463,10 +481,12 @@ class SqlStore(Store):
     # -- annotations and the edit log -------------------------------------------------------------
 
     def annotation(self, task_id: int, annotator: str) -> Annotation | None:
-        rows = self._query(
-            "SELECT data FROM annotations WHERE task_id = ? AND annotator = ?", (task_id, annotator)
-        )
-        return annotation_from_blob(rows[0][0]) if rows else None
+        with self._read() as conn:
+            row = conn.execute(
+                "SELECT data, data_log_id, session, timestamp FROM annotations WHERE task_id = ? AND annotator = ?",
+                (task_id, annotator),
+            ).fetchone()
+            return None if row is None else self._stored(conn, task_id, annotator, *row)
 
     def last_log_id(self, task_id: int, annotator: str) -> int | None:
         rows = self._query(
@@ -523,16 +543,98 @@ class SqlStore(Store):
         if event == "do" and edit is None:
             raise ValueError('a "do" event needs its edit')
         now = time.time()
-        stored = replace(current, answer=None, annotator=annotator, session=session, timestamp=int(now))
         payload = edit_to_blob(edit) if edit is not None else None
-        data = annotation_to_blob(stored)
         with self._write() as conn:
             log_id = self._log(conn, task_id, annotator, session, event, payload, now)
             labels = self._labels_before(conn, task_id, annotator)
-            params = (task_id, annotator, self._text_in(session), int(now), data, log_id)
-            self._set_current(conn, _UPSERT_DRAFT, params, task_id, annotator, expect)
+            snapshot = self._snapshot_kept(conn, task_id, annotator, current, payload)
+            if snapshot is None:
+                stored = replace(
+                    current, answer=None, annotator=annotator, session=session, timestamp=int(now)
+                )
+                params = (
+                    task_id,
+                    annotator,
+                    self._text_in(session),
+                    int(now),
+                    annotation_to_blob(stored),
+                    log_id,
+                )
+                self._set_current(conn, _UPSERT_DRAFT, params, task_id, annotator, expect)
+            else:
+                update = (self._text_in(session), int(now), log_id, snapshot, task_id, annotator)
+                guard = "" if expect is UNCHECKED else " AND last_log_id IS NOT DISTINCT FROM ?"
+                found = conn.execute(
+                    _DRAFT_ON_SNAPSHOT + guard + _RETURNING,
+                    update if expect is UNCHECKED else (*update, expect),
+                ).fetchone()
+                if found is None:
+                    raise StaleWrite(task_id, annotator)
             self._put_labels(conn, labels)  # a draft counts no labels: only an accept left does
         return log_id
+
+    @staticmethod
+    def _snapshot_kept(
+        conn: Connection, task_id: int, annotator: str, current: Annotation, payload: bytes | None
+    ) -> int | None:
+        """For an edit just logged: the log row whose state the stored ``data`` holds, when the
+        edit can leave it there (a large annotation, an edit that can be replayed, few edits on the
+        snapshot so far); None when the row is to be written whole."""
+        if payload is None or len(current.spans) + len(current.relations) < SNAPSHOT_FROM:
+            return None
+        row = conn.execute(
+            "SELECT data_log_id, last_log_id FROM annotations WHERE task_id = ? AND annotator = ?",
+            (task_id, annotator),
+        ).fetchone()
+        if row is None or row[1] is None:
+            return None
+        if row[0] is None:
+            return int(row[1])  # ``data`` is the annotation as of the row's latest log row
+        (pending,) = conn.execute(
+            "SELECT COUNT(*) FROM edit_log WHERE task_id = ? AND annotator = ? AND id > ?",
+            (task_id, annotator, row[0]),
+        ).fetchone()
+        return int(row[0]) if pending <= MAX_REPLAY else None
+
+    def _whole_blob(
+        self, task_id: int, annotator: str, data: bytes, data_log_id: int, session: Any, timestamp: int | None
+    ) -> bytes:
+        """A snapshot row's current annotation as one blob (a copy holds every row whole)."""
+        with self._read() as conn:
+            return annotation_to_blob(
+                self._stored(conn, task_id, annotator, data, data_log_id, session, timestamp)
+            )
+
+    def _stored(
+        self,
+        conn: Connection,
+        task_id: int,
+        annotator: str,
+        data: bytes,
+        data_log_id: int | None,
+        session: Any,
+        timestamp: int | None,
+    ) -> Annotation:
+        """A row's current annotation: ``data``, or when that is a snapshot, the snapshot with the
+        edits logged since applied (each of those log rows holds its edit)."""
+        annotation = annotation_from_blob(data)
+        if data_log_id is None:
+            return annotation
+        events = conn.execute(
+            """SELECT event, payload FROM edit_log
+               WHERE task_id = ? AND annotator = ? AND id > ? AND event IN ('do', 'undo', 'redo')
+               ORDER BY id""",
+            (task_id, annotator, data_log_id),
+        ).fetchall()
+        for event, payload in events:
+            edit = edit_from_blob(payload)
+            annotation = (edit.inverse() if event == "undo" else edit).apply(annotation)
+        return replace(
+            annotation,
+            answer=None,
+            session=None if session is None else self._text_out(session),
+            timestamp=None if timestamp is None else int(timestamp),
+        )
 
     def record_answer(
         self,
@@ -685,7 +787,8 @@ class SqlStore(Store):
     def state(self, task_id: int, annotator: str) -> TaskState:
         with self._read() as conn:
             row = conn.execute(
-                "SELECT data, base_log_id, last_log_id FROM annotations WHERE task_id = ? AND annotator = ?",
+                """SELECT data, base_log_id, last_log_id, data_log_id, session, timestamp FROM annotations
+                   WHERE task_id = ? AND annotator = ?""",
                 (task_id, annotator),
             ).fetchone()
             sugg = conn.execute("SELECT suggestion FROM tasks WHERE id = ?", (task_id,)).fetchone()
@@ -693,7 +796,8 @@ class SqlStore(Store):
                 raise UnknownTask(task_id)
             if row is None:
                 return TaskState(History(current=annotation_from_blob(sugg[0])), None, None)
-            data, base_log_id, version = row
+            data, base_log_id, version, data_log_id, session, timestamp = row
+            stored = self._stored(conn, task_id, annotator, data, data_log_id, session, timestamp)
             if base_log_id is None:
                 base_blob = sugg[0]
                 since = 0
@@ -708,7 +812,6 @@ class SqlStore(Store):
                    ORDER BY id""",
                 (task_id, annotator, since),
             ).fetchall()
-        stored = annotation_from_blob(data)
         return TaskState(_replay(base_blob, events, stored), stored, version)
 
     def unanswered(self, dataset: str, annotator: str, limit: int, after: int | None = None) -> list[int]:
@@ -993,7 +1096,7 @@ class SqlStore(Store):
             where.append(f"({' OR '.join(alternatives)})")
         # Ordered by t.id, not a.task_id (the same value): then SQLite walks tasks_by_dataset in
         # order and needs no sort per page, which made paging quadratic in the dataset's size.
-        sql = f"""SELECT a.task_id, a.annotator, a.data, {_TASK_COLUMNS}
+        sql = f"""SELECT a.task_id, a.annotator, a.data, a.data_log_id, a.session, a.timestamp, {_TASK_COLUMNS}
                   FROM tasks t JOIN annotations a ON a.task_id = t.id
                   WHERE {" AND ".join(where)} AND (t.id, a.annotator) > (?, ?)
                   ORDER BY t.id, a.annotator LIMIT {BATCH_SIZE:d}"""
@@ -1004,10 +1107,15 @@ class SqlStore(Store):
         task_cache: tuple[int, Task] | None = None
         while True:
             page = self._query(sql, (dataset_id, *params, *last))
-            for task_id, _who, data, *task_row in page:
+            for task_id, who, data, data_log_id, session, timestamp, *task_row in page:
                 if task_cache is None or task_cache[0] != task_id:
                     task_cache = (task_id, self._task_from_row(task_row))
-                yield task_id, task_cache[1], annotation_from_blob(data)
+                if data_log_id is None:
+                    yield task_id, task_cache[1], annotation_from_blob(data)
+                else:  # a large draft kept as a snapshot and its edits
+                    with self._read() as conn:
+                        current = self._stored(conn, task_id, who, data, data_log_id, session, timestamp)
+                    yield task_id, task_cache[1], current
             if len(page) < BATCH_SIZE:
                 return
             last = (page[-1][0], page[-1][1])
@@ -1124,13 +1232,13 @@ class SqlStore(Store):
                 r[3],
                 None if r[4] is None else self._text_out(r[4]),
                 r[5],
-                bytes(r[6]),
+                bytes(r[6]) if r[9] is None else self._whole_blob(int(r[1]), r[2], r[6], r[9], r[4], r[5]),
                 r[7],
                 r[8],
             )
             for r in self._pages(
                 f"""SELECT a.id, a.task_id, a.annotator, a.answer, a.session, a.timestamp, a.data,
-                           a.base_log_id, a.last_log_id
+                           a.base_log_id, a.last_log_id, a.data_log_id
                     FROM annotations a JOIN tasks t ON t.id = a.task_id
                     WHERE t.dataset_id = ? AND a.id > ? {limit}""",
                 dataset_id,
