@@ -7,7 +7,6 @@ returns, so whatever the screen shows after a key press is already on disk.
 
 from __future__ import annotations
 
-import bisect
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import TypeVar
@@ -60,9 +59,10 @@ class AnnotationSession:
         self.annotator = annotator
         self.scheme = scheme
         self.session_id = session_id or f"{dataset}-{annotator}"
-        # The tasks this annotator works through: their assignments when the dataset is routed (the
-        # others' tasks are never opened here), else every task.
-        self.task_ids: list[int] = store.queue(dataset, annotator)
+        # The tasks this annotator works through (the queue: their assignments when the dataset is
+        # routed, the others' tasks are never opened here; else every task) are read from the store
+        # a few at a time, never all: a dataset may hold a million. The open task's place in it:
+        self._place: tuple[int, int | None] | None = None  # (task id, index)
         self.current: OpenTask | None = None
         self.total: int | None = None  # known size of the source, when it can be known cheaply
         self.finished = True  # False while a source is still being prepared into the store
@@ -91,23 +91,27 @@ class AnnotationSession:
 
     # -- navigation -------------------------------------------------------------------------------
 
-    def tasks_added(self, task_ids: Sequence[int]) -> None:
-        """The feed stored these tasks (and routed them). Ids grow in the order tasks are stored, so
-        a new one comes after every id already listed; one that does not was listed already
-        (another process had stored that text). Tasks routed to others are not this annotator's."""
-        last = self.task_ids[-1] if self.task_ids else -1
-        for task_id in self.store.assigned_to(self.dataset, self.annotator, task_ids):
-            if task_id > last:
-                self.task_ids.append(task_id)
-                last = task_id
+    def queue_size(self) -> int:
+        """How many tasks the queue holds (those stored so far, while the source is prepared)."""
+        return self.store.queue_size(self.dataset, self.annotator)
+
+    def queue(self) -> list[int]:
+        """Every task id of the queue, in order (a pass over all of them: for tools and tests)."""
+        return self.store.queue(self.dataset, self.annotator)
+
+    def last_task(self) -> int | None:
+        found = self.store.queue_ids(self.dataset, self.annotator, None, 1, backwards=True)
+        return found[0] if found else None
 
     @property
     def index(self) -> int | None:
-        """The open task's place in ``task_ids`` (ascending ids: a bisection, not a scan)."""
+        """The open task's place in the queue (counted by the store once a task, then followed)."""
         if self.current is None:
             return None
-        at = bisect.bisect_left(self.task_ids, self.current.task_id)
-        return at if at < len(self.task_ids) and self.task_ids[at] == self.current.task_id else None
+        task_id = self.current.task_id
+        if self._place is None or self._place[0] != task_id:
+            self._place = (task_id, self.store.queue_rank(self.dataset, self.annotator, task_id))
+        return self._place[1]
 
     def open(self, task_id: int) -> OpenTask:
         task = self.store.task(task_id)
@@ -176,19 +180,24 @@ class AnnotationSession:
                 for task_id in self.window()
                 if task_id != current and self.store.annotation(task_id, self.annotator) is None
             ]
-        idx = self.index
         out: list[tuple[int, Task]] = []
-        if idx is None:
+        if self.index is None or self.current is None:
             return out
-        for task_id in self.task_ids[idx + 1 :]:
-            if self.store.annotation(task_id, self.annotator) is not None:
-                continue
-            if skip:
-                skip -= 1
-                continue
-            out.append((task_id, self.store.task(task_id)))
-            if len(out) == count:
+        after: int | None = self.current.task_id
+        while len(out) < count:
+            page = self.store.queue_ids(self.dataset, self.annotator, after, max(count, 50))
+            for task_id in page:
+                if self.store.annotation(task_id, self.annotator) is not None:
+                    continue
+                if skip:
+                    skip -= 1
+                    continue
+                out.append((task_id, self.store.task(task_id)))
+                if len(out) == count:
+                    break
+            if not page:
                 break
+            after = page[-1]
         return out
 
     def open_first_unanswered(self) -> OpenTask | None:
@@ -202,12 +211,16 @@ class AnnotationSession:
     def step(self, delta: int) -> OpenTask | None:
         """Open the task ``delta`` places away without deciding (the draft stays stored)."""
         idx = self.index
-        if idx is None:
+        if idx is None or self.current is None or delta == 0:
             return None
-        new = idx + delta
-        if not 0 <= new < len(self.task_ids):
+        found = self.store.queue_ids(
+            self.dataset, self.annotator, self.current.task_id, abs(delta), backwards=delta < 0
+        )
+        if len(found) < abs(delta):
             return None
-        return self.open(self.task_ids[new])
+        opened = self.open(found[-1])
+        self._place = (found[-1], idx + delta)
+        return opened
 
     def advance(self) -> OpenTask | None:
         """Open the next unanswered task after the current one, wrapping to any earlier one; in

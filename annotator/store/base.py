@@ -358,6 +358,21 @@ class Store:
         routed, else every task."""
         raise NotImplementedError
 
+    def queue_size(self, dataset: str, annotator: str) -> int:
+        """How many tasks ``queue`` holds, without reading them (kept counts, an index range)."""
+        raise NotImplementedError
+
+    def queue_rank(self, dataset: str, annotator: str, task_id: int) -> int | None:
+        """The task's place in the annotator's queue (0: the first), None when it is not in it."""
+        raise NotImplementedError
+
+    def queue_ids(
+        self, dataset: str, annotator: str, after: int | None, limit: int, *, backwards: bool = False
+    ) -> list[int]:
+        """Up to ``limit`` tasks of the annotator's queue after task ``after`` in order (None: from
+        the first), or with ``backwards`` before it, nearest first (None: from the last)."""
+        raise NotImplementedError
+
     def assigned_to(self, dataset: str, annotator: str, task_ids: Collection[int]) -> list[int]:
         """Those of ``task_ids`` in this annotator's queue, in order."""
         raise NotImplementedError

@@ -329,7 +329,12 @@ MIGRATIONS: tuple[tuple[Statement, ...], ...] = (
     # annotation as it was at log row ``data_log_id`` (a snapshot), the current one being that with
     # the edits logged after it applied (each such log row holds its edit; store/sql.py bounds how
     # many). NULL: ``data`` is the current annotation, as every row written before was.
-    ("ALTER TABLE annotations ADD COLUMN data_log_id {int} REFERENCES edit_log(id)",),
+    # Also: an annotator's assignments in task order, so that the annotate screen walks a routed
+    # queue a page at a time instead of holding every task id.
+    (
+        "ALTER TABLE annotations ADD COLUMN data_log_id {int} REFERENCES edit_log(id)",
+        "CREATE INDEX assignments_in_order ON assignments(dataset_id, annotator, task_id)",
+    ),
 )
 
 LATEST = len(MIGRATIONS)

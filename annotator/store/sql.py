@@ -970,6 +970,54 @@ class SqlStore(Store):
         )
         return [int(r[0]) for r in rows]
 
+    def _queue_sql(self, dataset_id: int, annotator: str) -> tuple[str, str, tuple[Any, ...]]:
+        """The annotator's queue as (id column, FROM ... WHERE ..., its parameters)."""
+        if self._routed(dataset_id):
+            return "task_id", "assignments WHERE dataset_id = ? AND annotator = ?", (dataset_id, annotator)
+        return "id", "tasks WHERE dataset_id = ?", (dataset_id,)
+
+    def queue_size(self, dataset: str, annotator: str) -> int:
+        dataset_id = self._dataset_id(dataset)
+        if dataset_id is None:
+            return 0
+        if not self._routed(dataset_id):
+            return self.task_count(dataset)  # kept
+        _, source, params = self._queue_sql(dataset_id, annotator)
+        return int(self._query(f"SELECT COUNT(*) FROM {source}", params)[0][0])
+
+    def queue_rank(self, dataset: str, annotator: str, task_id: int) -> int | None:
+        dataset_id = self._dataset_id(dataset)
+        if dataset_id is None:
+            return None
+        column, source, params = self._queue_sql(dataset_id, annotator)
+        with self._read() as conn:
+            if (
+                conn.execute(f"SELECT 1 FROM {source} AND {column} = ?", (*params, task_id)).fetchone()
+                is None
+            ):
+                return None
+            # An index range counted: a few milliseconds at a million tasks.
+            (rank,) = conn.execute(
+                f"SELECT COUNT(*) FROM {source} AND {column} < ?", (*params, task_id)
+            ).fetchone()
+        return int(rank)
+
+    def queue_ids(
+        self, dataset: str, annotator: str, after: int | None, limit: int, *, backwards: bool = False
+    ) -> list[int]:
+        dataset_id = self._dataset_id(dataset)
+        if dataset_id is None:
+            return []
+        column, source, params = self._queue_sql(dataset_id, annotator)
+        if after is None:
+            after = INT64[1] if backwards else -1
+        rows = self._query(
+            f"""SELECT {column} FROM {source} AND {column} {"<" if backwards else ">"} ?
+                ORDER BY {column} {"DESC" if backwards else ""} LIMIT {int(limit):d}""",
+            (*params, after),
+        )
+        return [int(r[0]) for r in rows]
+
     def assigned_to(self, dataset: str, annotator: str, task_ids: Collection[int]) -> list[int]:
         dataset_id = self._dataset_id(dataset)
         if dataset_id is None or not task_ids:

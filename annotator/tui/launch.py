@@ -226,7 +226,7 @@ def run_annotate(
         session.total = None  # this annotator's share of the source is known as it is routed
     else:
         total = count_source(source)
-        session.total = max(total, len(session.task_ids)) if total is not None else None
+        session.total = max(total, session.queue_size()) if total is not None else None
 
     def run_feed(notify: Callable[[FeedEvent], None], should_stop: Callable[[], bool]) -> None:
         opened.run_feed(dataset, notify, should_stop)

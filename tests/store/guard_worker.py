@@ -33,7 +33,7 @@ def main(argv: list[str]) -> None:
     store = Store(db)
     session = AnnotationSession(store, "stress", annotator, LabelScheme(("X",)))
     session.guard = True
-    ids = session.task_ids
+    ids = session.queue()
     session.open(rng.choice(ids))
     while not Path(go).exists():
         time.sleep(0.001)

@@ -38,7 +38,7 @@ def build(path: Path) -> None:
         for who in ("alice", "bob"):
             session = AnnotationSession(store, "news", who, SCHEME)
             session.guard = True
-            for k, task_id in enumerate(session.task_ids[:9]):
+            for k, task_id in enumerate(session.queue()[:9]):
                 session.open(task_id)
                 cur = session.current
                 assert cur is not None

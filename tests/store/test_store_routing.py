@@ -88,14 +88,14 @@ def test_an_annotator_sees_only_their_tasks_and_never_another_annotation(store: 
     ids = store.add_tasks("d", tasks(12))
     routing.assign(store, "d", ["a", "b", "c"], 2)
     a, b = session(store, "a"), session(store, "b")
-    assert a.task_ids == store.queue("d", "a") and len(a.task_ids) == 8
+    assert a.queue() == store.queue("d", "a") and len(a.queue()) == 8
     b_done = work(b, 8)
-    shared = sorted(set(a.task_ids) & set(b_done))
+    shared = sorted(set(a.queue()) & set(b_done))
     assert shared
     for task_id in shared:  # b's spans were stored; a opens the task blind, from the suggestion
         assert a.open(task_id).annotation.spans == ()
     a_done = work(a, 8)
-    assert sorted(a_done) == a.task_ids and a.open_first_unanswered() is None
+    assert sorted(a_done) == a.queue() and a.open_first_unanswered() is None
     assert all(store.next_unanswered("d", "a", after=t) is None for t in ids)
     worked = Counter(task_id for name in ("a", "b") for task_id, _t, _a in store.annotations("d", name))
     assert max(worked.values()) <= 2
@@ -134,7 +134,7 @@ def test_a_joiner_mid_way_takes_over_untouched_tasks_only(store: Store) -> None:
     a, b = session(store, "a"), session(store, "b")
     work(a, 10)
     work(b, 4)
-    opened = b.open(b.task_ids[-1])  # b has a draft far down their queue
+    opened = b.open(b.queue()[-1])  # b has a draft far down their queue
     b.apply(set_span(opened.task, opened.annotation, 0, 0, "GPE"))
     touched = {(t, n) for n in ("a", "b") for t, _task, _a in store.annotations("d", n, answers=None)}
     joined = routing.join(store, "d", "c")
@@ -151,7 +151,7 @@ def test_a_joiner_mid_way_takes_over_untouched_tasks_only(store: Store) -> None:
     assert max(left.values()) - min(left.values()) <= 2, left
     # the joiner works their own queue, blind; the tasks stored from now on are shared by three
     c = session(store, "c")
-    assert c.task_ids == c_queue
+    assert c.queue() == c_queue
     work(c, 3)
     new = store.add_tasks("d", tasks(9, start=500))
     routing.top_up(store, "d")

@@ -235,7 +235,7 @@ async def test_reject_ignore_and_task_navigation_on_a_corpus(tmp_path: Path) -> 
     app = make_app(db)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        ids = app.session.task_ids
+        ids = app.session.queue()
         assert app.session.current.task_id == ids[0]  # type: ignore[union-attr]
         await pilot.press("x")  # reject
         assert app.session.current.task_id == ids[1]  # type: ignore[union-attr]

@@ -79,7 +79,7 @@ async def test_keys_nobody_answers_are_off(tmp_path: Path) -> None:
     the editing screen itself answers no decision key, so check_action turns those off."""
     db = make_db(tmp_path / "a.db", make_task(TEXT, SPANS))
     session = AnnotationSession(Store(db), "qa", "alice", QA_SCHEME)
-    session.open(session.task_ids[0])
+    session.open(session.queue()[0])
     screen = GoldEditScreen(session, "gold")
     assert screen.check_action("key", ("accept",)) and screen.check_action("key", ("prev_task",))
     assert screen.check_action("key", ("no_such_key",)) is False

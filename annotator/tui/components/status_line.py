@@ -18,7 +18,7 @@ def status_parts(
     the lowest first; the mode and the position stay."""
     counts = s.counts()
     idx = s.index
-    known = len(s.task_ids)
+    known = s.queue_size()
     if s.finished:
         of = str(known)
     else:  # still preparing: the source's size when it could be counted cheaply

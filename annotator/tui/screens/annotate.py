@@ -18,7 +18,7 @@ class AnnotateScreen(EditorScreen):
     def open_first(self) -> None:
         if self.session.current is not None:
             self.load_current()
-        elif self.session.finished and self.session.task_ids:
+        elif self.session.finished and self.session.queue_size():
             self.show_done("every task is answered")
 
     # -- the source being prepared --------------------------------------------------------------
@@ -38,11 +38,11 @@ class AnnotateScreen(EditorScreen):
         self.update_status()
 
     def on_tasks_stored(self, message: TasksStored) -> None:
-        self.tasks_arrived(message.task_ids)
+        self.tasks_arrived()
 
     def on_feed_finished(self, message: FeedFinished) -> None:
         self.session.finished = True
-        self.tasks_arrived(())
+        self.tasks_arrived()
         if self.fault is not None:
             return  # the storage fault stays said
         if self.session.current is None and self.pending_task is not None:
@@ -56,7 +56,7 @@ class AnnotateScreen(EditorScreen):
             self.say(
                 f"{counted(len(message.problems), 'bad record')} skipped; first: {first_problem}", error=True
             )
-        elif not self.session.task_ids:
+        elif not self.session.queue_size():
             self.say("the source has no texts", error=True)
 
     def show_pending(self, task: Task) -> None:
@@ -69,15 +69,14 @@ class AnnotateScreen(EditorScreen):
         self.say("loading the model; the text is read-only until its suggestions arrive")
         self.update_status()
 
-    def tasks_arrived(self, task_ids: tuple[int, ...]) -> None:
+    def tasks_arrived(self) -> None:
         try:
-            self._open_arrived(task_ids)
+            self._open_arrived()
         except StoreError as exc:
             self.storage_fault(exc)
 
-    def _open_arrived(self, task_ids: tuple[int, ...]) -> None:
-        s = self.session
-        s.tasks_added(task_ids)
+    def _open_arrived(self) -> None:
+        s = self.session  # the tasks stored are in the store's queue already
         if s.current is None and not (self.done and s.finished):
             pending_char = None
             if self.pending_task is not None:
@@ -86,7 +85,7 @@ class AnnotateScreen(EditorScreen):
                 )
             if s.open_first_unanswered() is not None:
                 self.load_current(keep_cursor_char=pending_char)
-            elif s.finished and s.task_ids and not self.done:
+            elif s.finished and s.queue_size() and not self.done:
                 self.show_done("every task is answered")
         self.update_status()
 
@@ -98,7 +97,7 @@ class AnnotateScreen(EditorScreen):
         counts = s.counts()
         if s.finished:
             text = (
-                f"Every task of {s.dataset} is answered ({len(s.task_ids)}): {counts.get('accept', 0)} accepted, "
+                f"Every task of {s.dataset} is answered ({s.queue_size()}): {counts.get('accept', 0)} accepted, "
                 f"{counts.get('reject', 0)} rejected, {counts.get('ignore', 0)} ignored.\n\n"
                 "[ opens the last task again to change it. q quits: everything is saved."
             )
@@ -141,8 +140,9 @@ class AnnotateScreen(EditorScreen):
         self._decide("ignore")
 
     def action_prev_task(self) -> None:
-        if self.session.current is None and self.session.task_ids:
-            self.session.open(self.session.task_ids[-1])
+        last = self.session.last_task() if self.session.current is None else None
+        if last is not None:
+            self.session.open(last)
             self.load_current()
             return
         if self.session.step(-1) is None:
