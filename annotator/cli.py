@@ -586,17 +586,19 @@ def review(
         names = names or review_pair(store, dataset)
         notes: list[str] = []
         scheme = review_scheme(store, dataset, names, labels, config, relations, notes, span_groups)
-        session = ReviewSession(store, dataset, names[0], names[1], reviewer, include_agreed, scheme)
+        # The tasks are read behind the first screen (a million take minutes): said when it closes.
+        session = ReviewSession(
+            store, dataset, names[0], names[1], reviewer, include_agreed, scheme, background=True
+        )
         for note in notes:
             warn(note)
-        plan = session.plan
-        say(plan.summary())
         app = ReviewApp(session, keymap)
         app.run()
         bad = failure(app, store.location)
         if bad is not None:
             warn(bad)
             raise typer.Exit(1)
+        say(session.plan.summary())
         say(session.closing(store.location))
 
 

@@ -36,7 +36,8 @@ from annotator.store import Store
 from annotator.store.base import Saved
 
 PAST: dict[str | None, str] = {"accept": "accepted", "reject": "rejected", "ignore": "ignored"}
-STEP = 2_000  # tasks read between two pauses of the plan (a worker's turn; the progress said)
+# Tasks read between two pauses of the plan: the status line says how far, quitting waits for one.
+STEP = 1_000
 STORE_BATCH = 500  # agreed tasks stored as gold in one transaction
 
 
@@ -76,6 +77,7 @@ class ReviewPlan:
             + (f" ({self.already_gold} already in it)" if self.already_gold else "")
             + f"; {self.not_accepted} neither accepted"
             + (f"; not reviewed: {only}" if only else "")
+            + ("" if self.done else f"; the review closed having read {self.read:,} of {self.total:,} tasks")
         )
 
 
@@ -181,6 +183,7 @@ class ReviewSession:
         self.scheme = scheme or scheme_from_versions(store, dataset, [a, b])
         self.gold = AnnotationSession(store, dataset, reviewer, self.scheme, session_id=session_id)
         self.plan = ReviewPlan(total=store.task_count(dataset))
+        self._answered: set[int] = set()  # tasks of the queue whose gold is decided
         self._steps = self._plan()
         if not background:
             while not self.plan_some():
@@ -224,13 +227,13 @@ class ReviewSession:
                 continue
             gold = version_gold.annotation if version_gold is not None else None
             if va.answer != vb.answer:
-                plan.queue.append(
-                    ReviewItem(task_id, f"{self.a} {PAST[va.answer]}, {self.b} {PAST[vb.answer]}")
+                self._queue(
+                    ReviewItem(task_id, f"{self.a} {PAST[va.answer]}, {self.b} {PAST[vb.answer]}"), gold
                 )
                 continue
             adj = adjudicate(version_a.task, va, vb, self.a, self.b)
             if adj.disagreements or self.include_agreed:
-                plan.queue.append(ReviewItem(task_id))
+                self._queue(ReviewItem(task_id), gold)
             elif gold is None or gold.answer is None:
                 session = self.gold.session_id
                 agreed_gold = replace(adj.agreed, answer="accept", session=session, timestamp=None)
@@ -241,6 +244,11 @@ class ReviewSession:
                 plan.already_gold += 1
         self._store_agreed(agreed)
         plan.done = True
+
+    def _queue(self, item: ReviewItem, gold: Annotation | None) -> None:
+        if gold is not None and gold.answer is not None:
+            self._answered.add(item.task_id)  # decided in an earlier run of the review
+        self.plan.queue.append(item)
 
     def _store_agreed(self, agreed: list[Saved]) -> None:
         """Store the agreed tasks waiting in ``agreed`` as gold, one transaction, and empty it."""
@@ -266,11 +274,22 @@ class ReviewSession:
         )
 
     def answered(self, item: ReviewItem) -> bool:
-        gold = self.store.annotation(item.task_id, self.reviewer)
-        return gold is not None and gold.answer is not None
+        """Whether the gold of the task is decided. Only the open task changes while the review
+        runs (its decisions, edits and undo), so it alone is read from the store; the others are
+        known from the plan and from when they were last open (a look a task took seconds a key
+        with a queue of a hundred thousand)."""
+        if self.position is not None and item.task_id == self.plan.queue[self.position].task_id:
+            gold = self.store.annotation(item.task_id, self.reviewer)
+            if gold is not None and gold.answer is not None:
+                self._answered.add(item.task_id)
+            else:
+                self._answered.discard(item.task_id)
+        return item.task_id in self._answered
 
     def tasks_left(self) -> int:
-        return sum(1 for item in self.plan.queue if not self.answered(item))
+        if self.item is not None:
+            self.answered(self.item)
+        return len(self.plan.queue) - len(self._answered)
 
     # -- one task -------------------------------------------------------------------------------
 
@@ -279,6 +298,8 @@ class ReviewSession:
         return self.plan.queue[self.position] if self.position is not None else None
 
     def open(self, position: int) -> Adjudication:
+        if self.item is not None:
+            self.answered(self.item)  # as the task being left was left
         item = self.plan.queue[position]
         task = self.store.task(item.task_id)
         va = self.store.annotation(item.task_id, self.a)

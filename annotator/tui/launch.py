@@ -401,6 +401,6 @@ def served_review(dataset: str, annotators: list[str] | None, name: str | None) 
     scheme = review_scheme(store, dataset, pair, None, None, None, [])
 
     def start(reviewer: str) -> ReviewSession:
-        return ReviewSession(store, dataset, pair[0], pair[1], reviewer, False, scheme)
+        return ReviewSession(store, dataset, pair[0], pair[1], reviewer, False, scheme, background=True)
 
     return ReviewApp(NamedLater(start, "reviewer", dataset, name), {})

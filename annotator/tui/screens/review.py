@@ -6,6 +6,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Static
 
@@ -93,6 +94,15 @@ class GoldEditScreen(EditorScreen):
         self.dismiss()
 
 
+class PlanRead(Message):
+    """The review read more tasks (``done``: all of them), or reading them failed (``fault``)."""
+
+    def __init__(self, done: bool, fault: StoreError | None = None) -> None:
+        super().__init__()
+        self.done = done
+        self.fault = fault
+
+
 class ReviewScreen(KeyDispatch, Screen[None]):
     KEYS = REVIEW_KEYS
     BINDINGS = key_bindings(REVIEW_KEYS)  # type: ignore[assignment]
@@ -123,13 +133,39 @@ class ReviewScreen(KeyDispatch, Screen[None]):
         r = self.review
         legend.update(versions_legend(r.a, r.b, self.doc.state_style))
         if self.review.adjudication is None and self.review.open_first() is None:
-            plan = r.plan
+            self.nothing_yet()
+            return
+        self.load_task()
+
+    def nothing_yet(self) -> None:
+        """No task is open: the tasks are still being read, or none needs a review."""
+        plan = self.review.plan
+        if plan.done:
             self.say(
                 f"nothing to review: {counted(plan.agreed_to_gold, 'agreed task')} went straight into the gold set",
             )
-            self.update_status()
+        else:
+            self.say("looking for the first disagreement; it opens here as soon as it is found")
+        self.update_status()
+
+    def on_plan_read(self, message: PlanRead) -> None:
+        """More tasks were read behind the screen: the first disagreement opens as it is found, and
+        the status line says how far the reading has got."""
+        if message.fault is not None:
+            self.storage_fault(message.fault)
             return
-        self.load_task()
+        if self.review.adjudication is None and self.fault is None:
+            try:
+                opened = self.review.open_first()
+            except StoreError as exc:
+                self.storage_fault(exc)
+                return
+            if opened is not None:
+                self.load_task()
+                return
+            if message.done:
+                self.nothing_yet()
+        self.update_status()
 
     # -- drawing ----------------------------------------------------------------------------------
 
@@ -253,9 +289,11 @@ class ReviewScreen(KeyDispatch, Screen[None]):
         pos = f"task {r.position + 1}/{len(r.plan.queue)}" if r.position is not None else "no task"
         cur = r.gold.current
         answer = cur.annotation.answer if cur else None
+        reading = [] if r.plan.done else [(display.text(r.plan.progress()), 8)]
         parts = [
             (display.text(r.dataset, style="bold"), 7),
             (Text(pos), 9),
+            *reading,
             (Text(f"{unresolved} open here"), 8),
             (Text(f"{counted(left, 'task')} left"), 6),
         ]
