@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Protocol
 
 from annotator.core.doubts import Doubts
-from annotator.core.errors import AnnotatorError, BadRecord
+from annotator.core.errors import AnnotatorError, BadRecord, InvalidAnnotation
 from annotator.core.model import Annotation, Task
 from annotator.core.pieces import MAX_TASK_CHARS
 from annotator.core.tokenize import provisional_tokens
@@ -127,6 +127,11 @@ def feed(
                 return
             if store.find_task(dataset, item.input_hash) is not None:
                 continue  # stored by an earlier run: no model work to redo, nothing new to show
+            try:
+                item = item.prepared()  # its tokens and spans, read only now that they are needed
+            except InvalidAnnotation as exc:
+                problems.append(item.bad(str(exc)))
+                continue
             if item.task is not None and item.annotation is not None:
                 if pending:
                     flush()  # keep the source's order

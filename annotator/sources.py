@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import stat
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import chain
 from pathlib import Path
 from typing import Any, Literal
@@ -51,9 +51,22 @@ class SourceItem:
     task: Task | None = None
     annotation: Annotation | None = None
     record: Mapping[str, Any] | None = None
+    # A JSONL record whose tokens (and spans) are read only when ``prepared`` is asked for: a
+    # restarted annotate skips the tasks stored already, and reading the tokens of a million of
+    # them again took minutes of the feed's time, beside the screen.
+    unread: Mapping[str, Any] | None = None
+
+    def prepared(self) -> SourceItem:
+        """The item with its tokens and spans read (itself when they were); InvalidAnnotation says
+        what is wrong with them."""
+        if self.unread is None:
+            return self
+        return _item_from_record(self.unread, self.source, self.line or 0, None)
 
     @property
     def kind(self) -> ItemKind:
+        if self.unread is not None:
+            return "tokens"  # given tokens, read later: never cut into parts like a plain text
         if self.annotation is not None:
             return "ready"
         if self.task is not None:
@@ -139,12 +152,14 @@ def count_source(path: Path) -> int | None:
 
 
 def read_source(
-    path: Path, problems: list[BadRecord], warnings: list[str] | None = None
+    path: Path, problems: list[BadRecord], warnings: list[str] | None = None, *, lazy: bool = False
 ) -> Iterator[SourceItem]:
     """Stream a source's documents. Raises AnnotatorError at once for a missing path or an
     unsupported extension; bad records go to ``problems``; repairs (a relation written twice) to
     ``warnings``. ``-`` reads tasks as JSON lines from standard input, and a pipe is read as a
-    ``.jsonl`` (or as one text when its name ends in ``.txt``), once, as it comes."""
+    ``.jsonl`` (or as one text when its name ends in ``.txt``), once, as it comes. ``lazy``: a JSONL
+    record's tokens and spans are read when the item is ``prepared`` (by then a stored task is
+    passed over: its record's problems were said when it was stored)."""
     _check_path(path)
     if path.is_dir():
         files = _folder_files(path)
@@ -154,11 +169,11 @@ def read_source(
             item for f in files for item in _read_txt(f, f.relative_to(path).as_posix(), problems)
         )
     elif str(path) == STDIN:  # standard input: tasks as JSON lines
-        items = _read_jsonl(Path("/dev/stdin"), problems, warnings, where=STDIN)
+        items = _read_jsonl(Path("/dev/stdin"), problems, warnings, where=STDIN, lazy=lazy)
     elif path.suffix.lower() == ".txt":
         items = _read_txt(path, path.name, problems)
     else:
-        items = _read_jsonl(path, problems, warnings)
+        items = _read_jsonl(path, problems, warnings, lazy=lazy)
     return (part for item in items for part in parts(item))
 
 
@@ -195,6 +210,12 @@ def require_items(path: Path, items: Iterator[SourceItem], problems: list[BadRec
     a command refuses the source before it opens a screen on nothing."""
     before = len(problems)
     first = next(items, None)
+    while first is not None and first.unread is not None:
+        try:
+            first = first.prepared()  # the first record is read whole: a bad one is said here
+        except InvalidAnnotation as exc:
+            problems.append(first.bad(str(exc)))
+            first = next(items, None)
     if first is None:
         found = [str(p) for p in problems[before:]]
         if not found:
@@ -242,7 +263,12 @@ def _read_txt(path: Path, name: str, problems: list[BadRecord]) -> Iterator[Sour
 
 
 def _read_jsonl(
-    path: Path, problems: list[BadRecord], warnings: list[str] | None, where: str | None = None
+    path: Path,
+    problems: list[BadRecord],
+    warnings: list[str] | None,
+    where: str | None = None,
+    *,
+    lazy: bool = False,
 ) -> Iterator[SourceItem]:
     where = where or str(path)
     for rec in records(path):
@@ -251,7 +277,7 @@ def _read_jsonl(
             continue
         lineno, record = rec
         try:
-            item = _item_from_record(record, where, lineno, warnings)
+            item = _item_from_record(record, where, lineno, warnings, lazy=lazy)
         except InvalidAnnotation as exc:
             problems.append(BadRecord(where, lineno, str(exc)))
             continue
@@ -262,7 +288,9 @@ def _has_annotation(record: Mapping[str, Any]) -> bool:
     return bool(record.get("spans")) or bool(record.get("relations")) or record.get("answer") is not None
 
 
-def _item_from_record(record: Any, where: str, line: int, warnings: list[str] | None) -> SourceItem:
+def _item_from_record(
+    record: Any, where: str, line: int, warnings: list[str] | None, *, lazy: bool = False
+) -> SourceItem:
     if not isinstance(record, Mapping):
         raise InvalidAnnotation("a task must be a JSON object")
     text = record.get("text")
@@ -281,6 +309,8 @@ def _item_from_record(record: Any, where: str, line: int, warnings: list[str] | 
     extra = {k: v for k, v in record.items() if k not in KNOWN_KEYS}
     base = SourceItem(text, meta, ihash, where, line, extra)
     has_tokens = record.get("tokens") is not None
+    if lazy and has_tokens:
+        return replace(base, unread={**record, "_input_hash": ihash})
     if has_tokens and _has_annotation(record):
         said.clear()  # (the hash was said above: from_record gets the one decided there)
         task, annotation = from_record({**record, "_input_hash": ihash}, warnings=said)

@@ -149,7 +149,7 @@ def open_source(
         # Opened here, not in the feed's thread: a source it cannot read at all (a folder without
         # .txt files) is a user error to print before any screen or database, not a dead thread
         # behind an empty screen.
-        items = require_items(source, read_source(source, problems), problems)
+        items = require_items(source, read_source(source, problems, lazy=True), problems)
         if store is None:
             store = Store(db_path)
         keep_scheme(store, dataset, scheme, stored, notes)

@@ -6,16 +6,17 @@ import asyncio
 from pathlib import Path
 
 import orjson
+import pytest
 from textual.message import Message
 
 from annotator.core.doubts import Doubts
 from annotator.core.errors import BadRecord
 from annotator.core.hashing import input_hash
 from annotator.core.model import Annotation, Span, Task
-from annotator.core.records import to_record
+from annotator.core.records import from_record, to_record
 from annotator.core.tokenize import provisional_tokens
 from annotator.feed import READY_BATCH, FeedDone, FeedEvent, TasksAdded, feed
-from annotator.sources import SourceItem, read_source
+from annotator.sources import SourceItem, read_source, require_items
 from annotator.store import Store
 from annotator.tui.feed_messages import FeedFinished, FirstTextRead, ModelReady, TasksStored
 from annotator.tui.launch import DEMO_LABELS, run_annotate, sample_path
@@ -121,3 +122,49 @@ def test_ready_tasks_are_stored_in_batches_and_a_restart_stores_and_says_nothing
     # A restart reads the source again and finds every task stored: no write, no message a task
     # (each one re-read every task id on the screen's side).
     assert run() == [FeedDone([])]
+
+
+def test_a_restart_reads_the_tokens_of_new_records_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the annotate screen's lazy reading, a stored task's record is passed over by its hash
+    (its tokens and spans are not read again), a new record is read whole, and a bad new record is
+    reported with its line."""
+    source = tmp_path / "tasks.jsonl"
+
+    def record(i: int) -> bytes:
+        text = f"Task number {i} mentions Seoul ."
+        tokens = provisional_tokens(text)
+        seoul = next(t for t in tokens if t.text == "Seoul")
+        spans = (Span(seoul.start, seoul.end, seoul.id, seoul.id, "GPE", None, 1),)
+        task = Task(text, tokens, input_hash(text))
+        return orjson.dumps(to_record(task, Annotation(spans)), option=orjson.OPT_APPEND_NEWLINE)
+
+    source.write_bytes(b"".join(record(i) for i in range(50)))
+    db = tmp_path / "a.db"
+
+    def run() -> tuple[list[FeedEvent], list[BadRecord]]:
+        events: list[FeedEvent] = []
+        problems: list[BadRecord] = []
+        items = require_items(source, read_source(source, problems, lazy=True), problems)
+        feed(db, "d", items, _NoModel(), events.append, problems)
+        return events, problems
+
+    events, problems = run()
+    assert not problems and sum(e.count for e in events if isinstance(e, TasksAdded)) == 50
+    bad = orjson.loads(record(51))
+    bad["tokens"][1]["start"] += 1  # a token that is not the text at its offsets
+    with open(source, "ab") as handle:
+        handle.write(record(50) + orjson.dumps(bad) + b"\n")
+    read: list[int] = []
+    real = from_record
+
+    def counting(raw: object, **kwargs: object) -> object:
+        read.append(1)
+        return real(raw, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr("annotator.sources.from_record", counting)
+    events, problems = run()
+    assert sum(e.count for e in events if isinstance(e, TasksAdded)) == 1  # task 50
+    assert len(read) == 3  # the first record (said at once if bad), task 50 and the bad one
+    assert [(p.line, "token 1") for p in problems] == [(52, "token 1")] and "token 1" in problems[0].reason
