@@ -85,8 +85,10 @@ def keys_child(which: str, document: Path, db: Path, n_keys: int) -> None:
 
         app: object = Bare()
     else:
+        from annotator.cli import tune_gc
         from annotator.tui.launch import run_annotate
 
+        tune_gc()  # as `annotator annotate` runs it
         app, _ = run_annotate(document, "long", "bench", ",".join(LABELS), None, None, None, None, db)
     print(orjson.dumps(asyncio.run(_time_keys(app, keys))).decode())
 

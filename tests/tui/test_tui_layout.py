@@ -56,7 +56,7 @@ def test_rewrap_equals_full_wrap(words: list[str], width: int, changes: list[tup
         old_rows = list(layout.rows)
         first, old_end, new_end = layout.rewrap(token, token)
         full = Layout(task, width, lambda i: extra.get(i, 0))
-        assert layout.rows == full.rows
+        assert list(layout.rows) == list(full.rows)
         # what rewrap says it replaced is all that changed
         assert layout.rows[:first] == old_rows[:first]
         assert layout.rows[new_end:] == old_rows[old_end:]
@@ -66,6 +66,7 @@ def test_rows_fit_the_width_and_break_at_newlines() -> None:
     text = "SEOUL – Japanese Defense Minister Gen Nakatani met Ahn.\n\nNakatani visited Seoul."
     task = Task(text, provisional_tokens(text), input_hash(text))
     layout = Layout(task, 20, lambda i: 0)
+    layout.wrap_all()
     for row in range(len(layout.rows)):
         pos = layout.positions(row)
         if pos:
@@ -130,7 +131,7 @@ def test_underline_rows_of_span_groups_rewrap_as_a_full_wrap(
         spans.append((start, min(start + length, n - 1), 4))
         layout.rewrap(start, spans[-1][1])
         full = Layout(task, width, lambda i: 0, under)
-        assert (layout.rows, layout.kinds) == (full.rows, full.kinds)
+        assert (list(layout.rows), layout.kinds) == (list(full.rows), full.kinds)
     for row, kind in enumerate(layout.kinds):
         if kind:
             continue
@@ -143,3 +144,74 @@ def test_underline_rows_of_span_groups_rewrap_as_a_full_wrap(
             cells = sorted((x, w) for lv, x, w, _ in placed if lv == level)
             for (x1, w1), (x2, _) in itertools.pairwise(cells):
                 assert x1 + w1 < x2
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    words=st.lists(WORDS, min_size=1, max_size=120),
+    width=st.integers(min_value=8, max_value=40),
+    steps=st.lists(
+        st.one_of(
+            st.tuples(st.just("row"), st.integers(min_value=0, max_value=300)),
+            st.tuples(st.just("token"), st.integers(min_value=0, max_value=300)),
+            st.tuples(st.just("tag"), st.integers(min_value=0, max_value=300), st.integers(0, 12)),
+            st.tuples(st.just("group"), st.integers(min_value=0, max_value=300), st.integers(0, 6)),
+        ),
+        max_size=12,
+    ),
+)
+def test_lazy_wrapping_gives_the_rows_a_complete_wrap_gives(
+    words: list[str], width: int, steps: list[tuple[object, ...]]
+) -> None:
+    """Rows asked for a few at a time (a row on screen, the row of a token), with tags changing and
+    span-group spans added (underline rows) on the rows made so far and on tokens not reached yet,
+    are the rows of one complete wrap of the final state; the count before every row is made is an
+    estimate that ends exact."""
+    text = " ".join(words)
+    task = Task(text, provisional_tokens(text), input_hash(text))
+    if not task.tokens:
+        return
+    n = len(task.tokens)
+    extra: dict[int, int] = {}
+    spans: list[tuple[int, int, int]] = []
+
+    def under(first: int, end: int) -> list[tuple[int, int, int]]:
+        return [s for s in spans if s[0] < end and s[1] >= first]
+
+    layout = Layout(task, width, lambda i: extra.get(i, 0), under)
+    for step in steps:
+        if step[0] == "row":
+            k = int(step[1]) % (len(layout.rows) + 2)  # type: ignore[call-overload]
+            try:
+                first, end = layout.rows[k]
+            except IndexError:  # past the last row: every row is made by then
+                assert k >= len(layout.made) == len(layout.rows)
+                continue
+            assert 0 <= first <= end <= n
+        elif step[0] == "token":
+            token = int(step[1]) % n  # type: ignore[call-overload]
+            first, end = layout.rows[layout.row_of(token)]
+            assert first <= token < end or first == end == token
+        elif step[0] == "tag":
+            token = int(step[1]) % n  # type: ignore[call-overload]
+            extra[token] = int(step[2])  # type: ignore[call-overload]
+            layout.rewrap(token, token)
+        else:
+            start = int(step[1]) % n  # type: ignore[call-overload]
+            spans.append((start, min(start + int(step[2]), n - 1), 4))  # type: ignore[call-overload]
+            layout.rewrap(start, spans[-1][1])
+    full = Layout(task, width, lambda i: extra.get(i, 0), under)
+    full.wrap_all()
+    assert (list(layout.rows), layout.kinds) == (list(full.rows), full.kinds) == (full.made, full.kinds)
+    assert len(layout.rows) == len(full.made)
+
+
+def test_a_long_document_opens_without_wrapping_all_of_it() -> None:
+    paragraph = "SEOUL – Japanese Defense Minister Gen Nakatani met Ahn Gyu-back in Seoul on Sunday."
+    text = "\n\n".join([paragraph] * 2000)
+    task = Task(text, provisional_tokens(text), input_hash(text))
+    layout = Layout(task, 40, lambda i: 0)
+    assert layout.rows[0] == layout.made[0] and len(layout.made) < 500  # the first screen's lines
+    estimate = len(layout.rows)
+    layout.wrap_all()
+    assert abs(len(layout.rows) - estimate) <= 0.2 * len(layout.rows)  # the scroll bar barely moves

@@ -213,6 +213,10 @@ class DocumentView(ScrollView, can_focus=True):
         self._invalidate_tokens(touched)
         self.scroll_to_token(self.cursor)
 
+    def _sync_height(self) -> None:
+        if self.wrap is not None:
+            self._set_virtual_height(len(self.wrap.rows))
+
     def _set_virtual_height(self, rows: int) -> None:
         # A new virtual size reflows the whole screen (~40 ms on a long document). Rounding it up
         # to a multiple of 16 rows means a label that adds or removes a row rarely changes it; the
@@ -276,7 +280,13 @@ class DocumentView(ScrollView, can_focus=True):
         width = self.scrollable_content_region.width
         # Widget.rich_style walks the DOM for inherited styles: once a line, not once a token.
         self._base = self.rich_style
-        if layout is None or row >= len(layout.rows):
+        if layout is None:
+            return Strip.blank(width, self._base)
+        made = len(layout.made)
+        layout.wrap_rows(row + 1)  # the rows below the screen are wrapped as they come into view
+        if len(layout.made) != made:
+            self.call_after_refresh(self._sync_height)  # the estimate of the rows below moved
+        if row >= len(layout.made):
             return Strip.blank(width, self._base)
         strip = self._cache.get(row)
         if strip is None:
@@ -419,7 +429,8 @@ class DocumentView(ScrollView, can_focus=True):
         if offset is None or self.wrap is None:
             return None
         row = int(self.scroll_offset.y) + offset.y
-        if not 0 <= row < len(self.wrap.rows):
+        self.wrap.wrap_rows(row + 1)
+        if not 0 <= row < len(self.wrap.made):
             return None
         return self.wrap.token_at(row, offset.x)
 
