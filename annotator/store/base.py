@@ -373,10 +373,6 @@ class Store:
         the first), or with ``backwards`` before it, nearest first (None: from the last)."""
         raise NotImplementedError
 
-    def assigned_to(self, dataset: str, annotator: str, task_ids: Collection[int]) -> list[int]:
-        """Those of ``task_ids`` in this annotator's queue, in order."""
-        raise NotImplementedError
-
     def unstarted(self, dataset: str, annotator: str, limit: int) -> list[int]:
         """Up to ``limit`` of the annotator's assigned tasks they have not touched, last first."""
         raise NotImplementedError

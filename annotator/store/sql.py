@@ -1018,23 +1018,6 @@ class SqlStore(Store):
         )
         return [int(r[0]) for r in rows]
 
-    def assigned_to(self, dataset: str, annotator: str, task_ids: Collection[int]) -> list[int]:
-        dataset_id = self._dataset_id(dataset)
-        if dataset_id is None or not task_ids:
-            return []
-        if not self._routed(dataset_id):
-            return sorted(task_ids)
-        found: list[int] = []
-        ordered = sorted(task_ids)
-        for i in range(0, len(ordered), BATCH_SIZE):
-            chunk = ordered[i : i + BATCH_SIZE]
-            rows = self._query(
-                f"""SELECT task_id FROM assignments WHERE annotator = ? AND task_id IN ({", ".join("?" * len(chunk))})""",
-                (annotator, *chunk),
-            )
-            found.extend(int(r[0]) for r in rows)
-        return sorted(found)
-
     def unstarted(self, dataset: str, annotator: str, limit: int) -> list[int]:
         dataset_id = self._dataset_id(dataset)
         if dataset_id is None:
