@@ -8,12 +8,17 @@ node where the file should go is refused: export must not write through a link o
 ``/dev/full``. A write that fails is one ``AnnotatorError`` naming the file and the reason (a
 read-only place, a name over 255 bytes, a full disk), and its temporary file is removed; one left
 by an export that was killed is removed by the next export to the same file.
+
+A format that writes a file a task (brat) writes them all into a temporary folder inside the
+output folder instead (``files_in``), makes them durable with one sync, then moves each onto its
+name under the same rules: a file each synced and renamed took a second a dozen tasks.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import stat
 import tempfile
 from collections.abc import Iterator
@@ -169,6 +174,51 @@ def write_bytes(path: Path, data: bytes) -> None:
         handle.write(data)
 
 
-def write_text(path: Path, text: str) -> None:
-    # newline="" semantics: the text is written exactly, "\r\n" stays "\r\n".
-    write_bytes(path, text.encode("utf-8"))
+FOLDER_TMP = ".annotator-tmp."  # + the writer's pid: the temporary folder inside an output folder
+
+
+@contextlib.contextmanager
+def files_in(folder: Path) -> Iterator[Path]:
+    """A temporary folder inside ``folder`` (created) for many files. When the block ends without
+    an exception, one sync makes them all durable, then each is moved onto its name in ``folder``
+    (sub-folders kept): over nothing or over a regular file only, whose mode it takes (a new one
+    has 0666 less the umask, as ``open`` gives it). The temporary folder is removed whatever
+    happens, and one left by a writer that was killed is removed by the next."""
+    folder = Path(folder)
+    make_folder(folder)
+    _clean_folder_leftovers(folder)
+    tmp = folder / f"{FOLDER_TMP}{os.getpid()}"
+    try:
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir()
+        yield tmp
+        os.sync()  # one flush of every file written, before any is put where the output goes
+        _move_all(tmp, folder)
+    except OSError as exc:
+        raise _failed(folder, exc) from exc
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _move_all(source: Path, target: Path) -> None:
+    with os.scandir(source) as entries:
+        for entry in entries:
+            dest = target / entry.name
+            if entry.is_dir(follow_symlinks=False):
+                make_folder(dest)
+                _move_all(Path(entry.path), dest)
+                continue
+            mode = existing_mode(dest)  # a link, a folder, a pipe where the file goes: refused
+            os.chmod(entry.path, mode if mode is not None else new_file_mode())
+            os.replace(entry.path, dest)
+
+
+def _clean_folder_leftovers(folder: Path) -> None:
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return
+    for name in names:
+        pid = name[len(FOLDER_TMP) :]
+        if name.startswith(FOLDER_TMP) and pid.isdigit() and not _running(int(pid)):
+            shutil.rmtree(folder / name, ignore_errors=True)

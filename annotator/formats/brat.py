@@ -14,6 +14,7 @@ of the document goes on. Offsets are code points of the ``.txt`` read as it is o
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -21,8 +22,8 @@ from pathlib import Path
 from annotator.core.errors import AnnotatorError, InvalidAnnotation
 from annotator.core.model import Annotation, Task
 from annotator.formats.assemble import SPLIT_NOTE, Place, RawRelation, RawSpan, build
-from annotator.formats.atomic import existing_mode, make_folder, write_text
-from annotator.formats.base import Counts, Item, describe, reiterable
+from annotator.formats.atomic import existing_mode, files_in
+from annotator.formats.base import Counts, Item, describe
 from annotator.formats.problems import Problems
 
 CONF_MARK = "# written by annotator: rewritten on every export while this first line stays"
@@ -229,38 +230,54 @@ def conf_text(entities: Iterable[str], relations: Iterable[str]) -> str:
 def write(path: Path, items: Iterable[Item]) -> Counts:
     """One .txt and one .ann per task in folder ``path`` (created), named after the task's
     ``meta["source"]`` (else doc-00001, ...), and an ``annotation.conf`` listing the labels unless
-    the folder has one that someone else wrote."""
-    items = reiterable(items)
-    # What brat cannot hold is refused before the first file is written, not half way through.
-    for task, annotation in items:
-        for label in {s.label for s in annotation.spans} | {r.label for r in annotation.relations}:
-            if not label or any(c.isspace() for c in label):
-                raise AnnotatorError(
-                    f"{describe(task)}: label {label!r} holds whitespace, which brat types cannot"
-                )
+    the folder has one that someone else wrote. Every file is written into a temporary folder
+    first (``files_in``): what brat cannot hold stops the export with nothing written."""
     folder = Path(path)
-    make_folder(folder)
     counts = Counts(paths=[folder])
-    used: set[str] = set()
     labels: set[str] = set()
     rel_labels: set[str] = set()
-    for n, (task, annotation) in enumerate(items, 1):
-        stem = _stem(task, n)
-        name, k = stem, 1
-        while name in used:
+    with files_in(folder) as tmp:
+        names = _Names(tmp)
+        for n, (task, annotation) in enumerate(items, 1):
+            for label in {s.label for s in annotation.spans} | {r.label for r in annotation.relations}:
+                if not label or any(c.isspace() for c in label):
+                    raise AnnotatorError(
+                        f"{describe(task)}: label {label!r} holds whitespace, which brat types cannot"
+                    )
+            name = names.new(_stem(task, n))
+            (tmp / name).parent.mkdir(parents=True, exist_ok=True)
+            (tmp / f"{name}.txt").write_bytes(task.text.encode("utf-8"))
+            (tmp / f"{name}.ann").write_bytes(ann_text(task, annotation).encode("utf-8"))
+            labels.update(s.label for s in annotation.spans)
+            rel_labels.update(r.label for r in annotation.relations)
+            counts.add(annotation)
+        conf = folder / "annotation.conf"
+        if existing_mode(conf) is None or conf.read_text(encoding="utf-8", errors="replace").startswith(
+            CONF_MARK
+        ):
+            (tmp / "annotation.conf").write_bytes(conf_text(labels, rel_labels).encode("utf-8"))
+    return counts
+
+
+class _Names:
+    """A name for each document, unique in the export: its stem, else stem-2, stem-3, ... The
+    folder being written is the record of the names taken (nothing kept a document), and the next
+    number of recent stems is remembered, so that a thousand tasks from one source do not try
+    every number before theirs."""
+
+    RECENT = 4096
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.next: dict[str, int] = {}
+
+    def new(self, stem: str) -> str:
+        k = self.next.pop(stem, 1)
+        name = stem if k == 1 else f"{stem}-{k}"
+        while os.path.lexists(self.folder / f"{name}.txt"):
             k += 1
             name = f"{stem}-{k}"
-        used.add(name)
-        ann = ann_text(task, annotation)
-        make_folder((folder / name).parent)
-        write_text(folder / f"{name}.txt", task.text)
-        write_text(folder / f"{name}.ann", ann)
-        labels.update(s.label for s in annotation.spans)
-        rel_labels.update(r.label for r in annotation.relations)
-        counts.add(annotation)
-    conf = folder / "annotation.conf"
-    if existing_mode(conf) is None or conf.read_text(encoding="utf-8", errors="replace").startswith(
-        CONF_MARK
-    ):
-        write_text(conf, conf_text(labels, rel_labels))
-    return counts
+        if len(self.next) >= self.RECENT:
+            self.next.pop(next(iter(self.next)))  # the least recently used stem
+        self.next[stem] = k + 1
+        return name

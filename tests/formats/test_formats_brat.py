@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from annotator.core.model import Annotation, Relation, Span, Task
-from annotator.formats import brat
+from annotator.formats import atomic, brat
 from annotator.formats.problems import Problems
 from annotator.formats.tokens import tokenize
 from annotator.store import Store
@@ -173,8 +173,54 @@ def test_labels_with_spaces_cannot_be_written(tmp_path: Path) -> None:
     from annotator.core.errors import AnnotatorError
 
     task = Task("Ann", tokenize("Ann"), 1)
+    good = Task("Bob", tokenize("Bob"), 2)
     with pytest.raises(AnnotatorError, match="whitespace"):
-        brat.write(tmp_path / "o", [(task, Annotation((Span(0, 3, 0, 0, "A B", sid=1),)))])
+        brat.write(
+            tmp_path / "o",
+            [
+                (good, Annotation((Span(0, 3, 0, 0, "B", sid=1),))),
+                (task, Annotation((Span(0, 3, 0, 0, "A B", sid=1),))),
+            ],
+        )
+    assert list((tmp_path / "o").iterdir()) == []  # the good task before it is not written either
+
+
+def test_documents_of_one_source_are_numbered_and_nothing_else_is_left_behind(tmp_path: Path) -> None:
+    """Tasks from one source are named source, source-2, source-3 ... (the next number is
+    remembered, not searched for from 1), a task whose own name is one of those takes the next
+    free one, and the folder holds the documents and annotation.conf only (no temporary folder,
+    and one left by an export that was killed is removed)."""
+    out = tmp_path / "o"
+    out.mkdir()
+    stale = out / f"{atomic.FOLDER_TMP}999999999"  # a pid that does not run
+    stale.mkdir()
+    (stale / "half.txt").write_text("x", encoding="utf-8")
+
+    def task(text: str, source: str) -> tuple[Task, Annotation]:
+        return Task(text, tokenize(text), len(text), {"source": source}), Annotation()
+
+    items = [task(f"Text number {i} .", "news.txt") for i in range(300)]
+    items.insert(5, task("A text of its own .", "news-7.txt"))
+    brat.write(out, items)
+    names = sorted(p.name for p in out.iterdir())
+    docs = sorted(n.removesuffix(".txt") for n in names if n.endswith(".txt"))
+    assert len(docs) == 301 and {"news", "news-7", "news-301"} <= set(docs) and "news-302" not in docs
+    assert (out / "news-7.txt").read_text(encoding="utf-8") == "A text of its own ."
+    assert set(names) == {f"{d}.txt" for d in docs} | {f"{d}.ann" for d in docs} | {"annotation.conf"}
+
+
+def test_a_link_where_a_document_goes_is_refused(tmp_path: Path) -> None:
+    from annotator.core.errors import AnnotatorError
+
+    out = tmp_path / "o"
+    out.mkdir()
+    target = tmp_path / "elsewhere.txt"
+    target.write_text("keep", encoding="utf-8")
+    (out / "doc-00001.txt").symlink_to(target)
+    with pytest.raises(AnnotatorError, match="symbolic link"):
+        brat.write(out, [(Task("Ann", tokenize("Ann"), 1), Annotation())])
+    assert target.read_text(encoding="utf-8") == "keep"
+    assert not any(p.name.startswith(atomic.FOLDER_TMP) for p in out.iterdir())
 
 
 def test_a_txt_without_ann_is_skipped_with_a_warning_and_a_missing_txt_is_bad(tmp_path: Path) -> None:
