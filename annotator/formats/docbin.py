@@ -17,6 +17,7 @@ in ``user_data["annotator"]["span_relations"]`` as ``[head, child, label]`` with
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import zlib
 from collections.abc import Iterable, Iterator, Mapping
@@ -164,34 +165,51 @@ def write(path: Path, items: Iterable[Item]) -> Counts:
     docbin = DocBin(store_user_data=True)
     parts: list[Path] = []
     staging = path.with_name(f".{path.name}.parts")
-    try:
-        for task, annotation in items:
-            if len(docbin) == CHUNK:
-                if not parts:
-                    if staging.exists():
-                        shutil.rmtree(staging)
-                    staging.mkdir(parents=True)
+    with _encoders_read_once():
+        try:
+            for task, annotation in items:
+                if len(docbin) == CHUNK:
+                    if not parts:
+                        if staging.exists():
+                            shutil.rmtree(staging)
+                        staging.mkdir(parents=True)
+                    parts.append(staging / f"part-{len(parts) + 1:05d}.spacy")
+                    write_bytes(parts[-1], docbin.to_bytes())
+                    docbin = DocBin(store_user_data=True)
+                task, annotation = trimmed(task, annotation, counts)
+                docbin.add(to_doc(vocab, task, annotation))
+                counts.add(annotation)
+            if not parts:
+                _replaceable(path)
+                write_bytes(path, docbin.to_bytes())
+                return counts
+            if len(docbin):
                 parts.append(staging / f"part-{len(parts) + 1:05d}.spacy")
                 write_bytes(parts[-1], docbin.to_bytes())
-                docbin = DocBin(store_user_data=True)
-            task, annotation = trimmed(task, annotation, counts)
-            docbin.add(to_doc(vocab, task, annotation))
-            counts.add(annotation)
-        if not parts:
             _replaceable(path)
-            write_bytes(path, docbin.to_bytes())
-            return counts
-        if len(docbin):
-            parts.append(staging / f"part-{len(parts) + 1:05d}.spacy")
-            write_bytes(parts[-1], docbin.to_bytes())
-        _replaceable(path)
-        if path.exists():
-            path.unlink()
-        staging.rename(path)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+            if path.exists():
+                path.unlink()
+            staging.rename(path)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
     return counts
+
+
+@contextlib.contextmanager
+def _encoders_read_once() -> Iterator[None]:
+    """spaCy writes each Doc's user_data with srsly, whose msgpack Packer looks for encoders
+    among every installed package's entry points each time one is made: 60% of a spaCy export.
+    They do not change while the export runs, so they are looked up once, for all of it."""
+    import srsly
+
+    registry = srsly.msgpack.msgpack_encoders
+    found = registry.get_all()
+    setattr(registry, "get_all", lambda: found)  # noqa: B010 - shadows the method on this object only
+    try:
+        yield
+    finally:
+        delattr(registry, "get_all")
 
 
 def _replaceable(path: Path) -> None:
