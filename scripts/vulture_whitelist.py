@@ -60,10 +60,6 @@ learner_protocol.BatchDone.seconds  # noqa: B018
 learner_protocol.Request  # noqa: B018
 SearchMode.takes_text  # noqa: B018
 
-# The labels of accepted tasks read from the kept tally (migration 8), for the review's scheme at
-# scale (helper scale2, in progress): tested in tests/store/test_store_kept_labels.py, not read yet.
-Store.accepted_labels  # noqa: B018
-
 # annotator serve overrides textual-serve's hooks, which textual-serve calls: how a connection's
 # process is started, and the page handler (its route is textual-serve's).
 TeamServer.handle_index  # noqa: B018
