@@ -8,7 +8,11 @@ import sqlite3
 
 # What each migration made, undone newest first; migrations that only change data have nothing.
 UNDO: dict[int, tuple[str, ...]] = {
-    10: ("DROP INDEX assignments_in_order", "ALTER TABLE annotations DROP COLUMN data_log_id"),
+    10: (
+        "DROP INDEX assignments_in_order",
+        "DROP TABLE snapshots",
+        "ALTER TABLE annotations DROP COLUMN data_log_id",
+    ),
     9: ("DROP TABLE doubts",),
     8: ("DROP TABLE label_tally",),
     7: (

@@ -325,14 +325,23 @@ MIGRATIONS: tuple[tuple[Statement, ...], ...] = (
             data {blob} NOT NULL
         )""",
     ),
-    # 10: an edit of a large annotation no longer rewrites it whole. ``data`` may then hold the
-    # annotation as it was at log row ``data_log_id`` (a snapshot), the current one being that with
-    # the edits logged after it applied (each such log row holds its edit; store/sql.py bounds how
-    # many). NULL: ``data`` is the current annotation, as every row written before was.
+    # 10: an edit of a large annotation no longer rewrites it whole. The row may then stand for the
+    # annotation as it was at log row ``data_log_id`` (a snapshot, kept in ``snapshots``), the
+    # current one being that with the edits logged after it applied (each such log row holds its
+    # edit; store/sql.py bounds how many). NULL: ``data`` is the current annotation, as every row
+    # written before was.
     # Also: an annotator's assignments in task order, so that the annotate screen walks a routed
     # queue a page at a time instead of holding every task id.
     (
         "ALTER TABLE annotations ADD COLUMN data_log_id {int} REFERENCES edit_log(id)",
+        # The snapshot itself, out of the annotations row while the row is one (its ``data`` is
+        # then empty): updating a row that holds megabytes copies them, 5-8 ms an edit.
+        """CREATE TABLE snapshots (
+            task_id {int} NOT NULL REFERENCES tasks(id),
+            annotator {name} NOT NULL,
+            data {blob} NOT NULL,
+            PRIMARY KEY (task_id, annotator)
+        )""",
         "CREATE INDEX assignments_in_order ON assignments(dataset_id, annotator, task_id)",
     ),
 )

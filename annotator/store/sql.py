@@ -119,11 +119,18 @@ _UPSERT_DRAFT = """
 """
 
 # An edit of a large annotation (see SNAPSHOT_FROM): the row becomes a draft and names the edit as
-# its version, ``data`` stays the snapshot it was (as of log row data_log_id).
+# its version; its annotation is the snapshot (as of log row data_log_id) in table snapshots, and
+# ``data`` is empty.
 _DRAFT_ON_SNAPSHOT = """
-    UPDATE annotations SET answer = NULL, session = ?, timestamp = ?, last_log_id = ?, data_log_id = ?
+    UPDATE annotations SET answer = NULL, session = ?, timestamp = ?, last_log_id = ?, data_log_id = ?, data = ?
     WHERE task_id = ? AND annotator = ?
 """
+_TAKE_SNAPSHOT = """
+    INSERT INTO snapshots (task_id, annotator, data)
+    SELECT task_id, annotator, data FROM annotations WHERE task_id = ? AND annotator = ?
+    ON CONFLICT (task_id, annotator) DO UPDATE SET data = excluded.data
+"""
+_DROP_SNAPSHOT = "DELETE FROM snapshots WHERE task_id = ? AND annotator = ?"
 
 # A decision replaces the current row. An import (a whole annotation from elsewhere) is the new base
 # that history() replays from; an answer keeps the base, so that undo reaches across it.
@@ -417,6 +424,8 @@ class SqlStore(Store):
                         "UPDATE annotations SET data = ?, data_log_id = NULL WHERE id = ?",
                         (annotation_to_blob(after), row_id),
                     )
+                if data_log_id is not None:
+                    conn.execute(_DROP_SNAPSHOT, (task_id, annotator))
 
     def task_ids(self, dataset: str) -> list[int]:
         dataset_id = self._dataset_id(dataset)
@@ -546,7 +555,7 @@ class SqlStore(Store):
         payload = edit_to_blob(edit) if edit is not None else None
         with self._write() as conn:
             log_id = self._log(conn, task_id, annotator, session, event, payload, now)
-            labels = self._labels_before(conn, task_id, annotator)
+            labels, was_snapshot = self._row_before(conn, task_id, annotator)
             snapshot = self._snapshot_kept(conn, task_id, annotator, current, payload)
             if snapshot is None:
                 stored = replace(
@@ -561,8 +570,12 @@ class SqlStore(Store):
                     log_id,
                 )
                 self._set_current(conn, _UPSERT_DRAFT, params, task_id, annotator, expect)
+                if was_snapshot:
+                    conn.execute(_DROP_SNAPSHOT, (task_id, annotator))
             else:
-                update = (self._text_in(session), int(now), log_id, snapshot, task_id, annotator)
+                if not was_snapshot:  # the annotation moves out of the row, once
+                    conn.execute(_TAKE_SNAPSHOT, (task_id, annotator))
+                update = (self._text_in(session), int(now), log_id, snapshot, b"", task_id, annotator)
                 guard = "" if expect is UNCHECKED else " AND last_log_id IS NOT DISTINCT FROM ?"
                 found = conn.execute(
                     _DRAFT_ON_SNAPSHOT + guard + _RETURNING,
@@ -615,11 +628,14 @@ class SqlStore(Store):
         session: Any,
         timestamp: int | None,
     ) -> Annotation:
-        """A row's current annotation: ``data``, or when that is a snapshot, the snapshot with the
+        """A row's current annotation: ``data``, or when the row is a snapshot, the snapshot with the
         edits logged since applied (each of those log rows holds its edit)."""
-        annotation = annotation_from_blob(data)
         if data_log_id is None:
-            return annotation
+            return annotation_from_blob(data)
+        (snapshot,) = conn.execute(
+            "SELECT data FROM snapshots WHERE task_id = ? AND annotator = ?", (task_id, annotator)
+        ).fetchone()
+        annotation = annotation_from_blob(snapshot)
         events = conn.execute(
             """SELECT event, payload FROM edit_log
                WHERE task_id = ? AND annotator = ? AND id > ? AND event IN ('do', 'undo', 'redo')
@@ -728,7 +744,10 @@ class SqlStore(Store):
         changes in the label tally to ``labels`` (the caller writes them with ``_put_labels``)."""
         data = annotation_to_blob(annotation)
         log_id = self._log(conn, task_id, annotator, session, event, data, now)
-        labels.update(self._labels_before(conn, task_id, annotator))
+        before, was_snapshot = self._row_before(conn, task_id, annotator)
+        labels.update(before)
+        if was_snapshot:
+            conn.execute(_DROP_SNAPSHOT, (task_id, annotator))
         if annotation.answer == "accept":
             dataset_id = self._dataset_of(conn, task_id)
             labels.update((dataset_id, annotator, kind, label) for kind, label in labels_of(annotation))
@@ -754,14 +773,16 @@ class SqlStore(Store):
     def _dataset_of(conn: Connection, task_id: int) -> int:
         return int(conn.execute("SELECT dataset_id FROM tasks WHERE id = ?", (task_id,)).fetchone()[0])
 
-    def _labels_before(
+    def _row_before(
         self, conn: Connection, task_id: int, annotator: str
-    ) -> Counter[tuple[int, str, str, str]]:
-        """What the row about to be replaced counts in the label tally, negated: the spans of an
-        accepted annotation (read before the row is replaced, in the same transaction)."""
+    ) -> tuple[Counter[tuple[int, str, str, str]], bool]:
+        """What the row about to be replaced counts in the label tally, negated (the spans of an
+        accepted annotation, read before the row is replaced, in the same transaction), and whether
+        the row is a snapshot (its annotation in table snapshots)."""
         out: Counter[tuple[int, str, str, str]] = Counter()
         row = conn.execute(
-            "SELECT answer FROM annotations WHERE task_id = ? AND annotator = ?", (task_id, annotator)
+            "SELECT answer, data_log_id FROM annotations WHERE task_id = ? AND annotator = ?",
+            (task_id, annotator),
         ).fetchone()
         if row is not None and row[0] == "accept":
             (data,) = conn.execute(
@@ -769,7 +790,7 @@ class SqlStore(Store):
             ).fetchone()
             dataset_id = self._dataset_of(conn, task_id)
             out.subtract((dataset_id, annotator, kind, label) for kind, label in labels_of_blob(bytes(data)))
-        return out
+        return out, row is not None and row[1] is not None
 
     @staticmethod
     def _put_labels(conn: Connection, labels: Counter[tuple[int, str, str, str]]) -> None:

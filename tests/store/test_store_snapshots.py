@@ -34,7 +34,17 @@ def small_thresholds(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 
 def data_log_ids(target: str, task_id: int) -> list[object]:
-    return [r[0] for r in raw_sql(target, f"SELECT data_log_id FROM annotations WHERE task_id = {task_id:d}")]
+    """The row's snapshot (None: the row holds its annotation whole), checked against where the
+    annotation is: in table snapshots, the row's own data empty, or the other way round."""
+    rows = raw_sql(
+        target,
+        f"""SELECT a.data_log_id, length(a.data), (SELECT COUNT(*) FROM snapshots s
+                WHERE s.task_id = a.task_id AND s.annotator = a.annotator)
+            FROM annotations a WHERE a.task_id = {task_id:d}""",
+    )
+    for data_log_id, size, kept in rows:
+        assert (size == 0 and kept == 1) if data_log_id is not None else (size > 0 and kept == 0)
+    return [r[0] for r in rows]
 
 
 def content(store: Store, task_id: int) -> object:
