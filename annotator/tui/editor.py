@@ -323,12 +323,19 @@ class EditorScreen(KeyDispatch, Screen[None]):
 
     def target_span(self) -> Span | None:
         """The selected span, else the span of the active layer under the cursor (in a span
-        group, the innermost)."""
+        group, the innermost): from the document's index of the spans on screen where it can (a
+        look through every span was milliseconds a key on a long document)."""
         ann = self.annotation
+        index = self.doc.spans
+        if index.annotation is not ann:  # not drawn yet: look through the annotation itself
+            span = ann.span(self.selected_sid) if self.selected_sid is not None else None
+            return span if span is not None else ann.span_at_token(self.cursor, self.active_layer)
         if self.selected_sid is not None:
-            span = ann.span(self.selected_sid)
+            span = index.by_sid.get(self.selected_sid) or index.groups.by_sid.get(self.selected_sid)
             if span is not None:
                 return span
+        if self.active_layer == ENTS:
+            return index.span_at.get(self.cursor)  # entity spans never overlap: the one there
         return ann.span_at_token(self.cursor, self.active_layer)
 
     def split_token(self, at: int) -> None:
@@ -437,11 +444,21 @@ class EditorScreen(KeyDispatch, Screen[None]):
             self.retokenized(at - 1)
             self.say(f"{verb}: {edit.note}" + reopened(was, self.annotation.answer))
             return
-        ann = self.annotation
-        if self.selected_sid is not None and ann.span(self.selected_sid) is None:
+        # The step's spans against the index of the spans on screen (still the annotation before
+        # it): which of the marked spans are gone, without a look through every span.
+        applied = edit if verb == "redid" else edit.inverse()
+        removed = {s.sid for s in applied.removed_spans}
+        added = {s.sid for s in applied.added_spans}
+        index = self.doc.spans
+
+        def gone(sid: int | None) -> bool:
+            there = sid in index.by_sid or sid in index.groups.by_sid
+            return sid is not None and sid not in added and (sid in removed or not there)
+
+        if gone(self.selected_sid):
             self.selected_sid = None
-        gone = [sid for sid in (self.head_sid, self.child_sid) if sid is not None and ann.span(sid) is None]
-        if gone:
+        gone_marks = [sid for sid in (self.head_sid, self.child_sid) if gone(sid)]
+        if gone_marks:
             self.controller.leave()
         moved = edit.added_spans or edit.removed_spans
         if moved:
