@@ -113,4 +113,4 @@ async def test_the_first_annotate_routes_the_dataset(tmp_path: Path) -> None:
         with Store(db) as store:
             assert store.task_count("d") == 6
             assert store.shared_tasks("d") == {("a", "b"): 2, ("a", "c"): 2, ("b", "c"): 2}
-            assert app.session.task_ids == store.queue("d", "a") and len(app.session.task_ids) == 4
+            assert app.session.queue() == store.queue("d", "a") and app.session.queue_size() == 4
