@@ -19,7 +19,7 @@ from annotator.nlp.lazy import LazyPreannotator
 from annotator.nlp.meta import display_from_meta, ner_labels_from_meta, read_meta
 from annotator.nlp.patterns import read_patterns
 from annotator.review import ReviewSession, review_scheme
-from annotator.routing import assign, join, parse_names, review_pair, top_up
+from annotator.routing import Routed, assign, join, parse_names, review_pair, top_up
 from annotator.session import AnnotationSession
 from annotator.sources import SourceItem, count_source, read_source, require_items
 from annotator.store import Store, StoreError, resolve_db
@@ -266,9 +266,12 @@ def prepare_only(opened: OpenedSource, dataset: str, say: Callable[[str], None])
     try:
         opened.run_feed(dataset, notify, lambda: False)
         total = opened.store.task_count(dataset)
+        routing = opened.store.routing(dataset)
     finally:
         opened.store.close()
     say(f"dataset {dataset!r} holds {counted(total, 'task')} ({stored} new); open it with annotate or serve")
+    if routing is not None and routing.overlap is not None:  # the shares as they stand now
+        say(Routed(dataset, routing.overlap, dict(routing.loads)).describe())
     for problem in done.problems[:50]:
         say(f"bad record: {problem}")
     if len(done.problems) > 50:

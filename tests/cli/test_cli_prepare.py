@@ -37,11 +37,12 @@ def test_tasks_are_stored_and_routed_without_a_screen(workdir: Path) -> None:
     args = ["annotate", str(source), "-d", "team", "--db", "a.db", "--labels", "PERSON", "--prepare-only"]
     result = runner.invoke(app, [*args, "--annotators", "a,b,c", "--overlap", "2"])
     assert result.exit_code == 1, result.output  # the bad line, said; the good ones stored
-    assert result.stdout.splitlines()[-2:] == [
+    assert result.stdout.splitlines()[-3:] == [
         "dataset 'team' holds 6 tasks (6 new); open it with annotate or serve",
+        "team: each task to 2 of 3 annotators; tasks each: a 4, b 4, c 4",
         f"bad record: {source}:3: not valid JSON (cut short at column 9; another record begins at line 4)",
     ], result.stdout
-    assert "team: each task to 2 of 3 annotators" in result.stderr
+    assert "team: each task to 2 of a, b, c, as tasks are stored" in result.stderr
     with Store(workdir / "a.db") as store:
         assert store.task_count("team") == 6
         assert store.shared_tasks("team") == {("a", "b"): 2, ("a", "c"): 2, ("b", "c"): 2}

@@ -103,7 +103,7 @@ async def test_the_first_annotate_routes_the_dataset(tmp_path: Path) -> None:
     app, notes = run_annotate(
         source, "d", "a", "PERSON", None, None, None, None, db, annotators="a,b,c", overlap="2"
     )
-    assert "d: each task to 2 of 3 annotators; tasks each: a 0, b 0, c 0" in notes  # none stored yet
+    assert "d: each task to 2 of a, b, c, as tasks are stored" in notes  # none stored yet
     async with app.run_test(size=(100, 24)) as pilot:
         for _ in range(200):
             await pilot.pause(0.05)
