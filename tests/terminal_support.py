@@ -12,9 +12,12 @@ after its program had printed its last line and ended."""
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shlex
+import struct
 import subprocess
+import termios
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -45,6 +48,7 @@ class Terminal:
         self._tmux("new-session", "-d", "-s", "t", "-x", str(size[0]), "-y", str(size[1]), "sh", "-c", script)
         self._tmux("set-option", "-t", "t", "remain-on-exit", "on")
         self._tmux("pipe-pane", "-o", "-t", "t", f"cat >> {shlex.quote(str(self.bytes_file))}")
+        self._tty: int | None = None  # the pane's terminal, opened to see what is still unread
         self.go.touch()
 
     def _tmux(self, *args: str) -> str:
@@ -54,15 +58,34 @@ class Terminal:
         return done.stdout
 
     def keys(self, *keys: str, pause: float = 0.15) -> None:
-        """Send keys as tmux names them (``Tab``, ``Escape``, ``C-p``, ``a``)."""
+        """Send keys as tmux names them (``Tab``, ``Escape``, ``C-p``, ``a``), each once the
+        program has read the one before."""
         for key in keys:
             self._tmux("send-keys", "-t", "t", key)
+            self._wait_read()
             # An escape followed at once by another key reads as one alt+key sequence.
             time.sleep(max(pause, 0.5) if key == "Escape" else pause)
 
     def type_text(self, text: str) -> None:
         self._tmux("send-keys", "-t", "t", "-l", text)
+        self._wait_read()
         time.sleep(0.15)
+
+    def _wait_read(self, timeout: float = 30.0) -> None:
+        """Wait until the program has read what was typed (the terminal's input queue is empty):
+        a program busy for longer than a key's pause (a loaded machine) would otherwise read an
+        escape and the next key in one read, as alt+key, or keys before the screen they were for."""
+        if self._tty is None:
+            self._tty = os.open(
+                self._tmux("display", "-p", "-t", "t", "#{pane_tty}").strip(),
+                os.O_RDONLY | os.O_NOCTTY | os.O_NONBLOCK,
+            )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            (waiting,) = struct.unpack("i", fcntl.ioctl(self._tty, termios.FIONREAD, b"\0\0\0\0"))
+            if waiting == 0:
+                return
+            time.sleep(0.02)
 
     def screen(self) -> str:
         return self._tmux("capture-pane", "-p", "-t", "t")
@@ -92,6 +115,9 @@ class Terminal:
         return self.bytes_file.read_bytes() if self.bytes_file.exists() else b""
 
     def close(self) -> None:
+        if self._tty is not None:
+            os.close(self._tty)
+            self._tty = None
         subprocess.run(["tmux", "-S", str(self.socket), "kill-server"], capture_output=True, env=self.env)
 
     def __enter__(self) -> Self:
