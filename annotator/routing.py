@@ -38,7 +38,9 @@ class Routed:
         if self.overlap is None:
             return f"{self.dataset}: every annotator works every task ({', '.join(self.loads) or 'anyone'})"
         if not any(self.loads.values()):  # a first annotate or --prepare-only: no task stored yet
-            return f"{self.dataset}: each task to {self.overlap} of {', '.join(self.loads)}, as tasks are stored"
+            return (
+                f"{self.dataset}: each task to {self.overlap} of {', '.join(self.loads)}, as tasks are stored"
+            )
         parts = ", ".join(f"{name} {n}" for name, n in self.loads.items())
         said = f"{self.dataset}: each task to {self.overlap} of {len(self.loads)} annotators; tasks each: {parts}"
         if self.joined:
