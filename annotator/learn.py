@@ -17,6 +17,7 @@ from multiprocessing import resource_tracker
 from multiprocessing.connection import Connection
 from pathlib import Path
 
+from annotator.core.corrections import Rivals
 from annotator.core.doubts import Doubts
 from annotator.core.errors import AnnotatorError
 from annotator.core.model import Annotation, Task
@@ -229,7 +230,18 @@ def attach(session: AnnotationSession, client: LearnerClient, upcoming: int = UP
         # The learner's margins are fresher than those measured when the task was stored (a
         # committee's disagreements are another scale: they are kept).
         session.fresh_scores = client.scores
-    session.model_note = lambda: f"model +{client.updates} updates"
+    session.model_note = lambda: model_note(client.updates, session.rivals)
+
+
+def model_note(updates: int, rivals: Rivals) -> str:
+    """The status line's word on the learner: its updates, and whether its suggestions are shown
+    (only while they have needed fewer corrections than the model's on the recent tasks)."""
+    if rivals.learner_ahead:
+        return f"model +{updates} updates"
+    if not rivals.recent:
+        return f"model +{updates} updates, not shown yet"
+    model, learner = rivals.totals
+    return f"model +{updates} updates, not shown ({learner} fixes vs {model})"
 
 
 def news(reply: Reply) -> tuple[str, bool] | None:

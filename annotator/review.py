@@ -182,6 +182,7 @@ class ReviewSession:
         self.include_agreed = include_agreed
         self.scheme = scheme or scheme_from_versions(store, dataset, [a, b])
         self.gold = AnnotationSession(store, dataset, reviewer, self.scheme, session_id=session_id)
+        self.gold.relink = False  # the gold takes what the annotators made, no suggestion of its own
         self.plan = ReviewPlan(total=store.task_count(dataset))
         self._answered: set[int] = set()  # tasks of the queue whose gold is decided
         self._steps = self._plan()

@@ -11,11 +11,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import TypeVar
 
+from annotator.core.corrections import Rivals, count
 from annotator.core.doubts import SOURCE_EVERY, WINDOW, Doubts, uncertain_order
-from annotator.core.edits import Edit, History
+from annotator.core.edits import RELATION_EDITS, Edit, History
 from annotator.core.errors import AnnotatorError
-from annotator.core.memory import Memory
-from annotator.core.model import Annotation, Answer, Task
+from annotator.core.links import Link, noted, relink
+from annotator.core.memory import MEMORY_SOURCE, Memory
+from annotator.core.model import ENTS, Annotation, Answer, Task
 from annotator.core.retokenize import edge_users, merge_tokens, realign, realign_history, split_token
 from annotator.core.scheme import LabelScheme
 from annotator.store import UNCHECKED, Expect, StaleWrite, Store
@@ -44,6 +46,9 @@ class OpenTask:
     # re-prediction was shown): the unsure spans and near misses the screen marks.
     doubts: Doubts | None = None
     why: str = ""  # why it opened now (--order uncertain), for the message line
+    # The model's suggestion and the learner's, each as the memory has it, when the learner had
+    # re-predicted this task: an accept measures which needed fewer corrections (core/corrections.py).
+    rivals: tuple[Annotation, Annotation] | None = None
 
     @property
     def annotation(self) -> Annotation:
@@ -76,6 +81,9 @@ class AnnotationSession:
         # Suggestions the learner re-predicted for tasks not opened yet (task id -> annotation), and
         # what to tell it when a task is accepted (annotator.learn.attach sets both).
         self.learned: Callable[[int], tuple[Annotation, Doubts | None] | None] | None = None
+        # Which of the two needed fewer corrections lately: a task opens with the learner's
+        # suggestion only while it is ahead.
+        self.rivals = Rivals()
         # "source": tasks open in source order; "uncertain": the least sure of the next WINDOW
         # unanswered tasks, every SOURCE_EVERY-th in source order (core/doubts.py).
         self.order = "source"
@@ -84,6 +92,9 @@ class AnnotationSession:
         self.committee = False  # the stored scores are a committee's (--committee)
         self.on_accept: Callable[[OpenTask, Annotation], None] | None = None
         self.model_note: Callable[[], str] | None = None  # "model +N updates" for the status line
+        # Edits that add spans also add the relations the rules see for them (core/links.py); a
+        # review takes only what annotators made, so it turns this off.
+        self.relink = True
 
     def use_memory(self) -> None:
         """Turn the correction memory on, with what the store keeps for this dataset and annotator."""
@@ -121,7 +132,7 @@ class AnnotationSession:
         if state.stored is None:
             # A task this annotator never touched starts from the suggestion, undecided.
             suggestion = replace(history.current, answer=None, annotator=None, session=None, timestamp=None)
-            shown, from_memory, doubts = self._improve(task_id, task, suggestion)
+            shown, from_memory, doubts, rivals = self._improve(task_id, task, suggestion)
             pending = None
             if shown is not suggestion:
                 pending = Edit(
@@ -133,29 +144,56 @@ class AnnotationSession:
                     note=f"{from_memory} from memory" if from_memory else "",
                 )
             self.current = OpenTask(
-                task_id, task, History(shown), state.version, shown, pending, from_memory, doubts
+                task_id,
+                task,
+                History(shown),
+                state.version,
+                shown,
+                pending,
+                from_memory,
+                doubts,
+                rivals=rivals,
             )
         else:
-            shown, _, doubts = self._improve(task_id, task, self.store.suggestion(task_id))
+            shown, _, doubts, _ = self._improve(task_id, task, self.store.suggestion(task_id))
             self.current = OpenTask(task_id, task, history, state.version, shown, doubts=doubts)
         return self.current
 
     def _improve(
         self, task_id: int, task: Task, suggestion: Annotation
-    ) -> tuple[Annotation, int, Doubts | None]:
-        """The suggestion as the learner re-predicted it (if it did), then as the correction memory
-        has it; the same object when neither changed anything. Then the count of spans the memory
-        changed or added, and how sure the model was of what it suggested."""
-        shown = suggestion
+    ) -> tuple[Annotation, int, Doubts | None, tuple[Annotation, Annotation] | None]:
+        """The suggestion as the correction memory has it (the same object when it changed
+        nothing), or the learner's re-prediction as the memory has it when the learner re-predicted
+        the task and has needed fewer corrections than the model lately. Then the count of spans
+        the memory changed or added, how sure the model was of what it suggested, and both
+        candidates (the model's, the learner's) when there were two."""
+        stored = self.store.doubts(task_id)
+        links = stored.links if stored is not None else ()
+        own, touched = self._remembered(task, suggestion, links)
         learned = self.learned(task_id) if self.learned is not None else None
-        if learned is not None:
-            shown, doubts = learned
-        else:
-            doubts = self.store.doubts(task_id)
-        if self.memory is not None:
-            shown, touched = self.memory.apply(task, shown, self.scheme)
-            return shown, touched, doubts
-        return shown, 0, doubts
+        if learned is None:
+            return own, touched, stored, None
+        theirs, their_touched = self._remembered(task, learned[0], links)
+        if not self.rivals.learner_ahead:
+            return own, touched, stored, (own, theirs)
+        doubts = learned[1]
+        if doubts is not None and links:  # the parse, and so what the rules read, did not change
+            doubts = replace(doubts, links=links)
+        return theirs, their_touched, doubts, (own, theirs)
+
+    def _remembered(
+        self, task: Task, suggestion: Annotation, links: Sequence[Link]
+    ) -> tuple[Annotation, int]:
+        """The suggestion as the correction memory has it, with the relations the rules see for the
+        spans the memory changed or added ("Nakatani" remembered as a PERSON meets "Ahn")."""
+        if self.memory is None:
+            return suggestion, 0
+        shown, touched = self.memory.apply(task, suggestion, self.scheme)
+        if touched and links and self.relink:
+            changed = {s.sid for s in shown.spans if s.source == MEMORY_SOURCE}
+            added = relink(shown, changed, links, self.scheme)
+            shown = replace(shown, relations=shown.relations + added)
+        return shown, touched
 
     def _guarded(self, cur: OpenTask, write: Callable[[Expect], T]) -> T:
         """Run one store write with the version this copy was made on; on a stale copy nothing is
@@ -276,9 +314,24 @@ class AnnotationSession:
         cur = self._require()
         if edit.empty:
             return cur.annotation
+        edit = self._linked(cur, edit)
         cur.history.do(edit)
         self._record(cur, "do", edit)
         return cur.annotation
+
+    def _linked(self, cur: OpenTask, edit: Edit) -> Edit:
+        """The edit with the relations the rules read in the parse for the entity spans it adds (a
+        relabel, a resize, a new span: "Nakatani" made a PERSON takes part in "X met Y"), in the
+        same undoable step; never one the annotator removed in this task."""
+        links = cur.doubts.links if cur.doubts is not None and self.relink else ()
+        changed = {s.sid for s in edit.added_spans if s.layer == ENTS}
+        if not links or not changed:
+            return edit
+        refused = {r.key for e in cur.history.done if e.kind in RELATION_EDITS for r in e.removed_relations}
+        added = relink(edit.apply(cur.annotation), changed, links, self.scheme, refused)
+        if not added:
+            return edit
+        return replace(edit, added_relations=edit.added_relations + added, note=noted(edit.note, len(added)))
 
     def undo(self) -> Edit | None:
         cur = self._require()
@@ -398,6 +451,11 @@ class AnnotationSession:
         cur.history.current = decision.annotation
         if self.memory is not None:
             self.memory.update(lesson)
+        if answer == "accept" and cur.rivals is not None:
+            model, learner = cur.rivals
+            labels = self.scheme.labels
+            self.rivals.record(count(model, wanted, labels), count(learner, wanted, labels))
+            cur.rivals = None  # measured once, on the first accept
         if answer == "accept" and self.on_accept is not None:
             self.on_accept(cur, decision.annotation)
         return decision.annotation

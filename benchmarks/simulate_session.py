@@ -44,8 +44,9 @@ sys.path.insert(0, str(ROOT))
 
 from annotator.config import order_model_labels, resolve_scheme  # noqa: E402
 from annotator.core import edits  # noqa: E402
+from annotator.core.corrections import Step, plan  # noqa: E402
 from annotator.core.doubts import Doubts  # noqa: E402
-from annotator.core.model import Annotation, Span, SpanKey, Task  # noqa: E402
+from annotator.core.model import Annotation, Task  # noqa: E402
 from annotator.core.paragraphs import paragraphs  # noqa: E402
 from annotator.core.scheme import LabelScheme  # noqa: E402
 from annotator.learn import LearnerClient, attach  # noqa: E402
@@ -107,47 +108,15 @@ def read_gold(path: Path, fmt: str | None, cut: bool) -> list[tuple[Task, Annota
     return pairs
 
 
-def corrections(
-    task: Task, shown: Annotation, gold: Annotation, scheme: LabelScheme
-) -> list[tuple[str, edits.Edit | None]]:
-    """The edits that turn ``shown`` into ``gold`` (its spans in the scheme's labels), in an order
-    that keeps every intermediate state valid: (kind, edit) where the edit is made on the state
-    after the ones before it; the caller applies them one by one through the session."""
-    want: dict[SpanKey, Span] = {s.key: s for s in gold.spans if s.label in scheme.labels}
-    plan: list[tuple[str, Any]] = []
-    unmatched_gold = dict(want)
-    leftovers: list[Span] = []
-    for span in shown.spans:
-        target = unmatched_gold.pop(span.key, None)
-        if target is None:
-            leftovers.append(span)
-        elif target.label != span.label:
-            plan.append(("relabel", (span.sid, target.label)))
-    for span in leftovers:
-        overlapping = [g for g in unmatched_gold.values() if g.start < span.end and span.start < g.end]
-        if len(overlapping) == 1:
-            g = overlapping[0]
-            del unmatched_gold[g.key]
-            plan.append(("boundary", (span.sid, g.token_start, g.token_end)))
-            if g.label != span.label:
-                plan.append(("relabel", (span.sid, g.label)))
-        else:
-            plan.append(("delete", span.sid))
-    for g in sorted(unmatched_gold.values(), key=lambda s: s.start):
-        plan.append(("add", (g.token_start, g.token_end, g.label)))
-    # Deletions first, so that boundary changes and additions never cut into a span still there.
-    plan.sort(key=lambda step: {"delete": 0, "boundary": 1, "relabel": 2, "add": 3}[step[0]])
-    return plan
-
-
-def make_edit(kind: str, args: Any, task: Task, current: Annotation, scheme: LabelScheme) -> edits.Edit:
-    if kind == "delete":
-        return edits.delete_span(current, args)
-    if kind == "relabel":
-        return edits.relabel_span(current, args[0], args[1], scheme)
-    if kind == "boundary":
-        return edits.resize_span(task, current, args[0], args[1], args[2], scheme)
-    return edits.set_span(task, current, args[0], args[1], args[2], scheme=scheme)
+def make_edit(step: Step, task: Task, current: Annotation, scheme: LabelScheme) -> edits.Edit:
+    """The edit a person's keys make for one correction."""
+    if step.kind == "delete":
+        return edits.delete_span(current, step.sid)
+    if step.kind == "relabel":
+        return edits.relabel_span(current, step.sid, step.label, scheme)
+    if step.kind == "boundary":
+        return edits.resize_span(task, current, step.sid, step.token_start, step.token_end, scheme)
+    return edits.set_span(task, current, step.token_start, step.token_end, step.label, scheme=scheme)
 
 
 def simulate(
@@ -182,9 +151,9 @@ def simulate(
         while cur is not None:
             gold = gold_of[cur.task_id]
             n = 0
-            for kind, args in corrections(cur.task, cur.annotation, gold, scheme):
-                session.apply(make_edit(kind, args, cur.task, cur.annotation, scheme))
-                tally.corrections[kind] += 1
+            for step in plan(cur.annotation, gold, scheme.labels):
+                session.apply(make_edit(step, cur.task, cur.annotation, scheme))
+                tally.corrections[step.kind] += 1
                 n += 1
             tally.per_task.append(n)
             tally.tokens.append(len(cur.task.tokens))

@@ -21,6 +21,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from annotator.core.links import Link
 from annotator.core.model import ENTS, Annotation, Span, Task
 
 # A margin under this is unsure: the runner-up had at least a third of the best action's probability
@@ -49,18 +50,24 @@ class Doubt:
 
 @dataclass(frozen=True, slots=True)
 class Doubts:
-    """One task's doubts by one model, and its uncertainty score (higher: less sure)."""
+    """One task's doubts by one model, and its uncertainty score (higher: less sure). What else the
+    model read in the text beyond its suggestion rides along: the relation rules' matches on the
+    parse (``links``, core/links.py), which a span the annotator changes takes its relations from."""
 
     score: float
     places: tuple[Doubt, ...] = ()
     model: str = ""
+    links: tuple[Link, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "score": self.score,
             "model": self.model,
             "places": [[d.token_start, d.token_end, d.label, d.margin, d.missed] for d in self.places],
         }
+        if self.links:
+            data["links"] = [link.to_json() for link in self.links]
+        return data
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Doubts:
@@ -71,6 +78,7 @@ class Doubts:
                 for a, b, c, m, x in data["places"]
             ),
             str(data.get("model", "")),
+            tuple(Link.from_json(link) for link in data.get("links", ())),
         )
 
 

@@ -18,6 +18,9 @@ from annotator.core.scheme import LabelScheme
 from annotator.core.validate import validate_span
 from annotator.core.wording import counted
 
+# The kinds of edit that change relations alone: what they remove, the annotator removed.
+RELATION_EDITS = frozenset({"add-relation", "remove-relation", "relabel-relation"})
+
 # Edits logged before review choices were typed carry the choice in the note: "review:{index}={choice}".
 _LEGACY_CHOICE = "review:"
 

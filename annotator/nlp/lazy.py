@@ -6,6 +6,7 @@ all prepared opens) without paying for the import.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -71,7 +72,10 @@ class LazyPreannotator:
 
     def _parsed(self, doc: Doc, task: Task) -> None:
         assert self.finder is not None
-        (self._doubts[task.input_hash],) = self.finder([doc], [task])
+        (doubts,) = self.finder([doc], [task])
+        if self.suggester is not None:
+            doubts = replace(doubts, links=self.suggester.links(doc))
+        self._doubts[task.input_hash] = doubts
 
     def take_doubts(self) -> dict[int, Doubts]:
         """The doubts measured since the last call, by the task's input hash."""

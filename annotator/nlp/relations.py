@@ -23,6 +23,7 @@ from spacy.tokens import Token as SpacyToken
 from spacy.vocab import Vocab
 
 from annotator.core.errors import AnnotatorError
+from annotator.core.links import Link, relations
 from annotator.core.model import Relation, Span
 from annotator.core.scheme import LabelScheme
 from annotator.nlp.depmatch import AnchoredMatcher
@@ -257,19 +258,29 @@ class RelationSuggester:
         return head.sid != child.sid and self.scheme.relation_error(label, head.label, child.label) is None
 
     def _from_rules(self, doc: Doc, by_token: Mapping[int, Span]) -> Iterable[Relation]:
+        spans = list({s.sid: s for s in by_token.values()}.values())
+        return relations(spans, self._links(doc, self._anchors(doc, by_token)), self.scheme)
+
+    def links(self, doc: Doc) -> tuple[Link, ...]:
+        """Every rule match on the parse with any token as an argument, whichever spans there are:
+        kept with the task, so that spans the annotator relabels, resizes or adds later get the
+        relations the rules see for them (core/links.py)."""
+        if not self.rules or not len(doc):
+            return ()
+        return self._links(doc, frozenset(range(len(doc))))
+
+    def _links(self, doc: Doc, anchors: frozenset[int]) -> tuple[Link, ...]:
         symmetric = self.ruleset.symmetric
-        for match_id, token_ids in self._matcher(doc, self._anchors(doc, by_token)):
+        out: dict[tuple[tuple[int, ...], tuple[int, ...], str], Link] = {}
+        for match_id, token_ids in self._matcher(doc, anchors):
             rule = self._rule_by_key[match_id]
             nodes = {node["RIGHT_ID"]: token_ids[i] for i, node in enumerate(rule.pattern)}
-            heads = {by_token[i] for i in _expand(doc[nodes[rule.head]], rule.expand) if i in by_token}
-            children = {by_token[i] for i in _expand(doc[nodes[rule.child]], rule.expand) if i in by_token}
-            for head in heads:
-                for child in children:
-                    h, c = head, child
-                    if rule.label in symmetric and c.start < h.start:
-                        h, c = c, h
-                    if self._allowed(rule.label, h, c):
-                        yield Relation(h.sid, c.sid, rule.label, f"rule:{rule.name}")
+            heads = tuple(sorted(set(_expand(doc[nodes[rule.head]], rule.expand))))
+            children = tuple(sorted(set(_expand(doc[nodes[rule.child]], rule.expand))))
+            key = (heads, children, rule.label)
+            if key not in out:
+                out[key] = Link(heads, children, rule.label, f"rule:{rule.name}", rule.label in symmetric)
+        return tuple(out.values())
 
     def _from_pipeline(self, doc: Doc, spans: Sequence[Span]) -> Iterable[Relation]:
         # spaCy's rel_component tutorial: doc._.rel[(head_start, child_start)] = {label: score}.

@@ -310,6 +310,8 @@ class EditorScreen(KeyDispatch, Screen[None]):
         except StoreError as exc:  # reached from the label picker too, not only from keys
             self.storage_fault(exc)
             return False
+        if not edit.empty:  # as the session stored it: with the relations the rules see for new spans
+            edit = self.last_edit or edit
         self.repaint_annotation(edit)
         said = " · ".join(part for part in (message, edit.note) if part)
         self.say(said + reopened(was, self.annotation.answer))
