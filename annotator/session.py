@@ -121,7 +121,11 @@ class AnnotationSession:
             return None
         task_id = self.current.task_id
         if self._place is None or self._place[0] != task_id:
-            self._place = (task_id, self.store.queue_rank(self.dataset, self.annotator, task_id))
+            # Counted from the task open before, when its place is known: the next one is near.
+            near = None
+            if self._place is not None and (known := self._place[1]) is not None:
+                near = (self._place[0], known)
+            self._place = (task_id, self.store.queue_rank(self.dataset, self.annotator, task_id, near))
         return self._place[1]
 
     def open(self, task_id: int) -> OpenTask:

@@ -362,8 +362,11 @@ class Store:
         """How many tasks ``queue`` holds, without reading them (kept counts, an index range)."""
         raise NotImplementedError
 
-    def queue_rank(self, dataset: str, annotator: str, task_id: int) -> int | None:
-        """The task's place in the annotator's queue (0: the first), None when it is not in it."""
+    def queue_rank(
+        self, dataset: str, annotator: str, task_id: int, near: tuple[int, int] | None = None
+    ) -> int | None:
+        """The task's place in the annotator's queue (0: the first), None when it is not in it.
+        ``near``: another task of the queue and its place, to count from (the one open before)."""
         raise NotImplementedError
 
     def queue_ids(

@@ -1006,7 +1006,9 @@ class SqlStore(Store):
         _, source, params = self._queue_sql(dataset_id, annotator)
         return int(self._query(f"SELECT COUNT(*) FROM {source}", params)[0][0])
 
-    def queue_rank(self, dataset: str, annotator: str, task_id: int) -> int | None:
+    def queue_rank(
+        self, dataset: str, annotator: str, task_id: int, near: tuple[int, int] | None = None
+    ) -> int | None:
         dataset_id = self._dataset_id(dataset)
         if dataset_id is None:
             return None
@@ -1017,7 +1019,16 @@ class SqlStore(Store):
                 is None
             ):
                 return None
-            # An index range counted: a few milliseconds at a million tasks.
+            if near is not None and near[0] != task_id and abs(task_id - near[0]) < task_id:
+                # From a task whose place is known, counting the tasks between the two: the next
+                # task is one index entry away, where counting from the first task walked half a
+                # million entries (60 ms) halfway through a queue of a million.
+                low, high = sorted((near[0], task_id))
+                (between,) = conn.execute(
+                    f"SELECT COUNT(*) FROM {source} AND {column} > ? AND {column} < ?", (*params, low, high)
+                ).fetchone()
+                return near[1] + between + 1 if task_id > near[0] else near[1] - between - 1
+            # An index range counted.
             (rank,) = conn.execute(
                 f"SELECT COUNT(*) FROM {source} AND {column} < ?", (*params, task_id)
             ).fetchone()

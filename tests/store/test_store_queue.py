@@ -46,8 +46,12 @@ def test_a_queue_read_a_page_at_a_time_is_the_whole_queue(store: Store, routed: 
         for k, task_id in enumerate(whole):
             assert store.queue_ids("d", who, task_id, 3) == whole[k + 1 : k + 4]
             assert store.queue_ids("d", who, task_id, 3, backwards=True) == whole[max(k - 3, 0) : k][::-1]
+        # Counted from another task whose place is known, before or after it: the same places.
+        for k, near in enumerate(whole):
+            assert [store.queue_rank("d", who, t, (near, k)) for t in whole] == list(range(len(whole)))
         others = set(store.task_ids("d")) - set(whole)
         assert all(store.queue_rank("d", who, t) is None for t in others)
+        assert all(store.queue_rank("d", who, t, (whole[0], 0)) is None for t in others)
         assert (others == set()) is not routed
     assert store.queue_size("nothing", "a") == 0 and store.queue_ids("nothing", "a", None, 5) == []
 
@@ -68,3 +72,8 @@ def test_the_session_steps_through_the_queue_and_knows_its_place(store: Store) -
     assert opened is not None and opened.task_id == whole[-3] and s.index == len(whole) - 3
     s.decide("accept")
     assert [t for t, _ in s.upcoming(2)] == whole[-2:]
+    # Opened by a decision, or out of order: the place counted from the task open before.
+    assert s.advance() is not None and s.index == len(whole) - 2
+    for k in (0, 4, 1, 5):
+        s.open(whole[k])
+        assert s.index == k

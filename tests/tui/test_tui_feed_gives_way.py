@@ -1,0 +1,59 @@
+"""The feed gives way to the screen: while a key is handled and its frame drawn, the feed's thread
+waits between two records (sharing the interpreter with a feed passing over a million stored
+records made every key wait for it), and goes on once the screen is idle again."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from annotator.feed import FeedEvent
+from annotator.session import AnnotationSession
+from annotator.store import Store
+from annotator.tui.app import AnnotatorApp
+from tests.tui_support import QA_SCHEME, SIZE, make_db, make_task
+
+
+async def test_the_feed_waits_while_a_key_is_handled(tmp_path: Path) -> None:
+    db = make_db(tmp_path / "q.db", *(make_task(f"Ana Costa met Li Wei on day {n} .") for n in range(4)))
+    log: list[str] = []  # "feed" for each record the feed would read, "key ..." around a key
+    lock = threading.Lock()
+
+    def note(what: str) -> None:
+        with lock:
+            log.append(what)
+
+    def runner(notify: Callable[[FeedEvent], None], should_stop: Callable[[], bool]) -> None:
+        while not should_stop():
+            note("feed")
+            time.sleep(0.001)
+
+    app = AnnotatorApp(AnnotationSession(Store(db), "qa", "alice", QA_SCHEME), "test model", feed=runner)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.annotate_screen
+        step = screen.action_next_task
+
+        def slow_step() -> None:
+            note("key begins")
+            time.sleep(0.2)  # a slow key: the feed's thread is free to run unless it waits
+            step()
+            note("key ends")
+
+        screen.action_next_task = slow_step  # type: ignore[method-assign]
+        for _ in range(50):
+            if "feed" in log:
+                break
+            await pilot.pause(0.02)
+        await pilot.press("]")
+        await pilot.pause(0.1)
+        with lock:
+            seen = list(log)
+        assert app.session.index == 1
+        begins, ends = seen.index("key begins"), seen.index("key ends")
+        assert "feed" in seen[:begins] and "feed" not in seen[begins:ends]
+        assert "feed" in seen[ends:], "the feed did not go on after the key"
+    assert app.feed_thread is not None
+    app.feed_thread.join(timeout=5)
+    assert not app.feed_thread.is_alive()
