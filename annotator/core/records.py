@@ -194,7 +194,7 @@ def _plain_tokens(text: str, raw: list[Any]) -> tuple[Token, ...] | None:
         or list(map(text.__getitem__, map(slice, starts, ends))) != texts
     ):
         return None
-    return tuple(map(_new_token, zip(texts, starts, ends, ids, spaces)))
+    return tuple(map(_new_token, zip(texts, starts, ends, ids, spaces, strict=True)))
 
 
 def tokens_from_record(text: str, raw: Any) -> tuple[Token, ...]:
