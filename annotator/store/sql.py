@@ -1027,7 +1027,7 @@ class SqlStore(Store):
                 (between,) = conn.execute(
                     f"SELECT COUNT(*) FROM {source} AND {column} > ? AND {column} < ?", (*params, low, high)
                 ).fetchone()
-                return near[1] + between + 1 if task_id > near[0] else near[1] - between - 1
+                return near[1] + int(between) + 1 if task_id > near[0] else near[1] - int(between) - 1
             # An index range counted.
             (rank,) = conn.execute(
                 f"SELECT COUNT(*) FROM {source} AND {column} < ?", (*params, task_id)
