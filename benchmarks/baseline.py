@@ -3,6 +3,7 @@ same job, run as its own process so that its time and memory are measured the sa
 
     python benchmarks/baseline.py insert FILE.jsonl DB   # parse with orjson, insert, one transaction
     python benchmarks/baseline.py dump DB OUT.jsonl      # read the records back, orjson dump
+    python benchmarks/baseline.py files DB OUT_FOLDER    # the same, a .txt and a .ann a record
     python benchmarks/baseline.py f1 A.jsonl B.jsonl     # exact-span F1 of two files in step
     python benchmarks/baseline.py app FILE.jsonl         # a bare Textual app: a text, ] for the next
 
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import sqlite3
 import sys
+from collections.abc import Iterator
 from itertools import islice
 from pathlib import Path
 
@@ -45,32 +47,48 @@ def insert(source: Path, db: Path) -> None:
     conn.close()
 
 
-def dump(db: Path, out: Path) -> None:
-    """The records read back from insert's database and written as JSONL with orjson."""
+def _rows(db: Path) -> Iterator[tuple[int, str, bytes, str, str, bytes]]:
+    """insert's records read back in pages, in order."""
     conn = sqlite3.connect(db)
     rows = conn.execute(
         "SELECT t.input_hash, t.text, t.tokens, a.answer, a.annotator, a.data "
         "FROM tasks t JOIN annotations a ON a.task_id = t.id ORDER BY t.id"
     )
-    with open(out, "wb") as handle:
-        while True:
-            page = rows.fetchmany(1000)
-            if not page:
-                break
-            for ihash, text, tokens, answer, who, data in page:
-                spans, relations, meta = orjson.loads(data)
-                rec = {
-                    "text": text,
-                    "meta": meta,
-                    "_input_hash": ihash,
-                    "tokens": orjson.loads(tokens),
-                    "spans": spans,
-                    "relations": relations,
-                    "answer": answer,
-                    "_annotator_id": who,
-                }
-                handle.write(orjson.dumps(rec, option=orjson.OPT_APPEND_NEWLINE))
+    while page := rows.fetchmany(1000):
+        yield from page
     conn.close()
+
+
+def dump(db: Path, out: Path) -> None:
+    """The records read back from insert's database and written as JSONL with orjson."""
+    with open(out, "wb") as handle:
+        for ihash, text, tokens, answer, who, data in _rows(db):
+            spans, relations, meta = orjson.loads(data)
+            rec = {
+                "text": text,
+                "meta": meta,
+                "_input_hash": ihash,
+                "tokens": orjson.loads(tokens),
+                "spans": spans,
+                "relations": relations,
+                "answer": answer,
+                "_annotator_id": who,
+            }
+            handle.write(orjson.dumps(rec, option=orjson.OPT_APPEND_NEWLINE))
+
+
+def files(db: Path, out: Path) -> None:
+    """The floor of a format of a file a task (brat): the records read back, each text written to
+    a file of its own and its spans as lines of a second one, in one folder, nothing synced."""
+    out.mkdir()
+    for n, (_, text, _, _, _, data) in enumerate(_rows(db)):
+        spans = orjson.loads(data)[0]
+        (out / f"{n}.txt").write_bytes(text.encode())
+        lines = [
+            f"T{i}\t{s['label']} {s['start']} {s['end']}\t{text[s['start'] : s['end']]}\n"
+            for i, s in enumerate(spans)
+        ]
+        (out / f"{n}.ann").write_bytes("".join(lines).encode())
 
 
 def f1(path_a: Path, path_b: Path) -> None:
@@ -121,4 +139,4 @@ def app(source: Path, limit: int = 1000) -> None:
 if __name__ == "__main__":
     command, *args = sys.argv[1:]
     paths = [Path(a) for a in args]
-    {"insert": insert, "dump": dump, "f1": f1, "app": app}[command](*paths)  # type: ignore[operator]
+    {"insert": insert, "dump": dump, "files": files, "f1": f1, "app": app}[command](*paths)  # type: ignore[operator]

@@ -4,9 +4,11 @@
 
 The database holds the synthetic tasks (synth.py) imported as annotators A and B; A's are exported.
 The baseline reads the same records back from a bare SQLite table (baseline.py insert builds it,
-untimed) and writes them as JSONL with orjson (baseline.py dump). Every run is a child process;
-each figure is the fastest of --repeat runs with the peak resident memory of the process.
-Goal (issue 11): every format at most 3x the raw dump, memory flat in N.
+untimed) and writes them as JSONL with orjson (baseline.py dump). brat, a file a task, is also
+shown beside the floor of that: the same records written as a .txt and a .ann each with nothing
+else (baseline.py files), since making 2N files costs the file system more than the dump's one.
+Every run is a child process; each figure is the fastest of --repeat runs with the peak resident
+memory of the process. Goal (issue 11): every format at most 3x the raw dump, memory flat in N.
 """
 
 from __future__ import annotations
@@ -32,6 +34,16 @@ def main() -> None:
         raw = Path(tmp) / "raw.jsonl"
         base = measure.repeat(measure.script("baseline.py", "dump", bare, raw), args.repeat)
         measure.figure("raw dump (baseline)", base, None, "")
+        floor = None
+        if "brat" in args.format.split(","):
+            files = Path(tmp) / "files"
+            floor = measure.repeat(
+                measure.script("baseline.py", "files", bare, files),
+                args.repeat,
+                lambda: shutil.rmtree(files, ignore_errors=True),
+            )
+            measure.figure("a .txt and .ann a task (floor)", floor, base, "raw dump")
+            shutil.rmtree(files, ignore_errors=True)
         for fmt in args.format.split(","):
             out = Path(tmp) / f"export{SUFFIX[fmt]}"
 
@@ -54,6 +66,8 @@ def main() -> None:
                 "raw dump",
                 "<= 3x, memory flat",
             )
+            if fmt == "brat" and floor is not None:
+                measure.figure("  the same beside the floor", ours, floor, "files floor")
             clear()
     print(f"# {measure.load()} at the end")
 

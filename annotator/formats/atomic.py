@@ -9,14 +9,16 @@ node where the file should go is refused: export must not write through a link o
 read-only place, a name over 255 bytes, a full disk), and its temporary file is removed; one left
 by an export that was killed is removed by the next export to the same file.
 
-A format that writes a file a task (brat) writes them all into a temporary folder inside the
-output folder instead (``files_in``), makes them durable with one sync, then moves each onto its
-name under the same rules: a file each synced and renamed took a second a dozen tasks.
+A format that writes a file a task (brat) writes them all into a temporary folder instead
+(``files_in``), makes them durable with one sync, then renames that folder onto the output folder
+when it was empty, else moves each file onto its name under the same rules: a file each synced and
+renamed took a second a dozen tasks.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import shutil
 import stat
@@ -179,25 +181,48 @@ FOLDER_TMP = ".annotator-tmp."  # + the writer's pid: the temporary folder insid
 
 @contextlib.contextmanager
 def files_in(folder: Path) -> Iterator[Path]:
-    """A temporary folder inside ``folder`` (created) for many files. When the block ends without
-    an exception, one sync makes them all durable, then each is moved onto its name in ``folder``
-    (sub-folders kept): over nothing or over a regular file only, whose mode it takes (a new one
-    has 0666 less the umask, as ``open`` gives it). The temporary folder is removed whatever
-    happens, and one left by a writer that was killed is removed by the next."""
+    """A temporary folder for many files, written with ``new_file`` (or ``open``); ``folder`` is
+    created. When the block ends without an exception, one sync makes them all durable, then they
+    go where the output goes: when ``folder`` was empty, the temporary folder (made beside it) takes
+    its place in one rename; else each file is moved onto its name in ``folder`` (sub-folders kept)
+    from a temporary folder inside it, over nothing or over a regular file only, whose mode it takes
+    (a new one keeps the 0666 less the umask it was created with). The temporary folder is removed
+    whatever happens, and one left by a writer that was killed is removed by the next."""
     folder = Path(folder)
     make_folder(folder)
-    _clean_folder_leftovers(folder)
-    tmp = folder / f"{FOLDER_TMP}{os.getpid()}"
+    beside = f"{_tmp_prefix(folder)[:-1]}{FOLDER_TMP}"  # .NAME.annotator-tmp.<pid>
+    _clean_folder_leftovers(folder, FOLDER_TMP)
+    _clean_folder_leftovers(folder.parent, beside)
+    try:
+        with os.scandir(folder) as entries:
+            empty = next(entries, None) is None
+    except OSError as exc:
+        raise _failed(folder, exc) from exc
+    tmp = folder.parent / f"{beside}{os.getpid()}" if empty else folder / f"{FOLDER_TMP}{os.getpid()}"
     try:
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir()
         yield tmp
         os.sync()  # one flush of every file written, before any is put where the output goes
-        _move_all(tmp, folder)
+        if not (empty and _swapped(tmp, folder)):
+            _move_all(tmp, folder)
     except OSError as exc:
         raise _failed(folder, exc) from exc
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _swapped(tmp: Path, folder: Path) -> bool:
+    """``tmp`` renamed onto the empty folder ``folder`` (whose mode it takes); False when something
+    was put in ``folder`` meanwhile. A 2N-file export is then one rename, not 2N."""
+    try:
+        os.chmod(tmp, stat.S_IMODE(os.lstat(folder).st_mode))
+        os.rename(tmp, folder)  # a link or a file there now: ENOTDIR, refused like any failure
+    except OSError as exc:
+        if exc.errno in (errno.ENOTEMPTY, errno.EEXIST):
+            return False
+        raise
+    return True
 
 
 def _move_all(source: Path, target: Path) -> None:
@@ -209,16 +234,30 @@ def _move_all(source: Path, target: Path) -> None:
                 _move_all(Path(entry.path), dest)
                 continue
             mode = existing_mode(dest)  # a link, a folder, a pipe where the file goes: refused
-            os.chmod(entry.path, mode if mode is not None else new_file_mode())
+            if mode is not None:  # a new one has its mode from its creation: no call a file
+                os.chmod(entry.path, mode)
             os.replace(entry.path, dest)
 
 
-def _clean_folder_leftovers(folder: Path) -> None:
+def new_file(path: str, data: bytes) -> None:
+    """A new file (none may be there) holding ``data``, with the mode ``open`` gives (0666 less the
+    umask): the least a file costs, for writers of a file a task (``files_in``)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+    finally:
+        os.close(fd)
+
+
+def _clean_folder_leftovers(folder: Path, prefix: str) -> None:
+    """Remove the temporary folders ``prefix<pid>`` in ``folder`` of writers that are gone."""
     try:
         names = os.listdir(folder)
     except OSError:
         return
     for name in names:
-        pid = name[len(FOLDER_TMP) :]
-        if name.startswith(FOLDER_TMP) and pid.isdigit() and not _running(int(pid)):
+        pid = name[len(prefix) :]
+        if name.startswith(prefix) and pid.isdigit() and not _running(int(pid)):
             shutil.rmtree(folder / name, ignore_errors=True)

@@ -22,7 +22,7 @@ from pathlib import Path
 from annotator.core.errors import AnnotatorError, InvalidAnnotation
 from annotator.core.model import Annotation, Task
 from annotator.formats.assemble import SPLIT_NOTE, Place, RawRelation, RawSpan, build
-from annotator.formats.atomic import existing_mode, files_in
+from annotator.formats.atomic import existing_mode, files_in, new_file
 from annotator.formats.base import Counts, Item, describe
 from annotator.formats.problems import Problems
 
@@ -195,7 +195,7 @@ def ann_text(task: Task, annotation: Annotation) -> str:
             )
         lines.append(f"{ids[s.sid]}\t{s.label} {s.start} {s.end}\t{_flat(task.text[s.start : s.end])}\n")
     for i, r in enumerate(ordered.relations):
-        if any(c.isspace() for c in r.label):
+        if not r.label or any(c.isspace() for c in r.label):
             raise AnnotatorError(
                 f"{describe(task)}: relation label {r.label!r} holds whitespace, which brat types cannot"
             )
@@ -238,16 +238,17 @@ def write(path: Path, items: Iterable[Item]) -> Counts:
     rel_labels: set[str] = set()
     with files_in(folder) as tmp:
         names = _Names(tmp)
+        made: set[str] = set()  # sub-folders made (a source's relative path keeps its folders)
         for n, (task, annotation) in enumerate(items, 1):
-            for label in {s.label for s in annotation.spans} | {r.label for r in annotation.relations}:
-                if not label or any(c.isspace() for c in label):
-                    raise AnnotatorError(
-                        f"{describe(task)}: label {label!r} holds whitespace, which brat types cannot"
-                    )
+            ann = ann_text(task, annotation).encode("utf-8")  # first: it refuses what brat cannot hold
             name = names.new(_stem(task, n))
-            (tmp / name).parent.mkdir(parents=True, exist_ok=True)
-            (tmp / f"{name}.txt").write_bytes(task.text.encode("utf-8"))
-            (tmp / f"{name}.ann").write_bytes(ann_text(task, annotation).encode("utf-8"))
+            parent = name.rpartition("/")[0]
+            if parent and parent not in made:
+                (tmp / parent).mkdir(parents=True, exist_ok=True)
+                made.add(parent)
+            at = f"{tmp}/{name}"
+            new_file(f"{at}.txt", task.text.encode("utf-8"))
+            new_file(f"{at}.ann", ann)
             labels.update(s.label for s in annotation.spans)
             rel_labels.update(r.label for r in annotation.relations)
             counts.add(annotation)

@@ -298,3 +298,29 @@ def test_a_200k_line_ann_imports_in_seconds(tmp_path: Path) -> None:
     assert stored is not None
     assert sum(1 for s in stored.spans if s.layer == "sc") >= 100
     assert took < 180, f"{took:.1f} s"
+
+
+def test_an_empty_output_folder_is_replaced_whole_and_keeps_its_mode(tmp_path: Path) -> None:
+    """Into an empty folder, the documents' temporary folder (beside it) takes the folder's place in
+    one rename: the folder keeps its own mode, and nothing is left beside it, not even a temporary
+    folder of an export that was killed."""
+    out = tmp_path / "o"
+    out.mkdir()
+    out.chmod(0o750)
+    stale = tmp_path / f".o{atomic.FOLDER_TMP}999999999"  # a pid that does not run
+    stale.mkdir()
+    (stale / "half.txt").write_text("x", encoding="utf-8")
+    inode = out.stat().st_ino
+    brat.write(out, [(Task("Ann", tokenize("Ann"), 1, {"source": "a.txt"}), Annotation())])
+    assert out.stat().st_mode & 0o777 == 0o750
+    assert out.stat().st_ino != inode  # replaced, not filled file by file
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["o"]
+    assert sorted(p.name for p in out.iterdir()) == ["a.ann", "a.txt", "annotation.conf"]
+    # Into a folder that holds something, the files are moved one by one and the rest stays.
+    (out / "notes.md").write_text("mine", encoding="utf-8")
+    brat.write(out, [(Task("Bob", tokenize("Bob"), 2, {"source": "b.txt"}), Annotation())])
+    assert sorted(p.name for p in out.iterdir()) == [
+        "a.ann", "a.txt", "annotation.conf", "b.ann", "b.txt", "notes.md"
+    ]  # fmt: skip
+    assert (out / "notes.md").read_text(encoding="utf-8") == "mine"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["o"]
