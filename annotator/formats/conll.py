@@ -65,8 +65,14 @@ def sentences(
             tags[i] = ("B-" if k == 0 else "I-") + s.label
         for i in range(s.token_start, s.token_end):
             inside[i] = True
-    out: list[list[tuple[str, str]]] = [[]]
     text = task.text
+    words = [t.text for t in task.tokens]
+    joined = "".join(words)
+    if "\n" not in text and joined.split() == [joined]:
+        # No line break and no whitespace in any token (most tasks): one sentence of every token,
+        # without looking at each token's text (a third of a CoNLL export's time).
+        return [list(zip(words, tags, strict=True))]
+    out: list[list[tuple[str, str]]] = [[]]
     for i, tok in enumerate(task.tokens):
         if tok.text.isspace():
             if "\n" in tok.text and not inside[i] and not (i > 0 and inside[i - 1]) and out[-1]:

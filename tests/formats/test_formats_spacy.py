@@ -6,19 +6,25 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import tempfile
+import zlib
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from annotator.core.errors import AnnotatorError
 from annotator.core.model import Annotation, Relation, Span, Task, Token
 from annotator.formats import docbin, jsonl
+from annotator.formats.base import Counts
 from annotator.formats.problems import Problems
 from annotator.formats.tokens import tokenize
 from annotator.store import Store
 from annotator.transfer.exporting import export_dataset
 from annotator.transfer.importing import import_file
 from tests.formats_support import REL_FILE, messages, totals
+from tests.strategies import annotated_tasks
 
 
 def spacy_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -228,3 +234,62 @@ def test_whitespace_at_entity_edges_is_trimmed_so_spacy_debug_data_is_clean(tmp_
     out = done.stdout + done.stderr
     assert "No entities consisting of or starting/ending with whitespace" in out, out
     assert "invalid whitespace entity spans" not in out
+
+
+def spacy_docbin_bytes(items: list[tuple[Task, Annotation]]) -> bytes:
+    """What spaCy's own DocBin writes for these tasks: a Doc made of each (``to_doc``), added with
+    ``DocBin.add``, serialized with ``DocBin.to_bytes``; decompressed."""
+    from spacy.tokens import DocBin
+
+    vocab = docbin._vocab()
+    counts = Counts()
+    docs = [docbin.to_doc(vocab, *docbin.trimmed(task, a, counts)) for task, a in items]
+    return zlib.decompress(DocBin(store_user_data=True, docs=docs).to_bytes())
+
+
+CORNERS = [
+    # words and labels that are spaCy symbols (fixed ids, not hashes), and the empty text
+    (Task("PERSON met ORG", tokenize("PERSON met ORG"), 1), [(0, 0, "ORG"), (2, 2, "PERSON")]),
+    (Task("", (), 2), []),
+    # text the tokens leave uncovered (two spaces, a leading line break): whitespace words
+    (Task("\nAnn  met Bo", tokenize("\nAnn  met Bo"), 3), [(0, 0, "PERSON")]),
+    # a span group beside an entity (a Doc of its own in the chunk), and a relation across them
+    (Task("Ann met Bo in Rome", tokenize("Ann met Bo in Rome"), 4), [(0, 0, "PERSON"), (2, 4, "sc:EVENT")]),
+    (Task("Ünïcode 東京 😀 ok", tokenize("Ünïcode 東京 😀 ok"), 5), [(1, 1, "GPE"), (2, 3, "X")]),
+]
+
+
+def corner_items() -> list[tuple[Task, Annotation]]:
+    out = []
+    for task, ranges in CORNERS:
+        spans = []
+        for sid, (a, b, label) in enumerate(ranges, 1):
+            layer, _, name = label.rpartition(":")
+            start, end = task.tokens[a].start, task.tokens[b].end
+            spans.append(Span(start, end, a, b, name, None, sid, layer or "ents"))
+        rels = (Relation(1, 2, "REL"),) if len(spans) == 2 else ()
+        out.append((task, Annotation(tuple(spans), rels, "accept", "alice", "s", 7)))
+    return out
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(annotated_tasks(), max_size=6), st.integers(0, 5))
+def test_the_file_is_the_bytes_spacy_itself_writes(items: list[tuple[Task, Annotation]], at: int) -> None:
+    """The writer fills the DocBin's columns itself, without a Doc a task (a task it cannot be sure
+    of goes through a Doc): the file must be exactly what spaCy's DocBin writes for the same Docs,
+    byte for byte, and what spaCy's reader gives back must be those Docs."""
+    from spacy.tokens import DocBin
+
+    first = len(items[:at])  # where the corner cases begin
+    items = items[:at] + corner_items() + items[at:]
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "x.spacy"
+        docbin.write(out, items)
+        ours = out.read_bytes()
+    assert zlib.decompress(ours) == spacy_docbin_bytes(items)
+    docs = list(DocBin().from_bytes(ours).get_docs(docbin._vocab()))
+    assert [d.text for d in docs] == [t.text for t, _ in items]
+    assert [(e.start_char, e.end_char, e.label_) for e in docs[first].ents] == [
+        (0, 6, "ORG"), (11, 14, "PERSON")
+    ]  # fmt: skip
+    assert [(s.text, s.label_) for s in docs[first + 3].spans["sc"]] == [("Bo in Rome", "EVENT")]
