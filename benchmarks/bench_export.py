@@ -1,6 +1,6 @@
 """`annotator export` of N synthetic tasks, in every format, against a raw dump of the same records.
 
-    python benchmarks/bench_export.py N [--format jsonl,doccano,brat,conll,spacy] [--repeat 3]
+    python benchmarks/bench_export.py N [--format jsonl,doccano,brat,conll,spacy] [--repeat 3] [--db DB]
 
 The database holds the synthetic tasks (synth.py) imported as annotators A and B; A's are exported.
 The baseline reads the same records back from a bare SQLite table (baseline.py insert builds it,
@@ -26,8 +26,10 @@ SUFFIX = {"jsonl": ".jsonl", "doccano": ".jsonl", "brat": "", "conll": ".conll",
 def main() -> None:
     parser = measure.arguments(__doc__)
     parser.add_argument("--format", default=",".join(FORMATS), help="comma-separated formats")
+    parser.add_argument("--db", type=Path, help="another database holding dataset bench (only read)")
     args = parser.parse_args()
-    folder, db = measure.prepare("export", args.n)
+    folder, db = measure.prepare("export", args.n, with_db=args.db is None)
+    db = args.db or db
     with tempfile.TemporaryDirectory(dir=folder) as tmp:
         bare = Path(tmp) / "bare.db"
         measure.run(measure.script("baseline.py", "insert", folder / "a.jsonl", bare))
