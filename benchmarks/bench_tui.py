@@ -26,6 +26,7 @@ from pathlib import Path
 from textual.app import App, ComposeResult
 from textual.widgets import Static
 
+from annotator.cli import tune_gc
 from annotator.core.hashing import input_hash
 from annotator.core.model import Annotation, Span, Task
 from annotator.core.scheme import LabelScheme, RelationType
@@ -119,6 +120,7 @@ def main() -> None:
         "--groups", type=int, default=0, help="also time a copy with this many span-group spans (nested)"
     )
     args = parser.parse_args()
+    tune_gc()  # the garbage collector as `annotator` sets it: the app measured is the app that runs
     if args.learn:
         learn_bench(args.tokens, args.keys)
         return

@@ -116,7 +116,9 @@ POSSESSIVE = frozenset({"'s", "’s", "'", "’"})
 def contradictions(task: Task, annotation: Annotation) -> dict[int, str]:
     """Spans the annotation itself speaks against, with why (sid -> reason):
 
-    - the same words labelled two ways ("Washington" a PERSON and a GPE): each of them;
+    - the same words labelled two ways ("Washington" a PERSON and a GPE): each of them, except a
+      span the annotator labelled (source None) against the model's ("Nakatani" made a PERSON: the
+      other mentions the model calls ORG are the places to look);
     - a span whose words begin or end a longer span of another label ("Nakatani" an ORG where
       "Gen Nakatani" is a PERSON): the shorter one, the partial mention;
     - a span ending in a possessive ("North Korea ’s"): names stop before it.
@@ -124,8 +126,11 @@ def contradictions(task: Task, annotation: Annotation) -> dict[int, str]:
     spans = sorted((s for s in annotation.spans if s.layer == ENTS), key=lambda s: s.start)
     forms = {s.sid: _form(task, s) for s in spans}
     labels_of: dict[tuple[str, ...], set[str]] = {}
+    decided: dict[tuple[str, ...], set[str]] = {}  # the labels the annotator gave each form here
     for s in spans:
         labels_of.setdefault(forms[s.sid], set()).add(s.label)
+        if s.source is None:
+            decided.setdefault(forms[s.sid], set()).add(s.label)
     # The first and last words of every span of two or more, by form: where a shorter form is a
     # partial mention of a longer one.
     edges: dict[tuple[str, ...], dict[str, str]] = {}
@@ -137,7 +142,9 @@ def contradictions(task: Task, annotation: Annotation) -> dict[int, str]:
     out: dict[int, str] = {}
     for s in spans:
         form = forms[s.sid]
-        others = labels_of[form] - {s.label}
+        # A span the annotator labelled is their decision: only another of their own speaks against
+        # it (the model's spans of the same words are the ones to look at).
+        others = (decided if s.source is None else labels_of).get(form, set()) - {s.label}
         if others:
             out[s.sid] = f"the same words are {' and '.join(sorted(others))} elsewhere"
             continue
@@ -152,17 +159,20 @@ def contradictions(task: Task, annotation: Annotation) -> dict[int, str]:
 
 
 def looks(task: Task, annotation: Annotation, doubts: Doubts | None) -> list[Look]:
-    """Every place worth a look in the task as it is now, in text order: unsure spans, near misses
-    and the annotation's contradictions."""
+    """Every place worth a look in the task as it is now, in text order: unsure spans (unless the
+    same words carry the same label elsewhere in the task without a doubt), near misses and the
+    annotation's contradictions."""
     found: dict[tuple[int, int, int | None], Look] = {}
     against = contradictions(task, annotation)
     doubted = {(d.token_start, d.token_end, d.label): d for d in doubts.places} if doubts else {}
-    for s in annotation.spans:
-        if s.layer != ENTS:
-            continue  # the model's doubts and these rules are about entities; a group overlaps freely
+    ents = [s for s in annotation.spans if s.layer == ENTS]
+    # Forms (and labels) the annotation holds somewhere without a doubt: a doubt about another
+    # mention of the same words with the same label is settled ("Japan" a GPE, sure in ten places).
+    sure = {(_form(task, s), s.label) for s in ents if (s.token_start, s.token_end, s.label) not in doubted}
+    for s in ents:
         reasons = []
         d = doubted.get((s.token_start, s.token_end, s.label))
-        if d is not None and not d.missed:
+        if d is not None and not d.missed and (_form(task, s), s.label) not in sure:
             reasons.append(f"unsure ({d.why()})")
         if s.sid in against:
             reasons.append(against[s.sid])

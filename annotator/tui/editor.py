@@ -242,6 +242,11 @@ class EditorScreen(KeyDispatch, Screen[None]):
     def say(self, message: str, error: bool = False) -> None:
         self.query_one(MessageLine).say(message, error)
 
+    @property
+    def said(self) -> str:
+        """What the message line says now."""
+        return self.query_one(MessageLine).said
+
     def say_fitting(self, head: Callable[[Callable[[str], str]], str], tails: tuple[str, ...]) -> None:
         """Say ``head`` (built with a quoting function that clips span texts) and the first of
         ``tails`` (key hints, longest first) that fits the message line; span texts are clipped

@@ -3,6 +3,8 @@ contradictions, the places the ``;`` key goes through, and the uncertain order o
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from annotator.core.doubts import (
     SOURCE_EVERY,
     Doubt,
@@ -91,3 +93,21 @@ def test_the_uncertain_order_takes_the_least_sure_and_every_fifth_in_source_orde
         pool.remove(pick)
     assert sorted(served) == list(range(40))
     assert served[SOURCE_EVERY - 1] == min(set(range(40)) - set(served[: SOURCE_EVERY - 1]))
+
+
+def test_an_unsure_span_is_settled_by_a_sure_mention_of_the_same_words_and_label() -> None:
+    # "Nakatani" twice as ORG: the first doubted, the second not.
+    doubts = Doubts(1.0, (Doubt(1, 1, "ORG", 0.3),))
+    ann = Annotation((span(T, 1, 1, "ORG", 1), span(T, 10, 10, "ORG", 2)))
+    assert looks(T, ann, doubts) == []
+    # Labelled otherwise elsewhere, the doubt stands (and the two ways contradict each other).
+    other = Annotation((span(T, 1, 1, "ORG", 1), span(T, 10, 10, "PERSON", 2)))
+    assert next(p.why for p in looks(T, other, doubts)).startswith("unsure (margin 0.30)")
+
+
+def test_the_annotator_s_own_label_is_a_decision_not_a_contradiction() -> None:
+    # The annotator relabelled the first "Nakatani" (source None); the model's second is to look at.
+    decided = Annotation((span(T, 1, 1, "PERSON", 1, source=None), span(T, 10, 10, "ORG", 2)))
+    assert contradictions(T, decided) == {2: "the same words are PERSON elsewhere"}
+    both = Annotation(tuple(replace(s, source=None) for s in decided.spans))
+    assert set(contradictions(T, both)) == {1, 2}  # two decisions of the annotator's disagree

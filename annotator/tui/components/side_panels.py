@@ -20,6 +20,11 @@ class MessageLine(Static):
 
     _said: tuple[str, bool] = ("", False)
 
+    @property
+    def said(self) -> str:
+        """The message as said (before it was cut to the line)."""
+        return self._said[0]
+
     def say(self, message: str, error: bool = False) -> None:
         self._said = (message, error)
         log_of(self.app).add(message, error)

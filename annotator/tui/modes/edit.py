@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from annotator.core import edits
 from annotator.core.doubts import Look, looks, next_look
 from annotator.core.errors import InvalidAnnotation
@@ -12,7 +14,7 @@ from annotator.core.wording import counted
 from annotator.tui.components.side_panels import span_names
 from annotator.tui.display import cells
 from annotator.tui.keymap import Key
-from annotator.tui.modes.base import Mode, cycle_index, quote, spans_in_order
+from annotator.tui.modes.base import Editor, Mode, cycle_index, quote, spans_in_order
 
 DIGITS = "1,2,3,4,5,6,7,8,9"
 
@@ -83,6 +85,11 @@ class EditMode(Mode):
             "spans",
         ),
     )
+
+    def __init__(self, editor: Editor) -> None:
+        super().__init__(editor)
+        # The place ; or , went to last, and which way: an edit that settles it goes on to the next.
+        self._tour: tuple[Look, bool] | None = None
 
     def cursor_moved(self, token: int) -> None:
         ed = self.editor
@@ -185,12 +192,47 @@ class EditMode(Mode):
         current = next((p for p in places if self._at(p)), None)
         place = next_look(places, ed.cursor, current, forward)
         assert place is not None
+        ed.say(self._go_to(task, places, place, forward))
+
+    def _go_to(self, task: Task, places: list[Look], place: Look, forward: bool) -> str:
+        """Select ``place`` (a span as any span is selected, a near miss as a selection of its
+        tokens); what to say about it."""
+        ed = self.editor
         ed.selected_sid = place.sid
         ed.selection = None if place.sid is not None else (place.token_start, place.token_end)
         ed.cursor = place.token_start
+        self._tour = (place, forward)
         text = task.text[task.tokens[place.token_start].start : task.tokens[place.token_end].end]
         head = f"{place.label} {quote(text, 30)}" if place.sid is not None else f"{quote(text, 30)}"
-        ed.say(f"{head} · {place.why} · {places.index(place) + 1} of {len(places)} to look at")
+        return f"{head} · {place.why} · {places.index(place) + 1} of {len(places)} to look at"
+
+    def _fixing(self, edit_it: Callable[[], object]) -> None:
+        """Make an edit; when it was made on the place ; or , went to and settled it (the span is
+        no longer one to look at), go on to the next place that way (not round: the message says
+        when none is left), so that working through the places takes one key a fix."""
+        ed = self.editor
+        tour, before = self._tour, ed.last_edit
+        on_place = tour is not None and self._at(tour[0])
+        edit_it()
+        task = ed.current_task
+        if tour is None or not on_place or ed.last_edit is before or task is None:
+            return
+        place, forward = tour
+        places = looks(task, ed.annotation, ed.doubts)
+        if any(p.token_start <= place.token_end and place.token_start <= p.token_end for p in places):
+            return  # still worth a look there (a relabel the annotation still contradicts)
+        self._tour = None
+        ahead = [
+            p
+            for p in places
+            if (p.token_start > place.token_start if forward else p.token_start < place.token_start)
+        ]
+        said = ed.said
+        if not ahead:
+            ed.say(f"{said} · no place to look at {'after' if forward else 'before'} this one")
+            return
+        nxt = ahead[0] if forward else ahead[-1]
+        ed.say(f"{said} · next: {self._go_to(task, places, nxt, forward)}")
 
     def _at(self, place: Look) -> bool:
         """Whether the screen is on ``place`` (its span selected, or its tokens)."""
@@ -229,6 +271,9 @@ class EditMode(Mode):
     # -- labels ------------------------------------------------------------------------------------
 
     def action_label(self, n: int) -> None:
+        self._fixing(lambda: self._label(n))
+
+    def _label(self, n: int) -> None:
         ed = self.editor
         labels = ed.scheme.layer_labels(ed.active_layer)
         if n > len(labels):
@@ -242,7 +287,11 @@ class EditMode(Mode):
     def action_pick_label(self) -> None:
         ed = self.editor
         title = "entity label" if ed.active_layer == ENTS else f"label of span group {ed.active_layer}"
-        ed.pick_label(ed.scheme.layer_labels(ed.active_layer), title, self.label_with)
+        ed.pick_label(
+            ed.scheme.layer_labels(ed.active_layer),
+            title,
+            lambda label: self._fixing(lambda: self.label_with(label)),
+        )
 
     def action_next_layer(self) -> None:
         """The next layer of the scheme (after the last group, the entities again)."""
@@ -305,7 +354,7 @@ class EditMode(Mode):
     # -- changing spans ----------------------------------------------------------------------------
 
     def action_delete(self) -> None:
-        self.editor.delete_target()
+        self._fixing(self.editor.delete_target)
 
     def select(self, d_start: int, d_end: int) -> None:
         """Move the edges of the selected span (or the span under the cursor) by whole tokens; with
@@ -315,6 +364,10 @@ class EditMode(Mode):
         if target is None:
             super().select(d_start, d_end)
             return
+        self._fixing(lambda: self._resize(target, d_start, d_end))
+
+    def _resize(self, target: Span, d_start: int, d_end: int) -> None:
+        ed = self.editor
         if not ed.editable():
             return
         first, last = target.token_start, target.token_end

@@ -43,8 +43,42 @@ class RelationMode(Mode):
         ed.head_sid, ed.child_sid = target.sid, None
         ed.selected_sid = None
         ed.selection = None
-        self.cycle(1)
+        self._nearest()
         self.prompt()
+
+    def _children(self) -> list[Span]:
+        """The spans tab goes through: those some relation label allows as the head's child (a
+        DATE is nobody's child in the news scheme), in text order; every other span when none is."""
+        ed = self.editor
+        others = [s for s in spans_in_order(ed.annotation) if s.sid != ed.head_sid]
+        head = ed.annotation.span(ed.head_sid) if ed.head_sid is not None else None
+        if head is None:
+            return others
+        labels = ed.scheme.relation_labels
+        allowed = [
+            s for s in others if any(ed.scheme.relation_error(r, head.label, s.label) is None for r in labels)
+        ]
+        return allowed or others
+
+    def _nearest(self) -> None:
+        """The first child offered: the allowed span nearest the head, before or after it (the
+        other argument of a relation is mostly close by: "Japanese Defense Minister X", "X met Y")."""
+        ed = self.editor
+        spans, head = self._children(), ed.annotation.span(ed.head_sid) if ed.head_sid is not None else None
+        if not spans or head is None:
+            self.cycle(1)
+            return
+        span = min(
+            spans,
+            key=lambda s: (
+                s.token_start - head.token_end
+                if s.token_start > head.token_end
+                else head.token_start - s.token_end,
+                s.start,
+            ),
+        )
+        ed.child_sid = span.sid
+        ed.cursor = span.token_start
 
     def action_clear(self) -> None:
         ed = self.editor
@@ -74,7 +108,7 @@ class RelationMode(Mode):
 
     def cycle(self, delta: int) -> None:
         ed = self.editor
-        spans = [s for s in spans_in_order(ed.annotation) if s.sid != ed.head_sid]
+        spans = self._children()
         if not spans:
             ed.say("no other span to link to")
             return
