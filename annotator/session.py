@@ -7,7 +7,7 @@ returns, so whatever the screen shows after a key press is already on disk.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TypeVar
 
@@ -128,8 +128,10 @@ class AnnotationSession:
             self._place = (task_id, self.store.queue_rank(self.dataset, self.annotator, task_id, near))
         return self._place[1]
 
-    def open(self, task_id: int) -> OpenTask:
-        task = self.store.task(task_id)
+    def open(self, task_id: int, stored: Task | None = None) -> OpenTask:
+        """Open a task, read from the store (``stored``: the task as it was stored a moment ago,
+        by the feed, so that a document of 500,000 tokens is not read back at once)."""
+        task = stored if stored is not None else self.store.task(task_id)
         state = self.store.state(task_id, self.annotator)
         # The log keeps offsets; a token split since (by anyone) moved only token indices.
         history = realign_history(task, state.history)
@@ -242,13 +244,14 @@ class AnnotationSession:
             after = page[-1]
         return out
 
-    def open_first_unanswered(self) -> OpenTask | None:
+    def open_first_unanswered(self, stored: Mapping[int, Task] | None = None) -> OpenTask | None:
+        """``stored``: tasks just stored, by id (see ``open``)."""
         if self.order == "uncertain":
             return self.advance()
         task_id = self.store.next_unanswered(self.dataset, self.annotator)
         if task_id is None:
             return None
-        return self.open(task_id)
+        return self.open(task_id, (stored or {}).get(task_id))
 
     def step(self, delta: int) -> OpenTask | None:
         """Open the task ``delta`` places away without deciding (the draft stays stored)."""

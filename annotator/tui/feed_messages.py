@@ -7,6 +7,7 @@ from __future__ import annotations
 from textual.message import Message
 
 from annotator.core.errors import BadRecord
+from annotator.core.model import Task
 from annotator.feed import FeedDone, FeedEvent, FirstText, ModelLoaded, TasksAdded
 
 
@@ -26,9 +27,10 @@ class ModelReady(Message):
 
 
 class TasksStored(Message):
-    def __init__(self, task_ids: tuple[int, ...]) -> None:
+    def __init__(self, task_ids: tuple[int, ...], tasks: tuple[Task, ...] = ()) -> None:
         super().__init__()
         self.task_ids = task_ids
+        self.tasks = tasks  # the tasks as the feed stored them (TasksAdded.tasks)
 
 
 class FeedFinished(Message):
@@ -44,8 +46,8 @@ def feed_message(event: FeedEvent) -> Message:
             return FirstTextRead(event)
         case ModelLoaded(name=name):
             return ModelReady(name)
-        case TasksAdded(task_ids=task_ids):
-            return TasksStored(task_ids)
+        case TasksAdded(task_ids=task_ids, tasks=tasks):
+            return TasksStored(task_ids, tasks)
         case FeedDone(problems=problems, error=error):
             return FeedFinished(problems, error)
 

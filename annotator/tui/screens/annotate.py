@@ -4,6 +4,8 @@ messages arrive here)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from annotator.core.model import Annotation, Answer, Task
 from annotator.core.tokenize import provisional_tokens
 from annotator.core.wording import counted
@@ -38,7 +40,7 @@ class AnnotateScreen(EditorScreen):
         self.update_status()
 
     def on_tasks_stored(self, message: TasksStored) -> None:
-        self.tasks_arrived()
+        self.tasks_arrived(dict(zip(message.task_ids, message.tasks, strict=False)))
 
     def on_feed_finished(self, message: FeedFinished) -> None:
         self.session.finished = True
@@ -69,13 +71,14 @@ class AnnotateScreen(EditorScreen):
         self.say("loading the model; the text is read-only until its suggestions arrive")
         self.update_status()
 
-    def tasks_arrived(self) -> None:
+    def tasks_arrived(self, stored: Mapping[int, Task] | None = None) -> None:
+        """``stored``: tasks the feed has just stored, by id, opened as they are if one is next."""
         try:
-            self._open_arrived()
+            self._open_arrived(stored or {})
         except StoreError as exc:
             self.storage_fault(exc)
 
-    def _open_arrived(self) -> None:
+    def _open_arrived(self, stored: Mapping[int, Task]) -> None:
         s = self.session  # the tasks stored are in the store's queue already
         if s.current is None and not (self.done and s.finished):
             pending_char = None
@@ -83,7 +86,7 @@ class AnnotateScreen(EditorScreen):
                 pending_char = (
                     self.pending_task.tokens[self.cursor].start if self.pending_task.tokens else None
                 )
-            if s.open_first_unanswered() is not None:
+            if s.open_first_unanswered(stored) is not None:
                 self.load_current(keep_cursor_char=pending_char)
             elif s.finished and s.queue_size() and not self.done:
                 self.show_done("every task is answered")
