@@ -17,7 +17,7 @@ from annotator.core.model import Annotation, Task, Token
 from annotator.core.records import from_record, to_record, token_dict, tokens_from_record
 from annotator.core.validate import validate_annotation
 from tests.conftest import FIXTURES
-from tests.strategies import tasks
+from tests.strategies import annotated_tasks, tasks
 
 PRODIGY = FIXTURES / "prodigy"
 REL_FILE = PRODIGY / "rel_component_annotations.jsonl"
@@ -287,3 +287,57 @@ def test_tokens_read_a_column_at_a_time_are_the_tokens_read_one_by_one(data: st.
     assert _either(task.text, raw) == _careful(task.text, raw)
     if orjson.dumps(raw) == orjson.dumps([token_dict(t) for t in task.tokens]):  # (True == 1)
         assert _either(task.text, raw) == task.tokens
+
+
+SPAN_CHANGES: list[tuple[str, Any]] = [
+    ("start", 1),
+    ("end", -1),
+    ("end", 10**6),
+    ("token_start", 1),
+    ("token_end", -1),
+    ("token_end", 10**6),
+    ("start", True),
+    ("end", 2.0),
+    ("label", ""),
+    ("label", 3),
+    ("source", 3),
+    ("source", "model"),
+    ("text", "other"),
+    ("key", "sc"),
+    ("key", ""),
+]
+
+
+def _read(record: dict[str, Any], careful: bool) -> tuple[Task, Annotation] | str:
+    """from_record's result, or its reason; ``careful``: without the span-list-at-once path."""
+    try:
+        if careful:
+            with patch("annotator.core.records._plain_spans", return_value=None):
+                return from_record(record)
+        return from_record(record)
+    except InvalidAnnotation as exc:
+        return str(exc)
+
+
+@given(st.data())
+def test_spans_read_at_once_are_the_spans_read_one_by_one(data: st.DataObject) -> None:
+    """The fast path for spans as Prodigy writes them never accepts what the careful reading
+    refuses, and gives the same task and annotation (sids, sources, layers) when it accepts."""
+    task, annotation = data.draw(annotated_tasks(min_spans=1))
+    record = to_record(task, annotation)
+    spans: list[Any] = record["spans"]
+    record["relations"] = []
+    for _ in range(data.draw(st.integers(0, 2))):
+        i = data.draw(st.integers(0, len(spans) - 1))
+        key, value = data.draw(st.sampled_from([*SPAN_CHANGES, ("drop", None), ("list", None)]))
+        if key == "drop":
+            spans[i] = {k: v for k, v in spans[i].items() if k != data.draw(st.sampled_from(list(spans[i])))}
+        elif key == "list":
+            spans[i] = list(spans[i].values()) if isinstance(spans[i], dict) else spans[i]
+        elif key == "text" and isinstance(spans[i], dict) and data.draw(st.booleans()):
+            spans[i] = {**spans[i], "text": task.text[spans[i].get("start", 0) : spans[i].get("end", 0)]}
+        elif isinstance(spans[i], dict):
+            old = spans[i].get(key)
+            shift = isinstance(value, int) and not isinstance(value, bool) and isinstance(old, int)
+            spans[i] = {**spans[i], key: old + value if shift else value}
+    assert _read(record, careful=False) == _read(record, careful=True)
