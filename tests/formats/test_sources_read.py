@@ -108,6 +108,26 @@ def test_jsonl_kinds(tmp_path: Path) -> None:
     assert count_source(path) == 4
 
 
+@pytest.mark.parametrize(
+    ("data", "count"),
+    [
+        (b"", 0),
+        (b"\n \n\t\r\n", 0),
+        (b"{}", 1),
+        (b'{}\n\n  \n{"a": 1}\r\n \t\n{}', 3),
+        # Lines longer than the megabyte a read takes, blank or not, across the pieces.
+        ((b"{" + b" " * 1_500_000 + b"}\n" + b" " * 1_200_000 + b"\n") * 3, 3),
+        (b" " * 1_048_575 + b"{}\n" + b" " * 1_048_576 + b"\n{}", 2),
+    ],
+)
+def test_a_jsonl_source_counts_its_lines_that_hold_more_than_whitespace(
+    tmp_path: Path, data: bytes, count: int
+) -> None:
+    path = tmp_path / "tasks.jsonl"
+    path.write_bytes(data)
+    assert count_source(path) == count
+
+
 def test_jsonl_bad_records_are_reported_with_line_and_reason(tmp_path: Path) -> None:
     path = jsonl(
         tmp_path / "mixed.jsonl",
