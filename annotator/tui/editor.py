@@ -29,6 +29,7 @@ from annotator.core.scheme import LabelScheme
 from annotator.core.wording import counted
 from annotator.session import AnnotationSession, ConcurrentEdit
 from annotator.store import StoreError
+from annotator.tui import collector
 from annotator.tui.components.dialogs import HelpScreen, LabelPicker
 from annotator.tui.components.document_view import DocumentView
 from annotator.tui.components.layout import Layout
@@ -195,6 +196,7 @@ class EditorScreen(KeyDispatch, Screen[None]):
         task = self.current_task
         if task is None:
             return
+        collector.reading()
         self.pending_task = None
         self.done = False
         self.reset_view(first_visible(task))
@@ -208,6 +210,7 @@ class EditorScreen(KeyDispatch, Screen[None]):
         # What was said was about the task on screen before; the notes of the start, once.
         self.say(" · ".join(self.notes))
         self.notes = []
+        collector.editing()  # no long pause of the garbage collector on a key (tui/collector.py)
 
     def reset_view(self, cursor: int) -> None:
         """The edit mode, nothing selected, the cursor on ``cursor``: how a text opens."""
