@@ -243,7 +243,7 @@ class _Spacy:
         return ids
 
 
-IDS_KEPT = 200_000
+IDS_KEPT = 50_000  # about 10 MB of strings and ids
 # spaCy's ENT_IOB values: inside, outside, beginning (0 is unset, which a Doc given ents has none of)
 _I, _O, _B = 1, 2, 3
 _NO_SPAN_GROUPS = b"\x90"  # msgpack of an empty list: a Doc without span groups, as spaCy writes it
