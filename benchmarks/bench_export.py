@@ -4,9 +4,11 @@
 
 The database holds the synthetic tasks (synth.py) imported as annotators A and B; A's are exported.
 The baseline reads the same records back from a bare SQLite table (baseline.py insert builds it,
-untimed) and writes them as JSONL with orjson (baseline.py dump). brat, a file a task, is also
-shown beside the floor of that: the same records written as a .txt and a .ann each with nothing
-else (baseline.py files), since making 2N files costs the file system more than the dump's one.
+untimed) and writes them as JSONL with orjson (baseline.py dump); the start of `annotator` and
+the import of spaCy are shown beside it, since every export pays them whatever its size. brat, a
+file a task, is also shown beside the floor of that: the same records written as a .txt and a
+.ann each with nothing else (baseline.py files), since making 2N files costs the file system more
+than the dump's one file.
 Every run is a child process; each figure is the fastest of --repeat runs with the peak resident
 memory of the process. Goal (issue 11): every format at most 3x the raw dump, memory flat in N.
 """
@@ -50,6 +52,13 @@ def main() -> None:
         raw = Path(tmp) / "raw.jsonl"
         base = measure.repeat(measure.script("baseline.py", "dump", bare, raw), args.repeat)
         measure.figure("raw dump (baseline)", base, None, "")
+        # What every export pays whatever the size (the start of the command; spaCy's import for
+        # the spacy format), beside the dump: at 10,000 tasks it is most of a 3x budget.
+        start = measure.repeat(measure.annotator("--help"), args.repeat)
+        measure.figure("  annotator --help (start)", start, base, "raw dump")
+        if "spacy" in args.format.split(","):
+            spacy = measure.repeat([measure.PYTHON, "-c", "import spacy.tokens"], args.repeat)
+            measure.figure("  import spacy.tokens", spacy, base, "raw dump")
         floor = None
         if "brat" in args.format.split(","):
             files = Path(tmp) / "files"
