@@ -36,7 +36,7 @@ def megabytes(path: Path) -> float:
     """The bytes of the file, or of the files in the folder (as measure.file_mb), counted by find."""
     script = 'find "$1" -type f -printf "%s\\n" | awk "{s += \\$1} END {print s + 0}"'
     found = subprocess.run(["sh", "-c", script, "sh", str(path)], check=True, capture_output=True, text=True)
-    return int(found.stdout) / 1e6
+    return float(found.stdout) / 1e6  # awk writes large sums as 2.69662e+09
 
 
 def main() -> None:
