@@ -16,6 +16,7 @@ import itertools
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from math import comb
 
 from annotator.core.errors import AnnotatorError
@@ -42,23 +43,31 @@ def _pair(a: str, b: str) -> tuple[str, str]:
     return (a, b) if a < b else (b, a)
 
 
-def period(annotators: Sequence[str], overlap: int) -> list[tuple[str, ...]] | None:
+@lru_cache(maxsize=8)  # a second or two for 20 annotators in threes: once a process, not a batch
+def period(annotators: tuple[str, ...], overlap: int) -> tuple[tuple[str, ...], ...] | None:
     """Every group of ``overlap`` annotators once, ordered so that loads stay level (each next
-    group: the least loaded busiest member, then the least in all); None when there are too many."""
+    group: the least loaded busiest member, then the least in all, then the pairs that have met
+    least); None when there are too many."""
     if comb(len(annotators), overlap) > MAX_PERIOD:
         return None
     unused = list(itertools.combinations(annotators, overlap))
     loads: Counter[str] = Counter()
+    shared: Counter[tuple[str, ...]] = Counter()  # pairs, as combinations() orders them
+
+    def cost(group: tuple[str, ...]) -> tuple[int, int, int, int]:
+        pairs = [shared[p] for p in itertools.combinations(group, 2)]
+        # Level loads first, then level pairs: a period cut short (fewer tasks than groups) then
+        # leaves every pair within a task or two of the others, not the pairs of its last groups out.
+        return (max(loads[a] for a in group), sum(loads[a] for a in group), max(pairs, default=0), sum(pairs))
+
     ordered: list[tuple[str, ...]] = []
     while unused:
-        at = min(
-            range(len(unused)),
-            key=lambda i: (max(loads[a] for a in unused[i]), sum(loads[a] for a in unused[i]), i),
-        )
+        at = min(range(len(unused)), key=lambda i: (*cost(unused[i]), i))
         group = unused.pop(at)
         loads.update(group)
+        shared.update(itertools.combinations(group, 2))
         ordered.append(group)
-    return ordered
+    return tuple(ordered)
 
 
 @dataclass
@@ -109,7 +118,7 @@ def spread(
     """(task, annotator) pairs that bring every task up to ``overlap`` annotators. The period
     goes on where the tasks routed before left it (their number tells where)."""
     have = have or {}
-    groups = period(planner.annotators, overlap)
+    groups = period(tuple(planner.annotators), overlap)
     at = sum(planner.loads.values()) // overlap if overlap else 0
     out: list[tuple[int, str]] = []
     for task_id in task_ids:
