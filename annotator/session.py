@@ -20,7 +20,7 @@ from annotator.core.memory import MEMORY_SOURCE, Memory
 from annotator.core.model import ENTS, Annotation, Answer, Task
 from annotator.core.retokenize import edge_users, merge_tokens, realign, realign_history, split_token
 from annotator.core.scheme import LabelScheme
-from annotator.store import UNCHECKED, Expect, StaleWrite, Store
+from annotator.store import UNCHECKED, Expect, StaleWrite, Store, TaskState
 
 T = TypeVar("T")
 
@@ -128,13 +128,21 @@ class AnnotationSession:
             self._place = (task_id, self.store.queue_rank(self.dataset, self.annotator, task_id, near))
         return self._place[1]
 
-    def open(self, task_id: int, stored: Task | None = None) -> OpenTask:
-        """Open a task, read from the store (``stored``: the task as it was stored a moment ago,
-        by the feed, so that a document of 500,000 tokens is not read back at once)."""
-        task = stored if stored is not None else self.store.task(task_id)
-        state = self.store.state(task_id, self.annotator)
-        # The log keeps offsets; a token split since (by anyone) moved only token indices.
-        history = realign_history(task, state.history)
+    def open(self, task_id: int, stored: tuple[Task, Annotation] | None = None) -> OpenTask:
+        """Open a task, read from the store (``stored``: the task and its suggestion as the feed
+        stored them a moment ago, so that a document of 500,000 tokens and 52,503 spans is not
+        read back at once)."""
+        if stored is not None and self.store.annotation(task_id, self.annotator) is None:
+            # Never touched by this annotator: its state is the suggestion, made on these very
+            # tokens (nothing to realign), with no history and no version.
+            task = stored[0]
+            state = TaskState(History(stored[1]), None, None)
+            history = state.history
+        else:
+            task = self.store.task(task_id)  # (one this annotator has touched may be split since)
+            state = self.store.state(task_id, self.annotator)
+            # The log keeps offsets; a token split since (by anyone) moved only token indices.
+            history = realign_history(task, state.history)
         if state.stored is None:
             # A task this annotator never touched starts from the suggestion, undecided.
             suggestion = replace(history.current, answer=None, annotator=None, session=None, timestamp=None)
@@ -244,8 +252,10 @@ class AnnotationSession:
             after = page[-1]
         return out
 
-    def open_first_unanswered(self, stored: Mapping[int, Task] | None = None) -> OpenTask | None:
-        """``stored``: tasks just stored, by id (see ``open``)."""
+    def open_first_unanswered(
+        self, stored: Mapping[int, tuple[Task, Annotation]] | None = None
+    ) -> OpenTask | None:
+        """``stored``: tasks just stored with their suggestions, by id (see ``open``)."""
         if self.order == "uncertain":
             return self.advance()
         task_id = self.store.next_unanswered(self.dataset, self.annotator)

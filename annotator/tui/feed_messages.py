@@ -7,7 +7,7 @@ from __future__ import annotations
 from textual.message import Message
 
 from annotator.core.errors import BadRecord
-from annotator.core.model import Task
+from annotator.core.model import Annotation, Task
 from annotator.feed import FeedDone, FeedEvent, FirstText, ModelLoaded, TasksAdded
 
 
@@ -27,10 +27,17 @@ class ModelReady(Message):
 
 
 class TasksStored(Message):
-    def __init__(self, task_ids: tuple[int, ...], tasks: tuple[Task, ...] = ()) -> None:
+    def __init__(
+        self,
+        task_ids: tuple[int, ...],
+        tasks: tuple[Task, ...] = (),
+        suggestions: tuple[Annotation, ...] = (),
+    ) -> None:
         super().__init__()
         self.task_ids = task_ids
-        self.tasks = tasks  # the tasks as the feed stored them (TasksAdded.tasks)
+        # The tasks and their suggestions as the feed stored them (TasksAdded.tasks, .suggestions).
+        self.tasks = tasks
+        self.suggestions = suggestions
 
 
 class FeedFinished(Message):
@@ -46,8 +53,8 @@ def feed_message(event: FeedEvent) -> Message:
             return FirstTextRead(event)
         case ModelLoaded(name=name):
             return ModelReady(name)
-        case TasksAdded(task_ids=task_ids, tasks=tasks):
-            return TasksStored(task_ids, tasks)
+        case TasksAdded(task_ids=task_ids, tasks=tasks, suggestions=suggestions):
+            return TasksStored(task_ids, tasks, suggestions)
         case FeedDone(problems=problems, error=error):
             return FeedFinished(problems, error)
 

@@ -130,3 +130,20 @@ def test_exports_carry_the_split_tokens(tmp_path: Path) -> None:
     docbin.write(tmp_path / "out.spacy", items)
     [(back, ann)] = list(docbin.read(tmp_path / "out.spacy", Problems()))
     assert [t.text for t in back.tokens][3:5] == ["U.S.", "-Japan"] and ann.spans[0].label == "GPE"
+
+
+def test_a_task_handed_over_is_read_from_the_store_once_the_annotator_touched_it(db_target: str) -> None:
+    # The feed hands the screen a task with its suggestion as it stored them; one this annotator
+    # has edited since (here: split in another window) opens as stored, not as handed over.
+    seoul = Span(TEXT.index("Seoul"), TEXT.index("Seoul") + 5, 7, 7, "GPE", "model", 1)
+    handed = (task(), Annotation((seoul,)))
+    with Store(db_target) as store:
+        [task_id] = store.add_tasks("d", [handed])
+        fresh = AnnotationSession(store, "d", "alice", SCHEME).open(task_id, handed)
+        assert fresh.task is handed[0] and fresh.annotation.spans == (seoul,) and fresh.seen is None
+        other = open_session(store, "alice")
+        other.split_token(TEXT.index("Japan") - 1)
+        cur = AnnotationSession(store, "d", "alice", SCHEME).open(task_id, handed)
+        assert cur.task == store.task(task_id) != handed[0]
+        assert cur.annotation.spans[0].token_start == 8  # Seoul realigned onto the split tokens
+        assert cur.seen == store.last_log_id(task_id, "alice") is not None

@@ -40,7 +40,8 @@ class AnnotateScreen(EditorScreen):
         self.update_status()
 
     def on_tasks_stored(self, message: TasksStored) -> None:
-        self.tasks_arrived(dict(zip(message.task_ids, message.tasks, strict=False)))
+        handed = zip(message.tasks, message.suggestions, strict=False)
+        self.tasks_arrived(dict(zip(message.task_ids, handed, strict=False)))
 
     def on_feed_finished(self, message: FeedFinished) -> None:
         self.session.finished = True
@@ -71,14 +72,15 @@ class AnnotateScreen(EditorScreen):
         self.say("loading the model; the text is read-only until its suggestions arrive")
         self.update_status()
 
-    def tasks_arrived(self, stored: Mapping[int, Task] | None = None) -> None:
-        """``stored``: tasks the feed has just stored, by id, opened as they are if one is next."""
+    def tasks_arrived(self, stored: Mapping[int, tuple[Task, Annotation]] | None = None) -> None:
+        """``stored``: tasks the feed has just stored with their suggestions, by id, opened as they
+        are if one is next."""
         try:
             self._open_arrived(stored or {})
         except StoreError as exc:
             self.storage_fault(exc)
 
-    def _open_arrived(self, stored: Mapping[int, Task]) -> None:
+    def _open_arrived(self, stored: Mapping[int, tuple[Task, Annotation]]) -> None:
         s = self.session  # the tasks stored are in the store's queue already
         if s.current is None and not (self.done and s.finished):
             pending_char = None
