@@ -25,11 +25,13 @@ from annotator.store import Store
 
 @dataclass(frozen=True)
 class FirstText:
-    """The first text of the source, to draw before the model is loaded. The UI sets ``shown``
-    once it is on screen: importing spaCy holds the GIL, so the feed waits for that first."""
+    """The first text of the source, to draw (read-only) before the model is loaded, or a long
+    ready task with its ``suggestion`` before it is stored. The UI sets ``shown`` once it is on
+    screen: importing spaCy, or storing the task, holds the GIL, so the feed waits for that first."""
 
     task: Task
     shown: threading.Event = field(default_factory=threading.Event)
+    suggestion: Annotation | None = None
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,10 @@ class FeedDone:
 
 
 READY_BATCH = 500  # tasks that need no model, stored in one transaction and announced in one message
+# A first ready task this long (in characters) is drawn before it is stored: storing a document of
+# 500,000 tokens takes a third of a second, which the first screen need not wait for. A shorter
+# one is stored in a moment and drawn once.
+SHOW_BEFORE_STORING = 100_000
 
 FeedEvent = FirstText | ModelLoaded | TasksAdded | FeedDone
 
@@ -116,6 +122,10 @@ def feed(
                 tasks, suggestions = zip(*items, strict=True)
                 notify(TasksAdded(stored, tasks, suggestions))
 
+        def show_first(first_text: FirstText) -> None:
+            notify(first_text)
+            first_text.shown.wait(timeout=2.0)
+
         def flush() -> None:
             nonlocal model_ready, pending, ready
             store_tasks(ready)
@@ -141,6 +151,8 @@ def feed(
             if item.task is not None and item.annotation is not None:
                 if pending:
                     flush()  # keep the source's order
+                if first and known_empty and len(item.task.text) >= SHOW_BEFORE_STORING:
+                    show_first(FirstText(item.task, suggestion=item.annotation))
                 ready.append((item.task, item.annotation))
                 if first or len(ready) >= READY_BATCH:
                     flush()
@@ -149,9 +161,7 @@ def feed(
             if ready:
                 flush()
             if first and known_empty:
-                first_text = FirstText(Task(item.text, provisional_tokens(item.text), 0, item.meta))
-                notify(first_text)
-                first_text.shown.wait(timeout=2.0)
+                show_first(FirstText(Task(item.text, provisional_tokens(item.text), 0, item.meta)))
             pending.append(item)
             # The first text alone, so that it is ready as soon as the model is; then in batches,
             # no bigger than one long text: the batch's tasks are held until it is stored, and a

@@ -285,7 +285,7 @@ class EditorScreen(KeyDispatch, Screen[None]):
             if self.unprepared:
                 self.say(f"nothing to edit: this text could not be prepared ({self.unprepared})", error=True)
             elif self.pending_task:
-                self.say("nothing to edit yet: the model is still preparing this text", error=True)
+                self.say("nothing to edit yet: this text is still being prepared", error=True)
             else:
                 self.say("no task is open", error=True)
             return False

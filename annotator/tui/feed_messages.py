@@ -12,11 +12,13 @@ from annotator.feed import FeedDone, FeedEvent, FirstText, ModelLoaded, TasksAdd
 
 
 class FirstTextRead(Message):
-    """The first text of the source, before the model is loaded, to draw read-only at once."""
+    """The first text of the source, before the model is loaded (or a long ready task with its
+    suggestion, before it is stored), to draw read-only at once."""
 
     def __init__(self, event: FirstText) -> None:
         super().__init__()
         self.task = event.task
+        self.suggestion = event.suggestion
         self.shown = event.shown  # set once the text is drawn: the feed waits for it
 
 

@@ -15,7 +15,7 @@ from annotator.core.hashing import input_hash
 from annotator.core.model import Annotation, Span, Task
 from annotator.core.records import from_record, to_record
 from annotator.core.tokenize import provisional_tokens
-from annotator.feed import READY_BATCH, FeedDone, FeedEvent, TasksAdded, feed
+from annotator.feed import READY_BATCH, FeedDone, FeedEvent, FirstText, TasksAdded, feed
 from annotator.sources import SourceItem, read_source, require_items
 from annotator.store import Store
 from annotator.tui.feed_messages import FeedFinished, FirstTextRead, ModelReady, TasksStored
@@ -114,8 +114,10 @@ def test_ready_tasks_are_stored_in_batches_and_a_restart_stores_and_says_nothing
 
     first = run()
     added = [e for e in first if isinstance(e, TasksAdded)]
-    # The first task alone (it shows at once), then READY_BATCH at a time: one message each.
+    # The first task alone (it shows at once), then READY_BATCH at a time: one message each; a
+    # short one is not drawn before it is stored (FirstText: only a text SHOW_BEFORE_STORING long).
     assert [e.count for e in added] == [1, READY_BATCH, READY_BATCH, 1200 - 2 * READY_BATCH]
+    assert not any(isinstance(e, FirstText) for e in first)
     ids = [i for e in added for i in e.task_ids]
     with Store(db) as store:
         assert ids == store.task_ids("d")

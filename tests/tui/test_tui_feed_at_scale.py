@@ -2,7 +2,8 @@
 waits between two records (sharing the interpreter with a feed passing over a million stored
 records made every key wait for it), and goes on once the screen is idle again; the task the feed
 has just stored opens as the feed handed it over with its suggestion, not read back from the store
-(half a second for a document of 500,000 tokens and 52,503 spans)."""
+(half a second for a document of 500,000 tokens and 52,503 spans), and a long one is drawn,
+read-only with its suggestion, before it is stored (a third of a second of its first screen)."""
 
 from __future__ import annotations
 
@@ -15,10 +16,11 @@ import orjson
 
 from annotator.core.model import Task
 from annotator.core.records import to_record
-from annotator.feed import FeedEvent
+from annotator.feed import SHOW_BEFORE_STORING, FeedEvent
 from annotator.session import AnnotationSession
 from annotator.store import Store, TaskState
 from annotator.tui.app import AnnotatorApp
+from annotator.tui.feed_messages import FirstTextRead, TasksStored
 from annotator.tui.launch import run_annotate
 from tests.tui_support import QA_SCHEME, SIZE, make_db, make_task
 
@@ -106,3 +108,44 @@ async def test_a_task_just_stored_opens_without_being_read_back(tmp_path: Path) 
         await pilot.press("]")
         assert app.session.current is not None and app.session.current.task.text == made[1][0].text
         assert read[-1] == app.session.current.task_id  # a task opened later is read from the store
+
+
+async def test_a_long_ready_task_is_drawn_with_its_suggestion_before_it_is_stored(tmp_path: Path) -> None:
+    text = " ".join(["Ana Costa met Li Wei in Lisbon on Monday ."] * (SHOW_BEFORE_STORING // 40))
+    task, suggestion = make_task(text, (("Ana Costa", "PERSON"), ("Lisbon", "GPE")))
+    short = make_task("Li Wei met Ana Costa in Porto .", (("Porto", "GPE"),))
+    source = tmp_path / "tasks.jsonl"
+    source.write_bytes(
+        b"".join(orjson.dumps(to_record(t, a)) + b"\n" for t, a in ((task, suggestion), short))
+    )
+    db = tmp_path / "a.db"
+    app, _ = run_annotate(source, "qa", "alice", "PERSON,GPE", None, None, None, None, db)
+    received: list[object] = []
+    seen: list[tuple[str, int, int | None, int]] = []  # message, tasks stored, task open, spans drawn
+
+    def spy(message: object) -> None:
+        # As the feed's thread posts them (and again as they bubble: counted once).
+        if not isinstance(message, (FirstTextRead, TasksStored)) or any(m is message for m in received):
+            return
+        received.append(message)
+        cur = app.session.current
+        drawn = len(app.annotate_screen.doc.spans.annotation.spans)
+        with Store(db) as store:
+            stored = store.task_count("qa")
+        seen.append((type(message).__name__, stored, cur.task_id if cur else None, drawn))
+
+    async with app.run_test(size=SIZE, message_hook=spy) as pilot:
+        for _ in range(200):
+            if app.session.finished and app.session.current is not None:
+                break
+            await pilot.pause(0.05)
+        await pilot.pause()
+        first = app.annotate_screen.pending_task
+        cur = app.session.current
+        assert cur is not None and first is None and cur.task == task
+        assert cur.annotation.spans == suggestion.spans and not app.annotate_screen.doc.provisional
+    # Drawn with its two spans while nothing was stored; then stored and opened as handed over.
+    assert seen[0] == ("FirstTextRead", 0, None, 0)
+    name, stored, opened, drawn = seen[1]
+    assert (name, opened, drawn) == ("TasksStored", None, 2) and stored >= 1
+    assert [name for name, *_ in seen] == ["FirstTextRead", "TasksStored", "TasksStored"]

@@ -26,7 +26,7 @@ class AnnotateScreen(EditorScreen):
     # -- the source being prepared --------------------------------------------------------------
 
     def on_first_text_read(self, message: FirstTextRead) -> None:
-        self.show_pending(message.task)
+        self.show_pending(message.task, message.suggestion)
         self.call_after_refresh(message.shown.set)
 
     def on_model_ready(self, message: ModelReady) -> None:
@@ -62,14 +62,18 @@ class AnnotateScreen(EditorScreen):
         elif not self.session.queue_size():
             self.say("the source has no texts", error=True)
 
-    def show_pending(self, task: Task) -> None:
-        """Show a text before its task is stored (provisional tokens: read-only)."""
+    def show_pending(self, task: Task, suggestion: Annotation | None = None) -> None:
+        """Show a text before its task is stored, read-only: with provisional tokens while the
+        model loads, or a ready task with its ``suggestion`` while it is stored."""
         if self.session.current is not None:
             return
         self.pending_task = task
         self.cursor = first_visible(task)
-        self.doc.show(task, Annotation(), provisional=True)
-        self.say("loading the model; the text is read-only until its suggestions arrive")
+        self.doc.show(task, suggestion or Annotation(), provisional=True)
+        if suggestion is None:
+            self.say("loading the model; the text is read-only until its suggestions arrive")
+        else:
+            self.say("storing the text; it is read-only until it is stored")
         self.update_status()
 
     def tasks_arrived(self, stored: Mapping[int, tuple[Task, Annotation]] | None = None) -> None:
