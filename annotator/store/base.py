@@ -193,6 +193,11 @@ class Store:
     def suggestion(self, task_id: int) -> Annotation:
         raise NotImplementedError
 
+    def tasks(self, task_ids: Collection[int]) -> dict[int, Task]:
+        """task id -> task, for those of ``task_ids`` that exist (a few queries for a batch: an
+        import compares a batch of records with the tasks the dataset holds)."""
+        raise NotImplementedError
+
     def find_task(self, dataset: str, input_hash: int) -> int | None:
         raise NotImplementedError
 
@@ -205,6 +210,11 @@ class Store:
 
     def annotation(self, task_id: int, annotator: str) -> Annotation | None:
         """This annotator's current annotation of the task; a draft has ``answer`` None."""
+        raise NotImplementedError
+
+    def annotations_of(self, pairs: Iterable[tuple[int, str]]) -> dict[tuple[int, str], Annotation]:
+        """The current annotation of each (task id, annotator) pair that has one, read in one
+        snapshot (a few queries for a batch, as ``annotation`` gives each)."""
         raise NotImplementedError
 
     def last_log_id(self, task_id: int, annotator: str) -> int | None:

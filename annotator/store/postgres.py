@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from functools import lru_cache
 from pathlib import Path
@@ -52,6 +52,10 @@ class _Adapter:
         if parameters:
             return self.raw.execute(_pyformat(sql), tuple(parameters))
         return self.raw.execute(sql)
+
+    def executemany(self, sql: str, parameters: Iterable[Sequence[Any]], /) -> None:
+        with self.raw.cursor() as cursor:
+            cursor.executemany(_pyformat(sql), [tuple(row) for row in parameters])
 
 
 def _pair_key(task_id: int, annotator: str) -> int:
@@ -198,6 +202,12 @@ class PostgresStore(SqlStore):
 
     def _lock_task_of(self, conn: Connection, task_id: int, annotator: str) -> None:
         conn.execute("SELECT pg_advisory_xact_lock(?)", (_pair_key(task_id, annotator),))
+
+    def _new_ids(self, conn: Connection, table: str, count: int) -> list[int]:
+        rows = conn.execute(
+            f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) FROM generate_series(1, ?)", (count,)
+        ).fetchall()
+        return sorted(int(r[0]) for r in rows)
 
     def _lock_for_load(self, conn: Connection) -> None:
         conn.execute("LOCK TABLE datasets, tasks, edit_log, annotations, schemes IN SHARE ROW EXCLUSIVE MODE")

@@ -95,18 +95,25 @@ class Connection(Protocol):
 
     def execute(self, sql: str, parameters: Any = (), /) -> Rows: ...
 
+    def executemany(self, sql: str, parameters: Iterable[Sequence[Any]], /) -> Any: ...
 
+
+# Tasks and import log rows are written a batch at a time (executemany) with ids taken beforehand
+# (_new_ids): a statement and a row read back for each was most of an import's store time.
 _INSERT_TASK = """
-    INSERT INTO tasks (dataset_id, input_hash, text, tokens, meta, extra, suggestion, created)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+    INSERT INTO tasks (id, dataset_id, input_hash, text, tokens, meta, extra, suggestion, created)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
     ON CONFLICT (dataset_id, input_hash) DO NOTHING
-    RETURNING id
 """
 
 _INSERT_LOG = """
     INSERT INTO edit_log (task_id, annotator, session, event, payload, created)
     VALUES (?, ?, ?, ?, ?, ?)
     RETURNING id
+"""
+_INSERT_LOG_WITH_ID = """
+    INSERT INTO edit_log (id, task_id, annotator, session, event, payload, created)
+    VALUES (?, ?, ?, ?, ?, ?, ?)
 """
 
 # An edit keeps the row's base (the last import) and makes it a draft.
@@ -154,6 +161,15 @@ _RETURNING = " RETURNING id"
 _TASK_COLUMNS = "t.text, t.tokens, t.input_hash, t.meta, t.extra"
 
 
+def _chunks(values: Iterable[Any]) -> Iterator[tuple[list[Any], str]]:
+    """Sorted distinct ``values`` a page (BATCH_SIZE) at a time, each with its ``?, ?, ...`` list
+    for an ``IN (...)``."""
+    ordered = sorted(set(values))
+    for i in range(0, len(ordered), BATCH_SIZE):
+        chunk = ordered[i : i + BATCH_SIZE]
+        yield chunk, ", ".join("?" * len(chunk))
+
+
 class SqlStore(Store):
     """Everything but the connection. Subclasses open ``self._conn`` and implement the hooks."""
 
@@ -192,6 +208,13 @@ class SqlStore(Store):
     def _lock_task_of(self, conn: Connection, task_id: int, annotator: str) -> None:
         """Serialise writers of one (task, annotator) until the transaction ends, so that log ids
         follow commit order; SQLite's write lock already does."""
+
+    def _new_ids(self, conn: Connection, table: str, count: int) -> list[int]:
+        """``count`` ids for new rows of ``table`` (tasks or edit_log), in increasing order, that no
+        other writer can take. SQLite: the ones after the largest, since the write transaction holds
+        the database's write lock from its start."""
+        (last,) = conn.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}").fetchone()
+        return list(range(int(last) + 1, int(last) + 1 + count))
 
     def _lock_for_load(self, conn: Connection) -> None:
         """Keep other writers out while a dump is loaded with ids of its own (SQLite: the write
@@ -318,13 +341,35 @@ class SqlStore(Store):
             if not batch and not first:
                 break
             first = False
-            now = time.time()
-            rows = []
-            for task, suggestion in batch:
+            for task, _ in batch:
                 if not INT64[0] <= task.input_hash <= INT64[1]:
                     raise StoreError(f"input hash {task.input_hash} does not fit in 64 bits")
-                rows.append(
+            with self._write() as conn:
+                dataset_id = self._ensure_dataset(conn, dataset)
+                ids.extend(self._insert_tasks(conn, dataset_id, batch))
+            if not batch:
+                break
+        return ids
+
+    def _insert_tasks(
+        self, conn: Connection, dataset_id: int, batch: list[tuple[Task, Annotation]]
+    ) -> list[int]:
+        """Store the tasks the dataset does not hold yet (the first of each input hash); every
+        task's id. Only the new ones are serialised."""
+        held = self._ids_by_hash(conn, dataset_id, [task.input_hash for task, _ in batch])
+        new: dict[int, tuple[Task, Annotation]] = {}
+        for task, suggestion in batch:
+            if task.input_hash not in held:
+                new.setdefault(task.input_hash, (task, suggestion))
+        if new:
+            taken = self._new_ids(conn, "tasks", len(new))
+            now = time.time()
+            conn.executemany(
+                _INSERT_TASK,
+                [
                     (
+                        task_id,
+                        dataset_id,
                         task.input_hash,
                         self._text_in(task.text),
                         tokens_to_blob(task.tokens),
@@ -333,25 +378,27 @@ class SqlStore(Store):
                         annotation_to_blob(suggestion),
                         now,
                     )
-                )
-            with self._write() as conn:
-                dataset_id = self._ensure_dataset(conn, dataset)
-                added = 0
-                for row in rows:
-                    found = conn.execute(_INSERT_TASK, (dataset_id, *row)).fetchone()
-                    if found is None:
-                        found = conn.execute(
-                            "SELECT id FROM tasks WHERE dataset_id = ? AND input_hash = ?",
-                            (dataset_id, row[0]),
-                        ).fetchone()
-                    else:
-                        added += 1
-                    ids.append(int(found[0]))
-                if added:
-                    conn.execute("UPDATE datasets SET tasks = tasks + ? WHERE id = ?", (added, dataset_id))
-            if not batch:
-                break
-        return ids
+                    for task_id, (task, suggestion) in zip(taken, new.values(), strict=True)
+                ],
+            )
+            # Read back: in PostgreSQL another writer may have stored one of these hashes meanwhile.
+            stored = self._ids_by_hash(conn, dataset_id, list(new))
+            added = sum(stored[h] == task_id for h, task_id in zip(new, taken, strict=True))
+            held.update(stored)
+            if added:
+                conn.execute("UPDATE datasets SET tasks = tasks + ? WHERE id = ?", (added, dataset_id))
+        return [held[task.input_hash] for task, _ in batch]
+
+    @staticmethod
+    def _ids_by_hash(conn: Connection, dataset_id: int, hashes: Sequence[int]) -> dict[int, int]:
+        found: dict[int, int] = {}
+        for chunk, marks in _chunks(hashes):
+            rows = conn.execute(
+                f"SELECT input_hash, id FROM tasks WHERE dataset_id = ? AND input_hash IN ({marks})",
+                (dataset_id, *chunk),
+            ).fetchall()
+            found.update((int(h), int(task_id)) for h, task_id in rows)
+        return found
 
     def set_suggestion(self, task_id: int, suggestion: Annotation) -> None:
         blob = annotation_to_blob(suggestion)
@@ -380,13 +427,8 @@ class SqlStore(Store):
 
     def doubt_scores(self, task_ids: Collection[int]) -> dict[int, float]:
         out: dict[int, float] = {}
-        ordered = sorted(task_ids)
-        for i in range(0, len(ordered), BATCH_SIZE):
-            chunk = ordered[i : i + BATCH_SIZE]
-            rows = self._query(
-                f"SELECT task_id, score FROM doubts WHERE task_id IN ({', '.join('?' * len(chunk))})",
-                tuple(chunk),
-            )
+        for chunk, marks in _chunks(task_ids):
+            rows = self._query(f"SELECT task_id, score FROM doubts WHERE task_id IN ({marks})", tuple(chunk))
             out.update((int(task_id), float(score)) for task_id, score in rows)
         return out
 
@@ -465,17 +507,17 @@ class SqlStore(Store):
         dataset_id = self._dataset_id(dataset)
         if dataset_id is None:
             return {}
-        wanted = sorted({h for h in input_hashes if INT64[0] <= h <= INT64[1]})
-        found: dict[int, int] = {}
-        for i in range(0, len(wanted), BATCH_SIZE):
-            chunk = wanted[i : i + BATCH_SIZE]
+        with self._read() as conn:
+            return self._ids_by_hash(conn, dataset_id, [h for h in input_hashes if INT64[0] <= h <= INT64[1]])
+
+    def tasks(self, task_ids: Collection[int]) -> dict[int, Task]:
+        out: dict[int, Task] = {}
+        for chunk, marks in _chunks(task_ids):
             rows = self._query(
-                f"""SELECT input_hash, id FROM tasks
-                    WHERE dataset_id = ? AND input_hash IN ({", ".join("?" * len(chunk))})""",
-                (dataset_id, *chunk),
+                f"SELECT t.id, {_TASK_COLUMNS} FROM tasks t WHERE t.id IN ({marks})", tuple(chunk)
             )
-            found.update((int(h), int(task_id)) for h, task_id in rows)
-        return found
+            out.update((int(task_id), self._task_from_row(row)) for task_id, *row in rows)
+        return out
 
     def _task_from_row(self, row: Iterable[Any]) -> Task:
         text, tokens, input_hash, meta, extra = row
@@ -496,6 +538,23 @@ class SqlStore(Store):
                 (task_id, annotator),
             ).fetchone()
             return None if row is None else self._stored(conn, task_id, annotator, *row)
+
+    def annotations_of(self, pairs: Iterable[tuple[int, str]]) -> dict[tuple[int, str], Annotation]:
+        by_annotator: dict[str, list[int]] = {}
+        for task_id, annotator in set(pairs):
+            by_annotator.setdefault(annotator, []).append(task_id)
+        out: dict[tuple[int, str], Annotation] = {}
+        with self._read() as conn:
+            for annotator, task_ids in sorted(by_annotator.items()):
+                for chunk, marks in _chunks(task_ids):
+                    rows = conn.execute(
+                        f"""SELECT task_id, data, data_log_id, session, timestamp FROM annotations
+                            WHERE annotator = ? AND task_id IN ({marks})""",
+                        (annotator, *chunk),
+                    ).fetchall()
+                    for task_id, *row in rows:
+                        out[(int(task_id), annotator)] = self._stored(conn, int(task_id), annotator, *row)
+        return out
 
     def last_log_id(self, task_id: int, annotator: str) -> int | None:
         rows = self._query(
@@ -688,13 +747,90 @@ class SqlStore(Store):
         # In (task, annotator) order: PostgreSQL locks each pair, and two imports taking the same
         # pairs in different orders could deadlock. (A batch names a pair once.)
         prepared.sort(key=lambda row: (row[0], row[1]))
+        blobs = [annotation_to_blob(filled) for *_, filled in prepared]
         with self._write() as conn:
-            labels: Counter[tuple[int, str, str, str]] = Counter()
-            for task_id, annotator, session, filled in prepared:
-                self._put_decision(
-                    conn, task_id, annotator, session, "import", filled, now, expect=UNCHECKED, labels=labels
-                )
+            for task_id, annotator, _, _ in prepared:
+                self._lock_task_of(conn, task_id, annotator)
+            datasets = self._datasets_of(conn, {row[0] for row in prepared})
+            for task_id, *_ in prepared:
+                if task_id not in datasets:
+                    raise UnknownTask(task_id)
+            labels, snapshots = self._rows_before(conn, [(row[0], row[1]) for row in prepared], datasets)
+            log_ids = self._new_ids(conn, "edit_log", len(prepared))
+            conn.executemany(
+                _INSERT_LOG_WITH_ID,
+                [
+                    (log_id, task_id, annotator, self._text_in(session), "import", blob, now)
+                    for log_id, (task_id, annotator, session, _), blob in zip(
+                        log_ids, prepared, blobs, strict=True
+                    )
+                ],
+            )
+            conn.executemany(
+                _UPSERT_DECISION,
+                [
+                    (
+                        task_id,
+                        annotator,
+                        filled.answer,
+                        self._text_or_none(filled.session),
+                        filled.timestamp,
+                        blob,
+                        log_id,
+                        log_id,
+                    )
+                    for log_id, (task_id, annotator, _, filled), blob in zip(
+                        log_ids, prepared, blobs, strict=True
+                    )
+                ],
+            )
+            for task_id, annotator in snapshots:
+                conn.execute(_DROP_SNAPSHOT, (task_id, annotator))
+            for task_id, annotator, _, filled in prepared:
+                if filled.answer == "accept":
+                    dataset_id = datasets[task_id]
+                    labels.update((dataset_id, annotator, kind, label) for kind, label in labels_of(filled))
             self._put_labels(conn, labels)
+
+    @staticmethod
+    def _datasets_of(conn: Connection, task_ids: Collection[int]) -> dict[int, int]:
+        """task id -> dataset id, for those of ``task_ids`` that exist."""
+        found: dict[int, int] = {}
+        for chunk, marks in _chunks(task_ids):
+            rows = conn.execute(
+                f"SELECT id, dataset_id FROM tasks WHERE id IN ({marks})", tuple(chunk)
+            ).fetchall()
+            found.update((int(task_id), int(dataset_id)) for task_id, dataset_id in rows)
+        return found
+
+    @staticmethod
+    def _rows_before(
+        conn: Connection, pairs: Sequence[tuple[int, str]], datasets: Mapping[int, int]
+    ) -> tuple[Counter[tuple[int, str, str, str]], list[tuple[int, str]]]:
+        """For rows about to be replaced, read in one query per annotator and page: what they count
+        in the label tally, negated (as ``_row_before``), and which of them are snapshots."""
+        labels: Counter[tuple[int, str, str, str]] = Counter()
+        snapshots: list[tuple[int, str]] = []
+        by_annotator: dict[str, list[int]] = {}
+        for task_id, annotator in pairs:
+            by_annotator.setdefault(annotator, []).append(task_id)
+        for annotator, task_ids in by_annotator.items():
+            for chunk, marks in _chunks(task_ids):
+                rows = conn.execute(
+                    f"""SELECT task_id, answer, data_log_id, CASE WHEN answer = 'accept' THEN data END
+                        FROM annotations WHERE annotator = ? AND task_id IN ({marks})""",
+                    (annotator, *chunk),
+                ).fetchall()
+                for task_id, answer, data_log_id, data in rows:
+                    if answer == "accept":
+                        dataset_id = datasets[int(task_id)]
+                        labels.subtract(
+                            (dataset_id, annotator, kind, label)
+                            for kind, label in labels_of_blob(bytes(data))
+                        )
+                    if data_log_id is not None:
+                        snapshots.append((int(task_id), annotator))
+        return labels, snapshots
 
     def _decide(
         self,

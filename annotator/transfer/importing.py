@@ -326,11 +326,24 @@ def _import(
     def flush(batch: list[Item]) -> None:
         keyed = [(t, held, a) for (t, held), (_, a) in zip(rehash([t for t, _ in batch]), batch, strict=True)]
         ids = store.add_tasks(dataset, [(t, Annotation(a.spans, a.relations)) for t, _, a in keyed])
+        # What the dataset held before for this batch's records, read at once rather than a task at
+        # a time: the stored tasks, to compare, and the annotations about to be replaced.
+        held_ids = [task_id for task_id, (_, held, _) in zip(ids, keyed, strict=True) if held]
+        held_tasks = store.tasks(held_ids) if held_ids else {}
+        asked = {
+            (task_id, name_of(a))
+            for task_id, (_, held, a) in zip(ids, keyed, strict=True)
+            if held and not isinstance(a, Suggestion)
+        }
+        earlier = store.annotations_of(asked) if asked else {}
         for task_id, (task, held, annotation) in zip(ids, keyed, strict=True):
             # A task the dataset did not hold was stored from this record (or an earlier one of
             # this batch): nothing to compare it with or to replace, no need to read it back.
             fresh = not held and task_id not in report.task_ids
-            stored = task if fresh else store.task(task_id)
+            if fresh:
+                stored = task
+            else:
+                stored = held_tasks[task_id] if task_id in held_tasks else store.task(task_id)
             if stored.text != task.text:
                 problems.report(
                     source, None, f"{describe(task)}: the dataset holds another text under its hash"
@@ -345,6 +358,9 @@ def _import(
                         problems.report(source, None, f"{describe(task)}: {refined}")
                         continue
                     problems.note(REFINED_NOTE)
+                    held_tasks[task_id] = refined
+                    # every stored annotation of the task moved onto the new tokens
+                    asked = {k for k in asked if k[0] != task_id}
                     moved = _on_tokens(refined, annotation)
                     assert moved is not None
                 annotation = moved
@@ -359,7 +375,12 @@ def _import(
             if not seen.setdefault(who, IdSet()).add(task_id):
                 repeat(task, task_id, who, annotation)
             else:
-                before = None if fresh else store.annotation(task_id, who)
+                if fresh:
+                    before = None
+                elif (task_id, who) in asked:
+                    before = earlier.get((task_id, who))
+                else:
+                    before = store.annotation(task_id, who)
                 if before is not None and (before.content(), before.answer) != (
                     annotation.content(),
                     annotation.answer,
