@@ -13,7 +13,8 @@ the rest of the task goes in.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+import re
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ from annotator.core.errors import InvalidAnnotation
 from annotator.core.model import ENTS, Token
 from annotator.core.records import (
     DEFAULT_GROUP,
+    JSON_OBJECT,
     SPANS_VIEW,
     from_record,
     to_record,
@@ -41,14 +43,14 @@ _TOKEN_KEYS = ("token_start", "token_end")
 
 
 def _strip_token_indices(span: Any) -> Any:
-    if isinstance(span, Mapping):
+    if isinstance(span, JSON_OBJECT):
         return {k: v for k, v in span.items() if k not in _TOKEN_KEYS}
     return span
 
 
 def _offsets(span: Any) -> tuple[int, int] | None:
     """A span's (start, end) when both are whole numbers (anything else is reported later)."""
-    if not isinstance(span, Mapping):
+    if not isinstance(span, JSON_OBJECT):
         return None
     start, end = span.get("start"), span.get("end")
     if isinstance(start, int) and isinstance(end, int) and not isinstance(start | end, bool):
@@ -86,7 +88,7 @@ def _with_tokens(
                 for k, v in r.items()
                 if k not in ("head", "child")
             }
-            if isinstance(r, Mapping)
+            if isinstance(r, JSON_OBJECT)
             else r
             for r in rels
         ]
@@ -108,11 +110,11 @@ def _without_token_relations(
     known = {_offsets(s) for s in spans} - {None}
 
     def token_argument(arg: Any) -> bool:
-        return isinstance(arg, Mapping) and arg.get("label") is None and _offsets(arg) not in known
+        return isinstance(arg, JSON_OBJECT) and arg.get("label") is None and _offsets(arg) not in known
 
     kept = []
     for r in rels:
-        if isinstance(r, Mapping) and (
+        if isinstance(r, JSON_OBJECT) and (
             token_argument(r.get("head_span")) or token_argument(r.get("child_span"))
         ):
             problems.not_supported(TOKEN_RELATION, source, line)
@@ -133,11 +135,11 @@ def without_overlaps(record: dict[str, Any]) -> tuple[dict[str, Any], list[str]]
     if not isinstance(spans, list):
         return record, []
     text = record["text"] if isinstance(record.get("text"), str) else ""
-    keyed = any(isinstance(s, Mapping) and "key" in s for s in spans)
+    keyed = any(isinstance(s, JSON_OBJECT) and "key" in s for s in spans)
     default = DEFAULT_GROUP if record.get("_view_id") == SPANS_VIEW and not keyed else ENTS
 
     def entity(raw: Any) -> bool:
-        return isinstance(raw, Mapping) and raw.get("key", default) == ENTS
+        return isinstance(raw, JSON_OBJECT) and raw.get("key", default) == ENTS
 
     at = {i: _offsets(s) for i, s in enumerate(spans) if entity(s)}
     ordered = sorted((i for i, o in at.items() if o is not None and o[0] < o[1]), key=lambda i: (at[i], i))
@@ -162,7 +164,7 @@ def without_overlaps(record: dict[str, Any]) -> tuple[dict[str, Any], list[str]]
     for k, r in enumerate(rels if isinstance(rels, list) else []):
         ends = [
             _offsets(r.get(f"{role}_span"))
-            if isinstance(r, Mapping) and entity(r.get(f"{role}_span"))
+            if isinstance(r, JSON_OBJECT) and entity(r.get(f"{role}_span"))
             else None
             for role in ("head", "child")
         ]
@@ -187,7 +189,7 @@ def _highlighted_chars(record: dict[str, Any]) -> bool:
     text, raw_tokens, spans = record.get("text"), record.get("tokens"), record.get("spans")
     if not isinstance(text, str) or not isinstance(raw_tokens, list) or not isinstance(spans, list):
         return False
-    loose = [s for s in spans if isinstance(s, Mapping) and not any(k in s for k in _TOKEN_KEYS)]
+    loose = [s for s in spans if isinstance(s, JSON_OBJECT) and not any(k in s for k in _TOKEN_KEYS)]
     if not loose:
         return False
     try:
@@ -242,11 +244,46 @@ def read(path: Path, problems: Problems, *, lang: str = "en") -> Iterator[Item]:
             yield item
 
 
+_USER_KEY = b'"_annotator_id"'
+_USER_VALUE = re.compile(rb'\s*:\s*"((?:[^"\\]|\\.)*)"')
+
+
 def users(path: Path) -> set[str]:
-    """The distinct ``_annotator_id`` values of a file (an export of several annotators has many)."""
+    """The distinct ``_annotator_id`` values of a file (an export of several annotators has many),
+    as far as an import needs them: whether there are several.
+
+    Parsing every record for this took a tenth of an import, so the file's bytes are looked
+    through first: every top-level ``"_annotator_id": "..."`` is one of the places the key occurs
+    on a line, so when those places name at most one value, the file names at most one user, and
+    that value is the answer (a file that names none at top level, only inside ``meta``, is read
+    as naming that one: it is one user either way). Otherwise (several values, or the key on a
+    line without a string value after it) every record is parsed and the values counted exactly."""
+    found: set[bytes] = set()
+    with open(path, "rb") as handle:
+        for line in handle:
+            at = line.find(_USER_KEY)
+            while at >= 0:
+                value = _USER_VALUE.match(line, at + len(_USER_KEY))
+                if value is None:
+                    return _parsed_users(path)
+                found.add(value.group(1))
+                if len(found) > 1:
+                    return _parsed_users(path)
+                at = line.find(_USER_KEY, value.end())
+    if not found:
+        return set()
+    try:
+        (raw,) = found
+        name = orjson.loads(b'"' + raw + b'"')
+    except orjson.JSONDecodeError:
+        return _parsed_users(path)
+    return {name} if isinstance(name, str) else set()
+
+
+def _parsed_users(path: Path) -> set[str]:
     found: set[str] = set()
     for rec in records(Path(path)):
-        if not isinstance(rec, RecordError) and isinstance(rec[1], Mapping):
+        if not isinstance(rec, RecordError) and isinstance(rec[1], JSON_OBJECT):
             who = rec[1].get("_annotator_id")
             if isinstance(who, str):
                 found.add(who)

@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from annotator.core.records import JSON_OBJECT
+
 # The keys that carry each JSON format's annotations: a record holding another format's keys and
 # none of the reader's own would lose them.
 ANNOTATION_KEYS = {
@@ -19,7 +21,7 @@ MIN_KEYS = frozenset({"id", "annotator", "annotation_id", "created_at", "updated
 
 
 def _is_region(value: Any) -> bool:
-    return isinstance(value, Mapping) and "labels" in value and "start" in value and "end" in value
+    return isinstance(value, JSON_OBJECT) and "labels" in value and "start" in value and "end" in value
 
 
 def region_keys(record: Mapping[str, Any]) -> list[str]:
@@ -29,23 +31,23 @@ def region_keys(record: Mapping[str, Any]) -> list[str]:
 
 def is_min(record: Any) -> bool:
     """A JSON-MIN object: flat, no ``data``; the annotation's id, or regions, beside the text."""
-    if not isinstance(record, Mapping) or isinstance(record.get("data"), Mapping):
+    if not isinstance(record, JSON_OBJECT) or isinstance(record.get("data"), JSON_OBJECT):
         return False
     return "annotation_id" in record or bool(region_keys(record))
 
 
 def record_format(value: Any) -> str | None:
     """The JSON format one record belongs to, or None when it is not a record of any."""
-    if not isinstance(value, Mapping):
+    if not isinstance(value, JSON_OBJECT):
         return None
-    if isinstance(value.get("data"), Mapping) and ("annotations" in value or "predictions" in value):
+    if isinstance(value.get("data"), JSON_OBJECT) and ("annotations" in value or "predictions" in value):
         return "label-studio"
     if is_min(value):
         return "label-studio"
     if "entities" in value and "text" in value:
         return "doccano"
     anns = value.get("annotations")
-    if isinstance(anns, list) and any(isinstance(a, Mapping) and "start_offset" in a for a in anns):
+    if isinstance(anns, list) and any(isinstance(a, JSON_OBJECT) and "start_offset" in a for a in anns):
         return "doccano"
     label = value.get("label", value.get("labels"))
     has_text = "text" in value or isinstance(value.get("data"), str)  # doccano 1.5-1.7 wrote "data"
@@ -60,7 +62,7 @@ def foreign(record: Any, reading: str) -> str | None:
     """Why ``record``, read as ``reading``, would lose what it holds: it is another format's record
     and carries that format's annotation keys. None when nothing would be lost."""
     found = record_format(record)
-    if found is None or found == reading or not isinstance(record, Mapping):
+    if found is None or found == reading or not isinstance(record, JSON_OBJECT):
         return None
     lost = [k for k in ANNOTATION_KEYS[found] if k in record and k not in ANNOTATION_KEYS[reading]]
     if not lost:

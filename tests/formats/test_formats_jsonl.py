@@ -235,3 +235,29 @@ def test_an_overlapping_span_is_reported_and_the_rest_of_its_record_kept(tmp_pat
         (1, "relation 0 IS: its argument [4:13] was not imported (see above)"),
     ]
     assert [w.reason for w in problems.warnings] == ["span [17:20] SIZE is listed twice; kept once"]
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (b'{"text": "a", "_annotator_id": "A"}\n{"text": "b", "_annotator_id":"A"}\n', {"A"}),
+        (b'{"text": "a", "_annotator_id": "A"}\n{"text": "b", "_annotator_id": "B"}\n', {"A", "B"}),
+        (b'{"text": "a"}\n', set()),
+        # one value spelled two ways: counted as one, once the records are parsed
+        (b'{"text": "a", "_annotator_id": "A"}\n{"text": "b", "_annotator_id": "\\u0041"}\n', {"A"}),
+        # the key inside meta, and a user at the top of the record: only the top-level ones count
+        (b'{"text": "a", "meta": {"_annotator_id": "X"}, "_annotator_id": "A"}\n', {"A"}),
+        # pretty-printed, the value on the line after its key: parsed
+        (b'{"text": "a",\n "_annotator_id":\n "A"}\n{"text": "b",\n "_annotator_id":\n "B"}\n', {"A", "B"}),
+        # not a string: no user
+        (b'{"text": "a", "_annotator_id": 7}\n{"text": "b", "_annotator_id": "B"}\n', {"B"}),
+        # the key's words inside a text are not a key
+        (b'{"text": "say \\"_annotator_id\\": \\"Z\\"", "_annotator_id": "A"}\n', {"A"}),
+    ],
+)
+def test_users_as_an_import_needs_them(tmp_path: Path, content: bytes, expected: set[str]) -> None:
+    """users() looks through the bytes first and parses the records only when they may name
+    several users: whether a file holds several users' work is what an import asks."""
+    path = tmp_path / "u.jsonl"
+    path.write_bytes(content)
+    assert jsonl.users(path) == expected
