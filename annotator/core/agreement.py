@@ -83,7 +83,7 @@ class Counts:
         }
 
 
-def _multiset_counts(a: Iterable[Hashable], b: Iterable[Hashable]) -> Counts:
+def multiset_counts(a: Iterable[Hashable], b: Iterable[Hashable]) -> Counts:
     la, lb = list(a), list(b)
     if not la or not lb:  # most tasks have no relation: no Counter to build
         return Counts(0, len(lb), len(la))
@@ -96,12 +96,12 @@ def _multiset_counts(a: Iterable[Hashable], b: Iterable[Hashable]) -> Counts:
 
 def exact_counts(a: Sequence[Span], b: Sequence[Span]) -> Counts:
     """Same start, end and label."""
-    return _multiset_counts(((s.start, s.end, s.label) for s in a), ((s.start, s.end, s.label) for s in b))
+    return multiset_counts(((s.start, s.end, s.label) for s in a), ((s.start, s.end, s.label) for s in b))
 
 
 def boundary_counts(a: Sequence[Span], b: Sequence[Span]) -> Counts:
     """Same start and end, label ignored."""
-    return _multiset_counts(((s.start, s.end) for s in a), ((s.start, s.end) for s in b))
+    return multiset_counts(((s.start, s.end) for s in a), ((s.start, s.end) for s in b))
 
 
 def per_label_counts(a: Sequence[Span], b: Sequence[Span]) -> dict[str, Counts]:
@@ -364,7 +364,7 @@ def aligned_relation_counts(a: Annotation, b: Annotation, matching: Mapping[int,
     b_keys = [
         (to_a[r.head], to_a[r.child], r.label) for r in b.relations if r.head in to_a and r.child in to_a
     ]
-    return _multiset_counts(relation_keys(a), b_keys)
+    return multiset_counts(relation_keys(a), b_keys)
 
 
 # Why token kappa and alpha are not given for a span group.
@@ -606,7 +606,7 @@ class PairTally:
         triples = _span_triples(sa)
         relations = Counts()
         if va.annotation.relations or vb.annotation.relations:
-            relations = _multiset_counts(relation_keys(va.annotation), relation_keys(vb.annotation))
+            relations = multiset_counts(relation_keys(va.annotation), relation_keys(vb.annotation))
             self.rel_exact += relations
         if triples == _span_triples(sb):
             # The same spans (most tasks of a good team): every count is a match, and the overlap

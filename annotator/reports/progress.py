@@ -1,8 +1,9 @@
 """``annotator progress``: how far a dataset's annotators have got, read from the store.
 
-Counts come from the counts the store keeps (no pass over the tasks); times from the edit log
-(core/progress.py); agreement so far is the exact span F1 of each pair over the tasks both accepted
-(pooled counts, as ``annotator agreement`` computes it).
+Counts come from the counts the store keeps (no pass over the tasks); times from the edit log's
+rows of work (core/progress.py); agreement so far is the exact span F1 of each pair over the tasks
+both accepted (pooled counts, as ``annotator agreement`` computes it), from the match counts the store
+keeps for each pair.
 """
 
 from __future__ import annotations
@@ -15,9 +16,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from annotator.core.agreement import Counts, exact_counts
+from annotator.core.agreement import Counts
 from annotator.core.display import visible
-from annotator.core.model import Span
 from annotator.core.progress import BREAK_S, Timing, timing
 from annotator.routing import pairs
 from annotator.store import Store
@@ -77,24 +77,21 @@ def measure(store: Store, dataset: str) -> Progress:
                 name, assigned, store.answer_counts(dataset, name), timing(activity.get(name, []))
             )
         )
-    accepted = {name: _accepted_spans(store, dataset, name) for name in names}
+    tallies = store.pair_tallies(dataset)
     for (a, b), shared in pairs(store, dataset).items():
-        if a not in accepted or b not in accepted:
+        if a not in names or b not in names:
             continue
-        both = sorted(accepted[a].keys() & accepted[b].keys())
-        total = Counts()
-        for task_id in both:
-            total = total + exact_counts(accepted[a][task_id], accepted[b][task_id])
-        out.pairs.append(PairProgress((a, b), shared, len(both), total.f1 if both else None))
+        kept = tallies.get((a, b) if a < b else (b, a))
+        if kept is None:
+            out.pairs.append(PairProgress((a, b), shared, 0, None))
+            continue
+        total = Counts(kept.tp, kept.fp, kept.fn) if a < b else Counts(kept.tp, kept.fn, kept.fp)
+        out.pairs.append(PairProgress((a, b), shared, kept.compared, total.f1))
     if routed:
         out.open_assignments, out.open_tasks = store.open_assignments(dataset)
     else:
         out.open_assignments = sum(p.left for p in out.annotators)
     return out
-
-
-def _accepted_spans(store: Store, dataset: str, annotator: str) -> dict[int, tuple[Span, ...]]:
-    return {task_id: ann.spans for task_id, _task, ann in store.annotations(dataset, annotator, ("accept",))}
 
 
 def to_json(progress: Progress) -> str:

@@ -22,7 +22,7 @@ from annotator.core.edits import Edit, History
 from annotator.core.model import Annotation, Task
 from annotator.core.reviews import Review
 from annotator.core.scheme import LabelScheme
-from annotator.store.stats import StatsRow
+from annotator.store.stats import PairTally, StatsRow
 
 if TYPE_CHECKING:
     from annotator.store.dump import DatasetDump, Fingerprint
@@ -332,6 +332,11 @@ class Store:
     def accepted_labels(self, dataset: str, annotators: Collection[str]) -> tuple[list[str], list[str]]:
         """The span labels and the relation labels of these annotators' accepted tasks, from the
         counts the store keeps (no pass over the annotations), most used first."""
+        raise NotImplementedError
+
+    def pair_tallies(self, dataset: str) -> dict[tuple[str, str], PairTally]:
+        """For each pair of annotators (in name order) who both accepted a task of the dataset, what
+        their accepted tasks share, from the counts the store keeps (no pass over the annotations)."""
         raise NotImplementedError
 
     def stats(self, dataset: str | None = None) -> list[StatsRow]:

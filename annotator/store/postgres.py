@@ -6,9 +6,9 @@ run under an advisory lock so that annotators starting at once migrate it once).
 
 Durability: the store's sessions commit with ``synchronous_commit = on``, so every edit and decision
 is in the server's fsynced WAL before the call returns. The edit log is append-only by a trigger
-that refuses UPDATE, DELETE and TRUNCATE. Writes of one (task, annotator) are serialised by a
-transaction-scoped advisory lock, so log ids follow commit order (history() replays them in id
-order); the same-annotator guard is the conditional upsert shared with SQLite (see sql.py), which
+that refuses UPDATE, DELETE and TRUNCATE. Writes of one task are serialised by a transaction-scoped
+advisory lock, so log ids follow commit order (history() replays them in id order) and the pair
+counts read the other annotators' rows as committed; the same-annotator guard is the conditional upsert shared with SQLite (see sql.py), which
 PostgreSQL evaluates on the row's latest committed version under its row lock.
 """
 
@@ -58,8 +58,8 @@ class _Adapter:
             cursor.executemany(_pyformat(sql), [tuple(row) for row in parameters])
 
 
-def _pair_key(task_id: int, annotator: str) -> int:
-    digest = hashlib.blake2b(f"{task_id}\0{annotator}".encode("utf-8", "surrogatepass"), digest_size=8)
+def _task_key(task_id: int) -> int:
+    digest = hashlib.blake2b(f"task {task_id}".encode(), digest_size=8)
     return int.from_bytes(digest.digest(), "big", signed=True)
 
 
@@ -201,7 +201,10 @@ class PostgresStore(SqlStore):
         return bytes(value).decode("utf-8")
 
     def _lock_task_of(self, conn: Connection, task_id: int, annotator: str) -> None:
-        conn.execute("SELECT pg_advisory_xact_lock(?)", (_pair_key(task_id, annotator),))
+        # The task, not only the (task, annotator) pair: a write that changes an accepted annotation
+        # reads the other annotators' accepted rows of the task to keep the pair counts (kept.py),
+        # and two annotators' writes of one task must not each read the other's old row.
+        conn.execute("SELECT pg_advisory_xact_lock(?)", (_task_key(task_id),))
 
     def _new_ids(self, conn: Connection, table: str, count: int) -> list[int]:
         rows = conn.execute(

@@ -111,17 +111,6 @@ def edit_from_blob(blob: bytes) -> Edit:
 SPAN, RELATION = "span", "relation"  # the kinds of label the label tally counts
 
 
-def labels_of_blob(blob: bytes) -> list[tuple[str, str]]:
-    """(kind, label) of each span and relation of a stored annotation, without building it."""
-    value = orjson.loads(blob)
-    return [(SPAN, str(s[4])) for s in value["spans"]] + [(RELATION, str(r[2])) for r in value["relations"]]
-
-
-def labels_of(annotation: Annotation) -> list[tuple[str, str]]:
-    """(kind, label) of each span and relation of an annotation, as labels_of_blob gives them."""
-    return [(SPAN, s.label) for s in annotation.spans] + [(RELATION, r.label) for r in annotation.relations]
-
-
 def label_key(label: str) -> bytes:
     """A label as the label tally stores it: UTF-8 bytes (PostgreSQL's TEXT cannot hold NUL)."""
     return label.encode("utf-8", "surrogatepass")

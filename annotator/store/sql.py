@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import time
 from abc import abstractmethod
-from collections import Counter
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import replace
@@ -54,6 +53,8 @@ from annotator.store.dump import (
     remap,
 )
 from annotator.store.errors import RoutedMeanwhile, StaleWrite, StoreError, UnknownTask
+from annotator.store.kept import Kept, accepted_on, changes, count_pairs
+from annotator.store.kept import write as write_kept
 from annotator.store.migrations import count_accepted_labels
 from annotator.store.serialize import (
     RELATION,
@@ -64,15 +65,12 @@ from annotator.store.serialize import (
     edit_from_blob,
     edit_to_blob,
     label_from_key,
-    label_key,
-    labels_of,
-    labels_of_blob,
     mapping_from_blob,
     mapping_to_blob,
     tokens_from_blob,
     tokens_to_blob,
 )
-from annotator.store.stats import StatsRow
+from annotator.store.stats import PairTally, StatsRow
 
 BATCH_SIZE = 500  # tasks per transaction in add_tasks, rows per page in annotations() and dump()
 # An edit of an annotation of at least this many spans and relations is stored as its log row alone,
@@ -614,7 +612,8 @@ class SqlStore(Store):
         payload = edit_to_blob(edit) if edit is not None else None
         with self._write() as conn:
             log_id = self._log(conn, task_id, annotator, session, event, payload, now)
-            labels, was_snapshot = self._row_before(conn, task_id, annotator)
+            kept = Kept()
+            was_snapshot = self._replacing(conn, task_id, annotator, None, kept)
             snapshot = self._snapshot_kept(conn, task_id, annotator, current, payload)
             if snapshot is None:
                 stored = replace(
@@ -642,7 +641,7 @@ class SqlStore(Store):
                 ).fetchone()
                 if found is None:
                     raise StaleWrite(task_id, annotator)
-            self._put_labels(conn, labels)  # a draft counts no labels: only an accept left does
+            write_kept(conn, kept)  # a draft counts nothing: only an accept it leaves does
         return log_id
 
     @staticmethod
@@ -755,7 +754,14 @@ class SqlStore(Store):
             for task_id, *_ in prepared:
                 if task_id not in datasets:
                     raise UnknownTask(task_id)
-            labels, snapshots = self._rows_before(conn, [(row[0], row[1]) for row in prepared], datasets)
+            kept = Kept()
+            changes(
+                kept,
+                datasets,
+                accepted_on(conn, datasets, BATCH_SIZE),
+                [(task_id, annotator, filled) for task_id, annotator, _, filled in prepared],
+            )
+            snapshots = self._snapshots_among(conn, [(row[0], row[1]) for row in prepared])
             log_ids = self._new_ids(conn, "edit_log", len(prepared))
             conn.executemany(
                 _INSERT_LOG_WITH_ID,
@@ -786,11 +792,7 @@ class SqlStore(Store):
             )
             for task_id, annotator in snapshots:
                 conn.execute(_DROP_SNAPSHOT, (task_id, annotator))
-            for task_id, annotator, _, filled in prepared:
-                if filled.answer == "accept":
-                    dataset_id = datasets[task_id]
-                    labels.update((dataset_id, annotator, kind, label) for kind, label in labels_of(filled))
-            self._put_labels(conn, labels)
+            write_kept(conn, kept)
 
     @staticmethod
     def _datasets_of(conn: Connection, task_ids: Collection[int]) -> dict[int, int]:
@@ -804,33 +806,18 @@ class SqlStore(Store):
         return found
 
     @staticmethod
-    def _rows_before(
-        conn: Connection, pairs: Sequence[tuple[int, str]], datasets: Mapping[int, int]
-    ) -> tuple[Counter[tuple[int, str, str, str]], list[tuple[int, str]]]:
-        """For rows about to be replaced, read in one query per annotator and page: what they count
-        in the label tally, negated (as ``_row_before``), and which of them are snapshots."""
-        labels: Counter[tuple[int, str, str, str]] = Counter()
-        snapshots: list[tuple[int, str]] = []
-        by_annotator: dict[str, list[int]] = {}
-        for task_id, annotator in pairs:
-            by_annotator.setdefault(annotator, []).append(task_id)
-        for annotator, task_ids in by_annotator.items():
-            for chunk, marks in _chunks(task_ids):
-                rows = conn.execute(
-                    f"""SELECT task_id, answer, data_log_id, CASE WHEN answer = 'accept' THEN data END
-                        FROM annotations WHERE annotator = ? AND task_id IN ({marks})""",
-                    (annotator, *chunk),
-                ).fetchall()
-                for task_id, answer, data_log_id, data in rows:
-                    if answer == "accept":
-                        dataset_id = datasets[int(task_id)]
-                        labels.subtract(
-                            (dataset_id, annotator, kind, label)
-                            for kind, label in labels_of_blob(bytes(data))
-                        )
-                    if data_log_id is not None:
-                        snapshots.append((int(task_id), annotator))
-        return labels, snapshots
+    def _snapshots_among(conn: Connection, pairs: Sequence[tuple[int, str]]) -> list[tuple[int, str]]:
+        """Those of the (task id, annotator) rows that are snapshots (their annotation in table
+        snapshots), read a page of tasks at a time."""
+        wanted = set(pairs)
+        found: list[tuple[int, str]] = []
+        for chunk, marks in _chunks(task_id for task_id, _ in pairs):
+            rows = conn.execute(
+                f"SELECT task_id, annotator FROM annotations WHERE data_log_id IS NOT NULL AND task_id IN ({marks})",
+                tuple(chunk),
+            ).fetchall()
+            found.extend((int(t), a) for t, a in rows if (int(t), a) in wanted)
+        return found
 
     def _decide(
         self,
@@ -846,7 +833,7 @@ class SqlStore(Store):
         remember: Mapping[tuple[str, ...], str | None] | None = None,
     ) -> int:
         with self._write(durable=durable) as conn:
-            labels: Counter[tuple[int, str, str, str]] = Counter()
+            kept = Kept()
             log_id = self._put_decision(
                 conn,
                 task_id,
@@ -857,9 +844,9 @@ class SqlStore(Store):
                 now,
                 expect=expect,
                 remember=remember,
-                labels=labels,
+                kept=kept,
             )
-            self._put_labels(conn, labels)
+            write_kept(conn, kept)
             return log_id
 
     def _put_decision(
@@ -873,20 +860,15 @@ class SqlStore(Store):
         now: float,
         *,
         expect: Expect,
-        labels: Counter[tuple[int, str, str, str]],
+        kept: Kept,
         remember: Mapping[tuple[str, ...], str | None] | None = None,
     ) -> int:
         """Log a decision and make it the current row, inside the caller's transaction; add what it
-        changes in the label tally to ``labels`` (the caller writes them with ``_put_labels``)."""
+        changes in the kept counts to ``kept`` (the caller writes them with ``write_kept``)."""
         data = annotation_to_blob(annotation)
         log_id = self._log(conn, task_id, annotator, session, event, data, now)
-        before, was_snapshot = self._row_before(conn, task_id, annotator)
-        labels.update(before)
-        if was_snapshot:
+        if self._replacing(conn, task_id, annotator, annotation, kept):
             conn.execute(_DROP_SNAPSHOT, (task_id, annotator))
-        if annotation.answer == "accept":
-            dataset_id = self._dataset_of(conn, task_id)
-            labels.update((dataset_id, annotator, kind, label) for kind, label in labels_of(annotation))
         params = (
             task_id,
             annotator,
@@ -909,37 +891,21 @@ class SqlStore(Store):
     def _dataset_of(conn: Connection, task_id: int) -> int:
         return int(conn.execute("SELECT dataset_id FROM tasks WHERE id = ?", (task_id,)).fetchone()[0])
 
-    def _row_before(
-        self, conn: Connection, task_id: int, annotator: str
-    ) -> tuple[Counter[tuple[int, str, str, str]], bool]:
-        """What the row about to be replaced counts in the label tally, negated (the spans of an
-        accepted annotation, read before the row is replaced, in the same transaction), and whether
-        the row is a snapshot (its annotation in table snapshots)."""
-        out: Counter[tuple[int, str, str, str]] = Counter()
+    def _replacing(
+        self, conn: Connection, task_id: int, annotator: str, new: Annotation | None, kept: Kept
+    ) -> bool:
+        """Before the (task, annotator) row is replaced by ``new`` (None: by a draft), in the same
+        transaction: add to ``kept`` what that changes (read only when an accepted annotation comes
+        or goes: an edit of a draft, most keystrokes, reads nothing more); whether the row is a
+        snapshot (its annotation in table snapshots)."""
         row = conn.execute(
             "SELECT answer, data_log_id FROM annotations WHERE task_id = ? AND annotator = ?",
             (task_id, annotator),
         ).fetchone()
-        if row is not None and row[0] == "accept":
-            (data,) = conn.execute(
-                "SELECT data FROM annotations WHERE task_id = ? AND annotator = ?", (task_id, annotator)
-            ).fetchone()
-            dataset_id = self._dataset_of(conn, task_id)
-            out.subtract((dataset_id, annotator, kind, label) for kind, label in labels_of_blob(bytes(data)))
-        return out, row is not None and row[1] is not None
-
-    @staticmethod
-    def _put_labels(conn: Connection, labels: Counter[tuple[int, str, str, str]]) -> None:
-        """Add the changes to the label tally, in key order (PostgreSQL locks each row, and writers
-        taking them in the same order cannot deadlock), at the end of the write: after the
-        annotations' triggers have taken the tally's rows, as every writer does."""
-        for (dataset_id, annotator, kind, label), n in sorted(labels.items()):
-            if n:
-                conn.execute(
-                    """INSERT INTO label_tally (dataset_id, annotator, kind, label, n) VALUES (?, ?, ?, ?, ?)
-                       ON CONFLICT (dataset_id, annotator, kind, label) DO UPDATE SET n = label_tally.n + excluded.n""",
-                    (dataset_id, annotator, kind, label_key(label), n),
-                )
+        if (row is not None and row[0] == "accept") or (new is not None and new.answer == "accept"):
+            before = accepted_on(conn, [task_id], BATCH_SIZE)
+            changes(kept, {task_id: self._dataset_of(conn, task_id)}, before, [(task_id, annotator, new)])
+        return row is not None and row[1] is not None
 
     def state(self, task_id: int, annotator: str) -> TaskState:
         with self._read() as conn:
@@ -1226,10 +1192,13 @@ class SqlStore(Store):
         if dataset_id is None:
             return {}
         out: dict[str, list[tuple[float, int, str]]] = {}
+        # From the edit log's rows of work (their own index, edit_log_work), each joined to its
+        # task: the import rows, most of a large dataset's log, are never read. (In SQLite, CROSS
+        # JOIN keeps that order; PostgreSQL chooses by its statistics.)
         rows = self._query(
-            """SELECT e.annotator, e.created, e.task_id, e.event FROM tasks t
-               JOIN edit_log e ON e.task_id = t.id
-               WHERE t.dataset_id = ? AND e.event IN ('do', 'undo', 'redo', 'answer')""",
+            """SELECT e.annotator, e.created, e.task_id, e.event FROM edit_log e
+               CROSS JOIN tasks t
+               WHERE t.id = e.task_id AND e.event IN ('do', 'undo', 'redo', 'answer') AND t.dataset_id = ?""",
             (dataset_id,),
         )
         for annotator, created, task_id, event in rows:
@@ -1333,6 +1302,13 @@ class SqlStore(Store):
         spans = [label_from_key(label) for kind, label, _ in rows if kind == SPAN]
         relations = [label_from_key(label) for kind, label, _ in rows if kind == RELATION]
         return spans, relations
+
+    def pair_tallies(self, dataset: str) -> dict[tuple[str, str], PairTally]:
+        rows = self._dataset_rows(
+            "SELECT a, b, compared, tp, fp, fn FROM pair_tally WHERE dataset_id = ? AND compared > 0 ORDER BY a, b",
+            dataset,
+        )
+        return {(a, b): PairTally(*map(int, counts)) for a, b, *counts in rows}
 
     def stats(self, dataset: str | None = None) -> list[StatsRow]:
         filter_sql, params = ("WHERE d.name = ?", (dataset,)) if dataset is not None else ("", ())
@@ -1578,6 +1554,7 @@ class SqlStore(Store):
             (dataset_id, dataset_id),
         )
         count_accepted_labels(conn, dataset_id)
+        count_pairs(conn, dataset_id)
 
 
 def _bytes_or_none(value: Any) -> bytes | None:

@@ -20,6 +20,17 @@ class StatsRow:
     tasks: int = 0  # tasks in the dataset, so "accepted" reads as "n of tasks"
 
 
+@dataclass(frozen=True, slots=True)
+class PairTally:
+    """Two annotators of a dataset: the tasks both accepted, and the exact span matches between
+    them over those tasks (tp; fp: the second's spans the first has not; fn: the reverse)."""
+
+    compared: int
+    tp: int
+    fp: int
+    fn: int
+
+
 HEADERS = ("dataset", "annotator", "tasks", "accepted", "rejected", "ignored", "drafted")
 _NUMERIC = frozenset(HEADERS[2:])
 

@@ -1,7 +1,7 @@
-"""The counts `stats` reads (migration 8's spans per label of accepted tasks, migration 7's tally and
-task count) stay equal to a count over the stored rows through every kind of write, on both
-backends; a database made before migration 8 gets them; a batch of imported rows is stored whole
-or not at all."""
+"""The counts `stats` and `progress` read (migration 8's spans per label of accepted tasks, migration
+7's tally and task count, migration 11's exact span matches of each pair of annotators) stay equal
+to a count over the stored rows through every kind of write, on both backends; a database made
+before migrations 8 and 11 gets them; a batch of imported rows is stored whole or not at all."""
 
 from __future__ import annotations
 
@@ -13,11 +13,13 @@ from pathlib import Path
 
 import pytest
 
+from annotator.core.agreement import Counts, exact_counts
 from annotator.core.edits import delete_span, set_span
 from annotator.core.model import Annotation, Relation, Span, Task
 from annotator.store import StaleWrite, Store, UnknownTask
 from annotator.store.base import Saved
 from annotator.store.dump import copy_dataset
+from annotator.store.stats import PairTally
 from tests.schema_support import downgrade
 from tests.strategies import tokenize
 
@@ -53,7 +55,30 @@ def recount(store: Store, dataset: str) -> dict[str, dict[str, int]]:
 
 
 def kept(store: Store, dataset: str) -> dict[str, dict[str, int]]:
+    """The spans per label the store keeps; also checks that the pair counts it keeps are those
+    counted over the stored rows."""
+    assert store.pair_tallies(dataset) == recount_pairs(store, dataset)
     return {r.annotator: r.spans_per_label for r in store.stats(dataset) if r.spans_per_label}
+
+
+def recount_pairs(store: Store, dataset: str) -> dict[tuple[str, str], PairTally]:
+    """For each pair of annotators, the tasks both accepted and the exact span matches over them,
+    counted over the stored rows as `progress` did before the store kept them."""
+    accepted: dict[str, dict[int, Annotation]] = {}
+    for task_id, _task, a in store.annotations(dataset, answers=("accept",)):
+        assert a.annotator is not None
+        accepted.setdefault(a.annotator, {})[task_id] = a
+    out = {}
+    names = sorted(accepted)
+    for i, x in enumerate(names):
+        for y in names[i + 1 :]:
+            both = sorted(accepted[x].keys() & accepted[y].keys())
+            total = Counts()
+            for task_id in both:
+                total = total + exact_counts(accepted[x][task_id].spans, accepted[y][task_id].spans)
+            if both:
+                out[(x, y)] = PairTally(len(both), total.tp, total.fp, total.fn)
+    return out
 
 
 def test_labels_of_accepted_tasks_follow_every_write(store: Store) -> None:
@@ -91,6 +116,30 @@ def test_labels_of_accepted_tasks_follow_every_write(store: Store) -> None:
         [Saved(ids[0], "bob", Annotation(spans(t[0], (0, "GPE"), (2, "GPE")), answer="accept"))]
     )
     assert kept(store, "d") == recount(store, "d") == {"alice": {"GPE": 1, "PERSON": 1}, "bob": {"GPE": 2}}
+    # a third annotator: three pairs on task 0, one changed by a batch that also names bob
+    store.save_annotations(
+        [
+            Saved(ids[0], "carol", Annotation(spans(t[0], (0, "GPE"), (4, "GPE")), answer="accept")),
+            Saved(ids[2], "carol", Annotation(spans(t[2], (4, "GPE")), answer="accept")),
+            Saved(ids[2], "bob", Annotation(spans(t[2], (4, "ORG")), answer="accept")),
+        ]
+    )
+    assert (
+        store.pair_tallies("d")
+        == {
+            ("alice", "bob"): PairTally(2, 0, 3, 2),
+            ("alice", "carol"): PairTally(2, 1, 2, 1),
+            ("bob", "carol"): PairTally(2, 1, 2, 2),
+        }
+        == recount_pairs(store, "d")
+    )
+    store.record_answer(ids[2], "bob", "s", Annotation(spans(t[2], (4, "GPE")), answer="reject"))
+    store.save_annotations(
+        [
+            Saved(ids[0], "carol", Annotation(answer="ignore")),
+            Saved(ids[2], "carol", Annotation(answer="reject")),
+        ]
+    )
     rows = {r.annotator: r for r in store.stats("d")}
     assert (rows["alice"].accepted, rows["alice"].rejected, rows["alice"].tasks) == (2, 1, 4)
     assert store.accepted_labels("d", ["alice", "bob"]) == (["GPE", "PERSON"], [])
@@ -155,12 +204,21 @@ def test_a_database_made_before_the_label_counts_gets_them(tmp_path: Path) -> No
         store.record_answer(ids[1], "alice", "s", Annotation(spans(t[1], (0, "PERSON")), answer="accept"))
         store.record_answer(ids[2], "bob", "s", Annotation(spans(t[2], (0, "PERSON")), answer="reject"))
         before = kept(store, "d")
+        store.record_answer(ids[0], "bob", "s", Annotation(spans(t[0], (0, "PERSON")), answer="accept"))
+        before = kept(store, "d")
     raw = sqlite3.connect(db, isolation_level=None)
     downgrade(raw, 7)
     assert "label_tally" not in {r[0] for r in raw.execute("SELECT name FROM sqlite_master")}
+    assert "pair_tally" not in {r[0] for r in raw.execute("SELECT name FROM sqlite_master")}
     raw.close()
     with Store(db) as store:
-        assert kept(store, "d") == before == recount(store, "d") == {"alice": {"ORG": 1, "PERSON": 2}}
+        assert (
+            kept(store, "d")
+            == before
+            == recount(store, "d")
+            == {"alice": {"ORG": 1, "PERSON": 2}, "bob": {"PERSON": 1}}
+        )
+        assert store.pair_tallies("d") == {("alice", "bob"): PairTally(1, 1, 0, 1)}
 
 
 def test_a_copied_dataset_has_its_label_counts(store: Store, tmp_path: Path) -> None:
@@ -170,5 +228,9 @@ def test_a_copied_dataset_has_its_label_counts(store: Store, tmp_path: Path) -> 
         ids[0], "alice", "s", Annotation(spans(t, (0, "PERSON"), (4, "GPE")), answer="accept")
     )
     with Store(tmp_path / "copy.db") as target:
+        store.save_annotation(ids[0], "bob", Annotation(spans(t, (0, "PERSON")), answer="accept"))
         copy_dataset(store, target, "d")
-        assert kept(target, "d") == kept(store, "d") == {"alice": {"GPE": 1, "PERSON": 1}}
+        assert (
+            kept(target, "d") == kept(store, "d") == {"alice": {"GPE": 1, "PERSON": 1}, "bob": {"PERSON": 1}}
+        )
+        assert target.pair_tallies("d") == {("alice", "bob"): PairTally(1, 1, 0, 1)}

@@ -1,0 +1,185 @@
+"""The counts the store keeps beside the annotations they count, changed in the transaction of every
+write that changes an accepted annotation, so that ``stats``, ``progress`` and ``review`` read a few
+rows instead of every annotation:
+
+- label_tally (migration 8): spans and relations per label of each annotator's accepted tasks;
+- pair_tally (migration 11): for each pair of annotators, the tasks both accepted and the exact span
+  matches between them summed over those tasks (tp, fp, fn of the first against the second, in name
+  order): ``progress``'s agreement so far is their F1.
+
+The labels are inside the annotation blobs, which SQL cannot read in both databases; so the writer
+reads the accepted rows of the tasks it changes (the state before), works out what changes, and adds
+it. (The answer counts, tally, are kept by triggers: they need no blob.)
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+from annotator.core.agreement import multiset_counts
+from annotator.core.model import Annotation
+from annotator.store.serialize import RELATION, SPAN, label_key
+
+SpanKey = tuple[int, int, str]  # start, end, label: what an exact match compares
+
+
+@dataclass(frozen=True, slots=True)
+class Accepted:
+    """What an accepted annotation counts: (kind, label) of each span and relation, and its spans'
+    exact-match keys."""
+
+    labels: list[tuple[str, str]]
+    spans: list[SpanKey]
+
+    @classmethod
+    def of_blob(cls, blob: bytes) -> Accepted:
+        value = orjson.loads(blob)
+        spans = value["spans"]
+        return cls(
+            [(SPAN, str(s[4])) for s in spans] + [(RELATION, str(r[2])) for r in value["relations"]],
+            [(int(s[0]), int(s[1]), str(s[4])) for s in spans],
+        )
+
+    @classmethod
+    def of(cls, annotation: Annotation) -> Accepted:
+        return cls(
+            [(SPAN, s.label) for s in annotation.spans] + [(RELATION, r.label) for r in annotation.relations],
+            [(s.start, s.end, s.label) for s in annotation.spans],
+        )
+
+
+@dataclass
+class Kept:
+    """Changes to the kept counts, gathered over a write and added at its end (``write``)."""
+
+    labels: Counter[tuple[int, str, str, str]] = field(default_factory=Counter)
+    # (dataset id, annotator a, annotator b with a < b) -> [compared, tp, fp, fn]
+    pairs: dict[tuple[int, str, str], list[int]] = field(default_factory=dict)
+
+    def add_pair(self, dataset_id: int, a: str, b: str, first: Accepted, second: Accepted, sign: int) -> None:
+        """Add (sign 1) or take away (-1) one task both ``a`` and ``b`` accepted."""
+        counts = multiset_counts(first.spans, second.spans)
+        row = self.pairs.setdefault((dataset_id, a, b), [0, 0, 0, 0])
+        row[0] += sign
+        row[1] += sign * counts.tp
+        row[2] += sign * counts.fp
+        row[3] += sign * counts.fn
+
+    def task(
+        self,
+        dataset_id: int,
+        before: Mapping[str, Accepted],
+        after: Mapping[str, Accepted | None],
+    ) -> None:
+        """One task's change: ``before``, every annotator's accepted annotation of it as stored;
+        ``after``, the annotators whose row this write replaces, each with its new accepted
+        annotation or None (the row is no longer accepted)."""
+        now = {**before, **after}
+        for who in after:
+            old = before.get(who)
+            if old is not None:
+                self.labels.subtract((dataset_id, who, kind, label) for kind, label in old.labels)
+            new = after[who]
+            if new is not None:
+                self.labels.update((dataset_id, who, kind, label) for kind, label in new.labels)
+        # Only pairs with a changed side change; each pair once, the earlier name first.
+        changed = set(after)
+        names = sorted(set(before) | set(after))
+        for i, a in enumerate(names):
+            for b in names[i + 1 :]:
+                if a not in changed and b not in changed:
+                    continue
+                old_a, old_b = before.get(a), before.get(b)
+                if old_a is not None and old_b is not None:
+                    self.add_pair(dataset_id, a, b, old_a, old_b, -1)
+                new_a, new_b = now.get(a), now.get(b)
+                if new_a is not None and new_b is not None:
+                    self.add_pair(dataset_id, a, b, new_a, new_b, 1)
+
+
+def accepted_on(conn: Any, task_ids: Iterable[int], page: int) -> dict[int, dict[str, Accepted]]:
+    """Every annotator's accepted annotation of these tasks, as stored (read in the write's
+    transaction, before it replaces any row)."""
+    out: dict[int, dict[str, Accepted]] = {}
+    ordered = sorted(set(task_ids))
+    for i in range(0, len(ordered), page):
+        chunk = ordered[i : i + page]
+        rows = conn.execute(
+            f"""SELECT task_id, annotator, data FROM annotations
+                WHERE answer = 'accept' AND task_id IN ({", ".join("?" * len(chunk))})""",
+            tuple(chunk),
+        ).fetchall()
+        for task_id, annotator, data in rows:
+            out.setdefault(int(task_id), {})[annotator] = Accepted.of_blob(bytes(data))
+    return out
+
+
+def changes(
+    kept: Kept,
+    datasets: Mapping[int, int],
+    before: Mapping[int, Mapping[str, Accepted]],
+    rows: Sequence[tuple[int, str, Annotation | None]],
+) -> None:
+    """Add to ``kept`` what replacing these (task id, annotator) rows changes: each with its new
+    annotation, or None when it is not an accepted one."""
+    by_task: dict[int, dict[str, Accepted | None]] = {}
+    for task_id, annotator, annotation in rows:
+        new = Accepted.of(annotation) if annotation is not None and annotation.answer == "accept" else None
+        by_task.setdefault(task_id, {})[annotator] = new
+    for task_id, after in by_task.items():
+        kept.task(datasets[task_id], before.get(task_id, {}), after)
+
+
+def write(conn: Any, kept: Kept) -> None:
+    """Add the changes, in key order (PostgreSQL locks each row, and writers taking them in the
+    same order cannot deadlock), at the end of the write: after the annotations' triggers have
+    taken the tally's rows, as every writer does."""
+    for (dataset_id, annotator, kind, label), n in sorted(kept.labels.items()):
+        if n:
+            conn.execute(
+                """INSERT INTO label_tally (dataset_id, annotator, kind, label, n) VALUES (?, ?, ?, ?, ?)
+                   ON CONFLICT (dataset_id, annotator, kind, label) DO UPDATE SET n = label_tally.n + excluded.n""",
+                (dataset_id, annotator, kind, label_key(label), n),
+            )
+    for (dataset_id, a, b), (compared, tp, fp, fn) in sorted(kept.pairs.items()):
+        if compared or tp or fp or fn:
+            conn.execute(
+                """INSERT INTO pair_tally (dataset_id, a, b, compared, tp, fp, fn) VALUES (?, ?, ?, ?, ?, ?, ?)
+                   ON CONFLICT (dataset_id, a, b) DO UPDATE SET compared = pair_tally.compared + excluded.compared,
+                       tp = pair_tally.tp + excluded.tp, fp = pair_tally.fp + excluded.fp,
+                       fn = pair_tally.fn + excluded.fn""",
+                (dataset_id, a, b, compared, tp, fp, fn),
+            )
+
+
+def count_pairs(conn: Any, dataset_id: int | None = None, page: int = 1000) -> None:
+    """Fill pair_tally from the accepted annotations already stored (of one dataset, or of all),
+    a range of task ids at a time, so that a task's rows are read together."""
+    only = "" if dataset_id is None else f"WHERE dataset_id = {int(dataset_id):d}"
+    low, high = conn.execute(f"SELECT MIN(id), MAX(id) FROM tasks {only}").fetchone()
+    if low is None:
+        return
+    kept = Kept()
+    also = "" if dataset_id is None else f"AND t.dataset_id = {int(dataset_id):d}"
+    for start in range(int(low), int(high) + 1, page):
+        rows = conn.execute(
+            f"""SELECT a.task_id, t.dataset_id, a.annotator, a.data FROM annotations a
+                JOIN tasks t ON t.id = a.task_id
+                WHERE a.answer = 'accept' AND a.task_id >= ? AND a.task_id < ? {also}""",
+            (start, start + page),
+        ).fetchall()
+        tasks: dict[tuple[int, int], dict[str, Accepted]] = {}
+        for task_id, task_dataset, annotator, data in rows:
+            tasks.setdefault((int(task_id), int(task_dataset)), {})[annotator] = Accepted.of_blob(bytes(data))
+        for (_, task_dataset), accepted in tasks.items():
+            names = sorted(accepted)
+            for i, a in enumerate(names):
+                for b in names[i + 1 :]:
+                    kept.add_pair(task_dataset, a, b, accepted[a], accepted[b], 1)
+    kept.labels.clear()
+    write(conn, kept)
