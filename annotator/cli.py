@@ -479,16 +479,15 @@ def agreement(
     Compares annotators in the database (--dataset D --annotators A,B[,C]; without --annotators, the annotators the dataset is routed to, each pair on the tasks it shares) or gold JSONL files (A.jsonl B.jsonl).
 
     Tasks are paired by input hash; only tasks both accepted are compared. The first annotator is the reference: precision = matches / spans of the second."""
-    from annotator.core.agreement import compare_all
     from annotator.reports.agreement import render_details, render_table, to_json
-    from annotator.reports.agreement_input import Sides, compare_store, from_files, parse_annotators
+    from annotator.reports.agreement_input import Sides, compare_files, compare_store, parse_annotators
     from annotator.store import resolve_db
 
     if files and (dataset or annotators):
         raise fail("give either two files or --dataset with --annotators, not both")
     if files:
-        loaded = from_files(files)
-        report = compare_all(loaded.sides, details=details)
+        # Each file read twice, the second time task by task: memory does not grow with the files.
+        report, loaded = compare_files(files, details=details)
     elif dataset and not annotators:
         from annotator.routing import routed_annotators
 

@@ -36,6 +36,9 @@ Format.holds_overlaps  # noqa: B018
 agreement.observed_agreement  # noqa: B018
 agreement.fleiss_kappa  # noqa: B018
 agreement.compare  # noqa: B018
+# Sides held in memory and compared at once: the tests check the streamed file and database forms
+# against it (helper scale-io).
+agreement.compare_all  # noqa: B018
 
 # The learner process (helper learn, in progress) builds its training examples with it.
 training_example  # noqa: B018

@@ -203,6 +203,14 @@ def records(path: Path) -> Iterator[tuple[int, Any] | RecordError]:
             yield RecordError(None, f"cannot read the file ({exc.strerror or exc})")
 
 
+def record_at(handle: IO[bytes], line: int) -> tuple[int, Any] | RecordError:
+    """The record that begins where ``handle`` stands, at line ``line`` of a file of records (JSON
+    Lines, or records pretty-printed one after another): how a record read once is found again."""
+    for found in _by_line(enumerate(handle, line)):
+        return found
+    return RecordError(line, "the file ends before the record")
+
+
 def _chain(first: tuple[int, bytes], rest: Iterator[tuple[int, bytes]]) -> Iterator[tuple[int, bytes]]:
     yield first
     yield from rest

@@ -12,6 +12,8 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from annotator.cli import app
+from annotator.core.model import Annotation, Task
+from annotator.core.records import to_record
 from annotator.formats.tokens import tokenize
 
 runner = CliRunner()
@@ -109,3 +111,69 @@ def test_the_same_text_under_another_input_hash_is_paired_by_its_text(
     assert done.exit_code == 0, done.output
     check(json.loads(done.stdout))
     assert "1 task(s) of" in done.stderr and "paired by their text" in done.stderr
+
+
+def test_files_are_streamed_and_give_what_the_versions_held_in_memory_give(tmp_path: Path) -> None:
+    """Two files read twice each, the second time task by task: the figures are those of the same
+    versions held in memory and compared at once, whatever the order of the files, with a task
+    repeated (the later record used), a task under another tool's hash (paired by its text), a
+    task only one file has, and a bad record."""
+    from annotator.core.agreement import Version, compare_all
+    from annotator.core.hashing import input_hash
+    from annotator.reports.agreement import to_json
+    from annotator.reports.agreement_input import FileIndex, compare_files
+    from tests.agreement.test_agreement_cli import TASKS, A, B
+
+    def line(i: int, version: int = 0, **extra: Any) -> bytes:
+        annotation = (A if version == 0 else B)[i]
+        return orjson.dumps({**to_record(TASKS[i], annotation), **extra})
+
+    a, b = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    a.write_bytes(b"\n".join([line(0), line(1), line(2)]) + b"\n")
+    rejected = orjson.dumps({**to_record(TASKS[1], B[1]), "answer": "reject"})
+    extra_text = "A task only the second file has ."
+    only_b = orjson.dumps({"text": extra_text, "answer": "accept"})
+    b.write_bytes(
+        b"\n".join(
+            [
+                line(2, 1, _input_hash=77),  # another tool's hash: paired with A's task 2 by its text
+                rejected,
+                b'{"text": "broken',
+                only_b,
+                line(1, 1),  # task 1 again: this later one is used
+                line(0, 1),
+            ]
+        )
+        + b"\n"
+    )
+    index = FileIndex(b)
+    assert index.held is None and len(index.keys) == 4  # numbers a task, not the tasks
+    report, read = compare_files([a, b], details=True)
+    assert [str(x) for x in read.bad] == [
+        f"{b}:3: not valid JSON (unexpected control character in string, column 17)"
+    ]
+    assert f"{b}:5: same task as line 2; this later one is used" in [str(w) for w in read.warnings]
+    assert any("1 task(s) of this file have the text" in str(w) for w in read.warnings)
+
+    def held(i: int, version: int, where: str, number: int) -> Version:
+        return Version(TASKS[i], (A if version == 0 else B)[i], f"{where}:{number}")
+
+    only = Version(
+        Task(extra_text, tokenize(extra_text), input_hash(extra_text)), Annotation(answer="accept")
+    )
+    sides = [
+        (str(a), {TASKS[i].input_hash: held(i, 0, str(a), i + 1) for i in range(3)}),
+        (
+            str(b),
+            {
+                TASKS[0].input_hash: held(0, 1, str(b), 6),
+                TASKS[1].input_hash: held(1, 1, str(b), 5),
+                TASKS[2].input_hash: held(2, 1, str(b), 1),
+                only.task.input_hash: only,
+            },
+        ),
+    ]
+    expected = compare_all(sides, details=True)
+    assert report.pairs[0].tasks == expected.pairs[0].tasks
+    assert to_json(report, False) == to_json(expected, False)
+    assert report.pairs[0].tasks.only_b == 1 and report.pairs[0].tasks.compared == 3
