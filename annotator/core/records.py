@@ -185,9 +185,7 @@ def _plain_tokens(text: str, raw: list[Any]) -> tuple[Token, ...] | None:
     except (TypeError, KeyError, IndexError):
         return None
     if (
-        set(map(type, starts)) != {int}
-        or set(map(type, ends)) != {int}
-        or set(map(type, ids)) != {int}
+        set(map(type, starts + ends + ids)) != {int}
         or set(map(type, spaces)) != {bool}
         or set(map(type, texts)) != {str}
         or ids != list(range(len(ids)))

@@ -189,7 +189,9 @@ def _highlighted_chars(record: dict[str, Any]) -> bool:
     text, raw_tokens, spans = record.get("text"), record.get("tokens"), record.get("spans")
     if not isinstance(text, str) or not isinstance(raw_tokens, list) or not isinstance(spans, list):
         return False
-    loose = [s for s in spans if isinstance(s, JSON_OBJECT) and not any(k in s for k in _TOKEN_KEYS)]
+    loose = [
+        s for s in spans if isinstance(s, JSON_OBJECT) and "token_start" not in s and "token_end" not in s
+    ]
     if not loose:
         return False
     try:
