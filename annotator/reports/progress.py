@@ -138,24 +138,8 @@ def render_progress(progress: Progress, console: Console | None = None) -> None:
     console = console or Console()
     overlap = "every annotator" if progress.overlap is None else f"{progress.overlap} annotators"
     console.print(Text(f"{visible(progress.dataset)}: {progress.tasks} tasks, each to {overlap}"))
-    table = Table(box=None, pad_edge=False)
-    # short headings: the table fits 80 columns
-    for heading in (
-        "annotator",
-        "done",
-        "of",
-        "accept",
-        "reject",
-        "ignore",
-        "draft",
-        "left",
-        "s/task",
-        "tasks/h",
-    ):
-        table.add_column(heading, justify="left" if heading == "annotator" else "right")
-    for p in progress.annotators:
-        table.add_row(
-            Text(visible(p.annotator)),
+    rows = [
+        (
             str(p.done),
             str(p.assigned),
             str(p.counts["accept"]),
@@ -166,6 +150,17 @@ def render_progress(progress: Progress, console: Console | None = None) -> None:
             _number(p.timing.median_seconds_per_task),
             _number(p.timing.tasks_per_hour),
         )
+        for p in progress.annotators
+    ]
+    # short headings: the table fits 80 columns. A narrow terminal shortens the names, never a
+    # number (a million tasks is seven digits: then one space between columns, not two).
+    table = Table(box=None, pad_edge=False, collapse_padding=True)
+    table.add_column("annotator", justify="left")
+    headings = ("done", "of", "accept", "reject", "ignore", "draft", "left", "s/task", "tasks/h")
+    for k, heading in enumerate(headings):
+        table.add_column(heading, justify="right", min_width=max([len(heading), *(len(r[k]) for r in rows)]))
+    for p, cells in zip(progress.annotators, rows, strict=True):
+        table.add_row(Text(visible(p.annotator)), *cells)
     console.print(table)
     if progress.pairs:
         pairs_table = Table(box=None, pad_edge=False)

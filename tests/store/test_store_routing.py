@@ -317,3 +317,30 @@ def test_a_database_made_before_the_kept_counts_gets_them(tmp_path: Path) -> Non
         assert store.answer_counts("d", "alice") == {"accept": 3, "reject": 0, "ignore": 0, "draft": 0}
         assert store.answer_counts("d", "bob")["ignore"] == 1
         assert store.next_unanswered("d", "alice") == ids[3]
+
+
+def test_the_progress_table_never_cuts_a_number_in_80_columns() -> None:
+    """A million tasks is seven digits in every count column: a terminal of 80 columns shortens
+    the annotator's name, never a count."""
+    from rich.console import Console
+
+    from annotator.core.progress import Timing
+    from annotator.reports.progress import AnnotatorProgress, Progress, render_progress
+
+    counts = {"accept": 999_999, "reject": 1_000_000, "ignore": 0, "draft": 1}
+    figures = Progress(
+        "d",
+        2_000_000,
+        None,
+        [
+            AnnotatorProgress(
+                "an-annotator-with-a-long-name", 2_000_000, counts, Timing(3600.0, 10, 12.5, 10.0)
+            )
+        ],
+    )
+    console = Console(width=80, record=True)
+    render_progress(figures, console)
+    lines = console.export_text().splitlines()
+    [row] = [line for line in lines if line.startswith("an-")]
+    assert row.split()[1:] == ["1999999", "2000000", "999999", "1000000", "0", "1", "1", "12.5", "10.0"]
+    assert max(len(line) for line in lines) <= 80
