@@ -4,14 +4,15 @@ its place and skipped)."""
 
 from __future__ import annotations
 
-import bisect
 import hashlib
 import os
 from array import array
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, Any
+
+import numpy
 
 from annotator.core.agreement import AgreementReport, TaskVersions, Version, by_task, compare_stream
 from annotator.core.errors import AnnotatorError, BadRecord
@@ -24,8 +25,9 @@ from annotator.store import Store
 class FileIndex:
     """One gold file read once, keeping a few numbers a task, not the tasks: for each input hash, in
     the order it first comes, the line of its last good record (when two records share an input
-    hash the later one is used, as Prodigy does, and a warning says so) and its text's fingerprint;
-    with the file's bad records and warnings. ``versions`` reads the tasks again, one at a time.
+    hash the later one is used, as Prodigy does, and a warning says so) and its text's fingerprint,
+    in numpy arrays (24 bytes a task); with the file's bad records and warnings. ``versions`` reads
+    the tasks again, one at a time.
 
     Read as ``annotator import`` reads JSONL: one task a line, pretty-printed or a JSON array too,
     and records without ``tokens`` (``{"text", "spans"}`` as scripts write them) tokenized with
@@ -40,7 +42,7 @@ class FileIndex:
         # A JSON array's records are held: several may share a line, so a line does not find one.
         held: list[Version] | None = [] if _is_array(path) else None
         problems = Problems()
-        hashes, lines, prints = array("q"), array("q"), array("q")
+        columns = array("q"), array("q"), array("q")  # input hash, line, fingerprint, a record each
         try:
             for rec in records(path):
                 if isinstance(rec, RecordError):
@@ -49,37 +51,36 @@ class FileIndex:
                 version = self._version(rec, problems)
                 if version is None:
                     continue
-                hashes.append(version.task.input_hash)
-                lines.append(rec[0])
-                prints.append(_fingerprint(version.task.text))
+                for column, value in zip(
+                    columns, (version.task.input_hash, rec[0], _fingerprint(version.task.text)), strict=True
+                ):
+                    column.append(value)
                 if held is not None:
                     held.append(version)
         except OSError as exc:
             raise AnnotatorError(f"cannot read {self.where}: {exc.strerror or exc}") from None
+        hashes, lines, prints = (numpy.frombuffer(c, dtype=numpy.int64) for c in columns)
         # Each hash's records side by side, in file order (a stable sort): the first gives the hash
         # its place, the last its version, and each later one repeats the one before it.
-        order = sorted(range(len(hashes)), key=hashes.__getitem__)
-        firsts, lasts = array("q"), array("q")
-        repeats: list[BadRecord] = []
-        for k, i in enumerate(order):
-            if k and hashes[order[k - 1]] == hashes[i]:
-                lasts[-1] = i
-                repeats.append(
-                    BadRecord(
-                        self.where,
-                        lines[i],
-                        f"same task as line {lines[order[k - 1]]}; this later one is used",
-                    )
-                )
-            else:
-                firsts.append(i)
-                lasts.append(i)
-        del order
-        ranked = sorted(range(len(firsts)), key=firsts.__getitem__)
-        self.keys = array("q", (hashes[firsts[r]] for r in ranked))  # in the order each first came
-        self.lines = array("q", (lines[lasts[r]] for r in ranked))  # of the record used
-        self.prints = array("q", (prints[lasts[r]] for r in ranked))
-        self.held = None if held is None else [held[lasts[r]] for r in ranked]
+        order = numpy.argsort(hashes, kind="stable")
+        ranked = hashes[order]
+        again = numpy.r_[False, ranked[1:] == ranked[:-1]] if len(order) else numpy.zeros(0, dtype=bool)
+        repeats = [
+            BadRecord(
+                self.where,
+                int(lines[order[k]]),
+                f"same task as line {int(lines[order[k - 1]])}; this later one is used",
+            )
+            for k in numpy.flatnonzero(again)
+        ]
+        starts = numpy.flatnonzero(~again)
+        ends = numpy.r_[starts[1:], len(order)] - 1 if len(order) else starts
+        firsts, lasts = order[starts], order[ends]
+        place = numpy.argsort(firsts, kind="stable")
+        self.keys = hashes[firsts[place]]  # in the order each first came
+        self.lines = lines[lasts[place]]  # of the record used
+        self.prints = prints[lasts[place]]
+        self.held = None if held is None else [held[i] for i in lasts[place]]
         self.bad = list(problems.bad)
         # In file order, each repeat after what reading its record said.
         self.warnings = sorted([*problems.warnings, *repeats], key=lambda w: w.line or 0)
@@ -98,24 +99,21 @@ class FileIndex:
             annotation = replace(annotation, answer="accept")
         return Version(task, annotation, f"{self.where}:{number}")
 
-    def versions(self, wanted: Iterable[int | None]) -> Iterator[Version | None]:
-        """The versions of the tasks at these places in ``keys`` (None: none), read again one at a
-        time, in any order."""
+    def versions(self, places: numpy.ndarray[Any, Any]) -> Iterator[Version | None]:
+        """The versions of the tasks at these places in ``keys`` (-1: none), read again one at a
+        time, in that order."""
         if self.held is not None:
-            for place in wanted:
-                yield None if place is None else self.held[place]
+            for place in places.tolist():
+                yield None if place < 0 else self.held[place]
             return
         with open(self.path, "rb") as handle:
-            starts = _Sorted(_line_starts(handle, self.lines))
-            for place in wanted:
-                if place is None:
+            offsets = _line_starts(handle, self.lines)
+            for place in places.tolist():
+                if place < 0:
                     yield None
                     continue
-                number = self.lines[place]
-                offset = starts.get(number)
-                assert offset is not None
-                handle.seek(offset)
-                rec = record_at(handle, number)
+                handle.seek(int(offsets[place]))
+                rec = record_at(handle, int(self.lines[place]))
                 version = None if isinstance(rec, RecordError) else self._version(rec, Problems())
                 assert version is not None, "a record read before reads the same again"
                 yield version
@@ -137,38 +135,38 @@ def _is_array(path: Path) -> bool:
     return False
 
 
-def _line_starts(handle: IO[bytes], lines: Iterable[int]) -> Iterator[tuple[int, int]]:
-    """(line, byte offset where it begins) for each of these lines, from one pass over the file."""
-    wanted = array("q", sorted(set(lines)))
-    at = 0
-    offset = 0
+def _line_starts(handle: IO[bytes], lines: numpy.ndarray[Any, Any]) -> numpy.ndarray[Any, Any]:
+    """The byte offset where each of these lines begins (in their order), from one pass over the
+    file."""
+    wanted = numpy.unique(lines)
+    found = array("q")
+    at, offset, upto = 0, 0, wanted.tolist()
     for number, raw in enumerate(handle, 1):
-        if at == len(wanted):
-            return
-        if wanted[at] == number:
-            yield number, offset
+        if at == len(upto):
+            break
+        if upto[at] == number:
+            found.append(offset)
             at += 1
         offset += len(raw)
+    return numpy.frombuffer(found, dtype=numpy.int64)[numpy.searchsorted(wanted, lines)]
 
 
-class _Sorted:
-    """Integer keys with an integer value each, as two sorted arrays, looked up by bisection: a
-    dict of a million ints took ~100 MB. The first value given for a key is kept."""
+def _lookup(
+    keys: numpy.ndarray[Any, Any], values: numpy.ndarray[Any, Any], wanted: numpy.ndarray[Any, Any]
+) -> numpy.ndarray[Any, Any]:
+    """For each of ``wanted``, the value of that key (``keys`` sorted, distinct), or -1."""
+    if not len(keys):
+        return numpy.full(len(wanted), -1, dtype=numpy.int64)
+    at = numpy.minimum(numpy.searchsorted(keys, wanted), len(keys) - 1)
+    return numpy.where(keys[at] == wanted, values[at], -1)
 
-    def __init__(self, pairs: Iterable[tuple[int, int]]) -> None:
-        keys, values = array("q"), array("q")
-        for key, value in sorted(pairs, key=lambda kv: kv[0]):  # stable: the first of a key first
-            if not keys or keys[-1] != key:
-                keys.append(key)
-                values.append(value)
-        self.keys, self.values = keys, values
 
-    def get(self, key: int) -> int | None:
-        i = bisect.bisect_left(self.keys, key)
-        return self.values[i] if i < len(self.keys) and self.keys[i] == key else None
-
-    def __contains__(self, key: int) -> bool:
-        return self.get(key) is not None
+def _first_of_each(
+    keys: numpy.ndarray[Any, Any], values: numpy.ndarray[Any, Any]
+) -> tuple[numpy.ndarray[Any, Any], numpy.ndarray[Any, Any]]:
+    """The distinct keys, sorted, each with the value of its first occurrence."""
+    distinct, first = numpy.unique(keys, return_index=True)
+    return distinct, values[first]
 
 
 def compare_files(paths: list[Path], *, details: bool = False) -> tuple[AgreementReport, Sides]:
@@ -190,38 +188,51 @@ def compare_files(paths: list[Path], *, details: bool = False) -> tuple[Agreemen
         files.append(index)
         read.bad += index.bad
         read.warnings += index.warnings
-    sides: list[_Sorted] = []  # each file's place in its keys for each key it is compared under
-    order = array("q")  # the keys compared
-    texts: list[tuple[int, int]] = []  # (fingerprint, key) of earlier files, the first of a text first
+    empty = numpy.zeros(0, dtype=numpy.int64)
+    sides: list[tuple[numpy.ndarray[Any, Any], numpy.ndarray[Any, Any]]] = []  # key -> place, keys sorted
+    order = [empty]  # the keys compared, a file's new ones after another's
+    text_keys, text_prints = empty, empty  # (key, fingerprint) of earlier files, the first of a text first
     for n, index in enumerate(files):
-        own = _Sorted(zip(index.keys, range(len(index.keys)), strict=True))
-        by_text = _Sorted(texts)
-        moved: dict[int, int] = {}  # an earlier file's key -> the place of this file's task of its text
-        kept: list[int] = []  # the places of the tasks not moved
-        for place, (key, text) in enumerate(zip(index.keys, index.prints, strict=True)):
-            earlier = any(key in side for side in sides)
-            if n and not earlier:
-                target = by_text.get(text)
-                if target is not None and target not in own and target not in moved:
-                    moved[target] = place
-                    continue
-            kept.append(place)
-            if not earlier:
-                order.append(key)
-        if moved:
+        earlier = numpy.zeros(len(index.keys), dtype=bool)
+        for keys, _ in sides:
+            earlier |= numpy.isin(index.keys, keys)
+        places = numpy.arange(len(index.keys), dtype=numpy.int64)
+        moved = numpy.zeros(len(index.keys), dtype=bool)
+        targets = numpy.full(len(index.keys), -1, dtype=numpy.int64)
+        if n:
+            # A task no earlier file has under its hash goes under the key of an earlier file's task
+            # of the same text, unless this file has that key itself, or an earlier task took it.
+            known, key_of = _first_of_each(text_prints, text_keys)
+            found = _lookup(known, numpy.arange(len(known), dtype=numpy.int64), index.prints)
+            ok = ~earlier & (found >= 0)
+            targets[ok] = key_of[found[ok]]
+            ok &= ~numpy.isin(targets, index.keys)
+            candidates = numpy.flatnonzero(ok)
+            _, first = numpy.unique(targets[candidates], return_index=True)
+            moved[candidates[first]] = True
+        if moved.any():
             read.warnings.append(
                 BadRecord(
                     index.where,
                     None,
-                    f"{len(moved)} task(s) of this file have the text of a task of {names[0]} under "
+                    f"{int(moved.sum())} task(s) of this file have the text of a task of {names[0]} under "
                     "another input hash; paired by their text",
                 )
             )
-        sides.append(_Sorted([*((index.keys[place], place) for place in kept), *moved.items()]))
-        texts += [(index.prints[place], index.keys[place]) for place in kept]
-        texts += [(index.prints[place], target) for target, place in moved.items()]
-    streams = [index.versions(map(side.get, order)) for index, side in zip(files, sides, strict=True)]
-    tasks = ((key, [next(stream) for stream in streams]) for key in order)
+        kept = ~moved
+        order.append(index.keys[kept & ~earlier])
+        keys = numpy.concatenate([index.keys[kept], targets[moved]])
+        values = numpy.concatenate([places[kept], places[moved]])
+        ranked = numpy.argsort(keys, kind="stable")
+        sides.append((keys[ranked], values[ranked]))
+        text_keys = numpy.concatenate([text_keys, index.keys[kept], targets[moved]])
+        text_prints = numpy.concatenate([text_prints, index.prints[kept], index.prints[moved]])
+    compared = numpy.concatenate(order)
+    streams = [
+        index.versions(_lookup(keys, values, compared))
+        for index, (keys, values) in zip(files, sides, strict=True)
+    ]
+    tasks = ((key, [next(stream) for stream in streams]) for key in compared.tolist())
     return compare_stream(names, tasks, details=details), read
 
 
