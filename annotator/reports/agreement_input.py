@@ -103,12 +103,13 @@ class FileIndex:
         """The versions of the tasks at these places in ``keys`` (-1: none), read again one at a
         time, in that order."""
         if self.held is not None:
-            for place in places.tolist():
-                yield None if place < 0 else self.held[place]
+            for place in places:
+                yield None if place < 0 else self.held[int(place)]
             return
         with open(self.path, "rb") as handle:
             offsets = _line_starts(handle, self.lines)
-            for place in places.tolist():
+            # numpy's own integers, one at a time: a list of Python ints would hold 36 bytes a task.
+            for place in places:
                 if place < 0:
                     yield None
                     continue
@@ -140,11 +141,11 @@ def _line_starts(handle: IO[bytes], lines: numpy.ndarray[Any, Any]) -> numpy.nda
     file."""
     wanted = numpy.unique(lines)
     found = array("q")
-    at, offset, upto = 0, 0, wanted.tolist()
+    at = offset = 0
     for number, raw in enumerate(handle, 1):
-        if at == len(upto):
+        if at == len(wanted):
             break
-        if upto[at] == number:
+        if wanted[at] == number:
             found.append(offset)
             at += 1
         offset += len(raw)
@@ -232,7 +233,7 @@ def compare_files(paths: list[Path], *, details: bool = False) -> tuple[Agreemen
         index.versions(_lookup(keys, values, compared))
         for index, (keys, values) in zip(files, sides, strict=True)
     ]
-    tasks = ((key, [next(stream) for stream in streams]) for key in compared.tolist())
+    tasks = ((int(key), [next(stream) for stream in streams]) for key in compared)
     return compare_stream(names, tasks, details=details), read
 
 
