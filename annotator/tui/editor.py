@@ -242,8 +242,8 @@ class EditorScreen(KeyDispatch, Screen[None]):
             self.current_task, ann, mode.selected_relation(), mode.browsing
         )
 
-    def say(self, message: str, error: bool = False) -> None:
-        self.query_one(MessageLine).say(message, error)
+    def say(self, message: str, error: bool = False, *, log: bool = True) -> None:
+        self.query_one(MessageLine).say(message, error, log=log)
 
     @property
     def said(self) -> str:

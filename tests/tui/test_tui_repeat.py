@@ -74,6 +74,8 @@ async def test_slash_search_with_n_and_shift_n_and_escape(demo_db: Path) -> None
         assert screen.mode == "edit" and message(app) == ""
         await pilot.press("slash", *"nowhere-to-be-found", "enter")
         assert "not in this task" in message(app)
+        # The query as it was typed is not in the message log a character at a time.
+        assert not [m for m, _ in app.said.entries if m.startswith("/")], list(app.said.entries)
         nothing = cur.annotation
         assert app.session.current.annotation == nothing  # type: ignore[union-attr]  # typing edited nothing
 

@@ -25,9 +25,12 @@ class MessageLine(Static):
         """The message as said (before it was cut to the line)."""
         return self._said[0]
 
-    def say(self, message: str, error: bool = False) -> None:
+    def say(self, message: str, error: bool = False, *, log: bool = True) -> None:
+        """``log=False``: a prompt redrawn a key at a time (the text of a search being typed), which
+        would fill the message log with every stage of it."""
         self._said = (message, error)
-        log_of(self.app).add(message, error)
+        if log:
+            log_of(self.app).add(message, error)
         self._show()
 
     def _show(self) -> None:

@@ -36,7 +36,7 @@ class SearchMode(Mode):
         self.prompt()
 
     def prompt(self) -> None:
-        self.editor.say(f"/{self.query}█  (enter: go to it · esc: cancel)")
+        self.editor.say(f"/{self.query}█  (enter: go to it · esc: cancel)", log=False)
 
     def text_key(self, key: str, character: str | None) -> None:
         """A key pressed while the query is typed."""

@@ -53,7 +53,9 @@ class SplitMode(Mode):
         assert tok is not None
         cut = self.at - tok.start
         left, right = cells(tok.text[:cut]), cells(tok.text[cut:])
-        self.editor.say(f"split here: {left}│{right}  (←/→ move the cut · enter splits · esc cancels)")
+        self.editor.say(
+            f"split here: {left}│{right}  (←/→ move the cut · enter splits · esc cancels)", log=False
+        )
 
     def _move(self, delta: int) -> None:
         tok = self.token
