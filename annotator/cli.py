@@ -198,32 +198,36 @@ def annotate(
     """Correct spaCy's suggestions in the terminal; every edit is saved as you make it.
 
     On a routed dataset (annotator assign, or --annotators/--overlap on its first annotate) you see your own tasks only; a name the routing does not have yet joins it."""
+    from annotator.tui.annotate_options import AnnotateOptions
     from annotator.tui.launch import finish_learning, open_source, prepare_only, run_annotate, summary
 
+    options = AnnotateOptions(
+        source,
+        dataset,
+        labels=labels,
+        relations=relations,
+        relation_rules=relation_rules,
+        model=model,
+        config=config,
+        db=db,
+        label_map=label_map,
+        span_groups=span_groups,
+        patterns=patterns,
+        annotators=annotators,
+        overlap=overlap,
+        committee=committee,
+        memory=not no_memory,
+        learn=learn,
+        save_model=save_model,
+        order=order,
+    )
     if prepare:
         if learn or annotator is not None:
             raise fail(
                 "--prepare-only opens no screen: nobody annotates, so --annotator and --learn do not go with it"
             )
         notes: list[str] = []
-        opened = open_source(
-            source,
-            dataset,
-            None,
-            labels,
-            relations,
-            relation_rules,
-            model,
-            config,
-            db,
-            notes,
-            label_map=label_map,
-            span_groups=span_groups,
-            patterns=patterns,
-            annotators=annotators,
-            overlap=overlap,
-            committee=committee,
-        )
+        opened = open_source(options, None, notes)
         for note in notes:
             warn(note)
         raise typer.Exit(prepare_only(opened, dataset, say))
@@ -232,27 +236,7 @@ def annotate(
             "annotate takes its keys from the terminal, so it cannot read tasks from standard input; "
             "give a file, a folder or a pipe (<(command)), or `preannotate - -o tasks.jsonl` first"
         )
-    app, said = run_annotate(
-        source,
-        dataset,
-        annotator,
-        labels,
-        relations,
-        relation_rules,
-        model,
-        config,
-        db,
-        label_map=label_map,
-        span_groups=span_groups,
-        patterns=patterns,
-        memory=not no_memory,
-        learn=learn,
-        save_model=save_model,
-        annotators=annotators,
-        overlap=overlap,
-        order=order,
-        committee=committee,
-    )
+    app, said = run_annotate(options, annotator)
     for note in said:
         warn(note)
     app.run()
@@ -269,9 +253,10 @@ def demo(
     db: DbOption = None,
 ) -> None:
     """Annotate the bundled news article (dataset "demo"); then: annotator export --dataset demo."""
+    from annotator.tui.annotate_options import AnnotateOptions
     from annotator.tui.launch import DEMO_LABELS, run_annotate, sample_path, summary
 
-    app, _ = run_annotate(sample_path(), "demo", annotator, DEMO_LABELS, None, None, None, None, db)
+    app, _ = run_annotate(AnnotateOptions(sample_path(), "demo", labels=DEMO_LABELS, db=db), annotator)
     app.run()
     text, code = summary(app)
     say(text)

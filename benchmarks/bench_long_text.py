@@ -58,9 +58,10 @@ async def _annotate(app: object) -> dict[str, float]:
 
 
 def child(source: Path, db: Path) -> None:
+    from annotator.tui.annotate_options import AnnotateOptions
     from annotator.tui.launch import run_annotate
 
-    app, _ = run_annotate(source, "long", "bench", LABELS, None, None, None, None, db)
+    app, _ = run_annotate(AnnotateOptions(source, "long", labels=LABELS, db=db), "bench")
     out = asyncio.run(_annotate(app))
     if app.problems or app.feed_error:
         raise SystemExit(f"the feed reported: {app.feed_error or app.problems[0]}")

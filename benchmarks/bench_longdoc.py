@@ -86,10 +86,11 @@ def keys_child(which: str, document: Path, db: Path, n_keys: int) -> None:
         app: object = Bare()
     else:
         from annotator.cli import tune_gc
+        from annotator.tui.annotate_options import AnnotateOptions
         from annotator.tui.launch import run_annotate
 
         tune_gc()  # as `annotator annotate` runs it
-        app, _ = run_annotate(document, "long", "bench", ",".join(LABELS), None, None, None, None, db)
+        app, _ = run_annotate(AnnotateOptions(document, "long", labels=",".join(LABELS), db=db), "bench")
     print(orjson.dumps(asyncio.run(_time_keys(app, keys))).decode())
 
 

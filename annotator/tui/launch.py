@@ -23,6 +23,7 @@ from annotator.routing import Routed, assign, join, parse_names, review_pair, to
 from annotator.session import AnnotationSession
 from annotator.sources import SourceItem, count_source, read_source, require_items
 from annotator.store import Store, StoreError, resolve_db
+from annotator.tui.annotate_options import AnnotateOptions
 from annotator.tui.app import AnnotatorApp, NamedLater, ReviewApp
 from annotator.tui.faults import FaultReporting
 from annotator.tui.feed_messages import LearnerNews
@@ -105,127 +106,76 @@ class OpenedSource:
         )
 
 
-def open_source(
-    source: Path,
-    dataset: str,
-    who: str | None,
-    labels: str | None,
-    relations: str | None,
-    relation_rules: Path | None,
-    model: str | None,
-    config: Path | None,
-    db: str | Path | None,
-    notes: list[str],
-    *,
-    label_map: str | None = None,
-    span_groups: str | None = None,
-    patterns: Path | None = None,
-    annotators: str | None = None,
-    overlap: str | None = None,
-    committee: str | None = None,
-) -> OpenedSource:
+def open_source(options: AnnotateOptions, who: str | None, notes: list[str]) -> OpenedSource:
     """The database, the scheme and the source of an annotate run, the dataset routed (``who``
     joins it; None: nobody, for ``--prepare-only``). Bad arguments raise AnnotatorError before
     anything is written."""
-    if committee is not None and read_meta(committee) is None:
+    o = options
+    if o.committee is not None and read_meta(o.committee) is None:
         raise AnnotatorError(
-            f"--committee: cannot find the spaCy pipeline {committee!r}; pass an installed name or a folder"
+            f"--committee: cannot find the spaCy pipeline {o.committee!r}; pass an installed name or a folder"
         )
-    if not source.exists():
-        raise AnnotatorError(f"{source}: no such file or folder")
-    if relation_rules is not None and not relation_rules.exists():
-        raise AnnotatorError(f"{relation_rules}: no such relation rules file")
-    if patterns is not None:
-        read_patterns(patterns)  # a bad line is said before any screen, not in the feed's thread
-    db_path = resolve_db(db)
+    if not o.source.exists():
+        raise AnnotatorError(f"{o.source}: no such file or folder")
+    if o.relation_rules is not None and not o.relation_rules.exists():
+        raise AnnotatorError(f"{o.relation_rules}: no such relation rules file")
+    if o.patterns is not None:
+        read_patterns(o.patterns)  # a bad line is said before any screen, not in the feed's thread
+    db_path = resolve_db(o.db)
     # A database file that does not exist yet is created only once the arguments and the source
     # have been found good: a mistake must not leave an empty database behind. (A PostgreSQL
     # database exists already; the store only adds its tables.)
     store = Store(db_path) if not isinstance(db_path, Path) or db_path.exists() else None
     try:
-        stored = store.scheme(dataset) if store is not None else None
-        scheme, display = scheme_for(model, labels, config, relations, notes, label_map, stored, span_groups)
+        stored = store.scheme(o.dataset) if store is not None else None
+        scheme, display = scheme_for(
+            o.model, o.labels, o.config, o.relations, notes, o.label_map, stored, o.span_groups
+        )
         problems: list[BadRecord] = []
         # Opened here, not in the feed's thread: a source it cannot read at all (a folder without
         # .txt files) is a user error to print before any screen or database, not a dead thread
         # behind an empty screen.
-        items = require_items(source, read_source(source, problems, lazy=True), problems)
+        items = require_items(o.source, read_source(o.source, problems, lazy=True), problems)
         if store is None:
             store = Store(db_path)
-        keep_scheme(store, dataset, scheme, stored, notes)
-        route_for(store, dataset, who, annotators, overlap, notes)
+        keep_scheme(store, o.dataset, scheme, stored, notes)
+        route_for(store, o.dataset, who, o.annotators, o.overlap, notes)
     except BaseException:
         if store is not None:
             store.close()
         raise
-    preannotator = LazyPreannotator(model, scheme, relation_rules, patterns, committee)
+    preannotator = LazyPreannotator(o.model, scheme, o.relation_rules, o.patterns, o.committee)
     return OpenedSource(store, db_path, scheme, display, items, problems, preannotator)
 
 
-def run_annotate(
-    source: Path,
-    dataset: str,
-    annotator: str | None,
-    labels: str | None,
-    relations: str | None,
-    relation_rules: Path | None,
-    model: str | None,
-    config: Path | None,
-    db: str | Path | None,
-    *,
-    label_map: str | None = None,
-    span_groups: str | None = None,
-    patterns: Path | None = None,
-    memory: bool = True,
-    learn: bool = False,
-    save_model: Path | None = None,
-    annotators: str | None = None,
-    overlap: str | None = None,
-    order: str = "source",
-    committee: str | None = None,
-) -> tuple[AnnotatorApp, list[str]]:
+def run_annotate(options: AnnotateOptions, annotator: str | None) -> tuple[AnnotatorApp, list[str]]:
     """Build the app for a run; the caller runs it (and, with ``learn``, stops ``app.learner``
     after it, saving it to ``save_model`` first). Bad arguments raise AnnotatorError before any
     screen is drawn."""
-    if order not in ORDERS:
-        raise AnnotatorError(f"--order {order!r}: use {' or '.join(ORDERS)}")
-    if save_model is not None:
-        if not learn:
+    o = options
+    if o.order not in ORDERS:
+        raise AnnotatorError(f"--order {o.order!r}: use {' or '.join(ORDERS)}")
+    if o.save_model is not None:
+        if not o.learn:
             raise AnnotatorError("--save-model keeps what --learn learnt; give --learn too")
-        check_model_folder(save_model)
-    keymap = load_keymap(config)
+        check_model_folder(o.save_model)
+    keymap = load_keymap(o.config)
     notes: list[str] = []
     who = annotator or default_annotator()
-    opened = open_source(
-        source,
-        dataset,
-        who,
-        labels,
-        relations,
-        relation_rules,
-        model,
-        config,
-        db,
-        notes,
-        label_map=label_map,
-        span_groups=span_groups,
-        patterns=patterns,
-        annotators=annotators,
-        overlap=overlap,
-        committee=committee,
-    )
+    opened = open_source(o, who, notes)
+    dataset = o.dataset
     store, scheme = opened.store, opened.scheme
     session = AnnotationSession(store, dataset, who, scheme)
     session.guard = True  # the same annotator may have this dataset open in another terminal
-    session.order = order
-    session.committee = committee is not None
-    if memory:
+    session.order = o.order
+    session.committee = o.committee is not None
+    if o.memory:
         session.use_memory()
     routed = store.routing(dataset)
     if routed is not None and routed.overlap is not None:
         session.total = None  # this annotator's share of the source is known as it is routed
     else:
-        total = count_source(source)
+        total = count_source(o.source)
         session.total = max(total, session.queue_size()) if total is not None else None
 
     def run_feed(notify: Callable[[FeedEvent], None], should_stop: Callable[[], bool]) -> None:
@@ -233,10 +183,10 @@ def run_annotate(
 
     app = AnnotatorApp(session, opened.display or "model", run_feed, keymap)
     app.annotate_screen.notes = list(notes)
-    if learn:
+    if o.learn:
         screen = app.annotate_screen
         client = LearnerClient(
-            lambda: setup_from_store(session.store, dataset, model, scheme, relation_rules),
+            lambda: setup_from_store(session.store, dataset, o.model, scheme, o.relation_rules),
             on_event=lambda reply: screen.post_message(LearnerNews(reply)),  # thread-safe
         )
         attach(session, client)

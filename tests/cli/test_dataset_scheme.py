@@ -15,6 +15,7 @@ from annotator.core.tokenize import provisional_tokens
 from annotator.core.validate import make_span
 from annotator.review import ReviewSession, review_scheme
 from annotator.store import Store
+from annotator.tui.annotate_options import AnnotateOptions
 from annotator.tui.launch import run_annotate
 
 TEXT = "Gen Nakatani met Ahn Gyu Back in Seoul on Sunday ."
@@ -35,11 +36,13 @@ def scheme_of(db: Path, dataset: str = "news") -> tuple[str, ...]:
 
 def test_the_first_annotate_run_stores_the_scheme_and_later_runs_use_it(tmp_path: Path) -> None:
     db = tmp_path / "a.db"
-    app, _ = run_annotate(corpus(tmp_path), "news", "alice", "GPE,PERSON,DATE", "MET", None, None, None, db)
+    app, _ = run_annotate(
+        AnnotateOptions(corpus(tmp_path), "news", labels="GPE,PERSON,DATE", relations="MET", db=db), "alice"
+    )
     app.session.store.close()
     assert scheme_of(db) == ("GPE", "PERSON", "DATE")
     # bob comes later without flags: alice's labels, in her key order, and her relations
-    app, notes = run_annotate(corpus(tmp_path), "news", "bob", None, None, None, None, None, db)
+    app, notes = run_annotate(AnnotateOptions(corpus(tmp_path), "news", db=db), "bob")
     scheme = app.session.scheme
     app.session.store.close()
     assert scheme.labels == ("GPE", "PERSON", "DATE")
@@ -49,10 +52,12 @@ def test_the_first_annotate_run_stores_the_scheme_and_later_runs_use_it(tmp_path
 
 def test_flags_override_the_stored_scheme_say_so_and_are_kept(tmp_path: Path) -> None:
     db = tmp_path / "a.db"
-    app, _ = run_annotate(corpus(tmp_path), "news", "alice", "PERSON,GPE", None, None, None, None, db)
+    app, _ = run_annotate(AnnotateOptions(corpus(tmp_path), "news", labels="PERSON,GPE", db=db), "alice")
     color = app.session.scheme.color("GPE")
     app.session.store.close()
-    app, notes = run_annotate(corpus(tmp_path), "news", "alice", "GPE,PERSON,ORG", None, None, None, None, db)
+    app, notes = run_annotate(
+        AnnotateOptions(corpus(tmp_path), "news", labels="GPE,PERSON,ORG", db=db), "alice"
+    )
     app.session.store.close()
     assert app.session.scheme.labels == ("GPE", "PERSON", "ORG")
     assert app.session.scheme.color("GPE") == color  # a label keeps its colour when the keys move
@@ -63,7 +68,7 @@ def test_flags_override_the_stored_scheme_say_so_and_are_kept(tmp_path: Path) ->
 
 def test_the_model_labels_are_stored_when_no_flag_is_given(tmp_path: Path) -> None:
     db = tmp_path / "a.db"
-    app, _ = run_annotate(corpus(tmp_path), "news", "alice", None, None, None, None, None, db)
+    app, _ = run_annotate(AnnotateOptions(corpus(tmp_path), "news", db=db), "alice")
     app.session.store.close()
     assert scheme_of(db)[:3] == ("PERSON", "ORG", "GPE")
 
@@ -83,7 +88,9 @@ def build_review(db: Path, scheme_labels: str | None) -> None:
         store.save_annotation(task_id, "alice", a)
         store.save_annotation(task_id, "bob", b)
     if scheme_labels is not None:
-        app, _ = run_annotate(corpus(db.parent), "news", "alice", scheme_labels, None, None, None, None, db)
+        app, _ = run_annotate(
+            AnnotateOptions(corpus(db.parent), "news", labels=scheme_labels, db=db), "alice"
+        )
         app.session.store.close()
 
 

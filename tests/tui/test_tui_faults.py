@@ -12,6 +12,7 @@ import pytest
 
 from annotator.core.records import to_record
 from annotator.store import Store
+from annotator.tui.annotate_options import AnnotateOptions
 from annotator.tui.app import AnnotatorApp
 from annotator.tui.components.side_panels import MessageLine
 from annotator.tui.components.status_line import StatusLine
@@ -124,7 +125,9 @@ async def test_a_text_the_model_cannot_prepare_is_not_said_to_be_preparing(tmp_p
     (broken / "meta.json").write_bytes(meta.read_bytes())
     big = tmp_path / "big.txt"
     big.write_text("Ana Costa met Li Wei in Lisbon.\n\n" * 10, encoding="utf-8")
-    app, _ = run_annotate(big, "qa", "alice", "PERSON,GPE", None, None, str(broken), None, tmp_path / "a.db")
+    app, _ = run_annotate(
+        AnnotateOptions(big, "qa", labels="PERSON,GPE", model=str(broken), db=tmp_path / "a.db"), "alice"
+    )
     async with app.run_test(size=SIZE) as pilot:
         for _ in range(1200):  # loading spaCy to find the model missing takes a while on a busy machine
             await pilot.pause(0.1)

@@ -18,6 +18,7 @@ from annotator.core.tokenize import provisional_tokens
 from annotator.feed import READY_BATCH, FeedDone, FeedEvent, FirstText, TasksAdded, feed
 from annotator.sources import SourceItem, read_source, require_items
 from annotator.store import Store
+from annotator.tui.annotate_options import AnnotateOptions
 from annotator.tui.feed_messages import FeedFinished, FirstTextRead, ModelReady, TasksStored
 from annotator.tui.launch import DEMO_LABELS, run_annotate, sample_path
 from tests.tui_support import SIZE
@@ -40,7 +41,7 @@ async def test_text_first_then_suggestions_then_bad_records_reported(tmp_path: P
     (corpus / "b.txt").write_text("Angela Merkel met Emmanuel Macron in Paris on Tuesday.", encoding="utf-8")
     (corpus / "c.txt").write_bytes(b"\xff\xfe\xfa not utf-8 \xff")
     db = tmp_path / "a.db"
-    app, _ = run_annotate(corpus, "news", "bob", DEMO_LABELS, None, None, None, None, db)
+    app, _ = run_annotate(AnnotateOptions(corpus, "news", labels=DEMO_LABELS, db=db), "bob")
     seen: list[str] = []
     received: list[Message] = []
     stored_when_first_shown: list[object] = []

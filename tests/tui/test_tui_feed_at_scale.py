@@ -19,6 +19,7 @@ from annotator.core.records import to_record
 from annotator.feed import SHOW_BEFORE_STORING, FeedEvent
 from annotator.session import AnnotationSession
 from annotator.store import Store, TaskState
+from annotator.tui.annotate_options import AnnotateOptions
 from annotator.tui.app import AnnotatorApp
 from annotator.tui.feed_messages import FirstTextRead, TasksStored
 from annotator.tui.launch import run_annotate
@@ -77,7 +78,7 @@ async def test_a_task_just_stored_opens_without_being_read_back(tmp_path: Path) 
         for n in range(3)
     ]
     source.write_bytes(b"".join(orjson.dumps(to_record(t, a)) + b"\n" for t, a in made))
-    app, _ = run_annotate(source, "qa", "alice", "PERSON,GPE", None, None, None, None, tmp_path / "a.db")
+    app, _ = run_annotate(AnnotateOptions(source, "qa", labels="PERSON,GPE", db=tmp_path / "a.db"), "alice")
     store = app.session.store
     read: list[int] = []
     read_task = store.task
@@ -119,7 +120,7 @@ async def test_a_long_ready_task_is_drawn_with_its_suggestion_before_it_is_store
         b"".join(orjson.dumps(to_record(t, a)) + b"\n" for t, a in ((task, suggestion), short))
     )
     db = tmp_path / "a.db"
-    app, _ = run_annotate(source, "qa", "alice", "PERSON,GPE", None, None, None, None, db)
+    app, _ = run_annotate(AnnotateOptions(source, "qa", labels="PERSON,GPE", db=db), "alice")
     received: list[object] = []
     seen: list[tuple[str, int, int | None, int]] = []  # message, tasks stored, task open, spans drawn
 

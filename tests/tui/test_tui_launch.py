@@ -20,6 +20,7 @@ from annotator.core.tokenize import provisional_tokens
 from annotator.core.validate import make_span
 from annotator.session import AnnotationSession
 from annotator.store import Store
+from annotator.tui.annotate_options import AnnotateOptions
 from annotator.tui.app import AnnotatorApp
 from annotator.tui.launch import run_annotate, summary
 from tests.tui_support import QA_SCHEME
@@ -30,7 +31,7 @@ def test_a_folder_without_texts_is_refused_before_the_screen(tmp_path: Path) -> 
     folder.mkdir()
     (folder / "notes.md").write_text("not a text to annotate", encoding="utf-8")
     with pytest.raises(AnnotatorError, match=r"no \.txt files"):
-        run_annotate(folder, "d", "a", "PERSON", None, None, None, None, tmp_path / "a.db")
+        run_annotate(AnnotateOptions(folder, "d", labels="PERSON", db=tmp_path / "a.db"), "a")
     result = CliRunner().invoke(
         cli_app, ["annotate", str(folder), "--dataset", "d", "--db", str(tmp_path / "b.db")]
     )
@@ -61,7 +62,8 @@ async def test_notes_about_the_scheme_are_shown_on_the_screen_too(tmp_path: Path
     corpus = tmp_path / "doc.txt"
     corpus.write_text("Ana ate paella in Valencia.", encoding="utf-8")
     app, notes = run_annotate(
-        corpus, "d", "a", "PERSON,FOOD,GPE", "MET,EATS", None, None, None, tmp_path / "a.db"
+        AnnotateOptions(corpus, "d", labels="PERSON,FOOD,GPE", relations="MET,EATS", db=tmp_path / "a.db"),
+        "a",
     )
     assert any("FOOD" in note for note in notes)
     async with app.run_test(size=(120, 30)) as pilot:
@@ -77,10 +79,10 @@ async def test_notes_about_the_scheme_are_shown_on_the_screen_too(tmp_path: Path
 def test_correction_memory_is_on_unless_no_memory(tmp_path: Path) -> None:
     text = tmp_path / "doc.txt"
     text.write_text("Gen Nakatani met Ahn Gyu Back in Seoul.", encoding="utf-8")
-    app, _ = run_annotate(text, "d", "alice", "PERSON", None, None, None, None, tmp_path / "a.db")
+    app, _ = run_annotate(AnnotateOptions(text, "d", labels="PERSON", db=tmp_path / "a.db"), "alice")
     assert app.session.memory is not None and len(app.session.memory) == 0
     app, _ = run_annotate(
-        text, "d", "alice", "PERSON", None, None, None, None, tmp_path / "a.db", memory=False
+        AnnotateOptions(text, "d", labels="PERSON", db=tmp_path / "a.db", memory=False), "alice"
     )
     assert app.session.memory is None
 
@@ -99,9 +101,9 @@ async def test_the_first_annotate_routes_the_dataset(tmp_path: Path) -> None:
     with pytest.raises(
         AnnotatorError, match=re.escape("--overlap routes the dataset to --annotators A,B,...: name them too")
     ):
-        run_annotate(source, "d", "a", "PERSON", None, None, None, None, db, overlap="2")
+        run_annotate(AnnotateOptions(source, "d", labels="PERSON", db=db, overlap="2"), "a")
     app, notes = run_annotate(
-        source, "d", "a", "PERSON", None, None, None, None, db, annotators="a,b,c", overlap="2"
+        AnnotateOptions(source, "d", labels="PERSON", db=db, annotators="a,b,c", overlap="2"), "a"
     )
     assert "d: each task to 2 of a, b, c, as tasks are stored" in notes  # none stored yet
     async with app.run_test(size=(100, 24)) as pilot:

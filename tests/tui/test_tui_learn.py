@@ -10,6 +10,7 @@ import pytest
 
 from annotator.core.edits import relabel_span
 from annotator.nlp.model import load_model
+from annotator.tui.annotate_options import AnnotateOptions
 from annotator.tui.launch import finish_learning, run_annotate
 from tests.gold_support import paragraph_tasks
 
@@ -27,17 +28,10 @@ def corpus(tmp_path: Path) -> Path:
 async def test_learning_and_memory_on_the_screen(tmp_path: Path) -> None:
     out = tmp_path / "learned"
     app, _ = run_annotate(
-        corpus(tmp_path),
-        "d",
+        AnnotateOptions(
+            corpus(tmp_path), "d", labels="PERSON,ORG,GPE", db=tmp_path / "a.db", learn=True, save_model=out
+        ),
         "alice",
-        "PERSON,ORG,GPE",
-        None,
-        None,
-        None,
-        None,
-        tmp_path / "a.db",
-        learn=True,
-        save_model=out,
     )
     s = app.session
     async with app.run_test(size=(160, 30)) as pilot:
@@ -83,8 +77,8 @@ def test_save_model_needs_learn_and_a_folder_it_may_write(tmp_path: Path) -> Non
     (tmp_path / "busy" / "notes.txt").write_text("mine")
     for learn, folder, said in ((False, "m", "--learn"), (True, "busy", "not a spaCy pipeline")):
         with pytest.raises(AnnotatorError, match=said):
-            run_annotate(
-                source, "d", "a", "PERSON", None, None, None, None, tmp_path / "a.db",
-                learn=learn, save_model=tmp_path / folder,
-            )  # fmt: skip
+            options = AnnotateOptions(
+                source, "d", labels="PERSON", db=tmp_path / "a.db", learn=learn, save_model=tmp_path / folder
+            )
+            run_annotate(options, "a")
     assert (tmp_path / "busy" / "notes.txt").read_text() == "mine"

@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 from annotator.cli import app as cli_app
 from annotator.core.errors import AnnotatorError, BadRecord
 from annotator.sources import read_source
+from annotator.tui.annotate_options import AnnotateOptions
 from annotator.tui.launch import run_annotate
 
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01"
@@ -35,7 +36,7 @@ def test_a_source_with_nothing_to_annotate_is_refused_before_the_screen(
     source.write_bytes(content)
     db = tmp_path / "a.db"
     with pytest.raises(AnnotatorError) as info:
-        run_annotate(source, "d", "alice", "PERSON", None, None, None, None, db)
+        run_annotate(AnnotateOptions(source, "d", labels="PERSON", db=db), "alice")
     assert message in str(info.value)
     result = CliRunner().invoke(cli_app, ["annotate", str(source), "--dataset", "d", "--db", str(db)])
     assert result.exit_code == 1 and message in result.output and "Traceback" not in result.output
@@ -48,7 +49,7 @@ def test_a_folder_of_bad_texts_is_refused_with_each_reason(tmp_path: Path) -> No
     (folder / "a.txt").write_bytes(b"")
     (folder / "b.txt").write_bytes(b"\x00\x01\x02")
     with pytest.raises(AnnotatorError) as info:
-        run_annotate(folder, "d", "alice", "PERSON", None, None, None, None, tmp_path / "a.db")
+        run_annotate(AnnotateOptions(folder, "d", labels="PERSON", db=tmp_path / "a.db"), "alice")
     said = str(info.value)
     assert (
         "every text in it is bad" in said
@@ -62,7 +63,7 @@ def test_a_folder_with_one_good_text_opens_and_reports_the_bad_ones(tmp_path: Pa
     folder.mkdir()
     (folder / "a.txt").write_bytes(b"")
     (folder / "b.txt").write_text("Ana met Li in Lisbon.", encoding="utf-8")
-    app, _ = run_annotate(folder, "d", "alice", "PERSON", None, None, None, None, tmp_path / "a.db")
+    app, _ = run_annotate(AnnotateOptions(folder, "d", labels="PERSON", db=tmp_path / "a.db"), "alice")
     app.session.store.close()
     problems: list[BadRecord] = []
     assert [i.text for i in read_source(folder, problems)] == ["Ana met Li in Lisbon."]
