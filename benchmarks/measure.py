@@ -11,6 +11,7 @@ the program's parent, and ``os.wait4`` gives the program's own peak resident set
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import shlex
 import shutil
@@ -198,14 +199,17 @@ def file_mb(path: Path) -> float:
 # -- a real terminal ------------------------------------------------------------------------------
 
 
+_terminals = itertools.count()
+
+
 class Terminal:
     """A program in a detached tmux session; the screen is read with capture-pane."""
 
-    def __init__(
-        self, cmd: Sequence[str], name: str = "annotator-bench", size: tuple[int, int] = (120, 40)
-    ) -> None:
+    def __init__(self, cmd: Sequence[str], size: tuple[int, int] = (120, 40)) -> None:
         if shutil.which("tmux") is None:
             raise SystemExit("tmux is needed for this benchmark")
+        # A name of this process's own: two benchmarks run at once must not stop each other's screen.
+        name = f"annotator-bench-{os.getpid()}-{next(_terminals)}"
         self.name = name
         self.rss_file = Path(tempfile.mkstemp(prefix="rss-")[1])
         wrapped = [PYTHON, str(Path(__file__).resolve()), "rss", str(self.rss_file), "--", *cmd]
