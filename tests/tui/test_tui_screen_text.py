@@ -8,9 +8,12 @@ from pathlib import Path
 
 from annotator.config import PREFERRED_ORDER
 from annotator.core.scheme import LabelScheme
+from annotator.session import AnnotationSession
+from annotator.store import Store
 from annotator.tui.components.dialogs import LabelPicker
 from annotator.tui.components.document_view import DocumentView
 from annotator.tui.components.side_panels import Legend, RelationsPanel
+from annotator.tui.components.status_line import status_parts
 from tests.tui_support import QA_SCHEME, app_for, make_db, make_task
 
 TEXT = "Chancellor Olaf Scholz met Emmanuel Macron in Brussels on Thursday, and Donald Tusk visited Warsaw."
@@ -429,3 +432,25 @@ async def test_the_relation_prompt_fits_80_columns(tmp_path: Path) -> None:
         said = plain(message)
         assert len(said) <= message.content_region.width, said
         assert said.startswith("1 of 1: 'Juan") and "─MET→ 'María" in said and "esc" in said
+
+
+def test_the_position_says_at_least_the_queue_while_a_source_too_large_to_count_is_read(
+    tmp_path: Path,
+) -> None:
+    """A restart on a source too large to count cheaply (the feed reads it again behind the screen):
+    the status line says the tasks already in the queue are a lower bound, not "of ?"."""
+    db = make_db(tmp_path / "a.db", make_task("Ana met Ben."), make_task("Cai met Dov."), make_task("Eli."))
+    with Store(db) as store:
+        session = AnnotationSession(store, "qa", "alice", QA_SCHEME)
+        session.open(store.task_ids("qa")[0])
+
+        def position() -> str:
+            parts = [str(text) for text, _ in status_parts(session, "", "model", "", done=False)]
+            return next(part for part in parts if part.startswith("task "))
+
+        session.finished, session.total = False, None
+        assert position() == "task 1 of 3+"
+        session.total = 10  # counted: the source's size
+        assert position() == "task 1 of 10"
+        session.finished = True  # read to its end: the queue is all of it
+        assert position() == "task 1 of 3"

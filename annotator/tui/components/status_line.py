@@ -21,8 +21,10 @@ def status_parts(
     known = s.queue_size()
     if s.finished:
         of = str(known)
-    else:  # still preparing: the source's size when it could be counted cheaply
-        of = str(max(s.total, known)) if s.total is not None else "?"
+    elif s.total is not None:  # still preparing: the source's size when it could be counted cheaply
+        of = str(max(s.total, known))
+    else:  # a source too large to count (or a pipe): at least the tasks already in the queue
+        of = f"{known}+" if known else "?"
     if idx is not None:
         position = Text(f"task {idx + 1} of {of}")
         answer = s.current.annotation.answer if s.current is not None else None
