@@ -465,13 +465,14 @@ def agreement(
 
     Tasks are paired by input hash; only tasks both accepted are compared. The first annotator is the reference: precision = matches / spans of the second."""
     from annotator.reports.agreement import render_details, render_table, to_json
-    from annotator.reports.agreement_input import Sides, compare_files, compare_store, parse_annotators
+    from annotator.reports.agreement_files import compare_files
+    from annotator.reports.agreement_input import Sides, compare_store, parse_annotators
     from annotator.store import resolve_db
 
     if files and (dataset or annotators):
         raise fail("give either two files or --dataset with --annotators, not both")
     if files:
-        # Each file read twice, the second time task by task: memory does not grow with the files.
+        # The files read once, side by side, task by task: memory does not grow with the files.
         report, loaded = compare_files(files, details=details)
     elif dataset and not annotators:
         from annotator.routing import routed_annotators

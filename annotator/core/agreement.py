@@ -21,9 +21,9 @@ import bisect
 import itertools
 import operator
 from collections import Counter
-from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from annotator.core.adjudication import Disagreement, find_disagreements
 from annotator.core.model import ENTS, Annotation, Relation, Span, SpanKey, Task
@@ -561,6 +561,18 @@ def _span_triples(spans: Sequence[Span]) -> list[tuple[int, int, str]]:
     return sorted((s.start, s.end, s.label) for s in spans)
 
 
+T = TypeVar("T")
+
+
+def _ranked(
+    items: list[T], keys: list[int], rank: Callable[[Sequence[int]], Sequence[int]]
+) -> tuple[list[T], list[int]]:
+    """Items (each found for the task of the same place in ``keys``) sorted by their tasks' ranks,
+    in the order found where the ranks are equal."""
+    order = sorted(range(len(items)), key=list(rank(keys)).__getitem__)
+    return [items[k] for k in order], [keys[k] for k in order]
+
+
 class PairTally:
     """One pair of annotators compared task by task, A as the reference: every figure is a sum over
     tasks, so nothing but the sums is kept (and, for ``details``, the tasks that disagree)."""
@@ -576,6 +588,8 @@ class PairTally:
         self._alike_items = 0
         self.diffs: list[TaskDiff] = []
         self.problems: list[str] = []
+        self._problem_keys: list[int] = []  # the task of each problem, and of each diff, as found
+        self._diff_keys: list[int] = []
         self.layers: dict[str, LayerReport] = {}
 
     def add(self, key: int, va: Version | None, vb: Version | None) -> None:
@@ -591,6 +605,7 @@ class PairTally:
                 f"{va.ref or self.names[0]} and {vb.ref or self.names[1]} share input hash {key} but their "
                 "texts differ; not compared"
             )
+            self._problem_keys.append(key)
             return
         if not (_accepted(va) and _accepted(vb)):
             self.mismatch += 1
@@ -643,6 +658,12 @@ class PairTally:
             found = find_disagreements(va.annotation, vb.annotation)
             if found:
                 self.diffs.append(TaskDiff(va.ref, vb.ref, va.task, va.annotation, vb.annotation, found))
+                self._diff_keys.append(key)
+
+    def order(self, rank: Callable[[Sequence[int]], Sequence[int]]) -> None:
+        """The problems and diffs in the order of their tasks' ranks (``rank`` gives each key's)."""
+        self.problems, self._problem_keys = _ranked(self.problems, self._problem_keys, rank)
+        self.diffs, self._diff_keys = _ranked(self.diffs, self._diff_keys, rank)
 
     def _groups(self, sa: Sequence[Span], sb: Sequence[Span]) -> None:
         for layer in sorted({s.layer for s in (*sa, *sb)} - {ENTS}):
@@ -807,27 +828,56 @@ def by_task(
         yield current, versions
 
 
+class Comparison:
+    """Every pair of two or more annotators compared task by task (each task once, the versions in
+    the order of ``names``): nothing is kept but sums (and, for ``details``, the tasks that
+    disagree), so memory does not grow with the number of tasks. Fleiss' kappa on tokens when
+    there are more than two."""
+
+    def __init__(self, names: Sequence[str], *, details: bool = False) -> None:
+        if len(names) < 2:
+            raise ValueError("agreement needs at least two annotators")
+        self.names, self.details = tuple(names), details
+        self.clear()
+
+    def clear(self) -> None:
+        """Back to no task compared."""
+        names, details = self.names, self.details
+        self.pairs = [
+            (i, j, PairTally((names[i], names[j]), details=details))
+            for i, j in itertools.combinations(range(len(names)), 2)
+        ]
+        self.fleiss = FleissOver(len(names)) if len(names) > 2 else None
+
+    def add(self, key: int, versions: Sequence[Version | None]) -> None:
+        for i, j, tally in self.pairs:
+            tally.add(key, versions[i], versions[j])
+        if self.fleiss is not None:
+            self.fleiss.add(versions)
+
+    def order(self, rank: Callable[[Sequence[int]], Sequence[int]]) -> None:
+        """Put the problems and disagreements found in the order of their tasks' ranks (``rank``
+        gives each key's): every figure is a sum of integers, so two annotators' tasks may be
+        added in any order and still give exactly the report of the tasks added in rank order."""
+        for _, _, tally in self.pairs:
+            tally.order(rank)
+
+    def report(self) -> AgreementReport:
+        reports = tuple(tally.report() for _, _, tally in self.pairs)
+        problems = tuple(dict.fromkeys(p for pair in reports for p in pair.problems))
+        fleiss = self.fleiss.result() if self.fleiss else None
+        return AgreementReport(self.names, reports, fleiss, problems)
+
+
 def compare_stream(
     names: Sequence[str], tasks: Iterable[TaskVersions], *, details: bool = False
 ) -> AgreementReport:
-    """Compare every pair of two or more annotators, the versions coming task by task (each task
-    once, the versions in the order of ``names``): memory does not grow with the number of tasks.
-    Fleiss' kappa on tokens when there are more than two."""
-    if len(names) < 2:
-        raise ValueError("agreement needs at least two annotators")
-    pairs = [
-        (i, j, PairTally((names[i], names[j]), details=details))
-        for i, j in itertools.combinations(range(len(names)), 2)
-    ]
-    fleiss = FleissOver(len(names)) if len(names) > 2 else None
+    """Compare every pair of two or more annotators, the versions coming task by task (see
+    ``Comparison``)."""
+    comparison = Comparison(names, details=details)
     for key, versions in tasks:
-        for i, j, tally in pairs:
-            tally.add(key, versions[i], versions[j])
-        if fleiss is not None:
-            fleiss.add(versions)
-    reports = tuple(tally.report() for _, _, tally in pairs)
-    problems = tuple(dict.fromkeys(p for pair in reports for p in pair.problems))
-    return AgreementReport(tuple(names), reports, fleiss.result() if fleiss else None, problems)
+        comparison.add(key, versions)
+    return comparison.report()
 
 
 def compare_all(sides: Sequence[tuple[str, Side]], *, details: bool = False) -> AgreementReport:
