@@ -23,17 +23,20 @@ import contextlib
 import itertools
 import shutil
 import zlib
+from array import array
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import msgpack
 import orjson
 
 from annotator.core.errors import AnnotatorError, InvalidAnnotation
 from annotator.core.model import ANSWERS, ENTS, Annotation, Relation, Span, Task, Token
 from annotator.core.records import INT64, record_hash
 from annotator.core.validate import make_span, validate_annotation, validate_tokens
+from annotator.formats import docbin_layout as layout
 from annotator.formats.atomic import existing_mode, write_bytes
 from annotator.formats.base import Counts, Item, describe
 from annotator.formats.problems import Problems
@@ -165,16 +168,17 @@ def write(path: Path, items: Iterable[Item]) -> Counts:
     reads a folder of .spacy files as one corpus (``spacy train --paths.train``), and so does
     ``annotator import``. Memory stays that of one chunk whatever the size of the export. Each
     entity is trimmed of whitespace at its edges (``trimmed``), so that ``spacy debug data`` and
-    ``spacy train`` take it whatever was imported."""
+    ``spacy train`` take it whatever was imported. spaCy itself is imported only for a task that
+    must go through a Doc (see ``_Chunk``)."""
     path = Path(path)
     if path.is_symlink() or not path.is_dir():
         existing_mode(path)  # refuses a link, a pipe or a device before anything is written
-    spacy = _Spacy()
     counts = Counts(paths=[path])
-    chunk = _Chunk(spacy)
     parts: list[Path] = []
     staging = path.with_name(f".{path.name}.parts")
-    with _encoders_read_once():
+    with contextlib.ExitStack() as cleanup:
+        strings = _Strings(cleanup)
+        chunk = _Chunk(strings)
         try:
             for task, annotation in items:
                 if len(chunk) == CHUNK:
@@ -184,7 +188,7 @@ def write(path: Path, items: Iterable[Item]) -> Counts:
                         staging.mkdir(parents=True)
                     parts.append(staging / f"part-{len(parts) + 1:05d}.spacy")
                     write_bytes(parts[-1], chunk.to_bytes())
-                    chunk = _Chunk(spacy)
+                    chunk = _Chunk(strings)
                 task, annotation = trimmed(task, annotation, counts)
                 chunk.add(task, annotation)
                 counts.add(annotation)
@@ -205,69 +209,58 @@ def write(path: Path, items: Iterable[Item]) -> Counts:
     return counts
 
 
-class _Spacy:
-    """What the chunks take from spaCy, looked up once: its DocBin's columns, the symbols its
-    StringStore gives fixed ids, its string hash, and a Vocab for the Docs of the careful path."""
+IDS_KEPT = 50_000  # about 10 MB of strings and ids
 
-    def __init__(self) -> None:
-        import srsly
-        from spacy.attrs import IDS as ATTRS
-        from spacy.strings import hash_string  # type: ignore[attr-defined]
-        from spacy.symbols import IDS as SYMBOLS
-        from spacy.tokens import DocBin
 
-        empty = DocBin(store_user_data=True)
-        self.version: str = empty.version
-        self.attrs: list[int] = [int(a) for a in empty.attrs]
-        self.orth, self.iob, self.ent_type, self.sent_start = (
-            self.attrs.index(ATTRS[name]) for name in ("ORTH", "ENT_IOB", "ENT_TYPE", "SENT_START")
-        )
-        self.symbols: Mapping[str, int] = SYMBOLS
-        self.hash: Any = hash_string
-        self.ids: dict[str, int] = {}  # strings met so far and their ids (cleared past IDS_KEPT)
-        self.vocab = _vocab()
-        self.doc_bin: Any = DocBin
-        # srsly.msgpack_dumps, as DocBin calls it, without making a Packer (and looking up its
-        # encoders) for each value: the same bytes.
-        self.pack: Any = srsly.msgpack.Packer(use_bin_type=True).pack
+class _Strings:
+    """What the chunks share: the ids of the strings met so far (cleared past IDS_KEPT, so memory
+    stays flat however many distinct words an export has), one msgpack packer (``DocBin.to_bytes``
+    packs with srsly's copy of msgpack, whose bytes are msgpack's), and spaCy, imported the first
+    time a task must go through a Doc."""
+
+    def __init__(self, cleanup: contextlib.ExitStack) -> None:
+        self.ids: dict[str, int] = {}
+        self.pack: Any = msgpack.Packer(use_bin_type=True).pack
+        self._cleanup = cleanup
+        self._spacy: tuple[Any, Any] | None = None
 
     def ids_of(self, strings: Iterable[str]) -> dict[str, int]:
-        """Each string's id in spaCy's StringStore: a symbol's own, else the string's hash."""
-        ids = self.ids
-        if len(ids) > IDS_KEPT:  # memory stays flat however many distinct words an export has
-            ids.clear()
-        for string in strings:
-            if string not in ids:
-                symbol = self.symbols.get(string)
-                ids[string] = symbol if symbol is not None else self.hash(string)
-        return ids
+        if len(self.ids) > IDS_KEPT:
+            self.ids.clear()
+        return layout.string_ids(strings, self.ids)
+
+    def spacy(self) -> tuple[Any, Any]:
+        """spaCy's Vocab and DocBin class, for the tasks that go through a Doc."""
+        if self._spacy is None:
+            from spacy.tokens import DocBin
+
+            self._cleanup.enter_context(_encoders_read_once())
+            self._spacy = (_vocab(), DocBin)
+        return self._spacy
 
 
-IDS_KEPT = 50_000  # about 10 MB of strings and ids
-# spaCy's ENT_IOB values: inside, outside, beginning (0 is unset, which a Doc given ents has none of)
-_I, _O, _B = 1, 2, 3
 _NO_SPAN_GROUPS = b"\x90"  # msgpack of an empty list: a Doc without span groups, as spaCy writes it
 
 
 class _Chunk:
     """Up to CHUNK docs, kept as spaCy's DocBin keeps them and written out as its ``to_bytes``
-    writes them (the same bytes: a test compares them), without making a Doc for each task: a
-    task's tokens are the Doc's words, and its entities set three columns of the token table (ORTH,
-    ENT_IOB, ENT_TYPE; SENT_START is 1 on a Doc's first token, every other column 0, as on any Doc
-    made from words). A Doc a task and DocBin.add's look at every token's nine strings made a spaCy
-    export 17-22x the raw dump. A task this cannot be sure of (span groups, text its tokens leave
-    uncovered, an entity off its tokens or overlapping another) is made into a Doc by ``to_doc``
-    and added as DocBin adds it."""
+    writes them (the same bytes: a test compares them), without making a Doc for each task or
+    importing spaCy: a task's tokens are the Doc's words, and its entities set three columns of
+    the token table (ORTH, ENT_IOB, ENT_TYPE; SENT_START is 1 on a Doc's first token, every other
+    column 0, as on any Doc made from words). A Doc a task and DocBin.add's look at every token's
+    nine strings made a spaCy export 17-22x the raw dump. A task this cannot be sure of (span
+    groups, text its tokens leave uncovered, an entity off its tokens or overlapping another) is
+    made into a Doc by ``to_doc`` and added as DocBin adds it."""
 
-    def __init__(self, spacy: _Spacy) -> None:
-        self.spacy = spacy
+    def __init__(self, strings: _Strings) -> None:
+        self.shared = strings
         self.strings: set[str] = set()  # labels and the strings of docs made by to_doc
         self.words: list[str] = []  # a row per token of every doc: its word, and two columns
         self.iob: list[int] = []
         self.ent_type: list[int] = []
         self.spaces: list[bool] = []
         self.lengths: list[int] = []
-        self.rest: list[Any] = []  # the other columns of the rows, for docs made by to_doc
+        self.rest: list[bytes | None] = []  # the whole rows of docs made by to_doc
         self.user_data: list[bytes] = []
         self.span_groups: list[bytes] = []
         self.cats: list[dict[str, float]] = []
@@ -291,14 +284,15 @@ class _Chunk:
             )
             or any(b.token_start <= a.token_end for a, b in itertools.pairwise(ents))
         ):
-            self._add_doc(to_doc(self.spacy.vocab, task, annotation))
+            vocab, _ = self.shared.spacy()
+            self._add_doc(to_doc(vocab, task, annotation))
             return
-        iob, ent_type = [_O] * n, [0] * n
+        iob, ent_type = [layout.OUTSIDE] * n, [0] * n
         if ents:
-            ids = self.spacy.ids_of(s.label for s in ents)
+            ids = self.shared.ids_of(s.label for s in ents)
             for s in ents:
                 a, b = s.token_start, s.token_end
-                iob[a : b + 1] = [_B] + [_I] * (b - a)
+                iob[a : b + 1] = [layout.BEGIN] + [layout.INSIDE] * (b - a)
                 ent_type[a : b + 1] = [ids[s.label]] * (b - a + 1)
                 self.strings.add(s.label)
         self.words += texts
@@ -308,7 +302,7 @@ class _Chunk:
         self.lengths.append(n)
         self.rest.append(None)
         self.user_data.append(
-            self.spacy.pack(user_data(task, annotation, {s.sid: s.token_start for s in ents}))
+            self.shared.pack(user_data(task, annotation, {s.sid: s.token_start for s in ents}))
         )
         self.span_groups.append(_NO_SPAN_GROUPS)
         self.cats.append({})
@@ -316,16 +310,16 @@ class _Chunk:
 
     def _add_doc(self, doc: Any) -> None:
         """A Doc, as DocBin.add takes it (spaCy's own code, one doc at a time)."""
-        one = self.spacy.doc_bin(store_user_data=True)
+        _, doc_bin = self.shared.spacy()
+        one = doc_bin(store_user_data=True)
         one.add(doc)
-        sp = self.spacy
         rows = one.tokens[0]
         self.words += [t.text for t in doc]
-        self.iob += rows[:, sp.iob].tolist()
-        self.ent_type += rows[:, sp.ent_type].tolist()
+        self.iob += rows[:, layout.ENT_IOB].tolist()
+        self.ent_type += rows[:, layout.ENT_TYPE].tolist()
         self.spaces += one.spaces[0][:, 0].tolist()
         self.lengths.append(len(rows))
-        self.rest.append(rows)
+        self.rest.append(rows.astype("uint64").tobytes("C"))
         self.strings |= one.strings
         self.user_data += one.user_data
         self.span_groups += one.span_groups
@@ -333,27 +327,28 @@ class _Chunk:
         self.flags += one.flags
 
     def to_bytes(self) -> bytes:
-        """What DocBin.to_bytes writes for these docs."""
-        import numpy
-
-        sp = self.spacy
+        """What DocBin.to_bytes writes for these docs. The token table is built a column at a time
+        in an ``array`` of uint64 (numpy's ``tobytes`` of the same table gives the same bytes)."""
         words = set(self.words)
-        ids = sp.ids_of(words)
-        table = numpy.zeros((len(self.words), len(sp.attrs)), dtype=numpy.uint64)
-        table[:, sp.orth] = numpy.fromiter(map(ids.__getitem__, self.words), numpy.uint64, len(self.words))
-        table[:, sp.iob] = numpy.array(self.iob, dtype=numpy.uint64)
-        table[:, sp.ent_type] = numpy.array(self.ent_type, dtype=numpy.uint64)
-        first = numpy.cumsum([0, *self.lengths[:-1]], dtype=numpy.int64)
-        table[first[numpy.array(self.lengths, dtype=numpy.int64) > 0], sp.sent_start] = 1
-        for at, rows in zip(first.tolist(), self.rest, strict=True):
+        ids = self.shared.ids_of(words)
+        width, n = len(layout.ATTRS), len(self.words)
+        table = array("Q", bytes(8 * width * n))
+        table[layout.ORTH :: width] = array("Q", map(ids.__getitem__, self.words))
+        table[layout.ENT_IOB :: width] = array("Q", self.iob)
+        table[layout.ENT_TYPE :: width] = array("Q", self.ent_type)
+        at = 0
+        for length, rows in zip(self.lengths, self.rest, strict=True):
             if rows is not None:  # a doc made by to_doc: its rows as spaCy made them
-                table[at : at + len(rows)] = rows
+                table[at * width : (at + length) * width] = array("Q", rows)
+            elif length:
+                table[at * width + layout.SENT_START] = 1
+            at += length
         msg = {
-            "version": sp.version,
-            "attrs": sp.attrs,
-            "tokens": table.tobytes("C"),
-            "spaces": numpy.array(self.spaces, dtype=bool).tobytes("C"),
-            "lengths": numpy.array(self.lengths, dtype="int32").tobytes("C"),
+            "version": layout.VERSION,
+            "attrs": list(layout.ATTRS),
+            "tokens": table.tobytes(),
+            "spaces": bytes(map(bool, self.spaces)),
+            "lengths": array("i", self.lengths).tobytes(),
             # every token's tag, lemma, norm, ... is the empty string, which DocBin lists too
             "strings": sorted(words | self.strings | ({""} if words else set())),
             "cats": self.cats,
@@ -363,14 +358,15 @@ class _Chunk:
         }
         # The fastest level: spaCy's reader takes any zlib stream, and the default level 6 was an
         # eighth of the export's time for a file a fifth smaller.
-        return zlib.compress(sp.pack(msg), 1)
+        return zlib.compress(self.shared.pack(msg), 1)
 
 
 @contextlib.contextmanager
 def _encoders_read_once() -> Iterator[None]:
     """spaCy writes each Doc's user_data with srsly, whose msgpack Packer looks for encoders
-    among every installed package's entry points each time one is made: 60% of a spaCy export.
-    They do not change while the export runs, so they are looked up once, for all of it."""
+    among every installed package's entry points each time one is made: 60% of a spaCy export
+    that went through Docs. They do not change while the export runs, so they are looked up once,
+    for all of it."""
     import srsly
 
     registry = srsly.msgpack.msgpack_encoders

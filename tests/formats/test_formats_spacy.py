@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from annotator.core.errors import AnnotatorError
 from annotator.core.model import Annotation, Relation, Span, Task, Token
 from annotator.formats import docbin, jsonl
+from annotator.formats import docbin_layout as layout
 from annotator.formats.base import Counts
 from annotator.formats.problems import Problems
 from annotator.formats.tokens import tokenize
@@ -293,3 +294,62 @@ def test_the_file_is_the_bytes_spacy_itself_writes(items: list[tuple[Task, Annot
         (0, 6, "ORG"), (11, 14, "PERSON")
     ]  # fmt: skip
     assert [(s.text, s.label_) for s in docs[first + 3].spans["sc"]] == [("Bo in Rome", "EVENT")]
+
+
+def test_the_layout_and_string_ids_are_spacys() -> None:
+    """The writer knows DocBin's layout and spaCy's string ids without importing spaCy; each is
+    checked here against the installed spaCy, so a spaCy that changed one fails here."""
+    from spacy.attrs import IDS as ATTR_IDS
+    from spacy.strings import hash_string  # type: ignore[attr-defined]
+    from spacy.symbols import IDS as SYMBOL_IDS
+    from spacy.tokens import DocBin
+
+    empty = DocBin(store_user_data=True)
+    assert (layout.VERSION, list(layout.ATTRS)) == (empty.version, [int(a) for a in empty.attrs])
+    places = [layout.ORTH, layout.ENT_IOB, layout.ENT_TYPE, layout.SENT_START]
+    assert places == [empty.attrs.index(ATTR_IDS[n]) for n in ("ORTH", "ENT_IOB", "ENT_TYPE", "SENT_START")]
+    assert dict(zip(layout.SYMBOLS, range(len(layout.SYMBOLS)), strict=True)) == SYMBOL_IDS
+    words = ["", "a", "PERSON", "nsubj", "a\x00b", "Zürich", "東京", "😀", "x" * 300, " \n\t"]
+    ids = layout.string_ids(words, {})
+    assert ids == {w: SYMBOL_IDS.get(w, hash_string(w)) for w in words}
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text())
+def test_string_hash_is_spacys(word: str) -> None:
+    from spacy.strings import hash_string  # type: ignore[attr-defined]
+
+    assert layout.hash_string(word) == hash_string(word)
+
+
+def test_an_export_of_plain_tasks_does_not_import_spacy(tmp_path: Path) -> None:
+    """Tasks whose entities sit on their tokens are written without spaCy (its import alone was
+    twice the raw dump of 10,000 tasks); text the tokens leave uncovered or a span group needs a
+    Doc, and then spaCy is imported. Both files are read back by spaCy here."""
+    from spacy.tokens import DocBin
+
+    source = tmp_path / "corners.jsonl"
+    jsonl.write(source, corner_items())  # made here: the corner tasks are tokenized with spaCy
+    script = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from annotator.formats import docbin, jsonl\n"
+        "from annotator.formats.problems import Problems\n"
+        "items = list(jsonl.read(Path(sys.argv[1]), Problems()))\n"
+        "docbin.write(Path(sys.argv[2]), items[:2] if sys.argv[3] == 'plain' else items)\n"
+        "print('spacy' in sys.modules)\n"
+    )
+    seen = {}
+    for kind in ("plain", "groups"):
+        out = tmp_path / f"{kind}.spacy"
+        done = subprocess.run(
+            [sys.executable, "-c", script, str(source), str(out), kind],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 0, done.stderr
+        seen[kind] = done.stdout.strip()
+        docs = list(DocBin().from_disk(out).get_docs(docbin._vocab()))
+        assert [d.text for d in docs] == [t.text for t, _ in corner_items()[: len(docs)]]
+    assert seen == {"plain": "False", "groups": "True"}
