@@ -8,6 +8,7 @@ import sqlite3
 
 # What each migration made, undone newest first; migrations that only change data have nothing.
 UNDO: dict[int, tuple[str, ...]] = {
+    12: ("DROP INDEX annotations_by_session", "DROP TABLE routing_pairs"),
     11: ("DROP INDEX edit_log_work", "DROP TABLE pair_tally"),
     10: (
         "DROP INDEX assignments_in_order",

@@ -67,6 +67,13 @@ TYPES: dict[Dialect, dict[str, str]] = {
     },
 }
 
+# The tasks each pair of annotators shares, counted from the assignments (``where``: "", or a
+# condition on ``x.dataset_id``): what ``routing_pairs`` keeps, filled by it when it is made and
+# when a dataset is copied in.
+SHARED_TASKS = """SELECT x.dataset_id, x.annotator, y.annotator, COUNT(*) FROM assignments x
+    JOIN assignments y ON y.task_id = x.task_id AND y.annotator > x.annotator {where}
+    GROUP BY x.dataset_id, x.annotator, y.annotator"""
+
 MIGRATIONS: tuple[tuple[Statement, ...], ...] = (
     # 1: datasets, tasks with their suggestion, the append-only edit log, current annotations.
     (
@@ -365,6 +372,23 @@ MIGRATIONS: tuple[tuple[Statement, ...], ...] = (
         )""",
         Backfill(lambda conn: count_pairs(conn)),
         "CREATE INDEX edit_log_work ON edit_log(task_id) WHERE event IN ('do', 'undo', 'redo', 'answer')",
+    ),
+    # 12: the tasks each pair of annotators shares on a routed dataset, kept in the transaction that
+    # assigns or moves them (``route`` in store/sql.py), so that ``progress`` and ``assign`` read a row
+    # a pair instead of joining the assignments table with itself (a pass over every assignment).
+    # ``a`` < ``b``. Also: an annotator's rows by session, so that a review started again finds
+    # whether the reviewer has rows of their own (of another session than the review's) in an index
+    # range instead of reading the row of every task of the dataset (0.6 s at a million tasks).
+    (
+        """CREATE TABLE routing_pairs (
+            dataset_id {int} NOT NULL REFERENCES datasets(id),
+            a {name} NOT NULL,
+            b {name} NOT NULL,
+            tasks {int} NOT NULL,
+            PRIMARY KEY (dataset_id, a, b)
+        )""",
+        "INSERT INTO routing_pairs (dataset_id, a, b, tasks) " + SHARED_TASKS.format(where=""),
+        "CREATE INDEX annotations_by_session ON annotations(annotator, session)",
     ),
 )
 

@@ -109,6 +109,7 @@ def test_migrate_copies_everything_and_verifies_it(tmp_path: Path, pg_url: str) 
         assert new.scheme("news") == old.scheme("news")
         assert new.reviewers("news") == old.reviewers("news") and len(new.reviewers("news")) == 1
         assert new.routing("news").loads == old.routing("news").loads  # type: ignore[union-attr]
+        assert new.shared_tasks("news") == old.shared_tasks("news") and old.shared_tasks("news")
         for who in ("alice", "bob", "carol"):
             texts = [new.task(t).text for t in new.queue("news", who)]
             assert texts == [old.task(t).text for t in old.queue("news", who)] and texts

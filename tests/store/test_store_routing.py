@@ -51,6 +51,13 @@ def holders(store: Store, dataset: str, names: list[str]) -> Counter[int]:
     return Counter(task_id for name in names for task_id in store.queue(dataset, name))
 
 
+def shared_by_queues(store: Store, dataset: str, names: str) -> dict[tuple[str, str], int]:
+    """The tasks each pair shares, counted from their queues (what the store keeps)."""
+    queues = {n: set(store.queue(dataset, n)) for n in names}
+    counts = {(a, b): len(queues[a] & queues[b]) for a in names for b in names if a < b}
+    return {pair: n for pair, n in counts.items() if n}
+
+
 def session(store: Store, who: str, dataset: str = "d") -> AnnotationSession:
     s = AnnotationSession(store, dataset, who, SCHEME)
     s.guard = True
@@ -141,6 +148,8 @@ def test_a_joiner_mid_way_takes_over_untouched_tasks_only(store: Store) -> None:
     assert joined.joined == ["c"] and joined.moved > 0
     c_queue = store.queue("d", "c")
     assert len(c_queue) == joined.moved
+    assert store.shared_tasks("d") == shared_by_queues(store, "d", "abc")
+    assert store.shared_tasks("d")[("a", "c")] > 0
     # every task still has exactly two annotators; nobody lost a task they had touched
     assert holders(store, "d", ["a", "b", "c"]) == Counter(dict.fromkeys(store.task_ids("d"), 2))
     for task_id, name in touched:
@@ -158,6 +167,35 @@ def test_a_joiner_mid_way_takes_over_untouched_tasks_only(store: Store) -> None:
     assert Counter(n for n in "abc" for t in store.queue("d", n) if t in new) == Counter(
         {"a": 6, "b": 6, "c": 6}
     )
+    assert store.shared_tasks("d") == shared_by_queues(store, "d", "abc")
+
+
+def test_the_shared_tasks_kept_are_those_of_the_assignments(db_target: str, store: Store) -> None:
+    """routing_pairs against a count from the queues through assign, top up, a joiner and an
+    assignment made twice; a database of schema 11 gets it counted from its assignments."""
+    store.add_tasks("d", tasks(30))
+    routing.assign(store, "d", ["a", "b", "c"], 2)
+    assert store.shared_tasks("d") == shared_by_queues(store, "d", "abc") == {
+        ("a", "b"): 10, ("a", "c"): 10, ("b", "c"): 10
+    }  # fmt: skip
+    current = store.routing("d")
+    assert current is not None
+    first = store.queue("d", "a")[0]
+    store.route("d", current, [(first, "a")], expect=current)  # already assigned: no change
+    assert store.shared_tasks("d") == shared_by_queues(store, "d", "abc")
+    store.add_tasks("d", tasks(7, start=100))
+    routing.top_up(store, "d")
+    routing.join(store, "d", "e")
+    assert store.shared_tasks("d") == shared_by_queues(store, "d", "abce")
+    if db_target.startswith("postgresql"):
+        return
+    expected = store.shared_tasks("d")
+    store.close()
+    raw = sqlite3.connect(db_target, isolation_level=None)
+    downgrade(raw, 11)
+    raw.close()
+    with Store(db_target) as again:
+        assert again.shared_tasks("d") == expected
 
 
 def test_counts_and_the_next_task_come_from_kept_rows(store: Store) -> None:
@@ -344,3 +382,24 @@ def test_the_progress_table_never_cuts_a_number_in_80_columns() -> None:
     [row] = [line for line in lines if line.startswith("an-")]
     assert row.split()[1:] == ["1999999", "2000000", "999999", "1000000", "0", "1", "1", "12.5", "10.0"]
     assert max(len(line) for line in lines) <= 80
+
+
+def test_the_rows_of_another_session_are_found_by_the_index(store: Store) -> None:
+    """What a review started again checks: the reviewer's rows in the dataset of any session but
+    the review's (none, earlier or later in sort order, or no session), never those of another
+    dataset."""
+    ids = store.add_tasks("d", tasks(6))
+    other = store.add_tasks("e", tasks(3, start=50))
+    review = "d-review-carol"
+    for task_id in ids[:4]:
+        store.save_annotation(task_id, "carol", Annotation(answer="accept", session=review))
+    for task_id in other:  # carol's work elsewhere, of sessions before and after the review's
+        store.save_annotation(task_id, "carol", Annotation(answer="accept", session="a"))
+    store.save_annotation(other[0], "dave", Annotation(answer="accept", session="z"))
+    assert store.rows_not_of("d", "carol", review) == 0
+    for task_id, session_name in zip(ids[4:], (None, "zz"), strict=True):
+        store.save_annotation(task_id, "carol", Annotation(answer="accept", session=session_name))
+    assert store.rows_not_of("d", "carol", review) == 2
+    store.save_annotation(ids[0], "carol", Annotation(answer="accept", session="a"))
+    assert store.rows_not_of("d", "carol", review) == 3
+    assert store.rows_not_of("e", "carol", "a") == 0
