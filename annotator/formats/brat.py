@@ -14,7 +14,7 @@ of the document goes on. Offsets are code points of the ``.txt`` read as it is o
 
 from __future__ import annotations
 
-import os
+import functools
 import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -204,20 +204,25 @@ def ann_text(task: Task, annotation: Annotation) -> str:
 
 
 def _stem(task: Task, n: int) -> str:
-    """The document's name in the output folder, from ``meta["source"]``: a relative path keeps
-    its folders (a brat project read from a tree is written back as that tree); anything that
-    could leave the output folder is reduced to its last part."""
+    """The document's name in the output folder, from ``meta["source"]`` (else doc-00001, ...)."""
     source = task.meta.get("source")
-    if isinstance(source, str) and source.strip():
-        path = Path(source.replace("\\", "/"))
-        parts = [re.sub(r"[^\w.-]+", "_", p).strip("._") for p in path.parent.parts]
-        if path.is_absolute() or any(not p for p in parts):
-            parts = []
-        name = path.name.removesuffix(".txt") if path.name.endswith(".txt") else path.stem
-        stem = re.sub(r"[^\w.-]+", "_", name).strip("._")
-        if stem:
-            return "/".join([*parts, stem])
-    return f"doc-{n:05d}"
+    stem = _stem_of(source) if isinstance(source, str) else None
+    return stem if stem is not None else f"doc-{n:05d}"
+
+
+@functools.lru_cache(maxsize=4096)  # tasks of one source come together: a document's name once
+def _stem_of(source: str) -> str | None:
+    """A relative path keeps its folders (a brat project read from a tree is written back as that
+    tree); anything that could leave the output folder is reduced to its last part."""
+    if not source.strip():
+        return None
+    path = Path(source.replace("\\", "/"))
+    parts = [re.sub(r"[^\w.-]+", "_", p).strip("._") for p in path.parent.parts]
+    if path.is_absolute() or any(not p for p in parts):
+        parts = []
+    name = path.name.removesuffix(".txt") if path.name.endswith(".txt") else path.stem
+    stem = re.sub(r"[^\w.-]+", "_", name).strip("._")
+    return "/".join([*parts, stem]) if stem else None
 
 
 def conf_text(entities: Iterable[str], relations: Iterable[str]) -> str:
@@ -241,14 +246,13 @@ def write(path: Path, items: Iterable[Item]) -> Counts:
         made: set[str] = set()  # sub-folders made (a source's relative path keeps its folders)
         for n, (task, annotation) in enumerate(items, 1):
             ann = ann_text(task, annotation).encode("utf-8")  # first: it refuses what brat cannot hold
-            name = names.new(_stem(task, n))
-            parent = name.rpartition("/")[0]
+            stem = _stem(task, n)
+            parent = stem.rpartition("/")[0]
             if parent and parent not in made:
                 (tmp / parent).mkdir(parents=True, exist_ok=True)
                 made.add(parent)
-            at = f"{tmp}/{name}"
-            new_file(f"{at}.txt", task.text.encode("utf-8"))
-            new_file(f"{at}.ann", ann)
+            name = names.new(stem, task.text.encode("utf-8"))
+            new_file(f"{names.folder}/{name}.ann", ann)
             labels.update(s.label for s in annotation.spans)
             rel_labels.update(r.label for r in annotation.relations)
             counts.add(annotation)
@@ -262,22 +266,28 @@ def write(path: Path, items: Iterable[Item]) -> Counts:
 
 class _Names:
     """A name for each document, unique in the export: its stem, else stem-2, stem-3, ... The
-    folder being written is the record of the names taken (nothing kept a document), and the next
+    folder being written is the record of the names taken (nothing kept a document): a name is
+    taken by creating its .txt, which fails when it exists (the .ann is made with it). The next
     number of recent stems is remembered, so that a thousand tasks from one source do not try
     every number before theirs."""
 
     RECENT = 4096
 
     def __init__(self, folder: Path) -> None:
-        self.folder = folder
+        self.folder = str(folder)
         self.next: dict[str, int] = {}
 
-    def new(self, stem: str) -> str:
+    def new(self, stem: str, text: bytes) -> str:
+        """A name not taken yet, its .txt created holding ``text``."""
         k = self.next.pop(stem, 1)
         name = stem if k == 1 else f"{stem}-{k}"
-        while os.path.lexists(self.folder / f"{name}.txt"):
-            k += 1
-            name = f"{stem}-{k}"
+        while True:
+            try:
+                new_file(f"{self.folder}/{name}.txt", text)
+                break
+            except FileExistsError:
+                k += 1
+                name = f"{stem}-{k}"
         if len(self.next) >= self.RECENT:
             self.next.pop(next(iter(self.next)))  # the least recently used stem
         self.next[stem] = k + 1
