@@ -1,14 +1,18 @@
 """The formats by name: how to read and write each, what each can hold, and how a default output
-is named. The services ask a format what it holds (``keeps_answers``, ...) rather than its name."""
+is named. The services ask a format what it holds (``keeps_answers``, ...) rather than its name.
+
+A format's module is imported when its reader or writer is first asked for, so that a command
+loads only the format it reads or writes (their imports were a tenth of ``export``'s start)."""
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from annotator.core.errors import AnnotatorError
-from annotator.formats import brat, conll, docbin, doccano, jsonl, label_studio
 from annotator.formats.base import Counts, Item
 
 Reader = Callable[..., Iterator[Item]]  # (path, problems, *, lang) -> items
@@ -20,10 +24,10 @@ class Format:
     """A format and what its files hold as this tool reads and writes them."""
 
     name: str
-    read: Reader
-    write: Writer | None
+    module: str  # annotator.formats.<module>: its read, write and users
+    writes: bool  # this tool writes it (else it only reads it)
     suffix: str  # of a default output file; "" for a folder
-    users: Callable[[Path], Collection[str | None]] | None = None  # for files of several people's work
+    has_users: bool = False  # users(path): the annotators of files of several people's work
     keeps_answers: bool = False  # accept / reject / ignore (else every record reads as accepted)
     names_annotators: bool = False  # who made each record (else copies by several look alike)
     holds_relations: bool = False
@@ -32,16 +36,36 @@ class Format:
     # places them by the dataset's scheme: core/layers.py).
     names_layers: bool = False
 
+    def _get(self, attribute: str) -> Any:
+        return getattr(importlib.import_module(f"annotator.formats.{self.module}"), attribute)
+
+    @property
+    def read(self) -> Reader:
+        reader: Reader = self._get("read")
+        return reader
+
+    @property
+    def write(self) -> Writer | None:
+        writer: Writer | None = self._get("write") if self.writes else None
+        return writer
+
+    @property
+    def users(self) -> Callable[[Path], Collection[str | None]] | None:
+        users: Callable[[Path], Collection[str | None]] | None = (
+            self._get("users") if self.has_users else None
+        )
+        return users
+
 
 FORMATS: dict[str, Format] = {
     f.name: f
     for f in (
         Format(
             "jsonl",
-            jsonl.read,
-            jsonl.write,
+            "jsonl",
+            True,
             ".jsonl",
-            jsonl.users,
+            has_users=True,
             keeps_answers=True,
             names_annotators=True,
             holds_relations=True,
@@ -50,21 +74,21 @@ FORMATS: dict[str, Format] = {
         ),
         Format(
             "doccano",
-            doccano.read,
-            doccano.write,
+            "doccano",
+            True,
             ".doccano.jsonl",
-            doccano.users,
+            has_users=True,
             holds_relations=True,
             holds_overlaps=True,
         ),
-        Format("brat", brat.read, brat.write, "", holds_relations=True, holds_overlaps=True),
-        Format("conll", conll.read, conll.write, ".conll"),
+        Format("brat", "brat", True, "", holds_relations=True, holds_overlaps=True),
+        Format("conll", "conll", True, ".conll"),
         Format(
             "spacy",
-            docbin.read,
-            docbin.write,
+            "docbin",
+            True,
             ".spacy",
-            docbin.users,
+            has_users=True,
             keeps_answers=True,
             names_annotators=True,
             holds_relations=True,
@@ -73,10 +97,10 @@ FORMATS: dict[str, Format] = {
         ),
         Format(
             "label-studio",
-            label_studio.read,
-            None,
+            "label_studio",
+            False,
             ".json",
-            label_studio.users,
+            has_users=True,
             keeps_answers=True,
             names_annotators=True,
             holds_relations=True,
@@ -100,8 +124,8 @@ ALIASES = {
 def get(name: str, *, writing: bool = False) -> Format:
     key = ALIASES.get(name.strip().lower(), name.strip().lower())
     fmt = FORMATS.get(key)
-    choices = [n for n, f in FORMATS.items() if f.write is not None or not writing]
-    if fmt is None or (writing and fmt.write is None):
+    choices = [n for n, f in FORMATS.items() if f.writes or not writing]
+    if fmt is None or (writing and not fmt.writes):
         what = "write" if writing else "read"
         raise AnnotatorError(f"cannot {what} format {name!r}; choose one of: {', '.join(choices)}")
     return fmt

@@ -208,5 +208,5 @@ def export_lines(report: ExportReport) -> tuple[list[str], list[str]]:
 
 def _holding(test: Callable[[Format], bool]) -> str:
     """The writable formats that hold something, for a hint: "jsonl and spacy"."""
-    names = [f.name for f in FORMATS.values() if f.write is not None and test(f)]
+    names = [f.name for f in FORMATS.values() if f.writes and test(f)]
     return ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else "".join(names)

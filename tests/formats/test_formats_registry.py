@@ -25,7 +25,7 @@ def sample() -> tuple[Task, Annotation]:
     return task, Annotation(spans, (Relation(1, 2, "MET"),), "reject", "bob")
 
 
-@pytest.mark.parametrize("name", [n for n, f in FORMATS.items() if f.write is not None])
+@pytest.mark.parametrize("name", [n for n, f in FORMATS.items() if f.writes])
 def test_declared_capabilities_are_what_survives_a_round_trip(name: str, tmp_path: Path) -> None:
     spec = get(name, writing=True)
     assert spec.write is not None
@@ -45,3 +45,24 @@ def test_declared_capabilities_are_what_survives_a_round_trip(name: str, tmp_pat
 
 def test_only_formats_whose_files_cannot_overlap_say_so() -> None:
     assert {n for n, f in FORMATS.items() if not f.holds_overlaps} == {"conll"}
+
+
+def test_a_format_is_imported_only_when_it_is_used() -> None:
+    """The registry names the formats without importing them: a command that writes JSONL loads
+    neither brat's nor spaCy's module."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\n"
+        "from annotator.formats.registry import get\n"
+        "before = {m for m in sys.modules if m.startswith('annotator.formats.')}\n"
+        "assert get('jsonl', writing=True).write is not None\n"
+        "after = {m for m in sys.modules if m.startswith('annotator.formats.')}\n"
+        "print(sorted(before), 'annotator.formats.jsonl' in after, 'annotator.formats.brat' in after)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    loaded, jsonl, brat = done.stdout.rsplit(" ", 2)
+    assert (jsonl, brat.strip()) == ("True", "False")
+    assert "brat" not in loaded and "docbin" not in loaded and "conll" not in loaded
