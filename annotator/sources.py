@@ -16,6 +16,7 @@ from itertools import chain
 from pathlib import Path
 from typing import Any, Literal
 
+from annotator.core import gcpause
 from annotator.core.errors import AnnotatorError, BadRecord, InvalidAnnotation
 from annotator.core.hashing import input_hash
 from annotator.core.model import Annotation, Task, Token
@@ -317,21 +318,29 @@ def _item_from_record(
     has_tokens = record.get("tokens") is not None
     if lazy and has_tokens:
         return replace(base, unread={**record, "_input_hash": ihash})
-    if has_tokens and _has_annotation(record):
-        said.clear()  # (the hash was said above: from_record gets the one decided there)
-        task, annotation = from_record({**record, "_input_hash": ihash}, warnings=said)
-        if warnings is not None:
-            warnings.extend(f"{where}:{line}: {w}" for w in said)
-        return _replace_ready(base, task, annotation)
     if has_tokens:
-        tokens = tokens_from_record(text, record["tokens"])
-        return _replace_ready(base, Task(text, tokens, ihash, meta, extra), None)
+        raw_tokens = record["tokens"]
+        with gcpause.reading(len(raw_tokens) if isinstance(raw_tokens, list) else 0):
+            return _with_tokens(base, record, raw_tokens, warnings)
     if _has_annotation(record):
         spans, rels = record.get("spans") or [], record.get("relations") or []
         if not isinstance(spans, list) or not isinstance(rels, list):
             raise InvalidAnnotation("'spans' and 'relations' must be lists")
         return SourceItem(text, meta, ihash, where, line, extra, record=record)
     return base
+
+
+def _with_tokens(
+    base: SourceItem, record: Mapping[str, Any], raw_tokens: Any, warnings: list[str] | None
+) -> SourceItem:
+    if _has_annotation(record):
+        said: list[str] = []
+        task, annotation = from_record({**record, "_input_hash": base.input_hash}, warnings=said)
+        if warnings is not None:
+            warnings.extend(f"{base.source}:{base.line}: {w}" for w in said)
+        return _replace_ready(base, task, annotation)
+    tokens = tokens_from_record(base.text, raw_tokens)
+    return _replace_ready(base, Task(base.text, tokens, base.input_hash, base.meta, base.extra), None)
 
 
 def _replace_ready(base: SourceItem, task: Task, annotation: Annotation | None) -> SourceItem:

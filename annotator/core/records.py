@@ -10,6 +10,7 @@ from __future__ import annotations
 import operator
 from collections.abc import Mapping, Sequence
 from functools import partial
+from itertools import islice
 from typing import Any, TypeGuard
 
 from annotator.core.errors import InvalidAnnotation
@@ -185,18 +186,25 @@ def _plain_tokens(text: str, raw: list[Any]) -> tuple[Token, ...] | None:
     except (TypeError, KeyError, IndexError):
         return None
     if (
-        set(map(type, starts + ends + ids)) != {int}
-        or set(map(type, spaces)) != {bool}
-        or set(map(type, texts)) != {str}
+        not _only(int, starts)
+        or not _only(int, ends)
+        or not _only(int, ids)
+        or not _only(bool, spaces)
+        or not _only(str, texts)
         or ids != list(range(len(ids)))
         or starts[0] < 0
         or ends[-1] > len(text)
         or not all(map(operator.lt, starts, ends))
-        or not all(map(operator.le, ends[:-1], starts[1:]))
+        or not all(map(operator.le, ends, islice(starts, 1, None)))  # map stops at the shorter
         or list(map(text.__getitem__, map(slice, starts, ends))) != texts
     ):
         return None
     return tuple(map(_new_token, zip(texts, starts, ends, ids, spaces, strict=True)))
+
+
+def _only(kind: type, column: list[Any]) -> bool:
+    # A set of types a column, not of the columns joined (which copied 1.5 million items).
+    return set(map(type, column)) == {kind}
 
 
 def tokens_from_record(text: str, raw: Any) -> tuple[Token, ...]:

@@ -9,13 +9,17 @@ import threading
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from annotator.core.errors import BadRecord
-from annotator.formats import doccano, jsonl
+from annotator.formats import doccano, jsonl, jsontext
 from annotator.formats.jsontext import MAX_DEPTH, RecordError, records
 from annotator.formats.problems import Problems
 from annotator.sources import read_source
+from tests.strategies import json_scalars
 
 Found = list[tuple[int | None, Any]]
 
@@ -112,3 +116,69 @@ def test_the_jsonl_source_reads_pretty_printed_tasks_through_the_same_reader(tmp
     items = list(read_source(path, problems))
     assert [(i.text, i.line) for i in items] == [("First.", 1), ("Third.", 5)]
     assert [p.line for p in problems] == [4]
+
+
+def _depth(value: Any) -> int:
+    """Levels of lists and objects, walked the plain way: what the byte scan must agree with."""
+    if isinstance(value, list):
+        return 1 + max(map(_depth, value), default=0)
+    if isinstance(value, dict):
+        return 1 + max(map(_depth, value.values()), default=0)
+    return 0
+
+
+def _nested(value: Any, levels: int, keys: str) -> Any:
+    names = keys or "k"
+    for i in range(levels):
+        value = {names[i % len(names)]: value} if i % 3 == 0 else [value, keys]
+    return value
+
+
+# Strings full of what the scan must see through: brackets, quotes, escapes.
+_tricky = st.text(alphabet=st.sampled_from('[]{}"\\\\/ ab\n\x01'), max_size=12)
+_tricky_values = st.recursive(
+    st.one_of(json_scalars, _tricky),
+    lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(_tricky, inner, max_size=3)),
+    max_leaves=8,
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    value=_tricky_values,
+    levels=st.one_of(st.integers(0, 12), st.integers(MAX_DEPTH - 3, MAX_DEPTH + 3)),
+    keys=_tricky,
+    pad=st.sampled_from(["lists", "string"]),
+)
+def test_the_depth_check_agrees_with_walking_the_value(value: Any, levels: int, keys: str, pad: str) -> None:
+    """The byte scan (brackets outside strings, innermost pairs taken off a level at a time, the
+    exact check past a few levels) refuses exactly the records nested deeper than MAX_DEPTH, with
+    brackets, quotes and backslashes inside strings and keys."""
+    nested = _nested(value, levels, keys)
+    # Padded so that the bracket count alone cannot decide: with empty lists (the scan takes them
+    # off at once) or with a string of brackets (the scan must leave them out).
+    padding: Any = [[] for _ in range(MAX_DEPTH)] if pad == "lists" else "[" * (1 << 16)
+    # Written by the standard library: orjson writes at most MAX_DEPTH levels.
+    raw = json.dumps({"pad": padding, "v": nested}, ensure_ascii=False).encode()
+    parsed = orjson.loads(raw)
+    assert jsontext._too_deep(raw, parsed) == (_depth(parsed) > MAX_DEPTH)
+
+
+def test_a_long_shallow_record_is_passed_without_writing_it_back(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A document of many tokens with brackets and escapes in its text is decided by the scan: the
+    exact check (orjson writing the value back, a tenth of a second at 500,000 tokens) is not run."""
+    text = 'He said "[x" {y \\ ok. ' * 2_000
+    # A backslash at the end of a string and an escaped quote: misread, either turns every bracket
+    # after it inside out.
+    marks = ["\\", '"', *["[", "}"] * 10_000]
+    record = {"text": text, "tokens": [{"text": mark, "start": i} for i, mark in enumerate(marks)]}
+    raw = orjson.dumps(record)
+
+    def refuse(value: Any) -> bytes:
+        raise AssertionError("written back")
+
+    monkeypatch.setattr(orjson, "dumps", refuse)  # the module jsontext writes with
+    assert not jsontext._too_deep(raw, record)
+    deep = json.dumps({"text": text, "meta": _nested(1, MAX_DEPTH + 1, "k")}).encode()
+    with pytest.raises(AssertionError, match="written back"):  # past a few levels: the exact check
+        jsontext._too_deep(deep, orjson.loads(deep))
