@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import orjson
+import pytest
 
 from annotator.core.model import Task
 from annotator.core.records import to_record
@@ -21,6 +22,7 @@ from annotator.session import AnnotationSession
 from annotator.store import Store, TaskState
 from annotator.tui.annotate_options import AnnotateOptions
 from annotator.tui.app import AnnotatorApp
+from annotator.tui.components.document_view import DocumentView
 from annotator.tui.feed_messages import FirstTextRead, TasksStored
 from annotator.tui.launch import run_annotate
 from tests.tui_support import QA_SCHEME, SIZE, make_db, make_task
@@ -150,3 +152,42 @@ async def test_a_long_ready_task_is_drawn_with_its_suggestion_before_it_is_store
     name, stored, opened, drawn = seen[1]
     assert (name, opened, drawn) == ("TasksStored", None, 2) and stored >= 1
     assert [name for name, *_ in seen] == ["FirstTextRead", "TasksStored", "TasksStored"]
+
+
+async def test_a_long_task_drawn_while_stored_opens_without_being_laid_out_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The index of its spans and its layout are built once, for the read-only draw, and handed to
+    the editable task the feed stored (they were built twice: half a second of a 500,000-token
+    document's first edit); then a label and its undo work on it as on any task."""
+    text = " ".join(["Ana Costa met Li Wei in Lisbon on Monday ."] * (SHOW_BEFORE_STORING // 40))
+    task, suggestion = make_task(text, (("Ana Costa", "PERSON"), ("Lisbon", "GPE")))
+    source = tmp_path / "long.jsonl"
+    source.write_bytes(orjson.dumps(to_record(task, suggestion)) + b"\n")
+    built: list[int] = []  # the length of the text laid out, each time one is
+    lay_out = DocumentView._layout_all
+
+    def counted(view: DocumentView) -> None:
+        built.append(len(view.doc_task.text) if view.doc_task else 0)
+        lay_out(view)
+
+    monkeypatch.setattr(DocumentView, "_layout_all", counted)
+    app, _ = run_annotate(AnnotateOptions(source, "qa", labels="PERSON,GPE", db=tmp_path / "a.db"), "alice")
+    async with app.run_test(size=SIZE) as pilot:
+        for _ in range(200):
+            if app.session.finished and app.session.current is not None:
+                break
+            await pilot.pause(0.05)
+        await pilot.pause()
+        doc = app.annotate_screen.doc
+        assert not doc.provisional and app.annotate_screen.editable()
+        assert built.count(len(text)) == 1, built
+        assert doc.annotation is app.session.current.annotation  # type: ignore[union-attr]
+        spans_before = app.session.current.annotation.spans  # type: ignore[union-attr]
+        await pilot.press("l", "l", "2")  # "met" (token 2) made a GPE (key 2)
+        cur = app.session.current
+        assert cur is not None and len(cur.annotation.spans) == 3
+        assert doc.spans.span_at[2].label == "GPE"  # the screen's index follows the edit
+        await pilot.press("u")
+        assert app.session.current.annotation.spans == spans_before  # type: ignore[union-attr]
+        assert 2 not in doc.spans.span_at
