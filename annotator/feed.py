@@ -26,12 +26,14 @@ from annotator.store import Store
 @dataclass(frozen=True)
 class FirstText:
     """The first text of the source, to draw (read-only) before the model is loaded, or a long
-    ready task with its ``suggestion`` before it is stored. The UI sets ``shown`` once it is on
+    ready task with its ``suggestion`` before it is stored, or the start of a long record before it
+    is read (``start_only``). The UI sets ``shown`` once it is on
     screen: importing spaCy, or storing the task, holds the GIL, so the feed waits for that first."""
 
     task: Task
     shown: threading.Event = field(default_factory=threading.Event)
     suggestion: Annotation | None = None
+    start_only: bool = False  # the start of a long record, drawn while the rest is read
 
 
 @dataclass(frozen=True)
@@ -143,6 +145,8 @@ def feed(
                 return
             if store.find_task(dataset, item.input_hash) is not None:
                 continue  # stored by an earlier run: no model work to redo, nothing new to show
+            if first and known_empty and item.long and (start := item.glimpse()) is not None:
+                show_first(FirstText(start[0], suggestion=start[1], start_only=True))
             try:
                 item = item.prepared()  # its tokens and spans, read only now that they are needed
             except InvalidAnnotation as exc:

@@ -21,7 +21,14 @@ from annotator.core.errors import AnnotatorError, BadRecord, InvalidAnnotation
 from annotator.core.hashing import input_hash
 from annotator.core.model import Annotation, Task, Token
 from annotator.core.pieces import MAX_TASK_CHARS, cut_points, pieces
-from annotator.core.records import KNOWN_KEYS, from_record, record_hash, token_dict, tokens_from_record
+from annotator.core.records import (
+    KNOWN_KEYS,
+    from_record,
+    record_hash,
+    record_start,
+    token_dict,
+    tokens_from_record,
+)
 from annotator.formats.jsontext import RecordError, records
 
 SUFFIXES = (".txt", ".jsonl")
@@ -30,6 +37,12 @@ SUFFIXES = (".txt", ".jsonl")
 COUNT_LIMIT_BYTES = 64 * 1024 * 1024
 
 ItemKind = Literal["ready", "tokens", "spans", "text"]
+# A first record of this many tokens or more is not read whole before the screen opens: reading
+# and checking a document of 500,000 tokens took a second, so its start (the first GLIMPSE_TOKENS
+# tokens, more than a screen holds) is drawn read-only while the feed reads the rest. Its problems,
+# if it has any, are said on that screen (with its file and line) instead of before it.
+GLIMPSE_FROM = 50_000
+GLIMPSE_TOKENS = 5_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +76,17 @@ class SourceItem:
         if self.unread is None:
             return self
         return _item_from_record(self.unread, self.source, self.line or 0, None)
+
+    @property
+    def long(self) -> bool:
+        """A record not read yet with GLIMPSE_FROM tokens or more: its start can be drawn first."""
+        tokens = self.unread.get("tokens") if self.unread is not None else None
+        return isinstance(tokens, list) and len(tokens) >= GLIMPSE_FROM
+
+    def glimpse(self) -> tuple[Task, Annotation] | None:
+        """The start of a record not read yet (its first GLIMPSE_TOKENS tokens with the spans on
+        them), or None (see ``record_start``)."""
+        return record_start(self.unread, GLIMPSE_TOKENS) if self.unread is not None else None
 
     @property
     def kind(self) -> ItemKind:
@@ -217,7 +241,7 @@ def require_items(path: Path, items: Iterator[SourceItem], problems: list[BadRec
     a command refuses the source before it opens a screen on nothing."""
     before = len(problems)
     first = next(items, None)
-    while first is not None and first.unread is not None:
+    while first is not None and first.unread is not None and not first.long:
         try:
             first = first.prepared()  # the first record is read whole: a bad one is said here
         except InvalidAnnotation as exc:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import operator
 from collections.abc import Mapping, Sequence
 from functools import partial
-from itertools import islice
+from itertools import compress, islice, repeat
 from typing import Any, TypeGuard
 
 from annotator.core.errors import InvalidAnnotation
@@ -171,6 +171,7 @@ def _int(value: Any, what: str) -> int:
 # One getter a column: the tokens are read a key at a time over all of them (in C), not a token at a
 # time in Python.
 _TOKEN_COLUMNS = tuple(map(operator.itemgetter, ("text", "start", "end", "id", "ws")))
+_TOKEN_END = operator.itemgetter("token_end")
 _new_token = partial(tuple.__new__, Token)  # Token._make without its length check (five fields taken)
 
 
@@ -410,3 +411,33 @@ def from_record(
         timestamp=timestamp if _whole(timestamp) else None,
     )
     return task, annotation
+
+
+def record_start(record: Mapping[str, Any], count: int) -> tuple[Task, Annotation] | None:
+    """The start of a record: its first ``count`` tokens, its text up to the end of the last of
+    them and its spans on them, to draw before the whole of a long record is read; None when those
+    tokens or spans are not as Prodigy writes them (the whole record is read carefully later and
+    what is wrong said then). Its spans are numbered anew and its relations left out."""
+    text, raw = record.get("text"), record.get("tokens")
+    if not isinstance(text, str) or not isinstance(raw, list) or not raw:
+        return None
+    head = raw[:count]
+    end = head[-1].get("end") if type(head[-1]) is dict else None
+    if type(end) is not int:
+        return None
+    start = text[:end]
+    tokens = _plain_tokens(start, head)
+    raw_spans = record.get("spans") or []
+    if tokens is None or not isinstance(raw_spans, list):
+        return None
+    task = Task(start, tokens, 0, {})
+    layer = DEFAULT_GROUP if record.get("_view_id") == SPANS_VIEW else ENTS
+    if not _only(dict, raw_spans):
+        return None if raw_spans else (task, Annotation())
+    try:  # the spans that end within the start, picked in C: a long document holds 50,000
+        lasts: list[Any] = list(map(_TOKEN_END, raw_spans))
+        on_start = list(compress(raw_spans, map(operator.gt, repeat(len(tokens)), lasts)))
+    except (KeyError, TypeError):  # a span without token_end, or with one that is not a number
+        return None
+    spans = _plain_spans(task, on_start, layer)
+    return None if spans is None else (task, Annotation(tuple(spans)))

@@ -19,6 +19,7 @@ class FirstTextRead(Message):
         super().__init__()
         self.task = event.task
         self.suggestion = event.suggestion
+        self.start_only = event.start_only
         self.shown = event.shown  # set once the text is drawn: the feed waits for it
 
 

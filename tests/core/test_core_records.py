@@ -13,8 +13,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from annotator.core.errors import InvalidAnnotation
-from annotator.core.model import Annotation, Task, Token
-from annotator.core.records import from_record, to_record, token_dict, tokens_from_record
+from annotator.core.model import Annotation, Span, Task, Token
+from annotator.core.records import from_record, record_start, to_record, token_dict, tokens_from_record
 from annotator.core.validate import validate_annotation
 from tests.conftest import FIXTURES
 from tests.strategies import annotated_tasks, tasks
@@ -346,3 +346,49 @@ def test_spans_read_at_once_are_the_spans_read_one_by_one(data: st.DataObject) -
             shift = isinstance(value, int) and not isinstance(value, bool) and isinstance(old, int)
             spans[i] = {**spans[i], key: old + value if shift else value}
     assert _read(record, careful=False) == _read(record, careful=True)
+
+
+@given(annotated_tasks(), st.integers(1, 40))
+def test_the_start_of_a_record_is_its_first_tokens_with_the_spans_on_them(
+    made: tuple[Task, Annotation], count: int
+) -> None:
+    """``record_start``: what a long record's first screen draws before the record is read whole,
+    the same tokens and spans (numbered anew) as the whole record has there."""
+    task, annotation = made
+    record = to_record(task, annotation)
+    start = record_start(record, count)
+    if not task.tokens:
+        assert start is None
+        return
+    assert start is not None
+    head, spans = start
+    whole, read = from_record(record)
+    assert head.tokens == whole.tokens[:count]
+    assert task.text.startswith(head.text) and len(head.text) == whole.tokens[:count][-1].end
+    on_start = [s for s in read.spans if s.token_end < count]
+    assert [(s.start, s.end, s.label, s.layer) for s in spans.spans] == [
+        (s.start, s.end, s.label, s.layer) for s in on_start
+    ]
+
+
+@pytest.mark.parametrize(
+    "spoil",
+    [
+        lambda r: r["tokens"][1].update(start=r["tokens"][1]["start"] + 1),  # not the text there
+        lambda r: r["tokens"][0].pop("ws"),
+        lambda r: r["spans"][0].update(token_end="1"),
+        lambda r: r["spans"][0].pop("token_end"),
+        lambda r: r["spans"][0].update(key="sc"),
+        lambda r: r.update(spans=[1]),
+    ],
+)
+def test_the_start_of_a_record_not_as_prodigy_writes_it_is_none(spoil: Any) -> None:
+    text = "Ana Costa met Li Wei in Lisbon ."
+    tokens = tuple(
+        Token(w, text.index(w), text.index(w) + len(w), i, True) for i, w in enumerate(text.split())
+    )
+    task = Task(text, tokens, 1)
+    record = to_record(task, Annotation((Span(0, 9, 0, 1, "PERSON", None, 1),)))
+    assert record_start(record, 3) is not None
+    spoil(record)
+    assert record_start(record, 3) is None

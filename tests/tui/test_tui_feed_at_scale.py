@@ -11,12 +11,15 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pytest
+from textual.pilot import Pilot
 
-from annotator.core.model import Task
-from annotator.core.records import to_record
+from annotator import feed, sources
+from annotator.core.model import Annotation, Task
+from annotator.core.records import from_record, to_record
 from annotator.feed import SHOW_BEFORE_STORING, FeedEvent
 from annotator.session import AnnotationSession
 from annotator.store import Store, TaskState
@@ -26,6 +29,15 @@ from annotator.tui.components.document_view import DocumentView
 from annotator.tui.feed_messages import FirstTextRead, TasksStored
 from annotator.tui.launch import run_annotate
 from tests.tui_support import QA_SCHEME, SIZE, make_db, make_task
+
+
+async def opened(app: AnnotatorApp, pilot: Pilot[None]) -> None:
+    """Wait until the feed is done and a task is open (at most ten seconds), then until idle."""
+    for _ in range(200):
+        if app.session.finished and app.session.current is not None:
+            break
+        await pilot.pause(0.05)
+    await pilot.pause()
 
 
 async def test_the_feed_waits_while_a_key_is_handled(tmp_path: Path) -> None:
@@ -98,10 +110,7 @@ async def test_a_task_just_stored_opens_without_being_read_back(tmp_path: Path) 
     store.task = counted_task  # type: ignore[method-assign]
     store.state = counted_state  # type: ignore[method-assign]
     async with app.run_test(size=SIZE) as pilot:
-        for _ in range(200):
-            if app.session.current is not None and app.session.finished:
-                break
-            await pilot.pause(0.05)
+        await opened(app, pilot)
         cur = app.session.current
         assert cur is not None and cur.task.text == made[0][0].text
         assert [s.label for s in cur.annotation.spans] == ["PERSON"]
@@ -138,19 +147,15 @@ async def test_a_long_ready_task_is_drawn_with_its_suggestion_before_it_is_store
         seen.append((type(message).__name__, stored, cur.task_id if cur else None, drawn))
 
     async with app.run_test(size=SIZE, message_hook=spy) as pilot:
-        for _ in range(200):
-            if app.session.finished and app.session.current is not None:
-                break
-            await pilot.pause(0.05)
-        await pilot.pause()
+        await opened(app, pilot)
         first = app.annotate_screen.pending_task
         cur = app.session.current
         assert cur is not None and first is None and cur.task == task
         assert cur.annotation.spans == suggestion.spans and not app.annotate_screen.doc.provisional
     # Drawn with its two spans while nothing was stored; then stored and opened as handed over.
     assert seen[0] == ("FirstTextRead", 0, None, 0)
-    name, stored, opened, drawn = seen[1]
-    assert (name, opened, drawn) == ("TasksStored", None, 2) and stored >= 1
+    name, stored, open_id, drawn = seen[1]
+    assert (name, open_id, drawn) == ("TasksStored", None, 2) and stored >= 1
     assert [name for name, *_ in seen] == ["FirstTextRead", "TasksStored", "TasksStored"]
 
 
@@ -174,11 +179,7 @@ async def test_a_long_task_drawn_while_stored_opens_without_being_laid_out_again
     monkeypatch.setattr(DocumentView, "_layout_all", counted)
     app, _ = run_annotate(AnnotateOptions(source, "qa", labels="PERSON,GPE", db=tmp_path / "a.db"), "alice")
     async with app.run_test(size=SIZE) as pilot:
-        for _ in range(200):
-            if app.session.finished and app.session.current is not None:
-                break
-            await pilot.pause(0.05)
-        await pilot.pause()
+        await opened(app, pilot)
         doc = app.annotate_screen.doc
         assert not doc.provisional and app.annotate_screen.editable()
         assert built.count(len(text)) == 1, built
@@ -191,3 +192,92 @@ async def test_a_long_task_drawn_while_stored_opens_without_being_laid_out_again
         await pilot.press("u")
         assert app.session.current.annotation.spans == spans_before  # type: ignore[union-attr]
         assert 2 not in doc.spans.span_at
+
+
+def _long_record(tmp_path: Path, words: int, spoil_token: int | None = None) -> tuple[Path, Task]:
+    text = " ".join(["Ana Costa met Li Wei in Lisbon on Monday ."] * (words // 10))
+    task, suggestion = make_task(text, (("Ana Costa", "PERSON"), ("Lisbon", "GPE")))
+    record = to_record(task, suggestion)
+    record["spans"].append(  # a span far beyond the start: not in what is drawn first
+        {
+            "start": task.tokens[-2].start,
+            "end": task.tokens[-2].end,
+            "token_start": len(task.tokens) - 2,
+            "token_end": len(task.tokens) - 2,
+            "label": "GPE",
+        }
+    )
+    if spoil_token is not None:
+        record["tokens"][spoil_token]["start"] += 1  # not the text at its offsets
+    source = tmp_path / "long.jsonl"
+    source.write_bytes(orjson.dumps(record) + b"\n")
+    return source, task
+
+
+async def test_the_start_of_a_long_record_is_drawn_before_the_record_is_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A first record of GLIMPSE_FROM tokens or more is not read whole before the screen opens:
+    its first GLIMPSE_TOKENS tokens are drawn with the spans on them, read-only, while the feed reads
+    the rest (a second for a document of 500,000 tokens); then the whole opens editable."""
+    monkeypatch.setattr(sources, "GLIMPSE_FROM", 1_000)
+    monkeypatch.setattr(sources, "GLIMPSE_TOKENS", 200)
+    monkeypatch.setattr(feed, "SHOW_BEFORE_STORING", 1_000)  # the whole drawn before it is stored
+    source, task = _long_record(tmp_path, 3_000)
+    read: list[int] = []
+    real = from_record
+
+    def counting(record: dict[str, Any], **kwargs: Any) -> tuple[Task, Annotation]:
+        read.append(len(record["tokens"]))
+        return real(record, **kwargs)
+
+    monkeypatch.setattr(sources, "from_record", counting)
+    app, _ = run_annotate(AnnotateOptions(source, "qa", labels="PERSON,GPE", db=tmp_path / "a.db"), "alice")
+    assert read == [], "the long record was read before the screen"
+    seen: list[tuple[bool, int, int, int]] = []  # start only, tokens, spans, records read
+
+    def spy(message: object) -> None:
+        if isinstance(message, FirstTextRead) and all(m[1] != len(message.task.tokens) for m in seen):
+            spans = len(message.suggestion.spans) if message.suggestion else 0
+            seen.append((message.start_only, len(message.task.tokens), spans, len(read)))
+
+    async with app.run_test(size=SIZE, message_hook=spy) as pilot:
+        for _ in range(50):
+            if seen and app.annotate_screen.doc.doc_task is not None:
+                break
+            await pilot.pause(0.02)
+        said = app.annotate_screen.said
+        drawn = app.annotate_screen.doc.doc_task
+        await opened(app, pilot)
+        cur = app.session.current
+        assert cur is not None and cur.task == task and len(cur.annotation.spans) == 3
+        assert app.annotate_screen.editable() and not app.annotate_screen.doc.provisional
+    # First the start (200 tokens, with the two spans on them), before any record was read whole;
+    # then the whole, read once, read-only while it was stored; then the whole opened.
+    assert seen == [(True, 200, 2, 0), (False, len(task.tokens), 3, 1)], seen
+    assert drawn is not None and len(drawn.tokens) == 200 and task.text.startswith(drawn.text)
+    assert "reading the document" in said
+
+
+async def test_a_long_record_with_bad_tokens_is_said_on_the_screen_of_its_start(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Read after its start is drawn, a long first record's problem is said there with its file and
+    line (it was said before any screen, when the record was read first), and nothing opens."""
+    monkeypatch.setattr(sources, "GLIMPSE_FROM", 1_000)
+    monkeypatch.setattr(sources, "GLIMPSE_TOKENS", 200)
+    source, _ = _long_record(tmp_path, 3_000, spoil_token=2_500)
+    app, _ = run_annotate(AnnotateOptions(source, "qa", labels="PERSON,GPE", db=tmp_path / "a.db"), "alice")
+    async with app.run_test(size=SIZE) as pilot:
+        for _ in range(200):
+            if app.session.finished:
+                break
+            await pilot.pause(0.05)
+        await pilot.pause()
+        screen = app.annotate_screen
+        assert app.session.current is None and screen.doc.doc_task is not None
+        assert len(screen.doc.doc_task.tokens) == 200  # the start stays, read-only
+        await pilot.press("1")
+        assert "could not be prepared" in screen.said and "token 2500" in screen.said
+    assert [(p.line, str(source)) for p in app.problems] == [(1, str(p.source)) for p in app.problems]
+    assert len(app.problems) == 1 and "token 2500" in app.problems[0].reason

@@ -26,7 +26,7 @@ class AnnotateScreen(EditorScreen):
     # -- the source being prepared --------------------------------------------------------------
 
     def on_first_text_read(self, message: FirstTextRead) -> None:
-        self.show_pending(message.task, message.suggestion)
+        self.show_pending(message.task, message.suggestion, start_only=message.start_only)
         self.call_after_refresh(message.shown.set)
 
     def on_model_ready(self, message: ModelReady) -> None:
@@ -62,15 +62,21 @@ class AnnotateScreen(EditorScreen):
         elif not self.session.queue_size():
             self.say("the source has no texts", error=True)
 
-    def show_pending(self, task: Task, suggestion: Annotation | None = None) -> None:
+    def show_pending(
+        self, task: Task, suggestion: Annotation | None = None, *, start_only: bool = False
+    ) -> None:
         """Show a text before its task is stored, read-only: with provisional tokens while the
-        model loads, or a ready task with its ``suggestion`` while it is stored."""
+        model loads, or a ready task with its ``suggestion`` while it is stored, or the start of a
+        long one while the rest is read (the whole replaces it, the cursor where it was)."""
         if self.session.current is not None:
             return
+        if self.pending_task is None or self.cursor >= len(task.tokens):
+            self.cursor = first_visible(task)
         self.pending_task = task
-        self.cursor = first_visible(task)
         self.doc.show(task, suggestion or Annotation(), provisional=True)
-        if suggestion is None:
+        if start_only:
+            self.say("reading the document; its start is shown, read-only until it is read and stored")
+        elif suggestion is None:
             self.say("loading the model; the text is read-only until its suggestions arrive")
         else:
             self.say("storing the text; it is read-only until it is stored")
