@@ -11,6 +11,8 @@ from dataclasses import dataclass, field, replace
 from operator import attrgetter
 from typing import Any, Literal, NamedTuple
 
+from annotator.core.span_places import SpanPlaces
+
 Answer = Literal["accept", "reject", "ignore"]
 # The entity layer: spans that never overlap, as spaCy's ``doc.ents``. Every other layer is a span
 # group (``doc.spans[key]``), whose spans may overlap and nest.
@@ -111,6 +113,9 @@ class Task:
 
 
 _SID = attrgetter("sid")
+# From this many spans an annotation finds its spans through their places (core/span_places.py),
+# built at the first question and handed on by each edit; below it a walk is as quick.
+PLACES_FROM = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,17 +128,54 @@ class Annotation:
     annotator: str | None = None
     session: str | None = None
     timestamp: int | None = None
+    # Where its spans are (None: not built yet, False: not to be built, a sid being given twice);
+    # not a value of the annotation: never compared, shown or copied by ``replace``.
+    _places: SpanPlaces | Literal[False] | None = field(default=None, init=False, repr=False, compare=False)
+
+    def places(self) -> SpanPlaces | None:
+        """Where its spans are, when it has PLACES_FROM spans or more (built at the first call)."""
+        places = self._places
+        if places is None:
+            if len(self.spans) < PLACES_FROM:
+                return None
+            places = SpanPlaces.of(self.spans) or False
+            object.__setattr__(self, "_places", places)  # a cache of what the value holds
+        return places or None
+
+    def hand_places(self) -> SpanPlaces | None:
+        """Its places, if built, taken from it for an edit to update and carry on to the annotation
+        it makes (``keep_places``); asked again, it builds them anew."""
+        places = self._places
+        if not places:
+            return None
+        object.__setattr__(self, "_places", None)
+        return places
+
+    def keep_places(self, places: SpanPlaces) -> None:
+        """Take ``places``, which an edit updated to these very spans."""
+        object.__setattr__(self, "_places", places)
 
     def span(self, sid: int) -> Span | None:
+        places = self.places()
+        if places is not None:
+            return places.by_sid.get(sid)
         for span in self.spans:
             if span.sid == sid:
                 return span
         return None
 
+    def overlapping(self, start: int, end: int) -> list[Span]:
+        """Its spans (of every layer) over a character of ``start..end`` (end exclusive), in order."""
+        places = self.places()
+        if places is not None:
+            return places.overlapping(start, end)
+        return [s for s in self.spans if s.start < end and start < s.end]
+
     def span_at_token(self, token: int, layer: str = ENTS) -> Span | None:
         """The span of ``layer`` over ``token``; in a group, the innermost (shortest) one."""
+        places = self.places()
         found: Span | None = None
-        for span in self.spans:
+        for span in places.over_token(token, layer) if places is not None else self.spans:
             if span.layer == layer and span.token_start <= token <= span.token_end:
                 if layer == ENTS:
                     return span
@@ -147,7 +189,10 @@ class Annotation:
         return (ENTS, *groups)
 
     def next_sid(self) -> int:
-        return max(map(_SID, self.spans), default=0) + 1  # attrgetter: a document holds 50,000 spans
+        places = self.places()
+        if places is not None:
+            return places.next_sid()
+        return max(map(_SID, self.spans), default=0) + 1
 
     def sorted_relations(self) -> tuple[Relation, ...]:
         """Relations in text order of their heads, then children: the order lists show them in."""
