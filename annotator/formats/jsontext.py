@@ -26,6 +26,7 @@ MAX_DEPTH = 254  # levels of lists and objects: the most orjson writes
 _WS = b" \t\r\n"
 _BOM = b"\xef\xbb\xbf"
 _INCOMPLETE = "unexpected end of data"
+_BUFFER = 1 << 20
 
 
 class RecordError(ValueError):
@@ -41,6 +42,9 @@ class RecordError(ValueError):
 _ROUND = bytes.maketrans(b"[]{}", b"()()")
 _NOT_STRUCTURE = bytes(b for b in range(256) if b not in b'"[]{}')
 _PEELS = 8  # levels of brackets taken off before the exact check decides instead
+# The escapes that change which quotes end strings: one pass, and no copy when there is none (a
+# long text has a \n escape a paragraph; replacing the two in turn copied its 40 MB twice).
+_QUOTING_ESCAPES = re.compile(rb'\\[\\"]')
 
 
 def _too_deep(raw: bytes, value: Any) -> bool:
@@ -55,8 +59,8 @@ def _too_deep(raw: bytes, value: Any) -> bool:
     Python a second."""
     if len(raw) < 1 << 16 and raw.count(b"[") + raw.count(b"{") <= MAX_DEPTH:
         return False
-    if b"\\" in raw:
-        raw = raw.replace(b"\\\\", b"").replace(b'\\"', b"")
+    if b"\\" in raw:  # escaped quotes and backslashes out, left to right as JSON reads them
+        raw = _QUOTING_ESCAPES.sub(b"", raw)
     brackets = raw.translate(_ROUND, _NOT_STRUCTURE).replace(b'""', b"")
     if b'"' in brackets:  # brackets inside strings: every other piece is outside them
         brackets = b"".join(brackets.split(b'"')[::2])
@@ -213,7 +217,9 @@ def records(path: Path) -> Iterator[tuple[int, Any] | RecordError]:
     """(line, value) for every record of ``path``, or a RecordError in its place (line None when
     the file cannot be read at all)."""
     try:
-        handle = open(path, "rb")  # noqa: SIM115 - closed below; errors become records
+        # A megabyte of buffer: a long document is one line of tens of megabytes, read in 8 KB
+        # pieces by default (a quarter slower).
+        handle = open(path, "rb", buffering=_BUFFER)  # noqa: SIM115 - closed below; errors become records
     except OSError as exc:
         yield RecordError(None, f"cannot read the file ({exc.strerror or exc})")
         return
