@@ -304,12 +304,18 @@ def _plain_spans(task: Task, raw_spans: list[Any], layer: str) -> list[Span] | N
 
 
 def from_record(
-    record: Any, *, hash_keys: tuple[str, ...] = (), warnings: list[str] | None = None
+    record: Any,
+    *,
+    hash_keys: tuple[str, ...] = (),
+    warnings: list[str] | None = None,
+    tokens_read: tuple[Token, ...] | None = None,
 ) -> tuple[Task, Annotation]:
     """A task and its annotation from one gold-schema record; InvalidAnnotation says what is wrong.
 
     What is repaired without loss of meaning (a relation written twice, a span listed twice) is
-    said in ``warnings`` so that callers can report it with the record's place."""
+    said in ``warnings`` so that callers can report it with the record's place. ``tokens_read``:
+    what ``tokens_from_record`` gave for the same text and the same token list, byte for byte (two
+    annotators' versions of a task share their tokens, and reading them was most of a record)."""
     if not isinstance(record, JSON_OBJECT):
         raise InvalidAnnotation("a task must be a JSON object")
     text = record.get("text")
@@ -319,7 +325,9 @@ def from_record(
     if not isinstance(meta, JSON_OBJECT):
         raise InvalidAnnotation("'meta' must be an object")
     tokens: tuple[Token, ...] = ()
-    if record.get("tokens") is not None:
+    if tokens_read is not None:
+        tokens = tokens_read
+    elif record.get("tokens") is not None:
         tokens = tokens_from_record(text, record["tokens"])
     ihash = record_hash(record, text, meta, hash_keys, warnings)
     extra = {k: v for k, v in record.items() if k not in KNOWN_KEYS}

@@ -18,20 +18,24 @@ exist. A JSON array's records are held (they may share a line, so a line does no
 
 from __future__ import annotations
 
+import itertools
 import os
 from array import array
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
-from itertools import zip_longest
 from pathlib import Path
 from typing import IO, Any
 
 import numpy
+import orjson
 
 from annotator.core.agreement import AgreementReport, Comparison, Version
-from annotator.core.errors import AnnotatorError, BadRecord
+from annotator.core.errors import AnnotatorError, BadRecord, InvalidAnnotation
+from annotator.core.model import Annotation, Task, Token
+from annotator.core.records import SPANS_VIEW, from_record
 from annotator.formats.jsonl import read_record
 from annotator.formats.jsontext import RecordError, record_at, records
+from annotator.formats.kinds import region_keys
 from annotator.formats.problems import Problems
 from annotator.reports.agreement_input import Sides
 
@@ -42,6 +46,59 @@ Ints = numpy.ndarray[Any, Any]
 # in different orders cost a second read of the records concerned, never memory.
 WINDOW = 2000
 WINDOW_TOKENS = 400_000
+
+
+# A task's tokens as one file's record gave them: its text, its token list as JSON, and the tokens
+# read from it. Another file's record of the task with the same text and list takes the tokens as
+# they are: two annotators' versions share their tokens, and reading them is most of a record.
+Shared = tuple[str, bytes, tuple[Token, ...]]
+
+
+def _nothing(value: Any) -> Shared | None:
+    return None
+
+
+# The keys by which kinds.record_format takes a record for another JSON format's (with the regions
+# region_keys finds).
+_FOREIGN = frozenset({"data", "annotation_id", "entities", "annotations", "label", "labels", "predictions"})
+
+
+def _plain(value: Any) -> bool:
+    """Whether ``read_record`` would hand this record to ``from_record`` as it is: a JSON object
+    with no key of another format's (``kinds.foreign`` finds nothing), not spans_manual, with its
+    tokens, entity spans that give their token indices (no group key; nothing to split or align)
+    and do not overlap (``without_overlaps`` drops nothing), and relations between labelled
+    spans (none between plain tokens). Anything else is read by ``read_record`` itself."""
+    if type(value) is not dict or not _FOREIGN.isdisjoint(value) or value.get("_view_id") == SPANS_VIEW:
+        return False
+    spans, relations = value.get("spans") or [], value.get("relations") or []
+    if (
+        type(value.get("text")) is not str
+        or type(value.get("tokens")) is not list
+        or type(spans) is not list
+        or type(relations) is not list
+        or region_keys(value)
+    ):
+        return False
+    edges = []
+    for span in spans:
+        if type(span) is not dict or "key" in span or "token_start" not in span or "token_end" not in span:
+            return False
+        start, end = span.get("start"), span.get("end")
+        if type(start) is not int or type(end) is not int or start >= end:
+            return False
+        edges.append((start, end))
+    edges.sort()
+    if any(b[0] < a[1] for a, b in itertools.pairwise(edges)):
+        return False
+    for relation in relations:
+        if type(relation) is not dict:
+            return False
+        for role in ("head_span", "child_span"):
+            argument = relation.get(role)
+            if type(argument) is not dict or argument.get("label") is None:
+                return False
+    return True
 
 
 class GoldFile:
@@ -68,17 +125,22 @@ class GoldFile:
         """The good records read so far."""
         return self._count
 
-    def read(self) -> Iterator[tuple[int, Version]]:
-        """Each good record's version with its number among the good records, in file order; a bad
-        record is reported (file, line, reason) and passed over."""
+    def read(
+        self, like: Callable[[Any], Shared | None] = _nothing
+    ) -> Iterator[tuple[int, Version, Shared | None]]:
+        """Each good record's version with its number among the good records, in file order, and
+        its tokens as another file's record of the task may share them; a bad record is reported
+        (file, line, reason) and passed over. ``like``: the tokens another file's record of a
+        record's task (a raw value) brought, if any."""
         try:
             for rec in records(self.path):
                 if isinstance(rec, RecordError):
                     self.problems.report(self.where, rec.line, rec.reason)
                     continue
-                version = self._version(rec, self.problems)
-                if version is None:
+                made = self._version(rec, self.problems, like(rec[1]))
+                if made is None:
                     continue
+                version, shared = made
                 ordinal = self._count
                 self._count += 1
                 for column, value in zip(
@@ -87,16 +149,33 @@ class GoldFile:
                     column.append(value)
                 if self.held is not None:
                     self.held.append(version)
-                yield ordinal, version
+                yield ordinal, version, shared
         except OSError as exc:
             raise AnnotatorError(f"cannot read {self.where}: {exc.strerror or exc}") from None
 
-    def _version(self, rec: tuple[int, Any], problems: Problems) -> Version | None:
+    def _version(
+        self, rec: tuple[int, Any], problems: Problems, like: Shared | None = None
+    ) -> tuple[Version, Shared | None] | None:
+        """A record's version, and its tokens to share, or None after reporting it. A record
+        ``read_record`` would hand to ``from_record`` as it is (see ``_plain``) goes there directly,
+        taking the tokens ``like`` brought when its text and token list are the same."""
         number, value = rec
+        if _plain(value):
+            text, raw = value["text"], orjson.dumps(value["tokens"])
+            tokens = like[2] if like is not None and like[1] == raw and like[0] == text else None
+            warnings: list[str] = []
+            try:
+                task, annotation = from_record(value, warnings=warnings, tokens_read=tokens)
+            except InvalidAnnotation:
+                pass  # read below as import reads it, which says what is wrong
+            else:
+                for warning in warnings:
+                    problems.warn(self.where, number, warning)
+                return self._made(task, annotation, number), (text, raw, task.tokens)
         item = read_record(value, self.where, number, problems, os.environ.get("ANNOTATOR_LANG", "en"))
-        if item is None:
-            return None
-        task, annotation = item
+        return None if item is None else (self._made(*item, number), None)
+
+    def _made(self, task: Task, annotation: Annotation, number: int) -> Version:
         if annotation.answer is None:
             annotation = replace(annotation, answer="accept")
         return Version(task, annotation, f"{self.where}:{number}")
@@ -171,9 +250,9 @@ class GoldFile:
                 handle.seek(int(offsets[at]))
                 at += 1
                 rec = record_at(handle, int(self.lines[place]))
-                version = None if isinstance(rec, RecordError) else self._version(rec, Problems())
-                assert version is not None, "a record read before reads the same again"
-                yield version
+                made = None if isinstance(rec, RecordError) else self._version(rec, Problems())
+                assert made is not None, "a record read before reads the same again"
+                yield made[0]
 
 
 def _is_array(path: Path) -> bool:
@@ -234,33 +313,45 @@ def _in_step(files: Sequence[GoldFile], comparison: Comparison) -> _Early:
     file has given a version of it; a task waits at most ``WINDOW`` tasks for its other versions."""
     n = len(files)
     early = _Early(n)
-    # key -> each file's version, then each one's record number, then how many versions and tokens
+    # key -> each file's version, then each one's record number, then how many versions, their
+    # tokens, and the tokens to share
     waiting: dict[int, list[Any]] = {}
     tokens = 0  # of the versions waiting
-    for step in zip_longest(*(f.read() for f in files)):
-        for i, item in enumerate(step):
+
+    def like(value: Any) -> Shared | None:
+        """The tokens of the task this record names, from another file's record waiting for it."""
+        key = value.get("_input_hash") if type(value) is dict else None
+        entry = waiting.get(key) if type(key) is int else None
+        return None if entry is None else entry[-1]
+
+    readers = dict(enumerate(f.read(like) for f in files))
+    while readers:
+        # A record of each file in turn, each one's version waiting before the next file's is read.
+        for i, reader in list(readers.items()):
+            item = next(reader, None)
             if item is None:
+                del readers[i]
                 continue
-            number, version = item
+            number, version, shared = item
             key = version.task.input_hash
             entry = waiting.get(key)
             if entry is None:
-                entry = waiting[key] = [None] * (2 * n) + [0, 0]
+                entry = waiting[key] = [None] * (2 * n) + [0, 0, shared]
             if entry[i] is None:
-                entry[-2] += 1
+                entry[-3] += 1
             size = len(version.task.tokens)
-            entry[-1] += size
+            entry[-2] += size
             tokens += size
             entry[i], entry[n + i] = version, number  # a file's later record of a task replaces it
-            if entry[-2] == n:
+            if entry[-3] == n:
                 del waiting[key]
-                tokens -= entry[-1]
+                tokens -= entry[-2]
                 comparison.add(key, entry[:n])
                 early.keys.append(key)
                 for used, k in zip(early.used, entry[n : 2 * n], strict=True):
                     used.append(k)
         while len(waiting) > WINDOW or (tokens > WINDOW_TOKENS and waiting):
-            tokens -= waiting.pop(next(iter(waiting)))[-1]
+            tokens -= waiting.pop(next(iter(waiting)))[-2]
     return early
 
 

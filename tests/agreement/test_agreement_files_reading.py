@@ -1,0 +1,146 @@
+"""``agreement a.jsonl b.jsonl`` reads a plain record straight with ``from_record`` (and takes its
+tokens from another file's record of the task when they are the same, byte for byte): for every
+record, good or bad, what it gives and what it reports is what ``read_record`` (import's reading)
+gives and reports. Records: Prodigy's rel_component annotations (tests/fixtures/prodigy), as they
+are and broken in the ways files break."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+
+from annotator.core.agreement import Version
+from annotator.formats.jsonl import read_record
+from annotator.formats.problems import Problems
+from annotator.reports.agreement_files import GoldFile, Shared
+from tests.conftest import FIXTURES
+
+SOURCE = FIXTURES / "prodigy" / "rel_component_annotations.jsonl"
+Record = dict[str, Any]
+
+
+def real() -> list[Record]:
+    return [orjson.loads(line) for line in SOURCE.read_bytes().splitlines()[:40]]
+
+
+def _set(path: tuple[Any, ...], value: Any) -> Callable[[Record], None]:
+    def change(rec: Record) -> None:
+        target: Any = rec
+        for step in path[:-1]:
+            target = target[step]
+        target[path[-1]] = value
+
+    return change
+
+
+def _drop(key: str) -> Callable[[Record], None]:
+    return lambda rec: rec.pop(key, None) and None
+
+
+def _regions(rec: Record) -> None:
+    """Every span also a Label Studio JSON-MIN region (``labels``)."""
+    for span in rec["spans"]:
+        span["labels"] = ["X"]
+
+
+BREAKS: dict[str, Callable[[Record], None]] = {
+    "as it is": lambda rec: None,
+    "no tokens": _drop("tokens"),
+    "no answer": _drop("answer"),
+    "answer unknown": _set(("answer",), "maybe"),
+    "input hash a string": _set(("_input_hash",), "12"),
+    "spans_manual": _set(("_view_id",), "spans_manual"),
+    "a view id": _set(("_view_id",), "rel_manual"),
+    "doccano's entities": _set(("entities",), [[0, 3, "X"]]),
+    "meta a list": _set(("meta",), [1]),
+    "token ws 1": _set(("tokens", 0, "ws"), 1),
+    "token start a float": _set(("tokens", 1, "start"), 1.0),
+    "token text wrong": _set(("tokens", 0, "text"), "zz"),
+    "span start a bool": _set(("spans", 0, "start"), True),
+    "span without token indices": lambda rec: rec["spans"][0].pop("token_start", None) and None,
+    "span with a group key": _set(("spans", 0, "key"), "sc"),
+    "span off the tokens": _set(("spans", 0, "end"), 14),
+    "span token_end wrong": _set(("spans", 0, "token_end"), 3),
+    "span listed twice": lambda rec: rec["spans"].append(dict(rec["spans"][0])),
+    "spans overlap": lambda rec: rec["spans"].append({**rec["spans"][0], "end": rec["spans"][1]["end"]}),
+    "span text wrong": _set(("spans", 0, "text"), "nope"),
+    "region-like spans": lambda rec: _regions(rec),
+    "relation to a plain token": lambda rec: (
+        rec["relations"] and rec["relations"][0]["head_span"].update(label=None, start=0, end=1)
+    ),
+    "relation to no span": lambda rec: rec["relations"] and rec["relations"][0]["child_span"].update(start=0),
+    "relation twice": lambda rec: rec["relations"] and rec["relations"].append(dict(rec["relations"][0])),
+    "relation head wrong": lambda rec: rec["relations"] and rec["relations"][0].update(head=99),
+    "spans not a list": _set(("spans",), {"a": 1}),
+}
+
+
+def cases() -> Iterator[tuple[str, int, Record]]:
+    for name, change in BREAKS.items():
+        for n, rec in enumerate(real()):
+            broken = copy.deepcopy(rec)
+            try:
+                change(broken)
+            except (IndexError, KeyError):
+                continue
+            yield name, n, broken
+
+
+def imported(value: Any, where: str) -> tuple[Version | None, Problems]:
+    """What import's reading makes of the record (at line 7 of ``where``), as agreement uses it."""
+    problems = Problems()
+    item = read_record(value, where, 7, problems)
+    if item is None:
+        return None, problems
+    task, annotation = item
+    if annotation.answer is None:
+        annotation = replace(annotation, answer="accept")
+    return Version(task, annotation, f"{where}:7"), problems
+
+
+def _said(problems: Problems) -> tuple[list[str], list[str], dict[str, int]]:
+    return [str(b) for b in problems.bad], [str(w) for w in problems.warnings], dict(problems.unsupported)
+
+
+@pytest.fixture
+def gold(tmp_path: Path) -> GoldFile:
+    path = tmp_path / "f"
+    path.write_text("")
+    return GoldFile(path)
+
+
+@pytest.mark.parametrize("name", list(BREAKS))
+def test_every_record_reads_as_import_reads_it(name: str, gold: GoldFile) -> None:
+    seen = 0
+    for _, _, rec in (c for c in cases() if c[0] == name):
+        expected, said = imported(copy.deepcopy(rec), gold.where)
+        problems = Problems()
+        made = gold._version((7, copy.deepcopy(rec)), problems)
+        assert (made[0] if made else None) == expected
+        assert _said(problems) == _said(said)
+        seen += 1
+    assert seen
+
+
+@pytest.mark.parametrize("name", list(BREAKS))
+def test_tokens_are_shared_only_when_they_are_the_same(name: str, gold: GoldFile) -> None:
+    """B's record read with the tokens A's good record gave: the same version and problems as read
+    alone, whatever is broken in B; and its tokens are A's own object when B's are A's."""
+    for _, n, rec in (c for c in cases() if c[0] == name):
+        a = real()[n]
+        made_a = gold._version((3, a), Problems())
+        assert made_a is not None and made_a[1] is not None
+        shared: Shared = made_a[1]
+        expected, said = imported(copy.deepcopy(rec), gold.where)
+        problems = Problems()
+        made = gold._version((7, copy.deepcopy(rec)), problems, shared)
+        assert (made[0] if made else None) == expected
+        assert _said(problems) == _said(said)
+        if name in ("as it is", "no answer", "a view id", "input hash a string"):
+            assert made is not None and made[0].task.tokens is shared[2]
