@@ -583,6 +583,7 @@ class PairTally:
         self.exact = self.overlap = self.boundary = self.rel_exact = self.rel_aligned = Counts()
         self.per_label: dict[str, Counts] = {}
         self._label_tp: dict[str, int] = {}  # exact matches of tasks whose spans are all the same
+        self._alike_spans = 0  # how many: each a match of every kind (added to the Counts at the end)
         self.tokens = LabelTally()
         self._alike: dict[Hashable, int] = {}  # token labels of those tasks (the same on both sides)
         self._alike_items = 0
@@ -626,10 +627,7 @@ class PairTally:
         if triples == _span_triples(sb):
             # The same spans (most tasks of a good team): every count is a match, and the overlap
             # matching pairs each span with its twin, so aligned relations are the exact ones.
-            n = len(sa)
-            self.exact += Counts(n)
-            self.boundary += Counts(n)
-            self.overlap += Counts(n)
+            self._alike_spans += len(sa)
             for span in sa:
                 self._label_tp[span.label] = self._label_tp.get(span.label, 0) + 1
             if grouped:
@@ -706,9 +704,9 @@ class PairTally:
         return PairReport(
             annotators=self.names,
             tasks=TaskCounts(self.compared, self.only_a, self.only_b, self.mismatch),
-            exact=self.exact,
-            overlap=self.overlap,
-            boundary=self.boundary,
+            exact=self.exact + Counts(self._alike_spans),
+            overlap=self.overlap + Counts(self._alike_spans),
+            boundary=self.boundary + Counts(self._alike_spans),
             per_label=dict(sorted(per_label.items())),
             tokens=TokenAgreement(
                 tokens=t.items,

@@ -35,7 +35,6 @@ from annotator.core.model import Annotation, Task, Token
 from annotator.core.records import SPANS_VIEW, from_record
 from annotator.formats.jsonl import read_record
 from annotator.formats.jsontext import RecordError, record_at, records
-from annotator.formats.kinds import region_keys
 from annotator.formats.problems import Problems
 from annotator.reports.agreement_input import Sides
 
@@ -77,9 +76,11 @@ def _plain(value: Any) -> bool:
         or type(value.get("tokens")) is not list
         or type(spans) is not list
         or type(relations) is not list
-        or region_keys(value)
     ):
         return False
+    for held in value.values():  # no JSON-MIN regions (kinds.region_keys): a list of {"labels", ...}
+        if type(held) is list and held and type(held[0]) is dict and "labels" in held[0]:
+            return False
     edges = []
     for span in spans:
         if type(span) is not dict or "key" in span or "token_start" not in span or "token_end" not in span:
