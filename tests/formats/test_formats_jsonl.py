@@ -9,14 +9,18 @@ from typing import Any
 
 import orjson
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from spacy.language import Language
 
 from annotator.core.errors import AnnotatorError
 from annotator.core.model import Annotation, Span, Task
+from annotator.core.records import to_record
 from annotator.formats import jsonl
 from annotator.formats.problems import Problems
 from tests.conftest import FIXTURES
 from tests.formats_support import REL_FILE, messages, totals
+from tests.strategies import annotated_tasks
 
 
 def raw(path: Path) -> list[dict[str, Any]]:
@@ -261,3 +265,58 @@ def test_users_as_an_import_needs_them(tmp_path: Path, content: bytes, expected:
     path = tmp_path / "u.jsonl"
     path.write_bytes(content)
     assert jsonl.users(path) == expected
+
+
+def _mutated(record: dict[str, Any], how: str, draw: st.DrawFn) -> dict[str, Any]:
+    """``record`` changed in one of the ways the mending passes of the reader exist for (or that
+    make it bad), so that both the direct reading and the mended one are exercised."""
+    out = orjson.loads(orjson.dumps(record))
+    spans, tokens = out["spans"], out["tokens"]
+    if how == "overlap" and spans:
+        s = draw(st.sampled_from(spans))
+        spans.append({**s, "label": s["label"] + "X"})
+    elif how == "loose" and spans:
+        s = draw(st.sampled_from(spans))
+        del s["token_start"], s["token_end"]
+        s["start"] += draw(st.integers(0, 1))
+    elif how == "token relation" and tokens:
+        t = draw(st.sampled_from(tokens))
+        arg = {
+            "start": t["start"],
+            "end": t["end"],
+            "token_start": t["id"],
+            "token_end": t["id"],
+            "label": None,
+        }
+        head = spans[0] if spans else arg
+        out["relations"].append(
+            {"head": head["token_end"], "child": t["id"], "label": "R", "head_span": head, "child_span": arg}
+        )
+    elif how == "twice" and spans:
+        spans.append(dict(draw(st.sampled_from(spans))))
+    elif how == "bad token" and tokens:
+        draw(st.sampled_from(tokens))["text"] = "?"
+    elif how == "no tokens":
+        del out["tokens"]
+    return out
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_a_record_read_directly_reads_as_the_mending_passes_read_it(data: st.DataObject) -> None:
+    """read_record reads a whole record without its mending passes: whatever it gives, the full
+    passes give too (the same task, annotation, warnings and reports), for whole records and for
+    records each pass exists for."""
+    task, annotation = data.draw(annotated_tasks(min_tokens=1))
+    how = data.draw(
+        st.sampled_from(["as is", "overlap", "loose", "token relation", "twice", "bad token", "no tokens"])
+    )
+    record = _mutated(to_record(task, annotation), how, data.draw)
+    direct, mended = Problems(), Problems()
+    got = jsonl.read_record(record, "f.jsonl", 3, direct)
+    expected = jsonl.read_repaired(record, "f.jsonl", 3, mended)
+    assert got == expected
+    said = [
+        (list(map(str, p.bad)), list(map(str, p.warnings)), p.notes, p.unsupported) for p in (direct, mended)
+    ]
+    assert said[0] == said[1]
