@@ -11,6 +11,7 @@ in the statement that writes (the same-annotator guard); decisions are durable.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
@@ -120,6 +121,13 @@ class Store:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.close()
+
+    def batch(self) -> AbstractContextManager[None]:
+        """Every write made inside the block (from this thread) is one transaction, committed on
+        leaving it: all are stored or none. An import stores a batch of records so, so that one
+        stopped midway (killed, a full disk) leaves the dataset as it was or with whole batches,
+        never a task without its annotation. Reads inside see those writes."""
+        raise NotImplementedError
 
     # -- datasets and tasks -------------------------------------------------------------------
 

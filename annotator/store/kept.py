@@ -127,12 +127,28 @@ def changes(
 ) -> None:
     """Add to ``kept`` what replacing these (task id, annotator) rows changes: each with its new
     annotation, or None when it is not an accepted one."""
-    by_task: dict[int, dict[str, Accepted | None]] = {}
+    by_task: dict[int, dict[str, Annotation | None]] = {}
     for task_id, annotator, annotation in rows:
-        new = Accepted.of(annotation) if annotation is not None and annotation.answer == "accept" else None
+        new = annotation if annotation is not None and annotation.answer == "accept" else None
         by_task.setdefault(task_id, {})[annotator] = new
+    # A task no one had accepted, accepted now by one annotator (every task of a first import)
+    # changes no pair: its labels are added with the batch's, in one update.
+    alone: list[tuple[int, str, str, str]] = []
     for task_id, after in by_task.items():
-        kept.task(datasets[task_id], before.get(task_id, {}), after)
+        held = before.get(task_id)
+        if not held and len(after) == 1:
+            ((who, only),) = after.items()
+            if only is not None:
+                dataset_id = datasets[task_id]
+                alone += [(dataset_id, who, SPAN, s.label) for s in only.spans]
+                alone += [(dataset_id, who, RELATION, r.label) for r in only.relations]
+            continue
+        kept.task(
+            datasets[task_id],
+            held or {},
+            {who: None if a is None else Accepted.of(a) for who, a in after.items()},
+        )
+    kept.labels.update(alone)
 
 
 def write(conn: Any, kept: Kept) -> None:

@@ -162,7 +162,11 @@ class PostgresStore(SqlStore):
 
     @contextmanager
     def _transaction(self, begin: str) -> Iterator[_Adapter]:
+        """One transaction, committed on leaving the block; inside ``batch``, part of its one."""
         with self._lock:
+            if self._in_batch:
+                yield self._conn
+                return
             conn = self._ready()
             try:
                 conn.execute(begin)

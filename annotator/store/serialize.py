@@ -27,7 +27,7 @@ def dumps(value: Any) -> bytes:
 
 
 def mapping_to_blob(value: Mapping[str, Any]) -> bytes:
-    return dumps(dict(value))
+    return dumps(value if type(value) is dict else dict(value))
 
 
 def mapping_from_blob(blob: bytes) -> dict[str, Any]:

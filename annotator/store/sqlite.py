@@ -39,6 +39,8 @@ AUTOCHECKPOINT_PAGES = 10_000  # ~40 MB of WAL at 4 KiB pages
 class SQLiteStore(SqlStore):
     """One SQLite database file."""
 
+    _others_insert_meanwhile = False  # a write transaction holds the file's one write lock
+
     def __init__(
         self, path: Path | str, *, create: bool = True, durable_edits: bool = False, read_only: bool = False
     ) -> None:
@@ -223,9 +225,13 @@ class SQLiteStore(SqlStore):
 
     @contextmanager
     def _write(self, *, durable: bool = False) -> Iterator[sqlite3.Connection]:
-        """One write transaction, committed on leaving the block. ``durable`` fsyncs the commit."""
+        """One write transaction, committed on leaving the block. ``durable`` fsyncs the commit.
+        Inside ``batch``, part of the batch's transaction, which commits (or rolls back) it."""
         with self._lock:
             conn = self._conn
+            if self._in_batch:
+                yield conn
+                return
             switch = durable and not self._durable_edits
             if switch:
                 conn.execute("PRAGMA synchronous = FULL")
@@ -251,9 +257,12 @@ class SQLiteStore(SqlStore):
 
     @contextmanager
     def _read(self) -> Iterator[sqlite3.Connection]:
-        """Several reads from one snapshot of the database."""
+        """Several reads from one snapshot of the database (inside ``batch``, its transaction's)."""
         with self._lock:
             conn = self._conn
+            if self._in_batch:
+                yield conn
+                return
             try:
                 conn.execute("BEGIN")
                 try:

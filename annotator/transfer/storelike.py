@@ -4,6 +4,7 @@ benchmarked against any object with these methods, and so that they name no back
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Iterator
+from contextlib import AbstractContextManager
 from typing import Protocol
 
 from annotator.core.model import Annotation, Task
@@ -13,6 +14,7 @@ from annotator.store.base import Saved
 
 
 class StoreLike(Protocol):
+    def batch(self) -> AbstractContextManager[None]: ...
     def add_tasks(self, dataset: str, items: Iterable[tuple[Task, Annotation]]) -> list[int]: ...
     def task(self, task_id: int) -> Task: ...
     def tasks(self, task_ids: Collection[int]) -> dict[int, Task]: ...

@@ -267,10 +267,11 @@ def test_users_as_an_import_needs_them(tmp_path: Path, content: bytes, expected:
     assert jsonl.users(path) == expected
 
 
-def _mutated(record: dict[str, Any], how: str, draw: st.DrawFn) -> dict[str, Any]:
+def _mutated(record: dict[str, Any], how: str, data: st.DataObject) -> dict[str, Any]:
     """``record`` changed in one of the ways the mending passes of the reader exist for (or that
     make it bad), so that both the direct reading and the mended one are exercised."""
-    out = orjson.loads(orjson.dumps(record))
+    draw = data.draw
+    out: dict[str, Any] = orjson.loads(orjson.dumps(record))
     spans, tokens = out["spans"], out["tokens"]
     if how == "overlap" and spans:
         s = draw(st.sampled_from(spans))
@@ -311,7 +312,7 @@ def test_a_record_read_directly_reads_as_the_mending_passes_read_it(data: st.Dat
     how = data.draw(
         st.sampled_from(["as is", "overlap", "loose", "token relation", "twice", "bad token", "no tokens"])
     )
-    record = _mutated(to_record(task, annotation), how, data.draw)
+    record = _mutated(to_record(task, annotation), how, data)
     direct, mended = Problems(), Problems()
     got = jsonl.read_record(record, "f.jsonl", 3, direct)
     expected = jsonl.read_repaired(record, "f.jsonl", 3, mended)
