@@ -108,6 +108,8 @@ class PostgresStore(SqlStore):
         if self._closed:
             raise StoreError(f"the store at {self.location} is closed")
         if self._conn.raw.broken or self._conn.raw.closed:
+            if self._in_batch:  # a new connection would commit the rest of the batch on its own
+                raise StoreError(f"lost the connection to PostgreSQL at {self.location} during a batch")
             self._conn = self._connect()
         return self._conn
 
