@@ -473,5 +473,5 @@ def record_start(record: Mapping[str, Any], count: int) -> tuple[Task, Annotatio
         on_start = list(compress(raw_spans, map(operator.gt, repeat(len(tokens)), lasts)))
     except (KeyError, TypeError):  # a span without token_end, or with one that is not a number
         return None
-    spans = _plain_spans(task, on_start, layer)
-    return None if spans is None else (task, Annotation(tuple(spans)))
+    plain = _plain_spans(task, on_start, layer)
+    return None if plain is None else (task, Annotation(tuple(plain[0])))
