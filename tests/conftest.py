@@ -14,6 +14,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# Property tests have no time limit and no "too slow" check: the suite runs on two cores shared with
+# builds and benchmarks, where a draw's time says nothing about the code (a test's own settings still
+# set how many examples it tries).
+settings.register_profile("shared-machine", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("shared-machine")
 
 if TYPE_CHECKING:  # spaCy takes a second to import: only the tests that use the model pay for it
     from spacy.language import Language
