@@ -66,14 +66,20 @@ async def test_the_feed_waits_while_a_key_is_handled(tmp_path: Path) -> None:
             note("key ends")
 
         screen.action_next_task = slow_step  # type: ignore[method-assign]
-        for _ in range(50):
-            if "feed" in log:
-                break
-            await pilot.pause(0.02)
+
+        async def until(done: Callable[[list[str]], bool]) -> list[str]:
+            # Polled, not a fixed pause: on two shared cores the feed's thread may wait its turn.
+            for _ in range(250):
+                with lock:
+                    seen = list(log)
+                if done(seen):
+                    break
+                await pilot.pause(0.02)
+            return seen
+
+        assert "feed" in await until(lambda seen: "feed" in seen)
         await pilot.press("]")
-        await pilot.pause(0.1)
-        with lock:
-            seen = list(log)
+        seen = await until(lambda seen: "key ends" in seen and "feed" in seen[seen.index("key ends") :])
         assert app.session.index == 1
         begins, ends = seen.index("key begins"), seen.index("key ends")
         # The record the feed was on when the key came is finished; then it waits (without the
