@@ -978,8 +978,10 @@ def tune_gc() -> None:
     pauses of tens of milliseconds while editing it. Now it runs every 50,000, and the objects alive
     at start (modules, classes, Textual's) are left out of its walks (``gc.freeze``). Objects are
     still freed by reference counting the moment they are unused; only cycles wait longer."""
+    from annotator.tui import collector  # gc only: no Textual at start
+
     gc.freeze()
-    gc.set_threshold(50_000, 20, 10)
+    collector.reading()
 
 
 def main() -> None:
