@@ -557,8 +557,8 @@ def review(
     from annotator.review import ReviewSession, review_scheme
     from annotator.routing import review_pair
     from annotator.store import Store, resolve_db
-    from annotator.tui.app import ReviewApp
     from annotator.tui.launch import failure
+    from annotator.tui.review_app import ReviewApp
     from annotator.tui.user_keymap import load_keymap
 
     names = [n.strip() for n in annotators.split(",") if n.strip()] if annotators is not None else []
@@ -956,7 +956,8 @@ def serve_session(
 ) -> None:
     """One browser connection's app, started by annotator serve (its terminal is the page; the database is $ANNOTATOR_DB)."""
     from annotator.store import mask_url, resolve_db
-    from annotator.tui.launch import failure, served_annotate, served_review
+    from annotator.tui.launch import failure, served_annotate
+    from annotator.tui.review_app import served_review
 
     pair = [n.strip() for n in annotators.split(",")] if annotators is not None else None
     # Nothing goes to stdout: it carries the terminal's packets to textual-serve. What goes to

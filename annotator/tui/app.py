@@ -1,4 +1,5 @@
-"""The Textual application: opens the annotate screen at once and prepares the source behind it."""
+"""The annotate application: opens the annotate screen at once and prepares the source behind it.
+The review application is `review_app.py`, so that `annotate` does not import the review."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Generic
+from typing import TYPE_CHECKING, Generic
 
 from textual import events
 from textual.app import SystemCommand
@@ -14,10 +15,7 @@ from textual.screen import Screen
 
 from annotator.core.errors import BadRecord
 from annotator.feed import FeedDone, FeedEvent
-from annotator.learn import LearnerClient
-from annotator.review import ReviewSession
 from annotator.session import AnnotationSession
-from annotator.store import StoreError
 from annotator.tui.components.message_log import MessageLog
 from annotator.tui.display import palette_title
 from annotator.tui.faults import FaultReporting
@@ -26,7 +24,9 @@ from annotator.tui.keymap import shown_keys
 from annotator.tui.modes.edit import EditMode
 from annotator.tui.screens.annotate import AnnotateScreen
 from annotator.tui.screens.name import NameScreen, Started
-from annotator.tui.screens.review import PlanRead, ReviewScreen
+
+if TYPE_CHECKING:  # only with --learn is the learner imported (multiprocessing and its protocol)
+    from annotator.learn import LearnerClient
 
 # The look of both apps: every screen's and component's CSS, in one file a theme restyles.
 STYLESHEET = Path(__file__).parent / "annotator.tcss"
@@ -170,60 +170,3 @@ class AnnotatorApp(FaultReporting):
     def on_unmount(self) -> None:
         self._stop.set()
         self._screen_idle.set()
-
-
-class ReviewApp(FaultReporting):
-    TITLE = "annotator review"
-    CSS_PATH = STYLESHEET
-
-    review: ReviewSession
-
-    def __init__(
-        self, review: ReviewSession | NamedLater[ReviewSession], keymap: Mapping[str, str] | None = None
-    ) -> None:
-        super().__init__(keymap)
-        self.said = MessageLog()  # every message of the run, for m
-        self._later = review if isinstance(review, NamedLater) else None
-        if isinstance(review, ReviewSession):
-            self.review = review
-        self._stop = threading.Event()
-        self.plan_thread: threading.Thread | None = None
-
-    def on_mount(self) -> None:
-        if self._later is not None:
-            self.push_screen(self._later.screen(), self._named)
-        else:
-            self._review_screen(self.review)
-
-    def _named(self, review: ReviewSession | None) -> None:
-        assert review is not None  # the name screen is only dismissed with a session
-        self.review = review
-        self._review_screen(review)
-
-    def _review_screen(self, review: ReviewSession) -> None:
-        screen = ReviewScreen(review)
-        self.push_screen(screen)
-        if not review.plan.done:
-            # The tasks are read behind the first screen, which opens the first disagreement found.
-            self.plan_thread = threading.Thread(
-                target=self._plan, args=(screen,), name="annotator-review-plan", daemon=True
-            )
-            self.plan_thread.start()
-
-    def _plan(self, screen: ReviewScreen) -> None:
-        try:
-            while not self._stop.is_set():
-                done = self.review.plan_some()
-                screen.post_message(PlanRead(done))  # thread-safe
-                if done:
-                    return
-        except StoreError as exc:
-            screen.post_message(PlanRead(False, exc))
-        except Exception as exc:  # in a thread: unsaid, the review would wait for it for ever
-            screen.post_message(PlanRead(False, StoreError(f"reading the tasks failed: {exc!r}")))
-
-    def on_unmount(self) -> None:
-        # The store is closed once the app returns: the reading stops first, between two steps.
-        self._stop.set()
-        if self.plan_thread is not None:
-            self.plan_thread.join()

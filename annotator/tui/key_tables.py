@@ -12,7 +12,7 @@ from annotator.tui.components.dialogs import HELP_KEYS, PICKER_KEYS
 from annotator.tui.components.message_log import MESSAGES_KEYS
 from annotator.tui.editor import ANNOTATE_KEYS
 from annotator.tui.keymap import Key
-from annotator.tui.screens.review import REVIEW_KEYS
+from annotator.tui.review_keys import REVIEW_KEYS
 
 # Screen name -> its keys. The ids the screens share (accept, undo, help, quit) are one key each:
 # remapping one remaps it wherever it is.

@@ -14,17 +14,15 @@ from annotator.core.routing import parse_overlap
 from annotator.core.scheme import LabelScheme
 from annotator.core.wording import counted
 from annotator.feed import FeedDone, FeedEvent, FirstText, ModelLoaded, TasksAdded, feed
-from annotator.learn import LearnerClient, attach, check_model_folder, setup_from_store
 from annotator.nlp.lazy import LazyPreannotator
 from annotator.nlp.meta import display_from_meta, ner_labels_from_meta, read_meta
 from annotator.nlp.patterns import read_patterns
-from annotator.review import ReviewSession, review_scheme
-from annotator.routing import Routed, assign, join, parse_names, review_pair, top_up
+from annotator.routing import Routed, assign, join, parse_names, top_up
 from annotator.session import AnnotationSession
 from annotator.sources import SourceItem, count_source, read_source, require_items
 from annotator.store import Store, StoreError, resolve_db
 from annotator.tui.annotate_options import AnnotateOptions
-from annotator.tui.app import AnnotatorApp, NamedLater, ReviewApp
+from annotator.tui.app import AnnotatorApp, NamedLater
 from annotator.tui.faults import FaultReporting
 from annotator.tui.feed_messages import LearnerNews
 from annotator.tui.user_keymap import load_keymap
@@ -156,6 +154,8 @@ def run_annotate(options: AnnotateOptions, annotator: str | None) -> tuple[Annot
     if o.order not in ORDERS:
         raise AnnotatorError(f"--order {o.order!r}: use {' or '.join(ORDERS)}")
     if o.save_model is not None:
+        from annotator.learn import check_model_folder  # the learner only with --learn: see below
+
         if not o.learn:
             raise AnnotatorError("--save-model keeps what --learn learnt; give --learn too")
         check_model_folder(o.save_model)
@@ -184,6 +184,10 @@ def run_annotate(options: AnnotateOptions, annotator: str | None) -> tuple[Annot
     app = AnnotatorApp(session, opened.display or "model", run_feed, keymap)
     app.annotate_screen.notes = list(notes)
     if o.learn:
+        # Imported here: it brings multiprocessing and the learner's protocol, 20 ms of every
+        # start that does not learn.
+        from annotator.learn import LearnerClient, attach, setup_from_store
+
         screen = app.annotate_screen
         client = LearnerClient(
             lambda: setup_from_store(session.store, dataset, o.model, scheme, o.relation_rules),
@@ -344,16 +348,3 @@ def served_annotate(dataset: str, name: str | None) -> AnnotatorApp:
 
     # The server's own keys.toml is not the browser user's: the default keys.
     return AnnotatorApp(NamedLater(start, "annotator", dataset, name), display or "model", None, {})
-
-
-def served_review(dataset: str, annotators: list[str] | None, name: str | None) -> ReviewApp:
-    """The review app of one browser connection (``annotator serve --review``): the page's name (or
-    the one the first screen asks for) is the reviewer."""
-    store = Store(resolve_db(None), create=False)
-    pair = annotators or review_pair(store, dataset)
-    scheme = review_scheme(store, dataset, pair, None, None, None, [])
-
-    def start(reviewer: str) -> ReviewSession:
-        return ReviewSession(store, dataset, pair[0], pair[1], reviewer, False, scheme, background=True)
-
-    return ReviewApp(NamedLater(start, "reviewer", dataset, name), {})

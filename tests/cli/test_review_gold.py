@@ -17,7 +17,7 @@ from annotator.core.tokenize import provisional_tokens
 from annotator.core.validate import make_span
 from annotator.review import ReviewSession
 from annotator.store import Store
-from annotator.tui.app import ReviewApp
+from annotator.tui.review_app import ReviewApp
 
 TEXT = "Gen Nakatani met Ahn Gyu Back in Seoul on Sunday with Lee of South Korea ."
 ACCEPT_REJECT = "The talks ended in Tokyo ."

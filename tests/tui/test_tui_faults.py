@@ -146,7 +146,7 @@ async def test_a_text_the_model_cannot_prepare_is_not_said_to_be_preparing(tmp_p
 
 async def test_disk_full_on_the_review_screen(tmp_path: Path) -> None:
     from annotator.review import ReviewSession
-    from annotator.tui.app import ReviewApp
+    from annotator.tui.review_app import ReviewApp
     from tests.tui.test_tui_review import build
 
     disk = tmp_path / "disk"

@@ -10,9 +10,9 @@ from textual.widgets import Static
 
 from annotator.review import ReviewSession
 from annotator.store import Store
-from annotator.tui.app import ReviewApp
 from annotator.tui.components.message_log import MessagesScreen
 from annotator.tui.components.side_panels import MessageLine
+from annotator.tui.review_app import ReviewApp
 from tests.cli.test_review_gold import build
 from tests.tui_support import app_for, drawn, make_db, make_task
 

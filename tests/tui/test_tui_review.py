@@ -16,7 +16,7 @@ from annotator.core.tokenize import provisional_tokens
 from annotator.core.validate import make_span
 from annotator.review import ReviewSession
 from annotator.store import Store
-from annotator.tui.app import ReviewApp
+from annotator.tui.review_app import ReviewApp
 from annotator.tui.screens.review import ReviewScreen
 
 TEXT = "Gen Nakatani met Ahn Gyu Back in Seoul on Monday while North Korea tested missiles near Japan."

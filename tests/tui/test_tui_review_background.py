@@ -18,7 +18,7 @@ from annotator.core.tokenize import provisional_tokens
 from annotator.core.validate import make_span
 from annotator.review import ReviewSession
 from annotator.store import Store
-from annotator.tui.app import ReviewApp
+from annotator.tui.review_app import ReviewApp
 
 N = 60
 DISAGREE = {17, 41}  # the tasks where bob labels Paris a LOC

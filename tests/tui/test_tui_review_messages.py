@@ -12,8 +12,8 @@ from annotator.core.tokenize import provisional_tokens
 from annotator.core.validate import make_span
 from annotator.review import ReviewSession
 from annotator.store import Store
-from annotator.tui.app import ReviewApp
 from annotator.tui.components.side_panels import MessageLine
+from annotator.tui.review_app import ReviewApp
 from tests.tui_support import drawn
 
 TEXT = "Scholz met Macron in Germany on Monday ."

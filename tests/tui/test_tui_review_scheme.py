@@ -8,8 +8,8 @@ from pathlib import Path
 
 from annotator.review import ReviewSession, review_scheme
 from annotator.store import Store
-from annotator.tui.app import ReviewApp
 from annotator.tui.components.side_panels import Legend
+from annotator.tui.review_app import ReviewApp
 from annotator.tui.screens.review import GoldEditScreen
 from tests.cli.test_dataset_scheme import build_review
 from tests.tui_support import drawn

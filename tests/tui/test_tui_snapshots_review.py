@@ -12,7 +12,7 @@ import pytest
 
 from annotator.review import ReviewSession
 from annotator.store import Store
-from annotator.tui.app import ReviewApp
+from annotator.tui.review_app import ReviewApp
 from tests.tui.test_tui_review import build
 
 SIZE = (120, 24)

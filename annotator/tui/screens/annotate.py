@@ -9,7 +9,6 @@ from collections.abc import Mapping
 from annotator.core.model import Annotation, Answer, Task
 from annotator.core.tokenize import provisional_tokens
 from annotator.core.wording import counted
-from annotator.learn import news
 from annotator.session import ConcurrentEdit
 from annotator.store import StoreError
 from annotator.tui.editor import EditorScreen, first_visible
@@ -34,6 +33,8 @@ class AnnotateScreen(EditorScreen):
         self.update_status()
 
     def on_learner_news(self, message: LearnerNews) -> None:
+        from annotator.learn import news  # only a run with --learn gets here: see tui/launch.py
+
         said = news(message.reply)  # type: ignore[arg-type]
         if said is not None:
             self.say(said[0], error=said[1])
