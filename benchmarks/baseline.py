@@ -13,6 +13,7 @@ the disk, SQLite, orjson and Textual themselves.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import sys
 from collections.abc import Iterator
@@ -79,16 +80,20 @@ def dump(db: Path, out: Path) -> None:
 
 def files(db: Path, out: Path) -> None:
     """The floor of a format of a file a task (brat): the records read back, each text written to
-    a file of its own and its spans as lines of a second one, in one folder, nothing synced."""
+    a file of its own and its spans as lines of a second one, in one folder, nothing synced. Each
+    file is made as brat's writer makes it (one open refusing a name that exists, one write)."""
     out.mkdir()
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
     for n, (_, text, _, _, _, data) in enumerate(_rows(db)):
         spans = orjson.loads(data)[0]
-        (out / f"{n}.txt").write_bytes(text.encode())
         lines = [
             f"T{i}\t{s['label']} {s['start']} {s['end']}\t{text[s['start'] : s['end']]}\n"
             for i, s in enumerate(spans)
         ]
-        (out / f"{n}.ann").write_bytes("".join(lines).encode())
+        for suffix, body in ((".txt", text), (".ann", "".join(lines))):
+            fd = os.open(f"{out}/{n}{suffix}", flags, 0o666)
+            os.write(fd, body.encode())
+            os.close(fd)
 
 
 def f1(path_a: Path, path_b: Path) -> None:

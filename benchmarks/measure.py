@@ -56,6 +56,7 @@ class Run:
     # CPU seconds (user + system) of the process and the children it waited for: on a machine shared
     # with other jobs the wall time says how long the others held the cores, the CPU time does not.
     cpu: float = float("nan")
+    user: float = float("nan")  # of which in the process's own code (the rest in the kernel's)
 
 
 def run(cmd: Sequence[str], *, check: bool = True, cwd: Path | None = None) -> Run:
@@ -76,6 +77,7 @@ def run(cmd: Sequence[str], *, check: bool = True, cwd: Path | None = None) -> R
             out.read().decode(),
             err.read().decode(),
             usage.ru_utime + usage.ru_stime,
+            usage.ru_utime,
         )
     if check and result.returncode != 0:
         raise SystemExit(f"{shlex.join(cmd)} exited {result.returncode}:\n{result.stderr[-3000:]}")
@@ -93,6 +95,7 @@ def best(runs: Sequence[Run]) -> Run:
         fastest.stdout,
         fastest.stderr,
         min(r.cpu for r in runs),
+        min(r.user for r in runs),
     )
 
 
