@@ -11,11 +11,11 @@ import operator
 from collections.abc import Mapping, Sequence
 from functools import partial
 from itertools import compress, islice, repeat
-from typing import Any, TypeGuard
+from typing import Any, NamedTuple, TypeGuard
 
 from annotator.core.errors import InvalidAnnotation
 from annotator.core.hashing import input_hash, task_hash
-from annotator.core.model import ANSWERS, ENTS, Annotation, Relation, Span, SpanKey, Task, Token
+from annotator.core.model import ANSWERS, ENTS, Annotation, Answer, Relation, Span, SpanKey, Task, Token
 from annotator.core.validate import make_span, validate_relations, validate_spans, validate_tokens
 
 KNOWN_KEYS = frozenset(
@@ -173,15 +173,22 @@ def _int(value: Any, what: str) -> int:
 _TOKEN_COLUMNS = tuple(map(operator.itemgetter, ("text", "start", "end", "id", "ws")))
 _TOKEN_END = operator.itemgetter("token_end")
 _new_token = partial(tuple.__new__, Token)  # Token._make without its length check (five fields taken)
+# A record's tokens as five columns: texts, starts, ends, ids, whether whitespace follows. The store
+# keeps tokens in this shape, so a record read as it comes needs no Token objects to be stored.
+TokenColumns = tuple[list[str], list[int], list[int], list[int], list[bool]]
+# A span as (start, end, token_start, token_end, label, source, sid): the fields of an entity Span
+# in order, which is also how the store writes one.
+SpanRow = tuple[int, int, int, int, str, str | None, int]
 
 
-def _plain_tokens(text: str, raw: list[Any]) -> tuple[Token, ...] | None:
-    """The tokens when they are as Prodigy writes them (every key, of the right type, ids 0, 1, 2,
-    ..., in order, each the text at its offsets), read and checked a column at a time; None when
-    any is not, and the careful reading below says what is wrong. Reading a token at a time was a
-    third of an import's time, and a second for a document of 500,000 tokens."""
+def _token_columns(text: str, raw: list[Any]) -> TokenColumns | None:
+    """The tokens' five columns (texts, starts, ends, ids, ws) when they are as Prodigy writes them
+    (every key, of the right type, ids 0, 1, 2, ..., in order, each the text at its offsets), read
+    and checked a column at a time; None when any is not, and the careful reading below says what
+    is wrong. Reading a token at a time was a third of an import's time, and a second for a
+    document of 500,000 tokens."""
     if not raw:
-        return ()
+        return [], [], [], [], []
     text_of, start_of, end_of, id_of, ws_of = _TOKEN_COLUMNS
     try:  # a line each: a generator over the five columns was a tenth of this
         texts = list(map(text_of, raw))
@@ -205,7 +212,17 @@ def _plain_tokens(text: str, raw: list[Any]) -> tuple[Token, ...] | None:
         or list(map(text.__getitem__, map(slice, starts, ends))) != texts
     ):
         return None
-    return tuple(map(_new_token, zip(texts, starts, ends, ids, spaces, strict=True)))
+    return texts, starts, ends, ids, spaces
+
+
+def _plain_tokens(text: str, raw: list[Any]) -> tuple[Token, ...] | None:
+    """The tokens when they are as Prodigy writes them (``_token_columns``), else None."""
+    columns = _token_columns(text, raw)
+    return None if columns is None else _tokens_of(columns)
+
+
+def _tokens_of(columns: TokenColumns) -> tuple[Token, ...]:
+    return tuple(map(_new_token, zip(*columns, strict=True)))
 
 
 def _only(kind: type, column: list[Any]) -> bool:
@@ -274,14 +291,25 @@ def span_from_record(task: Task, raw: Any, where: str, sid: int, default_layer: 
 
 
 def _plain_spans(task: Task, raw_spans: list[Any], layer: str) -> tuple[list[Span], bool] | None:
+    """The spans when they are as Prodigy writes them (``_span_rows``) as Spans of ``layer``, and
+    whether they come in text order without overlapping one another; None when any is not, and
+    ``span_from_record`` reads them one by one and says what is wrong."""
+    tokens = task.tokens
+    rows = _span_rows(task.text, [t.start for t in tokens], [t.end for t in tokens], raw_spans)
+    if rows is None:
+        return None
+    return [Span(*row, layer) for row in rows[0]], rows[1]
+
+
+def _span_rows(
+    text: str, starts: list[int], ends: list[int], raw_spans: list[Any]
+) -> tuple[list[SpanRow], bool] | None:
     """The spans when they are as Prodigy writes them (offsets, token indices that fit them, a
     label, perhaps a source and the text there; no span group key), each given its sid, and
-    whether they come in text order without overlapping one another; None when any is not, and
-    ``span_from_record`` reads them one by one and says what is wrong. A call and its checks a
-    span took a second for a document of 52,000 spans."""
-    tokens, text = task.tokens, task.text
-    n = len(tokens)
-    out = []
+    whether they come in text order without overlapping one another; None when any is not. A call
+    and its checks a span took a second for a document of 52,000 spans."""
+    n = len(starts)
+    out: list[SpanRow] = []
     apart = True  # each span starts at or after the end of the one before
     last_end = 0
     for sid, raw in enumerate(raw_spans, 1):
@@ -302,15 +330,15 @@ def _plain_spans(task: Task, raw_spans: list[Any], layer: str) -> tuple[list[Spa
             or not label
             or (source is not None and type(source) is not str)
             or not 0 <= first <= last < n
-            or tokens[first].start != start
-            or tokens[last].end != end
+            or starts[first] != start
+            or ends[last] != end
             or ("text" in raw and raw["text"] != text[start:end])
         ):
             return None
         if start < last_end:
             apart = False
         last_end = end
-        out.append(Span(start, end, first, last, label, source, sid, layer))
+        out.append((start, end, first, last, label, source, sid))
     return out, apart
 
 
@@ -445,6 +473,122 @@ def from_record(
         timestamp=timestamp if _whole(timestamp) else None,
     )
     return task, annotation
+
+
+class Plain(NamedTuple):
+    """A record that reads as Prodigy writes it (``plain_record``), kept in the shapes the store
+    writes rather than as a Task and an Annotation: ``item()`` gives those, the same as
+    ``from_record`` of the record."""
+
+    text: str
+    input_hash: int
+    meta: dict[str, Any]
+    extra: dict[str, Any]
+    tokens: TokenColumns
+    spans: list[SpanRow]  # entity spans in text order, none overlapping another
+    relations: list[tuple[int, int, str, str | None]]  # head sid, child sid, label, source
+    answer: Answer | None
+    annotator: str | None
+    session: str | None
+    timestamp: int | None
+
+    def item(self) -> tuple[Task, Annotation]:
+        task = Task(self.text, _tokens_of(self.tokens), self.input_hash, dict(self.meta), self.extra)
+        spans = tuple(Span(*row) for row in self.spans)
+        relations = tuple(Relation(*row) for row in self.relations)
+        return task, Annotation(spans, relations, self.answer, self.annotator, self.session, self.timestamp)
+
+
+def plain_record(record: Any) -> Plain | None:
+    """The record when it reads as Prodigy writes it, with nothing to mend or warn about: a JSON
+    object with its text, tokens (``_token_columns``), entity spans on them in text order without
+    overlaps (``_span_rows``), relations between those spans, each once, a usable input hash (or
+    none) and answer. None otherwise: ``from_record`` then reads it and says what is wrong, if
+    anything. Whatever this returns, ``from_record`` gives the same task and annotation for (the
+    tests check both ways), without building a Token a token or a Span a span: an import of
+    a million records spent half its time there."""
+    if type(record) is not dict:
+        return None
+    text, raw_tokens = record.get("text"), record.get("tokens")
+    meta = record.get("meta") or {}
+    if type(text) is not str or type(raw_tokens) is not list or type(meta) is not dict:
+        return None
+    columns = _token_columns(text, raw_tokens)
+    if columns is None:
+        return None
+    ihash = record.get("_input_hash")
+    if ihash is None:
+        ihash = input_hash(text, meta)
+    elif not _whole(ihash):
+        return None  # from_record warns and hashes the text
+    raw_spans = record.get("spans") or []
+    raw_rels = record.get("relations") or []
+    if (
+        type(raw_spans) is not list
+        or type(raw_rels) is not list
+        or ((raw_spans or raw_rels) and not raw_tokens)
+        or record.get("_view_id") == SPANS_VIEW
+    ):
+        return None
+    rows = _span_rows(text, columns[1], columns[2], raw_spans)
+    if rows is None or not rows[1]:
+        return None
+    spans = rows[0]
+    relations = _relation_rows(spans, raw_rels) if raw_rels else []
+    answer = record.get("answer")
+    if relations is None or (answer is not None and answer not in ANSWERS):
+        return None
+    annotator = record.get("_annotator_id")
+    session = record.get("_session_id")
+    timestamp = record.get("_timestamp")
+    return Plain(
+        text,
+        ihash,
+        meta,
+        {k: v for k, v in record.items() if k not in KNOWN_KEYS},
+        columns,
+        spans,
+        relations,
+        answer,
+        annotator if type(annotator) is str else None,
+        session if type(session) is str else None,
+        timestamp if _whole(timestamp) else None,
+    )
+
+
+def _relation_rows(
+    spans: list[SpanRow], raw_rels: list[Any]
+) -> list[tuple[int, int, str, str | None]] | None:
+    """The relations as Prodigy writes them, between the spans (by their offsets), each once and
+    none from a span to itself; None when any is not."""
+    by_offsets: dict[tuple[Any, ...], SpanRow] = {(row[0], row[1]): row for row in spans}
+    out: list[tuple[int, int, str, str | None]] = []
+    seen: set[tuple[int, int, str]] = set()
+    for raw in raw_rels:
+        if type(raw) is not dict:
+            return None
+        label, head, child = raw.get("label"), raw.get("head_span"), raw.get("child_span")
+        if type(label) is not str or not label or type(head) is not dict or type(child) is not dict:
+            return None
+        ends = head.get("start"), head.get("end"), child.get("start"), child.get("end")
+        if "key" in head or "key" in child or not all(type(e) is int for e in ends):
+            return None
+        first, second = by_offsets.get(ends[:2]), by_offsets.get(ends[2:])
+        if (
+            first is None
+            or second is None
+            or first is second
+            or ("head" in raw and raw["head"] != first[3])
+            or ("child" in raw and raw["child"] != second[3])
+        ):
+            return None
+        key = (first[6], second[6], label)
+        if key in seen:
+            return None
+        seen.add(key)
+        source = raw.get("source")
+        out.append((first[6], second[6], label, source if isinstance(source, str) else None))
+    return out
 
 
 def record_start(record: Mapping[str, Any], count: int) -> tuple[Task, Annotation] | None:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from annotator.core.model import Annotation, Task
+from annotator.core.records import Plain
 
 Item = tuple[Task, Annotation]
 
@@ -42,7 +43,7 @@ class Counts:
         if n:
             self.left_out[what] += n
 
-    def add(self, annotation: Annotation) -> None:
+    def add(self, annotation: Annotation | Plain) -> None:
         self.tasks += 1
         self.spans += len(annotation.spans)
         self.relations += len(annotation.relations)

@@ -26,7 +26,9 @@ from annotator.core.records import (
     DEFAULT_GROUP,
     JSON_OBJECT,
     SPANS_VIEW,
+    Plain,
     from_record,
+    plain_record,
     to_record,
     token_dict,
     tokens_from_record,
@@ -257,12 +259,24 @@ def read_repaired(
 
 def read(path: Path, problems: Problems, *, lang: str = "en") -> Iterator[Item]:
     """One task a line; a JSON array of tasks is read too."""
+    for item in read_plain(path, problems, lang=lang):
+        yield item.item() if isinstance(item, Plain) else item
+
+
+def read_plain(path: Path, problems: Problems, *, lang: str = "en") -> Iterator[Item | Plain]:
+    """``read``, but a record that reads as Prodigy writes it comes as it is (``Plain``, which an
+    import stores without making a Task and an Annotation of it); every other record as ``read``
+    gives it, mended or reported."""
     source = str(path)
     for rec in records(Path(path)):
         if isinstance(rec, RecordError):
             problems.report(source, rec.line, rec.reason)
             continue
         line, value = rec
+        plain = plain_record(value) if foreign(value, "jsonl") is None else None
+        if plain is not None:
+            yield plain
+            continue
         item = problems.attempt(source, line, read_record, value, source, line, problems, lang, default=None)
         if item is not None:
             yield item

@@ -13,9 +13,12 @@ from pathlib import Path
 from typing import Any
 
 from annotator.core.errors import AnnotatorError
+from annotator.core.records import Plain
 from annotator.formats.base import Counts, Item
 
 Reader = Callable[..., Iterator[Item]]  # (path, problems, *, lang) -> items
+# The same, but a record read as it came may come as it is (core/records.py ``Plain``).
+PlainReader = Callable[..., Iterator[Item | Plain]]
 Writer = Callable[[Path, Iterable[Item]], Counts]
 
 
@@ -42,6 +45,15 @@ class Format:
     @property
     def read(self) -> Reader:
         reader: Reader = self._get("read")
+        return reader
+
+    @property
+    def read_plain(self) -> PlainReader | None:
+        """The format's reader that passes on records read as they came as they are, if it has
+        one (an import stores those without making a Task and an Annotation of each)."""
+        reader: PlainReader | None = getattr(
+            importlib.import_module(f"annotator.formats.{self.module}"), "read_plain", None
+        )
         return reader
 
     @property

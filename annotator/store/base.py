@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, NamedTuple, Self
 from annotator.core.doubts import Doubts
 from annotator.core.edits import Edit, History
 from annotator.core.model import Annotation, Task
+from annotator.core.records import Plain
 from annotator.core.reviews import Review
 from annotator.core.scheme import LabelScheme
 from annotator.store.stats import PairTally, StatsRow
@@ -55,13 +56,19 @@ class TaskState:
     version: int | None
 
 
+# A task to store with its suggestion, or a record read as it came (``Plain``: its own spans and
+# relations are the suggestion), which is stored without a Task or an Annotation made of it.
+NewTask = tuple[Task, Annotation] | Plain
+
+
 class Saved(NamedTuple):
-    """One row for ``save_annotations``: the annotation stored as ``annotator``'s current row of
-    the task, the log row naming ``session`` as its writer."""
+    """One row for ``save_annotations``: the annotation (or the record read as it came, ``Plain``)
+    stored as ``annotator``'s current row of the task, the log row naming ``session`` as its
+    writer."""
 
     task_id: int
     annotator: str
-    annotation: Annotation
+    annotation: Annotation | Plain
     session: str = "import"
 
 
@@ -156,7 +163,7 @@ class Store:
         """Who reviewed the dataset (each one's annotations a gold set), by name."""
         raise NotImplementedError
 
-    def add_tasks(self, dataset: str, items: Iterable[tuple[Task, Annotation]]) -> list[int]:
+    def add_tasks(self, dataset: str, items: Iterable[NewTask]) -> list[int]:
         """Store tasks with their suggestions, a batch a transaction; returns their ids in input
         order. A task whose input hash is already in the dataset keeps its id, its tokens and its
         suggestion (annotations may have been made on them)."""

@@ -23,6 +23,7 @@ import orjson
 
 from annotator.core.agreement import multiset_counts
 from annotator.core.model import Annotation
+from annotator.core.records import Plain
 from annotator.store.serialize import RELATION, SPAN, label_key
 
 SpanKey = tuple[int, int, str]  # start, end, label: what an exact match compares
@@ -46,7 +47,12 @@ class Accepted:
         )
 
     @classmethod
-    def of(cls, annotation: Annotation) -> Accepted:
+    def of(cls, annotation: Annotation | Plain) -> Accepted:
+        if isinstance(annotation, Plain):  # its spans and relations are rows in field order
+            return cls(
+                [(SPAN, s[4]) for s in annotation.spans] + [(RELATION, r[2]) for r in annotation.relations],
+                [(s[0], s[1], s[4]) for s in annotation.spans],
+            )
         return cls(
             [(SPAN, s.label) for s in annotation.spans] + [(RELATION, r.label) for r in annotation.relations],
             [(s.start, s.end, s.label) for s in annotation.spans],
@@ -123,13 +129,12 @@ def changes(
     kept: Kept,
     datasets: Mapping[int, int],
     before: Mapping[int, Mapping[str, Accepted]],
-    rows: Sequence[tuple[int, str, Annotation | None]],
+    rows: Sequence[tuple[int, str, Accepted | None]],
 ) -> None:
-    """Add to ``kept`` what replacing these (task id, annotator) rows changes: each with its new
-    annotation, or None when it is not an accepted one."""
-    by_task: dict[int, dict[str, Annotation | None]] = {}
-    for task_id, annotator, annotation in rows:
-        new = annotation if annotation is not None and annotation.answer == "accept" else None
+    """Add to ``kept`` what replacing these (task id, annotator) rows changes: each with what its
+    new annotation counts (``Accepted.of`` it), or None when it is not an accepted one."""
+    by_task: dict[int, dict[str, Accepted | None]] = {}
+    for task_id, annotator, new in rows:
         by_task.setdefault(task_id, {})[annotator] = new
     # A task no one had accepted, accepted now by one annotator (every task of a first import)
     # changes no pair: its labels are added with the batch's, in one update.
@@ -140,14 +145,9 @@ def changes(
             ((who, only),) = after.items()
             if only is not None:
                 dataset_id = datasets[task_id]
-                alone += [(dataset_id, who, SPAN, s.label) for s in only.spans]
-                alone += [(dataset_id, who, RELATION, r.label) for r in only.relations]
+                alone += [(dataset_id, who, kind, label) for kind, label in only.labels]
             continue
-        kept.task(
-            datasets[task_id],
-            held or {},
-            {who: None if a is None else Accepted.of(a) for who, a in after.items()},
-        )
+        kept.task(datasets[task_id], held or {}, after)
     kept.labels.update(alone)
 
 

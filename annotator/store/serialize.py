@@ -16,6 +16,7 @@ import orjson
 
 from annotator.core.edits import Edit
 from annotator.core.model import ANSWERS, ENTS, Annotation, Answer, Relation, Span, Token
+from annotator.core.records import Plain
 
 # Keys of meta/extra that are not strings (possible in hand-built tasks) are written as strings
 # rather than failing the whole batch.
@@ -94,6 +95,43 @@ def annotation_from_json(data: Mapping[str, Any]) -> Annotation:
 
 def annotation_to_blob(annotation: Annotation) -> bytes:
     return dumps(annotation_to_json(annotation))
+
+
+# A record read as it comes (core/records.py ``Plain``) holds its tokens, spans and relations in the
+# shapes these blobs write (columns; rows in field order), so its blobs are written from them with
+# no Token, Span or Relation made: the same bytes as from the Task and Annotation it stands for.
+
+
+def plain_tokens_blob(plain: Plain) -> bytes:
+    return dumps(plain.tokens)
+
+
+def plain_to_blob(plain: Plain) -> bytes:
+    """The blob of the annotation ``plain`` stands for (``annotation_to_blob`` of it)."""
+    return dumps(
+        {
+            "spans": plain.spans,
+            "relations": plain.relations,
+            "answer": plain.answer,
+            "annotator": plain.annotator,
+            "session": plain.session,
+            "timestamp": plain.timestamp,
+        }
+    )
+
+
+def plain_suggestion_blob(plain: Plain) -> bytes:
+    """The blob of its spans and relations alone, as a task's suggestion."""
+    return dumps(
+        {
+            "spans": plain.spans,
+            "relations": plain.relations,
+            "answer": None,
+            "annotator": None,
+            "session": None,
+            "timestamp": None,
+        }
+    )
 
 
 def annotation_from_blob(blob: bytes) -> Annotation:

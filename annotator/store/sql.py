@@ -27,6 +27,7 @@ from annotator.core.doubts import Doubts
 from annotator.core.edits import Edit, History
 from annotator.core.errors import AnnotatorError
 from annotator.core.model import ANSWERS, Annotation, Task
+from annotator.core.records import Plain
 from annotator.core.retokenize import realign
 from annotator.core.reviews import Review
 from annotator.core.scheme import LabelScheme, scheme_from_dict, scheme_to_dict
@@ -36,6 +37,7 @@ from annotator.store.base import (
     UNCHECKED,
     Decision,
     Expect,
+    NewTask,
     Routing,
     Saved,
     Store,
@@ -55,7 +57,7 @@ from annotator.store.dump import (
     remap,
 )
 from annotator.store.errors import RoutedMeanwhile, StaleWrite, StoreError, UnknownTask
-from annotator.store.kept import Kept, accepted_on, changes, count_pairs
+from annotator.store.kept import Accepted, Kept, accepted_on, changes, count_pairs
 from annotator.store.kept import write as write_kept
 from annotator.store.migrations import SHARED_TASKS, count_accepted_labels
 from annotator.store.serialize import (
@@ -69,6 +71,9 @@ from annotator.store.serialize import (
     label_from_key,
     mapping_from_blob,
     mapping_to_blob,
+    plain_suggestion_blob,
+    plain_to_blob,
+    plain_tokens_blob,
     tokens_from_blob,
     tokens_to_blob,
 )
@@ -162,6 +167,10 @@ _GUARD = " WHERE annotations.last_log_id IS NOT DISTINCT FROM ?"
 _RETURNING = " RETURNING id"
 
 _TASK_COLUMNS = "t.text, t.tokens, t.input_hash, t.meta, t.extra"
+
+
+def _hash_of(item: NewTask) -> int:
+    return item.input_hash if isinstance(item, Plain) else item[0].input_hash
 
 
 def _chunks(values: Iterable[Any]) -> Iterator[tuple[list[Any], str]]:
@@ -356,7 +365,7 @@ class SqlStore(Store):
             return []
         return self._query(sql, (dataset_id,))
 
-    def add_tasks(self, dataset: str, items: Iterable[tuple[Task, Annotation]]) -> list[int]:
+    def add_tasks(self, dataset: str, items: Iterable[NewTask]) -> list[int]:
         ids: list[int] = []
         stream = iter(items)
         first = True
@@ -365,9 +374,10 @@ class SqlStore(Store):
             if not batch and not first:
                 break
             first = False
-            for task, _ in batch:
-                if not INT64[0] <= task.input_hash <= INT64[1]:
-                    raise StoreError(f"input hash {task.input_hash} does not fit in 64 bits")
+            for item in batch:
+                ihash = _hash_of(item)
+                if not INT64[0] <= ihash <= INT64[1]:
+                    raise StoreError(f"input hash {ihash} does not fit in 64 bits")
             with self._write() as conn:
                 dataset_id = self._ensure_dataset(conn, dataset)
                 ids.extend(self._insert_tasks(conn, dataset_id, batch))
@@ -375,34 +385,23 @@ class SqlStore(Store):
                 break
         return ids
 
-    def _insert_tasks(
-        self, conn: Connection, dataset_id: int, batch: list[tuple[Task, Annotation]]
-    ) -> list[int]:
+    def _insert_tasks(self, conn: Connection, dataset_id: int, batch: list[NewTask]) -> list[int]:
         """Store the tasks the dataset does not hold yet (the first of each input hash); every
         task's id. Only the new ones are serialised."""
-        held = self._ids_by_hash(conn, dataset_id, [task.input_hash for task, _ in batch])
-        new: dict[int, tuple[Task, Annotation]] = {}
-        for task, suggestion in batch:
-            if task.input_hash not in held:
-                new.setdefault(task.input_hash, (task, suggestion))
+        hashes = [_hash_of(item) for item in batch]
+        held = self._ids_by_hash(conn, dataset_id, hashes)
+        new: dict[int, NewTask] = {}
+        for ihash, item in zip(hashes, batch, strict=True):
+            if ihash not in held:
+                new.setdefault(ihash, item)
         if new:
             taken = self._new_ids(conn, "tasks", len(new))
             now = time.time()
             conn.executemany(
                 _INSERT_TASK,
                 [
-                    (
-                        task_id,
-                        dataset_id,
-                        task.input_hash,
-                        self._text_in(task.text),
-                        tokens_to_blob(task.tokens),
-                        mapping_to_blob(task.meta),
-                        mapping_to_blob(task.extra),
-                        annotation_to_blob(suggestion),
-                        now,
-                    )
-                    for task_id, (task, suggestion) in zip(taken, new.values(), strict=True)
+                    (task_id, dataset_id, ihash, *self._task_columns(item), now)
+                    for task_id, (ihash, item) in zip(taken, new.items(), strict=True)
                 ],
             )
             if self._others_insert_meanwhile:
@@ -414,7 +413,26 @@ class SqlStore(Store):
             held.update(stored)
             if added:
                 conn.execute("UPDATE datasets SET tasks = tasks + ? WHERE id = ?", (added, dataset_id))
-        return [held[task.input_hash] for task, _ in batch]
+        return [held[ihash] for ihash in hashes]
+
+    def _task_columns(self, item: NewTask) -> tuple[Any, bytes, bytes, bytes, bytes]:
+        """text, tokens, meta, extra and suggestion of a new task's row."""
+        if isinstance(item, Plain):  # a record stored as it was read: its suggestion is itself
+            return (
+                self._text_in(item.text),
+                plain_tokens_blob(item),
+                mapping_to_blob(item.meta),
+                mapping_to_blob(item.extra),
+                plain_suggestion_blob(item),
+            )
+        task, suggestion = item
+        return (
+            self._text_in(task.text),
+            tokens_to_blob(task.tokens),
+            mapping_to_blob(task.meta),
+            mapping_to_blob(task.extra),
+            annotation_to_blob(suggestion),
+        )
 
     @staticmethod
     def _ids_by_hash(conn: Connection, dataset_id: int, hashes: Sequence[int]) -> dict[int, int]:
@@ -760,26 +778,37 @@ class SqlStore(Store):
 
     def save_annotations(self, rows: Iterable[Saved]) -> None:
         now = time.time()
-        prepared = []
+        prepared: list[tuple[int, str, str, Annotation | Plain]] = []
         stamp = int(now)
         for task_id, annotator, annotation, session in rows:
             answer_or_none(annotation.answer)
-            # Built whole rather than with dataclasses.replace, which took several times as long.
-            filled = Annotation(
-                annotation.spans,
-                annotation.relations,
-                annotation.answer,
-                annotator,
-                annotation.session if annotation.session is not None else session,
-                annotation.timestamp if annotation.timestamp is not None else stamp,
-            )
+            filled: Annotation | Plain
+            if isinstance(annotation, Plain):  # a record stored as it was read
+                filled = annotation._replace(
+                    annotator=annotator,
+                    session=annotation.session if annotation.session is not None else session,
+                    timestamp=annotation.timestamp if annotation.timestamp is not None else stamp,
+                )
+            else:
+                # Built whole rather than with dataclasses.replace, which took several times as long.
+                filled = Annotation(
+                    annotation.spans,
+                    annotation.relations,
+                    annotation.answer,
+                    annotator,
+                    annotation.session if annotation.session is not None else session,
+                    annotation.timestamp if annotation.timestamp is not None else stamp,
+                )
             prepared.append((task_id, annotator, session, filled))
         if not prepared:
             return
         # In (task, annotator) order: PostgreSQL locks each pair, and two imports taking the same
         # pairs in different orders could deadlock. (A batch names a pair once.)
         prepared.sort(key=lambda row: (row[0], row[1]))
-        blobs = [annotation_to_blob(filled) for *_, filled in prepared]
+        blobs = [
+            plain_to_blob(filled) if isinstance(filled, Plain) else annotation_to_blob(filled)
+            for *_, filled in prepared
+        ]
         with self._write() as conn:
             for task_id, annotator, _, _ in prepared:
                 self._lock_task_of(conn, task_id, annotator)
@@ -792,7 +821,10 @@ class SqlStore(Store):
                 kept,
                 datasets,
                 accepted_on(conn, datasets, BATCH_SIZE),
-                [(task_id, annotator, filled) for task_id, annotator, _, filled in prepared],
+                [
+                    (task_id, annotator, Accepted.of(filled) if filled.answer == "accept" else None)
+                    for task_id, annotator, _, filled in prepared
+                ],
             )
             snapshots = self._snapshots_among(conn, [(row[0], row[1]) for row in prepared])
             log_ids = self._new_ids(conn, "edit_log", len(prepared))
@@ -937,7 +969,8 @@ class SqlStore(Store):
         ).fetchone()
         if (row is not None and row[0] == "accept") or (new is not None and new.answer == "accept"):
             before = accepted_on(conn, [task_id], BATCH_SIZE)
-            changes(kept, {task_id: self._dataset_of(conn, task_id)}, before, [(task_id, annotator, new)])
+            after = Accepted.of(new) if new is not None and new.answer == "accept" else None
+            changes(kept, {task_id: self._dataset_of(conn, task_id)}, before, [(task_id, annotator, after)])
         return row is not None and row[1] is not None
 
     def state(self, task_id: int, annotator: str) -> TaskState:

@@ -22,6 +22,7 @@ from annotator.core.errors import AnnotatorError
 from annotator.core.hashing import input_hash
 from annotator.core.layers import homes, place
 from annotator.core.model import Annotation, Answer, Task
+from annotator.core.records import Plain
 from annotator.core.validate import align
 from annotator.core.wording import counted
 from annotator.formats.base import Counts, Item, Suggestion, describe
@@ -177,7 +178,7 @@ class _TextIndex:
                         self._foreign.setdefault(fingerprint, stored.input_hash)
         return self._foreign
 
-    def hashes_for(self, tasks: list[Task]) -> list[tuple[int, bool]]:
+    def hashes_for(self, tasks: list[Task | Plain]) -> list[tuple[int, bool]]:
         """For each task, in order: the hash to store it under, and whether the dataset held it
         before this call (tasks of this call are stored after it). Two queries for the batch."""
         held = self.store.find_tasks(self.dataset, (t.input_hash for t in tasks))
@@ -286,16 +287,21 @@ def _import(
     home = homes(scheme) if scheme is not None and scheme.span_groups else {}
     pending = _Pending(store)
 
-    def rehash(tasks: list[Task]) -> list[tuple[Task, bool]]:
-        out = []
-        for task, (found, held) in zip(tasks, index.hashes_for(tasks), strict=True):
+    def rehash(batch: list[Item | Plain]) -> list[tuple[Item | Plain, bool]]:
+        """Each record under the hash to store it under, and whether the dataset held it before."""
+        tasks = [entry if isinstance(entry, Plain) else entry[0] for entry in batch]
+        out: list[tuple[Item | Plain, bool]] = []
+        for entry, task, (found, held) in zip(batch, tasks, index.hashes_for(tasks), strict=True):
             if found != task.input_hash:
                 problems.note(BY_TEXT_NOTE)
-                task = replace(task, input_hash=found)
-            out.append((task, held))
+                if isinstance(entry, Plain):
+                    entry = entry._replace(input_hash=found)
+                else:
+                    entry = (replace(entry[0], input_hash=found), entry[1])
+            out.append((entry, held))
         return out
 
-    def name_of(annotation: Annotation) -> str:
+    def name_of(annotation: Annotation | Plain) -> str:
         if per_user and annotation.annotator:
             return f"{annotator}-{annotation.annotator}"
         return annotator
@@ -323,23 +329,49 @@ def _import(
         counts.spans += len(annotation.spans)
         counts.relations += len(annotation.relations)
 
-    def flush(batch: list[Item]) -> None:
-        keyed = [(t, held, a) for (t, held), (_, a) in zip(rehash([t for t, _ in batch]), batch, strict=True)]
-        ids = store.add_tasks(dataset, [(t, Annotation(a.spans, a.relations)) for t, _, a in keyed])
+    def stored_as_read(task_id: int, plain: Plain) -> None:
+        """A record read as it came, of a task this import has just stored from it: its
+        annotation stored as it is (no Task or Annotation made of it)."""
+        who = name_of(plain)
+        if plain.answer is None:
+            report.without_answer += 1
+            plain = plain._replace(answer=DEFAULT_ANSWER)
+        ids_of = seen.get(who)
+        if ids_of is None:
+            ids_of = seen[who] = IdSet()
+        ids_of.add(task_id)  # a new task: not there yet
+        counts.add(plain)
+        report.annotators[who] = report.annotators.get(who, 0) + 1
+        pending.add(Saved(task_id, who, plain, plain.session or "import"))
+        report.task_ids.add(task_id)
+
+    def flush(batch: list[Item | Plain]) -> None:
+        keyed = rehash(batch)
+        ids = store.add_tasks(
+            dataset,
+            [e if isinstance(e, Plain) else (e[0], Annotation(e[1].spans, e[1].relations)) for e, _ in keyed],
+        )
         # What the dataset held before for this batch's records, read at once rather than a task at
         # a time: the stored tasks, to compare, and the annotations about to be replaced.
-        held_ids = [task_id for task_id, (_, held, _) in zip(ids, keyed, strict=True) if held]
+        held_ids = [task_id for task_id, (_, held) in zip(ids, keyed, strict=True) if held]
         held_tasks = store.tasks(held_ids) if held_ids else {}
         asked = {
-            (task_id, name_of(a))
-            for task_id, (_, held, a) in zip(ids, keyed, strict=True)
-            if held and not isinstance(a, Suggestion)
+            (task_id, name_of(e if isinstance(e, Plain) else e[1]))
+            for task_id, (e, held) in zip(ids, keyed, strict=True)
+            if held and (isinstance(e, Plain) or not isinstance(e[1], Suggestion))
         }
         earlier = store.annotations_of(asked) if asked else {}
-        for task_id, (task, held, annotation) in zip(ids, keyed, strict=True):
+        for task_id, (entry, held) in zip(ids, keyed, strict=True):
             # A task the dataset did not hold was stored from this record (or an earlier one of
             # this batch): nothing to compare it with or to replace, no need to read it back.
             fresh = not held and task_id not in report.task_ids
+            if isinstance(entry, Plain):
+                if fresh:
+                    stored_as_read(task_id, entry)
+                    continue
+                task, annotation = entry.item()
+            else:
+                task, annotation = entry
             if fresh:
                 stored = task
             else:
@@ -402,15 +434,22 @@ def _import(
             report.task_ids.add(task_id)
         pending.write()
 
-    def store_batch(batch: list[Item]) -> None:
+    def store_batch(batch: list[Item | Plain]) -> None:
         # One transaction: an import stopped midway leaves whole batches, each task with its
         # annotation, and the counts the store keeps with them.
         with store.batch():
             flush(batch)
 
-    batch: list[Item] = []
-    for item in spec.read(path, problems, lang=lang):
-        if home:
+    batch: list[Item | Plain] = []
+    # Records read as they came are stored as they are, unless the scheme places their spans.
+    read_plain = None if home else spec.read_plain
+    items = (
+        read_plain(path, problems, lang=lang)
+        if read_plain is not None
+        else spec.read(path, problems, lang=lang)
+    )
+    for item in items:
+        if home and not isinstance(item, Plain):
             task, annotation = item
             item = (task, place(task, annotation, home))  # a Suggestion stays one (replace keeps its type)
         batch.append(item)
