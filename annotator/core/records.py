@@ -10,7 +10,7 @@ from __future__ import annotations
 import operator
 from collections.abc import Mapping, Sequence
 from functools import partial
-from itertools import compress, islice, repeat
+from itertools import chain, compress, islice, repeat
 from typing import Any, NamedTuple, TypeGuard
 
 from annotator.core.errors import InvalidAnnotation
@@ -196,21 +196,23 @@ def _token_columns(text: str, raw: list[Any]) -> TokenColumns | None:
         ends = list(map(end_of, raw))
         ids = list(map(id_of, raw))
         spaces = list(map(ws_of, raw))
+        if (
+            set(map(type, chain(starts, ends, ids))) != {int}  # one set, no columns joined
+            or not _only(bool, spaces)
+            or not _only(str, texts)
+            or ids != list(range(len(ids)))
+            or starts[0] < 0
+            or ends[-1] > len(text)
+            # each token's text is the text at its offsets: its length is end - start and the text
+            # starts with it there (no slice copied), none is empty (so start < end), and each ends
+            # where the next begins or before
+            or list(map(len, texts)) != list(map(operator.sub, ends, starts))
+            or not all(texts)
+            or not all(map(text.startswith, texts, starts))
+            or not all(map(operator.le, ends, islice(starts, 1, None)))  # map stops at the shorter
+        ):
+            return None
     except (TypeError, KeyError, IndexError):
-        return None
-    if (
-        not _only(int, starts)
-        or not _only(int, ends)
-        or not _only(int, ids)
-        or not _only(bool, spaces)
-        or not _only(str, texts)
-        or ids != list(range(len(ids)))
-        or starts[0] < 0
-        or ends[-1] > len(text)
-        or not all(map(operator.lt, starts, ends))
-        or not all(map(operator.le, ends, islice(starts, 1, None)))  # map stops at the shorter
-        or list(map(text.__getitem__, map(slice, starts, ends))) != texts
-    ):
         return None
     return texts, starts, ends, ids, spaces
 

@@ -190,6 +190,10 @@ class SqlStore(Store):
     def __init__(self) -> None:
         self._dataset_ids: dict[str, int] = {}
         self._in_batch = False  # inside batch(): every write joins its transaction (see _write)
+        # Tasks the batch's transaction stored that no annotation has been written to since (task
+        # id -> dataset id): a write of their annotations has nothing to read first (no other
+        # writer can add one to a task not yet committed; this store's writes take them out).
+        self._bare: dict[int, int] = {}
 
     @contextmanager
     def batch(self) -> Iterator[None]:
@@ -203,6 +207,7 @@ class SqlStore(Store):
                     yield
                 finally:
                     self._in_batch = False
+                    self._bare.clear()
 
     # -- hooks ------------------------------------------------------------------------------------
 
@@ -410,6 +415,12 @@ class SqlStore(Store):
                 added = sum(stored[h] == task_id for h, task_id in zip(new, taken, strict=True))
             else:
                 stored, added = dict(zip(new, taken, strict=True)), len(new)
+            if self._in_batch:
+                self._bare.update(
+                    (task_id, dataset_id)
+                    for h, task_id in zip(new, taken, strict=True)
+                    if stored[h] == task_id
+                )
             held.update(stored)
             if added:
                 conn.execute("UPDATE datasets SET tasks = tasks + ? WHERE id = ?", (added, dataset_id))
@@ -629,11 +640,17 @@ class SqlStore(Store):
             raise
         return int(row[0])
 
-    @staticmethod
     def _set_current(
-        conn: Connection, sql: str, params: tuple[Any, ...], task_id: int, annotator: str, expect: Expect
+        self,
+        conn: Connection,
+        sql: str,
+        params: tuple[Any, ...],
+        task_id: int,
+        annotator: str,
+        expect: Expect,
     ) -> None:
         """Replace the current row, comparing its version with ``expect`` in the same statement."""
+        self._bare.pop(task_id, None)
         if expect is UNCHECKED:
             conn.execute(sql, params)
             return
@@ -812,7 +829,10 @@ class SqlStore(Store):
         with self._write() as conn:
             for task_id, annotator, _, _ in prepared:
                 self._lock_task_of(conn, task_id, annotator)
-            datasets = self._datasets_of(conn, {row[0] for row in prepared})
+            # Tasks this batch stored and nobody has annotated yet hold nothing to read: the rest do.
+            bare = {row[0]: self._bare.pop(row[0]) for row in prepared if row[0] in self._bare}
+            others = {row[0] for row in prepared if row[0] not in bare}
+            datasets = {**bare, **self._datasets_of(conn, others)}
             for task_id, *_ in prepared:
                 if task_id not in datasets:
                     raise UnknownTask(task_id)
@@ -820,13 +840,15 @@ class SqlStore(Store):
             changes(
                 kept,
                 datasets,
-                accepted_on(conn, datasets, BATCH_SIZE),
+                accepted_on(conn, others, BATCH_SIZE),
                 [
                     (task_id, annotator, Accepted.of(filled) if filled.answer == "accept" else None)
                     for task_id, annotator, _, filled in prepared
                 ],
             )
-            snapshots = self._snapshots_among(conn, [(row[0], row[1]) for row in prepared])
+            snapshots = self._snapshots_among(
+                conn, [(row[0], row[1]) for row in prepared if row[0] in others]
+            )
             log_ids = self._new_ids(conn, "edit_log", len(prepared))
             conn.executemany(
                 _INSERT_LOG_WITH_ID,

@@ -234,3 +234,46 @@ def test_a_copied_dataset_has_its_label_counts(store: Store, tmp_path: Path) -> 
             kept(target, "d") == kept(store, "d") == {"alice": {"GPE": 1, "PERSON": 1}, "bob": {"PERSON": 1}}
         )
         assert target.pair_tallies("d") == {("alice", "bob"): PairTally(1, 1, 0, 1)}
+
+
+def test_annotations_of_tasks_a_batch_has_just_stored_are_counted_whatever_comes_after(store: Store) -> None:
+    """A batch's own new tasks hold no annotation, so their first rows are written without reading
+    any; the rows written to them next in the same batch (another annotator's, the same one's
+    again, an edit) read what the batch wrote, and every count stays that of the rows."""
+    tasks = [task(i) for i in range(4)]
+    with store.batch():
+        ids = store.add_tasks("d", [(t, Annotation()) for t in tasks])
+        store.save_annotations(
+            [
+                Saved(i, "alice", Annotation(spans(t, (0, "PER"), (2, "PER")), answer="accept"))
+                for i, t in zip(ids, tasks, strict=True)
+            ]
+        )
+        # bob on the same tasks: each pair of rows is compared
+        store.save_annotations(
+            [
+                Saved(i, "bob", Annotation(spans(t, (0, "PER")), answer="accept"))
+                for i, t in zip(ids, tasks, strict=True)
+            ]
+        )
+        # alice again on the first task: her earlier row is replaced, not added to
+        store.save_annotations(
+            [Saved(ids[0], "alice", Annotation(spans(tasks[0], (4, "LOC")), answer="accept"))]
+        )
+        # and both annotators at once on a new task
+        (fresh,) = store.add_tasks("d", [(task(9), Annotation())])
+        store.save_annotations(
+            [
+                Saved(fresh, who, Annotation(spans(task(9), (0, "PER")), answer="accept"))
+                for who in ("alice", "bob")
+            ]
+        )
+    assert (
+        kept(store, "d")
+        == recount(store, "d")
+        == {
+            "alice": {"LOC": 1, "PER": 7},
+            "bob": {"PER": 5},
+        }
+    )
+    assert store.pair_tallies("d") == {("alice", "bob"): PairTally(5, 4, 1, 4)}
