@@ -189,18 +189,24 @@ def ann_text(task: Task, annotation: Annotation) -> str:
     ids = {s.sid: f"T{i + 1}" for i, s in enumerate(ordered.spans)}
     lines = []
     for s in ordered.spans:
-        if not s.label or any(c.isspace() for c in s.label):
+        if not _is_type(s.label):
             raise AnnotatorError(
                 f"{describe(task)}: label {s.label!r} holds whitespace, which brat types cannot"
             )
         lines.append(f"{ids[s.sid]}\t{s.label} {s.start} {s.end}\t{_flat(task.text[s.start : s.end])}\n")
     for i, r in enumerate(ordered.relations):
-        if not r.label or any(c.isspace() for c in r.label):
+        if not _is_type(r.label):
             raise AnnotatorError(
                 f"{describe(task)}: relation label {r.label!r} holds whitespace, which brat types cannot"
             )
         lines.append(f"R{i + 1}\t{r.label} Arg1:{ids[r.head]} Arg2:{ids[r.child]}\t\n")
     return "".join(lines)
+
+
+def _is_type(label: str) -> bool:
+    """Whether brat can take ``label`` as a type: not empty, no whitespace (``str.split`` splits at
+    what ``str.isspace`` calls whitespace; one call a label, not one a character)."""
+    return label.split() == [label]
 
 
 def _stem(task: Task, n: int) -> str:

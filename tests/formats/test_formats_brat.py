@@ -169,7 +169,10 @@ def test_a_span_across_a_line_break_is_written_on_one_line(tmp_path: Path) -> No
     assert back.content() == annotation.content()
 
 
-def test_labels_with_spaces_cannot_be_written(tmp_path: Path) -> None:
+# Every kind of whitespace str.isspace knows, in a label: a plain space, a tab, a no-break space,
+# a line separator, an information separator (which Python counts as whitespace), and none at all.
+@pytest.mark.parametrize("label", ["A B", "A\tB", "A\u00a0B", "A\u2028", "\x1cA", ""])
+def test_labels_with_spaces_cannot_be_written(tmp_path: Path, label: str) -> None:
     from annotator.core.errors import AnnotatorError
 
     task = Task("Ann", tokenize("Ann"), 1)
@@ -179,7 +182,7 @@ def test_labels_with_spaces_cannot_be_written(tmp_path: Path) -> None:
             tmp_path / "o",
             [
                 (good, Annotation((Span(0, 3, 0, 0, "B", sid=1),))),
-                (task, Annotation((Span(0, 3, 0, 0, "A B", sid=1),))),
+                (task, Annotation((Span(0, 3, 0, 0, label, sid=1),))),
             ],
         )
     assert list((tmp_path / "o").iterdir()) == []  # the good task before it is not written either
