@@ -23,7 +23,7 @@ import operator
 from collections import Counter
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from annotator.core.adjudication import Disagreement, find_disagreements
 from annotator.core.model import ENTS, Annotation, Relation, Span, SpanKey, Task
@@ -40,6 +40,29 @@ class Version:
     task: Task
     annotation: Annotation
     ref: str = ""
+
+    @property
+    def text(self) -> str:
+        return self.task.text
+
+
+class Plain(NamedTuple):
+    """One annotator's version of one task read without its task's tokens (a gold file's record
+    as ``annotator import`` would read it, checked as it does): the text, the tokens' offsets as
+    two columns, and the annotation, whose spans are entity spans in text order, none overlapping
+    another, each on its tokens (``token_start``..``token_end`` have its start and end). Comparing
+    needs no more, and building the tokens was most of reading a record. A named tuple: one is
+    built a record."""
+
+    text: str
+    starts: list[int]
+    ends: list[int]
+    annotation: Annotation
+    ref: str = ""
+
+
+# A version as it is compared: read whole, or plain.
+Seen = Version | Plain
 
 
 # One annotator's versions, keyed by the task's input hash.
@@ -549,12 +572,42 @@ def disagreement_dict(diff: TaskDiff) -> dict[str, Any]:
     }
 
 
-def _accepted(v: Version) -> bool:
+def _accepted(v: Seen) -> bool:
     return v.annotation.answer == "accept"
 
 
 def _token_offsets(task: Task) -> list[Offsets]:
     return [(t.start, t.end) for t in task.tokens]
+
+
+def _offsets(v: Seen) -> list[Offsets]:
+    return list(zip(v.starts, v.ends, strict=True)) if isinstance(v, Plain) else _token_offsets(v.task)
+
+
+def _same_tokens(a: Seen, b: Seen) -> bool:
+    """Whether the two versions' tokens have the same offsets (shared ones, without a look)."""
+    if isinstance(a, Plain) and isinstance(b, Plain):
+        return (a.starts is b.starts and a.ends is b.ends) or (a.starts == b.starts and a.ends == b.ends)
+    if isinstance(a, Version) and isinstance(b, Version) and a.task.tokens is b.task.tokens:
+        return True
+    return _offsets(a) == _offsets(b)
+
+
+def _labels(a: Seen, b: Seen, sa: Sequence[Span], sb: Sequence[Span]) -> tuple[list[str], list[str]]:
+    """Both versions' token labels, on A's tokens (the same offsets as B's): as ``token_labels``
+    gives them, from the spans' token indices when both are plain (their spans sit on the tokens
+    without overlapping: each labels the tokens token_start..token_end, and only those)."""
+    if isinstance(a, Plain) and isinstance(b, Plain):
+        return _on_tokens(len(a.starts), sa), _on_tokens(len(a.starts), sb)
+    offsets = _offsets(a)
+    return token_labels(offsets, sa), token_labels(offsets, sb)
+
+
+def _on_tokens(count: int, spans: Sequence[Span]) -> list[str]:
+    labels = [OUTSIDE] * count
+    for s in spans:
+        labels[s.token_start : s.token_end + 1] = [s.label] * (s.token_end - s.token_start + 1)
+    return labels
 
 
 def _span_triples(spans: Sequence[Span]) -> list[tuple[int, int, str]]:
@@ -584,6 +637,7 @@ class PairTally:
         self.per_label: dict[str, Counts] = {}
         self._label_tp: dict[str, int] = {}  # exact matches of tasks whose spans are all the same
         self._alike_spans = 0  # how many: each a match of every kind (added to the Counts at the end)
+        self._alike_relations = 0  # relations of tasks whose spans and relations are all the same
         self.tokens = LabelTally()
         self._alike: dict[Hashable, int] = {}  # token labels of those tasks (the same on both sides)
         self._alike_items = 0
@@ -593,15 +647,16 @@ class PairTally:
         self._diff_keys: list[int] = []
         self.layers: dict[str, LayerReport] = {}
 
-    def add(self, key: int, va: Version | None, vb: Version | None) -> None:
-        """One task: A's and B's version of it (None: that annotator has not got it)."""
+    def add(self, key: int, va: Seen | None, vb: Seen | None) -> None:
+        """One task: A's and B's version of it (None: that annotator has not got it). Plain
+        versions only without ``details``."""
         if va is None or vb is None:
             if va is not None:
                 self.only_a += 1
             elif vb is not None:
                 self.only_b += 1
             return
-        if va.task.text != vb.task.text:
+        if va.text != vb.text:
             self.problems.append(
                 f"{va.ref or self.names[0]} and {vb.ref or self.names[1]} share input hash {key} but their "
                 "texts differ; not compared"
@@ -613,18 +668,34 @@ class PairTally:
             return
         self.compared += 1
         sa, sb = va.annotation.spans, vb.annotation.spans
+        if (
+            sa is sb
+            and va.annotation.relations is vb.annotation.relations
+            and isinstance(va, Plain)
+            and isinstance(vb, Plain)
+            and va.starts is vb.starts
+            and va.ends is vb.ends
+        ):
+            # Two plain versions sharing their tokens, spans and relations (the same lists, read
+            # once): every span and relation is a match of every kind, every token labelled alike.
+            self._alike_spans += len(sa)
+            for span in sa:
+                self._label_tp[span.label] = self._label_tp.get(span.label, 0) + 1
+            self._alike_relations += len(va.annotation.relations)
+            self._tokens_alike(va, sa)
+            return
         grouped = any(s.layer != ENTS for s in sa) or any(s.layer != ENTS for s in sb)
         if grouped:
             self._groups(sa, sb)
             sa = tuple(s for s in sa if s.layer == ENTS)
             sb = tuple(s for s in sb if s.layer == ENTS)
-        same_tokens = va.task.tokens is vb.task.tokens or _token_offsets(va.task) == _token_offsets(vb.task)
-        triples = _span_triples(sa)
+        same_tokens = _same_tokens(va, vb)
+        alike = sa is sb or _span_triples(sa) == _span_triples(sb)  # one tuple: two plain records' same spans
         relations = Counts()
         if va.annotation.relations or vb.annotation.relations:
             relations = multiset_counts(relation_keys(va.annotation), relation_keys(vb.annotation))
             self.rel_exact += relations
-        if triples == _span_triples(sb):
+        if alike:
             # The same spans (most tasks of a good team): every count is a match, and the overlap
             # matching pairs each span with its twin, so aligned relations are the exact ones.
             self._alike_spans += len(sa)
@@ -636,7 +707,7 @@ class PairTally:
             else:
                 self.rel_aligned += relations
             if same_tokens:
-                self._tokens_alike(va.task, sa)
+                self._tokens_alike(va, sa)
         else:
             self.exact += exact_counts(sa, sb)
             self.boundary += boundary_counts(sa, sb)
@@ -648,11 +719,11 @@ class PairTally:
                 matching = layer_matching(va.annotation.spans, vb.annotation.spans)
             self.rel_aligned += aligned_relation_counts(va.annotation, vb.annotation, matching)
             if same_tokens:
-                offsets = _token_offsets(va.task)
-                self.tokens.add(token_labels(offsets, sa), token_labels(offsets, sb))
+                self.tokens.add(*_labels(va, vb, sa, sb))
         if not same_tokens:
             self.left_out += 1
         if self.details:
+            assert isinstance(va, Version) and isinstance(vb, Version), "details need whole versions"
             found = find_disagreements(va.annotation, vb.annotation)
             if found:
                 self.diffs.append(TaskDiff(va.ref, vb.ref, va.task, va.annotation, vb.annotation, found))
@@ -669,31 +740,36 @@ class PairTally:
                 [s for s in sa if s.layer == layer], [s for s in sb if s.layer == layer]
             )
 
-    def _tokens_alike(self, task: Task, spans: Sequence[Span]) -> None:
+    def _tokens_alike(self, version: Seen, spans: Sequence[Span]) -> None:
         """Both annotators gave every token the same label: count the labels from the spans' token
         ranges (what token_labels would give, without a label a token), when the spans do not
-        overlap and sit on the task's tokens as stored."""
-        tokens = task.tokens
-        widths: list[tuple[str, int]] = []
-        end = 0
-        for s in sorted(spans, key=lambda s: (s.start, s.end)):
-            if (
-                s.start < end
-                or not 0 <= s.token_start <= s.token_end < len(tokens)
-                or tokens[s.token_start].start != s.start
-                or tokens[s.token_end].end != s.end
-            ):
-                self.tokens.add_equal(token_labels(_token_offsets(task), spans))
-                return
-            end = s.end
-            widths.append((s.label, s.token_end - s.token_start + 1))
+        overlap and sit on the task's tokens as stored (a plain version's always do)."""
+        if isinstance(version, Plain):
+            count = len(version.starts)
+            widths = [(s.label, s.token_end - s.token_start + 1) for s in spans]
+        else:
+            tokens = version.task.tokens
+            count = len(tokens)
+            widths = []
+            end = 0
+            for s in sorted(spans, key=lambda s: (s.start, s.end)):
+                if (
+                    s.start < end
+                    or not 0 <= s.token_start <= s.token_end < len(tokens)
+                    or tokens[s.token_start].start != s.start
+                    or tokens[s.token_end].end != s.end
+                ):
+                    self.tokens.add_equal(token_labels(_token_offsets(version.task), spans))
+                    return
+                end = s.end
+                widths.append((s.label, s.token_end - s.token_start + 1))
         alike = self._alike
         covered = 0
         for label, width in widths:
             alike[label] = alike.get(label, 0) + width
             covered += width
-        alike[OUTSIDE] = alike.get(OUTSIDE, 0) + len(tokens) - covered
-        self._alike_items += len(tokens)
+        alike[OUTSIDE] = alike.get(OUTSIDE, 0) + count - covered
+        self._alike_items += count
 
     def report(self) -> PairReport:
         t = LabelTally(self.tokens.items, self.tokens.same, Counter(self.tokens.a), Counter(self.tokens.b))
@@ -715,8 +791,8 @@ class PairTally:
                 krippendorff_alpha=t.krippendorff_alpha,
                 tasks_left_out=self.left_out,
             ),
-            relations_exact=self.rel_exact,
-            relations_aligned=self.rel_aligned,
+            relations_exact=self.rel_exact + Counts(self._alike_relations),
+            relations_aligned=self.rel_aligned + Counts(self._alike_relations),
             details=tuple(self.diffs),
             problems=tuple(self.problems),
             layers=dict(self.layers),
@@ -760,17 +836,17 @@ class FleissOver:
         self.tally = FleissTally()
         self.tasks = self.left_out = 0
 
-    def add(self, versions: Sequence[Version | None]) -> None:
+    def add(self, versions: Sequence[Seen | None]) -> None:
         present = [v for v in versions if v is not None]
         if len(present) != self.coders or not all(_accepted(v) for v in present):
             return
         first = present[0]
-        if any(v.task.text != first.task.text for v in present):
+        if any(v.text != first.text for v in present):
             return
-        offsets = _token_offsets(first.task)
-        if any(v.task.tokens is not first.task.tokens and _token_offsets(v.task) != offsets for v in present):
+        if not all(_same_tokens(first, v) for v in present):
             self.left_out += 1
             return
+        offsets = _offsets(first)
         self.tasks += 1
         columns = [token_labels(offsets, [s for s in v.annotation.spans if s.layer == ENTS]) for v in present]
         for row in zip(*columns, strict=True):
@@ -847,7 +923,7 @@ class Comparison:
         ]
         self.fleiss = FleissOver(len(names)) if len(names) > 2 else None
 
-    def add(self, key: int, versions: Sequence[Version | None]) -> None:
+    def add(self, key: int, versions: Sequence[Seen | None]) -> None:
         for i, j, tally in self.pairs:
             tally.add(key, versions[i], versions[j])
         if self.fleiss is not None:

@@ -29,14 +29,15 @@ from typing import IO, Any
 import numpy
 import orjson
 
-from annotator.core.agreement import AgreementReport, Comparison, Version
+from annotator.core.agreement import AgreementReport, Comparison, Plain, Seen, Version
 from annotator.core.errors import AnnotatorError, BadRecord, InvalidAnnotation
 from annotator.core.model import Annotation, Task, Token
-from annotator.core.records import SPANS_VIEW, from_record
+from annotator.core.records import from_record
 from annotator.formats.jsonl import read_record
 from annotator.formats.jsontext import RecordError, record_at, records
 from annotator.formats.problems import Problems
 from annotator.reports.agreement_input import Sides
+from annotator.reports.agreement_plain import PlainRead, native, read_plain
 
 Ints = numpy.ndarray[Any, Any]
 
@@ -51,15 +52,13 @@ WINDOW_TOKENS = 400_000
 # read from it. Another file's record of the task with the same text and list takes the tokens as
 # they are: two annotators' versions share their tokens, and reading them is most of a record.
 Shared = tuple[str, bytes, tuple[Token, ...]]
+# What the first version read of a task hands the next one: its tokens read whole, or its plain
+# read (see agreement_plain).
+Like = Shared | PlainRead | None
 
 
-def _nothing(value: Any) -> Shared | None:
+def _nothing(value: Any) -> Like:
     return None
-
-
-# The keys by which kinds.record_format takes a record for another JSON format's (with the regions
-# region_keys finds).
-_FOREIGN = frozenset({"data", "annotation_id", "entities", "annotations", "label", "labels", "predictions"})
 
 
 def _plain(value: Any) -> bool:
@@ -68,7 +67,7 @@ def _plain(value: Any) -> bool:
     tokens, entity spans that give their token indices (no group key; nothing to split or align)
     and do not overlap (``without_overlaps`` drops nothing), and relations between labelled
     spans (none between plain tokens). Anything else is read by ``read_record`` itself."""
-    if type(value) is not dict or not _FOREIGN.isdisjoint(value) or value.get("_view_id") == SPANS_VIEW:
+    if not native(value):
         return False
     spans, relations = value.get("spans") or [], value.get("relations") or []
     if (
@@ -78,9 +77,6 @@ def _plain(value: Any) -> bool:
         or type(relations) is not list
     ):
         return False
-    for held in value.values():  # no JSON-MIN regions (kinds.region_keys): a list of {"labels", ...}
-        if type(held) is list and held and type(held[0]) is dict and "labels" in held[0]:
-            return False
     edges = []
     for span in spans:
         if type(span) is not dict or "key" in span or "token_start" not in span or "token_end" not in span:
@@ -107,12 +103,14 @@ class GoldFile:
     lines and text fingerprints in arrays; ``settle`` then says which record each task uses and
     what the file repeats; ``versions`` reads chosen tasks again by their place."""
 
-    def __init__(self, path: Path) -> None:
-        self.path, self.where = path, str(path)
+    def __init__(self, path: Path, *, plain: bool = True) -> None:
+        """``plain``: read records as plain versions where they allow it (not for ``details``,
+        which show the tasks)."""
+        self.path, self.where, self.plain = path, str(path), plain
         if not path.is_file():
             raise AnnotatorError(f"cannot read {self.where}: no such file")
         # A JSON array's records are held: several may share a line, so a line does not find one.
-        self.held: list[Version] | None = [] if _is_array(path) else None
+        self.held: list[Seen] | None = [] if _is_array(path) else None
         self.problems = Problems()
         self._columns = array("q"), array("q"), array("q")  # input hash, line, fingerprint, a record each
         self._count = 0  # good records read
@@ -126,13 +124,12 @@ class GoldFile:
         """The good records read so far."""
         return self._count
 
-    def read(
-        self, like: Callable[[Any], Shared | None] = _nothing
-    ) -> Iterator[tuple[int, Version, Shared | None]]:
-        """Each good record's version with its number among the good records, in file order, and
-        its tokens as another file's record of the task may share them; a bad record is reported
-        (file, line, reason) and passed over. ``like``: the tokens another file's record of a
+    def read(self, like: Callable[[Any], Like] = _nothing) -> Iterator[tuple[int, int, Seen, Like]]:
+        """Each good record's number among the good records, its task's key and its version, in
+        file order, and what another file's record of the task may share of it; a bad record is
+        reported (file, line, reason) and passed over. ``like``: what another file's record of a
         record's task (a raw value) brought, if any."""
+        hashes, lines, prints = self._columns
         try:
             for rec in records(self.path):
                 if isinstance(rec, RecordError):
@@ -141,26 +138,32 @@ class GoldFile:
                 made = self._version(rec, self.problems, like(rec[1]))
                 if made is None:
                     continue
-                version, shared = made
+                key, version, shared = made
                 ordinal = self._count
                 self._count += 1
-                for column, value in zip(
-                    self._columns, (version.task.input_hash, rec[0], hash(version.task.text)), strict=True
-                ):
-                    column.append(value)
+                hashes.append(key)
+                lines.append(rec[0])
+                prints.append(hash(version.text))
                 if self.held is not None:
                     self.held.append(version)
-                yield ordinal, version, shared
+                yield ordinal, key, version, shared
         except OSError as exc:
             raise AnnotatorError(f"cannot read {self.where}: {exc.strerror or exc}") from None
 
     def _version(
-        self, rec: tuple[int, Any], problems: Problems, like: Shared | None = None
-    ) -> tuple[Version, Shared | None] | None:
-        """A record's version, and its tokens to share, or None after reporting it. A record
-        ``read_record`` would hand to ``from_record`` as it is (see ``_plain``) goes there directly,
-        taking the tokens ``like`` brought when its text and token list are the same."""
+        self, rec: tuple[int, Any], problems: Problems, like: Like = None
+    ) -> tuple[int, Seen, Like] | None:
+        """A record's key and version, and what it shares, or None after reporting it. A plain
+        version when ``read_plain`` takes the record; else a record ``read_record`` would hand to
+        ``from_record`` as it is (see ``_plain``) goes there directly, taking the tokens ``like``
+        brought when its text and token list are the same."""
         number, value = rec
+        if self.plain:
+            read = read_plain(value, f"{self.where}:{number}", like if isinstance(like, PlainRead) else None)
+            if read is not None:
+                return read.key, read.version, read
+        if isinstance(like, PlainRead):
+            like = None
         if _plain(value):
             text, raw = value["text"], orjson.dumps(value["tokens"])
             tokens = like[2] if like is not None and like[1] == raw and like[0] == text else None
@@ -172,9 +175,9 @@ class GoldFile:
             else:
                 for warning in warnings:
                     problems.warn(self.where, number, warning)
-                return self._made(task, annotation, number), (text, raw, task.tokens)
+                return task.input_hash, self._made(task, annotation, number), (text, raw, task.tokens)
         item = read_record(value, self.where, number, problems, os.environ.get("ANNOTATOR_LANG", "en"))
-        return None if item is None else (self._made(*item, number), None)
+        return None if item is None else (item[0].input_hash, self._made(*item, number), None)
 
     def _made(self, task: Task, annotation: Annotation, number: int) -> Version:
         if annotation.answer is None:
@@ -233,7 +236,7 @@ class GoldFile:
             for kind, n in sorted(problems.unsupported.items())
         ]
 
-    def versions(self, places: Ints) -> Iterator[Version | None]:
+    def versions(self, places: Ints) -> Iterator[Seen | None]:
         """The versions of the tasks at these places in ``keys`` (-1: none), read again one at a
         time, in that order."""
         if self.held is not None:
@@ -253,7 +256,7 @@ class GoldFile:
                 rec = record_at(handle, int(self.lines[place]))
                 made = None if isinstance(rec, RecordError) else self._version(rec, Problems())
                 assert made is not None, "a record read before reads the same again"
-                yield made[0]
+                yield made[1]
 
 
 def _is_array(path: Path) -> bool:
@@ -319,7 +322,7 @@ def _in_step(files: Sequence[GoldFile], comparison: Comparison) -> _Early:
     waiting: dict[int, list[Any]] = {}
     tokens = 0  # of the versions waiting
 
-    def like(value: Any) -> Shared | None:
+    def like(value: Any) -> Like:
         """The tokens of the task this record names, from another file's record waiting for it."""
         key = value.get("_input_hash") if type(value) is dict else None
         entry = waiting.get(key) if type(key) is int else None
@@ -333,14 +336,13 @@ def _in_step(files: Sequence[GoldFile], comparison: Comparison) -> _Early:
             if item is None:
                 del readers[i]
                 continue
-            number, version, shared = item
-            key = version.task.input_hash
+            number, key, version, shared = item
             entry = waiting.get(key)
             if entry is None:
                 entry = waiting[key] = [None] * (2 * n) + [0, 0, shared]
             if entry[i] is None:
                 entry[-3] += 1
-            size = len(version.task.tokens)
+            size = len(version.starts) if isinstance(version, Plain) else len(version.task.tokens)
             entry[-2] += size
             tokens += size
             entry[i], entry[n + i] = version, number  # a file's later record of a task replaces it
@@ -366,7 +368,7 @@ def compare_files(paths: list[Path], *, details: bool = False) -> tuple[Agreemen
         raise AnnotatorError("agreement needs two files (or --dataset with --annotators)")
     if len(set(names)) != len(names):
         raise AnnotatorError("the same file is given twice")
-    files = [GoldFile(path) for path in paths]
+    files = [GoldFile(path, plain=not details) for path in paths]
     comparison = Comparison(names, details=details)
     early_keys, early_used = _in_step(files, comparison).numbers()
     # Two annotators' figures are sums of integers, added in any order; Fleiss' kappa (three or

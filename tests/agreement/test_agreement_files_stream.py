@@ -103,21 +103,29 @@ def variants(items: list[Item], seed: int) -> dict[str, list[Item]]:
     }
 
 
+@pytest.mark.parametrize("details", [True, False], ids=["details", "plain"])
 @pytest.mark.parametrize("window", [1, 5, agreement_files.WINDOW])
 @pytest.mark.parametrize(
     "kind", ["in order", "shuffled", "reversed", "shifted", "some missing, some only here", "a task repeated"]
 )
 def test_two_files_give_the_report_of_the_versions_held(
-    tmp_path: Path, annotators: dict[str, list[Item]], kind: str, window: int, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path,
+    annotators: dict[str, list[Item]],
+    kind: str,
+    window: int,
+    details: bool,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    """With ``details`` every record is read whole; without, plainly (agreement_plain)."""
     monkeypatch.setattr(agreement_files, "WINDOW", window)
     a = write(tmp_path / "a.jsonl", annotators["Lisa"])
     b_items = variants(annotators["Maria"], 1)[kind]
     b = write(tmp_path / "b.jsonl", b_items)
-    report, read = compare_files([a, b], details=True)
-    expected = compare_all([held(a, annotators["Lisa"]), held(b, b_items)], details=True)
-    assert to_json(report, True) == to_json(expected, True)
-    assert report.pairs[0].tasks.compared > 100 and report.pairs[0].details  # real disagreements
+    report, read = compare_files([a, b], details=details)
+    expected = compare_all([held(a, annotators["Lisa"]), held(b, b_items)], details=details)
+    assert to_json(report, details) == to_json(expected, details)
+    pair = report.pairs[0]
+    assert pair.tasks.compared > 100 and pair.exact.fp and pair.exact.fn  # real disagreements
     assert not read.bad
     # The documents repeat a few lines ("-"): each later one is said, in both files.
     repeats = [len(x) - len({t.input_hash for t, _ in x}) for x in (annotators["Lisa"], b_items)]
@@ -125,9 +133,14 @@ def test_two_files_give_the_report_of_the_versions_held(
     assert all("this later one is used" in str(w) for w in read.warnings)
 
 
+@pytest.mark.parametrize("details", [True, False], ids=["details", "plain"])
 @pytest.mark.parametrize("window", [1, agreement_files.WINDOW])
 def test_four_files_in_different_orders_give_the_report_of_the_versions_held(
-    tmp_path: Path, annotators: dict[str, list[Item]], window: int, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path,
+    annotators: dict[str, list[Item]],
+    window: int,
+    details: bool,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Fleiss' kappa sums a fraction a token, so with three files or more the tasks are added in
     the report's order whatever the files' orders."""
@@ -139,8 +152,8 @@ def test_four_files_in_different_orders_give_the_report_of_the_versions_held(
         path = write(tmp_path / f"{name}.jsonl", items)
         files.append(path)
         sides.append(held(path, items))
-    report, _ = compare_files(files, details=True)
-    assert to_json(report, True) == to_json(compare_all(sides, details=True), True)
+    report, _ = compare_files(files, details=details)
+    assert to_json(report, details) == to_json(compare_all(sides, details=details), details)
     assert report.fleiss is not None and report.fleiss.tasks > 100
 
 

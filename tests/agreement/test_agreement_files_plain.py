@@ -1,0 +1,159 @@
+"""``agreement a.jsonl b.jsonl`` reads most records plainly (``agreement_plain``: no task built,
+checked as import checks them) and the rest whole: on random files, good records and records broken
+in the ways files break, in the same or another order, the report and what is said about the
+records are byte for byte those of reading every record whole."""
+
+from __future__ import annotations
+
+import copy
+import random
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from annotator.core.model import Annotation, Task
+from annotator.core.records import to_record
+from annotator.reports import agreement_files
+from annotator.reports.agreement import to_json
+from annotator.reports.agreement_files import compare_files
+from annotator.reports.agreement_plain import read_plain
+from tests.agreement.test_agreement_files_reading import BREAKS
+from tests.strategies import annotated_tasks, annotations_of, tokenize
+
+Record = dict[str, Any]
+
+
+def _reversed_spans(rec: Record) -> None:
+    rec["spans"] = rec.get("spans", [])[::-1]
+
+
+def _drop_hash(rec: Record) -> None:
+    rec.pop("_input_hash", None)
+
+
+def _answer_reject(rec: Record) -> None:
+    rec["answer"] = "reject"
+
+
+def _token_start_true(rec: Record) -> None:
+    """A value equal to the one written (True == 1) but not the same JSON."""
+    if len(rec["tokens"]) > 1:
+        rec["tokens"][1]["start"] = (
+            True if rec["tokens"][1]["start"] == 1 else rec["tokens"][1]["start"] * 1.0
+        )
+
+
+def _relabelled_twice(rec: Record) -> None:
+    """The first span again with another label: two spans at one place."""
+    rec["spans"].append({**rec["spans"][0], "label": rec["spans"][0]["label"] + "x"})
+
+
+def _overlapping(rec: Record) -> None:
+    """A span on the first span's tokens and the next one's, before it: they overlap."""
+    first, tokens = rec["spans"][0], rec["tokens"]
+    last = min(first["token_end"] + 1, len(tokens) - 1)
+    span = {**first, "end": tokens[last]["end"], "token_end": last, "label": "WIDE"}
+    rec["spans"].insert(0, span)
+
+
+# What random records may suffer, besides the breaks of real records.
+CHANGES = {
+    **BREAKS,
+    "spans in reverse order": _reversed_spans,
+    "a span twice, relabelled": _relabelled_twice,
+    "overlapping spans": _overlapping,
+    "a span starting inside its token": lambda rec: rec["spans"][0].update(
+        start=rec["spans"][0]["start"] + 1
+    ),
+    "no input hash": _drop_hash,
+    "an input hash past 64 bits": lambda rec: rec.update(_input_hash=2**63),
+    "rejected": _answer_reject,
+    "a token start of another type": _token_start_true,
+}
+
+
+@st.composite
+def pairs(draw: st.DrawFn) -> tuple[Task, Annotation, Annotation]:
+    task, a = draw(annotated_tasks())
+    b = draw(st.sampled_from([a, draw(annotations_of(task))]))
+    return task, a, b
+
+
+def _records(items: list[tuple[Task, Annotation]], changes: list[tuple[int, str]]) -> list[Record]:
+    records = [to_record(task, annotation) for task, annotation in items]
+    for at, name in changes:
+        rec = records[at % len(records)]
+        try:
+            CHANGES[name](rec)
+        except (IndexError, KeyError, TypeError, AttributeError):
+            continue
+    return records
+
+
+def _write(path: Path, records: list[Record]) -> Path:
+    path.write_bytes(b"".join(orjson.dumps(r, option=orjson.OPT_APPEND_NEWLINE) for r in records))
+    return path
+
+
+def _read(paths: list[Path]) -> tuple[str, list[str], list[str]]:
+    report, read = compare_files(paths)
+    return to_json(report), [str(b) for b in read.bad], [str(w) for w in read.warnings]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(pairs(), min_size=1, max_size=6),
+    st.lists(st.tuples(st.integers(0, 50), st.sampled_from(sorted(CHANGES))), max_size=4),
+    st.lists(st.tuples(st.integers(0, 50), st.sampled_from(sorted(CHANGES))), max_size=4),
+    st.sampled_from(["in order", "shuffled", "reversed", "repeated"]),
+    st.integers(0, 2**16),
+)
+def test_plain_reading_gives_what_whole_reading_gives(
+    items: list[tuple[Task, Annotation, Annotation]],
+    changes_a: list[tuple[int, str]],
+    changes_b: list[tuple[int, str]],
+    order: str,
+    seed: int,
+) -> None:
+    a_records = _records([(t, a) for t, a, _ in items], changes_a)
+    b_records = _records([(t, b) for t, _, b in items], changes_b)
+    if order == "shuffled":
+        random.Random(seed).shuffle(b_records)
+    elif order == "reversed":
+        b_records.reverse()
+    elif order == "repeated":
+        b_records = [*b_records, copy.deepcopy(b_records[0])]
+    with tempfile.TemporaryDirectory() as folder:
+        paths = [_write(Path(folder) / "a.jsonl", a_records), _write(Path(folder) / "b.jsonl", b_records)]
+        plain = _read(paths)
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(agreement_files, "read_plain", lambda *args: None)
+            whole = _read(paths)
+    assert plain == whole
+
+
+def test_the_same_records_are_read_plainly(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The test above compares something: records as this tool writes them are read plainly, and
+    the second version of a task takes the first one's checked tokens and spans."""
+    read: list[Any] = []
+    original = read_plain
+
+    def spy(value: Any, ref: str, like: Any = None) -> Any:
+        made = original(value, ref, like)
+        read.append((made, like))
+        return made
+
+    monkeypatch.setattr(agreement_files, "read_plain", spy)
+    text = "Ada met Bob in Paris ."
+    task = Task(text, tokenize(text), 1)
+    a = Annotation((), (), "accept")
+    paths = [_write(tmp_path / f"{n}.jsonl", [to_record(task, a)]) for n in "ab"]
+    _read(paths)
+    assert len(read) == 2 and all(made is not None for made, _ in read)
+    (first, _), (second, like) = read
+    assert like is first and second.version.starts is first.version.starts
