@@ -115,6 +115,7 @@ def main() -> None:
     if args.keys_child:
         keys_child(args.keys_child, args.document, args.db, args.keys)
         return
+    measure.compile_checkout()
     with tempfile.TemporaryDirectory() as tmp:
         document = Path(tmp) / "long.jsonl"
         write_document(args.tokens, document)
