@@ -50,10 +50,6 @@ def main() -> None:
     formats = args.format.split(",")
     folder, db = measure.prepare("export", args.n, with_db=args.db is None)
     db = args.db or db
-    # The checkout's modules compiled first, as an installed annotator's are: with
-    # PYTHONDONTWRITEBYTECODE set (as here), every run compiled them again, a tenth of a second
-    # of every start that no user pays.
-    measure.run([measure.PYTHON, "-m", "compileall", "-q", str(measure.ROOT / "annotator")])
     with tempfile.TemporaryDirectory(dir=folder) as tmp:
         bare = Path(tmp) / "bare.db"
         measure.run(measure.script("baseline.py", "insert", folder / "a.jsonl", bare))
