@@ -232,8 +232,12 @@ async def test_the_start_of_a_long_record_is_drawn_before_the_record_is_read(
     source, task = _long_record(tmp_path, 3_000)
     read: list[int] = []
     real = from_record
+    # The feed's thread reads the whole record only once the test has seen the start drawn: under
+    # load the whole was sometimes drawn before the test's first look, which then saw no start.
+    start_seen = threading.Event()
 
     def counting(record: dict[str, Any], **kwargs: Any) -> tuple[Task, Annotation]:
+        start_seen.wait(timeout=30)
         read.append(len(record["tokens"]))
         return real(record, **kwargs)
 
@@ -248,12 +252,13 @@ async def test_the_start_of_a_long_record_is_drawn_before_the_record_is_read(
             seen.append((message.start_only, len(message.task.tokens), spans, len(read)))
 
     async with app.run_test(size=SIZE, message_hook=spy) as pilot:
-        for _ in range(50):
+        for _ in range(500):
             if seen and app.annotate_screen.doc.doc_task is not None:
                 break
             await pilot.pause(0.02)
         said = app.annotate_screen.said
         drawn = app.annotate_screen.doc.doc_task
+        start_seen.set()
         await opened(app, pilot)
         cur = app.session.current
         assert cur is not None and cur.task == task and len(cur.annotation.spans) == 3
