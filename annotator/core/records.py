@@ -181,7 +181,7 @@ TokenColumns = tuple[list[str], list[int], list[int], list[int], list[bool]]
 SpanRow = tuple[int, int, int, int, str, str | None, int]
 
 
-def _token_columns(text: str, raw: list[Any]) -> TokenColumns | None:
+def token_columns(text: str, raw: list[Any]) -> TokenColumns | None:
     """The tokens' five columns (texts, starts, ends, ids, ws) when they are as Prodigy writes them
     (every key, of the right type, ids 0, 1, 2, ..., in order, each the text at its offsets), read
     and checked a column at a time; None when any is not, and the careful reading below says what
@@ -218,8 +218,8 @@ def _token_columns(text: str, raw: list[Any]) -> TokenColumns | None:
 
 
 def _plain_tokens(text: str, raw: list[Any]) -> tuple[Token, ...] | None:
-    """The tokens when they are as Prodigy writes them (``_token_columns``), else None."""
-    columns = _token_columns(text, raw)
+    """The tokens when they are as Prodigy writes them (``token_columns``), else None."""
+    columns = token_columns(text, raw)
     return None if columns is None else _tokens_of(columns)
 
 
@@ -293,17 +293,17 @@ def span_from_record(task: Task, raw: Any, where: str, sid: int, default_layer: 
 
 
 def _plain_spans(task: Task, raw_spans: list[Any], layer: str) -> tuple[list[Span], bool] | None:
-    """The spans when they are as Prodigy writes them (``_span_rows``) as Spans of ``layer``, and
+    """The spans when they are as Prodigy writes them (``span_rows``) as Spans of ``layer``, and
     whether they come in text order without overlapping one another; None when any is not, and
     ``span_from_record`` reads them one by one and says what is wrong."""
     tokens = task.tokens
-    rows = _span_rows(task.text, [t.start for t in tokens], [t.end for t in tokens], raw_spans)
+    rows = span_rows(task.text, [t.start for t in tokens], [t.end for t in tokens], raw_spans)
     if rows is None:
         return None
     return [Span(*row, layer) for row in rows[0]], rows[1]
 
 
-def _span_rows(
+def span_rows(
     text: str, starts: list[int], ends: list[int], raw_spans: list[Any]
 ) -> tuple[list[SpanRow], bool] | None:
     """The spans when they are as Prodigy writes them (offsets, token indices that fit them, a
@@ -503,8 +503,8 @@ class Plain(NamedTuple):
 
 def plain_record(record: Any) -> Plain | None:
     """The record when it reads as Prodigy writes it, with nothing to mend or warn about: a JSON
-    object with its text, tokens (``_token_columns``), entity spans on them in text order without
-    overlaps (``_span_rows``), relations between those spans, each once, a usable input hash (or
+    object with its text, tokens (``token_columns``), entity spans on them in text order without
+    overlaps (``span_rows``), relations between those spans, each once, a usable input hash (or
     none) and answer. None otherwise: ``from_record`` then reads it and says what is wrong, if
     anything. Whatever this returns, ``from_record`` gives the same task and annotation for (the
     tests check both ways), without building a Token a token or a Span a span: an import of
@@ -515,7 +515,7 @@ def plain_record(record: Any) -> Plain | None:
     meta = record.get("meta") or {}
     if type(text) is not str or type(raw_tokens) is not list or type(meta) is not dict:
         return None
-    columns = _token_columns(text, raw_tokens)
+    columns = token_columns(text, raw_tokens)
     if columns is None:
         return None
     ihash = record.get("_input_hash")
@@ -532,11 +532,11 @@ def plain_record(record: Any) -> Plain | None:
         or record.get("_view_id") == SPANS_VIEW
     ):
         return None
-    rows = _span_rows(text, columns[1], columns[2], raw_spans)
+    rows = span_rows(text, columns[1], columns[2], raw_spans)
     if rows is None or not rows[1]:
         return None
     spans = rows[0]
-    relations = _relation_rows(spans, raw_rels) if raw_rels else []
+    relations = relation_rows(spans, raw_rels) if raw_rels else []
     answer = record.get("answer")
     if relations is None or (answer is not None and answer not in ANSWERS):
         return None
@@ -558,9 +558,7 @@ def plain_record(record: Any) -> Plain | None:
     )
 
 
-def _relation_rows(
-    spans: list[SpanRow], raw_rels: list[Any]
-) -> list[tuple[int, int, str, str | None]] | None:
+def relation_rows(spans: list[SpanRow], raw_rels: list[Any]) -> list[tuple[int, int, str, str | None]] | None:
     """The relations as Prodigy writes them, between the spans (by their offsets), each once and
     none from a span to itself; None when any is not."""
     by_offsets: dict[tuple[Any, ...], SpanRow] = {(row[0], row[1]): row for row in spans}

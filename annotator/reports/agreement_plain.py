@@ -20,7 +20,7 @@ from annotator.core.model import ANSWERS, Annotation, Relation, Span
 
 # The checks of core.records.plain_record, one part at a time: the second version of a task
 # takes what the first one's passed.
-from annotator.core.records import SPANS_VIEW, SpanRow, _relation_rows, _span_rows, _token_columns
+from annotator.core.records import SPANS_VIEW, SpanRow, relation_rows, span_rows, token_columns
 
 # The keys by which kinds.record_format takes a record for another JSON format's (with the regions
 # region_keys finds).
@@ -88,7 +88,7 @@ def read_plain(value: Any, ref: str, like: PlainRead | None = None) -> PlainRead
     if like is not None and like.version.text == text and like.tokens == token_list:
         starts, ends = like.version.starts, like.version.ends
     else:
-        columns = _token_columns(text, tokens)
+        columns = token_columns(text, tokens)
         if columns is None:
             return None
         starts, ends, like = columns[1], columns[2], None
@@ -98,7 +98,7 @@ def read_plain(value: Any, ref: str, like: PlainRead | None = None) -> PlainRead
         if like.relations == relation_list:
             relations = like.version.annotation.relations
     else:
-        found = _span_rows(text, starts, ends, raw_spans)
+        found = span_rows(text, starts, ends, raw_spans)
         if found is None or not found[1]:  # not in text order, or overlapping: read whole
             return None
         rows = found[0]
@@ -106,10 +106,10 @@ def read_plain(value: Any, ref: str, like: PlainRead | None = None) -> PlainRead
     if relations is None:
         if not all(map(_between_spans, raw_relations)):
             return None
-        relation_rows = _relation_rows(rows, raw_relations) if raw_relations else []
-        if relation_rows is None:
+        linked = relation_rows(rows, raw_relations) if raw_relations else []
+        if linked is None:
             return None
-        relations = tuple(Relation(*row) for row in relation_rows)
+        relations = tuple(Relation(*row) for row in linked)
     annotation = like.version.annotation if like is not None else None
     if (
         annotation is None
