@@ -13,6 +13,8 @@ from functools import partial
 from itertools import chain, compress, islice, repeat
 from typing import Any, NamedTuple, TypeGuard
 
+import orjson
+
 from annotator.core.errors import InvalidAnnotation
 from annotator.core.hashing import input_hash, task_hash
 from annotator.core.model import ANSWERS, ENTS, Annotation, Answer, Relation, Span, SpanKey, Task, Token
@@ -179,6 +181,8 @@ TokenColumns = tuple[list[str], list[int], list[int], list[int], list[bool]]
 # A span as (start, end, token_start, token_end, label, source, sid): the fields of an entity Span
 # in order, which is also how the store writes one.
 SpanRow = tuple[int, int, int, int, str, str | None, int]
+# A relation as (head sid, child sid, label, source): the fields of a Relation in order.
+RelationRow = tuple[int, int, str, str | None]
 
 
 def token_columns(text: str, raw: list[Any]) -> TokenColumns | None:
@@ -488,11 +492,14 @@ class Plain(NamedTuple):
     extra: dict[str, Any]
     tokens: TokenColumns
     spans: list[SpanRow]  # entity spans in text order, none overlapping another
-    relations: list[tuple[int, int, str, str | None]]  # head sid, child sid, label, source
+    relations: list[RelationRow]
     answer: Answer | None
     annotator: str | None
     session: str | None
     timestamp: int | None
+    # The record's token, span and relation lists as JSON, when read to share its checked
+    # columns and rows with another version of the task (``plain_record``'s ``lists``).
+    lists: tuple[bytes, bytes, bytes] | None = None
 
     def item(self) -> tuple[Task, Annotation]:
         task = Task(self.text, _tokens_of(self.tokens), self.input_hash, dict(self.meta), self.extra)
@@ -501,45 +508,67 @@ class Plain(NamedTuple):
         return task, Annotation(spans, relations, self.answer, self.annotator, self.session, self.timestamp)
 
 
-def plain_record(record: Any) -> Plain | None:
+def plain_record(record: Any, like: Plain | None = None, *, lists: bool = False) -> Plain | None:
     """The record when it reads as Prodigy writes it, with nothing to mend or warn about: a JSON
     object with its text, tokens (``token_columns``), entity spans on them in text order without
-    overlaps (``span_rows``), relations between those spans, each once, a usable input hash (or
-    none) and answer. None otherwise: ``from_record`` then reads it and says what is wrong, if
-    anything. Whatever this returns, ``from_record`` gives the same task and annotation for (the
-    tests check both ways), without building a Token a token or a Span a span: an import of
-    a million records spent half its time there."""
+    overlaps (``span_rows``), relations between those spans, each once (``relation_rows``), a
+    usable input hash (or none) and answer. None otherwise: ``from_record`` then reads it and says
+    what is wrong, if anything. Whatever this returns, ``from_record`` gives the same task and
+    annotation for (the tests check both ways), without building a Token a token or a Span a
+    span: an import of a million records spent half its time there.
+
+    ``lists``: keep the record's token, span and relation lists as JSON (``Plain.lists``), for
+    ``like``: a plain read of another version of the same task, made with ``lists``, whose checked
+    columns and rows this one takes (the same objects) when its text and lists are the same JSON.
+    Two annotators' versions of a task mostly are, and checking the tokens is most of the reading
+    (``agreement`` reads so; an import reads each record on its own)."""
     if type(record) is not dict:
         return None
     text, raw_tokens = record.get("text"), record.get("tokens")
     meta = record.get("meta") or {}
-    if type(text) is not str or type(raw_tokens) is not list or type(meta) is not dict:
-        return None
-    columns = token_columns(text, raw_tokens)
-    if columns is None:
+    raw_spans = record.get("spans") or []
+    raw_rels = record.get("relations") or []
+    if (
+        type(text) is not str
+        or type(raw_tokens) is not list
+        or type(meta) is not dict
+        or type(raw_spans) is not list
+        or type(raw_rels) is not list
+        or ((raw_spans or raw_rels) and not raw_tokens)
+        or record.get("_view_id") == SPANS_VIEW
+    ):
         return None
     ihash = record.get("_input_hash")
     if ihash is None:
         ihash = input_hash(text, meta)
     elif not _whole(ihash):
         return None  # from_record warns and hashes the text
-    raw_spans = record.get("spans") or []
-    raw_rels = record.get("relations") or []
-    if (
-        type(raw_spans) is not list
-        or type(raw_rels) is not list
-        or ((raw_spans or raw_rels) and not raw_tokens)
-        or record.get("_view_id") == SPANS_VIEW
-    ):
-        return None
-    rows = span_rows(text, columns[1], columns[2], raw_spans)
-    if rows is None or not rows[1]:
-        return None
-    spans = rows[0]
-    relations = relation_rows(spans, raw_rels) if raw_rels else []
     answer = record.get("answer")
-    if relations is None or (answer is not None and answer not in ANSWERS):
+    if answer is not None and answer not in ANSWERS:
         return None
+    dumped = seen = (b"", b"", b"")  # this record's lists as JSON, and like's when it shares them
+    twin: Plain | None = None  # like, when its text and token list are this record's
+    if lists:
+        dumped = orjson.dumps(raw_tokens), orjson.dumps(raw_spans), orjson.dumps(raw_rels)
+        if like is not None and like.lists is not None and like.text == text and like.lists[0] == dumped[0]:
+            twin, seen = like, like.lists
+    columns = token_columns(text, raw_tokens) if twin is None else twin.tokens
+    if columns is None:
+        return None
+    relations: list[RelationRow] | None = None
+    if twin is not None and seen[1] == dumped[1]:
+        spans = twin.spans
+        if seen[2] == dumped[2]:
+            relations = twin.relations
+    else:
+        rows = span_rows(text, columns[1], columns[2], raw_spans)
+        if rows is None or not rows[1]:
+            return None
+        spans = rows[0]
+    if relations is None:
+        relations = relation_rows(spans, raw_rels) if raw_rels else []
+        if relations is None:
+            return None
     annotator = record.get("_annotator_id")
     session = record.get("_session_id")
     timestamp = record.get("_timestamp")
@@ -555,14 +584,15 @@ def plain_record(record: Any) -> Plain | None:
         annotator if type(annotator) is str else None,
         session if type(session) is str else None,
         timestamp if _whole(timestamp) else None,
+        dumped if lists else None,
     )
 
 
-def relation_rows(spans: list[SpanRow], raw_rels: list[Any]) -> list[tuple[int, int, str, str | None]] | None:
+def relation_rows(spans: list[SpanRow], raw_rels: list[Any]) -> list[RelationRow] | None:
     """The relations as Prodigy writes them, between the spans (by their offsets), each once and
     none from a span to itself; None when any is not."""
     by_offsets: dict[tuple[Any, ...], SpanRow] = {(row[0], row[1]): row for row in spans}
-    out: list[tuple[int, int, str, str | None]] = []
+    out: list[RelationRow] = []
     seen: set[tuple[int, int, str]] = set()
     for raw in raw_rels:
         if type(raw) is not dict:

@@ -18,7 +18,6 @@ exist. A JSON array's records are held (they may share a line, so a line does no
 
 from __future__ import annotations
 
-import itertools
 import os
 from array import array
 from collections.abc import Callable, Iterator, Sequence
@@ -30,14 +29,15 @@ import numpy
 import orjson
 
 from annotator.core.agreement import AgreementReport, Comparison, Plain, Seen, Version
-from annotator.core.errors import AnnotatorError, BadRecord, InvalidAnnotation
+from annotator.core.errors import AnnotatorError, BadRecord
 from annotator.core.model import Annotation, Task, Token
 from annotator.core.records import from_record
 from annotator.formats.jsonl import read_record
 from annotator.formats.jsontext import RecordError, record_at, records
+from annotator.formats.kinds import foreign
 from annotator.formats.problems import Problems
 from annotator.reports.agreement_input import Sides
-from annotator.reports.agreement_plain import PlainRead, native, read_plain
+from annotator.reports.agreement_plain import PlainRead, read_plain
 
 Ints = numpy.ndarray[Any, Any]
 
@@ -61,41 +61,12 @@ def _nothing(value: Any) -> Like:
     return None
 
 
-def _plain(value: Any) -> bool:
-    """Whether ``read_record`` would hand this record to ``from_record`` as it is: a JSON object
-    with no key of another format's (``kinds.foreign`` finds nothing), not spans_manual, with its
-    tokens, entity spans that give their token indices (no group key; nothing to split or align)
-    and do not overlap (``without_overlaps`` drops nothing), and relations between labelled
-    spans (none between plain tokens). Anything else is read by ``read_record`` itself."""
-    if not native(value):
-        return False
-    spans, relations = value.get("spans") or [], value.get("relations") or []
-    if (
-        type(value.get("text")) is not str
-        or type(value.get("tokens")) is not list
-        or type(spans) is not list
-        or type(relations) is not list
-    ):
-        return False
-    edges = []
-    for span in spans:
-        if type(span) is not dict or "key" in span or "token_start" not in span or "token_end" not in span:
-            return False
-        start, end = span.get("start"), span.get("end")
-        if type(start) is not int or type(end) is not int or start >= end:
-            return False
-        edges.append((start, end))
-    edges.sort()
-    if any(b[0] < a[1] for a, b in itertools.pairwise(edges)):
-        return False
-    for relation in relations:
-        if type(relation) is not dict:
-            return False
-        for role in ("head_span", "child_span"):
-            argument = relation.get(role)
-            if type(argument) is not dict or argument.get("label") is None:
-                return False
-    return True
+def _tokens_given(value: Any) -> bool:
+    """Whether ``read_record`` would hand this record to ``from_record`` as it is first: a JSON
+    object of this format (``kinds.foreign`` finds nothing) with a token list. It reads it so
+    (taking the tokens another file's record of the task brought, if the same) and, when that
+    fails, leaves the record to ``read_record``, which mends or reports it."""
+    return type(value) is dict and type(value.get("tokens")) is list and foreign(value, "jsonl") is None
 
 
 class GoldFile:
@@ -155,7 +126,7 @@ class GoldFile:
     ) -> tuple[int, Seen, Like] | None:
         """A record's key and version, and what it shares, or None after reporting it. A plain
         version when ``read_plain`` takes the record; else a record ``read_record`` would hand to
-        ``from_record`` as it is (see ``_plain``) goes there directly, taking the tokens ``like``
+        ``from_record`` as it is (see ``_tokens_given``) goes there directly, taking the tokens ``like``
         brought when its text and token list are the same."""
         number, value = rec
         if self.plain:
@@ -164,14 +135,14 @@ class GoldFile:
                 return read.key, read.version, read
         if isinstance(like, PlainRead):
             like = None
-        if _plain(value):
+        if _tokens_given(value):
             text, raw = value["text"], orjson.dumps(value["tokens"])
             tokens = like[2] if like is not None and like[1] == raw and like[0] == text else None
             warnings: list[str] = []
             try:
                 task, annotation = from_record(value, warnings=warnings, tokens_read=tokens)
-            except InvalidAnnotation:
-                pass  # read below as import reads it, which says what is wrong
+            except Exception:  # as read_record does: read below, mended or reported
+                pass
             else:
                 for warning in warnings:
                     problems.warn(self.where, number, warning)
