@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple, TypeVar
 
 from annotator.core.adjudication import Disagreement, find_disagreements
+from annotator.core.counts import Counts, multiset_counts
 from annotator.core.model import ENTS, Annotation, Relation, Span, SpanKey, Task
 
 OUTSIDE = "O"
@@ -67,54 +68,6 @@ Seen = Version | Plain
 
 # One annotator's versions, keyed by the task's input hash.
 Side = Mapping[int, Version]
-
-
-@dataclass(frozen=True, slots=True)
-class Counts:
-    tp: int = 0
-    fp: int = 0
-    fn: int = 0
-
-    def __add__(self, other: Counts) -> Counts:
-        return Counts(self.tp + other.tp, self.fp + other.fp, self.fn + other.fn)
-
-    @property
-    def precision(self) -> float:
-        if self.tp + self.fp:
-            return self.tp / (self.tp + self.fp)
-        return 1.0 if self.fn == 0 else 0.0
-
-    @property
-    def recall(self) -> float:
-        if self.tp + self.fn:
-            return self.tp / (self.tp + self.fn)
-        return 1.0 if self.fp == 0 else 0.0
-
-    @property
-    def f1(self) -> float:
-        denominator = 2 * self.tp + self.fp + self.fn
-        return 2 * self.tp / denominator if denominator else 1.0
-
-    def as_dict(self, defined: bool = True) -> dict[str, Any]:
-        return {
-            "precision": self.precision if defined else None,
-            "recall": self.recall if defined else None,
-            "f1": self.f1 if defined else None,
-            "tp": self.tp,
-            "fp": self.fp,
-            "fn": self.fn,
-        }
-
-
-def multiset_counts(a: Iterable[Hashable], b: Iterable[Hashable]) -> Counts:
-    la, lb = list(a), list(b)
-    if not la or not lb:  # most tasks have no relation: no Counter to build
-        return Counts(0, len(lb), len(la))
-    if la == lb:  # most of the rest agree, in the same order
-        return Counts(len(la))
-    ca, cb = Counter(la), Counter(lb)
-    tp = sum((ca & cb).values())
-    return Counts(tp, sum(cb.values()) - tp, sum(ca.values()) - tp)
 
 
 def exact_counts(a: Sequence[Span], b: Sequence[Span]) -> Counts:

@@ -8,7 +8,8 @@ from collections.abc import Iterable
 import orjson
 
 from annotator.core.adjudication import Disagreement
-from annotator.core.agreement import TOKENS_UNDEFINED, AgreementReport, Counts, PairReport, TaskDiff
+from annotator.core.agreement import TOKENS_UNDEFINED, AgreementReport, PairReport, TaskDiff
+from annotator.core.counts import Counts
 from annotator.core.display import visible
 from annotator.core.model import ENTS, Annotation, Relation, Span
 

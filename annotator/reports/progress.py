@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from annotator.core.agreement import Counts
+from annotator.core.counts import Counts
 from annotator.core.display import visible
 from annotator.core.progress import BREAK_S, Timing, timing
 from annotator.routing import pairs

@@ -21,7 +21,7 @@ from typing import Any
 
 import orjson
 
-from annotator.core.agreement import multiset_counts
+from annotator.core.counts import multiset_counts
 from annotator.core.model import Annotation
 from annotator.core.records import Plain
 from annotator.store.serialize import RELATION, SPAN, label_key

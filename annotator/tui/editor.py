@@ -210,7 +210,9 @@ class EditorScreen(KeyDispatch, Screen[None]):
         # What was said was about the task on screen before; the notes of the start, once.
         self.say(" · ".join(self.notes))
         self.notes = []
-        collector.editing()  # no long pause of the garbage collector on a key (tui/collector.py)
+        # No long pause of the garbage collector on a key (tui/collector.py); after the paint, as its
+        # collection of what the start made (Textual's modules and screens) is 20 ms of the first one.
+        self.call_after_refresh(collector.editing)
         # The places of a long document's spans (core/span_places.py), built once it is drawn rather
         # than on the first key (50 ms at 52,503 spans), then carried from edit to edit.
         self.call_after_refresh(self.annotation.places)

@@ -19,7 +19,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from annotator.core.agreement import Counts, PairReport, Version, compare, compare_all, token_labels
+from annotator.core.agreement import PairReport, Version, compare, compare_all, token_labels
+from annotator.core.counts import Counts
 from annotator.core.model import Annotation, Task
 from annotator.formats import brat
 from annotator.formats.problems import Problems

@@ -15,7 +15,8 @@ from sklearn.metrics import cohen_kappa_score
 from statsmodels.stats.inter_rater import aggregate_raters
 from statsmodels.stats.inter_rater import fleiss_kappa as sm_fleiss
 
-from annotator.core.agreement import Counts, Version, compare, compare_all
+from annotator.core.agreement import Version, compare, compare_all
+from annotator.core.counts import Counts
 from annotator.core.hashing import input_hash
 from annotator.core.model import Annotation, Relation, Span, Task
 from annotator.core.validate import make_span

@@ -10,7 +10,6 @@ from pathlib import Path
 from hypothesis import given, settings
 
 from annotator.core.agreement import (
-    Counts,
     Version,
     aligned_relation_counts,
     boundary_counts,
@@ -23,6 +22,7 @@ from annotator.core.agreement import (
     per_label_counts,
     token_labels,
 )
+from annotator.core.counts import Counts
 from annotator.core.model import Annotation, Task
 from annotator.reports.agreement_input import compare_store, store_tasks
 from annotator.store import Store

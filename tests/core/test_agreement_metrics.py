@@ -18,7 +18,6 @@ from statsmodels.stats.inter_rater import aggregate_raters
 from statsmodels.stats.inter_rater import fleiss_kappa as sm_fleiss
 
 from annotator.core.agreement import (
-    Counts,
     boundary_counts,
     cohen_kappa,
     exact_counts,
@@ -29,6 +28,7 @@ from annotator.core.agreement import (
     per_label_counts,
     token_labels,
 )
+from annotator.core.counts import Counts
 from annotator.core.model import Span
 
 LABELS = st.sampled_from(["O", "PER", "ORG", "LOC"])

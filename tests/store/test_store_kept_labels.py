@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from annotator.core.agreement import Counts, exact_counts
+from annotator.core.agreement import exact_counts
+from annotator.core.counts import Counts
 from annotator.core.edits import delete_span, set_span
 from annotator.core.model import Annotation, Relation, Span, Task
 from annotator.store import StaleWrite, Store, UnknownTask

@@ -1,0 +1,59 @@
+"""Matches counted between two annotators' items: true positives, false positives, false negatives,
+and the ratios of them. Apart from the agreement figures (core/agreement.py) so that the store,
+which keeps these counts current as tasks are accepted, does not load those on every start.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Hashable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Counts:
+    tp: int = 0
+    fp: int = 0
+    fn: int = 0
+
+    def __add__(self, other: Counts) -> Counts:
+        return Counts(self.tp + other.tp, self.fp + other.fp, self.fn + other.fn)
+
+    @property
+    def precision(self) -> float:
+        if self.tp + self.fp:
+            return self.tp / (self.tp + self.fp)
+        return 1.0 if self.fn == 0 else 0.0
+
+    @property
+    def recall(self) -> float:
+        if self.tp + self.fn:
+            return self.tp / (self.tp + self.fn)
+        return 1.0 if self.fp == 0 else 0.0
+
+    @property
+    def f1(self) -> float:
+        denominator = 2 * self.tp + self.fp + self.fn
+        return 2 * self.tp / denominator if denominator else 1.0
+
+    def as_dict(self, defined: bool = True) -> dict[str, Any]:
+        return {
+            "precision": self.precision if defined else None,
+            "recall": self.recall if defined else None,
+            "f1": self.f1 if defined else None,
+            "tp": self.tp,
+            "fp": self.fp,
+            "fn": self.fn,
+        }
+
+
+def multiset_counts(a: Iterable[Hashable], b: Iterable[Hashable]) -> Counts:
+    la, lb = list(a), list(b)
+    if not la or not lb:  # most tasks have no relation: no Counter to build
+        return Counts(0, len(lb), len(la))
+    if la == lb:  # most of the rest agree, in the same order
+        return Counts(len(la))
+    ca, cb = Counter(la), Counter(lb)
+    tp = sum((ca & cb).values())
+    return Counts(tp, sum(cb.values()) - tp, sum(ca.values()) - tp)

@@ -1,0 +1,86 @@
+"""What `annotator annotate` loads and builds on its way to the first screen (issue 11: start within
+100 ms of a bare Textual app). Typer builds the one command that runs, not all of them; a dataset
+whose tasks are all prepared opens, is fed and is quit without importing spaCy, the learner, the
+review or the agreement figures."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from annotator.cli import app, command_line
+from tests.cli_support import run
+from tests.conftest import REPO
+from tests.terminal_support import Terminal
+
+GOLD = REPO / "tests" / "data" / "sample_gold.jsonl"
+
+# Modules the first screen of a prepared dataset does not need: each is a tenth of a second or more
+# of imports (spaCy, thinc), or a part of annotator that another command uses.
+NOT_ON_THE_WAY = (
+    "spacy",
+    "thinc",
+    "annotator.nlp.model",
+    "annotator.learn",
+    "annotator.review",
+    "annotator.tui.review_app",
+    "annotator.core.agreement",
+)
+
+# Runs ``python -m annotator ARGS`` and writes the names of the modules loaded by its end to OUT.
+PROBE = (
+    "import atexit, json, runpy, sys\n"
+    "out = sys.argv.pop(1)\n"
+    "atexit.register(lambda: open(out, 'w').write(json.dumps(sorted(sys.modules))))\n"
+    "runpy.run_module('annotator', run_name='__main__', alter_sys=True)\n"
+)
+
+
+def test_only_the_command_named_is_built() -> None:
+    group = command_line(["stats", "--db", "x.db"])
+    assert group is not app and list(group.commands) == ["stats"]  # type: ignore[attr-defined]
+    assert list(command_line(["import"]).commands) == ["import"]  # type: ignore[attr-defined]
+    # No command, a misspelt one, --help: the whole app (its list of commands, its suggestions).
+    for args in ([], ["--help"], ["anotate"]):
+        assert command_line(args) is app
+
+
+def test_the_command_alone_runs_as_in_the_whole_app(tmp_path: Path) -> None:
+    db = tmp_path / "a.db"
+    assert run("import", GOLD, "--dataset", "d", "--annotator", "A", "--db", db).exit_code == 0
+    whole = run("stats", "--db", db)
+    env = {**os.environ, "PYTHONPATH": str(REPO), "COLUMNS": "80"}
+    alone = subprocess.run(
+        [sys.executable, "-m", "annotator", "stats", "--db", str(db)], capture_output=True, text=True, env=env
+    )
+    assert alone.returncode == whole.exit_code == 0
+    assert alone.stdout == whole.stdout and alone.stdout.startswith("dataset")
+    missing = subprocess.run(
+        [sys.executable, "-m", "annotator", "annotate"], capture_output=True, text=True, env=env
+    )
+    assert missing.returncode == 2
+    assert (
+        "Usage: python -m annotator annotate [OPTIONS]" in missing.stderr
+        and "Missing argument" in missing.stderr
+    )
+
+
+def test_annotate_on_a_prepared_dataset_loads_no_spacy_learner_or_review(tmp_path: Path) -> None:
+    db = tmp_path / "a.db"
+    assert run("import", GOLD, "--dataset", "d", "--annotator", "A", "--db", db).exit_code == 0
+    loaded = tmp_path / "modules.json"
+    argv = [
+        sys.executable, "-c", PROBE, str(loaded), "annotate", str(GOLD), "--dataset", "d",
+        "--annotator", "C", "--labels", "PERSON,ORG,GPE,NORP,DATE", "--db", str(db),
+    ]  # fmt: skip
+    with Terminal(tmp_path, argv, size=(80, 24), env={"PYTHONPATH": str(REPO)}) as term:
+        term.wait_for("SEOUL")
+        term.wait_for("task 1 of 1 ")  # the feed has been through the source: the count is known
+        term.keys("q")
+        assert term.exit_status() == 0, term.screen()
+    modules = set(json.loads(loaded.read_text(encoding="utf-8")))
+    assert {"annotator.tui.app", "annotator.store.sqlite", "textual"} <= modules  # the probe saw the run
+    assert not modules & set(NOT_ON_THE_WAY), sorted(modules & set(NOT_ON_THE_WAY))
