@@ -3,9 +3,7 @@ relation labels from the config or the default news scheme, picked by --relation
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Sequence
-from importlib.resources import files
 from pathlib import Path
 from typing import Protocol
 
@@ -46,6 +44,8 @@ PREFERRED_ORDER: tuple[str, ...] = (
 
 
 def default_scheme_path() -> Path:
+    from importlib.resources import files  # as tomllib below: not on the way of a start that needs neither
+
     return Path(str(files("annotator") / "data" / "news_scheme.toml"))
 
 
@@ -55,6 +55,10 @@ def order_model_labels(model_labels: Sequence[str]) -> list[str]:
 
 
 def _read_toml(path: Path) -> dict[str, object]:
+    # Imported here: annotate on a dataset that has its scheme reads no TOML, and its start is
+    # measured against a bare Textual app's (issue 11).
+    import tomllib
+
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import difflib
 import re
-import tomllib
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -287,6 +286,8 @@ def scheme_from_toml(path: Path) -> LabelScheme:
     [span_groups.sc]    # optional: a span group (doc.spans["sc"]) and its labels, in key order
     SKILL = "#4ccfc4"
     """
+    import tomllib  # a scheme file only: annotate on a dataset that has its scheme reads none
+
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import getpass
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from importlib.resources import files
 from pathlib import Path
 
 from annotator.config import PREFERRED_ORDER, keep_scheme, resolve_scheme
@@ -34,10 +32,14 @@ DEMO_LABELS = ",".join(label for label in PREFERRED_ORDER if label in _DEMO_NEED
 
 
 def sample_path() -> Path:
+    from importlib.resources import files  # the demo's only (config.py says why)
+
     return Path(str(files("annotator") / "data" / "defense-ministers-seoul.txt"))
 
 
 def default_annotator() -> str:
+    import getpass  # without --annotator only
+
     try:
         return getpass.getuser()
     except (KeyError, OSError):

@@ -14,9 +14,7 @@ result to Textual's ``App.set_keymap``.
 
 from __future__ import annotations
 
-import difflib
 import os
-import tomllib
 import unicodedata
 from collections.abc import Mapping
 from pathlib import Path
@@ -57,6 +55,8 @@ def load_keymap(config: Path | None = None) -> dict[str, str]:
 
 
 def _read(path: Path) -> dict[str, object]:
+    import tomllib  # only when there is a keys file: most starts have none (config.py says why)
+
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
@@ -73,6 +73,8 @@ def parse_keys(section: object, path: Path) -> dict[str, str]:
     out: dict[str, str] = {}
     for key_id, value in section.items():
         if key_id not in known:
+            import difflib  # for the mistake only
+
             close = difflib.get_close_matches(key_id, known, n=1)
             raise AnnotatorError(
                 f"{path}: [keys] {key_id!r} is not a key id"

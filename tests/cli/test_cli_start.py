@@ -17,6 +17,7 @@ from tests.conftest import REPO
 from tests.terminal_support import Terminal
 
 GOLD = REPO / "tests" / "data" / "sample_gold.jsonl"
+LABELS = "PERSON,ORG,GPE,NORP,DATE"
 
 # Modules the first screen of a prepared dataset does not need: each is a tenth of a second or more
 # of imports (spaCy, thinc), or a part of annotator that another command uses.
@@ -28,6 +29,7 @@ NOT_ON_THE_WAY = (
     "annotator.review",
     "annotator.tui.review_app",
     "annotator.core.agreement",
+    "tomllib",  # no scheme file to read: the dataset has its scheme
 )
 
 # Runs ``python -m annotator ARGS`` and writes the names of the modules loaded by its end to OUT.
@@ -71,10 +73,13 @@ def test_the_command_alone_runs_as_in_the_whole_app(tmp_path: Path) -> None:
 def test_annotate_on_a_prepared_dataset_loads_no_spacy_learner_or_review(tmp_path: Path) -> None:
     db = tmp_path / "a.db"
     assert run("import", GOLD, "--dataset", "d", "--annotator", "A", "--db", db).exit_code == 0
+    # The dataset's scheme stored, as after a first annotate: a start again is what is measured.
+    prepared = run("annotate", GOLD, "--dataset", "d", "--labels", LABELS, "--prepare-only", "--db", db)
+    assert prepared.exit_code == 0, prepared.stderr
     loaded = tmp_path / "modules.json"
     argv = [
         sys.executable, "-c", PROBE, str(loaded), "annotate", str(GOLD), "--dataset", "d",
-        "--annotator", "C", "--labels", "PERSON,ORG,GPE,NORP,DATE", "--db", str(db),
+        "--annotator", "C", "--labels", LABELS, "--db", str(db),
     ]  # fmt: skip
     with Terminal(tmp_path, argv, size=(80, 24), env={"PYTHONPATH": str(REPO)}) as term:
         term.wait_for("SEOUL")
