@@ -38,6 +38,9 @@ class Format:
     # Its files say which spans are entities and which are in which span group (else the import
     # places them by the dataset's scheme: core/layers.py).
     names_layers: bool = False
+    # Its writer reads the tasks' tokens (else an export leaves them unread in the store: a tenth
+    # of a brat export's own time was making Tokens it never looked at).
+    writes_tokens: bool = True
 
     def _get(self, attribute: str) -> Any:
         return getattr(importlib.import_module(f"annotator.formats.{self.module}"), attribute)
@@ -92,8 +95,9 @@ FORMATS: dict[str, Format] = {
             has_users=True,
             holds_relations=True,
             holds_overlaps=True,
+            writes_tokens=False,
         ),
-        Format("brat", "brat", True, "", holds_relations=True, holds_overlaps=True),
+        Format("brat", "brat", True, "", holds_relations=True, holds_overlaps=True, writes_tokens=False),
         Format("conll", "conll", True, ".conll"),
         Format(
             "spacy",

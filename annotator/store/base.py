@@ -338,10 +338,13 @@ class Store:
         dataset: str,
         annotator: str | None = None,
         answers: Collection[str] | None = ("accept",),
+        *,
+        tokens: bool = True,
     ) -> Iterator[tuple[int, Task, Annotation]]:
         """(task id, task, annotation) in task order, then annotator order. ``answers`` None gives
         every row including drafts; "draft" may also be named in ``answers``. Read page by page,
-        so the caller may write to the store while iterating."""
+        so the caller may write to the store while iterating. ``tokens`` False: the tasks come
+        with no tokens (the column is not read), for a writer that needs only texts and offsets."""
         raise NotImplementedError
 
     def accepted_labels(self, dataset: str, annotators: Collection[str]) -> tuple[list[str], list[str]]:

@@ -167,6 +167,8 @@ _GUARD = " WHERE annotations.last_log_id IS NOT DISTINCT FROM ?"
 _RETURNING = " RETURNING id"
 
 _TASK_COLUMNS = "t.text, t.tokens, t.input_hash, t.meta, t.extra"
+# The same with the tokens left unread (NULL: the column never is), for a writer that needs none.
+_TASK_COLUMNS_NO_TOKENS = "t.text, NULL, t.input_hash, t.meta, t.extra"
 
 
 def _hash_of(item: NewTask) -> int:
@@ -579,7 +581,7 @@ class SqlStore(Store):
         text, tokens, input_hash, meta, extra = row
         return Task(
             text=self._text_out(text),
-            tokens=tokens_from_blob(tokens),
+            tokens=tokens_from_blob(tokens) if tokens is not None else (),
             input_hash=int(input_hash),
             meta=mapping_from_blob(meta),
             extra=mapping_from_blob(extra),
@@ -1365,6 +1367,8 @@ class SqlStore(Store):
         dataset: str,
         annotator: str | None = None,
         answers: Collection[str] | None = ("accept",),
+        *,
+        tokens: bool = True,
     ) -> Iterator[tuple[int, Task, Annotation]]:
         where = ["t.dataset_id = ?"]
         params: list[Any] = []
@@ -1387,7 +1391,8 @@ class SqlStore(Store):
             where.append(f"({' OR '.join(alternatives)})")
         # Ordered by t.id, not a.task_id (the same value): then SQLite walks tasks_by_dataset in
         # order and needs no sort per page, which made paging quadratic in the dataset's size.
-        sql = f"""SELECT a.task_id, a.annotator, a.data, a.data_log_id, a.session, a.timestamp, {_TASK_COLUMNS}
+        columns = _TASK_COLUMNS if tokens else _TASK_COLUMNS_NO_TOKENS
+        sql = f"""SELECT a.task_id, a.annotator, a.data, a.data_log_id, a.session, a.timestamp, {columns}
                   FROM tasks t JOIN annotations a ON a.task_id = t.id
                   WHERE {" AND ".join(where)} AND (t.id, a.annotator) > (?, ?)
                   ORDER BY t.id, a.annotator LIMIT {BATCH_SIZE:d}"""

@@ -32,12 +32,19 @@ class _StoreItems:
     """The annotations to export, iterable more than once (the doccano writer looks twice)."""
 
     def __init__(
-        self, store: StoreLike, dataset: str, annotator: str | None, answers: Collection[str]
+        self,
+        store: StoreLike,
+        dataset: str,
+        annotator: str | None,
+        answers: Collection[str],
+        tokens: bool = True,
     ) -> None:
         self.store, self.dataset, self.annotator, self.answers = store, dataset, annotator, answers
+        self.tokens = tokens
 
     def __iter__(self) -> Iterator[Item]:
-        for _, task, annotation in self.store.annotations(self.dataset, self.annotator, self.answers):
+        rows = self.store.annotations(self.dataset, self.annotator, self.answers, tokens=self.tokens)
+        for _, task, annotation in rows:
             yield task, annotation
 
 
@@ -138,7 +145,7 @@ def export_dataset(
             f"--split {split}: give the share of tasks for training, between 0 and 1 (e.g. 0.8)"
         )
     answers = answers_for(answer)
-    items = _StoreItems(store, dataset, who, answers)
+    items = _StoreItems(store, dataset, who, answers, spec.writes_tokens)
     out = Path(output) if output is not None else default_output(dataset, spec, split is not None, gold)
     report = ExportReport(spec.name, Counts(), [who] if who else annotators, gold_by=who if gold else None)
     if split is None:

@@ -36,5 +36,10 @@ class StoreLike(Protocol):
     def annotators(self, dataset: str) -> list[str]: ...
     def reviewers(self, dataset: str) -> list[Review]: ...
     def annotations(
-        self, dataset: str, annotator: str | None = None, answers: Collection[str] | None = ("accept",)
+        self,
+        dataset: str,
+        annotator: str | None = None,
+        answers: Collection[str] | None = ("accept",),
+        *,
+        tokens: bool = True,
     ) -> Iterator[tuple[int, Task, Annotation]]: ...

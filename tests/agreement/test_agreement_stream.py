@@ -110,10 +110,14 @@ def test_rows_are_read_in_one_pass_and_a_task_is_compared_before_the_next_is_rea
         real = store.annotations
 
         def counting(
-            dataset: str, annotator: str | None = None, answers: Collection[str] | None = ("accept",)
+            dataset: str,
+            annotator: str | None = None,
+            answers: Collection[str] | None = ("accept",),
+            *,
+            tokens: bool = True,
         ) -> Iterator[tuple[int, Task, Annotation]]:
             assert annotator is None  # one pass over every row, not one per annotator
-            for row in real(dataset, annotator, answers):
+            for row in real(dataset, annotator, answers, tokens=tokens):
                 read.append(row[0])
                 yield row
 

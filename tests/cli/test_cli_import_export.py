@@ -246,3 +246,30 @@ def test_a_later_import_splits_stored_tokens_and_moves_earlier_annotations_along
         store.record_edit(task_id, "carol", "s", "undo", None, store.suggestion(task_id))
     done = run("import", third, "-d", "t", "-a", "dan", "-f", "doccano", "--db", "t.db")
     assert done.exit_code == 1 and "unfinished drafts by carol" in done.stderr
+
+
+def test_formats_that_need_no_tokens_export_without_reading_them(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """brat and doccano write texts and character offsets: their export leaves the stored tokens
+    unread (making them was a tenth of a brat export's own time); the others read them."""
+    from annotator.store.serialize import tokens_from_blob as read
+
+    assert run("import", BRAT_NEWS, "-d", "d", "-a", "a", "--db", "f.db").exit_code == 0
+    calls = {"n": 0}
+
+    def counted(blob: bytes) -> object:
+        calls["n"] += 1
+        return read(blob)
+
+    monkeypatch.setattr("annotator.store.sql.tokens_from_blob", counted)
+    for fmt, target, reads in [
+        ("brat", "o-brat", False),
+        ("doccano", "o.doccano.jsonl", False),
+        ("jsonl", "o.jsonl", True),
+        ("conll", "o.conll", True),
+    ]:
+        calls["n"] = 0
+        done = run("export", "-d", "d", "-f", fmt, "-o", target, "--db", "f.db")
+        assert done.exit_code == 0, done.output
+        assert (calls["n"] > 0) is reads, fmt

@@ -257,6 +257,13 @@ def test_annotations_filters_and_order(store: Store) -> None:
     for task_id, task, annotation in store.annotations("d", answers=None):
         assert task == tasks[ids.index(task_id)]
         assert annotation.spans == person[ids.index(task_id)].spans
+    # Without tokens (for a writer that needs none): the same rows, the tasks with no tokens.
+    untokenized = [
+        (i, replace(t, tokens=tasks[ids.index(i)].tokens), a)
+        for i, t, a in store.annotations("d", answers=None, tokens=False)
+    ]
+    assert untokenized == list(store.annotations("d", answers=None))
+    assert all(t.tokens == () for _, t, _ in store.annotations("d", tokens=False))
     assert store.annotators("d") == ["alice", "bob"]
     assert store.annotators("nope") == []
     assert list(store.annotations("nope")) == []
