@@ -184,23 +184,32 @@ def read(path: Path, problems: Problems, *, lang: str = "en") -> Iterator[Item]:
             yield item
 
 
-def ann_text(task: Task, annotation: Annotation) -> str:
+def ann_text(task: Task, annotation: Annotation, labels: set[str], rel_labels: set[str]) -> str:
+    """The .ann of a task. ``labels`` and ``rel_labels``: the span and relation labels met so far,
+    each found to be a brat type once (not once a span); this task's are added."""
     ordered = annotation.sorted()
-    ids = {s.sid: f"T{i + 1}" for i, s in enumerate(ordered.spans)}
+    text = task.text
+    flat = "\n" not in text and "\r" not in text  # then no span's text needs _flat
+    ids: dict[int, int] = {}
     lines = []
-    for s in ordered.spans:
-        if not _is_type(s.label):
-            raise AnnotatorError(
-                f"{describe(task)}: label {s.label!r} holds whitespace, which brat types cannot"
-            )
-        lines.append(f"{ids[s.sid]}\t{s.label} {s.start} {s.end}\t{_flat(task.text[s.start : s.end])}\n")
-    for i, r in enumerate(ordered.relations):
-        if not _is_type(r.label):
-            raise AnnotatorError(
-                f"{describe(task)}: relation label {r.label!r} holds whitespace, which brat types cannot"
-            )
-        lines.append(f"R{i + 1}\t{r.label} Arg1:{ids[r.head]} Arg2:{ids[r.child]}\t\n")
+    for i, s in enumerate(ordered.spans, 1):
+        if s.label not in labels:
+            _check_type(task, s.label, "label")
+            labels.add(s.label)
+        covered = text[s.start : s.end]
+        lines.append(f"T{i}\t{s.label} {s.start} {s.end}\t{covered if flat else _flat(covered)}\n")
+        ids[s.sid] = i
+    for i, r in enumerate(ordered.relations, 1):
+        if r.label not in rel_labels:
+            _check_type(task, r.label, "relation label")
+            rel_labels.add(r.label)
+        lines.append(f"R{i}\t{r.label} Arg1:T{ids[r.head]} Arg2:T{ids[r.child]}\t\n")
     return "".join(lines)
+
+
+def _check_type(task: Task, label: str, what: str) -> None:
+    if not _is_type(label):
+        raise AnnotatorError(f"{describe(task)}: {what} {label!r} holds whitespace, which brat types cannot")
 
 
 def _is_type(label: str) -> bool:
@@ -251,7 +260,8 @@ def write(path: Path, items: Iterable[Item]) -> Counts:
         names = _Names(tmp)
         made: set[str] = set()  # sub-folders made (a source's relative path keeps its folders)
         for n, (task, annotation) in enumerate(items, 1):
-            ann = ann_text(task, annotation).encode("utf-8")  # first: it refuses what brat cannot hold
+            # First: it refuses what brat cannot hold (and adds the task's labels to the conf's).
+            ann = ann_text(task, annotation, labels, rel_labels).encode("utf-8")
             stem = _stem(task, n)
             parent = stem.rpartition("/")[0]
             if parent and parent not in made:
@@ -259,8 +269,6 @@ def write(path: Path, items: Iterable[Item]) -> Counts:
                 made.add(parent)
             name = names.new(stem, task.text.encode("utf-8"))
             new_file(f"{names.folder}/{name}.ann", ann)
-            labels.update(s.label for s in annotation.spans)
-            rel_labels.update(r.label for r in annotation.relations)
             counts.add(annotation)
         conf = folder / "annotation.conf"
         if existing_mode(conf) is None or conf.read_text(encoding="utf-8", errors="replace").startswith(
