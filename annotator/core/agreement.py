@@ -28,6 +28,8 @@ from typing import Any, NamedTuple, TypeVar
 from annotator.core.adjudication import Disagreement, find_disagreements
 from annotator.core.counts import Counts, multiset_counts
 from annotator.core.model import ENTS, Annotation, Relation, Span, SpanKey, Task
+from annotator.core.records import Plain as PlainRecord
+from annotator.core.records import RelationRow, SpanRow
 
 OUTSIDE = "O"
 Offsets = tuple[int, int]
@@ -48,18 +50,34 @@ class Version:
 
 
 class Plain(NamedTuple):
-    """One annotator's version of one task read without its task's tokens (a gold file's record
-    as ``annotator import`` would read it, checked as it does): the text, the tokens' offsets as
-    two columns, and the annotation, whose spans are entity spans in text order, none overlapping
-    another, each on its tokens (``token_start``..``token_end`` have its start and end). Comparing
-    needs no more, and building the tokens was most of reading a record. A named tuple: one is
-    built a record."""
+    """One annotator's version of one task read without its task's tokens: a gold file's record
+    as ``annotator import`` reads it (``core.records.plain_record``: the tokens as columns, entity
+    spans in text order, none overlapping another, each on its tokens, and relations as rows), and
+    where it came from. Two versions whose spans agree are compared on those rows; the annotation
+    is built only for versions that differ (most tasks of a good team agree, and building every
+    span was a tenth of reading a record). A record without an answer counts as accepted: a file
+    handed to ``agreement`` is a list of finished annotations."""
 
-    text: str
-    starts: list[int]
-    ends: list[int]
-    annotation: Annotation
+    record: PlainRecord
     ref: str = ""
+
+    @property
+    def text(self) -> str:
+        return self.record.text
+
+    @property
+    def starts(self) -> list[int]:
+        return self.record.tokens[1]
+
+    @property
+    def ends(self) -> list[int]:
+        return self.record.tokens[2]
+
+    @property
+    def annotation(self) -> Annotation:
+        record = self.record
+        spans = tuple(Span(*row) for row in record.spans)
+        return Annotation(spans, tuple(Relation(*row) for row in record.relations), record.answer or "accept")
 
 
 # A version as it is compared: read whole, or plain.
@@ -526,7 +544,7 @@ def disagreement_dict(diff: TaskDiff) -> dict[str, Any]:
 
 
 def _accepted(v: Seen) -> bool:
-    return v.annotation.answer == "accept"
+    return (v.record.answer or "accept" if isinstance(v, Plain) else v.annotation.answer) == "accept"
 
 
 def _token_offsets(task: Task) -> list[Offsets]:
@@ -561,6 +579,12 @@ def _on_tokens(count: int, spans: Sequence[Span]) -> list[str]:
     for s in spans:
         labels[s.token_start : s.token_end + 1] = [s.label] * (s.token_end - s.token_start + 1)
     return labels
+
+
+def _relation_rows_keys(spans: list[SpanRow], relations: list[RelationRow]) -> list[RelationKey]:
+    """``relation_keys`` of a plain version's rows (each relation joins two of its spans)."""
+    at = {row[6]: (row[0], row[1]) for row in spans}
+    return [(at[head], at[child], label) for head, child, label, _ in relations]
 
 
 def _span_triples(spans: Sequence[Span]) -> list[tuple[int, int, str]]:
@@ -620,33 +644,20 @@ class PairTally:
             self.mismatch += 1
             return
         self.compared += 1
-        sa, sb = va.annotation.spans, vb.annotation.spans
-        if (
-            sa is sb
-            and va.annotation.relations is vb.annotation.relations
-            and isinstance(va, Plain)
-            and isinstance(vb, Plain)
-            and va.starts is vb.starts
-            and va.ends is vb.ends
-        ):
-            # Two plain versions sharing their tokens, spans and relations (the same lists, read
-            # once): every span and relation is a match of every kind, every token labelled alike.
-            self._alike_spans += len(sa)
-            for span in sa:
-                self._label_tp[span.label] = self._label_tp.get(span.label, 0) + 1
-            self._alike_relations += len(va.annotation.relations)
-            self._tokens_alike(va, sa)
+        if isinstance(va, Plain) and isinstance(vb, Plain) and self._plain_alike(va.record, vb.record):
             return
+        aa, ab = va.annotation, vb.annotation
+        sa, sb = aa.spans, ab.spans
         grouped = any(s.layer != ENTS for s in sa) or any(s.layer != ENTS for s in sb)
         if grouped:
             self._groups(sa, sb)
             sa = tuple(s for s in sa if s.layer == ENTS)
             sb = tuple(s for s in sb if s.layer == ENTS)
         same_tokens = _same_tokens(va, vb)
-        alike = sa is sb or _span_triples(sa) == _span_triples(sb)  # one tuple: two plain records' same spans
+        alike = _span_triples(sa) == _span_triples(sb)
         relations = Counts()
-        if va.annotation.relations or vb.annotation.relations:
-            relations = multiset_counts(relation_keys(va.annotation), relation_keys(vb.annotation))
+        if aa.relations or ab.relations:
+            relations = multiset_counts(relation_keys(aa), relation_keys(ab))
             self.rel_exact += relations
         if alike:
             # The same spans (most tasks of a good team): every count is a match, and the overlap
@@ -655,8 +666,8 @@ class PairTally:
             for span in sa:
                 self._label_tp[span.label] = self._label_tp.get(span.label, 0) + 1
             if grouped:
-                matching = layer_matching(va.annotation.spans, vb.annotation.spans)
-                self.rel_aligned += aligned_relation_counts(va.annotation, vb.annotation, matching)
+                matching = layer_matching(aa.spans, ab.spans)
+                self.rel_aligned += aligned_relation_counts(aa, ab, matching)
             else:
                 self.rel_aligned += relations
             if same_tokens:
@@ -669,17 +680,17 @@ class PairTally:
             for label, counts in per_label_counts(sa, sb).items():
                 self.per_label[label] = self.per_label.get(label, Counts()) + counts
             if grouped:  # relations may join spans of any layer: each matched within its layer
-                matching = layer_matching(va.annotation.spans, vb.annotation.spans)
-            self.rel_aligned += aligned_relation_counts(va.annotation, vb.annotation, matching)
+                matching = layer_matching(aa.spans, ab.spans)
+            self.rel_aligned += aligned_relation_counts(aa, ab, matching)
             if same_tokens:
                 self.tokens.add(*_labels(va, vb, sa, sb))
         if not same_tokens:
             self.left_out += 1
         if self.details:
             assert isinstance(va, Version) and isinstance(vb, Version), "details need whole versions"
-            found = find_disagreements(va.annotation, vb.annotation)
+            found = find_disagreements(aa, ab)
             if found:
-                self.diffs.append(TaskDiff(va.ref, vb.ref, va.task, va.annotation, vb.annotation, found))
+                self.diffs.append(TaskDiff(va.ref, vb.ref, va.task, aa, ab, found))
                 self._diff_keys.append(key)
 
     def order(self, rank: Callable[[Sequence[int]], Sequence[int]]) -> None:
@@ -692,6 +703,33 @@ class PairTally:
             self.layers[layer] = self.layers.get(layer, LayerReport()).add(
                 [s for s in sa if s.layer == layer], [s for s in sb if s.layer == layer]
             )
+
+    def _plain_alike(self, a: PlainRecord, b: PlainRecord) -> bool:
+        """Count two plain versions whose spans agree (the same offsets and labels, in text order
+        as plain spans are) from their rows, without a span built: every span is a match of every
+        kind, and the overlap matching pairs each with its twin, so aligned relations are the exact
+        ones. False, counting nothing, when their spans differ."""
+        sa, sb = a.spans, b.spans
+        if sa is not sb and [(r[0], r[1], r[4]) for r in sa] != [(r[0], r[1], r[4]) for r in sb]:
+            return False
+        self._alike_spans += len(sa)
+        tp = self._label_tp
+        for row in sa:
+            tp[row[4]] = tp.get(row[4], 0) + 1
+        if sa is sb and a.relations is b.relations:  # the same lists, read once
+            self._alike_relations += len(a.relations)
+        elif a.relations or b.relations:
+            relations = multiset_counts(
+                _relation_rows_keys(sa, a.relations), _relation_rows_keys(sb, b.relations)
+            )
+            self.rel_exact += relations
+            self.rel_aligned += relations
+        ta, tb = a.tokens, b.tokens
+        if ta is tb or (ta[1] == tb[1] and ta[2] == tb[2]):
+            self._count_alike(len(ta[1]), [(r[4], r[3] - r[2] + 1) for r in sa])
+        else:
+            self.left_out += 1
+        return True
 
     def _tokens_alike(self, version: Seen, spans: Sequence[Span]) -> None:
         """Both annotators gave every token the same label: count the labels from the spans' token
@@ -716,6 +754,11 @@ class PairTally:
                     return
                 end = s.end
                 widths.append((s.label, s.token_end - s.token_start + 1))
+        self._count_alike(count, widths)
+
+    def _count_alike(self, count: int, widths: list[tuple[str, int]]) -> None:
+        """``count`` tokens both annotators labelled alike: each (label, width) labels ``width``
+        of them, the rest are outside."""
         alike = self._alike
         covered = 0
         for label, width in widths:

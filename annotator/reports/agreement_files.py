@@ -37,7 +37,7 @@ from annotator.formats.jsontext import RecordError, record_at, records
 from annotator.formats.kinds import foreign
 from annotator.formats.problems import Problems
 from annotator.reports.agreement_input import Sides
-from annotator.reports.agreement_plain import PlainRead, read_plain
+from annotator.reports.agreement_plain import read_plain
 
 Ints = numpy.ndarray[Any, Any]
 
@@ -53,8 +53,8 @@ WINDOW_TOKENS = 400_000
 # they are: two annotators' versions share their tokens, and reading them is most of a record.
 Shared = tuple[str, bytes, tuple[Token, ...]]
 # What the first version read of a task hands the next one: its tokens read whole, or its plain
-# read (see agreement_plain).
-Like = Shared | PlainRead | None
+# version (see agreement_plain).
+Like = Shared | Plain | None
 
 
 def _nothing(value: Any) -> Like:
@@ -130,10 +130,10 @@ class GoldFile:
         brought when its text and token list are the same."""
         number, value = rec
         if self.plain:
-            read = read_plain(value, f"{self.where}:{number}", like if isinstance(like, PlainRead) else None)
-            if read is not None:
-                return read.key, read.version, read
-        if isinstance(like, PlainRead):
+            plain = read_plain(value, f"{self.where}:{number}", like if isinstance(like, Plain) else None)
+            if plain is not None:
+                return plain.record.input_hash, plain, plain
+        if isinstance(like, Plain):
             like = None
         if _tokens_given(value):
             text, raw = value["text"], orjson.dumps(value["tokens"])

@@ -156,4 +156,4 @@ def test_the_same_records_are_read_plainly(tmp_path: Path, monkeypatch: pytest.M
     _read(paths)
     assert len(read) == 2 and all(made is not None for made, _ in read)
     (first, _), (second, like) = read
-    assert like is first and second.version.starts is first.version.starts
+    assert like is first and second.starts is first.starts and second.record.spans is first.record.spans

@@ -182,7 +182,7 @@ def test_tokens_are_shared_only_when_they_are_the_same(name: str, gold: GoldFile
             if isinstance(version, Plain):
                 assert isinstance(first, Plain) and version.starts is first.starts
                 same_spans = orjson.dumps(rec.get("spans")) == orjson.dumps(a.get("spans"))
-                assert (version.annotation.spans is first.annotation.spans) == same_spans
+                assert (version.record.spans is first.record.spans) == same_spans
             else:
                 assert isinstance(version, Version) and isinstance(first, Version)
                 assert version.task.tokens is first.task.tokens
