@@ -569,15 +569,18 @@ def _labels(a: Seen, b: Seen, sa: Sequence[Span], sb: Sequence[Span]) -> tuple[l
     gives them, from the spans' token indices when both are plain (their spans sit on the tokens
     without overlapping: each labels the tokens token_start..token_end, and only those)."""
     if isinstance(a, Plain) and isinstance(b, Plain):
-        return _on_tokens(len(a.starts), sa), _on_tokens(len(a.starts), sb)
+        ranges_a = ((s.token_start, s.token_end, s.label) for s in sa)
+        ranges_b = ((s.token_start, s.token_end, s.label) for s in sb)
+        return _on_tokens(len(a.starts), ranges_a), _on_tokens(len(a.starts), ranges_b)
     offsets = _offsets(a)
     return token_labels(offsets, sa), token_labels(offsets, sb)
 
 
-def _on_tokens(count: int, spans: Sequence[Span]) -> list[str]:
+def _on_tokens(count: int, ranges: Iterable[tuple[int, int, str]]) -> list[str]:
+    """Token labels from spans' (token_start, token_end, label), spans that do not overlap."""
     labels = [OUTSIDE] * count
-    for s in spans:
-        labels[s.token_start : s.token_end + 1] = [s.label] * (s.token_end - s.token_start + 1)
+    for first, last, label in ranges:
+        labels[first : last + 1] = [label] * (last - first + 1)
     return labels
 
 
@@ -644,7 +647,9 @@ class PairTally:
             self.mismatch += 1
             return
         self.compared += 1
-        if isinstance(va, Plain) and isinstance(vb, Plain) and self._plain_alike(va.record, vb.record):
+        if isinstance(va, Plain) and isinstance(vb, Plain):
+            if not self._plain_alike(va.record, vb.record):
+                self._plain_differ(va.record, vb.record)
             return
         aa, ab = va.annotation, vb.annotation
         sa, sb = aa.spans, ab.spans
@@ -730,6 +735,53 @@ class PairTally:
         else:
             self.left_out += 1
         return True
+
+    def _plain_differ(self, a: PlainRecord, b: PlainRecord) -> None:
+        """Count two plain versions whose spans differ, from their rows. Plain spans are entity
+        spans in text order, none overlapping another: no two of one side share their offsets, so
+        every multiset is a set, and a span with a twin (offsets and label) on the other side
+        overlaps nothing else there, so the overlap matching pairs the twins and matches only the
+        rest, which alone are built as spans (``overlap_matching`` of the rest is the whole
+        matching's but for the twins: no candidate of theirs is a twin)."""
+        ea = {(r[0], r[1], r[4]) for r in a.spans}
+        eb = {(r[0], r[1], r[4]) for r in b.spans}
+        twins = ea & eb
+        tp = len(twins)
+        self.exact += Counts(tp, len(eb) - tp, len(ea) - tp)
+        edges = len({t[:2] for t in ea} & {t[:2] for t in eb})
+        self.boundary += Counts(edges, len(eb) - edges, len(ea) - edges)
+        rest_a = [Span(*r) for r in a.spans if (r[0], r[1], r[4]) not in twins]
+        rest_b = [Span(*r) for r in b.spans if (r[0], r[1], r[4]) not in twins]
+        matching = overlap_matching(rest_a, rest_b)
+        matched = tp + len(matching)
+        self.overlap += Counts(matched, len(eb) - matched, len(ea) - matched)
+        if a.relations or b.relations:
+            keys_a = _relation_rows_keys(a.spans, a.relations)
+            self.rel_exact += multiset_counts(keys_a, _relation_rows_keys(b.spans, b.relations))
+            # B's relations on A's spans: a span matched takes its A span's offsets (a twin has
+            # them already), any other keeps its own (aligned_relation_counts).
+            to_a = {r[6]: (r[0], r[1]) for r in b.spans}
+            for i, j in matching.items():
+                to_a[rest_b[j].sid] = (rest_a[i].start, rest_a[i].end)
+            aligned = [(to_a[head], to_a[child], label) for head, child, label, _ in b.relations]
+            self.rel_aligned += multiset_counts(keys_a, aligned)
+        counted: dict[str, list[int]] = {}  # label -> tp, fp, fn
+        for triple in ea:
+            counted.setdefault(triple[2], [0, 0, 0])[0 if triple in twins else 2] += 1
+        for triple in eb - twins:
+            counted.setdefault(triple[2], [0, 0, 0])[1] += 1
+        per_label = self.per_label
+        for label, (tp_, fp, fn) in counted.items():
+            per_label[label] = per_label.get(label, Counts()) + Counts(tp_, fp, fn)
+        ta, tb = a.tokens, b.tokens
+        if ta is tb or (ta[1] == tb[1] and ta[2] == tb[2]):
+            count = len(ta[1])
+            self.tokens.add(
+                _on_tokens(count, ((r[2], r[3], r[4]) for r in a.spans)),
+                _on_tokens(count, ((r[2], r[3], r[4]) for r in b.spans)),
+            )
+        else:
+            self.left_out += 1
 
     def _tokens_alike(self, version: Seen, spans: Sequence[Span]) -> None:
         """Both annotators gave every token the same label: count the labels from the spans' token

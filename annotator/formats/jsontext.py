@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from itertools import chain
 from pathlib import Path
 from typing import IO, Any
 
@@ -110,11 +111,6 @@ def _json_reason(exc: orjson.JSONDecodeError, raw: bytes) -> str:
 def _blank(raw: bytes) -> bool:
     # Not ``raw.strip()``: that copies the line, 40 MB for a long document's.
     return not raw or raw.isspace()
-
-
-def _lines(handle: IO[bytes]) -> Iterator[tuple[int, bytes]]:
-    for lineno, raw in enumerate(handle, 1):
-        yield lineno, raw.removeprefix(_BOM) if lineno == 1 else raw
 
 
 def _by_line(lines: Iterator[tuple[int, bytes]]) -> Iterator[tuple[int, Any] | RecordError]:
@@ -224,15 +220,19 @@ def records(path: Path) -> Iterator[tuple[int, Any] | RecordError]:
         yield RecordError(None, f"cannot read the file ({exc.strerror or exc})")
         return
     with handle:
-        lines = _lines(handle)
+        # Numbered and chained in C: two generators of ours between the file and _by_line were 4%
+        # of agreement a.jsonl b.jsonl.
+        lines = enumerate(handle, 1)
         try:
             for lineno, raw in lines:
+                if lineno == 1:
+                    raw = raw.removeprefix(_BOM)
                 if _blank(raw):
                     continue
                 if raw.lstrip(_WS)[:1] == b"[":
                     yield from _array(raw + handle.read(), lineno)
                 else:
-                    yield from _by_line(_chain((lineno, raw), lines))
+                    yield from _by_line(chain(((lineno, raw),), lines))
                 return
         except OSError as exc:
             yield RecordError(None, f"cannot read the file ({exc.strerror or exc})")
@@ -244,8 +244,3 @@ def record_at(handle: IO[bytes], line: int) -> tuple[int, Any] | RecordError:
     for found in _by_line(enumerate(handle, line)):
         return found
     return RecordError(line, "the file ends before the record")
-
-
-def _chain(first: tuple[int, bytes], rest: Iterator[tuple[int, bytes]]) -> Iterator[tuple[int, bytes]]:
-    yield first
-    yield from rest

@@ -23,5 +23,5 @@ def read_plain(value: Any, ref: str, like: Plain | None = None) -> Plain | None:
     the same JSON."""
     if foreign(value, "jsonl") is not None:
         return None
-    record = plain_record(value, like.record if like is not None else None, lists=True)
+    record = plain_record(value, like.record if like is not None else None, lists=True, extra=False)
     return None if record is None else Plain(record, ref)

@@ -167,8 +167,8 @@ def test_a_plain_record_is_what_the_careful_reading_makes_of_it(data: st.DataObj
     plain = plain_record(record)
     # Read after another version of the task (the record as written), taking what that one's
     # checks passed where its lists are the same JSON: the same reading.
-    shared = plain_record(record, plain_record(original, lists=True), lists=True)
-    assert (shared._replace(lists=None) if shared is not None else None) == plain
+    shared = plain_record(record, plain_record(original, lists=True), lists=True, extra=False)
+    assert (shared._replace(lists=None, extra=plain.extra) if shared and plain else shared) == plain
     warnings: list[str] = []
     try:
         careful = from_record(record, warnings=warnings)
