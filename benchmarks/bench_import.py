@@ -16,7 +16,9 @@ Goal (issue 11): at most 2x the baseline, memory flat in N, the database at most
 
 from __future__ import annotations
 
+import sqlite3
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import measure
@@ -32,20 +34,25 @@ def main() -> None:
     with tempfile.TemporaryDirectory(dir=args.work or folder) as tmp:
         db, bare = Path(tmp) / "import.db", Path(tmp) / "bare.db"
 
-        def fresh() -> None:
-            for path in (db, bare):
+        def fresh(path: Path) -> Callable[[], None]:
+            """Before each run: ``path`` gone (only it: the baseline's runs once deleted ours, and B
+            was then imported into an empty database rather than onto A's tasks)."""
+
+            def remove() -> None:
                 for suffix in ("", "-wal", "-shm"):
                     Path(str(path) + suffix).unlink(missing_ok=True)
+
+            return remove
 
         ours = measure.repeat(
             measure.annotator(
                 "import", source, "--dataset", "bench", "--annotator", "A", "--format", "jsonl", "--db", db
             ),
             args.repeat,
-            fresh,
+            fresh(db),
         )
         one = size(db)
-        base = measure.repeat(measure.script("baseline.py", "insert", source, bare), args.repeat, fresh)
+        base = measure.repeat(measure.script("baseline.py", "insert", source, bare), args.repeat, fresh(bare))
         second = folder / "b.jsonl"
         if not args.only_a:
             ours_b = measure.run(
@@ -63,6 +70,9 @@ def main() -> None:
                 )
             )
             two = size(db)
+            held = tasks_in(db)
+            if held != args.n:  # B's records are A's texts: they pair with A's tasks, adding none
+                raise SystemExit(f"after B the database holds {held:,} tasks, not A's {args.n:,}")
             base_b = measure.run(measure.script("baseline.py", "insert", second, Path(tmp) / "bare-b.db"))
     jsonl = source.stat().st_size
     measure.figure("import (jsonl)", ours, base, "bare insert", "<= 2x, memory flat")
@@ -81,8 +91,25 @@ def main() -> None:
 
 
 def size(db: Path) -> int:
-    """The database's bytes on disk: the file and its write-ahead log."""
-    return sum(Path(str(db) + s).stat().st_size for s in ("", "-wal") if Path(str(db) + s).exists())
+    """The database's bytes once everything is in the file: its write-ahead log checkpointed into it
+    and emptied first. (The file and the log summed counted pages twice or not at all, depending on
+    whether the last import's checkpoint had run: with B too the figure came out below A's alone.)"""
+    conn = sqlite3.connect(db)
+    try:
+        busy, _, _ = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    finally:
+        conn.close()
+    if busy:
+        raise SystemExit(f"{db}: the write-ahead log could not be checkpointed (another process holds it)")
+    return db.stat().st_size
+
+
+def tasks_in(db: Path) -> int:
+    conn = sqlite3.connect(db)
+    try:
+        return int(conn.execute("SELECT COUNT(*) FROM tasks").fetchone()[0])
+    finally:
+        conn.close()
 
 
 if __name__ == "__main__":
