@@ -213,6 +213,12 @@ class Store:
         import compares a batch of records with the tasks the dataset holds)."""
         raise NotImplementedError
 
+    def task_bodies(self, task_ids: Collection[int]) -> dict[int, tuple[str, bytes]]:
+        """task id -> (its text, its tokens as stored: the bytes of ``tokens_to_blob``), for those
+        of ``task_ids`` that exist: what an import compares a record read as it came (``Plain``)
+        with, without making the stored tasks' Tokens."""
+        raise NotImplementedError
+
     def find_task(self, dataset: str, input_hash: int) -> int | None:
         raise NotImplementedError
 

@@ -577,6 +577,15 @@ class SqlStore(Store):
             out.update((int(task_id), self._task_from_row(row)) for task_id, *row in rows)
         return out
 
+    def task_bodies(self, task_ids: Collection[int]) -> dict[int, tuple[str, bytes]]:
+        out: dict[int, tuple[str, bytes]] = {}
+        for chunk, marks in _chunks(task_ids):
+            rows = self._query(f"SELECT id, text, tokens FROM tasks WHERE id IN ({marks})", tuple(chunk))
+            out.update(
+                (int(task_id), (self._text_out(text), bytes(tokens))) for task_id, text, tokens in rows
+            )
+        return out
+
     def _task_from_row(self, row: Iterable[Any]) -> Task:
         text, tokens, input_hash, meta, extra = row
         return Task(

@@ -31,6 +31,7 @@ from annotator.formats.problems import Problems
 from annotator.formats.registry import Format, get
 from annotator.formats.tokens import split_tokens
 from annotator.store.base import Saved
+from annotator.store.serialize import plain_tokens_blob
 from annotator.transfer.storelike import StoreLike
 
 BATCH = 500
@@ -330,8 +331,10 @@ def _import(
         counts.relations += len(annotation.relations)
 
     def stored_as_read(task_id: int, plain: Plain) -> None:
-        """A record read as it came, of a task this import has just stored from it: its
-        annotation stored as it is (no Task or Annotation made of it)."""
+        """A record read as it came, of a task this import has just stored from it or that holds
+        its text and tokens already, for an annotator this file has not given it for yet (and who
+        held no row of it before): its annotation stored as it is (no Task or Annotation made of
+        it, nothing to compare or replace)."""
         who = name_of(plain)
         if plain.answer is None:
             report.without_answer += 1
@@ -339,7 +342,7 @@ def _import(
         ids_of = seen.get(who)
         if ids_of is None:
             ids_of = seen[who] = IdSet()
-        ids_of.add(task_id)  # a new task: not there yet
+        ids_of.add(task_id)
         counts.add(plain)
         report.annotators[who] = report.annotators.get(who, 0) + 1
         pending.add(Saved(task_id, who, plain, plain.session or "import"))
@@ -352,21 +355,41 @@ def _import(
             [e if isinstance(e, Plain) else (e[0], Annotation(e[1].spans, e[1].relations)) for e, _ in keyed],
         )
         # What the dataset held before for this batch's records, read at once rather than a task at
-        # a time: the stored tasks, to compare, and the annotations about to be replaced.
-        held_ids = [task_id for task_id, (_, held) in zip(ids, keyed, strict=True) if held]
-        held_tasks = store.tasks(held_ids) if held_ids else {}
+        # a time: the annotations about to be replaced, and the stored tasks, to compare. A record
+        # read as it came is compared with the stored text and tokens bytes (the same tokens write
+        # the same bytes); only the others need the stored tasks made into objects.
         asked = {
             (task_id, name_of(e if isinstance(e, Plain) else e[1]))
             for task_id, (e, held) in zip(ids, keyed, strict=True)
             if held and (isinstance(e, Plain) or not isinstance(e[1], Suggestion))
         }
         earlier = store.annotations_of(asked) if asked else {}
+        held_plain = [
+            task_id for task_id, (e, held) in zip(ids, keyed, strict=True) if held and isinstance(e, Plain)
+        ]
+        bodies = store.task_bodies(held_plain) if held_plain else {}
+        as_read = {  # (task id, annotator)
+            (task_id, name_of(e))
+            for task_id, (e, held) in zip(ids, keyed, strict=True)
+            if held
+            and isinstance(e, Plain)
+            and bodies.get(task_id) == (e.text, plain_tokens_blob(e))
+            and (task_id, name_of(e)) not in earlier
+        }
+        plain_ids = {task_id for task_id, _ in as_read}
+        held_ids = [
+            task_id
+            for task_id, (_, held) in zip(ids, keyed, strict=True)
+            if held and task_id not in plain_ids
+        ]
+        held_tasks = store.tasks(held_ids) if held_ids else {}
         for task_id, (entry, held) in zip(ids, keyed, strict=True):
             # A task the dataset did not hold was stored from this record (or an earlier one of
             # this batch): nothing to compare it with or to replace, no need to read it back.
             fresh = not held and task_id not in report.task_ids
             if isinstance(entry, Plain):
-                if fresh:
+                who = name_of(entry)
+                if fresh or ((task_id, who) in as_read and task_id not in seen.get(who, ())):
                     stored_as_read(task_id, entry)
                     continue
                 task, annotation = entry.item()

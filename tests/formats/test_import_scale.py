@@ -4,6 +4,7 @@ still pair by text across tools' hashes."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,7 @@ import orjson
 import pytest
 
 from annotator.core.hashing import input_hash
-from annotator.core.model import Annotation, Span, Task
+from annotator.core.model import Annotation, Answer, Span, Task, Token
 from annotator.core.records import to_record
 from annotator.core.tokenize import provisional_tokens
 from annotator.store import Store
@@ -45,7 +46,7 @@ def test_new_tasks_are_not_read_back_and_nothing_is_kept_per_task(
 
     monkeypatch.setattr(importing, "_TextIndex", spying_index)
     with Store(tmp_path / "a.db") as store:
-        for name in ("task", "tasks", "annotation", "annotations_of", "task_ids"):
+        for name in ("task", "tasks", "task_bodies", "annotation", "annotations_of", "task_ids"):
             real = getattr(store, name)
 
             def spy(*args: Any, _name: str = name, _real: Any = real) -> Any:
@@ -60,9 +61,116 @@ def test_new_tasks_are_not_read_back_and_nothing_is_kept_per_task(
         reads.clear()
         again = import_file(store, tmp_path / "a.jsonl", "d", "bob", "jsonl")
         assert again.counts.tasks == 1200
-        # held: compared a batch at a time (a query per batch, not per task), not scanned
+        # held: compared a batch at a time (a query per batch, not per task), not scanned; the
+        # records read as they came with the stored text and tokens bytes, no stored Task made
         batches = -(-1200 // importing.BATCH)
-        assert sorted(reads) == sorted(["tasks", "annotations_of"] * batches), reads
+        assert sorted(reads) == sorted(["task_bodies", "annotations_of"] * batches), reads
+
+
+def _second_annotators_file(path: Path, n: int) -> None:
+    """The records of ``write_file`` as a second annotator left them: every third with another
+    label, record 5 tokenized otherwise with its span on "Se" of Seoul (the stored tokens are split
+    to fit it, through the objects), record 7 again at the end, rejected (the later one is kept)."""
+    with open(path, "wb") as handle:
+        records: list[tuple[int, Answer]] = [*((i, "accept") for i in range(n)), (7, "reject")]
+        for i, answer in records:
+            text = f"Record {i} was written in Seoul ."
+            at = text.index("Seoul")
+            tokens = provisional_tokens(text)
+            if i == 5:
+                places = [(t.start, t.end) for t in tokens if t.text != "Seoul"]
+                tokens = retokenized(text, [*places, (at, at + 2), (at + 2, at + 5)])
+            first = next(t for t in tokens if t.start == at)
+            last = first if i == 5 else next(t for t in tokens if t.end == at + 5)
+            label = "LOC" if i % 3 == 0 else "GPE"
+            spans = (Span(first.start, last.end, first.id, last.id, label, None, 1),)
+            record = to_record(Task(text, tokens, input_hash(text)), Annotation(spans, answer=answer))
+            handle.write(orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE))
+
+
+def retokenized(text: str, places: list[tuple[int, int]]) -> tuple[Token, ...]:
+    ordered = sorted(places)
+    return tuple(
+        Token(text[start:end], start, end, i, end < len(text) and text[end] == " ")
+        for i, (start, end) in enumerate(ordered)
+    )
+
+
+def test_a_second_annotator_read_as_it_came_stores_what_the_objects_store(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """B's file onto A's tasks: the records whose text and tokens the dataset holds are stored as
+    read (no stored Task made); the rest (a record tokenized otherwise, a repeat, an annotator who
+    held a row already) through the objects. Both ways store the same rows and kept counts: the
+    same files imported into a second dataset with the plain comparison turned off."""
+    write_file(tmp_path / "a.jsonl", 40)
+    _second_annotators_file(tmp_path / "b.jsonl", 40)
+    reports = {}
+    for dataset in ("plain", "objects"):
+        import_file(store, tmp_path / "a.jsonl", dataset, "alice", "jsonl")
+        if dataset == "objects":
+            monkeypatch.setattr(store, "task_bodies", lambda ids: {})
+        first = import_file(store, tmp_path / "b.jsonl", dataset, "bob", "jsonl")
+        # bob again: a row of his is there now for every task, compared (record 7's accept replaces
+        # the reject kept last time) and replaced
+        reports[dataset] = (first, import_file(store, tmp_path / "b.jsonl", dataset, "bob", "jsonl"))
+    for plain, objects in zip(reports["plain"], reports["objects"], strict=True):
+        assert (plain.counts, plain.repeats, plain.problems.notes) == (
+            objects.counts,
+            objects.repeats,
+            objects.problems.notes,
+        )
+    first, again = reports["plain"]
+    assert first.repeats == 1 and set(first.problems.notes) == {importing.REFINED_NOTE}
+    assert importing.REPLACED_NOTE in again.problems.notes
+
+    def rows(dataset: str) -> list[Any]:  # (not the timestamps: the import's time, as the files give none)
+        return [
+            (t.text, t.tokens, a.content(), a.answer, a.annotator, a.session)
+            for _, t, a in store.annotations(dataset, None, None)
+        ]
+
+    assert rows("plain") == rows("objects") and len(rows("plain")) == 80
+    assert store.pair_tallies("plain") == store.pair_tallies("objects")
+    assert [replace(r, dataset="") for r in store.stats("plain")] == [
+        replace(r, dataset="") for r in store.stats("objects")
+    ]
+    assert store.log_counts("plain") == store.log_counts("objects")
+
+
+def _users_file(path: Path, n: int, users: list[tuple[str, str]]) -> None:
+    """Each of the ``write_file`` texts once for each (user, label), as a file of several users."""
+    with open(path, "wb") as handle:
+        for i in range(n):
+            text = f"Record {i} was written in Seoul ."
+            tokens = provisional_tokens(text)
+            seoul = next(t for t in tokens if t.text == "Seoul")
+            for user, label in users:
+                spans = (Span(seoul.start, seoul.end, seoul.id, seoul.id, label, None, 1),)
+                annotation = Annotation(spans, answer="accept", annotator=user)
+                record = to_record(Task(text, tokens, input_hash(text)), annotation)
+                handle.write(orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE))
+
+
+def test_several_users_onto_held_tasks_note_each_replaced_row(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file of several users onto tasks the dataset holds, where one user held rows already and
+    another is new, in the same batch: the first's rows are compared and their replacement noted,
+    as through the objects; the second's stored as read."""
+    write_file(tmp_path / "a.jsonl", 30)
+    _users_file(tmp_path / "team.jsonl", 30, [("u1", "GPE"), ("u2", "GPE")])
+    _users_file(tmp_path / "again.jsonl", 30, [("u1", "LOC"), ("u3", "GPE")])
+    notes = {}
+    for dataset in ("plain", "objects"):
+        import_file(store, tmp_path / "a.jsonl", dataset, "alice", "jsonl")
+        import_file(store, tmp_path / "team.jsonl", dataset, "team", "jsonl")
+        if dataset == "objects":
+            monkeypatch.setattr(store, "task_bodies", lambda ids: {})
+        report = import_file(store, tmp_path / "again.jsonl", dataset, "team", "jsonl")
+        notes[dataset] = report.problems.notes
+        assert report.annotators == {"team-u1": 30, "team-u3": 30}
+    assert notes["plain"] == notes["objects"] == {importing.REPLACED_NOTE: 30}
 
 
 def test_other_tools_hashes_still_pair_by_text(tmp_path: Path) -> None:

@@ -20,6 +20,7 @@ from annotator.core.hashing import input_hash
 from annotator.core.model import Annotation, Relation, Span, Task, Token
 from annotator.core.records import from_record, to_record
 from annotator.store import Store, StoreError, UnknownTask, resolve_db
+from annotator.store.serialize import tokens_to_blob
 from tests.conftest import FIXTURES
 from tests.pg_server import raw_sql
 from tests.strategies import annotated_tasks, tokenize
@@ -424,3 +425,13 @@ def test_log_row_and_current_row_commit_together(
     monkeypatch.undo()
     store.record_answer(task_id, "alice", "s", Annotation(answer="accept"))  # the store still works
     assert store.answer_counts("d", "alice")["accept"] == 1
+
+
+def test_task_bodies_are_the_stored_text_and_tokens_bytes(store: Store) -> None:
+    """What an import compares a record read as it came with: the text, and the tokens as
+    ``tokens_to_blob`` writes them (a text with NUL and a character outside the BMP, which
+    PostgreSQL keeps as bytes); ids not stored are left out."""
+    tasks = [make_task("Gen Nakatani in Tokyo ."), make_task("a\x00b \U0001f600 .")]
+    ids = store.add_tasks("d", [(t, Annotation()) for t in tasks])
+    bodies = store.task_bodies([*ids, max(ids) + 100])
+    assert bodies == {i: (t.text, tokens_to_blob(t.tokens)) for i, t in zip(ids, tasks, strict=True)}
