@@ -17,6 +17,8 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import repeat
+from operator import itemgetter
 from typing import Any
 
 import orjson
@@ -27,6 +29,11 @@ from annotator.core.records import Plain
 from annotator.store.serialize import RELATION, SPAN, label_key
 
 SpanKey = tuple[int, int, str]  # start, end, label: what an exact match compares
+# A Plain's span row is (start, end, token_start, token_end, label, source, sid); a relation row
+# (head, child, label, source).
+_SPAN_KEY = itemgetter(0, 1, 4)
+_LABEL_OF_SPAN = itemgetter(4)
+_LABEL_OF_RELATION = itemgetter(2)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,11 +55,12 @@ class Accepted:
 
     @classmethod
     def of(cls, annotation: Annotation | Plain) -> Accepted:
-        if isinstance(annotation, Plain):  # its spans and relations are rows in field order
-            return cls(
-                [(SPAN, s[4]) for s in annotation.spans] + [(RELATION, r[2]) for r in annotation.relations],
-                [(s[0], s[1], s[4]) for s in annotation.spans],
-            )
+        if isinstance(annotation, Plain):  # its spans and relations are rows in field order, read in C
+            spans, relations = annotation.spans, annotation.relations
+            labels = list(zip(repeat(SPAN), map(_LABEL_OF_SPAN, spans)))
+            if relations:
+                labels += zip(repeat(RELATION), map(_LABEL_OF_RELATION, relations))
+            return cls(labels, list(map(_SPAN_KEY, spans)))
         return cls(
             [(SPAN, s.label) for s in annotation.spans] + [(RELATION, r.label) for r in annotation.relations],
             [(s.start, s.end, s.label) for s in annotation.spans],

@@ -812,10 +812,12 @@ class SqlStore(Store):
             answer_or_none(annotation.answer)
             filled: Annotation | Plain
             if isinstance(annotation, Plain):  # a record stored as it was read
-                filled = annotation._replace(
-                    annotator=annotator,
-                    session=annotation.session if annotation.session is not None else session,
-                    timestamp=annotation.timestamp if annotation.timestamp is not None else stamp,
+                # Made whole, as below: NamedTuple._replace took several times as long.
+                filled = Plain(
+                    *annotation[:8],
+                    annotator,
+                    annotation.session if annotation.session is not None else session,
+                    annotation.timestamp if annotation.timestamp is not None else stamp,
                 )
             else:
                 # Built whole rather than with dataclasses.replace, which took several times as long.
