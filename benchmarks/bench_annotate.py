@@ -7,23 +7,33 @@ The database holds the synthetic tasks (synth.py) imported as A and B. Annotator
 JSONL file as the source: a first run shows the first task and quits, then the restart is measured
 (the feed goes through a source whose every task is already stored). Each key is timed from
 send-keys until the next task's words are on screen. The baseline (baseline.py app) is a bare Textual
-app that shows the same texts and moves with `]` / `[`. Peak resident memory of each process.
+app that shows the same texts and moves with `]` / `[`. The two run in turns (ours, bare, ours, ...),
+so that both see the same load; the start is given as the fastest and the median of the runs, and
+the median of the differences of each pair. Peak resident memory of each process.
 Goal (issue 11): start and every `]`/`[` under 100 ms at 1M tasks (over the bare app's floor).
 """
 
 from __future__ import annotations
 
+import statistics
 import tempfile
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 import measure
 
 LABELS = "PERSON,ORG,GPE,NORP,DATE,CARDINAL"
 
 
-def session(cmd: list[str], texts: list[str], keys: int) -> tuple[float, list[float], list[float], float]:
-    """Start-to-first-screen, the `]` timings, the `[` timings, peak RSS in MB."""
+class Session(NamedTuple):
+    start: float  # seconds from the start to the first task on screen
+    forward: list[float]  # each `]`
+    back: list[float]  # each `[`
+    rss: float  # peak resident MB
+
+
+def session(cmd: list[str], texts: list[str], keys: int) -> Session:
     term = measure.Terminal(cmd)
     try:
         start = term.wait_until(measure.showing(texts[0]))
@@ -36,7 +46,7 @@ def session(cmd: list[str], texts: list[str], keys: int) -> tuple[float, list[fl
             time.sleep(0.2)
     finally:
         rss = term.quit()
-    return start, forward, back, rss
+    return Session(start, forward, back, rss)
 
 
 def main() -> None:
@@ -54,19 +64,25 @@ def main() -> None:
         first = measure.Terminal(cmd)
         first.wait_until(measure.showing(texts[0]))
         first.quit()
-        ours = [session(cmd, texts, args.keys) for _ in range(args.repeat)]
-        bare = [
-            session(measure.script("baseline.py", "app", source), texts, args.keys)
-            for _ in range(args.repeat)
-        ]
+        ours, bare = [], []
+        for _ in range(args.repeat):  # in turns: a burst of load falls on both alike
+            ours.append(session(cmd, texts, args.keys))
+            bare.append(session(measure.script("baseline.py", "app", source), texts, args.keys))
     for name, runs in (("annotate (restart)", ours), ("bare Textual app", bare)):
-        start = min(r[0] for r in runs)
-        forward = [t for r in runs for t in r[1]]
-        back = [t for r in runs for t in r[2]]
-        rss = max(r[3] for r in runs)
-        print(f"{name:<20} start to first task {start:6.3f} s, {rss:5.0f} MB")
+        starts = [r.start for r in runs]
+        forward = [t for r in runs for t in r.forward]
+        back = [t for r in runs for t in r.back]
+        print(
+            f"{name:<20} start to first task: fastest {min(starts):6.3f} s, median "
+            f"{statistics.median(starts):6.3f} s ({len(starts)} runs), {max(r.rss for r in runs):3.0f} MB"
+        )
         print(f"{'':<20} ]  {measure.ms(forward)}")
         print(f"{'':<20} [  {measure.ms(back)}")
+    pairs = list(zip(ours, bare, strict=True))
+    print(
+        f"start over the bare app: fastest {min(r.start for r in ours) - min(r.start for r in bare):+.3f} s, "
+        f"median of the pairs {statistics.median(o.start - b.start for o, b in pairs):+.3f} s"
+    )
     print("goal: start and ]/[ under 100 ms over the bare app at 1M tasks")
     print(f"# {measure.load()} at the end")
 
