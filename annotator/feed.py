@@ -59,6 +59,14 @@ class TasksAdded:
 
 
 @dataclass(frozen=True)
+class SourceCounted:
+    """How many documents the source holds, counted in the feed's thread after the first screen
+    (a newline count of a JSONL source up to 64 MB took 20-60 ms of the start), for "task i of N"."""
+
+    total: int
+
+
+@dataclass(frozen=True)
 class FeedDone:
     problems: list[BadRecord] = field(default_factory=list)
     error: str | None = None
@@ -70,7 +78,7 @@ READY_BATCH = 500  # tasks that need no model, stored in one transaction and ann
 # one is stored in a moment and drawn once.
 SHOW_BEFORE_STORING = 100_000
 
-FeedEvent = FirstText | ModelLoaded | TasksAdded | FeedDone
+FeedEvent = FirstText | ModelLoaded | TasksAdded | SourceCounted | FeedDone
 
 
 class Preannotator(Protocol):

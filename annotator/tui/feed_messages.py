@@ -8,7 +8,7 @@ from textual.message import Message
 
 from annotator.core.errors import BadRecord
 from annotator.core.model import Annotation, Task
-from annotator.feed import FeedDone, FeedEvent, FirstText, ModelLoaded, TasksAdded
+from annotator.feed import FeedDone, FeedEvent, FirstText, ModelLoaded, SourceCounted, TasksAdded
 
 
 class FirstTextRead(Message):
@@ -43,6 +43,12 @@ class TasksStored(Message):
         self.suggestions = suggestions
 
 
+class SourceSize(Message):
+    def __init__(self, total: int) -> None:
+        super().__init__()
+        self.total = total
+
+
 class FeedFinished(Message):
     def __init__(self, problems: list[BadRecord], error: str | None) -> None:
         super().__init__()
@@ -58,6 +64,8 @@ def feed_message(event: FeedEvent) -> Message:
             return ModelReady(name)
         case TasksAdded(task_ids=task_ids, tasks=tasks, suggestions=suggestions):
             return TasksStored(task_ids, tasks, suggestions)
+        case SourceCounted(total=total):
+            return SourceSize(total)
         case FeedDone(problems=problems, error=error):
             return FeedFinished(problems, error)
 

@@ -11,7 +11,7 @@ from annotator.core.errors import AnnotatorError, BadRecord
 from annotator.core.routing import parse_overlap
 from annotator.core.scheme import LabelScheme
 from annotator.core.wording import counted
-from annotator.feed import FeedDone, FeedEvent, FirstText, ModelLoaded, TasksAdded, feed
+from annotator.feed import FeedDone, FeedEvent, FirstText, ModelLoaded, SourceCounted, TasksAdded, feed
 from annotator.nlp.lazy import LazyPreannotator
 from annotator.nlp.meta import display_from_meta, ner_labels_from_meta, read_meta
 from annotator.nlp.patterns import read_patterns
@@ -174,13 +174,13 @@ def run_annotate(options: AnnotateOptions, annotator: str | None) -> tuple[Annot
     if o.memory:
         session.use_memory()
     routed = store.routing(dataset)
-    if routed is not None and routed.overlap is not None:
-        session.total = None  # this annotator's share of the source is known as it is routed
-    else:
-        total = count_source(o.source)
-        session.total = max(total, session.queue_size()) if total is not None else None
+    # A routed dataset's share of the source is known as it is routed; else the source is counted
+    # when that is cheap, behind the first screen.
+    counting = routed is None or routed.overlap is None
 
     def run_feed(notify: Callable[[FeedEvent], None], should_stop: Callable[[], bool]) -> None:
+        if counting and (total := count_source(o.source)) is not None:
+            notify(SourceCounted(total))
         opened.run_feed(dataset, notify, should_stop)
 
     app = AnnotatorApp(session, opened.display or "model", run_feed, keymap)
@@ -216,7 +216,7 @@ def prepare_only(opened: OpenedSource, dataset: str, say: Callable[[str], None])
         elif isinstance(event, TasksAdded):
             stored += event.count
             say(f"{counted(stored, 'task')} stored")
-        else:
+        elif isinstance(event, FeedDone):
             done = event
 
     try:

@@ -12,7 +12,14 @@ from annotator.core.wording import counted
 from annotator.session import ConcurrentEdit
 from annotator.store import StoreError
 from annotator.tui.editor import EditorScreen, first_visible
-from annotator.tui.feed_messages import FeedFinished, FirstTextRead, LearnerNews, ModelReady, TasksStored
+from annotator.tui.feed_messages import (
+    FeedFinished,
+    FirstTextRead,
+    LearnerNews,
+    ModelReady,
+    SourceSize,
+    TasksStored,
+)
 
 
 class AnnotateScreen(EditorScreen):
@@ -43,6 +50,10 @@ class AnnotateScreen(EditorScreen):
     def on_tasks_stored(self, message: TasksStored) -> None:
         handed = zip(message.tasks, message.suggestions, strict=False)
         self.tasks_arrived(dict(zip(message.task_ids, handed, strict=False)))
+
+    def on_source_size(self, message: SourceSize) -> None:
+        self.session.total = max(message.total, self.session.queue_size())
+        self.update_status()
 
     def on_feed_finished(self, message: FeedFinished) -> None:
         self.session.finished = True
