@@ -16,15 +16,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from annotator.config import keep_scheme, order_model_labels, resolve_scheme
-from annotator.core.adjudication import (
-    Adjudication,
-    Choice,
-    Disagreement,
-    Resolution,
-    ReviewChoice,
-    adjudicate,
-)
+from annotator.core.adjudication import Adjudication, Disagreement, Resolution, adjudicate
 from annotator.core.agreement import by_task
+from annotator.core.choices import Choice, ReviewChoice
 from annotator.core.edits import Edit
 from annotator.core.errors import AnnotatorError
 from annotator.core.gold import choice_edit, choices_in, reviewers_own, waiting

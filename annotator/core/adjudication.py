@@ -31,7 +31,7 @@ Unresolved disagreements count as "neither" when a result is built, so a half-re
 the agreed base plus the choices made so far. Resolving every disagreement with A gives A's
 annotation back (same content), and likewise for B.
 
-A reviewer's choice is a typed value, :class:`ReviewChoice` (which disagreement, which
+A reviewer's choice is a typed value, :class:`ReviewChoice` (``core/choices.py``) (which disagreement, which
 :class:`Choice`), and the gold version's edit log stores it as such (``core/edits.py``);
 ``core/gold.py`` applies choices to a gold version the reviewer may also edit freely.
 """
@@ -43,43 +43,15 @@ import itertools
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from enum import StrEnum
-from typing import Any, Literal
+from typing import Literal
 
+from annotator.core.choices import Choice
 from annotator.core.errors import AnnotatorError, InvalidAnnotation
 from annotator.core.model import ENTS, Annotation, Relation, Span, SpanKey, Task
 from annotator.core.validate import align
 
 Kind = Literal["boundary", "label", "a_only", "b_only", "relation"]
 BOTH = "both"
-
-
-class Choice(StrEnum):
-    """What a reviewer takes of one disagreement. The values are what the edit log stores."""
-
-    A = "a"
-    B = "b"
-    BOTH = "both"
-    NEITHER = "neither"
-
-
-@dataclass(frozen=True, slots=True)
-class ReviewChoice:
-    """``choice`` taken for the disagreement whose index is ``disagreement``: what one edit of a
-    gold version records, so that the choices are read back from its history."""
-
-    disagreement: int
-    choice: Choice
-
-    def to_json(self) -> list[Any]:
-        return [self.disagreement, self.choice.value]
-
-    @classmethod
-    def from_json(cls, data: list[Any]) -> ReviewChoice:
-        index, choice = data
-        if not isinstance(index, int) or index < 0:
-            raise ValueError(f"a review choice's disagreement must be an index, not {index!r}")
-        return cls(index, Choice(choice))
 
 
 Offsets = SpanKey  # a relation argument: its offsets (and, in a span group, its layer and label)

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from annotator.core.adjudication import Choice, ReviewChoice
+from annotator.core.choices import Choice, ReviewChoice
 from annotator.core.errors import InvalidAnnotation
 from annotator.core.model import ENTS, Annotation, Relation, Span, Task
 from annotator.core.scheme import LabelScheme

@@ -21,13 +21,12 @@ from typing import Literal
 from annotator.core.adjudication import (
     BOTH,
     Adjudication,
-    Choice,
     Disagreement,
     Kind,
     Resolution,
-    ReviewChoice,
     choices_from_result,
 )
+from annotator.core.choices import Choice, ReviewChoice
 from annotator.core.edits import Edit, History
 from annotator.core.errors import InvalidAnnotation
 from annotator.core.model import ENTS, Annotation, Relation, Span

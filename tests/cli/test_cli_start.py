@@ -29,6 +29,7 @@ NOT_ON_THE_WAY = (
     "annotator.review",
     "annotator.tui.review_app",
     "annotator.core.agreement",
+    "annotator.core.adjudication",
     "tomllib",  # no scheme file to read: the dataset has its scheme
 )
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import orjson
 
-from annotator.core.adjudication import Choice, ReviewChoice
+from annotator.core.choices import Choice, ReviewChoice
 from annotator.core.hashing import input_hash
 from annotator.core.model import Annotation, Relation, Task
 from annotator.core.tokenize import provisional_tokens

@@ -12,11 +12,11 @@ from hypothesis import strategies as st
 from annotator.core.adjudication import (
     Adjudication,
     CannotTakeBoth,
-    Choice,
     Resolution,
     adjudicate,
     find_disagreements,
 )
+from annotator.core.choices import Choice
 from annotator.core.errors import AnnotatorError, InvalidAnnotation
 from annotator.core.hashing import input_hash
 from annotator.core.model import Annotation, Relation, Span, Task

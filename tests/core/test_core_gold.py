@@ -9,7 +9,8 @@ from dataclasses import replace
 import orjson
 import pytest
 
-from annotator.core.adjudication import Adjudication, Choice, ReviewChoice, adjudicate
+from annotator.core.adjudication import Adjudication, adjudicate
+from annotator.core.choices import Choice, ReviewChoice
 from annotator.core.edits import Edit, History, set_span
 from annotator.core.errors import InvalidAnnotation
 from annotator.core.gold import STAND_IN_SID, Focus, choice_edit, choices_in, focus, marks, reviewers_own

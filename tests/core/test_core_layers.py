@@ -10,7 +10,8 @@ import orjson
 import pytest
 
 from annotator.config import resolve_scheme
-from annotator.core.adjudication import Choice, adjudicate
+from annotator.core.adjudication import adjudicate
+from annotator.core.choices import Choice
 from annotator.core.edits import Edit, relabel_span, set_span, span_from_json, span_to_json, toggle_relation
 from annotator.core.errors import AnnotatorError, InvalidAnnotation
 from annotator.core.hashing import input_hash, task_hash

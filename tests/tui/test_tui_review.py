@@ -9,7 +9,7 @@ from textual.pilot import Pilot
 from typer.testing import CliRunner
 
 from annotator.cli import app as cli_app
-from annotator.core.adjudication import Choice
+from annotator.core.choices import Choice
 from annotator.core.hashing import input_hash
 from annotator.core.model import Annotation, Relation, Task
 from annotator.core.tokenize import provisional_tokens

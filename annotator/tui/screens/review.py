@@ -10,7 +10,8 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Static
 
-from annotator.core.adjudication import CannotTakeBoth, Choice, Disagreement
+from annotator.core.adjudication import CannotTakeBoth, Disagreement
+from annotator.core.choices import Choice
 from annotator.core.edits import Edit
 from annotator.core.errors import InvalidAnnotation
 from annotator.core.gold import focus, marks
