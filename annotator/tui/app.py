@@ -89,33 +89,24 @@ class AnnotatorApp(FaultReporting):
         self.session = session
         self.annotate_screen = AnnotateScreen(session, self.model_name)
 
-    def get_default_screen(self) -> Screen[object]:
-        """The annotate screen itself when the session is known: pushed over the default screen, it
-        was styled, laid out and drawn after an empty one, 40 ms more of the start to the first
-        task on screen. (``serve`` asks the name first, on the name screen over the default one.)"""
-        if self._later is not None:
-            return super().get_default_screen()
-        self._open_session()
-        return self.annotate_screen  # type: ignore[return-value]
-
     def on_mount(self) -> None:
         if self._later is not None:
             self.push_screen(self._later.screen(), self._named)
         else:
-            self._feed_after_paint()
+            self._open()
 
     def _named(self, session: AnnotationSession | None) -> None:
         self._use(session)
-        self._open_session()
-        self.push_screen(self.annotate_screen)
-        self._feed_after_paint()
+        self._open()
 
-    def _open_session(self) -> None:
+    def _open(self) -> None:
         self.session.finished = self._feed is None
         if self.session.current is None:
             self.session.open_first_unanswered()
-
-    def _feed_after_paint(self) -> None:
+        # Pushed here rather than made the app's default screen, which drew the first task 40 ms
+        # sooner but was composed before the terminal's size is known: on a busy machine its first
+        # frame was drawn 80x25 in a larger terminal.
+        self.push_screen(self.annotate_screen)
         if self._feed is not None:
             # After the first paint: importing spaCy holds the GIL for a while.
             self.call_after_refresh(self._start_feed)
