@@ -64,7 +64,10 @@ def main() -> None:
     formats = args.format.split(",")
     folder, db = measure.prepare("export", args.n, with_db=args.db is None)
     db = args.db or db
-    with tempfile.TemporaryDirectory(dir=folder) as tmp, tempfile.TemporaryDirectory(dir=args.out) as outs:
+    with (
+        tempfile.TemporaryDirectory(dir=folder) as tmp,
+        tempfile.TemporaryDirectory(dir=args.out or folder) as outs,
+    ):
         bare = Path(tmp) / "bare.db"
         measure.run(measure.script("baseline.py", "insert", folder / "a.jsonl", bare))
         # What every export pays whatever the size (the start of the command; spaCy's import, which
