@@ -22,7 +22,7 @@ from pathlib import Path
 from annotator.core.errors import AnnotatorError, InvalidAnnotation
 from annotator.core.model import Annotation, Task
 from annotator.formats.assemble import SPLIT_NOTE, Place, RawRelation, RawSpan, build
-from annotator.formats.atomic import existing_mode, files_in, new_file
+from annotator.formats.atomic import Files, existing_mode, files_in
 from annotator.formats.base import Counts, Item, describe
 from annotator.formats.problems import Problems
 
@@ -256,8 +256,8 @@ def write(path: Path, items: Iterable[Item]) -> Counts:
     counts = Counts(paths=[folder])
     labels: set[str] = set()
     rel_labels: set[str] = set()
-    with files_in(folder) as tmp:
-        names = _Names(tmp)
+    with files_in(folder) as files:
+        names = _Names(files)
         made: set[str] = set()  # sub-folders made (a source's relative path keeps its folders)
         for n, (task, annotation) in enumerate(items, 1):
             # First: it refuses what brat cannot hold (and adds the task's labels to the conf's).
@@ -265,16 +265,16 @@ def write(path: Path, items: Iterable[Item]) -> Counts:
             stem = _stem(task, n)
             parent = stem.rpartition("/")[0]
             if parent and parent not in made:
-                (tmp / parent).mkdir(parents=True, exist_ok=True)
+                (files.path / parent).mkdir(parents=True, exist_ok=True)
                 made.add(parent)
             name = names.new(stem, task.text.encode("utf-8"))
-            new_file(f"{names.folder}/{name}.ann", ann)
+            files.new(f"{name}.ann", ann)
             counts.add(annotation)
         conf = folder / "annotation.conf"
         if existing_mode(conf) is None or conf.read_text(encoding="utf-8", errors="replace").startswith(
             CONF_MARK
         ):
-            (tmp / "annotation.conf").write_bytes(conf_text(labels, rel_labels).encode("utf-8"))
+            (files.path / "annotation.conf").write_bytes(conf_text(labels, rel_labels).encode("utf-8"))
     return counts
 
 
@@ -287,8 +287,8 @@ class _Names:
 
     RECENT = 4096
 
-    def __init__(self, folder: Path) -> None:
-        self.folder = str(folder)
+    def __init__(self, files: Files) -> None:
+        self.files = files
         self.next: dict[str, int] = {}
 
     def new(self, stem: str, text: bytes) -> str:
@@ -297,7 +297,7 @@ class _Names:
         name = stem if k == 1 else f"{stem}-{k}"
         while True:
             try:
-                new_file(f"{self.folder}/{name}.txt", text)
+                self.files.new(f"{name}.txt", text)
                 break
             except FileExistsError:
                 k += 1

@@ -6,6 +6,7 @@ from __future__ import annotations
 import errno
 import os
 import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -67,8 +68,9 @@ def test_the_output_file_system_is_flushed_once_before_any_file_is_in_place(
     assert sorted(p.name for p in out.iterdir()) == sorted([*flushed, *before])
 
 
+@pytest.mark.parametrize("every", [None, 2], ids=["the last flush", "a flush behind the writing"])
 def test_a_flush_that_fails_writes_nothing_and_says_so(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, every: int | None
 ) -> None:
     out = tmp_path / "o"
     out.mkdir()
@@ -79,11 +81,31 @@ def test_a_flush_that_fails_writes_nothing_and_says_so(
 
     calls: list[tuple[int, list[str]]] = []
     monkeypatch.setattr(atomic, "_syncfs", spy(calls, failing))
-    with pytest.raises(AnnotatorError, match=str(out)):
-        brat.write(out, items(3))
-    assert len(calls) == 1
+    if every is not None:  # 10 files: the first flush behind fails, at the 2nd
+        monkeypatch.setattr(atomic.Files, "EVERY", every)
+    with pytest.raises(AnnotatorError, match=f"{out}: Input/output error"):
+        brat.write(out, items(5))
+    assert len(calls) == 1  # after a flush behind that failed, no other one, nor the last one
     assert sorted(p.name for p in out.iterdir()) == ["notes.md"]  # nothing moved in, no temporary folder
     assert sorted(p.name for p in tmp_path.iterdir()) == ["o"]
+
+
+def test_flushes_behind_the_writing_then_once_more_over_every_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "o"
+    real = atomic._syncfs()
+    calls: list[tuple[int, list[str]]] = []
+    monkeypatch.setattr(atomic, "_syncfs", spy(calls, real or (lambda fd: None)))
+    monkeypatch.setattr(atomic.Files, "EVERY", 2)  # a flush behind every 2 files: 10 files, up to 5
+    brat.write(out, items(5))
+    written = sorted([*(f"d{i}.{x}" for i in range(5) for x in ("ann", "txt")), "annotation.conf"])
+    *behind, (device, last) = calls
+    assert 1 <= len(behind) <= 5
+    assert all(d == device == out.stat().st_dev for d, _ in behind)
+    assert last == written  # the last flush, over every file, before they are in place
+    assert sorted(p.name for p in out.iterdir()) == written
+    assert [t.name for t in threading.enumerate() if t.name == "flush"] == []
 
 
 def test_the_real_flush_runs_on_a_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
