@@ -3,14 +3,28 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any, NamedTuple
 
 from annotator.core.model import Annotation, Task
 from annotator.core.records import Plain
 
 Item = tuple[Task, Annotation]
+
+
+class StoredRow(NamedTuple):
+    """A stored annotation with its task's text as the store holds them, for a writer that needs
+    neither tokens nor a Task or an Annotation (``Format.write_rows``). Span rows are in the blob's
+    field order (start, end, token_start, token_end, label, source, sid, then layer unless
+    ``ents``); relation rows are (head, child, label, source)."""
+
+    input_hash: int
+    text: str
+    meta: Mapping[str, Any]
+    spans: list[list[Any]]
+    relations: list[list[Any]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +57,7 @@ class Counts:
         if n:
             self.left_out[what] += n
 
-    def add(self, annotation: Annotation | Plain) -> None:
+    def add(self, annotation: Annotation | Plain | StoredRow) -> None:
         self.tasks += 1
         self.spans += len(annotation.spans)
         self.relations += len(annotation.relations)
@@ -60,7 +74,7 @@ class Counts:
         return self
 
 
-def describe(task: Task) -> str:
+def describe(task: Task | StoredRow) -> str:
     """How a task is named in an error message: its source if it has one, its hash always."""
     source = task.meta.get("source") if isinstance(task.meta, dict) else None
     start = task.text[:40].replace("\n", " ")

@@ -18,12 +18,13 @@ import functools
 import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 from annotator.core.errors import AnnotatorError, InvalidAnnotation
-from annotator.core.model import Annotation, Task
+from annotator.core.model import ENTS, Annotation, Task
 from annotator.formats.assemble import SPLIT_NOTE, Place, RawRelation, RawSpan, build
 from annotator.formats.atomic import Files, existing_mode, files_in
-from annotator.formats.base import Counts, Item, describe
+from annotator.formats.base import Counts, Item, StoredRow, describe
 from annotator.formats.problems import Problems
 
 CONF_MARK = "# written by annotator: rewritten on every export while this first line stays"
@@ -184,32 +185,44 @@ def read(path: Path, problems: Problems, *, lang: str = "en") -> Iterator[Item]:
             yield item
 
 
-def ann_text(task: Task, annotation: Annotation, labels: set[str], rel_labels: set[str]) -> str:
+def ann_text(row: StoredRow, labels: set[str], rel_labels: set[str]) -> str:
     """The .ann of a task. ``labels`` and ``rel_labels``: the span and relation labels met so far,
-    each found to be a brat type once (not once a span); this task's are added."""
-    ordered = annotation.sorted()
-    text = task.text
+    each found to be a brat type once (not once a span); this task's are added. Spans and relations
+    in the order of ``Annotation.sorted``, from the stored rows (``StoredRow``)."""
+    text = row.text
     flat = "\n" not in text and "\r" not in text  # then no span's text needs _flat
     ids: dict[int, int] = {}
     lines = []
-    for i, s in enumerate(ordered.spans, 1):
-        if s.label not in labels:
-            _check_type(task, s.label, "label")
-            labels.add(s.label)
-        covered = text[s.start : s.end]
-        lines.append(f"T{i}\t{s.label} {s.start} {s.end}\t{covered if flat else _flat(covered)}\n")
-        ids[s.sid] = i
-    for i, r in enumerate(ordered.relations, 1):
-        if r.label not in rel_labels:
-            _check_type(task, r.label, "relation label")
-            rel_labels.add(r.label)
-        lines.append(f"R{i}\t{r.label} Arg1:T{ids[r.head]} Arg2:T{ids[r.child]}\t\n")
+    spans = sorted(row.spans, key=_span_order) if len(row.spans) > 1 else row.spans
+    for i, span in enumerate(spans, 1):
+        start, end, label = span[0], span[1], span[4]
+        if label not in labels:
+            _check_type(row, label, "label")
+            labels.add(label)
+        covered = text[start:end]
+        lines.append(f"T{i}\t{label} {start} {end}\t{covered if flat else _flat(covered)}\n")
+        ids[span[6] if len(span) > 6 else 0] = i  # (source and sid have defaults)
+    relations = row.relations
+    if len(relations) > 1:  # a relation to a span not there first, as Annotation.sorted puts it
+        relations = sorted(relations, key=lambda r: (ids.get(r[0], 0), ids.get(r[1], 0), r[2]))
+    for i, (head, child, label, *_) in enumerate(relations, 1):
+        if label not in rel_labels:
+            _check_type(row, label, "relation label")
+            rel_labels.add(label)
+        lines.append(f"R{i}\t{label} Arg1:T{ids[head]} Arg2:T{ids[child]}\t\n")
     return "".join(lines)
 
 
-def _check_type(task: Task, label: str, what: str) -> None:
+def _span_order(span: list[Any]) -> tuple[Any, ...]:
+    """``Annotation.sorted``'s order of a span row: offsets, entities before span groups, layer,
+    label, id. A row of an entity span has no layer (seven fields)."""
+    layer = span[7] if len(span) > 7 else ENTS
+    return (span[0], span[1], layer != ENTS, layer, span[4], span[6] if len(span) > 6 else 0)
+
+
+def _check_type(row: StoredRow, label: str, what: str) -> None:
     if not _is_type(label):
-        raise AnnotatorError(f"{describe(task)}: {what} {label!r} holds whitespace, which brat types cannot")
+        raise AnnotatorError(f"{describe(row)}: {what} {label!r} holds whitespace, which brat types cannot")
 
 
 def _is_type(label: str) -> bool:
@@ -218,9 +231,9 @@ def _is_type(label: str) -> bool:
     return label.split() == [label]
 
 
-def _stem(task: Task, n: int) -> str:
+def _stem(row: StoredRow, n: int) -> str:
     """The document's name in the output folder, from ``meta["source"]`` (else doc-00001, ...)."""
-    source = task.meta.get("source")
+    source = row.meta.get("source")
     stem = _stem_of(source) if isinstance(source, str) else None
     return stem if stem is not None else f"doc-{n:05d}"
 
@@ -248,10 +261,25 @@ def conf_text(entities: Iterable[str], relations: Iterable[str]) -> str:
 
 
 def write(path: Path, items: Iterable[Item]) -> Counts:
+    """``write_rows`` of the tasks and annotations."""
+    return write_rows(path, (_row(task, annotation) for task, annotation in items))
+
+
+def _row(task: Task, annotation: Annotation) -> StoredRow:
+    spans = [
+        [s.start, s.end, s.token_start, s.token_end, s.label, s.source, s.sid, s.layer]
+        for s in annotation.spans
+    ]
+    relations = [[r.head, r.child, r.label, r.source] for r in annotation.relations]
+    return StoredRow(task.input_hash, task.text, task.meta, spans, relations)
+
+
+def write_rows(path: Path, rows: Iterable[StoredRow]) -> Counts:
     """One .txt and one .ann per task in folder ``path`` (created), named after the task's
     ``meta["source"]`` (else doc-00001, ...), and an ``annotation.conf`` listing the labels unless
     the folder has one that someone else wrote. Every file is written into a temporary folder
-    first (``files_in``): what brat cannot hold stops the export with nothing written."""
+    first (``files_in``): what brat cannot hold stops the export with nothing written. An export
+    passes the store's rows as they are (no Task or Annotation made a task)."""
     folder = Path(path)
     counts = Counts(paths=[folder])
     labels: set[str] = set()
@@ -259,17 +287,17 @@ def write(path: Path, items: Iterable[Item]) -> Counts:
     with files_in(folder) as files:
         names = _Names(files)
         made: set[str] = set()  # sub-folders made (a source's relative path keeps its folders)
-        for n, (task, annotation) in enumerate(items, 1):
+        for n, row in enumerate(rows, 1):
             # First: it refuses what brat cannot hold (and adds the task's labels to the conf's).
-            ann = ann_text(task, annotation, labels, rel_labels).encode("utf-8")
-            stem = _stem(task, n)
+            ann = ann_text(row, labels, rel_labels).encode("utf-8")
+            stem = _stem(row, n)
             parent = stem.rpartition("/")[0]
             if parent and parent not in made:
                 (files.path / parent).mkdir(parents=True, exist_ok=True)
                 made.add(parent)
-            name = names.new(stem, task.text.encode("utf-8"))
+            name = names.new(stem, row.text.encode("utf-8"))
             files.new(f"{name}.ann", ann)
-            counts.add(annotation)
+            counts.add(row)
         conf = folder / "annotation.conf"
         if existing_mode(conf) is None or conf.read_text(encoding="utf-8", errors="replace").startswith(
             CONF_MARK

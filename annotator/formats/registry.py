@@ -14,12 +14,13 @@ from typing import Any
 
 from annotator.core.errors import AnnotatorError
 from annotator.core.records import Plain
-from annotator.formats.base import Counts, Item
+from annotator.formats.base import Counts, Item, StoredRow
 
 Reader = Callable[..., Iterator[Item]]  # (path, problems, *, lang) -> items
 # The same, but a record read as it came may come as it is (core/records.py ``Plain``).
 PlainReader = Callable[..., Iterator[Item | Plain]]
 Writer = Callable[[Path, Iterable[Item]], Counts]
+RowWriter = Callable[[Path, Iterable[StoredRow]], Counts]
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,9 @@ class Format:
     def _get(self, attribute: str) -> Any:
         return getattr(importlib.import_module(f"annotator.formats.{self.module}"), attribute)
 
+    def _get_or_none(self, attribute: str) -> Any:
+        return getattr(importlib.import_module(f"annotator.formats.{self.module}"), attribute, None)
+
     @property
     def read(self) -> Reader:
         reader: Reader = self._get("read")
@@ -54,10 +58,15 @@ class Format:
     def read_plain(self) -> PlainReader | None:
         """The format's reader that passes on records read as they came as they are, if it has
         one (an import stores those without making a Task and an Annotation of each)."""
-        reader: PlainReader | None = getattr(
-            importlib.import_module(f"annotator.formats.{self.module}"), "read_plain", None
-        )
+        reader: PlainReader | None = self._get_or_none("read_plain")
         return reader
+
+    @property
+    def write_rows(self) -> RowWriter | None:
+        """The format's writer of the store's rows as they are (``StoredRow``), if it has one: an
+        export then makes no Task and no Annotation of each (brat: two thirds of its reading)."""
+        writer: RowWriter | None = self._get_or_none("write_rows")
+        return writer
 
     @property
     def write(self) -> Writer | None:

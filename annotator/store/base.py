@@ -24,6 +24,7 @@ from annotator.core.model import Annotation, Task
 from annotator.core.records import Plain
 from annotator.core.reviews import Review
 from annotator.core.scheme import LabelScheme
+from annotator.formats.base import StoredRow
 from annotator.store.stats import PairTally, StatsRow
 
 if TYPE_CHECKING:
@@ -351,6 +352,13 @@ class Store:
         every row including drafts; "draft" may also be named in ``answers``. Read page by page,
         so the caller may write to the store while iterating. ``tokens`` False: the tasks come
         with no tokens (the column is not read), for a writer that needs only texts and offsets."""
+        raise NotImplementedError
+
+    def annotation_rows(
+        self, dataset: str, annotator: str | None = None, answers: Collection[str] | None = ("accept",)
+    ) -> Iterator[StoredRow]:
+        """The rows of ``annotations`` (without tokens) as the store holds them: text, hash, meta and
+        the annotation's span and relation lists, for a writer that needs no Task or Annotation."""
         raise NotImplementedError
 
     def accepted_labels(self, dataset: str, annotators: Collection[str]) -> tuple[list[str], list[str]]:

@@ -6,15 +6,18 @@ import random
 from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Generic, TypeVar
 
 from annotator.core.errors import AnnotatorError
 from annotator.core.model import ANSWERS
 from annotator.core.reviews import gold_reviewer
 from annotator.core.wording import counted
 from annotator.formats.atomic import make_folder
-from annotator.formats.base import Counts, Item
+from annotator.formats.base import Counts, Item, StoredRow
 from annotator.formats.registry import FORMATS, Format, get
 from annotator.transfer.storelike import StoreLike
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -48,26 +51,47 @@ class _StoreItems:
             yield task, annotation
 
 
-class _Tally:
-    """Passes items through and counts the texts that went by more than once (in the last pass: the
-    doccano writer looks at the items twice). The store gives a text's rows one after the other
-    (task order, then annotator order), and split_items keeps them together too, so comparing each
-    item with the one before counts them without a set of every text."""
+class _StoreRows:
+    """The store's rows to export as they are (``Format.write_rows``)."""
 
-    def __init__(self, items: Iterable[Item]) -> None:
-        self.items = items
+    def __init__(
+        self, store: StoreLike, dataset: str, annotator: str | None, answers: Collection[str]
+    ) -> None:
+        self.store, self.dataset, self.annotator, self.answers = store, dataset, annotator, answers
+
+    def __iter__(self) -> Iterator[StoredRow]:
+        return self.store.annotation_rows(self.dataset, self.annotator, self.answers)
+
+
+class _Tally(Generic[T]):
+    """Passes items (or the store's rows) through and counts the texts that went by more than once
+    (in the last pass: the doccano writer looks at the items twice). The store gives a text's rows
+    one after the other (task order, then annotator order), and split_items keeps them together
+    too, so comparing each item with the one before counts them without a set of every text."""
+
+    def __init__(self, items: Iterable[T], hash_of: Callable[[T], int]) -> None:
+        self.items, self.hash_of = items, hash_of
         self.repeated = 0
 
-    def __iter__(self) -> Iterator[Item]:
+    def __iter__(self) -> Iterator[T]:
         self.repeated = 0
         previous: int | None = None
         run = 0
-        for task, annotation in self.items:
-            run = run + 1 if task.input_hash == previous else 1
+        for item in self.items:
+            input_hash = self.hash_of(item)
+            run = run + 1 if input_hash == previous else 1
             if run == 2:
                 self.repeated += 1
-            previous = task.input_hash
-            yield task, annotation
+            previous = input_hash
+            yield item
+
+
+def _item_hash(item: Item) -> int:
+    return item[0].input_hash
+
+
+def _row_hash(row: StoredRow) -> int:
+    return row.input_hash
 
 
 def answers_for(answer: str) -> tuple[str, ...]:
@@ -148,8 +172,13 @@ def export_dataset(
     items = _StoreItems(store, dataset, who, answers, spec.writes_tokens)
     out = Path(output) if output is not None else default_output(dataset, spec, split is not None, gold)
     report = ExportReport(spec.name, Counts(), [who] if who else annotators, gold_by=who if gold else None)
-    if split is None:
-        tally = _Tally(items)
+    write_rows = spec.write_rows
+    if split is None and write_rows is not None:
+        rows = _Tally(_StoreRows(store, dataset, who, answers), _row_hash)
+        report.counts = write_rows(out, rows)
+        report.repeated = rows.repeated
+    elif split is None:
+        tally = _Tally(items, _item_hash)
         report.counts = spec.write(out, tally)
         report.repeated = tally.repeated
     else:
@@ -159,7 +188,7 @@ def export_dataset(
         train, dev = split_items(items, split, seed)
         suffix = spec.suffix
         for part, chunk in (("train", train), ("dev", dev)):
-            tally = _Tally(chunk)
+            tally = _Tally(chunk, _item_hash)
             report.counts += spec.write(out / f"{part}{suffix}", tally)
             report.repeated += tally.repeated
     if not spec.holds_relations:

@@ -10,6 +10,7 @@ from typing import Protocol
 from annotator.core.model import Annotation, Task
 from annotator.core.reviews import Review
 from annotator.core.scheme import LabelScheme
+from annotator.formats.base import StoredRow
 from annotator.store.base import NewTask, Saved
 
 
@@ -44,3 +45,6 @@ class StoreLike(Protocol):
         *,
         tokens: bool = True,
     ) -> Iterator[tuple[int, Task, Annotation]]: ...
+    def annotation_rows(
+        self, dataset: str, annotator: str | None = None, answers: Collection[str] | None = ("accept",)
+    ) -> Iterator[StoredRow]: ...

@@ -12,6 +12,7 @@ import pytest
 
 from annotator.core.model import Annotation, Relation, Span, Task
 from annotator.formats import atomic, brat
+from annotator.formats.base import StoredRow
 from annotator.formats.problems import Problems
 from annotator.formats.tokens import tokenize
 from annotator.store import Store
@@ -327,3 +328,47 @@ def test_an_empty_output_folder_is_replaced_whole_and_keeps_its_mode(tmp_path: P
     ]  # fmt: skip
     assert (out / "notes.md").read_text(encoding="utf-8") == "mine"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["o"]
+
+
+def test_spans_and_relations_are_written_in_the_order_annotation_sorted_gives(tmp_path: Path) -> None:
+    """Whatever order the store holds them in (entity rows of seven fields, span-group rows of
+    eight), the .ann lists spans and relations as ``Annotation.sorted`` orders them."""
+    text = "Ann met Bob in Paris ."
+    spans = [
+        Span(8, 11, 2, 3, "PER", None, 5),
+        Span(0, 3, 0, 1, "PER", None, 9),
+        Span(15, 20, 4, 5, "LOC", None, 2),
+        Span(0, 3, 0, 1, "ROLE", None, 7, "sc"),
+        Span(0, 3, 0, 1, "AGENT", None, 4, "sc"),
+    ]
+    relations = [Relation(5, 2, "in"), Relation(9, 5, "met"), Relation(9, 2, "in"), Relation(7, 5, "as")]
+    rnd = random.Random(0)
+    for n in range(6):
+        rnd.shuffle(spans)
+        rnd.shuffle(relations)
+        annotation = Annotation(tuple(spans), tuple(relations))
+        ordered = annotation.sorted()
+        ids = {s.sid: i for i, s in enumerate(ordered.spans, 1)}
+        expected = [
+            f"T{ids[s.sid]}\t{s.label} {s.start} {s.end}\t{text[s.start : s.end]}" for s in ordered.spans
+        ]
+        expected += [
+            f"R{i}\t{r.label} Arg1:T{ids[r.head]} Arg2:T{ids[r.child]}\t"
+            for i, r in enumerate(ordered.relations, 1)
+        ]
+        row = StoredRow(
+            n,
+            text,
+            {"source": f"d{n}.txt"},
+            [
+                [s.start, s.end, s.token_start, s.token_end, s.label, s.source, s.sid, s.layer][
+                    : 7 if s.layer == "ents" else 8
+                ]
+                for s in spans
+            ],
+            [[r.head, r.child, r.label, r.source] for r in relations],
+        )
+        brat.write_rows(tmp_path / "rows", [row])
+        brat.write(tmp_path / "items", [(Task(text, tokenize(text), n, {"source": f"d{n}.txt"}), annotation)])
+        for out in ("rows", "items"):
+            assert (tmp_path / out / f"d{n}.ann").read_text(encoding="utf-8").splitlines() == expected

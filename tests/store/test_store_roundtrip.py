@@ -265,6 +265,25 @@ def test_annotations_filters_and_order(store: Store) -> None:
     ]
     assert untokenized == list(store.annotations("d", answers=None))
     assert all(t.tokens == () for _, t, _ in store.annotations("d", tokens=False))
+    # The same rows as the store holds them (for brat's writer): the lists make the same spans.
+    for answers in (None, ("accept",), ("draft", "reject")):
+        rows = [
+            (
+                r.input_hash,
+                r.text,
+                r.meta,
+                tuple(Span(*s) for s in r.spans),
+                tuple(Relation(*x) for x in r.relations),
+            )
+            for r in store.annotation_rows("d", answers=answers)
+        ]
+        assert rows == [
+            (t.input_hash, t.text, t.meta, a.spans, a.relations)
+            for _, t, a in store.annotations("d", answers=answers)
+        ]
+    assert [r.text for r in store.annotation_rows("d", "bob")] == [tasks[0].text]
+    assert list(store.annotation_rows("d", answers=())) == []
+    assert list(store.annotation_rows("nothing")) == []
     assert store.annotators("d") == ["alice", "bob"]
     assert store.annotators("nope") == []
     assert list(store.annotations("nope")) == []

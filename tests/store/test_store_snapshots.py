@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 
 import annotator.store.sql as sql_store
 from annotator.core.edits import set_span
-from annotator.core.model import Annotation, Span
+from annotator.core.model import Annotation, Relation, Span
 from annotator.core.retokenize import split_token
 from annotator.store import StaleWrite, Store
 from annotator.store.dump import copy_dataset
@@ -92,6 +92,11 @@ def test_random_sessions_on_snapshots_are_restored_exactly(
                     assert stored.content() == m.history.current.content()
         exported = [a for _, _, a in store.annotations(dataset, "alice", answers=None)]
         assert [a.content() for a in exported] == ([m.history.current.content()] if exported else [])
+        # The row as brat's writer reads it: the current annotation too, not the snapshot.
+        rows = store.annotation_rows(dataset, "alice", None)
+        assert [
+            (tuple(Span(*s) for s in r.spans), tuple(Relation(*x) for x in r.relations)) for r in rows
+        ] == [(a.spans, a.relations) for a in exported]
     finally:
         store.close()
 
