@@ -42,6 +42,9 @@ class RecordError(ValueError):
 # once orjson has parsed it, so which kind each is does not matter).
 _ROUND = bytes.maketrans(b"[]{}", b"()()")
 _NOT_STRUCTURE = bytes(b for b in range(256) if b not in b'"[]{}')
+# Every byte but the opening brackets, deleted to count those in one pass (counting each kind took
+# 1.6 times the machine instructions, 5% of an import's).
+_NOT_OPENING = bytes(b for b in range(256) if b not in b"[{")
 _PEELS = 8  # levels of brackets taken off before the exact check decides instead
 # The escapes that change which quotes end strings: one pass, and no copy when there is none (a
 # long text has a \n escape a paragraph; replacing the two in turn copied its 40 MB twice).
@@ -58,7 +61,7 @@ def _too_deep(raw: bytes, value: Any) -> bool:
     orjson writing the value, which it refuses past MAX_DEPTH levels. All of it runs in C: writing
     a document of 500,000 tokens back took a tenth of a second of its first screen, walking it in
     Python a second."""
-    if len(raw) < 1 << 16 and raw.count(b"[") + raw.count(b"{") <= MAX_DEPTH:
+    if len(raw) < 1 << 16 and len(raw.translate(None, _NOT_OPENING)) <= MAX_DEPTH:
         return False
     if b"\\" in raw:  # escaped quotes and backslashes out, left to right as JSON reads them
         raw = _QUOTING_ESCAPES.sub(b"", raw)

@@ -2,7 +2,8 @@
 Annotation of it) is exactly what the careful reading (``from_record``) makes of it: the same task
 and annotation, no warning; read after another version of its task (``like``, as agreement reads),
 the same again. Every record it does not take is left to the careful reading, which
-reads, mends or refuses it as before."""
+reads, mends or refuses it as before. Its tokens, checked a column at a time (``token_columns``,
+which the careful reading tries first too), are what reading them a token at a time makes of them."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from hypothesis import strategies as st
 
 from annotator.core.errors import InvalidAnnotation
 from annotator.core.model import Annotation
-from annotator.core.records import from_record, plain_record, to_record
+from annotator.core.records import from_record, plain_record, to_record, token_columns, tokens_one_by_one
 from annotator.store.serialize import (
     annotation_to_blob,
     mapping_to_blob,
@@ -187,3 +188,26 @@ def test_a_plain_record_is_what_the_careful_reading_makes_of_it(data: st.DataObj
     assert plain_to_blob(plain) == annotation_to_blob(got)
     assert mapping_to_blob(plain.meta) == mapping_to_blob(got_task.meta)
     assert mapping_to_blob(plain.extra) == mapping_to_blob(got_task.extra)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_the_token_columns_are_what_reading_a_token_at_a_time_makes_of_them(data: st.DataObject) -> None:
+    task, annotation = data.draw(annotated_tasks(min_tokens=1))
+    how = data.draw(st.sampled_from(CHANGES))
+    record = _changed(to_record(task, annotation), how, data)
+    raw = record.get("tokens") if isinstance(record, dict) else None
+    if not isinstance(raw, list):
+        assert how in ("no tokens", "not an object")
+        return
+    columns = token_columns(record["text"], raw)
+    try:
+        one_by_one = tokens_one_by_one(record["text"], raw)
+    except InvalidAnnotation:
+        assert columns is None  # what a token at a time refuses is never taken as columns
+        return
+    if columns is None:
+        assert how != "as is", "tokens as Prodigy writes them are taken as columns"
+        return
+    # The same tokens, of the same types: the store writes the same bytes from both.
+    assert orjson.dumps(columns) == tokens_to_blob(one_by_one)
