@@ -13,10 +13,11 @@ the rest of the task goes in.
 
 from __future__ import annotations
 
+import operator
 import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import orjson
 
@@ -283,7 +284,24 @@ def read_plain(path: Path, problems: Problems, *, lang: str = "en") -> Iterator[
 
 
 _USER_KEY = b'"_annotator_id"'
-_USER_VALUE = re.compile(rb'\s*:\s*"((?:[^"\\]|\\.)*)"')
+# A string value after the key on the same line (no newline in what it matches).
+_USER_VALUE = re.compile(rb'[ \t\r\f\v]*:[ \t\r\f\v]*"((?:[^"\\\n]|\\.)*)"')
+_VALUE = operator.methodcaller("group", 1)
+_BLOCK = 1 << 20
+
+
+def _blocks_of_lines(handle: IO[bytes]) -> Iterator[bytes]:
+    """The file's bytes a block of whole lines at a time (a line longer than a block, whole)."""
+    rest = b""
+    while block := handle.read(_BLOCK):
+        cut = block.rfind(b"\n") + 1
+        if not cut:
+            rest += block
+            continue
+        yield rest + block[:cut]
+        rest = block[cut:]
+    if rest:
+        yield rest
 
 
 def users(path: Path) -> set[str]:
@@ -295,19 +313,19 @@ def users(path: Path) -> set[str]:
     on a line, so when those places name at most one value, the file names at most one user, and
     that value is the answer (a file that names none at top level, only inside ``meta``, is read
     as naming that one: it is one user either way). Otherwise (several values, or the key on a
-    line without a string value after it) every record is parsed and the values counted exactly."""
+    line without a string value after it) every record is parsed and the values counted exactly.
+    The bytes are looked through a block of lines at a time, in C (a line at a time in Python was
+    2% of an import)."""
     found: set[bytes] = set()
     with open(path, "rb") as handle:
-        for line in handle:
-            at = line.find(_USER_KEY)
-            while at >= 0:
-                value = _USER_VALUE.match(line, at + len(_USER_KEY))
-                if value is None:
-                    return _parsed_users(path)
-                found.add(value.group(1))
-                if len(found) > 1:
-                    return _parsed_users(path)
-                at = line.find(_USER_KEY, value.end())
+        for block in _blocks_of_lines(handle):
+            # What follows each place of the key (a value cannot hold the key: it has no quote)
+            values = list(map(_USER_VALUE.match, block.split(_USER_KEY)[1:]))
+            if None in values:
+                return _parsed_users(path)
+            found.update(map(_VALUE, values))
+            if len(found) > 1:
+                return _parsed_users(path)
     if not found:
         return set()
     try:
