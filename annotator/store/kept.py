@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import repeat
 from operator import itemgetter
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 
@@ -36,10 +36,10 @@ _LABEL_OF_SPAN = itemgetter(4)
 _LABEL_OF_RELATION = itemgetter(2)
 
 
-@dataclass(frozen=True, slots=True)
-class Accepted:
+class Accepted(NamedTuple):
     """What an accepted annotation counts: (kind, label) of each span and relation, and its spans'
-    exact-match keys."""
+    exact-match keys. (A named tuple: one is made a row written, and a frozen dataclass sets each
+    field through object.__setattr__.)"""
 
     labels: list[tuple[str, str]]
     spans: list[SpanKey]
@@ -145,18 +145,20 @@ def changes(
     for task_id, annotator, new in rows:
         by_task.setdefault(task_id, {})[annotator] = new
     # A task no one had accepted, accepted now by one annotator (every task of a first import)
-    # changes no pair: its labels are added with the batch's, in one update.
-    alone: list[tuple[int, str, str, str]] = []
+    # changes no pair: its labels are gathered a (dataset, annotator) at a time and counted at
+    # once (a key a label built in Python was most of this).
+    alone: dict[tuple[int, str], list[tuple[str, str]]] = {}
     for task_id, after in by_task.items():
         held = before.get(task_id)
         if not held and len(after) == 1:
             ((who, only),) = after.items()
             if only is not None:
-                dataset_id = datasets[task_id]
-                alone += [(dataset_id, who, kind, label) for kind, label in only.labels]
+                alone.setdefault((datasets[task_id], who), []).extend(only.labels)
             continue
         kept.task(datasets[task_id], held or {}, after)
-    kept.labels.update(alone)
+    for (dataset_id, who), labels in alone.items():
+        for (kind, label), n in Counter(labels).items():
+            kept.labels[dataset_id, who, kind, label] += n
 
 
 def write(conn: Any, kept: Kept) -> None:
