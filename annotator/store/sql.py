@@ -19,7 +19,7 @@ from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import replace
 from itertools import combinations, islice
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import orjson
 
@@ -44,19 +44,6 @@ from annotator.store.base import (
     Store,
     TaskState,
 )
-from annotator.store.dump import (
-    AnnotationRow,
-    AssignmentRow,
-    DatasetDump,
-    DoubtRow,
-    Fingerprint,
-    LogRow,
-    MemoryRow,
-    ReviewRow,
-    TaskRow,
-    fingerprint,
-    remap,
-)
 from annotator.store.errors import RoutedMeanwhile, StaleWrite, StoreError, UnknownTask
 from annotator.store.kept import Accepted, Kept, accepted_on, changes, count_pairs
 from annotator.store.kept import write as write_kept
@@ -80,6 +67,9 @@ from annotator.store.serialize import (
     tokens_to_blob,
 )
 from annotator.store.stats import PairTally, StatsRow
+
+if TYPE_CHECKING:  # a dataset's copy (annotator copy) only: imported by the methods that make one
+    from annotator.store.dump import DatasetDump, Fingerprint
 
 BATCH_SIZE = 500  # tasks per transaction in add_tasks, rows per page in annotations() and dump()
 # An edit of an annotation of at least this many spans and relations is stored as its log row alone,
@@ -1537,6 +1527,19 @@ class SqlStore(Store):
         return self._dump(dataset_id, dataset)
 
     def _dump(self, dataset_id: int, dataset: str) -> DatasetDump:
+        # Here, not at the top: its ten row and dump classes are made at import (a dataclass or
+        # named tuple, about a millisecond each), and only a copy of a dataset uses them.
+        from annotator.store.dump import (
+            AnnotationRow,
+            AssignmentRow,
+            DatasetDump,
+            DoubtRow,
+            LogRow,
+            MemoryRow,
+            ReviewRow,
+            TaskRow,
+        )
+
         created = float(self._query("SELECT created FROM datasets WHERE id = ?", (dataset_id,))[0][0])
         scheme = self._query("SELECT scheme, updated FROM schemes WHERE dataset_id = ?", (dataset_id,))
         limit = f"ORDER BY 1 LIMIT {BATCH_SIZE:d}"
@@ -1634,6 +1637,8 @@ class SqlStore(Store):
         )
 
     def load(self, dump: DatasetDump, expected: Fingerprint) -> Fingerprint:
+        from annotator.store.dump import fingerprint  # a copy only (see _dump)
+
         try:
             with self._write(durable=True) as conn:
                 self._lock_for_load(conn)
@@ -1658,6 +1663,8 @@ class SqlStore(Store):
         return got
 
     def _insert_dump(self, conn: Connection, dataset_id: int, dump: DatasetDump) -> None:
+        from annotator.store.dump import remap  # a copy only (see _dump)
+
         if dump.scheme is not None:
             self._put_scheme(conn, dataset_id, *dump.scheme)
         # Ids keep their order and distances: each table's are shifted past what this database

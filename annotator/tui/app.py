@@ -14,7 +14,6 @@ from textual.app import SystemCommand
 from textual.screen import Screen
 
 from annotator.core.errors import BadRecord
-from annotator.feed import FeedDone, FeedEvent
 from annotator.session import AnnotationSession
 from annotator.tui.components.message_log import MessageLog
 from annotator.tui.display import palette_title
@@ -25,8 +24,9 @@ from annotator.tui.modes.edit import EditMode
 from annotator.tui.screens.annotate import AnnotateScreen
 from annotator.tui.screens.name import NameScreen, Started
 
-if TYPE_CHECKING:  # only with --learn is the learner imported (multiprocessing and its protocol)
-    from annotator.learn import LearnerClient
+if TYPE_CHECKING:
+    from annotator.feed import FeedEvent  # in the feed's thread only (tui/launch.py says why)
+    from annotator.learn import LearnerClient  # only with --learn (multiprocessing, its protocol)
 
 # The look of both apps: every screen's and component's CSS, in one file a theme restyles.
 STYLESHEET = Path(__file__).parent / "annotator.tcss"
@@ -48,7 +48,7 @@ class NamedLater(Generic[Started]):
 
 
 # Runs the feed in its own thread: (notify, should_stop) -> None.
-FeedRunner = Callable[[Callable[[FeedEvent], None], Callable[[], bool]], None]
+FeedRunner = Callable[[Callable[["FeedEvent"], None], Callable[[], bool]], None]
 
 
 class AnnotatorApp(FaultReporting):
@@ -125,6 +125,8 @@ class AnnotatorApp(FaultReporting):
                 feed(notify, self._feed_should_stop)
             except Exception as exc:  # in a thread: unsaid, it would leave the screen waiting
                 if not self._stop.is_set():
+                    from annotator.feed import FeedDone
+
                     notify(FeedDone(error=f"preparing the source failed: {exc!r}"))
 
         # A daemon thread, so quitting never waits for a model to finish loading; an interrupted

@@ -30,7 +30,6 @@ from annotator.core.wording import counted
 from annotator.session import AnnotationSession, ConcurrentEdit
 from annotator.store import StoreError
 from annotator.tui import collector
-from annotator.tui.components.dialogs import HelpScreen, LabelPicker
 from annotator.tui.components.document_view import DocumentView
 from annotator.tui.components.layout import Layout
 from annotator.tui.components.message_log import MessagesScreen, log_of
@@ -417,6 +416,8 @@ class EditorScreen(KeyDispatch, Screen[None]):
             if label is not None:
                 then(label)
 
+        from annotator.tui.components.dialogs import LabelPicker  # on the first use (see action_help)
+
         self.app.push_screen(LabelPicker(names, title), closed)
 
     def run_key(self, key_id: str, *digit: int) -> object:
@@ -486,6 +487,9 @@ class EditorScreen(KeyDispatch, Screen[None]):
         self.app.push_screen(MessagesScreen(log_of(self.app)))
 
     def action_help(self) -> None:
+        # The dialogs are imported when first opened, not at the start: the first screen has none.
+        from annotator.tui.components.dialogs import HelpScreen
+
         self.app.push_screen(HelpScreen(self.KEYS))
 
     async def action_quit(self) -> None:

@@ -4,11 +4,15 @@ bubbles up to the app, which keeps what the summary reports."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.message import Message
 
 from annotator.core.errors import BadRecord
 from annotator.core.model import Annotation, Task
-from annotator.feed import FeedDone, FeedEvent, FirstText, ModelLoaded, SourceCounted, TasksAdded
+
+if TYPE_CHECKING:  # the feed's events are made in its thread, after the first screen (tui/launch.py)
+    from annotator.feed import FeedEvent, FirstText
 
 
 class FirstTextRead(Message):
@@ -57,6 +61,8 @@ class FeedFinished(Message):
 
 
 def feed_message(event: FeedEvent) -> Message:
+    from annotator.feed import FeedDone, FirstText, ModelLoaded, SourceCounted, TasksAdded
+
     match event:
         case FirstText():
             return FirstTextRead(event)

@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from annotator.config import PREFERRED_ORDER, keep_scheme, resolve_scheme
 from annotator.core.errors import AnnotatorError, BadRecord
 from annotator.core.routing import parse_overlap
 from annotator.core.scheme import LabelScheme
 from annotator.core.wording import counted
-from annotator.feed import FeedDone, FeedEvent, FirstText, ModelLoaded, SourceCounted, TasksAdded, feed
 from annotator.nlp.lazy import LazyPreannotator
 from annotator.nlp.meta import display_from_meta, ner_labels_from_meta, read_meta
 from annotator.nlp.patterns import read_patterns
@@ -24,6 +24,9 @@ from annotator.tui.app import AnnotatorApp, NamedLater
 from annotator.tui.faults import FaultReporting
 from annotator.tui.feed_messages import LearnerNews
 from annotator.tui.user_keymap import load_keymap
+
+if TYPE_CHECKING:  # the feed is imported in its own thread, behind the first screen (see run_feed)
+    from annotator.feed import FeedEvent
 
 # What the hand gold of the bundled article uses (tests/data/sample_gold.jsonl), so that the demo
 # can be corrected to it, in the one default key order every command uses.
@@ -95,6 +98,11 @@ class OpenedSource:
     def run_feed(
         self, dataset: str, notify: Callable[[FeedEvent], None], should_stop: Callable[[], bool]
     ) -> None:
+        # Imported here, in the feed's thread once the first task is drawn: its five event classes
+        # are dataclasses, each made at import (about a millisecond each), none of them on the
+        # first screen.
+        from annotator.feed import feed
+
         feed(
             self.db_path,
             dataset,
@@ -179,6 +187,8 @@ def run_annotate(options: AnnotateOptions, annotator: str | None) -> tuple[Annot
     counting = routed is None or routed.overlap is None
 
     def run_feed(notify: Callable[[FeedEvent], None], should_stop: Callable[[], bool]) -> None:
+        from annotator.feed import SourceCounted  # in the feed's thread (OpenedSource.run_feed)
+
         if counting and (total := count_source(o.source)) is not None:
             notify(SourceCounted(total))
         opened.run_feed(dataset, notify, should_stop)
@@ -204,6 +214,8 @@ def prepare_only(opened: OpenedSource, dataset: str, say: Callable[[str], None])
     """``annotate --prepare-only``: what the screen's feed does behind it, here without a screen:
     every task of the source not stored yet is stored (pre-annotated by the model when it needs
     it) and routed. Says how far it got; returns the exit status."""
+    from annotator.feed import FeedDone, FirstText, ModelLoaded, TasksAdded
+
     stored = 0
     done = FeedDone()
 

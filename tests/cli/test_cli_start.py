@@ -33,11 +33,28 @@ NOT_ON_THE_WAY = (
     "tomllib",  # no scheme file to read: the dataset has its scheme
 )
 
-# Runs ``python -m annotator ARGS`` and writes the names of the modules loaded by its end to OUT.
+# Modules the run loads, but only once its first task is on screen: the feed (in its thread) and
+# the dialogs (when opened); each is a millisecond or more of the start it was part of.
+AFTER_THE_FIRST_FRAME = (
+    "annotator.feed",
+    "annotator.tui.components.dialogs",
+    "annotator.tui.key_tables",  # every screen's keys: with a keys file only
+    "annotator.store.dump",  # annotator copy's
+)
+
+# Runs ``python -m annotator ARGS`` and writes the names of the modules loaded by its end to OUT,
+# and those loaded when it first writes the task's text (its first frame) to OUT.first.
 PROBE = (
-    "import atexit, json, runpy, sys\n"
+    "import atexit, json, os, runpy, sys\n"
+    "from textual.drivers.linux_driver import LinuxDriver\n"
     "out = sys.argv.pop(1)\n"
     "atexit.register(lambda: open(out, 'w').write(json.dumps(sorted(sys.modules))))\n"
+    "write = LinuxDriver.write\n"
+    "def noting(self, data):\n"
+    "    if 'SEOUL' in data and not os.path.exists(out + '.first'):\n"
+    "        open(out + '.first', 'w').write(json.dumps(sorted(sys.modules)))\n"
+    "    write(self, data)\n"
+    "LinuxDriver.write = noting\n"
     "runpy.run_module('annotator', run_name='__main__', alter_sys=True)\n"
 )
 
@@ -90,3 +107,9 @@ def test_annotate_on_a_prepared_dataset_loads_no_spacy_learner_or_review(tmp_pat
     modules = set(json.loads(loaded.read_text(encoding="utf-8")))
     assert {"annotator.tui.app", "annotator.store.sqlite", "textual"} <= modules  # the probe saw the run
     assert not modules & set(NOT_ON_THE_WAY), sorted(modules & set(NOT_ON_THE_WAY))
+    at_first_frame = set(json.loads(Path(f"{loaded}.first").read_text(encoding="utf-8")))
+    assert {"annotator.tui.screens.annotate", "annotator.store.sqlite"} <= at_first_frame
+    assert "annotator.feed" in modules  # the feed ran (the count is known), after the first frame
+    assert not at_first_frame & set(AFTER_THE_FIRST_FRAME), sorted(
+        at_first_frame & set(AFTER_THE_FIRST_FRAME)
+    )

@@ -20,7 +20,7 @@ from annotator.tui.components.dialogs import HelpScreen, LabelPicker
 from annotator.tui.key_tables import TABLES, binding_ids, readme_with_tables
 from annotator.tui.screens.annotate import AnnotateScreen
 from annotator.tui.screens.review import ReviewScreen
-from annotator.tui.user_keymap import load_keymap, user_keys_path
+from annotator.tui.user_keymap import check_clashes, load_keymap, user_keys_path
 from tests.conftest import REPO
 from tests.tui_support import QA_SCHEME, drawn, make_db, make_task
 
@@ -56,6 +56,11 @@ def test_every_binding_has_an_id_and_ids_are_unique_per_screen() -> None:
     for cls in (AnnotateScreen, ReviewScreen, HelpScreen, LabelPicker):
         bound = {b.id for b in cls.BINDINGS if isinstance(b, Binding)}
         assert len(bound) == len(cls.BINDINGS) and bound <= set(binding_ids()), cls
+
+
+def test_the_default_keys_do_not_clash() -> None:
+    # load_keymap checks for clashes only when a keys file changed a key: the defaults must hold none.
+    check_clashes({}, {})
 
 
 def test_keys_toml_then_config_over_it(tmp_path: Path) -> None:
