@@ -6,7 +6,9 @@ else from a PostgreSQL installed on the machine (``initdb`` on PATH, /usr/local/
 /usr/lib/postgresql/*/bin). The server gets a new data folder under the system's temporary folder,
 listens on 127.0.0.1 on a free port (and a socket in its folder), trusts local connections, and is
 stopped and deleted by ``stop()``. PostgreSQL refuses to run as root, so as root it runs as
-``nobody``.
+``nobody``. A test run killed with SIGKILL cannot stop its server (it runs in a session of its own,
+so that a Ctrl-C reaches pytest first): the next server started sweeps such leftovers away
+(``sweep_orphans``: a folder whose owning process is gone has its server stopped and is deleted).
 
 The fixtures: ``postgres`` (one server per test process, started on first use), ``pg_url`` (a new,
 empty database on it for one test, dropped afterwards), ``db_target`` (parametrised: an SQLite file,
@@ -40,6 +42,12 @@ SETTINGS = {
     "max_connections": "120",  # the load test's 20 annotators and more
     "fsync": "on",  # commits are as durable as a real server's (the latency figures depend on it)
 }
+
+
+PREFIX = "annotator-pg-"
+OWNER = "owner.pid"  # the pid of the process that started the server, in its folder
+# A folder without its owner file yet may be a server being set up by another process right now.
+UNOWNED_GRACE_S = 600.0
 
 
 # C locale: names sort by code point, as in SQLite; no fsync of the new data folder (it is thrown
@@ -98,7 +106,9 @@ class LocalPostgres:
     def __init__(self) -> None:
         self.user = "nobody" if os.geteuid() == 0 else None
         self.bin = binaries(self.user)
-        self.folder = Path(tempfile.mkdtemp(prefix="annotator-pg-"))
+        sweep_orphans(Path(tempfile.gettempdir()))
+        self.folder = Path(tempfile.mkdtemp(prefix=PREFIX))
+        (self.folder / OWNER).write_text(str(os.getpid()), encoding="ascii")
         self.data = self.folder / "data"
         self.port = 0
         self.proc: subprocess.Popen[bytes] | None = None
@@ -200,6 +210,54 @@ class LocalPostgres:
                 self.proc.wait()
         self.proc = None
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    """Whether the process runs: a zombie (ended, not yet reaped by a parent that may never reap
+    it) counts as gone."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii", errors="replace")
+    except FileNotFoundError:
+        return False
+    except OSError:
+        return True  # unreadable: assume it runs, and leave its folder alone
+    return stat.rsplit(")", 1)[-1].split()[:1] != ["Z"]
+
+
+def _read_pid(path: Path) -> int | None:
+    """The number on the first line of a pid file, None when it is missing or not a number."""
+    try:
+        first = path.read_text(encoding="ascii", errors="replace").split("\n", 1)[0].strip()
+    except OSError:
+        return None
+    return int(first) if first.isdigit() else None
+
+
+def sweep_orphans(temp: Path) -> list[Path]:
+    """Stop the servers and delete the folders that killed test runs left in ``temp``: those whose
+    owner process is gone (or, without an owner file, older than UNOWNED_GRACE_S). The folders
+    removed."""
+    removed = []
+    for folder in temp.glob(PREFIX + "*"):
+        owner = _read_pid(folder / OWNER)
+        try:
+            age = time.time() - folder.stat().st_mtime
+        except OSError:
+            continue
+        if owner is not None and _alive(owner):
+            continue
+        if owner is None and age < UNOWNED_GRACE_S:
+            continue
+        server = _read_pid(folder / "data" / "postmaster.pid")
+        if server is not None and _alive(server):
+            with contextlib.suppress(OSError):
+                os.kill(server, signal.SIGQUIT)  # immediate shutdown: the data is thrown away
+            deadline = time.monotonic() + 10
+            while _alive(server) and time.monotonic() < deadline:
+                time.sleep(0.05)
+        shutil.rmtree(folder, ignore_errors=True)
+        removed.append(folder)
+    return removed
 
 
 @pytest.fixture(scope="session")
