@@ -291,16 +291,18 @@ _BLOCK = 1 << 20
 
 
 def _blocks_of_lines(handle: IO[bytes]) -> Iterator[bytes]:
-    """The file's bytes a block of whole lines at a time (a line longer than a block, whole)."""
-    rest = b""
+    """The file's bytes a block of whole lines at a time (a line longer than a block, whole: its
+    pieces gathered and joined once, since adding each to the rest copied a 40 MB line 40 times)."""
+    pieces: list[bytes] = []
     while block := handle.read(_BLOCK):
         cut = block.rfind(b"\n") + 1
         if not cut:
-            rest += block
+            pieces.append(block)
             continue
-        yield rest + block[:cut]
-        rest = block[cut:]
-    if rest:
+        pieces.append(block[:cut])
+        yield b"".join(pieces)
+        pieces = [block[cut:]]
+    if rest := b"".join(pieces):
         yield rest
 
 

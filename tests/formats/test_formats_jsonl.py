@@ -260,12 +260,31 @@ def test_an_overlapping_span_is_reported_and_the_rest_of_its_record_kept(tmp_pat
         (b'{"text": "say \\"_annotator_id\\": \\"Z\\"", "_annotator_id": "A"}\n', {"A"}),
     ],
 )
-def test_users_as_an_import_needs_them(tmp_path: Path, content: bytes, expected: set[str]) -> None:
+@pytest.mark.parametrize("block", [1 << 20, 7], ids=["blocks of many lines", "lines longer than a block"])
+def test_users_as_an_import_needs_them(
+    tmp_path: Path, content: bytes, expected: set[str], block: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """users() looks through the bytes first and parses the records only when they may name
     several users: whether a file holds several users' work is what an import asks."""
+    monkeypatch.setattr(jsonl, "_BLOCK", block)
     path = tmp_path / "u.jsonl"
     path.write_bytes(content)
     assert jsonl.users(path) == expected
+
+
+@pytest.mark.parametrize("block", [1, 5, 64])
+def test_the_blocks_of_lines_are_whole_lines_of_the_file(
+    tmp_path: Path, block: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(jsonl, "_BLOCK", block)
+    content = b'{"a": 1}\n' + b"x" * 100 + b"\n\n{}\n" + b"tail without a newline"
+    path = tmp_path / "b.jsonl"
+    path.write_bytes(content)
+    with open(path, "rb") as handle:
+        blocks = list(jsonl._blocks_of_lines(handle))
+    assert b"".join(blocks) == content
+    assert all(b.endswith(b"\n") for b in blocks[:-1]) and blocks[-1].endswith(b"newline")
+    assert all(b for b in blocks)
 
 
 def _mutated(record: dict[str, Any], how: str, data: st.DataObject) -> dict[str, Any]:
