@@ -5,9 +5,18 @@ their own tables). Whoever adds a migration that creates objects adds their remo
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 
-# What each migration made, undone newest first; migrations that only change data have nothing.
-UNDO: dict[int, tuple[str, ...]] = {
+from annotator.store.migrations import CHECKS_WITHOUT_IN, rewrite_checks
+
+# What each migration made, undone newest first (a statement, or a step given the connection);
+# migrations that only change data have nothing.
+UNDO: dict[int, tuple[str | Callable[[sqlite3.Connection], None], ...]] = {
+    13: (
+        lambda raw: rewrite_checks(raw, [(table, new, old) for table, old, new in CHECKS_WITHOUT_IN]),
+        "DROP INDEX edit_log_work",
+        "CREATE INDEX edit_log_work ON edit_log(task_id) WHERE event IN ('do', 'undo', 'redo', 'answer')",
+    ),
     12: ("DROP INDEX annotations_by_session", "DROP TABLE routing_pairs"),
     11: ("DROP INDEX edit_log_work", "DROP TABLE pair_tally"),
     10: (
@@ -35,5 +44,8 @@ def downgrade(raw: sqlite3.Connection, version: int) -> None:
     current = int(raw.execute("PRAGMA user_version").fetchone()[0])
     for number in range(current, version, -1):
         for statement in UNDO.get(number, ()):
-            raw.execute(statement)
+            if isinstance(statement, str):
+                raw.execute(statement)
+            else:
+                statement(raw)
     raw.execute(f"PRAGMA user_version = {version:d}")
