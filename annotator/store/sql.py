@@ -233,6 +233,10 @@ class SqlStore(Store):
     def _text_or_none(self, text: str | None) -> Any:
         return None if text is None else self._text_in(text)
 
+    def _blobs_in(self, blobs: Sequence[bytes]) -> Sequence[Any]:
+        """Blobs as the many-row writes pass them to the driver (the same bytes are stored)."""
+        return blobs
+
     # Whether another writer can insert tasks while a write transaction is open (PostgreSQL can;
     # SQLite's write transaction holds the database's one write lock).
     _others_insert_meanwhile = True
@@ -399,7 +403,14 @@ class SqlStore(Store):
             conn.executemany(
                 _INSERT_TASK,
                 [
-                    (task_id, dataset_id, ihash, *self._task_columns(item), now)
+                    (
+                        task_id,
+                        dataset_id,
+                        ihash,
+                        self._text_in(item.text if isinstance(item, Plain) else item[0].text),
+                        *self._blobs_in(self._task_blobs(item)),
+                        now,
+                    )
                     for task_id, (ihash, item) in zip(taken, new.items(), strict=True)
                 ],
             )
@@ -420,11 +431,11 @@ class SqlStore(Store):
                 conn.execute("UPDATE datasets SET tasks = tasks + ? WHERE id = ?", (added, dataset_id))
         return [held[ihash] for ihash in hashes]
 
-    def _task_columns(self, item: NewTask) -> tuple[Any, bytes, bytes, bytes, bytes]:
-        """text, tokens, meta, extra and suggestion of a new task's row."""
+    @staticmethod
+    def _task_blobs(item: NewTask) -> tuple[bytes, bytes, bytes, bytes]:
+        """tokens, meta, extra and suggestion of a new task's row."""
         if isinstance(item, Plain):  # a record stored as it was read: its suggestion is itself
             return (
-                self._text_in(item.text),
                 plain_tokens_blob(item),
                 mapping_to_blob(item.meta),
                 mapping_to_blob(item.extra),
@@ -432,7 +443,6 @@ class SqlStore(Store):
             )
         task, suggestion = item
         return (
-            self._text_in(task.text),
             tokens_to_blob(task.tokens),
             mapping_to_blob(task.meta),
             mapping_to_blob(task.extra),
@@ -827,10 +837,12 @@ class SqlStore(Store):
         # In (task, annotator) order: PostgreSQL locks each pair, and two imports taking the same
         # pairs in different orders could deadlock. (A batch names a pair once.)
         prepared.sort(key=lambda row: (row[0], row[1]))
-        blobs = [
-            plain_to_blob(filled) if isinstance(filled, Plain) else annotation_to_blob(filled)
-            for *_, filled in prepared
-        ]
+        blobs = self._blobs_in(
+            [
+                plain_to_blob(filled) if isinstance(filled, Plain) else annotation_to_blob(filled)
+                for *_, filled in prepared
+            ]
+        )
         with self._write() as conn:
             for task_id, annotator, _, _ in prepared:
                 self._lock_task_of(conn, task_id, annotator)

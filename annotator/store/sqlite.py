@@ -22,7 +22,7 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -168,6 +168,13 @@ class SQLiteStore(SqlStore):
             conn.close()
             raise
         return conn
+
+    def _blobs_in(self, blobs: Sequence[bytes]) -> Sequence[Any]:
+        # As bytearrays: Python's sqlite3 binds int, float, str and bytearray as they are, but asks
+        # every other value (bytes too) whether an adapter is registered for it, raising and
+        # dropping an AttributeError each time: six a task imported, 2% of an import's machine
+        # instructions, where a copy of the bytes takes a tenth of that.
+        return list(map(bytearray, blobs))
 
     @property
     def _default_sync(self) -> str:
