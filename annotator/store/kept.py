@@ -60,7 +60,8 @@ class Accepted(NamedTuple):
             labels = list(zip(repeat(SPAN), map(_LABEL_OF_SPAN, spans)))
             if relations:
                 labels += zip(repeat(RELATION), map(_LABEL_OF_RELATION, relations))
-            return cls(labels, list(map(_SPAN_KEY, spans)))
+            # Made as a tuple: a NamedTuple's own __new__ is Python (see records.new_plain).
+            return tuple.__new__(cls, (labels, list(map(_SPAN_KEY, spans))))
         return cls(
             [(SPAN, s.label) for s in annotation.spans] + [(RELATION, r.label) for r in annotation.relations],
             [(s.start, s.end, s.label) for s in annotation.spans],

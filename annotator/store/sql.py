@@ -28,7 +28,7 @@ from annotator.core.doubts import Doubts
 from annotator.core.edits import Edit, History
 from annotator.core.errors import AnnotatorError
 from annotator.core.model import ANSWERS, Annotation, Task
-from annotator.core.records import Plain
+from annotator.core.records import Plain, new_plain
 from annotator.core.retokenize import realign
 from annotator.core.reviews import Review
 from annotator.core.scheme import LabelScheme, scheme_from_dict, scheme_to_dict
@@ -841,11 +841,14 @@ class SqlStore(Store):
             filled: Annotation | Plain
             if isinstance(annotation, Plain):  # a record stored as it was read
                 # Made whole, as below: NamedTuple._replace took several times as long.
-                filled = Plain(
-                    *annotation[:8],
-                    annotator,
-                    annotation.session if annotation.session is not None else session,
-                    annotation.timestamp if annotation.timestamp is not None else stamp,
+                filled = new_plain(
+                    (
+                        *annotation[:8],
+                        annotator,
+                        annotation.session if annotation.session is not None else session,
+                        annotation.timestamp if annotation.timestamp is not None else stamp,
+                        None,
+                    )
                 )
             else:
                 # Built whole rather than with dataclasses.replace, which took several times as long.

@@ -345,7 +345,8 @@ def _import(
         ids_of.add(task_id)
         counts.add(plain)
         report.annotators[who] = report.annotators.get(who, 0) + 1
-        pending.add(Saved(task_id, who, plain, plain.session or "import"))
+        # Made as a tuple: a NamedTuple's own __new__ is Python (see records.new_plain).
+        pending.add(tuple.__new__(Saved, (task_id, who, plain, plain.session or "import")))
         report.task_ids.add(task_id)
 
     def flush(batch: list[Item | Plain]) -> None:
