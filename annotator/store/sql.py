@@ -167,7 +167,7 @@ _TASK_COLUMNS_NO_TOKENS = "t.text, NULL, t.input_hash, t.meta, t.extra"
 # A many-row write runs as statements of many rows each (``INSERT ... VALUES (...), (...), ...``),
 # not as executemany, which runs its statement once a row: the start and end of each run (its
 # statement transaction, its foreign-key count checked at its end) were 5% of an import's machine
-# instructions. At most 9 values a row: within SQLite's 32,766 parameters and PostgreSQL's 65,535.
+# instructions. As many rows as the database takes parameters in one statement, up to this.
 ROWS_A_STATEMENT = 500
 
 
@@ -181,10 +181,14 @@ def _with_rows(sql: str, count: int) -> str:
     return f"{head}VALUES {', '.join(['(' + group + ')'] * count)}{tail}"
 
 
-def _insert_rows(conn: Connection, sql: str, rows: Sequence[Sequence[Any]]) -> None:
-    """The rows written by ``sql`` (an INSERT of one row of values), in order, as executemany would."""
-    for i in range(0, len(rows), ROWS_A_STATEMENT):
-        page = rows[i : i + ROWS_A_STATEMENT]
+def _insert_rows(conn: Connection, sql: str, rows: Sequence[Sequence[Any]], parameters: int) -> None:
+    """The rows written by ``sql`` (an INSERT of one row of values), in order, as executemany would,
+    in statements of at most ``parameters`` parameters."""
+    if not rows:
+        return
+    step = max(1, min(ROWS_A_STATEMENT, parameters // len(rows[0])))
+    for i in range(0, len(rows), step):
+        page = rows[i : i + step]
         conn.execute(_with_rows(sql, len(page)), list(chain.from_iterable(page)))
 
 
@@ -276,6 +280,10 @@ class SqlStore(Store):
         the database's write lock from its start."""
         (last,) = conn.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}").fetchone()
         return list(range(int(last) + 1, int(last) + 1 + count))
+
+    def _parameters(self, conn: Connection) -> int:
+        """The most parameters a statement may have (PostgreSQL's; SQLite says its own)."""
+        return 65_535
 
     def _lock_for_load(self, conn: Connection) -> None:
         """Keep other writers out while a dump is loaded with ids of its own (SQLite: the write
@@ -439,6 +447,7 @@ class SqlStore(Store):
                     )
                     for task_id, (ihash, item) in zip(taken, new.items(), strict=True)
                 ],
+                self._parameters(conn),
             )
             if self._others_insert_meanwhile:
                 # Read back: another writer may have stored one of these hashes meanwhile.
@@ -905,6 +914,7 @@ class SqlStore(Store):
                         log_ids, prepared, blobs, strict=True
                     )
                 ],
+                self._parameters(conn),
             )
             _insert_rows(
                 conn,
@@ -924,6 +934,7 @@ class SqlStore(Store):
                         log_ids, prepared, blobs, strict=True
                     )
                 ],
+                self._parameters(conn),
             )
             for task_id, annotator in snapshots:
                 conn.execute(_DROP_SNAPSHOT, (task_id, annotator))

@@ -169,6 +169,10 @@ class SQLiteStore(SqlStore):
             raise
         return conn
 
+    def _parameters(self, conn: Any) -> int:
+        # 32,766 unless SQLite was built (or the connection set) otherwise; 999 before 3.32.
+        return int(conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER))
+
     def _blobs_in(self, blobs: Sequence[bytes]) -> Sequence[Any]:
         # As bytearrays: Python's sqlite3 binds int, float, str and bytearray as they are, but asks
         # every other value (bytes too) whether an adapter is registered for it, raising and
