@@ -8,7 +8,7 @@ rename it into place. ``registry.get(name)`` finds a format by name and says wha
 export from a dataset are ``annotator.transfer``.
 """
 
-from annotator.formats.base import Counts, Item
-from annotator.formats.problems import Problems
-
-__all__ = ["Counts", "Item", "Problems"]
+# Nothing is imported here: a reader of one format (sources.py reads its .jsonl through jsontext)
+# loads that module alone, not every format's Counts, Item and Problems (Problems is a dataclass,
+# made at import: a millisecond of annotate's start). Import them from formats.base and
+# formats.problems.

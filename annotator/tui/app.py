@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Generic
+from typing import TYPE_CHECKING
 
 from textual import events
 from textual.app import SystemCommand
@@ -22,29 +21,14 @@ from annotator.tui.feed_messages import FeedFinished, feed_message
 from annotator.tui.keymap import shown_keys
 from annotator.tui.modes.edit import EditMode
 from annotator.tui.screens.annotate import AnnotateScreen
-from annotator.tui.screens.name import NameScreen, Started
 
 if TYPE_CHECKING:
     from annotator.feed import FeedEvent  # in the feed's thread only (tui/launch.py says why)
     from annotator.learn import LearnerClient  # only with --learn (multiprocessing, its protocol)
+    from annotator.tui.screens.name import NamedLater  # annotator serve's only
 
 # The look of both apps: every screen's and component's CSS, in one file a theme restyles.
 STYLESHEET = Path(__file__).parent / "annotator.tcss"
-
-
-@dataclass(frozen=True)
-class NamedLater(Generic[Started]):
-    """A session that starts once the person has said their name (``annotator serve`` in a
-    browser): the app opens on the name screen, which calls ``start`` with the name (``name``, from
-    the page's address, is tried first)."""
-
-    start: Callable[[str], Started]
-    who: str  # "annotator" or "reviewer", for the question
-    dataset: str
-    name: str | None = None
-
-    def screen(self) -> NameScreen[Started]:
-        return NameScreen(self.start, self.who, self.dataset, self.name)
 
 
 # Runs the feed in its own thread: (notify, should_stop) -> None.
@@ -80,7 +64,8 @@ class AnnotatorApp(FaultReporting):
         self.problems: list[BadRecord] = []
         self.feed_error: str | None = None
         self.learner: LearnerClient | None = None  # annotate --learn: the learner process's client
-        self._later = session if isinstance(session, NamedLater) else None
+        # NamedLater is ``annotator serve``'s (tui/screens/name.py), not imported by a terminal's run.
+        self._later = None if isinstance(session, AnnotationSession) else session
         if isinstance(session, AnnotationSession):
             self._use(session)
 

@@ -20,7 +20,7 @@ from annotator.session import AnnotationSession
 from annotator.sources import SourceItem, count_source, read_source, require_items
 from annotator.store import Store, StoreError, resolve_db
 from annotator.tui.annotate_options import AnnotateOptions
-from annotator.tui.app import AnnotatorApp, NamedLater
+from annotator.tui.app import AnnotatorApp
 from annotator.tui.faults import FaultReporting
 from annotator.tui.feed_messages import LearnerNews
 from annotator.tui.user_keymap import load_keymap
@@ -350,6 +350,8 @@ def served_annotate(dataset: str, name: str | None) -> AnnotatorApp:
     holds, in the database ``$ANNOTATOR_DB`` names, as the annotator the page named, or the one the
     first screen asks for. Every session of a dataset shares the store: routing, the guard against
     two windows of one annotator, and the correction memory work as in the terminal."""
+    from annotator.tui.screens.name import NamedLater  # the name screen: a browser's only
+
     store = Store(resolve_db(None), create=False)
     scheme, display = scheme_for(None, None, None, None, [], None, store.scheme(dataset))
 

@@ -9,9 +9,10 @@ from collections.abc import Mapping
 from annotator.review import ReviewSession, review_scheme
 from annotator.routing import review_pair
 from annotator.store import Store, StoreError, resolve_db
-from annotator.tui.app import STYLESHEET, NamedLater
+from annotator.tui.app import STYLESHEET
 from annotator.tui.components.message_log import MessageLog
 from annotator.tui.faults import FaultReporting
+from annotator.tui.screens.name import NamedLater
 from annotator.tui.screens.review import PlanRead, ReviewScreen
 
 

@@ -31,6 +31,9 @@ NOT_ON_THE_WAY = (
     "annotator.core.agreement",
     "annotator.core.adjudication",
     "tomllib",  # no scheme file to read: the dataset has its scheme
+    "annotator.tui.screens.name",  # a browser's (annotator serve), asking who is there
+    "annotator.core.repeat",  # `!` only
+    "annotator.formats.problems",  # import's and agreement's
 )
 
 # Modules the run loads, but only once its first task is on screen: the feed (in its thread) and

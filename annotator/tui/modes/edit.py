@@ -9,7 +9,6 @@ from annotator.core.doubts import Look, looks, next_look
 from annotator.core.errors import InvalidAnnotation
 from annotator.core.memory import form_of
 from annotator.core.model import ENTS, Span, Task
-from annotator.core.repeat import repeat_on_all, what_to_repeat
 from annotator.core.wording import counted
 from annotator.tui.components.side_panels import span_names
 from annotator.tui.display import cells
@@ -243,6 +242,9 @@ class EditMode(Mode):
 
     def action_repeat_all(self) -> None:
         """The last span edit (relabel, delete, new span) again on every other mention of its text."""
+        # Imported on the first `!`: its two dataclasses, made at import, are not on the first screen.
+        from annotator.core.repeat import repeat_on_all, what_to_repeat
+
         ed = self.editor
         if not ed.editable():
             return

@@ -6,6 +6,7 @@ dataset) is said here, and another can be typed."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from textual.app import ComposeResult
@@ -62,3 +63,18 @@ class NameScreen(Screen[Started], Generic[Started]):
 
     def say(self, message: str) -> None:
         self.query_one("#name-problem", Static).update(display.text(message, style="bold red"))
+
+
+@dataclass(frozen=True)
+class NamedLater(Generic[Started]):
+    """A session that starts once the person has said their name (``annotator serve`` in a
+    browser): the app opens on the name screen, which calls ``start`` with the name (``name``, from
+    the page's address, is tried first)."""
+
+    start: Callable[[str], Started]
+    who: str  # "annotator" or "reviewer", for the question
+    dataset: str
+    name: str | None = None
+
+    def screen(self) -> NameScreen[Started]:
+        return NameScreen(self.start, self.who, self.dataset, self.name)
