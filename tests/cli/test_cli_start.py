@@ -46,7 +46,7 @@ AFTER_THE_FIRST_FRAME = (
 )
 
 # Runs ``python -m annotator ARGS`` and writes the names of the modules loaded by its end to OUT;
-# and when it first writes the task's text (its first frame), to OUT.first, the modules loaded by
+# and when it first writes MARK, a word of the task's text (its first frame), to OUT.first, the modules loaded by
 # then, how many times Textual's compositor had rendered the screen and how many times the
 # collector had been set for editing (tui/collector.py: after the first frame).
 PROBE = (
@@ -54,7 +54,7 @@ PROBE = (
     "from textual._compositor import Compositor\n"
     "from textual.drivers.linux_driver import LinuxDriver\n"
     "from annotator.tui import collector\n"
-    "out = sys.argv.pop(1)\n"
+    "out, mark = sys.argv.pop(1), sys.argv.pop(1)\n"
     "collected, collect = [], collector.editing\n"
     "def editing():\n"
     "    collected.append(1)\n"
@@ -66,7 +66,7 @@ PROBE = (
     "    renders.append(1)\n"
     "    return render(self, *args, **kwargs)\n"
     "def noting(self, data):\n"
-    "    if 'SEOUL' in data and not os.path.exists(out + '.first'):\n"
+    "    if mark in data and not os.path.exists(out + '.first'):\n"
     "        first = {'modules': sorted(sys.modules), 'renders': len(renders), 'collected': len(collected)}\n"
     "        open(out + '.first', 'w').write(json.dumps(first))\n"
     "    write(self, data)\n"
@@ -112,7 +112,7 @@ def test_annotate_on_a_prepared_dataset_loads_no_spacy_learner_or_review(tmp_pat
     assert prepared.exit_code == 0, prepared.stderr
     loaded = tmp_path / "modules.json"
     argv = [
-        sys.executable, "-c", PROBE, str(loaded), "annotate", str(GOLD), "--dataset", "d",
+        sys.executable, "-c", PROBE, str(loaded), "SEOUL", "annotate", str(GOLD), "--dataset", "d",
         "--annotator", "C", "--labels", LABELS, "--db", str(db),
     ]  # fmt: skip
     with Terminal(tmp_path, argv, size=(80, 24), env={"PYTHONPATH": str(REPO)}) as term:
@@ -136,3 +136,33 @@ def test_annotate_on_a_prepared_dataset_loads_no_spacy_learner_or_review(tmp_pat
     assert not at_first_frame & set(AFTER_THE_FIRST_FRAME), sorted(
         at_first_frame & set(AFTER_THE_FIRST_FRAME)
     )
+
+
+def test_the_review_draws_its_first_frame_once(tmp_path: Path) -> None:
+    from tests.tui.test_tui_review_background import build
+
+    db = tmp_path / "r.db"
+    build(db)
+    loaded = tmp_path / "modules.json"
+    argv = [
+        sys.executable,
+        "-c",
+        PROBE,
+        str(loaded),
+        "Merkel",
+        "review",
+        "--dataset",
+        "news",
+        "--annotators",
+        "alice,bob",
+        "--db",
+        str(db),
+    ]
+    with Terminal(tmp_path, argv, size=(80, 24), env={"PYTHONPATH": str(REPO)}) as term:
+        term.wait_for("Merkel")
+        term.wait_for("disagreement")
+        term.keys("q")
+        assert term.exit_status() == 0, term.screen()
+    # The review screen is pushed while the app mounts, as the annotate screen is: Textual rendered
+    # it three times for its first frame, two of them dropped unwritten (tui/screens/first_frame.py).
+    assert json.loads(Path(f"{loaded}.first").read_text(encoding="utf-8"))["renders"] == 1

@@ -20,43 +20,10 @@ from annotator.tui.feed_messages import (
     SourceSize,
     TasksStored,
 )
-
-# How soon an annotate screen whose render was put off (see _compositor_refresh) looks again.
-PUT_OFF_S = 1 / 60
+from annotator.tui.screens.first_frame import RenderedOnce
 
 
-class AnnotateScreen(EditorScreen):
-    _unpainted = False  # a render was put off while the app mounted; none has been made since
-
-    def _compositor_refresh(self) -> None:
-        # The app pushes this screen while it mounts, inside Textual's batch_update: Textual lays
-        # the screen out and renders it whole there, then drops that render unwritten (App._display
-        # writes nothing while a batch is open), and renders it again once every widget has its
-        # size. The first frame was so made twice: 80M machine instructions, about 20 ms, of the
-        # start. While the app batches, the render waits; it is made (the whole screen, the region
-        # Textual marked) as soon as the batch is over, by the widgets' own refreshes or, should
-        # none come, by the timer.
-        if self.app._batch_count:
-            self._unpainted = True
-            self.set_timer(PUT_OFF_S, self._paint_if_unpainted)
-            return
-        self._unpainted = False
-        super()._compositor_refresh()
-        if self._callbacks:  # those held while the render waited (below)
-            self.call_next(self._invoke_and_clear_callbacks)
-
-    def _paint_if_unpainted(self) -> None:
-        if self._unpainted:
-            self._compositor_refresh()
-
-    async def _invoke_and_clear_callbacks(self) -> None:
-        # What was asked for "after the refresh" (call_after_refresh) waits for the frame the
-        # render put off above: Textual runs it once the layout is refreshed, which was before that
-        # frame, so the first task's collection of what the start made (tui/collector.py: 8-11 ms
-        # of CPU) and its spans' places came before the first frame, not after it.
-        if not self._unpainted:
-            await super()._invoke_and_clear_callbacks()
-
+class AnnotateScreen(RenderedOnce[None], EditorScreen):
     def open_first(self) -> None:
         if self.session.current is not None:
             self.load_current()

@@ -37,6 +37,7 @@ from annotator.tui.editor import EditorScreen
 from annotator.tui.faults import FaultReporting, fault_message
 from annotator.tui.keymap import KeyDispatch, key_bindings
 from annotator.tui.review_keys import REVIEW_KEYS
+from annotator.tui.screens.first_frame import RenderedOnce
 
 
 def _relation_text(version: Annotation, r: Relation, text: str) -> str:
@@ -75,7 +76,7 @@ class PlanRead(Message):
         self.fault = fault
 
 
-class ReviewScreen(KeyDispatch, Screen[None]):
+class ReviewScreen(RenderedOnce[None], KeyDispatch, Screen[None]):
     KEYS = REVIEW_KEYS
     BINDINGS = key_bindings(REVIEW_KEYS)  # type: ignore[assignment]
 
