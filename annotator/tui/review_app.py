@@ -18,7 +18,7 @@ from annotator.tui.screens.review import PlanRead, ReviewScreen
 
 class ReviewApp(FaultReporting):
     TITLE = "annotator review"
-    CSS_PATH = STYLESHEET
+    CSS_PATH = [STYLESHEET, STYLESHEET.with_name("review.tcss")]  # the review's own rules after the shared
 
     review: ReviewSession
 

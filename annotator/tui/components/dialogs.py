@@ -51,6 +51,21 @@ def keys_table(keys: tuple[Key, ...], keymap: Mapping[str, str]) -> Table:
 
 
 class HelpScreen(KeyDispatch, ModalScreen[None]):
+    # Its look, parsed when it first opens rather than with the app's stylesheet before the first
+    # frame (tui/annotator.tcss says why).
+    DEFAULT_CSS = """
+    HelpScreen {
+        align: center middle;
+    }
+
+    HelpScreen > VerticalScroll {
+        width: 80;
+        height: 90%;
+        border: thick $accent;
+        background: $surface;
+        padding: 1 2;
+    }
+    """
     KEYS = HELP_KEYS
     BINDINGS = key_bindings(HELP_KEYS)  # type: ignore[assignment]
 
@@ -87,6 +102,31 @@ class LabelPicker(KeyDispatch, ModalScreen[str | None]):
     """Every label of a kind: letters typed narrow the list, enter takes the highlighted one (the
     first), and the digits take the first nine shown, the only ones numbered. A digit never goes
     into the filter, nor on to the screen below (see ``EditorScreen.run_key``)."""
+
+    # Its look, parsed when it first opens rather than with the app's stylesheet before the first
+    # frame (tui/annotator.tcss says why).
+    DEFAULT_CSS = """
+    LabelPicker {
+        align: center middle;
+    }
+
+    LabelPicker > Vertical {
+        width: 44;
+        height: auto;
+        max-height: 80%;
+        border: thick $accent;
+        background: $surface;
+    }
+
+    LabelPicker Input {
+        margin: 0 0 0 0;
+    }
+
+    LabelPicker OptionList {
+        height: auto;
+        max-height: 30;
+    }
+    """
 
     KEYS = PICKER_KEYS
     BINDINGS = key_bindings(PICKER_KEYS)  # type: ignore[assignment]

@@ -81,7 +81,7 @@ class DocumentView(ScrollView, can_focus=True):
     head and child of a relation) are reactive: each watcher repaints the rows of the old and the
     new place only, and the cursor's watcher keeps the cursor on screen."""
 
-    # Styled in annotator.tcss; a theme restyles them. Labels keep the scheme's colours.
+    # Styled in annotator.tcss (the review states in review.tcss); a theme restyles them. Labels keep the scheme's colours.
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "document-view--cursor",
         "document-view--selection",

@@ -38,6 +38,21 @@ def log_of(app: App[object]) -> MessageLog:
 
 
 class MessagesScreen(KeyDispatch, ModalScreen[None]):
+    # Its look, parsed when it first opens rather than with the app's stylesheet before the first
+    # frame (tui/annotator.tcss says why).
+    DEFAULT_CSS = """
+    MessagesScreen {
+        align: center middle;
+    }
+
+    MessagesScreen > VerticalScroll {
+        width: 90%;
+        height: 80%;
+        border: thick $accent;
+        background: $surface;
+        padding: 0 1;
+    }
+    """
     KEYS = MESSAGES_KEYS
     BINDINGS = key_bindings(MESSAGES_KEYS)  # type: ignore[assignment]
 

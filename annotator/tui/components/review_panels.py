@@ -1,6 +1,6 @@
 """The panels of the review screen: which colour is which version, the selected disagreement, and
 the gold's relations. Their colours are the document view's review states (component classes
-styled in annotator.tcss), so the panels and the text agree and a theme restyles both; every string
+styled in review.tcss), so the panels and the text agree and a theme restyles both; every string
 from the data goes through ``display``."""
 
 from __future__ import annotations

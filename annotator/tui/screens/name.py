@@ -24,6 +24,27 @@ Started = TypeVar("Started")
 class NameScreen(Screen[Started], Generic[Started]):
     """Dismissed with what ``start(name)`` returned, once it returned."""
 
+    # Its look, parsed when it first opens rather than with the app's stylesheet before the first
+    # frame (tui/annotator.tcss says why).
+    DEFAULT_CSS = """
+    NameScreen {
+        align: center middle;
+    }
+
+    NameScreen > #name-box {
+        width: 76;
+        height: auto;
+        border: thick $accent;
+        background: $surface;
+        padding: 1 2;
+    }
+
+    NameScreen #name-problem {
+        margin-top: 1;
+        color: $text-muted;
+    }
+    """
+
     def __init__(
         self, start: Callable[[str], Started], who: str, dataset: str, name: str | None = None
     ) -> None:
