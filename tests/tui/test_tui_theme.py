@@ -67,6 +67,10 @@ async def test_the_annotate_app_parses_the_dialogs_and_the_reviews_rules_only_wh
         parsed = {name for rule in app.stylesheet.rules for name in rule.selector_names}
         assert "DocumentView" in parsed and not parsed & elsewhere, sorted(parsed & elsewhere)
         assert not any("document-view--agreed" in rule.selector_names for rule in app.stylesheet.rules)
+        # Nor styles the review states (components of the review's document view only) each time
+        # the document view's styles change.
+        doc = app.annotate_screen.query_one(DocumentView)
+        assert not {c for c in doc._get_component_classes() if c.endswith("--agreed")}
         await pilot.press("question_mark")  # the help's look comes with it
         await pilot.pause()
         assert "HelpScreen" in {name for rule in app.stylesheet.rules for name in rule.selector_names}

@@ -81,7 +81,7 @@ class DocumentView(ScrollView, can_focus=True):
     head and child of a relation) are reactive: each watcher repaints the rows of the old and the
     new place only, and the cursor's watcher keeps the cursor on screen."""
 
-    # Styled in annotator.tcss (the review states in review.tcss); a theme restyles them. Labels keep the scheme's colours.
+    # Styled in annotator.tcss; a theme restyles them. Labels keep the scheme's colours.
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "document-view--cursor",
         "document-view--selection",
@@ -90,7 +90,6 @@ class DocumentView(ScrollView, can_focus=True):
         "document-view--tag",
         "document-view--provisional",
         "document-view--near-miss",
-        *(f"document-view--{state}" for state in REVIEW_STATES),
     }
 
     cursor: var[int] = var(0, init=False)
@@ -467,3 +466,12 @@ class DocumentView(ScrollView, can_focus=True):
             self.post_message(self.TokenClicked(end, span.sid if span else None))
         else:
             self.post_message(self.TokensDragged(min(start, end), max(start, end)))
+
+
+class ReviewDocumentView(DocumentView):
+    """The review screen's document view: its spans are drawn in the colour of their review state
+    (``span_states``), whose component classes (styled in review.tcss) only it has. Textual styles
+    every component class of a widget each time its styles change, before the annotate screen's
+    first frame too, where no span is ever in a review state (9M machine instructions)."""
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {f"document-view--{state}" for state in REVIEW_STATES}

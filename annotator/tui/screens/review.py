@@ -21,7 +21,7 @@ from annotator.review import PAST, ReviewSession
 from annotator.store import StoreError
 from annotator.tui import display
 from annotator.tui.components.dialogs import HelpScreen
-from annotator.tui.components.document_view import DocumentView, Marks
+from annotator.tui.components.document_view import Marks, ReviewDocumentView
 from annotator.tui.components.message_log import MessagesScreen, log_of
 from annotator.tui.components.review_panels import (
     describe,
@@ -87,7 +87,7 @@ class ReviewScreen(RenderedOnce[None], KeyDispatch, Screen[None]):
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="main"):
-            yield DocumentView(self.review.scheme, id="doc")
+            yield ReviewDocumentView(self.review.scheme, id="doc")
             with Vertical(id="side"):
                 yield Static(id="legend")
                 yield Static(id="detail")
@@ -96,8 +96,8 @@ class ReviewScreen(RenderedOnce[None], KeyDispatch, Screen[None]):
         yield StatusLine(id="status")
 
     @property
-    def doc(self) -> DocumentView:
-        return self.query_one(DocumentView)
+    def doc(self) -> ReviewDocumentView:
+        return self.query_one(ReviewDocumentView)
 
     def on_mount(self) -> None:
         self.doc.focus()
