@@ -128,7 +128,8 @@ class EditorScreen(KeyDispatch, Screen[None]):
         self.doc.focus()
         self.query_one(Legend).show_labels(self.scheme, relations=False, layer=self.active_layer)
         self.open_first()
-        self.update_status()
+        if self.current_task is None:  # else load_current has said it (the counts are a query)
+            self.update_status()
 
     def open_first(self) -> None:
         """What the screen shows when it opens: the session's open task."""

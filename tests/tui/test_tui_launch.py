@@ -139,3 +139,22 @@ async def test_the_source_is_counted_behind_the_first_screen(tmp_path: Path) -> 
         await pilot.pause()
         assert app.session.total == 5
         assert "task 1 of 5" in str(app.annotate_screen.query_one("#status").render())
+
+
+async def test_the_first_screen_asks_the_store_for_the_counts_once(tmp_path: Path) -> None:
+    from tests.tui_support import app_for, make_db, make_task
+
+    app = app_for(make_db(tmp_path / "a.db", make_task("Ada Lovelace met Charles Babbage .", ())))
+    asked: list[int] = []
+    counts = app.session.counts
+
+    def counting() -> dict[str, int]:
+        asked.append(1)
+        return counts()
+
+    app.session.counts = counting  # type: ignore[method-assign]
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        # A query (on PostgreSQL a round trip) for the status line; the task opened has said it.
+        assert len(asked) == 1
+        assert "✓0" in str(app.annotate_screen.query_one("#status").render())
