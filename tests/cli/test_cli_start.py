@@ -43,6 +43,7 @@ AFTER_THE_FIRST_FRAME = (
     "annotator.tui.components.dialogs",
     "annotator.tui.key_tables",  # every screen's keys: with a keys file only
     "annotator.store.dump",  # annotator copy's
+    "annotator.core.tokenize",  # the feed's, for the texts it shows before they are stored
 )
 
 # Runs ``python -m annotator ARGS`` and writes the names of the modules loaded by its end to OUT;

@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from annotator.core.model import Annotation, Answer, Task
-from annotator.core.tokenize import provisional_tokens
 from annotator.core.wording import counted
 from annotator.session import ConcurrentEdit
 from annotator.store import StoreError
@@ -131,6 +130,9 @@ class AnnotateScreen(RenderedOnce[None], EditorScreen):
             )
         else:
             text = "No unanswered task is ready yet: the next ones are being prepared and open here by themselves."
+        # The feed's tokenizer (in its thread), not on the way to a first frame that shows a task.
+        from annotator.core.tokenize import provisional_tokens
+
         self.reset_view(0)
         self.doc.show(Task(text, provisional_tokens(text), 0), Annotation(), provisional=True)
         self.refresh_side()
