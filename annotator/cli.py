@@ -205,6 +205,10 @@ def annotate(
     """Correct spaCy's suggestions in the terminal; every edit is saved as you make it.
 
     On a routed dataset (annotator assign, or --annotators/--overlap on its first annotate) you see your own tasks only; a name the routing does not have yet joins it."""
+    if not prepare:  # a screen: no garbage collection before its first frame (tui/collector.py)
+        from annotator.tui import collector
+
+        collector.starting()
     from annotator.tui.annotate_options import AnnotateOptions
     from annotator.tui.launch import finish_learning, open_source, prepare_only, run_annotate, summary
 

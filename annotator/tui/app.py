@@ -14,6 +14,7 @@ from textual.screen import Screen
 
 from annotator.core.errors import BadRecord
 from annotator.session import AnnotationSession
+from annotator.tui import collector
 from annotator.tui.components.message_log import MessageLog
 from annotator.tui.display import palette_title
 from annotator.tui.faults import FaultReporting
@@ -92,6 +93,9 @@ class AnnotatorApp(FaultReporting):
         # sooner but was composed before the terminal's size is known: on a busy machine its first
         # frame was drawn 80x25 in a larger terminal.
         self.push_screen(self.annotate_screen)
+        # The collector, off since the start (tui/collector.py), is on again after the first frame
+        # (the annotate screen holds what runs after its refresh until it has drawn it).
+        self.call_after_refresh(collector.started)
         if self._feed is not None:
             # After the first paint: importing spaCy holds the GIL for a while.
             self.call_after_refresh(self._start_feed)
