@@ -454,7 +454,9 @@ def rewrite_checks(conn: sqlite3.Connection, checks: Sequence[tuple[str, str, st
     (https://sqlite.org/lang_altertable.html, "making other kinds of table schema changes"): the
     definition edited with writable_schema on, and the schema's version raised so that every
     connection reads it again. A table whose definition does not hold the old text exactly is
-    refused: its constraint would be left unchecked or changed unseen."""
+    refused: its constraint would be left unchecked or changed unseen. An SQLite that refuses to
+    have its schema written (a build in defensive mode, or an authorizer) keeps the old CHECKs:
+    they refuse the same values, only more slowly, and the database must still open."""
     (version,) = conn.execute("PRAGMA schema_version").fetchone()
     edits = []
     for table, old, new in checks:
@@ -465,10 +467,14 @@ def rewrite_checks(conn: sqlite3.Connection, checks: Sequence[tuple[str, str, st
             raise StoreError(f"table {table} does not define {old} as this migration expects")
         edits.append((sql.replace(old, new), table))
     conn.execute("PRAGMA writable_schema = ON")
+    conn.execute("SAVEPOINT rewrite_checks")
     try:
         conn.executemany("UPDATE sqlite_schema SET sql = ? WHERE type = 'table' AND name = ?", edits)
         conn.execute(f"PRAGMA schema_version = {int(version) + 1:d}")
+    except sqlite3.DatabaseError:
+        conn.execute("ROLLBACK TO rewrite_checks")  # no table half rewritten
     finally:
+        conn.execute("RELEASE rewrite_checks")
         conn.execute("PRAGMA writable_schema = OFF")
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -139,3 +140,49 @@ def test_postgresql_indexes_the_rows_of_work_as_the_query_names_them(pg_url: str
     [(definition,)] = raw_sql(pg_url, "SELECT indexdef FROM pg_indexes WHERE indexname = 'edit_log_work'")
     assert definition.endswith("WHERE (event <> 'import'::text)")
     assert raw_sql(pg_url, "SELECT version FROM annotator_schema") == [(LATEST,)]
+
+
+def test_an_sqlite_that_refuses_its_schema_written_keeps_the_old_checks_and_opens(tmp_path: Path) -> None:
+    """A build in defensive mode refuses writable_schema's UPDATE; an authorizer refuses it the same
+    way. The migration then leaves both CHECKs as they were (they refuse the same values) and the
+    database still opens at the latest version with its rows."""
+    path = tmp_path / "a.db"
+    with Store(path) as store:
+        work(store)
+        counts = store.answer_counts("d", "bob")
+    raw = sqlite3.connect(path, isolation_level=None)
+    downgrade(raw, 12)
+    raw.close()
+
+    writable = [False]  # as defensive mode: the schema's own DDL runs, a hand-written UPDATE does not
+
+    def refuse_schema(action: int, name: str | None, value: str | None, *_: str | None) -> int:
+        if action == sqlite3.SQLITE_PRAGMA and name == "writable_schema" and value is not None:
+            writable[0] = value.upper() == "ON"
+        schema = name in ("sqlite_master", "sqlite_schema")
+        refused = action == sqlite3.SQLITE_UPDATE and schema and writable[0]
+        return sqlite3.SQLITE_DENY if refused else sqlite3.SQLITE_OK
+
+    connect = sqlite3.connect
+
+    def refusing(*args: Any, **kwargs: Any) -> sqlite3.Connection:
+        conn: sqlite3.Connection = connect(*args, **kwargs)
+        conn.set_authorizer(refuse_schema)
+        return conn
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(sqlite3, "connect", refusing)
+        with Store(path) as store:
+            assert store.answer_counts("d", "bob") == counts
+    raw = sqlite3.connect(path, isolation_level=None)
+    try:
+        assert raw.execute("PRAGMA user_version").fetchone()[0] == LATEST
+        tables = raw.execute(
+            "SELECT sql FROM sqlite_schema WHERE name IN ('edit_log', 'annotations')"
+        ).fetchall()
+        assert all("IN (" in sql for (sql,) in tables)
+        with pytest.raises(sqlite3.IntegrityError, match="CHECK constraint failed"):
+            raw.execute("UPDATE annotations SET answer = 'maybe' WHERE annotator = 'bob'")
+        assert raw.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+    finally:
+        raw.close()
