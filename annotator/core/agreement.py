@@ -23,7 +23,8 @@ import operator
 from collections import Counter
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple, TypeVar
+from functools import partial
+from typing import Any, NamedTuple, Protocol, TypeVar
 
 from annotator.core.adjudication import Disagreement, find_disagreements
 from annotator.core.counts import Counts, multiset_counts
@@ -106,11 +107,42 @@ def per_label_counts(a: Sequence[Span], b: Sequence[Span]) -> dict[str, Counts]:
     return out
 
 
-def _shared(x: Span, y: Span) -> int:
+class Placed(Protocol):
+    """What the overlap matching reads of a span: a Span, or a plain version's row seen as one
+    (``_SpanView``)."""
+
+    @property
+    def start(self) -> int: ...
+
+    @property
+    def end(self) -> int: ...
+
+    @property
+    def label(self) -> str: ...
+
+
+class _SpanView(NamedTuple):
+    """A plain version's span row (``SpanRow``) read by field name, as a Span is, made in C from
+    the row (``_view``): building a Span (a frozen dataclass) took a tenth of comparing two plain
+    versions whose spans differ."""
+
+    start: int
+    end: int
+    token_start: int
+    token_end: int
+    label: str
+    source: str | None
+    sid: int
+
+
+_view = partial(tuple.__new__, _SpanView)
+
+
+def _shared(x: Placed, y: Placed) -> int:
     return min(x.end, y.end) - max(x.start, y.start)
 
 
-def overlap_matching(a: Sequence[Span], b: Sequence[Span]) -> dict[int, int]:
+def overlap_matching(a: Sequence[Placed], b: Sequence[Placed]) -> dict[int, int]:
     """A maximum matching of A's spans to B's spans of the same label sharing >= 1 character.
 
     Returns {index in a: index in b}. Its size is the largest possible. Which of several maximum
@@ -584,6 +616,17 @@ def _on_tokens(count: int, ranges: Iterable[tuple[int, int, str]]) -> list[str]:
     return labels
 
 
+def _distinct_tp(a: Sequence[Hashable], b: Sequence[Hashable]) -> int:
+    """``multiset_counts(a, b).tp`` when ``a`` has no repeats (a plain version's relations: each
+    joins two of its spans, which never share their offsets, once): each key of ``b`` found in
+    ``a`` matches one, however often ``b`` has it."""
+    if not a or not b:
+        return 0
+    if a == b:
+        return len(a)
+    return len(set(a).intersection(b))
+
+
 def _relation_rows_keys(spans: list[SpanRow], relations: list[RelationRow]) -> list[RelationKey]:
     """``relation_keys`` of a plain version's rows (each relation joins two of its spans)."""
     at = {row[6]: (row[0], row[1]) for row in spans}
@@ -615,9 +658,15 @@ class PairTally:
         self.only_a = self.only_b = self.mismatch = self.compared = self.left_out = 0
         self.exact = self.overlap = self.boundary = self.rel_exact = self.rel_aligned = Counts()
         self.per_label: dict[str, Counts] = {}
-        self._label_tp: dict[str, int] = {}  # exact matches of tasks whose spans are all the same
-        self._alike_spans = 0  # how many: each a match of every kind (added to the Counts at the end)
-        self._alike_relations = 0  # relations of tasks whose spans and relations are all the same
+        # Plain versions are counted in integers, the Counts made once in ``report`` (making two
+        # a figure a task was a tenth of comparing two whose spans differ): their spans and
+        # relations on each side, and the matches of each kind (fp and fn follow). Spans that
+        # agree are a match of every kind.
+        self._spans_a = self._spans_b = self._exact_tp = self._overlap_tp = self._boundary_tp = 0
+        self._relations_a = self._relations_b = self._rel_exact_tp = self._rel_aligned_tp = 0
+        self._label_tp: dict[str, int] = {}  # exact matches by label
+        self._label_fn: dict[str, int] = {}  # A's spans without a twin, by label
+        self._label_fp: dict[str, int] = {}  # B's spans without a twin, by label
         self.tokens = LabelTally()
         self._alike: dict[Hashable, int] = {}  # token labels of those tasks (the same on both sides)
         self._alike_items = 0
@@ -630,6 +679,17 @@ class PairTally:
     def add(self, key: int, va: Seen | None, vb: Seen | None) -> None:
         """One task: A's and B's version of it (None: that annotator has not got it). Plain
         versions only without ``details``."""
+        if type(va) is Plain and type(vb) is Plain:  # the checks below, on the records
+            a, b = va.record, vb.record
+            if a.text != b.text:
+                self._texts_differ(key, va, vb)
+            elif (a.answer or "accept") != "accept" or (b.answer or "accept") != "accept":
+                self.mismatch += 1
+            else:
+                self.compared += 1
+                if not self._plain_alike(a, b):
+                    self._plain_differ(a, b)
+            return
         if va is None or vb is None:
             if va is not None:
                 self.only_a += 1
@@ -637,11 +697,7 @@ class PairTally:
                 self.only_b += 1
             return
         if va.text != vb.text:
-            self.problems.append(
-                f"{va.ref or self.names[0]} and {vb.ref or self.names[1]} share input hash {key} but their "
-                "texts differ; not compared"
-            )
-            self._problem_keys.append(key)
+            self._texts_differ(key, va, vb)
             return
         if not (_accepted(va) and _accepted(vb)):
             self.mismatch += 1
@@ -667,7 +723,12 @@ class PairTally:
         if alike:
             # The same spans (most tasks of a good team): every count is a match, and the overlap
             # matching pairs each span with its twin, so aligned relations are the exact ones.
-            self._alike_spans += len(sa)
+            n = len(sa)
+            self._spans_a += n
+            self._spans_b += n
+            self._exact_tp += n
+            self._overlap_tp += n
+            self._boundary_tp += n
             for span in sa:
                 self._label_tp[span.label] = self._label_tp.get(span.label, 0) + 1
             if grouped:
@@ -698,6 +759,13 @@ class PairTally:
                 self.diffs.append(TaskDiff(va.ref, vb.ref, va.task, aa, ab, found))
                 self._diff_keys.append(key)
 
+    def _texts_differ(self, key: int, va: Seen, vb: Seen) -> None:
+        self.problems.append(
+            f"{va.ref or self.names[0]} and {vb.ref or self.names[1]} share input hash {key} but their "
+            "texts differ; not compared"
+        )
+        self._problem_keys.append(key)
+
     def order(self, rank: Callable[[Sequence[int]], Sequence[int]]) -> None:
         """The problems and diffs in the order of their tasks' ranks (``rank`` gives each key's)."""
         self.problems, self._problem_keys = _ranked(self.problems, self._problem_keys, rank)
@@ -717,23 +785,43 @@ class PairTally:
         sa, sb = a.spans, b.spans
         if sa is not sb and [(r[0], r[1], r[4]) for r in sa] != [(r[0], r[1], r[4]) for r in sb]:
             return False
-        self._alike_spans += len(sa)
-        tp = self._label_tp
-        for row in sa:
-            tp[row[4]] = tp.get(row[4], 0) + 1
-        if sa is sb and a.relations is b.relations:  # the same lists, read once
-            self._alike_relations += len(a.relations)
-        elif a.relations or b.relations:
-            relations = multiset_counts(
-                _relation_rows_keys(sa, a.relations), _relation_rows_keys(sb, b.relations)
-            )
-            self.rel_exact += relations
-            self.rel_aligned += relations
+        n = len(sa)
+        self._spans_a += n
+        self._spans_b += n
+        self._exact_tp += n
+        self._overlap_tp += n
+        self._boundary_tp += n
+        ra, rb = a.relations, b.relations
+        if sa is sb and ra is rb:  # the same lists, read once
+            self._relations_a += len(ra)
+            self._relations_b += len(ra)
+            self._rel_exact_tp += len(ra)
+            self._rel_aligned_tp += len(ra)
+        elif ra or rb:
+            keys_a = _relation_rows_keys(sa, ra)
+            tp = _distinct_tp(keys_a, _relation_rows_keys(sb, rb))
+            self._relations_a += len(ra)
+            self._relations_b += len(rb)
+            self._rel_exact_tp += tp
+            self._rel_aligned_tp += tp
         ta, tb = a.tokens, b.tokens
-        if ta is tb or (ta[1] == tb[1] and ta[2] == tb[2]):
-            self._count_alike(len(ta[1]), [(r[4], r[3] - r[2] + 1) for r in sa])
-        else:
+        same_tokens = ta is tb or (ta[1] == tb[1] and ta[2] == tb[2])
+        if not same_tokens:
             self.left_out += 1
+        # Each span's label: an exact match, and (same tokens) its width in tokens labelled alike.
+        labels, alike = self._label_tp, self._alike
+        covered = 0
+        for row in sa:
+            label = row[4]
+            labels[label] = labels.get(label, 0) + 1
+            if same_tokens:
+                width = row[3] - row[2] + 1
+                alike[label] = alike.get(label, 0) + width
+                covered += width
+        if same_tokens:
+            count = len(ta[1])
+            alike[OUTSIDE] = alike.get(OUTSIDE, 0) + count - covered
+            self._alike_items += count
         return True
 
     def _plain_differ(self, a: PlainRecord, b: PlainRecord) -> None:
@@ -743,43 +831,67 @@ class PairTally:
         overlaps nothing else there, so the overlap matching pairs the twins and matches only the
         rest, which alone are built as spans (``overlap_matching`` of the rest is the whole
         matching's but for the twins: no candidate of theirs is a twin)."""
-        ea = {(r[0], r[1], r[4]) for r in a.spans}
-        eb = {(r[0], r[1], r[4]) for r in b.spans}
+        sa, sb = a.spans, b.spans
+        ea = {(r[0], r[1], r[4]) for r in sa}
+        eb = {(r[0], r[1], r[4]) for r in sb}
         twins = ea & eb
         tp = len(twins)
-        self.exact += Counts(tp, len(eb) - tp, len(ea) - tp)
-        edges = len({t[:2] for t in ea} & {t[:2] for t in eb})
-        self.boundary += Counts(edges, len(eb) - edges, len(ea) - edges)
-        rest_a = [Span(*r) for r in a.spans if (r[0], r[1], r[4]) not in twins]
-        rest_b = [Span(*r) for r in b.spans if (r[0], r[1], r[4]) not in twins]
-        matching = overlap_matching(rest_a, rest_b)
-        matched = tp + len(matching)
-        self.overlap += Counts(matched, len(eb) - matched, len(ea) - matched)
-        if a.relations or b.relations:
-            keys_a = _relation_rows_keys(a.spans, a.relations)
-            self.rel_exact += multiset_counts(keys_a, _relation_rows_keys(b.spans, b.relations))
+        self._spans_a += len(sa)
+        self._spans_b += len(sb)
+        self._exact_tp += tp
+        self._boundary_tp += len({(r[0], r[1]) for r in sa} & {(r[0], r[1]) for r in sb})
+        rest_a = [r for r in sa if (r[0], r[1], r[4]) not in twins]
+        rest_b = [r for r in sb if (r[0], r[1], r[4]) not in twins]
+        matching: dict[int, int] = {}
+        if len(rest_a) == 1 == len(rest_b):  # the commonest: one span changed
+            x, y = rest_a[0], rest_b[0]
+            if x[4] == y[4] and y[0] < x[1] and x[0] < y[1]:  # overlap_matching's candidate
+                matching[0] = 0
+        elif rest_a and rest_b:
+            matching = overlap_matching(list(map(_view, rest_a)), list(map(_view, rest_b)))
+        self._overlap_tp += tp + len(matching)
+        ra, rb = a.relations, b.relations
+        if ra or rb:
+            keys_a = _relation_rows_keys(sa, ra)
+            self._relations_a += len(ra)
+            self._relations_b += len(rb)
+            self._rel_exact_tp += _distinct_tp(keys_a, _relation_rows_keys(sb, rb))
             # B's relations on A's spans: a span matched takes its A span's offsets (a twin has
             # them already), any other keeps its own (aligned_relation_counts).
-            to_a = {r[6]: (r[0], r[1]) for r in b.spans}
+            to_a = {r[6]: (r[0], r[1]) for r in sb}
             for i, j in matching.items():
-                to_a[rest_b[j].sid] = (rest_a[i].start, rest_a[i].end)
-            aligned = [(to_a[head], to_a[child], label) for head, child, label, _ in b.relations]
-            self.rel_aligned += multiset_counts(keys_a, aligned)
-        counted: dict[str, list[int]] = {}  # label -> tp, fp, fn
-        for triple in ea:
-            counted.setdefault(triple[2], [0, 0, 0])[0 if triple in twins else 2] += 1
-        for triple in eb - twins:
-            counted.setdefault(triple[2], [0, 0, 0])[1] += 1
-        per_label = self.per_label
-        for label, (tp_, fp, fn) in counted.items():
-            per_label[label] = per_label.get(label, Counts()) + Counts(tp_, fp, fn)
+                to_a[rest_b[j][6]] = (rest_a[i][0], rest_a[i][1])
+            aligned = [(to_a[head], to_a[child], label) for head, child, label, _ in rb]
+            self._rel_aligned_tp += _distinct_tp(keys_a, aligned)
+        labels = self._label_tp
+        for triple in twins:
+            labels[triple[2]] = labels.get(triple[2], 0) + 1
+        for counted, own in ((self._label_fn, rest_a), (self._label_fp, rest_b)):
+            for row in own:
+                counted[row[4]] = counted.get(row[4], 0) + 1
         ta, tb = a.tokens, b.tokens
         if ta is tb or (ta[1] == tb[1] and ta[2] == tb[2]):
             count = len(ta[1])
-            self.tokens.add(
-                _on_tokens(count, ((r[2], r[3], r[4]) for r in a.spans)),
-                _on_tokens(count, ((r[2], r[3], r[4]) for r in b.spans)),
+            tally = self.tokens
+            tally.items += count
+            # Tokens labelled alike: all but those the spans without a twin label differently.
+            # A twin labels the same tokens on both sides, and no other span of either side
+            # overlaps it, so only those spans' tokens may differ.
+            at_a = {t: row[4] for row in rest_a for t in range(row[2], row[3] + 1)}
+            at_b = {t: row[4] for row in rest_b for t in range(row[2], row[3] + 1)}
+            tally.same += count - sum(
+                at_a.get(t, OUTSIDE) != at_b.get(t, OUTSIDE) for t in at_a.keys() | at_b.keys()
             )
+            # Each side's label counts (what LabelTally.add counts of the labels): a span labels
+            # its tokens and only those, the rest are outside.
+            for given, rows in ((tally.a, sa), (tally.b, sb)):
+                outside = count
+                for row in rows:
+                    width = row[3] - row[2] + 1
+                    given[row[4]] = given.get(row[4], 0) + width
+                    outside -= width
+                if outside:
+                    given[OUTSIDE] = given.get(OUTSIDE, 0) + outside
         else:
             self.left_out += 1
 
@@ -823,14 +935,23 @@ class PairTally:
         t = LabelTally(self.tokens.items, self.tokens.same, Counter(self.tokens.a), Counter(self.tokens.b))
         t.add_counts(self._alike_items, Counter({k: n for k, n in self._alike.items() if n}))
         per_label = dict(self.per_label)
-        for label, tp in self._label_tp.items():
-            per_label[label] = per_label.get(label, Counts()) + Counts(tp)
+        for label in self._label_tp.keys() | self._label_fp.keys() | self._label_fn.keys():
+            counted = Counts(
+                self._label_tp.get(label, 0), self._label_fp.get(label, 0), self._label_fn.get(label, 0)
+            )
+            per_label[label] = per_label.get(label, Counts()) + counted
+        spans_a, spans_b = self._spans_a, self._spans_b
+        relations_a, relations_b = self._relations_a, self._relations_b
+
+        def plain(found: Counts, tp: int, a: int, b: int) -> Counts:
+            return found + Counts(tp, b - tp, a - tp)
+
         return PairReport(
             annotators=self.names,
             tasks=TaskCounts(self.compared, self.only_a, self.only_b, self.mismatch),
-            exact=self.exact + Counts(self._alike_spans),
-            overlap=self.overlap + Counts(self._alike_spans),
-            boundary=self.boundary + Counts(self._alike_spans),
+            exact=plain(self.exact, self._exact_tp, spans_a, spans_b),
+            overlap=plain(self.overlap, self._overlap_tp, spans_a, spans_b),
+            boundary=plain(self.boundary, self._boundary_tp, spans_a, spans_b),
             per_label=dict(sorted(per_label.items())),
             tokens=TokenAgreement(
                 tokens=t.items,
@@ -839,8 +960,8 @@ class PairTally:
                 krippendorff_alpha=t.krippendorff_alpha,
                 tasks_left_out=self.left_out,
             ),
-            relations_exact=self.rel_exact + Counts(self._alike_relations),
-            relations_aligned=self.rel_aligned + Counts(self._alike_relations),
+            relations_exact=plain(self.rel_exact, self._rel_exact_tp, relations_a, relations_b),
+            relations_aligned=plain(self.rel_aligned, self._rel_aligned_tp, relations_a, relations_b),
             details=tuple(self.diffs),
             problems=tuple(self.problems),
             layers=dict(self.layers),

@@ -23,9 +23,8 @@ from array import array
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
-import numpy
 import orjson
 
 from annotator.core.agreement import AgreementReport, Comparison, Plain, Seen, Version
@@ -39,7 +38,17 @@ from annotator.formats.problems import Problems
 from annotator.reports.agreement_input import Sides
 from annotator.reports.agreement_plain import read_plain
 
-Ints = numpy.ndarray[Any, Any]
+if TYPE_CHECKING:
+    import numpy
+
+    Ints = numpy.ndarray[Any, Any]
+
+# numpy is imported where the numbers of every record are worked on (files not read in step, a file
+# repeating a task, ordering problems or disagreements), not on the way of two files of the same
+# tasks in the same order: importing it was 365 million machine instructions, a twelfth of
+# comparing two files of 10,000 tasks. Below this many tasks the check that no task was compared
+# twice is a set of their keys, above it numpy's (a set of a million took 64 MB).
+DISTINCT_BY_SET = 200_000
 
 # How many tasks, and tokens, may wait for their other versions while the files are read. Past
 # either the oldest waiting task is dropped and compared after the reading, from its place: files
@@ -87,9 +96,11 @@ class GoldFile:
         self._count = 0  # good records read
         self.bad: list[BadRecord] = []
         self.warnings: list[BadRecord] = []
-        empty = numpy.zeros(0, dtype=numpy.int64)
         # After settle: each task (input hash) in the order it first came, with the record it uses.
-        self.keys, self.lines, self.prints, self.used = empty, empty, empty, empty
+        self.keys: Ints
+        self.lines: Ints
+        self.prints: Ints
+        self.used: Ints
 
     def __len__(self) -> int:
         """The good records read so far."""
@@ -155,12 +166,22 @@ class GoldFile:
             annotation = replace(annotation, answer="accept")
         return Version(task, annotation, f"{self.where}:{number}")
 
+    @property
+    def read_keys(self) -> array[int]:
+        """The input hash of every good record read, in file order (before ``settle``)."""
+        return self._columns[0]
+
     def hashes(self) -> Ints:
+        """The input hash of every good record read, in file order (before ``settle``)."""
+        import numpy
+
         return numpy.frombuffer(self._columns[0], dtype=numpy.int64)
 
     def settle(self) -> None:
         """Which record each task uses (the last of its input hash) and where it first came; a
         warning for each repeat, after what reading its record said, in file order."""
+        import numpy
+
         hashes, lines, prints = (numpy.frombuffer(c, dtype=numpy.int64) for c in self._columns)
         # Each hash's records side by side, in file order (a stable sort): the first gives the hash
         # its place, the last its version, and each later one repeats the one before it.
@@ -191,10 +212,8 @@ class GoldFile:
         self._report(repeats)
 
     def settle_distinct(self) -> None:
-        """``settle`` for a file known to repeat no task: every record is used, in file order."""
-        self.keys = self.hashes()
-        self.used = numpy.arange(len(self), dtype=numpy.int64)
-        self.lines, self.prints = (numpy.frombuffer(c, dtype=numpy.int64) for c in self._columns[1:])
+        """``settle`` for a file known to repeat no task, whose every record was compared while it
+        was read, in file order: nothing is read again, so only what reading said is reported."""
         self._report([])
 
     def _report(self, repeats: list[BadRecord]) -> None:
@@ -243,6 +262,8 @@ def _is_array(path: Path) -> bool:
 def _line_starts(handle: IO[bytes], lines: Ints) -> Ints:
     """The byte offset where each of these lines begins (in their order), from one pass over the
     file."""
+    import numpy
+
     wanted = numpy.unique(lines)
     found = array("q")
     at = offset = 0
@@ -258,6 +279,8 @@ def _line_starts(handle: IO[bytes], lines: Ints) -> Ints:
 
 def _lookup(keys: Ints, values: Ints, wanted: Ints) -> Ints:
     """For each of ``wanted``, the value of that key (``keys`` sorted, distinct), or -1."""
+    import numpy
+
     if not len(keys):
         return numpy.full(len(wanted), -1, dtype=numpy.int64)
     at = numpy.minimum(numpy.searchsorted(keys, wanted), len(keys) - 1)
@@ -266,6 +289,8 @@ def _lookup(keys: Ints, values: Ints, wanted: Ints) -> Ints:
 
 def _first_of_each(keys: Ints, values: Ints) -> tuple[Ints, Ints]:
     """The distinct keys, sorted, each with the value of its first occurrence."""
+    import numpy
+
     distinct, first = numpy.unique(keys, return_index=True)
     return distinct, values[first]
 
@@ -279,6 +304,8 @@ class _Early:
         self.used = [array("q") for _ in range(files)]
 
     def numbers(self) -> tuple[Ints, list[Ints]]:
+        import numpy
+
         as_ints = numpy.frombuffer
         return as_ints(self.keys, dtype=numpy.int64), [as_ints(u, dtype=numpy.int64) for u in self.used]
 
@@ -341,24 +368,27 @@ def compare_files(paths: list[Path], *, details: bool = False) -> tuple[Agreemen
         raise AnnotatorError("the same file is given twice")
     files = [GoldFile(path, plain=not details) for path in paths]
     comparison = Comparison(names, details=details)
-    early_keys, early_used = _in_step(files, comparison).numbers()
+    early = _in_step(files, comparison)
     # Two annotators' figures are sums of integers, added in any order; Fleiss' kappa (three or
     # more) sums a fraction a token, exact only in the report's order.
     any_order = len(files) == 2
     stands = False
     read = Sides()
-    if all(len(f) == len(early_keys) for f in files) and len(numpy.unique(early_keys)) == len(early_keys):
+    if all(len(f) == len(early.keys) for f in files) and _distinct(early.keys):
         # Every record of every file was compared and no file repeats a task: every file holds the
         # same tasks, each once, so nothing is left, and nothing is paired by its text.
         for f in files:
             f.settle_distinct()
-        compared = files[0].keys
-        stands = any_order or numpy.array_equal(early_keys, compared)
-    if not stands:
+        stands = any_order or early.keys == files[0].read_keys
+    if stands:
+        # Every file's order is the report's; numpy only if there is something to put in order.
+        comparison.order(lambda keys: _ranks(files[0].hashes(), keys) if len(keys) else [])
+    else:
         for f in files:
             f.settle()
+        early_keys, early_used = early.numbers()
         compared, read.warnings = _after(files, comparison, early_keys, early_used, any_order)
-    comparison.order(lambda keys: _ranks(compared, keys))
+        comparison.order(lambda keys: _ranks(compared, keys))
     for f in files:
         read.bad += f.bad
     read.warnings = [w for f in files for w in f.warnings] + read.warnings
@@ -377,6 +407,8 @@ def _after(
     three files or more, if the tasks compared then are not the first ones in the report's order.
     Their records are read again by their places. The tasks compared, in order, and what the plan
     says."""
+    import numpy
+
     compared, sides, said = _plan(files)
     for f in files:
         f.keys = f.prints = f.keys[:0]  # the plan's: the places under each key are in sides
@@ -408,6 +440,8 @@ def _plan(files: Sequence[GoldFile]) -> tuple[Ints, list[tuple[Ints, Ints]], lis
     the file has that key itself or an earlier task of it took it (a warning says how many). A
     few arrays of a number a task at once: nothing is built for the texts unless a file brings
     tasks no earlier file has."""
+    import numpy
+
     said: list[BadRecord] = []
     sides: list[tuple[Ints, Ints]] = []  # key -> place, keys sorted
     order = []  # the keys compared, a file's new ones after another's
@@ -447,6 +481,8 @@ def _plan(files: Sequence[GoldFile]) -> tuple[Ints, list[tuple[Ints, Ints]], lis
 
 def _member(ranked: Ints, wanted: Ints) -> Ints:
     """Whether each of ``wanted`` is one of ``ranked`` (sorted)."""
+    import numpy
+
     if not len(ranked):
         return numpy.zeros(len(wanted), dtype=bool)
     at = numpy.minimum(numpy.searchsorted(ranked, wanted), len(ranked) - 1)
@@ -458,6 +494,8 @@ def _by_text(texts: list[tuple[Ints, Ints]], prints: Ints, new: Ints, own: Ints)
     those that go under the key of an earlier file's task of the same text (the first task of that
     text), unless the file has that key itself (``own``, sorted) or an earlier one of them took it:
     their places, in file order, and those keys."""
+    import numpy
+
     text_keys = numpy.concatenate([k for k, _ in texts])
     text_prints = numpy.concatenate([p for _, p in texts])
     hits = numpy.flatnonzero(numpy.isin(text_prints, prints))  # in order: the first of a text first
@@ -472,10 +510,21 @@ def _by_text(texts: list[tuple[Ints, Ints]], prints: Ints, new: Ints, own: Ints)
     return places[first], targets[first]
 
 
+def _distinct(keys: array[int]) -> bool:
+    """Whether no key is there twice."""
+    if len(keys) <= DISTINCT_BY_SET:
+        return len(set(keys)) == len(keys)
+    import numpy
+
+    return len(numpy.unique(numpy.frombuffer(keys, dtype=numpy.int64))) == len(keys)
+
+
 def _ranks(compared: Ints, keys: Sequence[int]) -> list[int]:
     """Each key's place in ``compared`` (each key is one of them)."""
     if not len(keys):
         return []
+    import numpy
+
     order = numpy.argsort(compared, kind="stable")
     at = numpy.searchsorted(compared[order], numpy.asarray(keys, dtype=numpy.int64))
     return [int(r) for r in order[at]]

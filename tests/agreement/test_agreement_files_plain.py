@@ -16,8 +16,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from annotator.core.model import Annotation, Task
+from annotator.core.model import Annotation, Relation, Span, Task
 from annotator.core.records import to_record
+from annotator.core.validate import make_span
 from annotator.reports import agreement_files
 from annotator.reports.agreement import to_json
 from annotator.reports.agreement_files import compare_files
@@ -157,3 +158,59 @@ def test_the_same_records_are_read_plainly(tmp_path: Path, monkeypatch: pytest.M
     assert len(read) == 2 and all(made is not None for made, _ in read)
     (first, _), (second, like) = read
     assert like is first and second.starts is first.starts and second.record.spans is first.record.spans
+
+
+def _spans(task: Task, *places: tuple[int, int, str]) -> tuple[Span, ...]:
+    """Spans by token range (first, last, label), numbered from 1."""
+    tokens = task.tokens
+    return tuple(
+        make_span(task, tokens[first].start, tokens[last].end, label, None, sid)
+        for sid, (first, last, label) in enumerate(places, 1)
+    )
+
+
+# Pairs whose spans differ as the counting of two plain versions has a way for each: one span
+# changed (overlapping with its label kept or not, touching, apart), one more or one fewer, several
+# changed (the whole overlap matching), a span labelled "O" (the outside label's name), relations
+# on spans that changed, and every span but one alike.
+_DIFFERENT = [
+    ([(0, 0, "PER"), (2, 3, "PER")], [(0, 0, "PER"), (3, 4, "PER")]),
+    ([(0, 0, "PER"), (2, 3, "PER")], [(0, 0, "PER"), (3, 4, "LOC")]),
+    ([(7, 8, "PER")], [(9, 9, "PER")]),
+    ([(2, 3, "PER")], [(6, 7, "PER")]),
+    ([(0, 0, "PER")], [(0, 0, "PER"), (4, 4, "LOC")]),
+    ([(0, 0, "PER"), (4, 4, "LOC")], [(4, 4, "LOC")]),
+    ([(0, 1, "PER"), (2, 3, "PER"), (5, 6, "LOC")], [(1, 2, "PER"), (3, 5, "PER"), (6, 7, "LOC")]),
+    ([(0, 0, "O"), (2, 2, "PER")], [(2, 2, "PER")]),
+    ([(0, 0, "PER"), (2, 2, "O")], [(0, 0, "PER"), (2, 3, "PER")]),
+]
+
+
+@pytest.mark.parametrize("relations", [False, True], ids=["spans", "relations"])
+@pytest.mark.parametrize("places", _DIFFERENT, ids=[str(k) for k in range(len(_DIFFERENT))])
+def test_two_plain_versions_that_differ_count_as_whole_ones(
+    tmp_path: Path,
+    places: tuple[list[tuple[int, int, str]], list[tuple[int, int, str]]],
+    relations: bool,
+) -> None:
+    """Every way two plain versions' spans may differ gives the figures of the versions read whole
+    (the in-memory comparison of Spans), alongside a task both versions agree on."""
+    text = "Ada met Bob at Paris in May of 1999."
+    task, alike = Task(text, tokenize(text), 1), Task(text + " !", tokenize(text + " !"), 2)
+    same = Annotation(_spans(alike, (0, 0, "PER"), (4, 4, "LOC")), (), "accept")
+    versions = []
+    for spans in (_spans(task, *p) for p in places):
+        links = (Relation(spans[0].sid, spans[-1].sid, "LINK"),) if relations and len(spans) > 1 else ()
+        versions.append(Annotation(spans, links, "accept"))
+    paths = [
+        _write(tmp_path / f"{n}.jsonl", [to_record(task, v), to_record(alike, same)])
+        for n, v in zip("ab", versions, strict=True)
+    ]
+    plain = _read(paths)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(agreement_files, "read_plain", lambda *args: None)
+        assert plain == _read(paths)
+    report = orjson.loads(plain[0])
+    assert (
+        report["tasks"]["compared"] == 2 and report["spans"]["exact"]["fp"] + report["spans"]["exact"]["fn"]
+    )

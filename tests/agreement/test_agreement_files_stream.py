@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import gc
 import random
+import subprocess
+import sys
 import tracemalloc
 from collections.abc import Sequence
 from pathlib import Path
@@ -155,6 +157,44 @@ def test_four_files_in_different_orders_give_the_report_of_the_versions_held(
     report, _ = compare_files(files, details=details)
     assert to_json(report, details) == to_json(compare_all(sides, details=details), details)
     assert report.fleiss is not None and report.fleiss.tasks > 100
+
+
+@pytest.mark.parametrize("by_set", [True, False], ids=["set", "numpy"])
+def test_tasks_both_files_repeat_in_step_are_settled_either_way(
+    tmp_path: Path, annotators: dict[str, list[Item]], by_set: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two files of the same tasks in the same order, each repeating a few lines ("-") at the same
+    places: every record pairs as it is read, but a task compared twice is found (by a set of the
+    keys, or by numpy past DISTINCT_BY_SET tasks) and its later records used, as held in memory."""
+    if not by_set:
+        monkeypatch.setattr(agreement_files, "DISTINCT_BY_SET", 0)
+    a_items, b_items = annotators["Lisa"], annotators["Maria"]
+    assert len({t.input_hash for t, _ in a_items}) < len(a_items)  # the repeats this is about
+    a, b = write(tmp_path / "a.jsonl", a_items), write(tmp_path / "b.jsonl", b_items)
+    report, read = compare_files([a, b])
+    expected = compare_all([held(a, a_items), held(b, b_items)])
+    assert to_json(report) == to_json(expected)
+    assert read.warnings and all("this later one is used" in str(w) for w in read.warnings)
+
+
+def test_two_files_in_step_do_not_load_numpy(tmp_path: Path, annotators: dict[str, list[Item]]) -> None:
+    """Two files of the same tasks, each once, in the same order (the common case) are compared
+    without numpy: loading it was a twelfth of comparing two files of 10,000 tasks. A file
+    repeating a task brings it in (the arrays of every record are sorted then)."""
+    items = {name: list({t.input_hash: (t, a) for t, a in annotators[name]}.values()) for name in NAMES[:2]}
+    a, b = (write(tmp_path / f"{name}.jsonl", items[name]) for name in NAMES[:2])
+    repeated = write(tmp_path / "repeated.jsonl", [*items[NAMES[1]], items[NAMES[1]][0]])
+    script = (
+        "import sys; from pathlib import Path\n"
+        "from annotator.reports.agreement_files import compare_files\n"
+        "compare_files([Path(sys.argv[1]), Path(sys.argv[2])])\n"
+        "print('numpy' in sys.modules)\n"
+    )
+    for second, loaded in ((b, "False"), (repeated, "True")):
+        out = subprocess.run(
+            [sys.executable, "-c", script, str(a), str(second)], capture_output=True, check=True
+        )
+        assert out.stdout.decode().strip() == loaded, out.stderr
 
 
 def test_the_published_bratiaa_f1_from_files(tmp_path: Path) -> None:
