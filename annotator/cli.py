@@ -478,7 +478,6 @@ def agreement(
     from annotator.reports.agreement import render_details, render_table, to_json
     from annotator.reports.agreement_files import compare_files
     from annotator.reports.agreement_input import Sides, compare_store, parse_annotators
-    from annotator.store import resolve_db
 
     if files and (dataset or annotators):
         raise fail("give either two files or --dataset with --annotators, not both")
@@ -487,6 +486,7 @@ def agreement(
         report, loaded = compare_files(files, details=details)
     elif dataset and not annotators:
         from annotator.routing import routed_annotators
+        from annotator.store import resolve_db
 
         routed = routed_annotators(resolve_db(db), dataset)
         if len(routed) < 2:
@@ -497,6 +497,8 @@ def agreement(
         loaded = Sides()
         report = compare_store(resolve_db(db), dataset, routed, details=details)
     elif dataset and annotators:
+        from annotator.store import resolve_db
+
         # Streamed from the database, task by task: memory does not grow with the dataset.
         loaded = Sides()
         report = compare_store(resolve_db(db), dataset, parse_annotators(annotators), details=details)

@@ -177,24 +177,35 @@ def test_tasks_both_files_repeat_in_step_are_settled_either_way(
     assert read.warnings and all("this later one is used" in str(w) for w in read.warnings)
 
 
-def test_two_files_in_step_do_not_load_numpy(tmp_path: Path, annotators: dict[str, list[Item]]) -> None:
-    """Two files of the same tasks, each once, in the same order (the common case) are compared
-    without numpy: loading it was a twelfth of comparing two files of 10,000 tasks. A file
-    repeating a task brings it in (the arrays of every record are sorted then)."""
+def test_two_files_in_step_load_neither_numpy_nor_the_store(
+    tmp_path: Path, annotators: dict[str, list[Item]]
+) -> None:
+    """``annotator agreement a.jsonl b.jsonl`` of two files of the same tasks, each once, in the
+    same order (the common case) loads neither numpy nor the store: loading them was a tenth of
+    comparing two files of 10,000 tasks. A file repeating a task brings numpy in (the numbers of
+    every record are sorted then)."""
     items = {name: list({t.input_hash: (t, a) for t, a in annotators[name]}.values()) for name in NAMES[:2]}
     a, b = (write(tmp_path / f"{name}.jsonl", items[name]) for name in NAMES[:2])
     repeated = write(tmp_path / "repeated.jsonl", [*items[NAMES[1]], items[NAMES[1]][0]])
-    script = (
-        "import sys; from pathlib import Path\n"
-        "from annotator.reports.agreement_files import compare_files\n"
-        "compare_files([Path(sys.argv[1]), Path(sys.argv[2])])\n"
-        "print('numpy' in sys.modules)\n"
-    )
-    for second, loaded in ((b, "False"), (repeated, "True")):
-        out = subprocess.run(
-            [sys.executable, "-c", script, str(a), str(second)], capture_output=True, check=True
+    for second, numpy in ((b, False), (repeated, True)):
+        run = subprocess.run(
+            [
+                sys.executable,
+                "-X",
+                "importtime",
+                "-m",
+                "annotator",
+                "agreement",
+                str(a),
+                str(second),
+                "--json",
+            ],
+            capture_output=True,
+            check=True,
         )
-        assert out.stdout.decode().strip() == loaded, out.stderr
+        loaded = {line.rsplit("|", 1)[-1].strip() for line in run.stderr.decode().splitlines() if "|" in line}
+        assert orjson.loads(run.stdout)["tasks"]["compared"] > 100
+        assert ("numpy" in loaded) == numpy and "annotator.store" not in loaded, sorted(loaded)
 
 
 def test_the_published_bratiaa_f1_from_files(tmp_path: Path) -> None:
