@@ -158,3 +158,23 @@ async def test_the_first_screen_asks_the_store_for_the_counts_once(tmp_path: Pat
         # A query (on PostgreSQL a round trip) for the status line; the task opened has said it.
         assert len(asked) == 1
         assert "✓0" in str(app.annotate_screen.query_one("#status").render())
+
+
+@pytest.mark.parametrize("tasks", [0, 1])
+async def test_the_collector_is_on_again_once_the_first_frame_is_drawn(tmp_path: Path, tasks: int) -> None:
+    import gc
+
+    from annotator.tui import collector
+    from tests.tui_support import make_db, make_task
+
+    db = make_db(tmp_path / "a.db", *[make_task(f"Text number {i} .") for i in range(tasks)])
+    app = AnnotatorApp(AnnotationSession(Store(db), "qa", "alice", QA_SCHEME), "test model")
+    collector.starting()  # as `annotator annotate` does before its screen (cli.annotate)
+    try:
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.pause()
+            # On again with a task on screen (collector.editing) and without one (collector.started):
+            # a screen left without the collector would keep every reference cycle the feed makes.
+            assert gc.isenabled()
+    finally:
+        gc.enable()
