@@ -208,6 +208,24 @@ def test_two_files_in_step_load_neither_numpy_nor_the_store(
         assert ("numpy" in loaded) == numpy and "annotator.store" not in loaded, sorted(loaded)
 
 
+def test_four_files_paired_in_step_in_another_order_are_added_in_the_reports(
+    tmp_path: Path, annotators: dict[str, list[Item]]
+) -> None:
+    """Four files of the same tasks, each once, the first with each two neighbours swapped:
+    every record pairs while the files are read, as the later files give it, so not in the first
+    file's order, and Fleiss' kappa (a sum of fractions) is exact only in that order: the tasks
+    are added again in it."""
+    items = {name: list({t.input_hash: (t, a) for t, a in annotators[name]}.values()) for name in NAMES}
+    first = items[NAMES[0]]
+    items[NAMES[0]] = [x for k in range(0, len(first) - 1, 2) for x in (first[k + 1], first[k])]
+    items[NAMES[0]] += first[len(items[NAMES[0]]) :]
+    paths = [write(tmp_path / f"{name}.jsonl", items[name]) for name in NAMES]
+    report, read = compare_files(paths)
+    expected = compare_all([held(path, items[name]) for path, name in zip(paths, NAMES, strict=True)])
+    assert to_json(report) == to_json(expected) and not read.warnings
+    assert report.fleiss is not None and report.fleiss.tasks > 100
+
+
 def test_the_published_bratiaa_f1_from_files(tmp_path: Path) -> None:
     """The whole documents as one task each, four files: the mean pairwise exact F1 bratiaa
     publishes for its example project."""
