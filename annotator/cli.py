@@ -762,8 +762,8 @@ def stats(
     """Count accepted, rejected, ignored and drafted tasks and spans per label, per dataset and annotator (a reviewer's gold set marked "(gold)")."""
     from dataclasses import replace
 
-    from annotator.store import StatsRow, Store, resolve_db
-    from annotator.store.stats import render_stats
+    from annotator.store import Store, resolve_db
+    from annotator.store.stats import StatsRow, render_stats
 
     path = resolve_db(db)
     # create=False: a mistyped --db must not leave an empty database behind.

@@ -3,7 +3,6 @@ one interface (``Store``); SQL lives only here."""
 
 from annotator.store.base import UNCHECKED, Decision, Expect, Routing, Store, TaskState
 from annotator.store.errors import RoutedMeanwhile, StaleWrite, StoreError, UnknownTask
-from annotator.store.stats import StatsRow
 from annotator.store.target import is_url, mask_url, resolve_db
 
 __all__ = [
@@ -13,7 +12,6 @@ __all__ = [
     "RoutedMeanwhile",
     "Routing",
     "StaleWrite",
-    "StatsRow",
     "Store",
     "StoreError",
     "TaskState",

@@ -25,10 +25,10 @@ from annotator.core.records import Plain
 from annotator.core.reviews import Review
 from annotator.core.scheme import LabelScheme
 from annotator.formats.base import StoredRow
-from annotator.store.stats import PairTally, StatsRow
 
 if TYPE_CHECKING:
     from annotator.store.dump import DatasetDump, Fingerprint
+    from annotator.store.stats import PairTally, StatsRow
 
 
 class _Unchecked(Enum):

@@ -67,10 +67,13 @@ from annotator.store.serialize import (
     tokens_from_blob,
     tokens_to_blob,
 )
-from annotator.store.stats import PairTally, StatsRow
 
-if TYPE_CHECKING:  # a dataset's copy (annotator copy) only: imported by the methods that make one
+# A dataset's copy (annotator copy) only: imported by the methods that make one. The rows of
+# annotator stats and of the agreement report (two dataclasses whose methods are compiled at import,
+# several million machine instructions) likewise: not on annotate's start.
+if TYPE_CHECKING:
     from annotator.store.dump import DatasetDump, Fingerprint
+    from annotator.store.stats import PairTally, StatsRow
 
 BATCH_SIZE = 500  # tasks per transaction in add_tasks, rows per page in annotations() and dump()
 # An edit of an annotation of at least this many spans and relations is stored as its log row alone,
@@ -1515,6 +1518,8 @@ class SqlStore(Store):
         return spans, relations
 
     def pair_tallies(self, dataset: str) -> dict[tuple[str, str], PairTally]:
+        from annotator.store.stats import PairTally
+
         rows = self._dataset_rows(
             "SELECT a, b, compared, tp, fp, fn FROM pair_tally WHERE dataset_id = ? AND compared > 0 ORDER BY a, b",
             dataset,
@@ -1522,6 +1527,8 @@ class SqlStore(Store):
         return {(a, b): PairTally(*map(int, counts)) for a, b, *counts in rows}
 
     def stats(self, dataset: str | None = None) -> list[StatsRow]:
+        from annotator.store.stats import StatsRow
+
         filter_sql, params = ("WHERE d.name = ?", (dataset,)) if dataset is not None else ("", ())
         by_name = "AND d.name = ?" if dataset is not None else ""
         # Read from the counts kept beside the rows (migrations 7 and 8): a few rows per annotator.

@@ -34,6 +34,7 @@ NOT_ON_THE_WAY = (
     "annotator.tui.screens.name",  # a browser's (annotator serve), asking who is there
     "annotator.core.repeat",  # `!` only
     "annotator.formats.problems",  # import's and agreement's
+    "annotator.store.stats",  # the rows of annotator stats and of the agreement report
 )
 
 # Modules the run loads, but only once its first task is on screen: the feed (in its thread) and
