@@ -22,11 +22,11 @@ from annotator.core.doubts import Doubts
 from annotator.core.edits import Edit, History
 from annotator.core.model import Annotation, Task
 from annotator.core.records import Plain
-from annotator.core.reviews import Review
 from annotator.core.scheme import LabelScheme
-from annotator.formats.base import StoredRow
 
 if TYPE_CHECKING:
+    from annotator.core.reviews import Review
+    from annotator.formats.base import StoredRow
     from annotator.store.dump import DatasetDump, Fingerprint
     from annotator.store.stats import PairTally, StatsRow
 

@@ -30,9 +30,7 @@ from annotator.core.errors import AnnotatorError
 from annotator.core.model import ANSWERS, Annotation, Task
 from annotator.core.records import Plain, new_plain
 from annotator.core.retokenize import realign
-from annotator.core.reviews import Review
 from annotator.core.scheme import LabelScheme, scheme_from_dict, scheme_to_dict
-from annotator.formats.base import StoredRow
 from annotator.store.base import (
     DRAFT,
     EDIT_EVENTS,
@@ -69,9 +67,12 @@ from annotator.store.serialize import (
 )
 
 # A dataset's copy (annotator copy) only: imported by the methods that make one. The rows of
-# annotator stats and of the agreement report (two dataclasses whose methods are compiled at import,
-# several million machine instructions) likewise: not on annotate's start.
+# annotator stats and of the agreement report, a dataset's reviewers and the rows an export writes
+# (dataclasses whose methods are compiled at import, a few million machine instructions each
+# module) likewise: not on annotate's start.
 if TYPE_CHECKING:
+    from annotator.core.reviews import Review
+    from annotator.formats.base import StoredRow
     from annotator.store.dump import DatasetDump, Fingerprint
     from annotator.store.stats import PairTally, StatsRow
 
@@ -392,6 +393,8 @@ class SqlStore(Store):
         )
 
     def reviewers(self, dataset: str) -> list[Review]:
+        from annotator.core.reviews import Review
+
         rows = self._dataset_rows(
             "SELECT reviewer, annotators FROM reviews WHERE dataset_id = ? ORDER BY reviewer", dataset
         )
@@ -1441,6 +1444,8 @@ class SqlStore(Store):
     def annotation_rows(
         self, dataset: str, annotator: str | None = None, answers: Collection[str] | None = ("accept",)
     ) -> Iterator[StoredRow]:
+        from annotator.formats.base import StoredRow
+
         # The blob's lists as they are: no Task, Span or Annotation made (at 10,000 tasks those took
         # two thirds of a brat export's reading).
         for _, data, current, (text, input_hash, meta) in self._annotation_pages(

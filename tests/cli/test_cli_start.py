@@ -35,6 +35,8 @@ NOT_ON_THE_WAY = (
     "annotator.core.repeat",  # `!` only
     "annotator.formats.problems",  # import's and agreement's
     "annotator.store.stats",  # the rows of annotator stats and of the agreement report
+    "annotator.core.reviews",  # a dataset's reviewers: the gold set's
+    "annotator.formats.base",  # an export's rows, an import's suggestions
 )
 
 # Modules the run loads, but only once its first task is on screen: the feed (in its thread) and
