@@ -9,14 +9,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from annotator.core.choices import Choice, ReviewChoice
 from annotator.core.errors import InvalidAnnotation
 from annotator.core.model import ENTS, Annotation, Relation, Span, Task
 from annotator.core.scheme import LabelScheme
 from annotator.core.validate import validate_span
 from annotator.core.wording import counted
+
+# A review's choices (a dataclass and an enum, made at import) are imported where an edit carries
+# one, not on annotate's start: annotate's edits never do.
+if TYPE_CHECKING:
+    from annotator.core.choices import ReviewChoice
 
 # The kinds of edit that change relations alone: what they remove, the annotator removed.
 RELATION_EDITS = frozenset({"add-relation", "remove-relation", "relabel-relation"})
@@ -99,7 +103,12 @@ class Edit:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Edit:
         note = data.get("note", "")
-        choice = ReviewChoice.from_json(data["choice"]) if "choice" in data else _legacy_choice(note)
+        if "choice" in data:
+            from annotator.core.choices import ReviewChoice
+
+            choice: ReviewChoice | None = ReviewChoice.from_json(data["choice"])
+        else:
+            choice = _legacy_choice(note)
         return cls(
             kind=data["kind"],
             removed_spans=tuple(span_from_json(s) for s in data["removed_spans"]),
@@ -120,8 +129,12 @@ def _offset(value: Any) -> int | None:
 def _legacy_choice(note: str) -> ReviewChoice | None:
     """The choice an edit logged before choices were typed carries in its note, if any: databases
     written then are read as they are (the edit log is append-only, so it is never rewritten)."""
+    if not note.startswith(_LEGACY_CHOICE):
+        return None
+    from annotator.core.choices import Choice, ReviewChoice
+
     index, _, choice = note.removeprefix(_LEGACY_CHOICE).partition("=")
-    if note.startswith(_LEGACY_CHOICE) and index.isdigit() and choice in {c.value for c in Choice}:
+    if index.isdigit() and choice in {c.value for c in Choice}:
         return ReviewChoice(int(index), Choice(choice))
     return None
 

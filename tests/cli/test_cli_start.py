@@ -37,6 +37,7 @@ NOT_ON_THE_WAY = (
     "annotator.store.stats",  # the rows of annotator stats and of the agreement report
     "annotator.core.reviews",  # a dataset's reviewers: the gold set's
     "annotator.formats.base",  # an export's rows, an import's suggestions
+    "annotator.core.choices",  # a review's choices, which an annotator's edits never carry
 )
 
 # Modules the run loads, but only once its first task is on screen: the feed (in its thread) and
