@@ -23,7 +23,8 @@ from annotator.store import RoutedMeanwhile, Routing, Store
 RETRIES = 8  # another process routing the same new tasks at the same moment: read again
 
 
-@dataclass
+# No __eq__ or __repr__: nothing compares or prints one, and each is compiled at import.
+@dataclass(eq=False, repr=False)
 class Routed:
     """What a routing step did."""
 

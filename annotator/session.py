@@ -29,7 +29,8 @@ class ConcurrentEdit(AnnotatorError):
     """Another process of the same annotator changed the open task since this one last saw it."""
 
 
-@dataclass
+# No __eq__ or __repr__: nothing compares or prints one, and each is compiled at import.
+@dataclass(eq=False, repr=False)
 class OpenTask:
     task_id: int
     task: Task

@@ -45,7 +45,8 @@ GLIMPSE_FROM = 50_000
 GLIMPSE_TOKENS = 5_000
 
 
-@dataclass(frozen=True, slots=True)
+# No __eq__ or __repr__: nothing compares or prints one, and each is compiled at import.
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
 class SourceItem:
     """One document to annotate and where it came from.
 

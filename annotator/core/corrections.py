@@ -23,7 +23,8 @@ from dataclasses import dataclass, field
 from annotator.core.model import ENTS, Annotation, Span, SpanKey
 
 
-@dataclass(frozen=True, slots=True)
+# No __eq__ or __repr__: nothing compares or prints one, and each is compiled at import.
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
 class Step:
     """One correction: ``kind`` is delete, boundary, relabel or add; ``sid`` the shown span it
     changes (not for add); ``token_start``/``token_end`` the new edges (boundary, add); ``label``
@@ -79,7 +80,8 @@ def count(shown: Annotation, accepted: Annotation, labels: Collection[str]) -> i
 RECENT = 20  # accepted tasks the comparison looks back over: a learner that got better (or worse) shows it
 
 
-@dataclass
+# No __eq__ or __repr__: nothing compares or prints one, and each is compiled at import.
+@dataclass(eq=False, repr=False)
 class Rivals:
     """The corrections the model's own suggestions and the learner's needed on recent accepted tasks."""
 

@@ -327,7 +327,8 @@ def _require_span(annotation: Annotation, sid: int) -> Span:
     return span
 
 
-@dataclass
+# No __eq__ or __repr__: nothing compares or prints one, and each is compiled at import.
+@dataclass(eq=False, repr=False)
 class History:
     """The current annotation of a task with its undo and redo stacks."""
 

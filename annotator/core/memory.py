@@ -65,7 +65,8 @@ def decisions(
     return {form: next(iter(values)) for form, values in said.items() if len(values) == 1}
 
 
-@dataclass
+# No __eq__ or __repr__: nothing compares or prints one, and each is compiled at import.
+@dataclass(eq=False, repr=False)
 class Memory:
     """The remembered decisions of one annotator in one dataset: form -> label, or None (deleted)."""
 

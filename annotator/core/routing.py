@@ -70,7 +70,8 @@ def period(annotators: tuple[str, ...], overlap: int) -> tuple[tuple[str, ...], 
     return tuple(ordered)
 
 
-@dataclass
+# No __eq__ or __repr__: nothing compares or prints one, and each is compiled at import.
+@dataclass(eq=False, repr=False)
 class Planner:
     """The running loads (tasks per annotator) and shared counts (tasks per pair) of a routing."""
 

@@ -46,7 +46,8 @@ EDIT_EVENTS = ("do", "undo", "redo")
 DRAFT = "draft"
 
 
-@dataclass(frozen=True, slots=True)
+# No __eq__ or __repr__: nothing compares or prints one, and each is compiled at import.
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
 class TaskState:
     """One annotator's task as read in one snapshot: the history (current annotation with its undo
     and redo stacks), the stored row (None if this annotator never wrote the task) and its version
@@ -73,7 +74,8 @@ class Saved(NamedTuple):
     session: str = "import"
 
 
-@dataclass(frozen=True, slots=True)
+# No __eq__ or __repr__: nothing compares or prints one, and each is compiled at import.
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
 class Decision:
     """A decision as stored (annotator, session and timestamp filled in) and its log row's id."""
 
@@ -81,7 +83,8 @@ class Decision:
     version: int
 
 
-@dataclass(frozen=True, slots=True)
+# No __eq__ or __repr__: nothing compares or prints one, and each is compiled at import.
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
 class Routing:
     """How a dataset's tasks go to annotators: ``overlap`` annotators a task (None: every annotator
     every task), the routed annotators with how many tasks each was given (in the order they were

@@ -68,7 +68,8 @@ class Accepted(NamedTuple):
         )
 
 
-@dataclass
+# No __eq__ or __repr__: nothing compares or prints one, and each is compiled at import.
+@dataclass(eq=False, repr=False)
 class Kept:
     """Changes to the kept counts, gathered over a write and added at its end (``write``)."""
 

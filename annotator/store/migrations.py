@@ -26,13 +26,15 @@ from annotator.store.serialize import label_key
 Dialect = Literal["sqlite", "postgresql"]
 
 
-@dataclass(frozen=True, slots=True)
+# No __eq__ or __repr__: nothing compares or prints one, and each is compiled at import.
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
 class Dialects:
     sqlite: str
     postgresql: str
 
 
-@dataclass(frozen=True, slots=True)
+# No __eq__ or __repr__: nothing compares or prints one, and each is compiled at import.
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
 class Backfill:
     """A step in Python, for data SQL cannot read in both databases (the annotation blobs): called
     with the connection inside the migration's transaction. Its ``execute`` takes ``?``

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 
-@dataclass(frozen=True)
+# No __eq__ or __repr__: nothing compares or prints one, and each is compiled at import.
+@dataclass(frozen=True, eq=False, repr=False)
 class AnnotateOptions:
     """The options of an annotate run: one object so that the steps that read them (checking the
     source, the scheme and the routing; building the screen) cannot be handed different lists."""

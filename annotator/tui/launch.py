@@ -82,7 +82,8 @@ def scheme_for(
 ORDERS = ("source", "uncertain")  # --order
 
 
-@dataclass(frozen=True)
+# No __eq__ or __repr__: nothing compares or prints one, and each is compiled at import.
+@dataclass(frozen=True, eq=False, repr=False)
 class OpenedSource:
     """What an annotate run has opened before any screen: the database, the scheme it settled on,
     and the source, read as a stream (``problems`` fills as it is read)."""

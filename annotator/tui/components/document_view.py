@@ -62,7 +62,8 @@ def _text_on(color: str) -> str:
     return "black" if 0.299 * r + 0.587 * g + 0.114 * b > 140 else "white"
 
 
-@dataclass
+# No __eq__ or __repr__: nothing compares or prints one, and each is compiled at import.
+@dataclass(eq=False, repr=False)
 class Marks:
     """Where the cursor, the selection and the pointed-at spans are, set at once (the review screen
     computes them whole); the annotate screen binds the same attributes one by one instead."""
