@@ -12,11 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, NamedTuple, Self
+from typing import TYPE_CHECKING, Final, NamedTuple, Self
 
 from annotator.core.doubts import Doubts
 from annotator.core.edits import Edit, History
@@ -46,16 +45,20 @@ EDIT_EVENTS = ("do", "undo", "redo")
 DRAFT = "draft"
 
 
-# No __eq__ or __repr__: nothing compares or prints one, and each is compiled at import.
-@dataclass(frozen=True, slots=True, eq=False, repr=False)
+# TaskState, Decision and Routing are plain classes, not frozen dataclasses: nothing compares or
+# prints one, and a dataclass's generated methods (__init__, frozen __setattr__ and __delattr__) are
+# compiled from source at import, on every start. ``Final`` keeps them read-only for mypy.
 class TaskState:
     """One annotator's task as read in one snapshot: the history (current annotation with its undo
     and redo stacks), the stored row (None if this annotator never wrote the task) and its version
     (the id of the latest log row of this task and annotator, None before any)."""
 
-    history: History
-    stored: Annotation | None
-    version: int | None
+    __slots__ = ("history", "stored", "version")
+
+    def __init__(self, history: History, stored: Annotation | None, version: int | None) -> None:
+        self.history: Final = history
+        self.stored: Final = stored
+        self.version: Final = version
 
 
 # A task to store with its suggestion, or a record read as it came (``Plain``: its own spans and
@@ -74,26 +77,30 @@ class Saved(NamedTuple):
     session: str = "import"
 
 
-# No __eq__ or __repr__: nothing compares or prints one, and each is compiled at import.
-@dataclass(frozen=True, slots=True, eq=False, repr=False)
 class Decision:
     """A decision as stored (annotator, session and timestamp filled in) and its log row's id."""
 
-    annotation: Annotation
-    version: int
+    __slots__ = ("annotation", "version")
+
+    def __init__(self, annotation: Annotation, version: int) -> None:
+        self.annotation: Final = annotation
+        self.version: Final = version
 
 
-# No __eq__ or __repr__: nothing compares or prints one, and each is compiled at import.
-@dataclass(frozen=True, slots=True, eq=False, repr=False)
 class Routing:
     """How a dataset's tasks go to annotators: ``overlap`` annotators a task (None: every annotator
     every task), the routed annotators with how many tasks each was given (in the order they were
     named), and the last task id given out (tasks stored later are routed as they arrive)."""
 
-    overlap: int | None
-    loads: dict[str, int]
-    assigned_upto: int = 0
-    version: int = 0  # as read; route() refuses to write over a newer one
+    __slots__ = ("assigned_upto", "loads", "overlap", "version")
+
+    def __init__(
+        self, overlap: int | None, loads: dict[str, int], assigned_upto: int = 0, version: int = 0
+    ) -> None:
+        self.overlap: Final = overlap
+        self.loads: Final = loads
+        self.assigned_upto: Final = assigned_upto
+        self.version: Final = version  # as read; route() refuses to write over a newer one
 
     @property
     def annotators(self) -> tuple[str, ...]:

@@ -16,8 +16,7 @@ from __future__ import annotations
 import sqlite3
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 from annotator.store.errors import StoreError
 from annotator.store.kept import Accepted, count_pairs
@@ -26,22 +25,27 @@ from annotator.store.serialize import label_key
 Dialect = Literal["sqlite", "postgresql"]
 
 
-# No __eq__ or __repr__: nothing compares or prints one, and each is compiled at import.
-@dataclass(frozen=True, slots=True, eq=False, repr=False)
+# Dialects and Backfill are plain classes, not frozen dataclasses: nothing compares or prints one,
+# and a dataclass's generated methods (__init__, frozen __setattr__ and __delattr__) are compiled
+# from source at import, on every start that opens a store. ``Final`` keeps them read-only for mypy.
 class Dialects:
-    sqlite: str
-    postgresql: str
+    __slots__ = ("postgresql", "sqlite")
+
+    def __init__(self, sqlite: str, postgresql: str) -> None:
+        self.sqlite: Final = sqlite
+        self.postgresql: Final = postgresql
 
 
-# No __eq__ or __repr__: nothing compares or prints one, and each is compiled at import.
-@dataclass(frozen=True, slots=True, eq=False, repr=False)
 class Backfill:
     """A step in Python, for data SQL cannot read in both databases (the annotation blobs): called
     with the connection inside the migration's transaction. Its ``execute`` takes ``?``
     parameters in both databases."""
 
-    run: Callable[[Any], None]
-    only: Dialect | None = None  # run in this database alone (None: in both)
+    __slots__ = ("only", "run")
+
+    def __init__(self, run: Callable[[Any], None], only: Dialect | None = None) -> None:
+        self.run: Final = run
+        self.only: Final = only  # run in this database alone (None: in both)
 
 
 Statement = str | Dialects | Backfill

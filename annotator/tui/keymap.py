@@ -33,7 +33,9 @@ SAFE_AFTER_FAULT = frozenset({"move", "app", "dialog"})
 PRIORITY_GROUPS = ("move", "dialog")
 
 
-@dataclass(frozen=True, slots=True)
+# No __repr__: nothing prints one, and it is compiled at import (__eq__ and __hash__ stay: keys
+# are looked up in caches).
+@dataclass(frozen=True, slots=True, repr=False)
 class Key:
     id: str  # the binding id, which a user keymap names
     keys: str  # the default keys, comma-separated Textual key names

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from annotator.config import PREFERRED_ORDER, keep_scheme, resolve_scheme
 from annotator.core.errors import AnnotatorError, BadRecord
@@ -82,19 +81,32 @@ def scheme_for(
 ORDERS = ("source", "uncertain")  # --order
 
 
-# No __eq__ or __repr__: nothing compares or prints one, and each is compiled at import.
-@dataclass(frozen=True, eq=False, repr=False)
+# A plain class, not a frozen dataclass: made once a run, never compared or printed, and a
+# dataclass's generated methods are compiled from source at import, on every start. ``Final``
+# keeps it read-only for mypy.
 class OpenedSource:
     """What an annotate run has opened before any screen: the database, the scheme it settled on,
     and the source, read as a stream (``problems`` fills as it is read)."""
 
-    store: Store
-    db_path: str | Path
-    scheme: LabelScheme
-    display: str  # the model's name
-    items: Iterator[SourceItem]
-    problems: list[BadRecord]
-    preannotator: LazyPreannotator
+    __slots__ = ("db_path", "display", "items", "preannotator", "problems", "scheme", "store")
+
+    def __init__(
+        self,
+        store: Store,
+        db_path: str | Path,
+        scheme: LabelScheme,
+        display: str,  # the model's name
+        items: Iterator[SourceItem],
+        problems: list[BadRecord],
+        preannotator: LazyPreannotator,
+    ) -> None:
+        self.store: Final = store
+        self.db_path: Final = db_path
+        self.scheme: Final = scheme
+        self.display: Final = display
+        self.items: Final = items
+        self.problems: Final = problems
+        self.preannotator: Final = preannotator
 
     def run_feed(
         self, dataset: str, notify: Callable[[FeedEvent], None], should_stop: Callable[[], bool]
