@@ -22,9 +22,19 @@ from functools import cache
 C1_STAND_IN = "\u2426"  # ␦ SYMBOL FOR SUBSTITUTE FORM TWO: the C1 block has no control pictures
 SURROGATE_STAND_IN = "\ufffd"  # �
 
+
 # Everything a terminal may act on, plus what it cannot encode: C0, DEL, C1, lone surrogates.
-_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
-_UNSAFE_FOR_JSON = re.compile("[\x7f-\x9f\ud800-\udfff]")
+# Compiled when first needed: the surrogates' range makes each pattern some 4M machine instructions
+# to compile, on the start of every command, and a printable text (``str.isprintable``: no control
+# character and no surrogate among others) never needs one.
+@cache
+def _unsafe() -> re.Pattern[str]:
+    return re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+@cache
+def _unsafe_for_json() -> re.Pattern[str]:
+    return re.compile("[\x7f-\x9f\ud800-\udfff]")
 
 
 def stand_in(char: str) -> str:
@@ -50,18 +60,18 @@ def _table(keep: str) -> dict[int, str]:
 def visible(text: str, keep: str = "") -> str:
     """``text`` with every control character (and lone surrogate) replaced by its stand-in, except
     the characters in ``keep`` (``"\\n"`` where the caller lays out lines itself)."""
-    if _UNSAFE.search(text) is None:
+    if text.isprintable() or _unsafe().search(text) is None:
         return text  # the common case costs one scan, no copy
     return text.translate(_table(keep))
 
 
 def has_unsafe(text: str, keep: str = "") -> bool:
     """Whether ``visible(text, keep)`` would change ``text``."""
-    return any(ch not in keep for ch in _UNSAFE.findall(text))
+    return any(ch not in keep for ch in _unsafe().findall(text))
 
 
 def json_for_terminal(text: str) -> str:
     """JSON text safe to print: DEL, C1 controls and lone surrogates inside its strings written as
     ``\\uXXXX`` escapes (JSON writers escape C0 themselves but leave these raw), so the printed JSON
     still reads back as the same data."""
-    return _UNSAFE_FOR_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    return _unsafe_for_json().sub(lambda m: f"\\u{ord(m.group()):04x}", text)

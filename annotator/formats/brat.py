@@ -18,14 +18,17 @@ import functools
 import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from annotator.core.errors import AnnotatorError, InvalidAnnotation
 from annotator.core.model import ENTS, Annotation, Task
-from annotator.formats.assemble import SPLIT_NOTE, Place, RawRelation, RawSpan, build
 from annotator.formats.atomic import Files, existing_mode, files_in
 from annotator.formats.base import Counts, Item, StoredRow, describe
-from annotator.formats.problems import Problems
+
+# A reading's modules (assemble.py, with the tokenizer's and the problems' modules: some 16M
+# machine instructions to import) are imported by read_document, not by an export, which writes.
+if TYPE_CHECKING:
+    from annotator.formats.problems import Problems
 
 CONF_MARK = "# written by annotator: rewritten on every export while this first line stays"
 _UNSUPPORTED = {
@@ -69,6 +72,9 @@ def _read(path: Path, encoding: str, source: str, problems: Problems) -> str | N
 
 
 def read_document(txt: Path, ann: Path, name: str, problems: Problems, lang: str = "en") -> Item | None:
+    # Once a document, beside its two files' reads and its tokenizing: half a microsecond.
+    from annotator.formats.assemble import SPLIT_NOTE, Place, RawRelation, RawSpan, build
+
     source = str(ann)
     if not txt.is_file():
         problems.report(source, None, f"no text file {txt.name} beside it")

@@ -17,14 +17,17 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Final, NamedTuple, Self
 
-from annotator.core.doubts import Doubts
-from annotator.core.edits import Edit, History
 from annotator.core.model import Annotation, Task
 from annotator.core.records import Plain
-from annotator.core.scheme import LabelScheme
 
+# Named in annotations only: what the methods take or make (a task's doubts, its edit history, a
+# dataset's scheme and reviewers, an export's rows, ...) is imported by the backends' methods that
+# use it, not on every command's start (an export uses none of the first four).
 if TYPE_CHECKING:
+    from annotator.core.doubts import Doubts
+    from annotator.core.edits import Edit, History
     from annotator.core.reviews import Review
+    from annotator.core.scheme import LabelScheme
     from annotator.formats.base import StoredRow
     from annotator.store.dump import DatasetDump, Fingerprint
     from annotator.store.stats import PairTally, StatsRow

@@ -19,7 +19,6 @@ from collections.abc import Callable, Sequence
 from typing import Any, Final, Literal
 
 from annotator.store.errors import StoreError
-from annotator.store.kept import Accepted, count_pairs
 from annotator.store.serialize import label_key
 
 Dialect = Literal["sqlite", "postgresql"]
@@ -377,7 +376,7 @@ MIGRATIONS: tuple[tuple[Statement, ...], ...] = (
             fn {int} NOT NULL,
             PRIMARY KEY (dataset_id, a, b)
         )""",
-        Backfill(lambda conn: count_pairs(conn)),
+        Backfill(lambda conn: count_all_pairs(conn)),
         "CREATE INDEX edit_log_work ON edit_log(task_id) WHERE event IN ('do', 'undo', 'redo', 'answer')",
     ),
     # 12: the tasks each pair of annotators shares on a routed dataset, kept in the transaction that
@@ -429,9 +428,20 @@ CHECKS_WITHOUT_IN: tuple[tuple[str, str, str], ...] = (
 LATEST = len(MIGRATIONS)
 
 
+# The counts kept (kept.py, with core/counts.py) are imported by the backfills that fill them, run
+# once by a migration: every store opens through migrate(), an export's too, and uses none of them.
+def count_all_pairs(conn: Any) -> None:
+    """Fill pair_tally from the accepted annotations already stored (kept.py ``count_pairs``)."""
+    from annotator.store.kept import count_pairs
+
+    count_pairs(conn)
+
+
 def count_accepted_labels(conn: Any, dataset_id: int | None = None) -> None:
     """Fill label_tally from the accepted annotations already stored (of one dataset, or of all),
     a page at a time."""
+    from annotator.store.kept import Accepted
+
     counts: Counter[tuple[int, str, str, bytes]] = Counter()
     last = 0
     only = "" if dataset_id is None else f"AND t.dataset_id = {int(dataset_id):d}"

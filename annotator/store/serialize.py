@@ -10,13 +10,17 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from functools import partial
 from itertools import starmap
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import orjson
 
-from annotator.core.edits import Edit
 from annotator.core.model import ANSWERS, ENTS, Annotation, Answer, Relation, Span, Token
 from annotator.core.records import Plain
+
+# An edit's class is imported where an edit is read back (store/sql.py), not with every store: an
+# export reads no edit.
+if TYPE_CHECKING:
+    from annotator.core.edits import Edit
 
 # Keys of meta/extra that are not strings (possible in hand-built tasks) are written as strings
 # rather than failing the whole batch.
@@ -140,10 +144,6 @@ def annotation_from_blob(blob: bytes) -> Annotation:
 
 def edit_to_blob(edit: Edit) -> bytes:
     return dumps(edit.to_json())
-
-
-def edit_from_blob(blob: bytes) -> Edit:
-    return Edit.from_json(orjson.loads(blob))
 
 
 SPAN, RELATION = "span", "relation"  # the kinds of label the label tally counts

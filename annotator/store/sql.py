@@ -24,13 +24,9 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import orjson
 
-from annotator.core.doubts import Doubts
-from annotator.core.edits import Edit, History
 from annotator.core.errors import AnnotatorError
 from annotator.core.model import ANSWERS, Annotation, Task
 from annotator.core.records import Plain, new_plain
-from annotator.core.retokenize import realign
-from annotator.core.scheme import LabelScheme, scheme_from_dict, scheme_to_dict
 from annotator.store.base import (
     DRAFT,
     EDIT_EVENTS,
@@ -44,8 +40,6 @@ from annotator.store.base import (
     TaskState,
 )
 from annotator.store.errors import RoutedMeanwhile, StaleWrite, StoreError, UnknownTask
-from annotator.store.kept import Accepted, Kept, accepted_on, changes, count_pairs
-from annotator.store.kept import write as write_kept
 from annotator.store.migrations import SHARED_TASKS, count_accepted_labels
 from annotator.store.serialize import (
     RELATION,
@@ -54,7 +48,6 @@ from annotator.store.serialize import (
     annotation_to_blob,
     annotation_to_json,
     answer_or_none,
-    edit_from_blob,
     edit_to_blob,
     label_from_key,
     mapping_from_blob,
@@ -69,11 +62,17 @@ from annotator.store.serialize import (
 # A dataset's copy (annotator copy) only: imported by the methods that make one. The rows of
 # annotator stats and of the agreement report, a dataset's reviewers and the rows an export writes
 # (dataclasses whose methods are compiled at import, a few million machine instructions each
-# module) likewise: not on annotate's start.
+# module) likewise: not on annotate's start. So are a task's doubts, its edit history (and the
+# retokenizer that realigns one), a dataset's scheme and the kept counts a write updates (kept.py):
+# an export, which reads rows and writes files, uses none of them.
 if TYPE_CHECKING:
+    from annotator.core.doubts import Doubts
+    from annotator.core.edits import Edit, History
     from annotator.core.reviews import Review
+    from annotator.core.scheme import LabelScheme
     from annotator.formats.base import StoredRow
     from annotator.store.dump import DatasetDump, Fingerprint
+    from annotator.store.kept import Kept
     from annotator.store.stats import PairTally, StatsRow
 
 BATCH_SIZE = 500  # tasks per transaction in add_tasks, rows per page in annotations() and dump()
@@ -321,6 +320,8 @@ class SqlStore(Store):
         return [r[0] for r in self._query("SELECT name FROM datasets ORDER BY name")]
 
     def scheme(self, dataset: str) -> LabelScheme | None:
+        from annotator.core.scheme import scheme_from_dict
+
         dataset_id = self._dataset_id(dataset)
         if dataset_id is None:
             return None
@@ -335,6 +336,8 @@ class SqlStore(Store):
             raise StoreError(f"database {self.location}: {exc}") from exc
 
     def save_scheme(self, dataset: str, scheme: LabelScheme) -> None:
+        from annotator.core.scheme import scheme_to_dict
+
         blob = orjson.dumps(scheme_to_dict(scheme))
         with self._write() as conn:
             dataset_id = self._ensure_dataset(conn, dataset)
@@ -523,6 +526,8 @@ class SqlStore(Store):
                 )
 
     def doubts(self, task_id: int) -> Doubts | None:
+        from annotator.core.doubts import Doubts
+
         rows = self._query("SELECT data FROM doubts WHERE task_id = ?", (task_id,))
         return Doubts.from_dict(orjson.loads(rows[0][0])) if rows else None
 
@@ -546,6 +551,8 @@ class SqlStore(Store):
         conn.execute("UPDATE tasks SET tokens = ? WHERE id = ?", (tokens_to_blob(task.tokens), task_id))
 
     def retokenize(self, task_id: int, task: Task) -> None:
+        from annotator.core.retokenize import realign
+
         # One transaction: the tokens, the suggestion and every annotator's current row together,
         # so no reader ever sees spans whose token indices belong to the other tokens. No log row:
         # the edit log keeps offsets, which a split never changes (a history is realigned as read).
@@ -726,6 +733,9 @@ class SqlStore(Store):
             raise ValueError(f"edit event must be one of {', '.join(EDIT_EVENTS)}, not {event!r}")
         if event == "do" and edit is None:
             raise ValueError('a "do" event needs its edit')
+        from annotator.store.kept import Kept
+        from annotator.store.kept import write as write_kept
+
         now = time.time()
         payload = edit_to_blob(edit) if edit is not None else None
         with self._write() as conn:
@@ -808,6 +818,8 @@ class SqlStore(Store):
         edits logged since applied (each of those log rows holds its edit)."""
         if data_log_id is None:
             return annotation_from_blob(data)
+        from annotator.core.edits import Edit  # a snapshot's edits (a large annotation's): rare
+
         (snapshot,) = conn.execute(
             "SELECT data FROM snapshots WHERE task_id = ? AND annotator = ?", (task_id, annotator)
         ).fetchone()
@@ -819,7 +831,7 @@ class SqlStore(Store):
             (task_id, annotator, data_log_id),
         ).fetchall()
         for event, payload in events:
-            edit = edit_from_blob(payload)
+            edit = Edit.from_json(orjson.loads(payload))
             annotation = (edit.inverse() if event == "undo" else edit).apply(annotation)
         return replace(
             annotation,
@@ -848,6 +860,9 @@ class SqlStore(Store):
         return Decision(filled, version)
 
     def save_annotations(self, rows: Iterable[Saved]) -> None:
+        from annotator.store.kept import Accepted, Kept, accepted_on, changes
+        from annotator.store.kept import write as write_kept
+
         now = time.time()
         prepared: list[tuple[int, str, str, Annotation | Plain]] = []
         stamp = int(now)
@@ -984,6 +999,9 @@ class SqlStore(Store):
         expect: Expect,
         remember: Mapping[tuple[str, ...], str | None] | None = None,
     ) -> int:
+        from annotator.store.kept import Kept
+        from annotator.store.kept import write as write_kept
+
         with self._write(durable=durable) as conn:
             kept = Kept()
             log_id = self._put_decision(
@@ -1050,6 +1068,8 @@ class SqlStore(Store):
         transaction: add to ``kept`` what that changes (read only when an accepted annotation comes
         or goes: an edit of a draft, most keystrokes, reads nothing more); whether the row is a
         snapshot (its annotation in table snapshots)."""
+        from annotator.store.kept import Accepted, accepted_on, changes
+
         row = conn.execute(
             "SELECT answer, data_log_id FROM annotations WHERE task_id = ? AND annotator = ?",
             (task_id, annotator),
@@ -1061,6 +1081,8 @@ class SqlStore(Store):
         return row is not None and row[1] is not None
 
     def state(self, task_id: int, annotator: str) -> TaskState:
+        from annotator.core.edits import History
+
         with self._read() as conn:
             row = conn.execute(
                 """SELECT data, base_log_id, last_log_id, data_log_id, session, timestamp FROM annotations
@@ -1731,6 +1753,7 @@ class SqlStore(Store):
 
     def _insert_dump(self, conn: Connection, dataset_id: int, dump: DatasetDump) -> None:
         from annotator.store.dump import remap  # a copy only (see _dump)
+        from annotator.store.kept import count_pairs
 
         if dump.scheme is not None:
             self._put_scheme(conn, dataset_id, *dump.scheme)
@@ -1807,10 +1830,12 @@ def _bytes_or_none(value: Any) -> bytes | None:
 
 
 def _replay(base_blob: bytes, events: list[Any], stored: Annotation) -> History:
+    from annotator.core.edits import Edit, History  # once a task, outside the loop over its edits
+
     history = History(current=annotation_from_blob(base_blob))
     try:
         for event, payload in events:
-            history.replay(event, edit_from_blob(payload) if payload is not None else None)
+            history.replay(event, Edit.from_json(orjson.loads(payload)) if payload is not None else None)
     except (ValueError, KeyError, TypeError):
         return History(current=stored)  # a log row this version cannot replay: keep the draft
     same = set(history.current.spans) == set(stored.spans) and set(history.current.relations) == set(

@@ -10,7 +10,6 @@ from typing import Generic, TypeVar
 
 from annotator.core.errors import AnnotatorError
 from annotator.core.model import ANSWERS
-from annotator.core.reviews import gold_reviewer
 from annotator.core.wording import counted
 from annotator.formats.atomic import make_folder
 from annotator.formats.base import Counts, Item, StoredRow
@@ -159,7 +158,11 @@ def export_dataset(
         )
     if reviewer is not None and not gold:
         raise AnnotatorError("--reviewer chooses whose gold set --gold writes: give --gold too")
-    who = gold_reviewer(store.reviewers(dataset), dataset, reviewer) if gold else annotator
+    who = annotator
+    if gold:
+        from annotator.core.reviews import gold_reviewer  # --gold only
+
+        who = gold_reviewer(store.reviewers(dataset), dataset, reviewer)
     annotators = store.annotators(dataset)
     if who is not None and who not in annotators:
         listing = ", ".join(annotators) if annotators else "none yet"

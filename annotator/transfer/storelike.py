@@ -5,13 +5,16 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Iterator
 from contextlib import AbstractContextManager
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from annotator.core.model import Annotation, Task
-from annotator.core.reviews import Review
-from annotator.core.scheme import LabelScheme
-from annotator.formats.base import StoredRow
-from annotator.store.base import NewTask, Saved
+# Named in the methods' annotations only: a command that uses a store this way loads the modules
+# its own work needs, not those of every method here (an export no scheme, no reviewer).
+if TYPE_CHECKING:
+    from annotator.core.model import Annotation, Task
+    from annotator.core.reviews import Review
+    from annotator.core.scheme import LabelScheme
+    from annotator.formats.base import StoredRow
+    from annotator.store.base import NewTask, Saved
 
 
 class StoreLike(Protocol):

@@ -82,6 +82,40 @@ PROBE = (
     "runpy.run_module('annotator', run_name='__main__', alter_sys=True)\n"
 )
 
+# Modules a brat export (reading rows, writing files) does not use: the store's write side (the kept
+# counts), a task's doubts and edit history, a dataset's scheme and reviewers, a format's reading
+# (assemble.py and what it brings), spaCy. Each was imported by the store or the export service on
+# every export's start: 67M of a one-task export's 420M machine instructions, with the patterns below.
+NOT_ON_AN_EXPORT = (
+    "spacy",
+    "annotator.core.doubts",
+    "annotator.core.links",
+    "annotator.core.edits",
+    "annotator.core.retokenize",
+    "annotator.core.scheme",
+    "annotator.core.reviews",  # --gold only
+    "annotator.core.counts",
+    "annotator.store.kept",
+    "annotator.store.stats",
+    "annotator.store.dump",
+    "annotator.formats.assemble",
+    "annotator.formats.tokens",
+    "annotator.formats.problems",
+)
+
+# Runs ``python -m annotator ARGS`` and writes to OUT, at its end, the names of the modules loaded and
+# how many of core/display.py's patterns were compiled (none for printable lines: 4M instructions each).
+EXPORT_PROBE = (
+    "import atexit, json, runpy, sys\n"
+    "from annotator.core import display\n"
+    "out = sys.argv.pop(1)\n"
+    "def done():\n"
+    "    compiled = display._unsafe.cache_info().currsize + display._unsafe_for_json.cache_info().currsize\n"
+    "    open(out, 'w').write(json.dumps({'modules': sorted(sys.modules), 'compiled': compiled}))\n"
+    "atexit.register(done)\n"
+    "runpy.run_module('annotator', run_name='__main__', alter_sys=True)\n"
+)
+
 
 def test_only_the_command_named_is_built() -> None:
     group = command_line(["stats", "--db", "x.db"])
@@ -177,3 +211,21 @@ def test_the_review_draws_its_first_frame_once(tmp_path: Path) -> None:
     # The review screen is pushed while the app mounts, as the annotate screen is: Textual rendered
     # it three times for its first frame, two of them dropped unwritten (tui/screens/first_frame.py).
     assert json.loads(Path(f"{loaded}.first").read_text(encoding="utf-8"))["renders"] == 1
+
+
+def test_a_brat_export_loads_only_what_it_uses(tmp_path: Path) -> None:
+    db = tmp_path / "a.db"
+    assert run("import", GOLD, "--dataset", "d", "--annotator", "A", "--db", db).exit_code == 0
+    loaded, out = tmp_path / "modules.json", tmp_path / "brat"
+    argv = [
+        sys.executable, "-c", EXPORT_PROBE, str(loaded), "export", "--dataset", "d", "--annotator", "A",
+        "--format", "brat", "--output", str(out), "--db", str(db),
+    ]  # fmt: skip
+    done = subprocess.run(argv, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("wrote ") and sorted(out.glob("*.ann"))  # the export ran
+    probed = json.loads(loaded.read_text(encoding="utf-8"))
+    modules = set(probed["modules"])
+    assert {"annotator.store.sqlite", "annotator.formats.brat"} <= modules  # the probe saw the run
+    assert not modules & set(NOT_ON_AN_EXPORT), sorted(modules & set(NOT_ON_AN_EXPORT))
+    assert probed["compiled"] == 0

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from annotator.store import Store, kept, sql
+from annotator.store import Store, kept
 from annotator.transfer import importing
 from annotator.transfer.importing import import_file
 from tests.formats.test_import_scale import write_file
@@ -42,7 +42,7 @@ def test_a_batch_that_fails_midway_leaves_nothing_of_itself(
     db_target: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     write_file(tmp_path / "a.jsonl", 2 * importing.BATCH + 200)  # one span a record
-    real_write = kept.write  # what sql imports as write_kept
+    real_write = kept.write  # what sql's writes import as write_kept, each time one runs
     calls: list[int] = []
 
     def failing(conn: Any, kept: Any) -> None:
@@ -51,11 +51,11 @@ def test_a_batch_that_fails_midway_leaves_nothing_of_itself(
             raise OSError("the disk went away")
         real_write(conn, kept)
 
-    monkeypatch.setattr(sql, "write_kept", failing)
+    monkeypatch.setattr(kept, "write", failing)
     with Store(db_target) as store, pytest.raises(OSError, match="went away"):
         import_file(store, tmp_path / "a.jsonl", "d", "alice", "jsonl")
     assert _rows(db_target) == (importing.BATCH,) * 4  # the first batch whole, nothing of the second
-    monkeypatch.setattr(sql, "write_kept", real_write)
+    monkeypatch.setattr(kept, "write", real_write)
     with Store(db_target) as store:
         report = import_file(store, tmp_path / "a.jsonl", "d", "alice", "jsonl")
         assert report.counts.tasks == 2 * importing.BATCH + 200
