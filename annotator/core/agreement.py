@@ -761,12 +761,7 @@ class PairTally:
         if alike:
             # The same spans (most tasks of a good team): every count is a match, and the overlap
             # matching pairs each span with its twin, so aligned relations are the exact ones.
-            n = len(sa)
-            self._spans_a += n
-            self._spans_b += n
-            self._exact_tp += n
-            self._overlap_tp += n
-            self._boundary_tp += n
+            self._count_twins(len(sa))
             for span in sa:
                 self._label_tp[span.label] = self._label_tp.get(span.label, 0) + 1
             if grouped:
@@ -797,6 +792,14 @@ class PairTally:
                 self.diffs.append(TaskDiff(va.ref, vb.ref, va.task, aa, ab, found))
                 self._diff_keys.append(key)
 
+    def _count_twins(self, n: int) -> None:
+        """``n`` spans on each side, each with a twin on the other: a match of every kind."""
+        self._spans_a += n
+        self._spans_b += n
+        self._exact_tp += n
+        self._overlap_tp += n
+        self._boundary_tp += n
+
     def _texts_differ(self, key: int, va: Seen, vb: Seen) -> None:
         self.problems.append(
             f"{va.ref or self.names[0]} and {vb.ref or self.names[1]} share input hash {key} but their "
@@ -823,12 +826,7 @@ class PairTally:
         sa, sb = a.spans, b.spans
         if sa is not sb and [(r[0], r[1], r[4]) for r in sa] != [(r[0], r[1], r[4]) for r in sb]:
             return False
-        n = len(sa)
-        self._spans_a += n
-        self._spans_b += n
-        self._exact_tp += n
-        self._overlap_tp += n
-        self._boundary_tp += n
+        self._count_twins(len(sa))
         ra, rb = a.relations, b.relations
         if sa is sb and ra is rb:  # the same lists, read once
             self._relations_a += len(ra)

@@ -65,6 +65,14 @@ def temporary_tables(path: Path, sql: str) -> int:
     return codes.count("OpenEphemeral") - sql.count("RETURNING")
 
 
+def definitions(raw: sqlite3.Connection, *names: str) -> list[str]:
+    """The SQL that defines each named table or index, as the schema stores it."""
+    marks = ", ".join("?" * len(names))
+    rows = raw.execute(f"SELECT sql FROM sqlite_schema WHERE name IN ({marks})", names).fetchall()
+    assert len(rows) == len(names)
+    return [str(sql) for (sql,) in rows]
+
+
 def test_the_writes_build_no_temporary_table_and_the_checks_still_refuse(tmp_path: Path) -> None:
     path = tmp_path / "a.db"
     with Store(path) as store:
@@ -97,12 +105,10 @@ def test_a_database_made_before_gets_the_conditions_without_in_and_keeps_its_row
         counts = store.answer_counts("d", "bob")
     raw = sqlite3.connect(path, isolation_level=None)
     downgrade(raw, 12)
-    before = raw.execute(
-        "SELECT sql FROM sqlite_schema WHERE name IN ('edit_log', 'annotations', 'edit_log_work')"
-    ).fetchall()
+    before = definitions(raw, "edit_log", "annotations", "edit_log_work")
     rows = [raw.execute(f"SELECT * FROM {t} ORDER BY id").fetchall() for t in ("edit_log", "annotations")]
     raw.close()
-    assert all("IN (" in sql for (sql,) in before)  # as migrations 1 and 11 made them
+    assert all("IN (" in sql for sql in before)  # as migrations 1 and 11 made them
     assert temporary_tables(path, _INSERT_LOG_WITH_ID) == 2
     with Store(path) as store:
         assert store.activity("d") == activity
@@ -110,10 +116,8 @@ def test_a_database_made_before_gets_the_conditions_without_in_and_keeps_its_row
     raw = sqlite3.connect(path, isolation_level=None)
     try:
         assert raw.execute("PRAGMA user_version").fetchone()[0] == LATEST
-        after = raw.execute(
-            "SELECT sql FROM sqlite_schema WHERE name IN ('edit_log', 'annotations', 'edit_log_work')"
-        ).fetchall()
-        assert not any("IN (" in sql for (sql,) in after)
+        after = definitions(raw, "edit_log", "annotations", "edit_log_work")
+        assert not any("IN (" in sql for sql in after)
         assert [
             raw.execute(f"SELECT * FROM {t} ORDER BY id").fetchall() for t in ("edit_log", "annotations")
         ] == rows
@@ -177,10 +181,8 @@ def test_an_sqlite_that_refuses_its_schema_written_keeps_the_old_checks_and_open
     raw = sqlite3.connect(path, isolation_level=None)
     try:
         assert raw.execute("PRAGMA user_version").fetchone()[0] == LATEST
-        tables = raw.execute(
-            "SELECT sql FROM sqlite_schema WHERE name IN ('edit_log', 'annotations')"
-        ).fetchall()
-        assert all("IN (" in sql for (sql,) in tables)
+        tables = definitions(raw, "edit_log", "annotations")
+        assert all("IN (" in sql for sql in tables)
         with pytest.raises(sqlite3.IntegrityError, match="CHECK constraint failed"):
             raw.execute("UPDATE annotations SET answer = 'maybe' WHERE annotator = 'bob'")
         assert raw.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
