@@ -172,10 +172,10 @@ class GoldFile:
         return self._columns[0]
 
     def hashes(self) -> Ints:
-        """The input hash of every good record read, in file order (before ``settle``)."""
+        """``read_keys`` as numpy's integers (no copy)."""
         import numpy
 
-        return numpy.frombuffer(self._columns[0], dtype=numpy.int64)
+        return numpy.frombuffer(self.read_keys, dtype=numpy.int64)
 
     def settle(self) -> None:
         """Which record each task uses (the last of its input hash) and where it first came; a
