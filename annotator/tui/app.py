@@ -28,7 +28,8 @@ if TYPE_CHECKING:
     from annotator.learn import LearnerClient  # only with --learn (multiprocessing, its protocol)
     from annotator.tui.screens.name import NamedLater  # annotator serve's only
 
-# The look of both apps: every screen's and component's CSS, in one file a theme restyles.
+# The look of both apps' screens and components, in one file a theme restyles (the review app adds
+# review.tcss; each dialog's look is its class's DEFAULT_CSS, parsed when it first opens).
 STYLESHEET = Path(__file__).parent / "annotator.tcss"
 
 
