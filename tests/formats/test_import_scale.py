@@ -54,12 +54,24 @@ def test_new_tasks_are_not_read_back_and_nothing_is_kept_per_task(
                 return _real(*args)
 
             monkeypatch.setattr(store, name, spy)
+        added: list[int] = []  # how many tasks each add_tasks was given
+        real_add = store.add_tasks
+
+        def spy_add(dataset: str, items: Any) -> list[int]:
+            items = list(items)
+            added.append(len(items))
+            return real_add(dataset, items)
+
+        monkeypatch.setattr(store, "add_tasks", spy_add)
         report = import_file(store, tmp_path / "a.jsonl", "d", "alice", "jsonl")
         assert (report.counts.tasks, len(report.task_ids)) == (1200, 1200)
         assert reads == []  # every task came from the file: none read back, no stored row to compare
         assert indexes[0]._foreign == {}  # this tool's hashes: no text or hash kept per task
+        assert sum(added) == 1200
         reads.clear()
+        added.clear()
         again = import_file(store, tmp_path / "a.jsonl", "d", "bob", "jsonl")
+        assert added == []  # every task held: their ids came with the lookup, none stored again
         assert again.counts.tasks == 1200
         # held: compared a batch at a time (a query per batch, not per task), not scanned; the
         # records read as they came with the stored text and tokens bytes, no stored Task made
@@ -182,6 +194,20 @@ def test_other_tools_hashes_still_pair_by_text(tmp_path: Path) -> None:
         assert store.task_count("d") == 30
         assert report.problems.notes and report.counts.tasks == 30
         assert {t.input_hash for _, t, _ in store.annotations("d", "bob")} == {10**12 + i for i in range(30)}
+
+
+def test_other_tools_hashes_onto_ours_find_the_held_tasks(tmp_path: Path) -> None:
+    """Records under another tool's hashes onto the tasks this tool stored: each found by its text
+    (the lookup gives the held task's id) and its annotation stored on that task."""
+    write_file(tmp_path / "ours.jsonl", 30)
+    write_file(tmp_path / "theirs.jsonl", 30, hashes="theirs")
+    with Store(tmp_path / "a.db") as store:
+        import_file(store, tmp_path / "ours.jsonl", "d", "bob", "jsonl")
+        report = import_file(store, tmp_path / "theirs.jsonl", "d", "alice", "jsonl")
+        assert store.task_count("d") == 30 and report.problems.notes == {importing.BY_TEXT_NOTE: 30}
+        pairs = [(t.text, t.input_hash, a.annotator) for _, t, a in store.annotations("d", None, None)]
+        texts = [f"Record {i} was written in Seoul ." for i in range(30)]
+        assert sorted(pairs) == sorted((t, input_hash(t), who) for t in texts for who in ("alice", "bob"))
 
 
 def test_id_set() -> None:
