@@ -12,7 +12,7 @@ import shutil
 import stat
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO
@@ -61,16 +61,17 @@ class IdSet:
         self._bits = bytearray()
         self._len = 0
 
-    def add(self, value: int) -> bool:
-        """Add ``value``; False if it was there already."""
-        byte, bit = divmod(value, 8)
-        if byte >= len(self._bits):
-            self._bits.extend(bytes(max(byte + 1 - len(self._bits), len(self._bits))))
-        if self._bits[byte] >> bit & 1:
-            return False
-        self._bits[byte] |= 1 << bit
-        self._len += 1
-        return True
+    def update(self, values: Collection[int]) -> None:
+        """Add every one of ``values`` (in one call: a call is most of what an ``add`` takes)."""
+        bits = self._bits
+        last = max(values, default=-1) // 8
+        if last >= len(bits):
+            bits.extend(bytes(max(last + 1 - len(bits), len(bits))))
+        for value in values:
+            byte, bit = divmod(value, 8)
+            if not bits[byte] >> bit & 1:
+                bits[byte] |= 1 << bit
+                self._len += 1
 
     def __contains__(self, value: object) -> bool:
         if not isinstance(value, int) or value < 0:
@@ -333,25 +334,6 @@ def _import(
         counts.spans += len(annotation.spans)
         counts.relations += len(annotation.relations)
 
-    def stored_as_read(task_id: int, plain: Plain) -> None:
-        """A record read as it came, of a task this import has just stored from it or that holds
-        its text and tokens already, for an annotator this file has not given it for yet (and who
-        held no row of it before): its annotation stored as it is (no Task or Annotation made of
-        it, nothing to compare or replace)."""
-        who = name_of(plain)
-        if plain.answer is None:
-            report.without_answer += 1
-            plain = plain._replace(answer=DEFAULT_ANSWER)
-        ids_of = seen.get(who)
-        if ids_of is None:
-            ids_of = seen[who] = IdSet()
-        ids_of.add(task_id)
-        counts.add(plain)
-        report.annotators[who] = report.annotators.get(who, 0) + 1
-        # Made as a tuple: a NamedTuple's own __new__ is Python (see records.new_plain).
-        pending.add(tuple.__new__(Saved, (task_id, who, plain, plain.session or "import")))
-        report.task_ids.add(task_id)
-
     def flush(batch: list[Item | Plain]) -> None:
         keyed = rehash(batch)
         # Only the tasks whose id the lookup did not give go to add_tasks, which would look each up
@@ -367,39 +349,57 @@ def _import(
         # a time: the annotations about to be replaced, and the stored tasks, to compare. A record
         # read as it came is compared with the stored text and tokens bytes (the same tokens write
         # the same bytes); only the others need the stored tasks made into objects.
+        held_at = [(task_id, e) for task_id, (e, held, _) in zip(ids, keyed, strict=True) if held]
         asked = {
             (task_id, name_of(e if isinstance(e, Plain) else e[1]))
-            for task_id, (e, held, _) in zip(ids, keyed, strict=True)
-            if held and (isinstance(e, Plain) or not isinstance(e[1], Suggestion))
+            for task_id, e in held_at
+            if isinstance(e, Plain) or not isinstance(e[1], Suggestion)
         }
         earlier = store.annotations_of(asked) if asked else {}
-        held_plain = [
-            task_id for task_id, (e, held, _) in zip(ids, keyed, strict=True) if held and isinstance(e, Plain)
-        ]
+        held_plain = [task_id for task_id, e in held_at if isinstance(e, Plain)]
         bodies = store.task_bodies(held_plain) if held_plain else {}
         as_read = {  # (task id, annotator)
             (task_id, name_of(e))
-            for task_id, (e, held, _) in zip(ids, keyed, strict=True)
-            if held
-            and isinstance(e, Plain)
+            for task_id, e in held_at
+            if isinstance(e, Plain)
             and bodies.get(task_id) == (e.text, plain_tokens_blob(e))
             and (task_id, name_of(e)) not in earlier
         }
         plain_ids = {task_id for task_id, _ in as_read}
-        held_ids = [
-            task_id
-            for task_id, (_, held, _) in zip(ids, keyed, strict=True)
-            if held and task_id not in plain_ids
-        ]
+        held_ids = [task_id for task_id, _ in held_at if task_id not in plain_ids]
         held_tasks = store.tasks(held_ids) if held_ids else {}
+        # This batch's bookkeeping in sets, added to the import's (``seen``, ``report.task_ids``:
+        # a bit a task) once at its end: a call of IdSet's, a Python method, took 2-3k machine
+        # instructions, several a record. A task the dataset did not hold can only have been
+        # stored by this batch, so ``made`` says whether it was, as ``report.task_ids`` would.
+        made: set[int] = set()  # the tasks this batch stored an annotation of
+        now: dict[str, set[int]] = {}  # and for each annotator
+        spans = relations = 0  # the batch's, added to the counts at its end
         for task_id, (entry, held, _) in zip(ids, keyed, strict=True):
             # A task the dataset did not hold was stored from this record (or an earlier one of
             # this batch): nothing to compare it with or to replace, no need to read it back.
-            fresh = not held and task_id not in report.task_ids
+            fresh = not held and task_id not in made
             if isinstance(entry, Plain):
-                who = name_of(entry)
-                if fresh or ((task_id, who) in as_read and task_id not in seen.get(who, ())):
-                    stored_as_read(task_id, entry)
+                who = f"{annotator}-{entry.annotator}" if per_user and entry.annotator else annotator
+                mine = now.get(who)
+                if mine is None:
+                    mine = now[who] = set()
+                # Stored as it is (no Task or Annotation made of it, nothing to compare or
+                # replace): a task just stored from it, or one holding its text and tokens already
+                # for an annotator who held no row of it before (``as_read``) and whom this file
+                # has not given it for yet (an earlier batch's would be in ``earlier``).
+                if fresh or ((task_id, who) in as_read and task_id not in mine):
+                    if entry.answer is None:
+                        report.without_answer += 1
+                        entry = entry._replace(answer=DEFAULT_ANSWER)
+                    mine.add(task_id)
+                    made.add(task_id)
+                    spans += len(entry.spans)
+                    relations += len(entry.relations)
+                    # Made as a tuple: a NamedTuple's own __new__ is Python (see records.new_plain).
+                    pending.rows.append(
+                        tuple.__new__(Saved, (task_id, who, entry, entry.session or "import"))
+                    )
                     continue
                 task, annotation = entry.item()
             else:
@@ -443,12 +443,13 @@ def _import(
                 annotation.session,
                 annotation.timestamp,
             )
-            ids_of = seen.get(who)
-            if ids_of is None:
-                ids_of = seen[who] = IdSet()
-            if not ids_of.add(task_id):
+            mine = now.get(who)
+            if mine is None:
+                mine = now[who] = set()
+            if task_id in mine or (not fresh and task_id in seen.get(who, ())):
                 repeat(task, task_id, who, annotation)
             else:
+                mine.add(task_id)
                 if fresh:
                     before = None
                 elif (task_id, who) in asked:
@@ -460,11 +461,24 @@ def _import(
                     annotation.answer,
                 ):
                     problems.note(REPLACED_NOTE)
-                counts.add(annotation)
-                report.annotators[who] = report.annotators.get(who, 0) + 1
+                spans += len(annotation.spans)
+                relations += len(annotation.relations)
             pending.add(Saved(task_id, who, annotation, annotation.session or "import"))
-            report.task_ids.add(task_id)
+            made.add(task_id)
         pending.write()
+        # Each record above stored a (task, annotator) pair not stored before by this import (a
+        # repeat replaces one), so the annotations counted are the pairs in ``seen``.
+        for who, mine in now.items():
+            if mine:
+                ids_of = seen.get(who)
+                if ids_of is None:
+                    ids_of = seen[who] = IdSet()
+                ids_of.update(mine)
+                counts.tasks += len(mine)
+                report.annotators[who] = len(ids_of)
+        counts.spans += spans
+        counts.relations += relations
+        report.task_ids.update(made)
 
     def store_batch(batch: list[Item | Plain]) -> None:
         # One transaction: an import stopped midway leaves whole batches, each task with its

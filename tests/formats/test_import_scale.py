@@ -210,7 +210,26 @@ def test_other_tools_hashes_onto_ours_find_the_held_tasks(tmp_path: Path) -> Non
         assert sorted(pairs) == sorted((t, input_hash(t), who) for t in texts for who in ("alice", "bob"))
 
 
+def test_a_repeat_in_a_later_batch_is_named_as_one(tmp_path: Path) -> None:
+    """A task and annotator the file gave in an earlier batch (stored and committed since): a
+    repeat, counted once, the later one kept; not a row held before that it replaces."""
+    n = importing.BATCH + 10
+    write_file(tmp_path / "a.jsonl", n)
+    lines = (tmp_path / "a.jsonl").read_bytes().splitlines(keepends=True)
+    again = orjson.loads(lines[3])
+    again["answer"] = "reject"
+    (tmp_path / "a.jsonl").write_bytes(b"".join(lines) + orjson.dumps(again) + b"\n")
+    with Store(tmp_path / "a.db") as store:
+        report = import_file(store, tmp_path / "a.jsonl", "d", "alice", "jsonl")
+        assert (report.counts.tasks, report.counts.spans, len(report.task_ids)) == (n, n, n)
+        assert (report.repeats, report.annotators, report.problems.notes) == (1, {"alice": n}, {})
+        answers = [a.answer for _, t, a in store.annotations("d", "alice", None) if t.text == again["text"]]
+        assert answers == ["reject"]
+
+
 def test_id_set() -> None:
     ids = IdSet()
-    assert [ids.add(i) for i in (5, 0, 5, 100_000, 7)] == [True, True, False, True, True]
-    assert len(ids) == 4 and 100_000 in ids and 6 not in ids and -1 not in ids
+    ids.update({5, 0})
+    ids.update(set())
+    ids.update({5, 100_000, 7})
+    assert len(ids) == 4 and 100_000 in ids and 5 in ids and 6 not in ids and -1 not in ids
