@@ -180,33 +180,42 @@ class _TextIndex:
                         self._foreign.setdefault(fingerprint, stored.input_hash)
         return self._foreign
 
-    def hashes_for(self, tasks: list[Task | Plain]) -> list[tuple[int, bool, int | None]]:
-        """For each task, in order: the hash to store it under, whether the dataset held it before
-        this call (tasks of this call are stored after it), and the held task's id when the lookup
-        gave it (a held task needs no storing, nor its id looked up again). Two queries for the
-        batch."""
+    def hashes_for(self, tasks: list[Task | Plain]) -> tuple[list[tuple[bool, int | None]], dict[int, int]]:
+        """For each task, in order: whether the dataset held it before this call (tasks of this
+        call are stored after it), and the held task's id when the lookup gave it (a held task
+        needs no storing, nor its id looked up again); and by position, the hash to store those
+        under that are to be stored under another than their own. Two queries for the batch."""
         held = self.store.find_tasks(self.dataset, (t.input_hash for t in tasks))
         prints = [None if t.input_hash in held else input_hash(t.text) for t in tasks]
         held_by_print = self.store.find_tasks(
             self.dataset,
             (p for t, p in zip(tasks, prints, strict=True) if p is not None and p != t.input_hash),
         )
-        out: list[tuple[int, bool, int | None]] = []
-        for task, fingerprint in zip(tasks, prints, strict=True):
+        out: list[tuple[bool, int | None]] = []
+        moved: dict[int, int] = {}
+        foreign = self._foreign  # read when first needed
+        for at, (task, fingerprint) in enumerate(zip(tasks, prints, strict=True)):
             if fingerprint is None:
-                out.append((task.input_hash, True, held[task.input_hash]))
+                out.append((True, held[task.input_hash]))
             elif fingerprint != task.input_hash and fingerprint in held_by_print:
-                out.append((fingerprint, True, held_by_print[fingerprint]))
+                moved[at] = fingerprint
+                out.append((True, held_by_print[fingerprint]))
             else:
-                foreign = self._stored_foreign()
+                if foreign is None:
+                    foreign = self._stored_foreign()
                 found = foreign.get(fingerprint)
                 if found is not None:  # held, or stored by a record of this call before it
-                    out.append((found, True, None))
+                    if found != task.input_hash:
+                        moved[at] = found
+                    out.append((True, None))
                     continue
                 if fingerprint != task.input_hash:
                     foreign[fingerprint] = task.input_hash  # for a later record of the same text
-                out.append((task.input_hash, False, None))
-        return out
+                out.append(_NEW)
+        return out, moved
+
+
+_NEW = (False, None)  # a task the dataset does not hold: one tuple for all of them
 
 
 class _Pending:
@@ -291,20 +300,18 @@ def _import(
     home = homes(scheme) if scheme is not None and scheme.span_groups else {}
     pending = _Pending(store)
 
-    def rehash(batch: list[Item | Plain]) -> list[tuple[Item | Plain, bool, int | None]]:
-        """Each record under the hash to store it under, whether the dataset held it before, and
-        the held task's id if the lookup gave it."""
-        tasks = [entry if isinstance(entry, Plain) else entry[0] for entry in batch]
-        out: list[tuple[Item | Plain, bool, int | None]] = []
-        for entry, task, (found, held, task_id) in zip(batch, tasks, index.hashes_for(tasks), strict=True):
-            if found != task.input_hash:
-                problems.note(BY_TEXT_NOTE)
-                if isinstance(entry, Plain):
-                    entry = entry._replace(input_hash=found)
-                else:
-                    entry = (replace(entry[0], input_hash=found), entry[1])
-            out.append((entry, held, task_id))
-        return out
+    def rehash(batch: list[Item | Plain]) -> list[tuple[bool, int | None]]:
+        """Put each record of ``batch`` under the hash to store it under; for each, whether the
+        dataset held it before, and the held task's id if the lookup gave it."""
+        looked_up, moved = index.hashes_for([e if isinstance(e, Plain) else e[0] for e in batch])
+        for at, found in moved.items():
+            problems.note(BY_TEXT_NOTE)
+            entry = batch[at]
+            if isinstance(entry, Plain):
+                batch[at] = entry._replace(input_hash=found)
+            else:
+                batch[at] = (replace(entry[0], input_hash=found), entry[1])
+        return looked_up
 
     def name_of(annotation: Annotation | Plain) -> str:
         if per_user and annotation.annotator:
@@ -335,21 +342,21 @@ def _import(
         counts.relations += len(annotation.relations)
 
     def flush(batch: list[Item | Plain]) -> None:
-        keyed = rehash(batch)
+        looked_up = rehash(batch)
         # Only the tasks whose id the lookup did not give go to add_tasks, which would look each up
         # again (13k machine instructions a task, an eighth of what a file onto held tasks took).
         new = [
             e if isinstance(e, Plain) else (e[0], Annotation(e[1].spans, e[1].relations))
-            for e, _, task_id in keyed
+            for e, (_, task_id) in zip(batch, looked_up, strict=True)
             if task_id is None
         ]
         added = iter(store.add_tasks(dataset, new) if new else ())
-        ids = [next(added) if task_id is None else task_id for _, _, task_id in keyed]
+        ids = [next(added) if task_id is None else task_id for _, task_id in looked_up]
         # What the dataset held before for this batch's records, read at once rather than a task at
         # a time: the annotations about to be replaced, and the stored tasks, to compare. A record
         # read as it came is compared with the stored text and tokens bytes (the same tokens write
         # the same bytes); only the others need the stored tasks made into objects.
-        held_at = [(task_id, e) for task_id, (e, held, _) in zip(ids, keyed, strict=True) if held]
+        held_at = [(task_id, e) for task_id, e, (held, _) in zip(ids, batch, looked_up, strict=True) if held]
         asked = {
             (task_id, name_of(e if isinstance(e, Plain) else e[1]))
             for task_id, e in held_at
@@ -375,7 +382,7 @@ def _import(
         made: set[int] = set()  # the tasks this batch stored an annotation of
         now: dict[str, set[int]] = {}  # and for each annotator
         spans = relations = 0  # the batch's, added to the counts at its end
-        for task_id, (entry, held, _) in zip(ids, keyed, strict=True):
+        for task_id, entry, (held, _) in zip(ids, batch, looked_up, strict=True):
             # A task the dataset did not hold was stored from this record (or an earlier one of
             # this batch): nothing to compare it with or to replace, no need to read it back.
             fresh = not held and task_id not in made
