@@ -177,10 +177,12 @@ class Store:
         """Who reviewed the dataset (each one's annotations a gold set), by name."""
         raise NotImplementedError
 
-    def add_tasks(self, dataset: str, items: Iterable[NewTask]) -> list[int]:
+    def add_tasks(self, dataset: str, items: Iterable[NewTask], *, unheld: bool = False) -> list[int]:
         """Store tasks with their suggestions, a batch a transaction; returns their ids in input
         order. A task whose input hash is already in the dataset keeps its id, its tokens and its
-        suggestion (annotations may have been made on them)."""
+        suggestion (annotations may have been made on them). ``unheld``: the caller found none of
+        their hashes in the dataset (``find_tasks``) inside the same ``batch()``, so they are not
+        looked up again; outside a batch it is ignored (another writer may have stored one)."""
         raise NotImplementedError
 
     def set_suggestion(self, task_id: int, suggestion: Annotation) -> None:

@@ -410,8 +410,10 @@ class SqlStore(Store):
             return []
         return self._query(sql, (dataset_id,))
 
-    def add_tasks(self, dataset: str, items: Iterable[NewTask]) -> list[int]:
+    def add_tasks(self, dataset: str, items: Iterable[NewTask], *, unheld: bool = False) -> list[int]:
         ids: list[int] = []
+        # Inside a batch, the caller's lookup was in this transaction: no need to look again.
+        unheld = unheld and self._in_batch
         stream = iter(items)
         first = True
         while True:
@@ -425,16 +427,18 @@ class SqlStore(Store):
                     raise StoreError(f"input hash {ihash} does not fit in 64 bits")
             with self._write() as conn:
                 dataset_id = self._ensure_dataset(conn, dataset)
-                ids.extend(self._insert_tasks(conn, dataset_id, batch))
+                ids.extend(self._insert_tasks(conn, dataset_id, batch, unheld))
             if not batch:
                 break
         return ids
 
-    def _insert_tasks(self, conn: Connection, dataset_id: int, batch: list[NewTask]) -> list[int]:
+    def _insert_tasks(
+        self, conn: Connection, dataset_id: int, batch: list[NewTask], unheld: bool
+    ) -> list[int]:
         """Store the tasks the dataset does not hold yet (the first of each input hash); every
-        task's id. Only the new ones are serialised."""
+        task's id. Only the new ones are serialised. ``unheld``: it holds none of them."""
         hashes = [_hash_of(item) for item in batch]
-        held = self._ids_by_hash(conn, dataset_id, hashes)
+        held = {} if unheld else self._ids_by_hash(conn, dataset_id, hashes)
         new: dict[int, NewTask] = {}
         for ihash, item in zip(hashes, batch, strict=True):
             if ihash not in held:

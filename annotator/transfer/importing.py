@@ -344,13 +344,16 @@ def _import(
     def flush(batch: list[Item | Plain]) -> None:
         looked_up = rehash(batch)
         # Only the tasks whose id the lookup did not give go to add_tasks, which would look each up
-        # again (13k machine instructions a task, an eighth of what a file onto held tasks took).
+        # again (13k machine instructions a task, an eighth of what a file onto held tasks took),
+        # and those the lookup found missing are not looked up at all (``unheld``): only a task
+        # matched by its text under another tool's hash is held with its id unknown.
         new = [
             e if isinstance(e, Plain) else (e[0], Annotation(e[1].spans, e[1].relations))
             for e, (_, task_id) in zip(batch, looked_up, strict=True)
             if task_id is None
         ]
-        added = iter(store.add_tasks(dataset, new) if new else ())
+        unheld = not any(held for held, task_id in looked_up if task_id is None)
+        added = iter(store.add_tasks(dataset, new, unheld=unheld) if new else ())
         ids = [next(added) if task_id is None else task_id for _, task_id in looked_up]
         # What the dataset held before for this batch's records, read at once rather than a task at
         # a time: the annotations about to be replaced, and the stored tasks, to compare. A record

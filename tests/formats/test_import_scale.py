@@ -54,20 +54,21 @@ def test_new_tasks_are_not_read_back_and_nothing_is_kept_per_task(
                 return _real(*args)
 
             monkeypatch.setattr(store, name, spy)
-        added: list[int] = []  # how many tasks each add_tasks was given
+        added: list[tuple[int, bool]] = []  # how many tasks each add_tasks was given, and unheld
         real_add = store.add_tasks
 
-        def spy_add(dataset: str, items: Any) -> list[int]:
+        def spy_add(dataset: str, items: Any, *, unheld: bool = False) -> list[int]:
             items = list(items)
-            added.append(len(items))
-            return real_add(dataset, items)
+            added.append((len(items), unheld))
+            return real_add(dataset, items, unheld=unheld)
 
         monkeypatch.setattr(store, "add_tasks", spy_add)
         report = import_file(store, tmp_path / "a.jsonl", "d", "alice", "jsonl")
         assert (report.counts.tasks, len(report.task_ids)) == (1200, 1200)
         assert reads == []  # every task came from the file: none read back, no stored row to compare
         assert indexes[0]._foreign == {}  # this tool's hashes: no text or hash kept per task
-        assert sum(added) == 1200
+        # none held: the lookup that found none missing is not made again
+        assert sum(n for n, _ in added) == 1200 and all(unheld for _, unheld in added)
         reads.clear()
         added.clear()
         again = import_file(store, tmp_path / "a.jsonl", "d", "bob", "jsonl")
@@ -225,6 +226,16 @@ def test_a_repeat_in_a_later_batch_is_named_as_one(tmp_path: Path) -> None:
         assert (report.repeats, report.annotators, report.problems.notes) == (1, {"alice": n}, {})
         answers = [a.answer for _, t, a in store.annotations("d", "alice", None) if t.text == again["text"]]
         assert answers == ["reject"]
+
+
+def test_unheld_is_taken_inside_a_batch_only(tmp_path: Path) -> None:
+    """add_tasks(unheld=True) skips looking the hashes up only where the caller's lookup was in the
+    same transaction: outside a batch, a task held is found (and keeps its id) as without it."""
+    task = Task("Ahn met Bo.", provisional_tokens("Ahn met Bo."), input_hash("Ahn met Bo."))
+    with Store(tmp_path / "a.db") as store:
+        [held] = store.add_tasks("d", [(task, Annotation())])
+        assert store.add_tasks("d", [(task, Annotation())], unheld=True) == [held]
+        assert store.task_count("d") == 1
 
 
 def test_id_set() -> None:
