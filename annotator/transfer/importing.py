@@ -14,6 +14,7 @@ import sys
 import tempfile
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field, replace
+from itertools import islice
 from pathlib import Path
 from typing import IO
 
@@ -359,24 +360,28 @@ def _import(
         # a time: the annotations about to be replaced, and the stored tasks, to compare. A record
         # read as it came is compared with the stored text and tokens bytes (the same tokens write
         # the same bytes); only the others need the stored tasks made into objects.
-        held_at = [(task_id, e) for task_id, e, (held, _) in zip(ids, batch, looked_up, strict=True) if held]
-        asked = {
-            (task_id, name_of(e if isinstance(e, Plain) else e[1]))
-            for task_id, e in held_at
-            if isinstance(e, Plain) or not isinstance(e[1], Suggestion)
-        }
+        asked: set[tuple[int, str]] = set()  # (task id, annotator) of the records of held tasks
+        held_plain: list[tuple[int, Plain, str]] = []  # those read as they came, with their annotator
+        held_all: list[int] = []
+        for task_id, e, (held, _) in zip(ids, batch, looked_up, strict=True):
+            if not held:
+                continue
+            held_all.append(task_id)
+            if isinstance(e, Plain):
+                who = f"{annotator}-{e.annotator}" if per_user and e.annotator else annotator
+                held_plain.append((task_id, e, who))
+                asked.add((task_id, who))
+            elif not isinstance(e[1], Suggestion):
+                asked.add((task_id, name_of(e[1])))
         earlier = store.annotations_of(asked) if asked else {}
-        held_plain = [task_id for task_id, e in held_at if isinstance(e, Plain)]
-        bodies = store.task_bodies(held_plain) if held_plain else {}
+        bodies = store.task_bodies([task_id for task_id, _, _ in held_plain]) if held_plain else {}
         as_read = {  # (task id, annotator)
-            (task_id, name_of(e))
-            for task_id, e in held_at
-            if isinstance(e, Plain)
-            and bodies.get(task_id) == (e.text, plain_tokens_blob(e))
-            and (task_id, name_of(e)) not in earlier
+            (task_id, who)
+            for task_id, e, who in held_plain
+            if (task_id, who) not in earlier and bodies.get(task_id) == (e.text, plain_tokens_blob(e))
         }
         plain_ids = {task_id for task_id, _ in as_read}
-        held_ids = [task_id for task_id, _ in held_at if task_id not in plain_ids]
+        held_ids = [task_id for task_id in held_all if task_id not in plain_ids]
         held_tasks = store.tasks(held_ids) if held_ids else {}
         # This batch's bookkeeping in sets, added to the import's (``seen``, ``report.task_ids``:
         # a bit a task) once at its end: a call of IdSet's, a Python method, took 2-3k machine
@@ -496,23 +501,21 @@ def _import(
         with store.batch():
             flush(batch)
 
-    batch: list[Item | Plain] = []
     # Records read as they came are stored as they are, unless the scheme places their spans.
     read_plain = None if home else spec.read_plain
-    items = (
+    items: Iterator[Item | Plain] = (
         read_plain(path, problems, lang=lang)
         if read_plain is not None
         else spec.read(path, problems, lang=lang)
     )
-    for item in items:
-        if home and not isinstance(item, Plain):
-            task, annotation = item
-            item = (task, place(task, annotation, home))  # a Suggestion stays one (replace keeps its type)
-        batch.append(item)
-        if len(batch) >= BATCH:
-            store_batch(batch)
-            batch = []
-    if batch:
+    if home:
+        items = (
+            # a Suggestion stays one (replace keeps its type)
+            item if isinstance(item, Plain) else (item[0], place(item[0], item[1], home))
+            for item in items
+        )
+    # A batch taken at once (islice in C), not a record at a time through a loop of this function's.
+    while batch := list(islice(items, BATCH)):
         store_batch(batch)
     if fmt and not counts.tasks and not report.suggestions and problems.bad:
         _say_what_it_looks_like(path, spec, problems)
