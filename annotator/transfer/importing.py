@@ -21,7 +21,6 @@ from typing import IO
 from annotator.core.display import visible
 from annotator.core.errors import AnnotatorError
 from annotator.core.hashing import input_hash
-from annotator.core.layers import homes, place
 from annotator.core.model import Annotation, Answer, Task
 from annotator.core.records import Plain
 from annotator.core.validate import align
@@ -298,7 +297,12 @@ def _import(
     index = _TextIndex(store, dataset)
     # A file that names no layers: its spans go to the layers the dataset's scheme gives their labels.
     scheme = store.scheme(dataset) if not spec.names_layers and dataset in store.datasets() else None
-    home = homes(scheme) if scheme is not None and scheme.span_groups else {}
+    home: dict[str, str] = {}
+    if scheme is not None and scheme.span_groups:
+        # Imported here: with core/scheme.py, 10M machine instructions of every import's start.
+        from annotator.core.layers import homes
+
+        home = homes(scheme)
     pending = _Pending(store)
 
     def rehash(batch: list[Item | Plain]) -> list[tuple[bool, int | None]]:
@@ -509,17 +513,22 @@ def _import(
         else spec.read(path, problems, lang=lang)
     )
     if home:
-        items = (
-            # a Suggestion stays one (replace keeps its type)
-            item if isinstance(item, Plain) else (item[0], place(item[0], item[1], home))
-            for item in items
-        )
+        items = _placed(items, home)
     # A batch taken at once (islice in C), not a record at a time through a loop of this function's.
     while batch := list(islice(items, BATCH)):
         store_batch(batch)
     if fmt and not counts.tasks and not report.suggestions and problems.bad:
         _say_what_it_looks_like(path, spec, problems)
     return report
+
+
+def _placed(items: Iterator[Item | Plain], home: dict[str, str]) -> Iterator[Item | Plain]:
+    """Each item with its spans on the layers ``home`` gives their labels (a Suggestion stays one:
+    replace keeps its type)."""
+    from annotator.core.layers import place
+
+    for item in items:
+        yield item if isinstance(item, Plain) else (item[0], place(item[0], item[1], home))
 
 
 def _say_what_it_looks_like(path: Path, spec: Format, problems: Problems) -> None:

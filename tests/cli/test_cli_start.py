@@ -229,3 +229,18 @@ def test_a_brat_export_loads_only_what_it_uses(tmp_path: Path) -> None:
     assert {"annotator.store.sqlite", "annotator.formats.brat"} <= modules  # the probe saw the run
     assert not modules & set(NOT_ON_AN_EXPORT), sorted(modules & set(NOT_ON_AN_EXPORT))
     assert probed["compiled"] == 0
+
+
+def test_a_jsonl_import_loads_only_what_it_uses(tmp_path: Path) -> None:
+    """A file that names its layers (jsonl) is not placed by the dataset's scheme: neither the
+    placing (core/layers.py) nor the scheme's module is imported (10M machine instructions)."""
+    loaded = tmp_path / "modules.json"
+    argv = [
+        sys.executable, "-c", EXPORT_PROBE, str(loaded), "import", str(GOLD), "--dataset", "d",
+        "--annotator", "A", "--format", "jsonl", "--db", str(tmp_path / "a.db"),
+    ]  # fmt: skip
+    done = subprocess.run(argv, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert done.returncode == 0, done.stderr
+    modules = set(json.loads(loaded.read_text(encoding="utf-8"))["modules"])
+    assert {"annotator.transfer.importing", "annotator.formats.jsonl"} <= modules  # the probe saw the run
+    assert not modules & {"annotator.core.layers", "annotator.core.scheme"}

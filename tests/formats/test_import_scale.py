@@ -238,6 +238,24 @@ def test_unheld_is_taken_inside_a_batch_only(tmp_path: Path) -> None:
         assert store.task_count("d") == 1
 
 
+def test_a_file_naming_no_layers_is_placed_by_the_datasets_scheme(tmp_path: Path) -> None:
+    """doccano names no layers: into a dataset whose scheme puts SKILL in a span group, a SKILL span
+    goes to that group, a PERSON span stays an entity."""
+    from annotator.core.model import ENTS
+    from annotator.core.scheme import LabelScheme
+
+    text = "Ahn can weld ."
+    (tmp_path / "d.jsonl").write_bytes(
+        orjson.dumps({"text": text, "label": [[0, 3, "PERSON"], [8, 12, "SKILL"]]})
+    )
+    with Store(tmp_path / "a.db") as store:
+        store.save_scheme("d", LabelScheme(("PERSON",), span_groups={"skills": ("SKILL",)}))
+        report = import_file(store, tmp_path / "d.jsonl", "d", "alice", "doccano")
+        assert report.counts.tasks == 1
+        [(_, _, annotation)] = store.annotations("d", "alice")
+        assert sorted((s.label, s.layer) for s in annotation.spans) == [("PERSON", ENTS), ("SKILL", "skills")]
+
+
 def test_id_set() -> None:
     ids = IdSet()
     ids.update({5, 0})
