@@ -256,6 +256,19 @@ def test_a_file_naming_no_layers_is_placed_by_the_datasets_scheme(tmp_path: Path
         assert sorted((s.label, s.layer) for s in annotation.spans) == [("PERSON", ENTS), ("SKILL", "skills")]
 
 
+def test_a_suggestion_is_an_annotation_of_its_own_class() -> None:
+    """Suggestion takes Annotation's dataclass methods as they are: equal only to a Suggestion,
+    named as one, kept one by replace, and no bigger (no __dict__)."""
+    from annotator.formats.base import Suggestion
+
+    spans = (Span(0, 3, 0, 0, "PERSON", None, 1),)
+    suggestion = Suggestion(spans)
+    assert suggestion == Suggestion(spans) and hash(suggestion) == hash(Suggestion(spans))
+    assert suggestion != Annotation(spans) and Annotation(spans) != suggestion
+    assert type(replace(suggestion, spans=())) is Suggestion and repr(suggestion).startswith("Suggestion(")
+    assert not hasattr(suggestion, "__dict__")
+
+
 def test_id_set() -> None:
     ids = IdSet()
     ids.update({5, 0})
