@@ -12,7 +12,7 @@ import shutil
 import stat
 import sys
 import tempfile
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from itertools import islice
 from pathlib import Path
@@ -72,6 +72,11 @@ class IdSet:
             if not bits[byte] >> bit & 1:
                 bits[byte] |= 1 << bit
                 self._len += 1
+
+    def among(self, values: Iterable[int]) -> set[int]:
+        """Those of ``values`` in the set (in one call)."""
+        bits, size = self._bits, len(self._bits)
+        return {v for v in values if v >> 3 < size and bits[v >> 3] >> (v & 7) & 1}
 
     def __contains__(self, value: object) -> bool:
         if not isinstance(value, int) or value < 0:
@@ -293,6 +298,10 @@ def _import(
     counts = report.counts
     per_user = spec.users is not None and len(spec.users(path)) > 1
     seen: dict[str, IdSet] = {}  # tasks stored for each annotator by this import
+    # The annotators holding rows in the dataset before this import (the store keeps them counted):
+    # any other's only rows are those this import stores, which ``seen`` knows, so their records'
+    # earlier rows are not asked of the store (B onto A's tasks: 4k machine instructions a record).
+    had_rows = set(store.annotators(dataset))
     source = str(path)
     index = _TextIndex(store, dataset)
     # A file that names no layers: its spans go to the layers the dataset's scheme gives their labels.
@@ -367,6 +376,7 @@ def _import(
         asked: set[tuple[int, str]] = set()  # (task id, annotator) of the records of held tasks
         held_plain: list[tuple[int, Plain, str]] = []  # those read as they came, with their annotator
         held_all: list[int] = []
+        new_by: dict[str, list[int]] = {}  # held tasks of the records of annotators new to the dataset
         for task_id, e, (held, _) in zip(ids, batch, looked_up, strict=True):
             if not held:
                 continue
@@ -374,15 +384,29 @@ def _import(
             if isinstance(e, Plain):
                 who = f"{annotator}-{e.annotator}" if per_user and e.annotator else annotator
                 held_plain.append((task_id, e, who))
-                asked.add((task_id, who))
             elif not isinstance(e[1], Suggestion):
-                asked.add((task_id, name_of(e[1])))
+                who = name_of(e[1])
+            else:
+                continue
+            if who in had_rows:
+                asked.add((task_id, who))
+            else:
+                new_by.setdefault(who, []).append(task_id)
         earlier = store.annotations_of(asked) if asked else {}
+        # the pairs of annotators new to the dataset that this import stored in an earlier batch
+        ours = {
+            (task_id, who)
+            for who, of_who in new_by.items()
+            if who in seen
+            for task_id in seen[who].among(of_who)
+        }
         bodies = store.task_bodies([task_id for task_id, _, _ in held_plain]) if held_plain else {}
         as_read = {  # (task id, annotator)
             (task_id, who)
             for task_id, e, who in held_plain
-            if (task_id, who) not in earlier and bodies.get(task_id) == (e.text, plain_tokens_blob(e))
+            if (task_id, who) not in earlier
+            and (task_id, who) not in ours
+            and bodies.get(task_id) == (e.text, plain_tokens_blob(e))
         }
         plain_ids = {task_id for task_id, _ in as_read}
         held_ids = [task_id for task_id in held_all if task_id not in plain_ids]
@@ -473,6 +497,8 @@ def _import(
                     before = None
                 elif (task_id, who) in asked:
                     before = earlier.get((task_id, who))
+                elif who not in had_rows:  # a row this import stored would have been a repeat
+                    before = None
                 else:
                     before = store.annotation(task_id, who)
                 if before is not None and (before.content(), before.answer) != (

@@ -75,9 +75,13 @@ def test_new_tasks_are_not_read_back_and_nothing_is_kept_per_task(
         assert added == []  # every task held: their ids came with the lookup, none stored again
         assert again.counts.tasks == 1200
         # held: compared a batch at a time (a query per batch, not per task), not scanned; the
-        # records read as they came with the stored text and tokens bytes, no stored Task made
+        # records read as they came with the stored text and tokens bytes, no stored Task made;
+        # bob held no row in the dataset before, so none of his is asked
         batches = -(-1200 // importing.BATCH)
-        assert sorted(reads) == sorted(["task_bodies", "annotations_of"] * batches), reads
+        assert reads == ["task_bodies"] * batches, reads
+        reads.clear()
+        import_file(store, tmp_path / "a.jsonl", "d", "bob", "jsonl")  # now he does: compared
+        assert sorted(reads) == sorted(["task_bodies", "annotations_of", "tasks"] * batches), reads
 
 
 def _second_annotators_file(path: Path, n: int) -> None:
@@ -269,9 +273,50 @@ def test_a_suggestion_is_an_annotation_of_its_own_class() -> None:
     assert not hasattr(suggestion, "__dict__")
 
 
+def test_a_repeat_onto_held_tasks_in_a_later_batch_is_named_as_one(tmp_path: Path) -> None:
+    """Onto tasks the dataset holds, an annotator new to it whose file gives a task again in a later
+    batch: a repeat (his rows are not asked of the store, the import knows the ones it stored)."""
+    n = importing.BATCH + 10
+    write_file(tmp_path / "a.jsonl", n)
+    lines = (tmp_path / "a.jsonl").read_bytes().splitlines(keepends=True)
+    again = orjson.loads(lines[3])
+    again["answer"] = "reject"
+    (tmp_path / "b.jsonl").write_bytes(b"".join(lines) + orjson.dumps(again) + b"\n")
+    with Store(tmp_path / "a.db") as store:
+        import_file(store, tmp_path / "a.jsonl", "d", "alice", "jsonl")
+        report = import_file(store, tmp_path / "b.jsonl", "d", "bob", "jsonl")
+        assert (report.counts.tasks, report.counts.spans, len(report.task_ids)) == (n, n, n)
+        assert (report.repeats, report.annotators, report.problems.notes) == (1, {"bob": n}, {})
+        answers = [a.answer for _, t, a in store.annotations("d", "bob", None) if t.text == again["text"]]
+        assert answers == ["reject"]
+
+
+def test_a_record_tokenized_otherwise_by_an_annotator_new_to_the_dataset_reads_no_row(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A record whose tokens differ from the stored ones but whose spans fall on them goes through
+    the objects; its annotator held no row in the dataset, so none is read to compare with."""
+    write_file(tmp_path / "a.jsonl", 3)
+    text = "Record 1 was written in Seoul ."
+    places = [(t.start, t.end) for t in provisional_tokens(text) if t.text != "Record"]
+    tokens = retokenized(text, [(0, 3), (3, 6), *places])  # "Record" as "Rec" "ord"
+    seoul = next(t for t in tokens if t.text == "Seoul")
+    spans = (Span(seoul.start, seoul.end, seoul.id, seoul.id, "GPE", None, 1),)
+    record = to_record(Task(text, tokens, input_hash(text)), Annotation(spans, answer="accept"))
+    (tmp_path / "b.jsonl").write_bytes(orjson.dumps(record))
+    with Store(tmp_path / "a.db") as store:
+        import_file(store, tmp_path / "a.jsonl", "d", "alice", "jsonl")
+        monkeypatch.setattr(store, "annotation", lambda *args: pytest.fail("a row read"))
+        report = import_file(store, tmp_path / "b.jsonl", "d", "bob", "jsonl")
+        assert (report.counts.tasks, report.problems.notes) == (1, {})
+        [(_, stored, _)] = store.annotations("d", "bob")
+        assert stored.tokens == provisional_tokens(text)  # the stored tokens, which the span fits
+
+
 def test_id_set() -> None:
     ids = IdSet()
     ids.update({5, 0})
     ids.update(set())
     ids.update({5, 100_000, 7})
     assert len(ids) == 4 and 100_000 in ids and 5 in ids and 6 not in ids and -1 not in ids
+    assert ids.among([0, 1, 7, 8, 100_000, 10**9]) == {0, 7, 100_000}
