@@ -6,7 +6,7 @@ which keeps these counts current as tasks are accepted, does not load those on e
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Hashable, Iterable
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,11 +49,17 @@ class Counts:
 
 
 def multiset_counts(a: Iterable[Hashable], b: Iterable[Hashable]) -> Counts:
-    la, lb = list(a), list(b)
-    if not la or not lb:  # most tasks have no relation: no Counter to build
-        return Counts(0, len(lb), len(la))
-    if la == lb:  # most of the rest agree, in the same order
-        return Counts(len(la))
-    ca, cb = Counter(la), Counter(lb)
+    return Counts(*match_counts(list(a), list(b)))
+
+
+def match_counts(a: Sequence[Hashable], b: Sequence[Hashable]) -> tuple[int, int, int]:
+    """tp, fp, fn of ``b``'s items against ``a``'s (``multiset_counts``), as plain integers: the
+    store adds them up for every task two annotators accepted, where a Counts made each time (a
+    frozen dataclass sets each field through object.__setattr__) cost more than the matching."""
+    if not a or not b:  # most tasks have no relation: no Counter to build
+        return 0, len(b), len(a)
+    if a == b:  # most of the rest agree, in the same order
+        return len(a), 0, 0
+    ca, cb = Counter(a), Counter(b)
     tp = sum((ca & cb).values())
-    return Counts(tp, sum(cb.values()) - tp, sum(ca.values()) - tp)
+    return tp, len(b) - tp, len(a) - tp

@@ -23,49 +23,58 @@ from typing import Any, NamedTuple
 
 import orjson
 
-from annotator.core.counts import multiset_counts
+from annotator.core.counts import match_counts
 from annotator.core.model import Annotation
 from annotator.core.records import Plain
 from annotator.store.serialize import RELATION, SPAN, label_key
 
 SpanKey = tuple[int, int, str]  # start, end, label: what an exact match compares
 # A Plain's span row is (start, end, token_start, token_end, label, source, sid); a relation row
-# (head, child, label, source).
+# (head, child, label, source). A stored annotation's are the same rows (serialize.py).
 _SPAN_KEY = itemgetter(0, 1, 4)
 _LABEL_OF_SPAN = itemgetter(4)
+_LABEL_OF_KEY = itemgetter(2)
 _LABEL_OF_RELATION = itemgetter(2)
 
 
 class Accepted(NamedTuple):
-    """What an accepted annotation counts: (kind, label) of each span and relation, and its spans'
-    exact-match keys. (A named tuple: one is made a row written, and a frozen dataclass sets each
-    field through object.__setattr__.)"""
+    """What an accepted annotation counts: its spans' exact-match keys and its relations' labels.
+    (A named tuple: one is made a row written or read, and a frozen dataclass sets each field
+    through object.__setattr__.)"""
 
-    labels: list[tuple[str, str]]
     spans: list[SpanKey]
+    relations: Sequence[str]
+
+    @property
+    def labels(self) -> list[tuple[str, str]]:
+        """(kind, label) of each span and relation, as the label tally counts them: made when
+        asked, since of the rows a write reads (the other annotators' of its tasks) only the spans
+        of most are compared."""
+        labels = list(zip(repeat(SPAN), map(_LABEL_OF_KEY, self.spans)))
+        if self.relations:
+            labels += zip(repeat(RELATION), self.relations)
+        return labels
 
     @classmethod
     def of_blob(cls, blob: bytes) -> Accepted:
         value = orjson.loads(blob)
-        spans = value["spans"]
-        return cls(
-            [(SPAN, str(s[4])) for s in spans] + [(RELATION, str(r[2])) for r in value["relations"]],
-            [(int(s[0]), int(s[1]), str(s[4])) for s in spans],
-        )
+        return cls._of_rows(value["spans"], value["relations"])
 
     @classmethod
     def of(cls, annotation: Annotation | Plain) -> Accepted:
-        if isinstance(annotation, Plain):  # its spans and relations are rows in field order, read in C
-            spans, relations = annotation.spans, annotation.relations
-            labels = list(zip(repeat(SPAN), map(_LABEL_OF_SPAN, spans)))
-            if relations:
-                labels += zip(repeat(RELATION), map(_LABEL_OF_RELATION, relations))
-            # Made as a tuple: a NamedTuple's own __new__ is Python (see records.new_plain).
-            return tuple.__new__(cls, (labels, list(map(_SPAN_KEY, spans))))
-        return cls(
-            [(SPAN, s.label) for s in annotation.spans] + [(RELATION, r.label) for r in annotation.relations],
-            [(s.start, s.end, s.label) for s in annotation.spans],
+        if isinstance(annotation, Plain):
+            return cls._of_rows(annotation.spans, annotation.relations)
+        return tuple.__new__(
+            cls,
+            ([(s.start, s.end, s.label) for s in annotation.spans], [r.label for r in annotation.relations]),
         )
+
+    @classmethod
+    def _of_rows(cls, spans: Sequence[Sequence[Any]], relations: Sequence[Sequence[Any]]) -> Accepted:
+        """Of span and relation rows in field order, read in C: a stored annotation's (the rows of
+        its blob hold the integers and strings its writer was given) or a Plain's. Made as a
+        tuple: a NamedTuple's own __new__ is Python (see records.new_plain)."""
+        return tuple.__new__(cls, (list(map(_SPAN_KEY, spans)), list(map(_LABEL_OF_RELATION, relations))))
 
 
 # No __eq__ or __repr__: nothing compares or prints one, and each is compiled at import.
@@ -79,12 +88,12 @@ class Kept:
 
     def add_pair(self, dataset_id: int, a: str, b: str, first: Accepted, second: Accepted, sign: int) -> None:
         """Add (sign 1) or take away (-1) one task both ``a`` and ``b`` accepted."""
-        counts = multiset_counts(first.spans, second.spans)
+        tp, fp, fn = match_counts(first.spans, second.spans)
         row = self.pairs.setdefault((dataset_id, a, b), [0, 0, 0, 0])
         row[0] += sign
-        row[1] += sign * counts.tp
-        row[2] += sign * counts.fp
-        row[3] += sign * counts.fn
+        row[1] += sign * tp
+        row[2] += sign * fp
+        row[3] += sign * fn
 
     def task(
         self,
@@ -139,28 +148,58 @@ def changes(
     kept: Kept,
     datasets: Mapping[int, int],
     before: Mapping[int, Mapping[str, Accepted]],
-    rows: Sequence[tuple[int, str, Accepted | None]],
+    rows: Sequence[tuple[int, str, Annotation | Plain | None]],
 ) -> None:
-    """Add to ``kept`` what replacing these (task id, annotator) rows changes: each with what its
-    new annotation counts (``Accepted.of`` it), or None when it is not an accepted one."""
-    by_task: dict[int, dict[str, Accepted | None]] = {}
+    """Add to ``kept`` what replacing these (task id, annotator) rows changes: each with its new
+    annotation when that is an accepted one, else None."""
+    by_task: dict[int, dict[str, Annotation | Plain | None]] = {}
     for task_id, annotator, new in rows:
         by_task.setdefault(task_id, {})[annotator] = new
-    # A task no one had accepted, accepted now by one annotator (every task of a first import)
-    # changes no pair: its labels are gathered a (dataset, annotator) at a time and counted at
-    # once (a key a label built in Python was most of this).
-    alone: dict[tuple[int, str], list[tuple[str, str]]] = {}
+    # One annotator's row of a task, that held no accepted annotation before (every task of an
+    # import, whether others accepted the task or not): nothing to take away. Its labels are
+    # gathered a (dataset, annotator) at a time, spans' and relations' apart, and counted at once (a
+    # key a label built in Python was most of this); each other annotator who accepted the task
+    # adds a pair.
+    alone: dict[tuple[int, str], tuple[list[str], list[str]]] = {}
     for task_id, after in by_task.items():
         held = before.get(task_id)
-        if not held and len(after) == 1:
+        if len(after) == 1:
             ((who, only),) = after.items()
-            if only is not None:
-                alone.setdefault((datasets[task_id], who), []).extend(only.labels)
-            continue
-        kept.task(datasets[task_id], held or {}, after)
-    for (dataset_id, who), labels in alone.items():
-        for (kind, label), n in Counter(labels).items():
-            kept.labels[dataset_id, who, kind, label] += n
+            if not held or who not in held:
+                if only is not None:
+                    dataset_id = datasets[task_id]
+                    gathered = alone.get((dataset_id, who))
+                    if gathered is None:
+                        gathered = alone[dataset_id, who] = ([], [])
+                    _add_labels(only, *gathered)
+                    if held:
+                        mine = Accepted.of(only)
+                        for other, theirs in held.items():
+                            if other < who:
+                                kept.add_pair(dataset_id, other, who, theirs, mine, 1)
+                            else:
+                                kept.add_pair(dataset_id, who, other, mine, theirs, 1)
+                continue
+        kept.task(
+            datasets[task_id],
+            held or {},
+            {who: None if new is None else Accepted.of(new) for who, new in after.items()},
+        )
+    for (dataset_id, who), (span_labels, relation_labels) in alone.items():
+        for kind, of_kind in ((SPAN, span_labels), (RELATION, relation_labels)):
+            for label, n in Counter(of_kind).items():
+                kept.labels[dataset_id, who, kind, label] += n
+
+
+def _add_labels(annotation: Annotation | Plain, spans: list[str], relations: list[str]) -> None:
+    """Append the labels of the annotation's spans and relations to the two lists."""
+    if isinstance(annotation, Plain):  # its rows in field order, read in C
+        spans.extend(map(_LABEL_OF_SPAN, annotation.spans))
+        if annotation.relations:
+            relations.extend(map(_LABEL_OF_RELATION, annotation.relations))
+    else:
+        spans.extend(s.label for s in annotation.spans)
+        relations.extend(r.label for r in annotation.relations)
 
 
 def write(conn: Any, kept: Kept) -> None:

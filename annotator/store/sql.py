@@ -864,7 +864,7 @@ class SqlStore(Store):
         return Decision(filled, version)
 
     def save_annotations(self, rows: Iterable[Saved]) -> None:
-        from annotator.store.kept import Accepted, Kept, accepted_on, changes
+        from annotator.store.kept import Kept, accepted_on, changes
         from annotator.store.kept import write as write_kept
 
         now = time.time()
@@ -922,7 +922,7 @@ class SqlStore(Store):
                 datasets,
                 accepted_on(conn, others, BATCH_SIZE),
                 [
-                    (task_id, annotator, Accepted.of(filled) if filled.answer == "accept" else None)
+                    (task_id, annotator, filled if filled.answer == "accept" else None)
                     for task_id, annotator, _, filled in prepared
                 ],
             )
@@ -1072,7 +1072,7 @@ class SqlStore(Store):
         transaction: add to ``kept`` what that changes (read only when an accepted annotation comes
         or goes: an edit of a draft, most keystrokes, reads nothing more); whether the row is a
         snapshot (its annotation in table snapshots)."""
-        from annotator.store.kept import Accepted, accepted_on, changes
+        from annotator.store.kept import accepted_on, changes
 
         row = conn.execute(
             "SELECT answer, data_log_id FROM annotations WHERE task_id = ? AND annotator = ?",
@@ -1080,7 +1080,7 @@ class SqlStore(Store):
         ).fetchone()
         if (row is not None and row[0] == "accept") or (new is not None and new.answer == "accept"):
             before = accepted_on(conn, [task_id], BATCH_SIZE)
-            after = Accepted.of(new) if new is not None and new.answer == "accept" else None
+            after = new if new is not None and new.answer == "accept" else None
             changes(kept, {task_id: self._dataset_of(conn, task_id)}, before, [(task_id, annotator, after)])
         return row is not None and row[1] is not None
 

@@ -16,7 +16,8 @@ import pytest
 from annotator.core.agreement import exact_counts
 from annotator.core.counts import Counts
 from annotator.core.edits import delete_span, set_span
-from annotator.core.model import Annotation, Relation, Span, Task
+from annotator.core.model import Annotation, Answer, Relation, Span, Task
+from annotator.core.records import Plain, plain_record, to_record
 from annotator.store import StaleWrite, Store, UnknownTask
 from annotator.store.base import Saved
 from annotator.store.dump import copy_dataset
@@ -278,3 +279,61 @@ def test_annotations_of_tasks_a_batch_has_just_stored_are_counted_whatever_comes
         }
     )
     assert store.pair_tallies("d") == {("alice", "bob"): PairTally(5, 4, 1, 4)}
+
+
+def test_an_import_onto_tasks_others_accepted_adds_each_pair_in_name_order(store: Store) -> None:
+    """Rows of annotators new to tasks that others accepted (a second annotator's import) add one
+    pair a holder, the earlier name first whichever of the two is the one imported; a row that is
+    not accepted adds nothing."""
+    tasks = [task(i) for i in range(3)]
+    ids = store.add_tasks("d", [(t, Annotation()) for t in tasks])
+
+    def save(who: str, answer: Answer, *labels: tuple[int, str]) -> None:
+        store.save_annotations(
+            [
+                Saved(i, who, Annotation(spans(t, *labels), answer=answer))
+                for i, t in zip(ids, tasks, strict=True)
+            ]
+        )
+
+    save("bob", "accept", (0, "PER"), (2, "ORG"))
+    save("carol", "accept", (0, "PER"))  # after bob in name order
+    save("alice", "accept", (0, "PER"), (2, "PER"), (4, "LOC"))  # before both
+    save("dan", "reject", (0, "PER"))
+    assert kept(store, "d") == recount(store, "d")
+    assert store.pair_tallies("d") == {
+        ("alice", "bob"): PairTally(3, 3, 3, 6),
+        ("alice", "carol"): PairTally(3, 3, 0, 6),
+        ("bob", "carol"): PairTally(3, 3, 0, 3),
+    }
+
+
+def test_records_stored_as_read_count_as_their_objects(store: Store) -> None:
+    """An import's records read as they came (``Plain``: rows, no Span or Relation made) add the
+    same span and relation labels and pairs as the annotations they stand for, a first annotator's
+    tasks and a second's on them alike."""
+    tasks = [task(i) for i in range(3)]
+    alice = [
+        Annotation(spans(t, (0, "PERSON"), (2, "PERSON")), (Relation(1, 2, "MET"),), answer="accept")
+        for t in tasks
+    ]
+    bob = [*alice]
+    bob[1] = Annotation(spans(tasks[1], (0, "PERSON"), (2, "ORG"), (4, "GPE")), answer="accept")
+    for dataset, as_read in (("objects", False), ("plain", True)):
+        ids = store.add_tasks(dataset, [(t, Annotation()) for t in tasks])
+        for who, given in (("alice", alice), ("bob", bob)):
+            rows: list[Annotation | Plain] = []
+            for t, a in zip(tasks, given, strict=True):
+                read = plain_record(to_record(t, a)) if as_read else a
+                assert read is not None
+                rows.append(read)
+            store.save_annotations([Saved(i, who, a) for i, a in zip(ids, rows, strict=True)])
+    assert kept(store, "plain") == kept(store, "objects") == recount(store, "objects")
+    assert (
+        store.pair_tallies("plain")
+        == store.pair_tallies("objects")
+        == {("alice", "bob"): PairTally(3, 5, 2, 1)}
+    )
+    for who in ("alice", "bob"):
+        assert store.accepted_labels("plain", [who]) == store.accepted_labels("objects", [who])
+        assert store.accepted_labels("plain", [who])[1] == ["MET"]
