@@ -127,20 +127,28 @@ class Kept:
                     self.add_pair(dataset_id, a, b, new_a, new_b, 1)
 
 
-def accepted_on(conn: Any, task_ids: Iterable[int], page: int) -> dict[int, dict[str, Accepted]]:
+def accepted_on(
+    conn: Any, task_ids: Iterable[int], page: int, snapshots: set[tuple[int, str]] | None = None
+) -> dict[int, dict[str, Accepted]]:
     """Every annotator's accepted annotation of these tasks, as stored (read in the write's
-    transaction, before it replaces any row)."""
+    transaction, before it replaces any row). ``snapshots``: add to it the (task id, annotator)
+    rows of these tasks that are snapshots (store/sql.py), from the same reading: a write that
+    replaces rows drops their snapshots, and a second query of the same rows cost as much again."""
     out: dict[int, dict[str, Accepted]] = {}
     ordered = sorted(set(task_ids))
+    every = "" if snapshots is not None else "answer = 'accept' AND"
     for i in range(0, len(ordered), page):
         chunk = ordered[i : i + page]
         rows = conn.execute(
-            f"""SELECT task_id, annotator, data FROM annotations
-                WHERE answer = 'accept' AND task_id IN ({", ".join("?" * len(chunk))})""",
+            f"""SELECT task_id, annotator, data_log_id, CASE WHEN answer = 'accept' THEN data END
+                FROM annotations WHERE {every} task_id IN ({", ".join("?" * len(chunk))})""",
             tuple(chunk),
         ).fetchall()
-        for task_id, annotator, data in rows:
-            out.setdefault(int(task_id), {})[annotator] = Accepted.of_blob(bytes(data))
+        for task_id, annotator, data_log_id, data in rows:
+            if data is not None:
+                out.setdefault(task_id, {})[annotator] = Accepted.of_blob(bytes(data))
+            if data_log_id is not None and snapshots is not None:
+                snapshots.add((task_id, annotator))
     return out
 
 

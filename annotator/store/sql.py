@@ -19,7 +19,7 @@ from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import replace
 from functools import lru_cache
-from itertools import chain, combinations, islice
+from itertools import chain, combinations, islice, repeat
 from typing import TYPE_CHECKING, Any, Protocol
 
 import orjson
@@ -220,6 +220,9 @@ class SqlStore(Store):
         # id -> dataset id): a write of their annotations has nothing to read first (no other
         # writer can add one to a task not yet committed; this store's writes take them out).
         self._bare: dict[int, int] = {}
+        # Every task the batch's add_tasks stored or found (task id -> dataset id): a write of
+        # their annotations need not read their datasets again (tasks are never deleted or moved).
+        self._batch_tasks: dict[int, int] = {}
 
     @contextmanager
     def batch(self) -> Iterator[None]:
@@ -234,6 +237,7 @@ class SqlStore(Store):
                 finally:
                     self._in_batch = False
                     self._bare.clear()
+                    self._batch_tasks.clear()
 
     # -- hooks ------------------------------------------------------------------------------------
 
@@ -477,6 +481,8 @@ class SqlStore(Store):
             held.update(stored)
             if added:
                 conn.execute("UPDATE datasets SET tasks = tasks + ? WHERE id = ?", (added, dataset_id))
+        if self._in_batch:
+            self._batch_tasks.update(zip(held.values(), repeat(dataset_id)))
         return [held[ihash] for ihash in hashes]
 
     @staticmethod
@@ -912,22 +918,29 @@ class SqlStore(Store):
             # Tasks this batch stored and nobody has annotated yet hold nothing to read: the rest do.
             bare = {row[0]: self._bare.pop(row[0]) for row in prepared if row[0] in self._bare}
             others = {row[0] for row in prepared if row[0] not in bare}
-            datasets = {**bare, **self._datasets_of(conn, others)}
+            datasets = dict(bare)
+            if others:
+                known = self._batch_tasks
+                datasets.update((task_id, known[task_id]) for task_id in others if task_id in known)
+                datasets.update(self._datasets_of(conn, others - datasets.keys()))
             for task_id, *_ in prepared:
                 if task_id not in datasets:
                     raise UnknownTask(task_id)
             kept = Kept()
+            snapshot_rows: set[tuple[int, str]] = set()
             changes(
                 kept,
                 datasets,
-                accepted_on(conn, others, BATCH_SIZE),
+                accepted_on(conn, others, BATCH_SIZE, snapshot_rows),
                 [
                     (task_id, annotator, filled if filled.answer == "accept" else None)
                     for task_id, annotator, _, filled in prepared
                 ],
             )
-            snapshots = self._snapshots_among(
-                conn, [(row[0], row[1]) for row in prepared if row[0] in others]
+            snapshots = (
+                [(row[0], row[1]) for row in prepared if (row[0], row[1]) in snapshot_rows]
+                if snapshot_rows
+                else []
             )
             log_ids = self._new_ids(conn, "edit_log", len(prepared))
             _insert_rows(
@@ -974,20 +987,6 @@ class SqlStore(Store):
                 f"SELECT id, dataset_id FROM tasks WHERE id IN ({marks})", tuple(chunk)
             ).fetchall()
             found.update((int(task_id), int(dataset_id)) for task_id, dataset_id in rows)
-        return found
-
-    @staticmethod
-    def _snapshots_among(conn: Connection, pairs: Sequence[tuple[int, str]]) -> list[tuple[int, str]]:
-        """Those of the (task id, annotator) rows that are snapshots (their annotation in table
-        snapshots), read a page of tasks at a time."""
-        wanted = set(pairs)
-        found: list[tuple[int, str]] = []
-        for chunk, marks in _chunks(task_id for task_id, _ in pairs):
-            rows = conn.execute(
-                f"SELECT task_id, annotator FROM annotations WHERE data_log_id IS NOT NULL AND task_id IN ({marks})",
-                tuple(chunk),
-            ).fetchall()
-            found.extend((int(t), a) for t, a in rows if (int(t), a) in wanted)
         return found
 
     def _decide(

@@ -337,3 +337,22 @@ def test_records_stored_as_read_count_as_their_objects(store: Store) -> None:
     for who in ("alice", "bob"):
         assert store.accepted_labels("plain", [who]) == store.accepted_labels("objects", [who])
         assert store.accepted_labels("plain", [who])[1] == ["MET"]
+
+
+def test_a_batch_counts_the_rows_of_tasks_it_found_under_their_own_datasets(store: Store) -> None:
+    """An import's batch finds the tasks its datasets hold (the same texts in two datasets) and
+    writes their rows: each row counts in the dataset of its task."""
+    tasks = [task(i) for i in range(2)]
+    held = {name: store.add_tasks(name, [(t, Annotation()) for t in tasks]) for name in ("d", "e")}
+    with store.batch():
+        found = {name: store.add_tasks(name, [(t, Annotation()) for t in tasks]) for name in ("d", "e")}
+        assert found == held
+        store.save_annotations(
+            [
+                Saved(i, "alice", Annotation(spans(t, (0, label)), answer="accept"))
+                for name, label in (("d", "PER"), ("e", "ORG"))
+                for i, t in zip(found[name], tasks, strict=True)
+            ]
+        )
+    assert kept(store, "d") == recount(store, "d") == {"alice": {"PER": 2}}
+    assert kept(store, "e") == recount(store, "e") == {"alice": {"ORG": 2}}

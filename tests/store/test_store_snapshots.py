@@ -18,6 +18,7 @@ from annotator.core.edits import set_span
 from annotator.core.model import Annotation, Relation, Span
 from annotator.core.retokenize import split_token
 from annotator.store import StaleWrite, Store
+from annotator.store.base import Saved
 from annotator.store.dump import copy_dataset
 from tests.pg_server import raw_sql
 from tests.store.test_store_history import Mirror, apply_op, make_task, ops, same_state
@@ -129,6 +130,29 @@ def test_a_decision_on_a_snapshot_stores_it_whole_and_counts_its_labels(db_targe
         assert data_log_ids(db_target, task_id) == [None]
         assert store.annotation(task_id, "alice") == m.history.current  # the decision, as stored
         assert store.stats("d")[0].spans_per_label == {"PERSON": 3}
+
+
+def test_an_import_onto_snapshots_stores_its_rows_whole_and_keeps_the_others(db_target: str) -> None:
+    """An import's batch replaces alice's row, a snapshot, with the file's annotation and drops
+    her snapshot; bob's snapshot of the same task, whose row the import leaves, stays his."""
+    with Store(db_target) as store:
+        task = make_task()
+        [task_id] = store.add_tasks("d", [(task, Annotation())])
+        labelled(store, task_id, 3)
+        bob = Mirror(store, task_id, "bob")
+        bob.do(set_span(task, bob.history.current, 2, 2, "ORG"))
+        bob.do(set_span(task, bob.history.current, 4, 4, "ORG"))
+        assert None not in data_log_ids(db_target, task_id)
+        imported = Annotation((Span(0, 8, 0, 0, "GPE", None, 1),), answer="accept")
+        with store.batch():  # as an import writes: its tasks found, then their rows
+            assert store.add_tasks("d", [(task, Annotation())]) == [task_id]
+            store.save_annotations([Saved(task_id, "alice", imported)])
+        # alice's row whole, with no snapshot left (data_log_ids checks both); bob's a snapshot
+        assert sorted(x is None for x in data_log_ids(db_target, task_id)) == [False, True]
+        assert content(store, task_id) == imported.content()
+        kept = store.annotation(task_id, "bob")
+        assert kept is not None and kept.content() == bob.history.current.content()
+        assert store.stats("d")[0].spans_per_label == {"GPE": 1}
 
 
 def test_a_guarded_edit_on_a_snapshot_that_lost_writes_nothing(db_target: str) -> None:
