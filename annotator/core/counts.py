@@ -60,6 +60,10 @@ def match_counts(a: Sequence[Hashable], b: Sequence[Hashable]) -> tuple[int, int
         return 0, len(b), len(a)
     if a == b:  # most of the rest agree, in the same order
         return len(a), 0, 0
-    ca, cb = Counter(a), Counter(b)
-    tp = sum((ca & cb).values())
+    sa, sb = set(a), set(b)
+    if len(sa) == len(a) and len(sb) == len(b):  # no item twice on either side: as sets
+        tp = len(sa & sb)
+    else:
+        ca, cb = Counter(a), Counter(b)
+        tp = sum((ca & cb).values())
     return tp, len(b) - tp, len(a) - tp

@@ -160,37 +160,41 @@ def changes(
 ) -> None:
     """Add to ``kept`` what replacing these (task id, annotator) rows changes: each with its new
     annotation when that is an accepted one, else None."""
-    by_task: dict[int, dict[str, Annotation | Plain | None]] = {}
-    for task_id, annotator, new in rows:
-        by_task.setdefault(task_id, {})[annotator] = new
-    # One annotator's row of a task, that held no accepted annotation before (every task of an
-    # import, whether others accepted the task or not): nothing to take away. Its labels are
+    # A row that held no accepted annotation before, alone of its task in this write (every row of
+    # an import, whether others accepted the task or not): nothing to take away. Its labels are
     # gathered a (dataset, annotator) at a time, spans' and relations' apart, and counted at once (a
     # key a label built in Python was most of this); each other annotator who accepted the task
-    # adds a pair.
+    # adds a pair. The other rows (a replaced accepted annotation, several annotators of one task
+    # at once) are worked out a task at a time (Kept.task).
+    task_ids = [row[0] for row in rows]
+    shared = (  # tasks more than one row names (several annotators' at once)
+        set() if len(set(task_ids)) == len(task_ids) else {t for t, n in Counter(task_ids).items() if n > 1}
+    )
+    together: dict[int, dict[str, Annotation | Plain | None]] = {}
     alone: dict[tuple[int, str], tuple[list[str], list[str]]] = {}
-    for task_id, after in by_task.items():
+    for task_id, who, new in rows:
         held = before.get(task_id)
-        if len(after) == 1:
-            ((who, only),) = after.items()
-            if not held or who not in held:
-                if only is not None:
-                    dataset_id = datasets[task_id]
-                    gathered = alone.get((dataset_id, who))
-                    if gathered is None:
-                        gathered = alone[dataset_id, who] = ([], [])
-                    _add_labels(only, *gathered)
-                    if held:
-                        mine = Accepted.of(only)
-                        for other, theirs in held.items():
-                            if other < who:
-                                kept.add_pair(dataset_id, other, who, theirs, mine, 1)
-                            else:
-                                kept.add_pair(dataset_id, who, other, mine, theirs, 1)
-                continue
+        if task_id in shared or (held and who in held):
+            together.setdefault(task_id, {})[who] = new
+            continue
+        if new is None:
+            continue
+        dataset_id = datasets[task_id]
+        gathered = alone.get((dataset_id, who))
+        if gathered is None:
+            gathered = alone[dataset_id, who] = ([], [])
+        _add_labels(new, *gathered)
+        if held:
+            mine = Accepted.of(new)
+            for other, theirs in held.items():
+                if other < who:
+                    kept.add_pair(dataset_id, other, who, theirs, mine, 1)
+                else:
+                    kept.add_pair(dataset_id, who, other, mine, theirs, 1)
+    for task_id, after in together.items():
         kept.task(
             datasets[task_id],
-            held or {},
+            before.get(task_id) or {},
             {who: None if new is None else Accepted.of(new) for who, new in after.items()},
         )
     for (dataset_id, who), (span_labels, relation_labels) in alone.items():

@@ -28,7 +28,7 @@ from annotator.core.agreement import (
     per_label_counts,
     token_labels,
 )
-from annotator.core.counts import Counts
+from annotator.core.counts import Counts, multiset_counts
 from annotator.core.model import Span
 
 LABELS = st.sampled_from(["O", "PER", "ORG", "LOC"])
@@ -254,6 +254,19 @@ def test_exact_and_boundary_match_a_brute_force_assignment(a: list[Span], b: lis
         else:
             tp = 0
         assert counts == Counts(tp, len(b) - tp, len(a) - tp)
+
+
+@given(st.lists(st.integers(0, 3), max_size=6), st.lists(st.integers(0, 3), max_size=6))
+@settings(max_examples=300)
+def test_multiset_counts_match_each_item_once(a: list[int], b: list[int]) -> None:
+    """Items repeated on either side (a span in two layers, two relations alike) match once each:
+    counted against removing each of ``a``'s items from what is left of ``b``."""
+    left, tp = [*b], 0
+    for item in a:
+        if item in left:
+            left.remove(item)
+            tp += 1
+    assert multiset_counts(a, b) == Counts(tp, len(b) - tp, len(a) - tp)
 
 
 def test_token_labels_io() -> None:
