@@ -20,6 +20,7 @@ from contextlib import AbstractContextManager, contextmanager
 from dataclasses import replace
 from functools import lru_cache
 from itertools import chain, combinations, islice, repeat
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any, Protocol
 
 import orjson
@@ -193,6 +194,9 @@ def _insert_rows(conn: Connection, sql: str, rows: Sequence[Sequence[Any]], para
     for i in range(0, len(rows), step):
         page = rows[i : i + step]
         conn.execute(_with_rows(sql, len(page)), list(chain.from_iterable(page)))
+
+
+_TASK_AND_ANNOTATOR = itemgetter(0, 1)  # of a row of save_annotations: its sort key, made in C
 
 
 def _hash_of(item: NewTask) -> int:
@@ -877,7 +881,8 @@ class SqlStore(Store):
         prepared: list[tuple[int, str, str, Annotation | Plain]] = []
         stamp = int(now)
         for task_id, annotator, annotation, session in rows:
-            answer_or_none(annotation.answer)
+            if annotation.answer is not None and annotation.answer not in ANSWERS:
+                answer_or_none(annotation.answer)  # raises, saying what is allowed
             filled: Annotation | Plain
             if isinstance(annotation, Plain):  # a record stored as it was read
                 # Made whole, as below: NamedTuple._replace took several times as long.
@@ -905,7 +910,7 @@ class SqlStore(Store):
             return
         # In (task, annotator) order: PostgreSQL locks each pair, and two imports taking the same
         # pairs in different orders could deadlock. (A batch names a pair once.)
-        prepared.sort(key=lambda row: (row[0], row[1]))
+        prepared.sort(key=_TASK_AND_ANNOTATOR)
         blobs = self._blobs_in(
             [
                 plain_to_blob(filled) if isinstance(filled, Plain) else annotation_to_blob(filled)
