@@ -224,8 +224,9 @@ class SqlStore(Store):
         # id -> dataset id): a write of their annotations has nothing to read first (no other
         # writer can add one to a task not yet committed; this store's writes take them out).
         self._bare: dict[int, int] = {}
-        # Every task the batch's add_tasks stored or found (task id -> dataset id): a write of
-        # their annotations need not read their datasets again (tasks are never deleted or moved).
+        # Every task the batch's find_tasks found or add_tasks stored or found (task id -> dataset
+        # id): a write of their annotations need not read their datasets again (tasks are never
+        # deleted or moved).
         self._batch_tasks: dict[int, int] = {}
 
     @contextmanager
@@ -630,7 +631,12 @@ class SqlStore(Store):
         if dataset_id is None:
             return {}
         with self._read() as conn:
-            return self._ids_by_hash(conn, dataset_id, [h for h in input_hashes if INT64[0] <= h <= INT64[1]])
+            found = self._ids_by_hash(
+                conn, dataset_id, [h for h in input_hashes if INT64[0] <= h <= INT64[1]]
+            )
+        if self._in_batch:
+            self._batch_tasks.update(zip(found.values(), repeat(dataset_id)))
+        return found
 
     def tasks(self, task_ids: Collection[int]) -> dict[int, Task]:
         out: dict[int, Task] = {}

@@ -340,19 +340,23 @@ def test_records_stored_as_read_count_as_their_objects(store: Store) -> None:
 
 
 def test_a_batch_counts_the_rows_of_tasks_it_found_under_their_own_datasets(store: Store) -> None:
-    """An import's batch finds the tasks its datasets hold (the same texts in two datasets) and
-    writes their rows: each row counts in the dataset of its task."""
+    """An import's batch finds the tasks its datasets hold (the same texts in two datasets; by
+    add_tasks or by find_tasks) and writes their rows: each row counts in the dataset of its task."""
     tasks = [task(i) for i in range(2)]
-    held = {name: store.add_tasks(name, [(t, Annotation()) for t in tasks]) for name in ("d", "e")}
+    held = {name: store.add_tasks(name, [(t, Annotation()) for t in tasks]) for name in ("d", "e", "f")}
     with store.batch():
-        found = {name: store.add_tasks(name, [(t, Annotation()) for t in tasks]) for name in ("d", "e")}
+        found = {"d": store.add_tasks("d", [(t, Annotation()) for t in tasks])}
+        for name in ("e", "f"):
+            ids = store.find_tasks(name, [t.input_hash for t in tasks])
+            found[name] = [ids[t.input_hash] for t in tasks]
         assert found == held
         store.save_annotations(
             [
                 Saved(i, "alice", Annotation(spans(t, (0, label)), answer="accept"))
-                for name, label in (("d", "PER"), ("e", "ORG"))
+                for name, label in (("d", "PER"), ("e", "ORG"), ("f", "LOC"))
                 for i, t in zip(found[name], tasks, strict=True)
             ]
         )
     assert kept(store, "d") == recount(store, "d") == {"alice": {"PER": 2}}
     assert kept(store, "e") == recount(store, "e") == {"alice": {"ORG": 2}}
+    assert kept(store, "f") == recount(store, "f") == {"alice": {"LOC": 2}}
