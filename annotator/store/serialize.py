@@ -32,6 +32,8 @@ def dumps(value: Any) -> bytes:
 
 
 def mapping_to_blob(value: Mapping[str, Any]) -> bytes:
+    if not value:  # most tasks' extra: no call into orjson for it
+        return b"{}"
     return dumps(value if type(value) is dict else dict(value))
 
 
@@ -124,18 +126,16 @@ def plain_to_blob(plain: Plain) -> bytes:
     )
 
 
+# What follows a suggestion's spans and relations in its blob: a suggestion is nobody's.
+_SUGGESTION_TAIL = b',"answer":null,"annotator":null,"session":null,"timestamp":null}'
+
+
 def plain_suggestion_blob(plain: Plain) -> bytes:
-    """The blob of its spans and relations alone, as a task's suggestion."""
-    return dumps(
-        {
-            "spans": plain.spans,
-            "relations": plain.relations,
-            "answer": None,
-            "annotator": None,
-            "session": None,
-            "timestamp": None,
-        }
-    )
+    """The blob of its spans and relations alone, as a task's suggestion. Joined from their JSON
+    and the fixed rest, as orjson writes the whole (compact, keys in order): orjson writing the
+    four keys and nulls again for every task cost more than the spans and relations."""
+    relations = dumps(plain.relations) if plain.relations else b"[]"
+    return b"".join((b'{"spans":', dumps(plain.spans), b',"relations":', relations, _SUGGESTION_TAIL))
 
 
 def annotation_from_blob(blob: bytes) -> Annotation:
