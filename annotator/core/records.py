@@ -573,9 +573,18 @@ def plain_record(
     dumped = seen = (b"", b"", b"")  # this record's lists as JSON, and like's when it shares them
     twin: Plain | None = None  # like, when its text and token list are this record's
     if lists:
-        dumped = orjson.dumps(raw_tokens), orjson.dumps(raw_spans), orjson.dumps(raw_rels)
-        if like is not None and like.lists is not None and like.text == text and like.lists[0] == dumped[0]:
-            twin, seen = like, like.lists
+        try:
+            dumped = orjson.dumps(raw_tokens), orjson.dumps(raw_spans), orjson.dumps(raw_rels)
+        except orjson.JSONEncodeError:  # nested too deep to write (in keys not read): shares nothing
+            lists = False
+    if (
+        lists
+        and like is not None
+        and like.lists is not None
+        and like.text == text
+        and like.lists[0] == dumped[0]
+    ):
+        twin, seen = like, like.lists
     columns = token_columns(text, raw_tokens) if twin is None else twin.tokens
     if columns is None:
         return None

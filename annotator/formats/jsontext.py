@@ -10,7 +10,9 @@ and a JSON Lines file is read line by line (its first record comes out before th
 Values are parsed by orjson, whatever the layout, so every format refuses the same things: text
 that is not UTF-8, a lone surrogate (``"\\ud800"``), ``NaN``, numbers too large for a double. A
 record nested deeper than ``MAX_DEPTH`` is refused too: nothing this tool reads needs it, and
-such a record could be read but not written back (orjson writes at most 254 levels).
+such a record could be read but not written back (orjson writes at most 254 levels). A reader
+that keeps only part of a record may check that part alone (``parsed_records``): an import keeps
+a record read as it comes as flat columns and rows, and its meta and unnamed keys as they are.
 """
 
 from __future__ import annotations
@@ -19,11 +21,12 @@ import re
 from collections.abc import Iterator
 from itertools import chain
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 
 import orjson
 
 MAX_DEPTH = 254  # levels of lists and objects: the most orjson writes
+TOO_DEEP = f"nested deeper than {MAX_DEPTH} levels"
 _WS = b" \t\r\n"
 _BOM = b"\xef\xbb\xbf"
 _INCOMPLETE = "unexpected end of data"
@@ -51,7 +54,13 @@ _PEELS = 8  # levels of brackets taken off before the exact check decides instea
 _QUOTING_ESCAPES = re.compile(rb'\\[\\"]')
 
 
-def _too_deep(raw: bytes, value: Any) -> bool:
+# A record's line, its value, and the bytes it was parsed from.
+Parsed = tuple[int, Any, bytes]
+# What the readers below give: (line, value) of a record whose depth was checked, else Parsed.
+_Found = tuple[int, Any] | Parsed | RecordError
+
+
+def too_deep(raw: bytes, value: Any) -> bool:
     """Whether ``raw`` (which orjson has parsed into ``value``) nests deeper than MAX_DEPTH.
 
     Its brackets outside strings are kept (escaped backslashes and quotes dropped, every other
@@ -74,6 +83,14 @@ def _too_deep(raw: bytes, value: Any) -> bool:
         brackets = brackets.replace(b"()", b"")
     if not brackets:
         return False
+    return nested_too_deep(value)
+
+
+def nested_too_deep(value: Any) -> bool:
+    """Whether ``value`` (parsed JSON) nests deeper than MAX_DEPTH, decided by orjson writing it,
+    which it refuses past MAX_DEPTH levels (a parsed value holds nothing else it refuses): for a
+    small value, cheaper than ``too_deep``'s scan. A tuple of a record's values nests as deep as
+    the record."""
     try:
         orjson.dumps(value)
     except orjson.JSONEncodeError:
@@ -89,8 +106,9 @@ def _utf8_reason(raw: bytes) -> str | None:
     return None
 
 
-def _parse(raw: bytes, line: int) -> tuple[int, Any] | RecordError:
-    """One record from its bytes: (line, value) or why it is not one."""
+def _parse(raw: bytes, line: int, check: bool) -> _Found:
+    """One record from its bytes: (line, value), or (line, value, bytes) without ``check`` of its
+    depth, or why it is not one."""
     try:
         value = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
@@ -98,8 +116,10 @@ def _parse(raw: bytes, line: int) -> tuple[int, Any] | RecordError:
         if bad_utf8 is not None:
             return RecordError(line, bad_utf8)
         return RecordError(line, _json_reason(exc, raw), incomplete=exc.msg == _INCOMPLETE)
-    if _too_deep(raw, value):
-        return RecordError(line, f"nested deeper than {MAX_DEPTH} levels")
+    if not check:
+        return line, value, raw
+    if too_deep(raw, value):
+        return RecordError(line, TOO_DEEP)
     return line, value
 
 
@@ -116,7 +136,7 @@ def _blank(raw: bytes) -> bool:
     return not raw or raw.isspace()
 
 
-def _by_line(lines: Iterator[tuple[int, bytes]]) -> Iterator[tuple[int, Any] | RecordError]:
+def _by_line(lines: Iterator[tuple[int, bytes]], check: bool) -> Iterator[_Found]:
     """JSON Lines, and records pretty-printed over several lines, each beginning with ``{`` at the
     start of a line."""
     pending: list[bytes] = []  # the lines of a record begun but not yet complete
@@ -137,7 +157,7 @@ def _by_line(lines: Iterator[tuple[int, bytes]]) -> Iterator[tuple[int, Any] | R
         if not pending:
             if _blank(raw):
                 continue
-            found = _parse(raw, lineno)
+            found = _parse(raw, lineno, check)
             if isinstance(found, RecordError) and found.incomplete:
                 pending, start = [raw], lineno
             else:
@@ -146,7 +166,7 @@ def _by_line(lines: Iterator[tuple[int, bytes]]) -> Iterator[tuple[int, Any] | R
         pending.append(raw)
         if not raw.rstrip().endswith((b"}", b"]")):
             continue  # a record can only end on a closing bracket: no need to parse yet
-        found = _parse(b"".join(pending), start)
+        found = _parse(b"".join(pending), start, check)
         if isinstance(found, RecordError) and found.incomplete:
             continue
         skipping = isinstance(found, RecordError)
@@ -178,7 +198,7 @@ def _element_end(text: str, pos: int) -> int:
     return len(text)
 
 
-def _array(data: bytes, first_line: int) -> Iterator[tuple[int, Any] | RecordError]:
+def _array(data: bytes, first_line: int, check: bool) -> Iterator[_Found]:
     """The elements of one JSON array, each found by ``_element_end`` and parsed by orjson: a bad
     element costs only itself."""
     try:
@@ -199,7 +219,7 @@ def _array(data: bytes, first_line: int) -> Iterator[tuple[int, Any] | RecordErr
                 yield RecordError(line_at(pos), "text after the end of the JSON array")
             return
         end = _element_end(text, pos)
-        yield _parse(text[pos:end].encode("utf-8"), line_at(pos))
+        yield _parse(text[pos:end].encode("utf-8"), line_at(pos), check)
         pos = _skip(text, end)
         if pos < len(text) and text[pos] == ",":
             pos = _skip(text, pos + 1)
@@ -215,6 +235,16 @@ def _skip(text: str, pos: int) -> int:
 def records(path: Path) -> Iterator[tuple[int, Any] | RecordError]:
     """(line, value) for every record of ``path``, or a RecordError in its place (line None when
     the file cannot be read at all)."""
+    return cast(Iterator[tuple[int, Any] | RecordError], _read(path, check=True))
+
+
+def parsed_records(path: Path) -> Iterator[Parsed | RecordError]:
+    """``records`` with the bytes of each record, and no record refused for its depth: the reader
+    checks what it keeps of each (``nested_too_deep``), or the whole (``too_deep``)."""
+    return cast(Iterator[Parsed | RecordError], _read(path, check=False))
+
+
+def _read(path: Path, check: bool) -> Iterator[_Found]:
     try:
         # A megabyte of buffer: a long document is one line of tens of megabytes, read in 8 KB
         # pieces by default (a quarter slower).
@@ -233,9 +263,9 @@ def records(path: Path) -> Iterator[tuple[int, Any] | RecordError]:
                 if _blank(raw):
                     continue
                 if raw.lstrip(_WS)[:1] == b"[":
-                    yield from _array(raw + handle.read(), lineno)
+                    yield from _array(raw + handle.read(), lineno, check)
                 else:
-                    yield from _by_line(chain(((lineno, raw),), lines))
+                    yield from _by_line(chain(((lineno, raw),), lines), check)
                 return
         except OSError as exc:
             yield RecordError(None, f"cannot read the file ({exc.strerror or exc})")
@@ -243,7 +273,8 @@ def records(path: Path) -> Iterator[tuple[int, Any] | RecordError]:
 
 def record_at(handle: IO[bytes], line: int) -> tuple[int, Any] | RecordError:
     """The record that begins where ``handle`` stands, at line ``line`` of a file of records (JSON
-    Lines, or records pretty-printed one after another): how a record read once is found again."""
-    for found in _by_line(enumerate(handle, line)):
-        return found
+    Lines, or records pretty-printed one after another): how a record read once is found again.
+    Its depth is not checked again: its first reading did."""
+    for found in _by_line(enumerate(handle, line), check=False):
+        return found if isinstance(found, RecordError) else (found[0], found[1])
     return RecordError(line, "the file ends before the record")

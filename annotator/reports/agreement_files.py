@@ -31,8 +31,8 @@ from annotator.core.agreement import AgreementReport, Comparison, Plain, Seen, V
 from annotator.core.errors import AnnotatorError, BadRecord
 from annotator.core.model import Annotation, Task, Token
 from annotator.core.records import from_record
-from annotator.formats.jsonl import read_record
-from annotator.formats.jsontext import RecordError, record_at, records
+from annotator.formats.jsonl import kept_too_deep, read_record
+from annotator.formats.jsontext import TOO_DEEP, RecordError, parsed_records, record_at, too_deep
 from annotator.formats.kinds import foreign
 from annotator.formats.problems import Problems
 from annotator.reports.agreement_input import Sides
@@ -113,11 +113,11 @@ class GoldFile:
         record's task (a raw value) brought, if any."""
         hashes, lines, prints = self._columns
         try:
-            for rec in records(self.path):
+            for rec in parsed_records(self.path):
                 if isinstance(rec, RecordError):
                     self.problems.report(self.where, rec.line, rec.reason)
                     continue
-                made = self._version(rec, self.problems, like(rec[1]))
+                made = self._version(rec[:2], self.problems, like(rec[1]), rec[2])
                 if made is None:
                     continue
                 key, version, shared = made
@@ -133,22 +133,37 @@ class GoldFile:
             raise AnnotatorError(f"cannot read {self.where}: {exc.strerror or exc}") from None
 
     def _version(
-        self, rec: tuple[int, Any], problems: Problems, like: Like = None
+        self, rec: tuple[int, Any], problems: Problems, like: Like = None, record: bytes | None = None
     ) -> tuple[int, Seen, Like] | None:
         """A record's key and version, and what it shares, or None after reporting it. A plain
         version when ``read_plain`` takes the record; else a record ``read_record`` would hand to
         ``from_record`` as it is (see ``_tokens_given``) goes there directly, taking the tokens ``like``
-        brought when its text and token list are the same."""
+        brought when its text and token list are the same. ``record``: its bytes, when its
+        depth is to be checked as an import checks it (``jsonl.read_plain``: what is kept of a
+        record read as it comes, else the whole), reading plainly or not; a record read again was
+        checked the first time."""
         number, value = rec
-        if self.plain:
+        plain = None
+        if self.plain or record is not None:
             plain = read_plain(value, f"{self.where}:{number}", like if isinstance(like, Plain) else None)
-            if plain is not None:
-                return plain.record.input_hash, plain, plain
+        if record is not None and (kept_too_deep(value) if plain is not None else too_deep(record, value)):
+            problems.report(self.where, number, TOO_DEEP)
+            return None
+        if self.plain and plain is not None:
+            return plain.record.input_hash, plain, plain
         if isinstance(like, Plain):
             like = None
         if _tokens_given(value):
-            text, raw = value["text"], orjson.dumps(value["tokens"])
-            tokens = like[2] if like is not None and like[1] == raw and like[0] == text else None
+            text = value["text"]
+            try:
+                raw: bytes | None = orjson.dumps(value["tokens"])
+            except orjson.JSONEncodeError:  # too deep to write, in keys not read (as an import takes it)
+                raw = None  # shares nothing
+            tokens = (
+                like[2]
+                if like is not None and raw is not None and like[1] == raw and like[0] == text
+                else None
+            )
             warnings: list[str] = []
             try:
                 task, annotation = from_record(value, warnings=warnings, tokens_read=tokens)
@@ -157,7 +172,8 @@ class GoldFile:
             else:
                 for warning in warnings:
                     problems.warn(self.where, number, warning)
-                return task.input_hash, self._made(task, annotation, number), (text, raw, task.tokens)
+                shared = None if raw is None else (text, raw, task.tokens)
+                return task.input_hash, self._made(task, annotation, number), shared
         item = read_record(value, self.where, number, problems, os.environ.get("ANNOTATOR_LANG", "en"))
         return None if item is None else (item[0].input_hash, self._made(*item, number), None)
 

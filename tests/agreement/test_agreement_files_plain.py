@@ -6,6 +6,7 @@ records are byte for byte those of reading every record whole."""
 from __future__ import annotations
 
 import copy
+import json
 import random
 import tempfile
 from pathlib import Path
@@ -19,11 +20,15 @@ from hypothesis import strategies as st
 from annotator.core.model import Annotation, Relation, Span, Task
 from annotator.core.records import to_record
 from annotator.core.validate import make_span
+from annotator.formats import jsonl
+from annotator.formats.jsontext import MAX_DEPTH
+from annotator.formats.problems import Problems
 from annotator.reports import agreement_files
 from annotator.reports.agreement import to_json
 from annotator.reports.agreement_files import compare_files
 from annotator.reports.agreement_plain import read_plain
 from tests.agreement.test_agreement_files_reading import BREAKS
+from tests.formats.test_formats_jsonl import _lists
 from tests.strategies import annotated_tasks, annotations_of, tokenize
 
 Record = dict[str, Any]
@@ -214,3 +219,28 @@ def test_two_plain_versions_that_differ_count_as_whole_ones(
     assert (
         report["tasks"]["compared"] == 2 and report["spans"]["exact"]["fp"] + report["spans"]["exact"]["fn"]
     )
+
+
+@pytest.mark.parametrize("details", [False, True])
+def test_a_deep_record_is_refused_as_import_refuses_it(tmp_path: Path, details: bool) -> None:
+    """Agreement refuses for its depth the records an import refuses (jsonl.read_plain: of a
+    record read as it comes, what is kept; of the rest, the whole), reading plainly or not."""
+    max_depth = MAX_DEPTH
+    text = "Ann met Bob"
+    task = Task(text, tokenize(text), 7, {})
+    plain = to_record(task, Annotation(spans=(Span(0, 3, 0, 0, "PERSON", sid=1),), answer="accept"))
+    records = [
+        {**plain, "meta": {"deep": _lists(max_depth - 1)}},  # 1
+        {**plain, "tokens": [{**t, "x": _lists(max_depth + 5)} for t in plain["tokens"]]},  # 2: taken
+        {**plain, "_input_hash": 8, "x": _lists(max_depth)},  # 3
+        {"text": "Bob met Ann", "meta": {"deep": _lists(max_depth - 1)}},  # 4
+    ]
+    paths = []
+    for name in ("a", "b"):
+        paths.append(tmp_path / f"{name}.jsonl")
+        paths[-1].write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    problems = Problems()
+    list(jsonl.read_plain(paths[0], problems))
+    _, read = compare_files(paths, details=details)
+    assert [(b.line, b.reason) for b in read.bad] == [(b.line, b.reason) for b in problems.bad] * 2
+    assert [b.line for b in problems.bad] == [1, 3, 4]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,10 +16,12 @@ from spacy.language import Language
 
 from annotator.core.errors import AnnotatorError
 from annotator.core.model import Annotation, Span, Task
-from annotator.core.records import to_record
+from annotator.core.records import Plain, from_record, to_record
 from annotator.formats import jsonl
+from annotator.formats.jsontext import MAX_DEPTH
 from annotator.formats.kinds import foreign
 from annotator.formats.problems import Problems
+from annotator.formats.tokens import tokenize
 from tests.conftest import FIXTURES
 from tests.formats_support import REL_FILE, messages, totals
 from tests.strategies import annotated_tasks
@@ -347,3 +350,42 @@ def test_a_record_read_directly_reads_as_the_mending_passes_read_it(data: st.Dat
         (list(map(str, p.bad)), list(map(str, p.warnings)), p.notes, p.unsupported) for p in (direct, mended)
     ]
     assert said[0] == said[1]
+
+
+def _lists(levels: int) -> Any:
+    """A value nested ``levels`` deep (lists in lists)."""
+    value: Any = []
+    for _ in range(levels - 1):
+        value = [value]
+    return value
+
+
+def test_a_record_read_as_it_comes_is_refused_for_the_depth_of_what_is_kept(tmp_path: Path) -> None:
+    """A record is refused when it nests deeper than MAX_DEPTH (the store could not write it back),
+    at its line. Of a record read as it comes only what is kept is checked, its meta and the keys the
+    schema does not name, exactly at the limit; a deep value where nothing is kept (an unnamed key of
+    a token, which is kept as columns) costs it nothing. A record read carefully is checked whole."""
+    task = Task("Ann met Bob", tokenize("Ann met Bob", "en"), 7, {})
+    plain = to_record(task, Annotation(spans=(Span(0, 3, 0, 0, "PERSON", sid=1),)))
+    at_limit = MAX_DEPTH - 1  # the record is one level more
+    lines = [
+        {**plain, "meta": {"deep": _lists(at_limit - 1)}},  # 1: the record is MAX_DEPTH deep
+        {**plain, "meta": {"deep": _lists(at_limit)}},  # 2
+        {**plain, "x": _lists(at_limit)},  # 3
+        {**plain, "x": _lists(at_limit + 1)},  # 4
+        {**plain, "tokens": [{**t, "x": _lists(MAX_DEPTH + 5)} for t in plain["tokens"]]},  # 5: taken
+        {"text": "Ann met Bob", "meta": {"deep": _lists(at_limit)}},  # 6: read carefully
+        {**plain, "spans": [{**s, "x": _lists(MAX_DEPTH + 5)} for s in plain["spans"]], "answer": "no"},  # 7
+        {"text": "Ann met Bob", "x": _lists(at_limit)},  # 8
+    ]
+    path = tmp_path / "deep.jsonl"
+    # Written by the standard library: orjson writes at most MAX_DEPTH levels.
+    path.write_text("".join(json.dumps(r) + "\n" for r in lines), encoding="utf-8")
+    problems = Problems()
+    items = [i.item() if isinstance(i, Plain) else i for i in jsonl.read_plain(path, problems, lang="en")]
+    assert [(b.line, b.reason) for b in problems.bad] == [
+        (n, f"nested deeper than {MAX_DEPTH} levels") for n in (2, 4, 6, 7)
+    ]
+    assert items[0][0].meta == {"deep": _lists(at_limit - 1)}
+    assert [t.extra.get("x") for t, _ in items] == [None, _lists(at_limit), None, _lists(at_limit)]
+    assert items[2] == from_record(plain)  # the deep token keys are not kept

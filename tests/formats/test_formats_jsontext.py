@@ -161,7 +161,7 @@ def test_the_depth_check_agrees_with_walking_the_value(value: Any, levels: int, 
     # Written by the standard library: orjson writes at most MAX_DEPTH levels.
     raw = json.dumps({"pad": padding, "v": nested}, ensure_ascii=False).encode()
     parsed = orjson.loads(raw)
-    assert jsontext._too_deep(raw, parsed) == (_depth(parsed) > MAX_DEPTH)
+    assert jsontext.too_deep(raw, parsed) == (_depth(parsed) > MAX_DEPTH)
 
 
 def test_a_long_shallow_record_is_passed_without_writing_it_back(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -178,7 +178,7 @@ def test_a_long_shallow_record_is_passed_without_writing_it_back(monkeypatch: py
         raise AssertionError("written back")
 
     monkeypatch.setattr(orjson, "dumps", refuse)  # the module jsontext writes with
-    assert not jsontext._too_deep(raw, record)
+    assert not jsontext.too_deep(raw, record)
     deep = json.dumps({"text": text, "meta": _nested(1, MAX_DEPTH + 1, "k")}).encode()
     with pytest.raises(AssertionError, match="written back"):  # past a few levels: the exact check
-        jsontext._too_deep(deep, orjson.loads(deep))
+        jsontext.too_deep(deep, orjson.loads(deep))
