@@ -7,6 +7,10 @@ which the careful reading tries first too), are what reading them a token at a t
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -25,6 +29,8 @@ from annotator.store.serialize import (
     tokens_to_blob,
 )
 from tests.strategies import annotated_tasks
+
+ROOT = str(Path(__file__).resolve().parents[2])
 
 # Ways a record can differ from what Prodigy writes: each either leaves it plain or must make
 # plain_record give way (the careful reading then mends, warns about or refuses it).
@@ -211,3 +217,19 @@ def test_the_token_columns_are_what_reading_a_token_at_a_time_makes_of_them(data
         return
     # The same tokens, of the same types: the store writes the same bytes from both.
     assert orjson.dumps(columns) == tokens_to_blob(one_by_one)
+
+
+def test_the_token_getters_look_keys_up_by_the_objects_orjson_gives() -> None:
+    """token_columns reads a token's keys by the string objects orjson gives them (the same each
+    time while its cache of keys holds them), which a dict finds without comparing strings (1.6% of
+    an import): only the speed depends on it, so this checks that it holds in a process that reads
+    a file, as an import is (this one has read every test's keys)."""
+    check = (
+        "import operator, orjson\n"
+        "from annotator.core import records\n"
+        'token = orjson.loads(b\'{"text":"a","start":0,"end":1,"id":0,"ws":false}\')\n'
+        "keys = [getter.__reduce__()[1][0] for getter in records._TOKEN_COLUMNS]\n"
+        "assert keys == list(token), keys\n"
+        "assert all(map(operator.is_, keys, token)), 'not the objects orjson gives'\n"
+    )
+    subprocess.run([sys.executable, "-c", check], check=True, env={**os.environ, "PYTHONPATH": ROOT})
