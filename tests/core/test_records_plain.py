@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -233,3 +234,21 @@ def test_the_token_getters_look_keys_up_by_the_objects_orjson_gives() -> None:
         "assert all(map(operator.is_, keys, token)), 'not the objects orjson gives'\n"
     )
     subprocess.run([sys.executable, "-c", check], check=True, env={**os.environ, "PYTHONPATH": ROOT})
+
+
+@pytest.mark.parametrize("ws", [1, 0, None, "true", "", [True], [], {"ws": False}, 0.0])
+def test_a_token_whose_ws_is_not_a_bool_is_read_a_token_at_a_time(ws: Any) -> None:
+    """ws is checked as JSON written (true and false alone between the list's brackets): any other
+    value is left to the careful reading, which says what it makes of it."""
+    tokens = [
+        {"text": "a", "start": 0, "end": 1, "id": 0, "ws": True},
+        {"text": "b", "start": 2, "end": 3, "id": 1},
+    ]
+    assert token_columns("a b", [tokens[0], {**tokens[1], "ws": False}]) == (
+        ["a", "b"],
+        [0, 2],
+        [1, 3],
+        [0, 1],
+        [True, False],
+    )
+    assert token_columns("a b", [tokens[0], {**tokens[1], "ws": ws}]) is None
