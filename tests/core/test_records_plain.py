@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from annotator.core.errors import InvalidAnnotation
-from annotator.core.model import Annotation
+from annotator.core.model import Annotation, Relation, Span, Task
 from annotator.core.records import from_record, plain_record, to_record, token_columns, tokens_one_by_one
 from annotator.store.serialize import (
     annotation_to_blob,
@@ -29,7 +30,7 @@ from annotator.store.serialize import (
     plain_tokens_blob,
     tokens_to_blob,
 )
-from tests.strategies import annotated_tasks
+from tests.strategies import annotated_tasks, tokenize
 
 ROOT = str(Path(__file__).resolve().parents[2])
 
@@ -252,3 +253,34 @@ def test_a_token_whose_ws_is_not_a_bool_is_read_a_token_at_a_time(ws: Any) -> No
         [True, False],
     )
     assert token_columns("a b", [tokens[0], {**tokens[1], "ws": ws}]) is None
+
+
+_NOT_WHOLE: dict[str, Callable[[int], Any]] = {
+    "bool": bool,
+    "float": float,
+    "list": lambda v: [v],
+    "string": str,
+    "none": lambda v: None,
+}
+
+
+@pytest.mark.parametrize("role", ["head_span", "child_span"])
+@pytest.mark.parametrize("key", ["start", "end"])
+@pytest.mark.parametrize("kind", sorted(_NOT_WHOLE))
+def test_a_relation_argument_whose_offset_is_not_a_whole_number_is_not_plain(
+    role: str, key: str, kind: str
+) -> None:
+    """An argument's offsets are whole numbers (True equals 1 and 0.0 equals 0, but they are not
+    what Prodigy writes): any other is left to the careful reading, which refuses it."""
+    text = "I met Ann"
+    task = Task(text, tokenize(text), 7, {})
+    spans = (Span(0, 1, 0, 0, "PERSON", sid=1), Span(6, 9, 2, 2, "PERSON", sid=2))
+    # the relation's arguments both ways, so that each role has an argument at [0:1] (bools there)
+    relations = (Relation(1, 2, "MET"), Relation(2, 1, "MET"))
+    record = to_record(task, Annotation(spans=spans, relations=relations))
+    assert plain_record(record) is not None
+    arg = next(r[role] for r in record["relations"] if r[role]["start"] == 0)
+    arg[key] = _NOT_WHOLE[kind](arg[key])
+    assert plain_record(record) is None
+    with pytest.raises(InvalidAnnotation):
+        from_record(record)
