@@ -619,7 +619,10 @@ def plain_record(
             text,
             ihash,
             meta,
-            {k: v for k, v in record.items() if k not in KNOWN_KEYS} if extra else {},
+            # the keys looked up in C first: a record of the schema's keys alone needs no comprehension
+            {k: v for k, v in record.items() if k not in KNOWN_KEYS}
+            if extra and not KNOWN_KEYS.issuperset(record)
+            else {},
             columns,
             spans,
             relations,
