@@ -14,7 +14,6 @@ import sys
 import tempfile
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field, replace
-from itertools import islice
 from pathlib import Path
 from typing import IO
 
@@ -32,6 +31,7 @@ from annotator.formats.registry import Format, get
 from annotator.formats.tokens import split_tokens
 from annotator.store.base import Saved
 from annotator.store.serialize import plain_tokens_blob
+from annotator.transfer.reading import batches
 from annotator.transfer.storelike import StoreLike
 
 BATCH = 500
@@ -533,16 +533,18 @@ def _import(
 
     # Records read as they came are stored as they are, unless the scheme places their spans.
     read_plain = None if home else spec.read_plain
-    items: Iterator[Item | Plain] = (
-        read_plain(path, problems, lang=lang)
-        if read_plain is not None
-        else spec.read(path, problems, lang=lang)
-    )
-    if home:
-        items = _placed(items, home)
-    # A batch taken at once (islice in C), not a record at a time through a loop of this function's.
-    while batch := list(islice(items, BATCH)):
-        store_batch(batch)
+
+    def read(into: Problems) -> Iterator[Item | Plain]:
+        items: Iterator[Item | Plain] = (
+            read_plain(path, into, lang=lang) if read_plain is not None else spec.read(path, into, lang=lang)
+        )
+        return _placed(items, home) if home else items
+
+    # Read in a process of its own while this one stores the batches read before; closed at once
+    # when storing fails or is interrupted, which ends the reader.
+    with contextlib.closing(batches(read, problems, BATCH, source)) as read_batches:
+        for batch in read_batches:
+            store_batch(batch)
     if fmt and not counts.tasks and not report.suggestions and problems.bad:
         _say_what_it_looks_like(path, spec, problems)
     return report
