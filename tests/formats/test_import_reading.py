@@ -6,7 +6,9 @@ with the importing process, and it never runs more than a few batches ahead."""
 
 from __future__ import annotations
 
+import gc
 import os
+import pickle
 import signal
 import sqlite3
 import subprocess
@@ -318,3 +320,19 @@ def test_the_reader_stays_a_few_batches_ahead(tmp_path: Path) -> None:
     stopped = read_so_far()
     time.sleep(0.3)
     assert read_so_far() == stopped
+
+
+@pytest.mark.parametrize("on", [True, False])
+def test_reading_a_batch_leaves_the_collector_as_it_found_it(tmp_path: Path, on: bool) -> None:
+    """The collector is held off while a batch is unpickled, then left on or off as it was: a
+    caller that holds it off (core/gcpause.py does, for a long record) keeps it off."""
+    path = tmp_path / "message"
+    path.write_bytes(pickle.dumps(([1, 2], None, None, "")))
+    was = gc.isenabled()
+    try:
+        (gc.enable if on else gc.disable)()
+        with open(path, "rb") as pipe:
+            assert reading._load(pipe)[0] == [1, 2]
+        assert gc.isenabled() is on
+    finally:
+        (gc.enable if was else gc.disable)()
