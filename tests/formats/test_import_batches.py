@@ -24,6 +24,25 @@ from tests.pg_server import raw_sql
 ROOT = Path(__file__).resolve().parents[2]
 
 
+def import_command(source: Path, db: Path) -> tuple[list[str], dict[str, str]]:
+    """``annotator import`` of ``source`` into ``db`` (dataset d, annotator alice) as a command of
+    its own, and its environment: this checkout's package first on its path."""
+    command = [
+        sys.executable,
+        "-m",
+        "annotator",
+        "import",
+        str(source),
+        "-d",
+        "d",
+        "-a",
+        "alice",
+        "--db",
+        str(db),
+    ]
+    return command, {**os.environ, "PYTHONPATH": str(ROOT)}
+
+
 def _rows(target: str) -> tuple[int, int, int, int]:
     """Tasks, annotations, import rows of the edit log, and spans the label tally counts."""
     (tasks,), (annotations,), (logged,), (spans,) = (
@@ -68,20 +87,7 @@ def test_an_import_killed_midway_leaves_whole_batches_and_completes_when_run_aga
     n = 30 * importing.BATCH
     source, db = tmp_path / "a.jsonl", tmp_path / "a.db"
     write_file(source, n)
-    command = [
-        sys.executable,
-        "-m",
-        "annotator",
-        "import",
-        str(source),
-        "-d",
-        "d",
-        "-a",
-        "alice",
-        "--db",
-        str(db),
-    ]
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    command, env = import_command(source, db)
     proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 60

@@ -12,7 +12,6 @@ import pickle
 import signal
 import sqlite3
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,6 +27,7 @@ from annotator.store import Store
 from annotator.transfer import importing, reading
 from annotator.transfer.importing import import_file
 from tests.cli_support import run
+from tests.formats.test_import_batches import import_command
 from tests.formats.test_import_scale import write_file
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -255,20 +255,7 @@ def test_the_reader_ends_when_the_importing_process_is_killed(tmp_path: Path, ki
     Ctrl-C it stops the reader itself (the reader leaves Ctrl-C to it)."""
     source, db = tmp_path / "a.jsonl", tmp_path / "a.db"
     write_file(source, 40 * importing.BATCH)
-    command = [
-        sys.executable,
-        "-m",
-        "annotator",
-        "import",
-        str(source),
-        "-d",
-        "d",
-        "-a",
-        "alice",
-        "--db",
-        str(db),
-    ]
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    command, env = import_command(source, db)
     proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     readers: list[int] = []
     try:

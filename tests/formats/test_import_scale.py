@@ -215,20 +215,27 @@ def test_other_tools_hashes_onto_ours_find_the_held_tasks(tmp_path: Path) -> Non
         assert sorted(pairs) == sorted((t, input_hash(t), who) for t in texts for who in ("alice", "bob"))
 
 
+def _with_a_late_repeat(first: Path, then: Path, n: int) -> str:
+    """``first``: ``n`` synthetic records; ``then``: the same, and the fourth again, rejected, in
+    the last batch (``then`` may be ``first``). The text of the one repeated."""
+    write_file(first, n)
+    lines = first.read_bytes().splitlines(keepends=True)
+    again = orjson.loads(lines[3])
+    again["answer"] = "reject"
+    then.write_bytes(b"".join(lines) + orjson.dumps(again) + b"\n")
+    return str(again["text"])
+
+
 def test_a_repeat_in_a_later_batch_is_named_as_one(tmp_path: Path) -> None:
     """A task and annotator the file gave in an earlier batch (stored and committed since): a
     repeat, counted once, the later one kept; not a row held before that it replaces."""
     n = importing.BATCH + 10
-    write_file(tmp_path / "a.jsonl", n)
-    lines = (tmp_path / "a.jsonl").read_bytes().splitlines(keepends=True)
-    again = orjson.loads(lines[3])
-    again["answer"] = "reject"
-    (tmp_path / "a.jsonl").write_bytes(b"".join(lines) + orjson.dumps(again) + b"\n")
+    repeated = _with_a_late_repeat(tmp_path / "a.jsonl", tmp_path / "a.jsonl", n)
     with Store(tmp_path / "a.db") as store:
         report = import_file(store, tmp_path / "a.jsonl", "d", "alice", "jsonl")
         assert (report.counts.tasks, report.counts.spans, len(report.task_ids)) == (n, n, n)
         assert (report.repeats, report.annotators, report.problems.notes) == (1, {"alice": n}, {})
-        answers = [a.answer for _, t, a in store.annotations("d", "alice", None) if t.text == again["text"]]
+        answers = [a.answer for _, t, a in store.annotations("d", "alice", None) if t.text == repeated]
         assert answers == ["reject"]
 
 
@@ -277,17 +284,13 @@ def test_a_repeat_onto_held_tasks_in_a_later_batch_is_named_as_one(tmp_path: Pat
     """Onto tasks the dataset holds, an annotator new to it whose file gives a task again in a later
     batch: a repeat (his rows are not asked of the store, the import knows the ones it stored)."""
     n = importing.BATCH + 10
-    write_file(tmp_path / "a.jsonl", n)
-    lines = (tmp_path / "a.jsonl").read_bytes().splitlines(keepends=True)
-    again = orjson.loads(lines[3])
-    again["answer"] = "reject"
-    (tmp_path / "b.jsonl").write_bytes(b"".join(lines) + orjson.dumps(again) + b"\n")
+    repeated = _with_a_late_repeat(tmp_path / "a.jsonl", tmp_path / "b.jsonl", n)
     with Store(tmp_path / "a.db") as store:
         import_file(store, tmp_path / "a.jsonl", "d", "alice", "jsonl")
         report = import_file(store, tmp_path / "b.jsonl", "d", "bob", "jsonl")
         assert (report.counts.tasks, report.counts.spans, len(report.task_ids)) == (n, n, n)
         assert (report.repeats, report.annotators, report.problems.notes) == (1, {"bob": n}, {})
-        answers = [a.answer for _, t, a in store.annotations("d", "bob", None) if t.text == again["text"]]
+        answers = [a.answer for _, t, a in store.annotations("d", "bob", None) if t.text == repeated]
         assert answers == ["reject"]
 
 
