@@ -382,7 +382,7 @@ def _import(
                 continue
             held_all.append(task_id)
             if isinstance(e, Plain):
-                who = f"{annotator}-{e.annotator}" if per_user and e.annotator else annotator
+                who = name_of(e)
                 held_plain.append((task_id, e, who))
             elif not isinstance(e[1], Suggestion):
                 who = name_of(e[1])
@@ -423,7 +423,7 @@ def _import(
             # this batch): nothing to compare it with or to replace, no need to read it back.
             fresh = not held and task_id not in made
             if isinstance(entry, Plain):
-                who = f"{annotator}-{entry.annotator}" if per_user and entry.annotator else annotator
+                who = name_of(entry)
                 mine = now.get(who)
                 if mine is None:
                     mine = now[who] = set()
@@ -440,9 +440,7 @@ def _import(
                     spans += len(entry.spans)
                     relations += len(entry.relations)
                     # Made as a tuple: a NamedTuple's own __new__ is Python (see records.new_plain).
-                    pending.rows.append(
-                        tuple.__new__(Saved, (task_id, who, entry, entry.session or "import"))
-                    )
+                    pending.add(tuple.__new__(Saved, (task_id, who, entry, entry.session or "import")))
                     continue
                 task, annotation = entry.item()
             else:
